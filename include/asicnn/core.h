@@ -1,0 +1,184 @@
+/*
+** asicnn core: status codes, arena allocation, tensors, seeded RNG, CRC32,
+** atomic file writes and a progress bar.
+**
+** Contract
+** - Every fallible library function returns an an_status. On failure it has
+**   recorded a one-line message (naming the file, line, node or field) with
+**   an_fail(); the caller reads it with an_errmsg(). The message is per thread.
+** - Library code never prints and never exits; only the CLI does.
+** - Files are written through an_afile: a temporary file beside the target,
+**   fsync, then rename, so a crash never leaves half a file behind.
+*/
+#ifndef ASICNN_CORE_H
+#define ASICNN_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                             */
+
+typedef enum an_status {
+    AN_OK = 0,
+    AN_ERR_USAGE,       /* bad flag or argument */
+    AN_ERR_IO,          /* open/read/write/rename failed */
+    AN_ERR_FORMAT,      /* malformed input file */
+    AN_ERR_NOMEM,       /* allocation failed or size overflow */
+    AN_ERR_UNSUPPORTED, /* valid input that asicnn cannot handle */
+    AN_ERR_RANGE,       /* value out of its allowed range */
+    AN_ERR_INTERNAL,    /* a bug in asicnn */
+    AN_STATUS_COUNT
+} an_status;
+
+/* Short name of a status ("format error", ...). */
+const char *an_status_name(an_status s);
+
+/* Record a printf-style message for the calling thread and return s. */
+an_status an_fail(an_status s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The last message recorded by an_fail on this thread ("" when none). */
+const char *an_errmsg(void);
+
+/* Prefix the current message with "prefix: " (adds context on the way up). */
+an_status an_fail_context(an_status s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Process exit code for a status, as documented in docs/cli.md:
+** 0 ok, 1 usage, 2 input error (io/format/range/unsupported), 3 out of memory,
+** 4 internal error. */
+int an_status_exit_code(an_status s);
+
+/* ------------------------------------------------------------------------ */
+/* Checked allocation helpers                                               */
+
+/* a*b with overflow detection; returns 0 on overflow. */
+int an_mul_size(size_t a, size_t b, size_t *out);
+
+/* malloc(n*size) that fails (AN_ERR_NOMEM, message naming what) on overflow. */
+an_status an_alloc_array(void **out, size_t n, size_t size, const char *what);
+
+/* ------------------------------------------------------------------------ */
+/* Arena: bump allocation from large blocks, freed all at once.             */
+
+typedef struct an_arena_block an_arena_block;
+typedef struct an_arena {
+    an_arena_block *head; /* newest block first */
+    size_t block_size;    /* default size of a new block */
+    size_t used;          /* bytes handed out, for reporting */
+} an_arena;
+
+void an_arena_init(an_arena *a, size_t block_size);
+/* Zeroed, aligned (align is a power of two <= 64) memory or NULL. */
+void *an_arena_alloc(an_arena *a, size_t size, size_t align);
+void an_arena_free(an_arena *a);
+
+/* ------------------------------------------------------------------------ */
+/* Tensors                                                                  */
+
+typedef enum an_dtype { AN_F32 = 0, AN_I8, AN_U8, AN_I32, AN_DTYPE_COUNT } an_dtype;
+
+extern const char *const AN_DTYPE_NAME[AN_DTYPE_COUNT];
+extern const size_t AN_DTYPE_SIZE[AN_DTYPE_COUNT];
+
+#define AN_MAX_DIMS 4
+
+/* Quantization parameters: real = scale * (q - zero_point). Per-tensor when
+** channel_scales is NULL, otherwise per channel along axis. */
+typedef struct an_qparams {
+    float scale;
+    int32_t zero_point;
+    int axis;                    /* channel axis for per-channel params */
+    const float *channel_scales; /* [dim[axis]] or NULL */
+} an_qparams;
+
+typedef struct an_tensor {
+    an_dtype dtype;
+    int ndim;
+    int64_t dim[AN_MAX_DIMS]; /* row-major; dim[ndim-1] varies fastest */
+    an_qparams q;
+    void *data; /* not owned: arena or caller memory */
+} an_tensor;
+
+int64_t an_tensor_numel(const an_tensor *t);
+size_t an_tensor_nbytes(const an_tensor *t);
+/* Fill in a tensor header and allocate its data from the arena. */
+an_status an_tensor_alloc(an_tensor *t, an_arena *a, an_dtype dt, int ndim, const int64_t *dim);
+/* "28x28x1"-style shape text into buf. */
+const char *an_tensor_shape_str(const an_tensor *t, char *buf, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Seeded RNG (PCG32): the same seed gives the same stream on every machine. */
+
+typedef struct an_rng {
+    uint64_t state;
+    uint64_t inc;
+} an_rng;
+
+void an_rng_seed(an_rng *r, uint64_t seed, uint64_t stream);
+uint32_t an_rng_u32(an_rng *r);
+/* Uniform in [0, n), unbiased. n > 0. */
+uint32_t an_rng_below(an_rng *r, uint32_t n);
+/* Uniform float in [0, 1). */
+float an_rng_uniform(an_rng *r);
+/* Standard normal (Box-Muller). */
+float an_rng_normal(an_rng *r);
+/* Fisher-Yates shuffle of idx[0..n). */
+void an_rng_shuffle(an_rng *r, int64_t *idx, int64_t n);
+
+/* ------------------------------------------------------------------------ */
+/* CRC32 (IEEE 802.3, as zlib and PNG use). Start with crc = 0. */
+
+uint32_t an_crc32(uint32_t crc, const void *buf, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Atomic file writes: a temporary file beside the target, fsync, rename.   */
+
+typedef struct an_afile {
+    FILE *fp;          /* write through this */
+    char *path;        /* final path */
+    char *tmp_path;    /* temporary path in the same directory */
+    int failed;        /* set when a write failed */
+} an_afile;
+
+an_status an_afile_open(an_afile *f, const char *path);
+/* fwrite that records failure; returns AN_OK or AN_ERR_IO. */
+an_status an_afile_write(an_afile *f, const void *buf, size_t n);
+/* Flush, fsync, rename over the target. On failure the temporary is removed. */
+an_status an_afile_commit(an_afile *f);
+/* Discard: close and remove the temporary; the target is untouched. */
+void an_afile_abort(an_afile *f);
+
+/* ------------------------------------------------------------------------ */
+/* Progress: a bar with rate and ETA on a terminal, plain lines otherwise.  */
+
+typedef struct an_progress {
+    FILE *out;          /* NULL: silent */
+    int tty;            /* draw a redrawn bar instead of lines */
+    const char *label;  /* e.g. "epoch 1/5" */
+    const char *unit;   /* e.g. "img" */
+    int64_t total;
+    int64_t done;
+    double t_start;     /* seconds, monotonic */
+    double t_last;      /* last draw */
+    int last_decile;    /* last plain line printed, in tenths */
+} an_progress;
+
+/* Monotonic wall clock in seconds. */
+double an_now(void);
+
+void an_progress_start(an_progress *p, FILE *out, const char *label, const char *unit,
+                       int64_t total);
+/* Advance to done; extra (may be NULL) is appended, e.g. "loss 0.31 acc 0.90". */
+void an_progress_update(an_progress *p, int64_t done, const char *extra);
+void an_progress_finish(an_progress *p, const char *extra);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ASICNN_CORE_H */

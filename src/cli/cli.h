@@ -1,0 +1,32 @@
+/*
+** asicnn CLI internals: the command table and the helpers every command
+** uses to report errors. Only the CLI prints and exits; library calls return
+** an_status and the CLI turns it into a message and an exit code
+** (docs/cli.md lists the codes).
+*/
+#ifndef ASICNN_CLI_H
+#define ASICNN_CLI_H
+
+#include "asicnn/core.h"
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} cli_command;
+
+/* Print "asicnn: <message>" for a failed library call; returns its exit code. */
+int cli_error(an_status s);
+
+/* Print "asicnn CMD: <message>" and a pointer to --help; returns 1. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* True when arg is -h or --help. */
+int cli_is_help(const char *arg);
+
+/* Parse a whole decimal integer / float argument; 0 on success. */
+int cli_parse_i64(const char *s, int64_t *out);
+int cli_parse_f64(const char *s, double *out);
+
+
+#endif /* ASICNN_CLI_H */

@@ -1,0 +1,84 @@
+/*
+** asicnn command-line entry point: dispatches `asicnn COMMAND ...` to the
+** command table below. Each command lives in its own cmd_*.c file.
+*/
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_command COMMANDS[] = {
+    {NULL, NULL, NULL},
+};
+
+int cli_error(an_status s) {
+    const char *msg = an_errmsg();
+    fprintf(stderr, "asicnn: %s\n", msg[0] ? msg : an_status_name(s));
+    return an_status_exit_code(s);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "asicnn %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'asicnn %s --help')\n", cmd);
+    return 1;
+}
+
+int cli_is_help(const char *arg) {
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int cli_parse_i64(const char *s, int64_t *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_f64(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: asicnn COMMAND [ARGS...]\n\n"
+                 "asicnn takes a neural network from raw data to a custom int8 accelerator.\n\n"
+                 "commands:\n");
+    for (const cli_command *c = COMMANDS; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "\n'asicnn COMMAND --help' describes one command.\n"
+                 "exit codes: 0 ok, 1 usage error, 2 input error, 3 out of memory, "
+                 "4 internal error\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 1;
+    }
+    if (cli_is_help(argv[1])) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("asicnn 0.1.0\n");
+        return 0;
+    }
+    for (const cli_command *c = COMMANDS; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0) return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "asicnn: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 1;
+}

@@ -1,0 +1,93 @@
+/*
+** Atomic file writes: write to "<path>.tmp.XXXXXX" in the target's directory,
+** fflush + fsync, rename over the target, fsync the directory. A crash at any
+** point leaves either the old file or the new one, never half of one.
+*/
+
+#include "asicnn/core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void afile_release(an_afile *f) {
+    free(f->path);
+    free(f->tmp_path);
+    f->path = f->tmp_path = NULL;
+    f->fp = NULL;
+}
+
+an_status an_afile_open(an_afile *f, const char *path) {
+    *f = (an_afile){0};
+    size_t n = strlen(path);
+    f->path = strdup(path);
+    f->tmp_path = malloc(n + 16);
+    if (!f->path || !f->tmp_path) {
+        afile_release(f);
+        return an_fail(AN_ERR_NOMEM, "%s: out of memory", path);
+    }
+    snprintf(f->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(f->tmp_path);
+    if (fd < 0) {
+        an_status s = an_fail(AN_ERR_IO, "%s: cannot create file: %s", path, strerror(errno));
+        afile_release(f);
+        return s;
+    }
+    fchmod(fd, 0644);
+    f->fp = fdopen(fd, "wb");
+    if (!f->fp) {
+        close(fd);
+        unlink(f->tmp_path);
+        afile_release(f);
+        return an_fail(AN_ERR_IO, "%s: cannot open stream", path);
+    }
+    return AN_OK;
+}
+
+an_status an_afile_write(an_afile *f, const void *buf, size_t n) {
+    if (f->failed) return AN_ERR_IO;
+    if (n && fwrite(buf, 1, n, f->fp) != n) {
+        f->failed = 1;
+        return an_fail(AN_ERR_IO, "%s: write failed: %s", f->path, strerror(errno));
+    }
+    return AN_OK;
+}
+
+/* fsync the directory holding path so the rename itself is durable. */
+static void sync_dir(const char *path) {
+    char *copy = strdup(path);
+    if (!copy) return;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(copy);
+}
+
+an_status an_afile_commit(an_afile *f) {
+    an_status s = AN_OK;
+    if (f->failed) s = an_fail(AN_ERR_IO, "%s: an earlier write failed", f->path);
+    if (!s && (fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0))
+        s = an_fail(AN_ERR_IO, "%s: flush failed: %s", f->path, strerror(errno));
+    if (fclose(f->fp) != 0 && !s)
+        s = an_fail(AN_ERR_IO, "%s: close failed: %s", f->path, strerror(errno));
+    if (!s && rename(f->tmp_path, f->path) != 0)
+        s = an_fail(AN_ERR_IO, "%s: rename failed: %s", f->path, strerror(errno));
+    if (s)
+        unlink(f->tmp_path);
+    else
+        sync_dir(f->path);
+    afile_release(f);
+    return s;
+}
+
+void an_afile_abort(an_afile *f) {
+    if (f->fp) fclose(f->fp);
+    if (f->tmp_path) unlink(f->tmp_path);
+    afile_release(f);
+}

@@ -1,0 +1,144 @@
+/*
+** Core module tests: status messages, arena, tensors, RNG, CRC32, atomic
+** file writes.
+*/
+#include "asicnn/core.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+Test(status, message_and_context) {
+    an_status s = an_fail(AN_ERR_FORMAT, "x.idx: bad magic 0x%04x", 0x1234);
+    cr_assert_eq(s, AN_ERR_FORMAT);
+    cr_assert_str_eq(an_errmsg(), "x.idx: bad magic 0x1234");
+    an_fail_context(s, "loading %s", "train");
+    cr_assert_str_eq(an_errmsg(), "loading train: x.idx: bad magic 0x1234");
+    cr_assert_eq(an_status_exit_code(AN_OK), 0);
+    cr_assert_eq(an_status_exit_code(AN_ERR_USAGE), 1);
+    cr_assert_eq(an_status_exit_code(AN_ERR_FORMAT), 2);
+    cr_assert_str_eq(an_status_name(AN_ERR_IO), "i/o error");
+}
+
+Test(status, alloc_overflow_is_an_error) {
+    void *p = (void *)1;
+    cr_assert_eq(an_alloc_array(&p, SIZE_MAX / 2, 4, "images"), AN_ERR_NOMEM);
+    cr_assert_null(p);
+    cr_assert(strstr(an_errmsg(), "images") != NULL);
+}
+
+Test(arena, aligned_zeroed_and_grows) {
+    an_arena a;
+    an_arena_init(&a, 256);
+    unsigned char *p = an_arena_alloc(&a, 100, 64);
+    cr_assert_not_null(p);
+    cr_assert_eq((uintptr_t)p % 64, 0);
+    for (int i = 0; i < 100; i++) cr_assert_eq(p[i], 0);
+    memset(p, 0xab, 100);
+    unsigned char *q = an_arena_alloc(&a, 1000, 16); /* larger than a block */
+    cr_assert_not_null(q);
+    cr_assert_eq((uintptr_t)q % 16, 0);
+    cr_assert_eq(p[99], 0xab);
+    cr_assert_null(an_arena_alloc(&a, 8, 3)); /* not a power of two */
+    an_arena_free(&a);
+}
+
+Test(tensor, alloc_and_shape) {
+    an_arena a;
+    an_arena_init(&a, 0);
+    an_tensor t;
+    int64_t dim[3] = {28, 28, 1};
+    cr_assert_eq(an_tensor_alloc(&t, &a, AN_I32, 3, dim), AN_OK);
+    cr_assert_eq(an_tensor_numel(&t), 784);
+    cr_assert_eq(an_tensor_nbytes(&t), 784 * 4);
+    char buf[32];
+    cr_assert_str_eq(an_tensor_shape_str(&t, buf, sizeof buf), "28x28x1");
+    int64_t huge[4] = {INT64_MAX / 2, 4, 4, 4};
+    cr_assert_eq(an_tensor_alloc(&t, &a, AN_F32, 4, huge), AN_ERR_NOMEM);
+    an_arena_free(&a);
+}
+
+Test(rng, deterministic_and_in_range) {
+    an_rng a, b, c;
+    an_rng_seed(&a, 42, 54);
+    an_rng_seed(&b, 42, 54);
+    an_rng_seed(&c, 43, 54);
+    int differ = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint32_t x = an_rng_u32(&a), y = an_rng_u32(&b), z = an_rng_u32(&c);
+        cr_assert_eq(x, y);
+        differ += x != z;
+    }
+    cr_assert_gt(differ, 990);
+    /* pcg32 reference stream (pcg32-demo, seed 42, stream 54): first output */
+    an_rng_seed(&a, 42, 54);
+    cr_assert_eq(an_rng_u32(&a), 0xa15c02b7u);
+    double sum = 0, sq = 0;
+    for (int i = 0; i < 100000; i++) {
+        float u = an_rng_uniform(&a);
+        cr_assert(u >= 0.0f && u < 1.0f);
+        cr_assert_lt(an_rng_below(&a, 7), 7u);
+        float g = an_rng_normal(&a);
+        sum += g;
+        sq += (double)g * g;
+    }
+    cr_assert_lt(sum / 100000 < 0 ? -sum / 100000 : sum / 100000, 0.02);
+    cr_assert_lt(sq / 100000 > 1 ? sq / 100000 - 1 : 1 - sq / 100000, 0.03);
+}
+
+Test(rng, shuffle_is_permutation) {
+    an_rng r;
+    an_rng_seed(&r, 7, 0);
+    int64_t idx[100];
+    int seen[100] = {0};
+    for (int i = 0; i < 100; i++) idx[i] = i;
+    an_rng_shuffle(&r, idx, 100);
+    int moved = 0;
+    for (int i = 0; i < 100; i++) {
+        seen[idx[i]]++;
+        moved += idx[i] != i;
+    }
+    for (int i = 0; i < 100; i++) cr_assert_eq(seen[i], 1);
+    cr_assert_gt(moved, 80);
+}
+
+Test(crc, known_vector) {
+    cr_assert_eq(an_crc32(0, "123456789", 9), 0xCBF43926u);
+    uint32_t c = an_crc32(0, "1234", 4);
+    cr_assert_eq(an_crc32(c, "56789", 5), 0xCBF43926u);
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    static char buf[256];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+Test(afile, commit_replaces_abort_keeps) {
+    char dir[] = "/tmp/asicnn-afile-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[300];
+    snprintf(path, sizeof path, "%s/out.bin", dir);
+    an_afile f;
+    cr_assert_eq(an_afile_open(&f, path), AN_OK);
+    cr_assert_eq(an_afile_write(&f, "first", 5), AN_OK);
+    cr_assert_null(slurp(path)); /* nothing at the target before commit */
+    cr_assert_eq(an_afile_commit(&f), AN_OK);
+    cr_assert_str_eq(slurp(path), "first");
+
+    cr_assert_eq(an_afile_open(&f, path), AN_OK);
+    an_afile_write(&f, "second", 6);
+    an_afile_abort(&f);
+    cr_assert_str_eq(slurp(path), "first");
+    unlink(path);
+    cr_assert_eq(rmdir(dir), 0, "a temporary file was left behind");
+
+    cr_assert_eq(an_afile_open(&f, "/nonexistent-dir/x.bin"), AN_ERR_IO);
+    cr_assert(strstr(an_errmsg(), "/nonexistent-dir/x.bin") != NULL);
+}
