@@ -1,0 +1,144 @@
+/*
+** Float layer kernels for training and inference: plain functions over
+** pointers and dimensions (llm.c style). Every tensor is NHWC, row-major,
+** batch first; shapes are given in the comment beside each pointer.
+**
+** Contract
+** - Forward kernels overwrite their output. Backward kernels ACCUMULATE
+**   (+=) into parameter gradients (dw, db) and OVERWRITE the input gradient
+**   (din); a NULL din skips that computation (the first layer needs none).
+** - Scratch buffers are supplied by the caller (sizes given by the *_scratch
+**   helpers), so no kernel allocates: one allocation per training run.
+** - Kernels parallelise with OpenMP and OpenBLAS; for a fixed thread count
+**   the results are deterministic.
+** - Weights use Keras layouts: conv kernels HWIO [KH][KW][C][OC], dense
+**   kernels [IN][OUT].
+*/
+#ifndef ASICNN_NN_KERNELS_H
+#define ASICNN_NN_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Geometry of a 2-D window op (conv or pool) on one NHWC tensor. */
+typedef struct nn_window {
+    int B;              /* batch */
+    int H, W, C;        /* input */
+    int OH, OW;         /* output */
+    int KH, KW;         /* window */
+    int SH, SW;         /* stride */
+    int PT, PL;         /* padding top / left (bottom/right follow from OH/OW) */
+} nn_window;
+
+/* Output size along one axis for "valid" (pad 0) or "same" padding, and the
+** leading pad that Keras/TensorFlow use for "same" (extra pad goes bottom/right). */
+int nn_out_size(int in, int k, int stride, int same);
+int nn_pad_before(int in, int k, int stride, int same);
+
+/* Set the number of threads used by OpenMP and OpenBLAS. */
+void nn_set_threads(int n);
+
+/* ---- conv2d ----------------------------------------------------------- */
+
+/* Floats of scratch the conv kernels need for geometry g with OC outputs. */
+size_t nn_conv2d_scratch(const nn_window *g, int OC);
+
+void nn_conv2d_forward(float *out,      /* [B, OH, OW, OC] */
+                       const float *in, /* [B, H, W, C] */
+                       const float *w,  /* [KH, KW, C, OC] */
+                       const float *b,  /* [OC] or NULL */
+                       const nn_window *g, int OC, float *scratch);
+
+void nn_conv2d_backward(float *din,        /* [B, H, W, C] or NULL */
+                        float *dw,         /* [KH, KW, C, OC] += */
+                        float *db,         /* [OC] += (or NULL) */
+                        const float *dout, /* [B, OH, OW, OC] */
+                        const float *in,   /* [B, H, W, C] */
+                        const float *w,    /* [KH, KW, C, OC] */
+                        const nn_window *g, int OC, float *scratch);
+
+/* ---- pooling (window over each channel; padding cells are ignored) ---- */
+
+void nn_maxpool_forward(float *out,      /* [B, OH, OW, C] */
+                        int32_t *argmax, /* [B, OH, OW, C] index into in, or NULL */
+                        const float *in, /* [B, H, W, C] */
+                        const nn_window *g);
+void nn_maxpool_backward(float *din,          /* [B, H, W, C] */
+                         const float *dout,   /* [B, OH, OW, C] */
+                         const int32_t *argmax, /* from forward */
+                         const nn_window *g);
+
+/* Average over the valid (non-padding) cells of each window. */
+void nn_avgpool_forward(float *out, const float *in, const nn_window *g);
+void nn_avgpool_backward(float *din, const float *dout, const nn_window *g);
+
+/* ---- dense: out = in @ w + b ------------------------------------------ */
+
+void nn_dense_forward(float *out,      /* [B, N] */
+                      const float *in, /* [B, K] */
+                      const float *w,  /* [K, N] */
+                      const float *b,  /* [N] or NULL */
+                      int B, int K, int N);
+void nn_dense_backward(float *din,        /* [B, K] or NULL */
+                       float *dw,         /* [K, N] += */
+                       float *db,         /* [N] += (or NULL) */
+                       const float *dout, /* [B, N] */
+                       const float *in,   /* [B, K] */
+                       const float *w,    /* [K, N] */
+                       int B, int K, int N);
+
+/* ---- element-wise ----------------------------------------------------- */
+
+/* ReLU (cap = 0: no upper bound) or ReLU6 (cap = 6), in place allowed. */
+void nn_relu_forward(float *out, const float *in, size_t n, float cap);
+/* din = dout where 0 < out < cap (cap 0: out > 0); din may alias dout. */
+void nn_relu_backward(float *din, const float *dout, const float *out, size_t n, float cap);
+
+/* out = a + b; backward is the identity to both inputs. */
+void nn_add_forward(float *out, const float *a, const float *b, size_t n);
+
+/* Inverted dropout: keep with probability 1-rate, scale kept by 1/(1-rate).
+** mask[i] holds the scale applied (0 or 1/(1-rate)); seed makes it repeatable. */
+void nn_dropout_forward(float *out, float *mask, const float *in, size_t n, float rate,
+                        uint64_t seed);
+void nn_dropout_backward(float *din, const float *dout, const float *mask, size_t n);
+
+/* ---- batch normalisation over N = B*H*W positions per channel --------- */
+
+/* Training mode: normalise with batch statistics, save mean and inverse
+** std for backward, update running stats: r = momentum*r + (1-momentum)*batch
+** (Keras convention; running_var uses the unbiased batch variance).
+** Inference mode (train = 0): use the running statistics. */
+void nn_batchnorm_forward(float *out,           /* [N, C] */
+                          float *save_mean,     /* [C] (train) */
+                          float *save_invstd,   /* [C] (train) */
+                          const float *in,      /* [N, C] */
+                          const float *gamma,   /* [C] */
+                          const float *beta,    /* [C] */
+                          float *running_mean,  /* [C] */
+                          float *running_var,   /* [C] */
+                          int64_t N, int C, float eps, float momentum, int train);
+void nn_batchnorm_backward(float *din,          /* [N, C] */
+                           float *dgamma,       /* [C] += */
+                           float *dbeta,        /* [C] += */
+                           const float *dout,   /* [N, C] */
+                           const float *in,     /* [N, C] */
+                           const float *gamma,  /* [C] */
+                           const float *save_mean, const float *save_invstd,
+                           int64_t N, int C);
+
+/* ---- losses (from logits) --------------------------------------------- */
+
+/* Mean softmax cross-entropy over the batch with integer labels; writes
+** dlogits = (softmax - onehot) / B when dlogits is not NULL. Returns the loss. */
+float nn_softmax_xent_sparse(float *dlogits,      /* [B, N] or NULL */
+                             const float *logits, /* [B, N] */
+                             const int32_t *labels, /* [B] */
+                             int B, int N);
+/* The same with one-hot (or soft) targets [B, N]. */
+float nn_softmax_xent(float *dlogits, const float *logits, const float *targets, int B, int N);
+
+/* Row-wise softmax into probs [B, N]. */
+void nn_softmax(float *probs, const float *logits, int B, int N);
+
+#endif /* ASICNN_NN_KERNELS_H */
