@@ -46,8 +46,7 @@ an_status an_fail(an_status s, const char *fmt, ...) __attribute__((format(print
 const char *an_errmsg(void);
 
 /* Prefix the current message with "prefix: " (adds context on the way up). */
-an_status an_fail_context(an_status s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+an_status an_fail_context(an_status s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Process exit code for a status, as documented in docs/cli.md:
 ** 0 ok, 1 usage, 2 input error (io/format/range/unsupported), 3 out of memory,
@@ -140,10 +139,10 @@ uint32_t an_crc32(uint32_t crc, const void *buf, size_t n);
 /* Atomic file writes: a temporary file beside the target, fsync, rename.   */
 
 typedef struct an_afile {
-    FILE *fp;          /* write through this */
-    char *path;        /* final path */
-    char *tmp_path;    /* temporary path in the same directory */
-    int failed;        /* set when a write failed */
+    FILE *fp;       /* write through this */
+    char *path;     /* final path */
+    char *tmp_path; /* temporary path in the same directory */
+    int failed;     /* set when a write failed */
 } an_afile;
 
 an_status an_afile_open(an_afile *f, const char *path);
@@ -154,19 +153,23 @@ an_status an_afile_commit(an_afile *f);
 /* Discard: close and remove the temporary; the target is untouched. */
 void an_afile_abort(an_afile *f);
 
+/* Read a whole file into a malloc'd buffer (NUL-terminated, so text can be
+** used as a string). A file larger than max bytes is an error. */
+an_status an_read_file(const char *path, size_t max, char **buf, size_t *n);
+
 /* ------------------------------------------------------------------------ */
 /* Progress: a bar with rate and ETA on a terminal, plain lines otherwise.  */
 
 typedef struct an_progress {
-    FILE *out;          /* NULL: silent */
-    int tty;            /* draw a redrawn bar instead of lines */
-    const char *label;  /* e.g. "epoch 1/5" */
-    const char *unit;   /* e.g. "img" */
+    FILE *out;         /* NULL: silent */
+    int tty;           /* draw a redrawn bar instead of lines */
+    const char *label; /* e.g. "epoch 1/5" */
+    const char *unit;  /* e.g. "img" */
     int64_t total;
     int64_t done;
-    double t_start;     /* seconds, monotonic */
-    double t_last;      /* last draw */
-    int last_decile;    /* last plain line printed, in tenths */
+    double t_start;  /* seconds, monotonic */
+    double t_last;   /* last draw */
+    int last_decile; /* last plain line printed, in tenths */
 } an_progress;
 
 /* Monotonic wall clock in seconds. */

@@ -1,5 +1,5 @@
 /*
-** Atomic file writes: write to "<path>.tmp.XXXXXX" in the target's directory,
+** Whole-file reads, and atomic file writes: write to "<path>.tmp.XXXXXX" in the target's directory,
 ** fflush + fsync, rename over the target, fsync the directory. A crash at any
 ** point leaves either the old file or the new one, never half of one.
 */
@@ -90,4 +90,45 @@ void an_afile_abort(an_afile *f) {
     if (f->fp) fclose(f->fp);
     if (f->tmp_path) unlink(f->tmp_path);
     afile_release(f);
+}
+
+an_status an_read_file(const char *path, size_t max, char **buf, size_t *n) {
+    *buf = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return an_fail(AN_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    char *p = malloc(cap + 1);
+    an_status s = p ? AN_OK : an_fail(AN_ERR_NOMEM, "%s: out of memory", path);
+    while (!s) {
+        if (len == cap) {
+            if (cap > max) {
+                s = an_fail(AN_ERR_RANGE, "%s: larger than %zu bytes", path, max);
+                break;
+            }
+            char *q = realloc(p, cap * 2 + 1);
+            if (!q) {
+                s = an_fail(AN_ERR_NOMEM, "%s: out of memory", path);
+                break;
+            }
+            p = q;
+            cap *= 2;
+        }
+        size_t got = fread(p + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f)) s = an_fail(AN_ERR_IO, "%s: read error", path);
+            break;
+        }
+    }
+    fclose(f);
+    if (!s && len > max) s = an_fail(AN_ERR_RANGE, "%s: larger than %zu bytes", path, max);
+    if (s) {
+        free(p);
+        return s;
+    }
+    p[len] = '\0';
+    *buf = p;
+    *n = len;
+    return AN_OK;
 }

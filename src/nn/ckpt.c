@@ -1,0 +1,256 @@
+/*
+** Checkpoints: a versioned little-endian binary file.
+**
+**   magic    "ANCKPT\0\0"                      8 bytes
+**   version  u32 (1)
+**   spec     u32 length + text                 the model spec it was built from
+**   norm     u32 mode, u64 features, [features] f32 mean, [features] f32 std
+**                                              (arrays only for mode standard)
+**   params   u64 count + count f32             all parameters, graph order
+**   train    u32 epochs done, u64 step, u64 count + count f32 optimizer state
+**   crc      u32 CRC32 of every byte before it
+**
+** Saving is atomic (an_afile). Loading checks the CRC first, then every
+** length against the file size, then rebuilds the model from the embedded
+** spec and checks the parameter count against it.
+*/
+#include "nn_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CKPT_MAGIC     "ANCKPT\0\0"
+#define CKPT_VERSION   1u
+#define CKPT_MAX_BYTES ((size_t)1 << 34)
+
+typedef struct ckpt_writer {
+    an_afile f;
+    uint32_t crc;
+    an_status s;
+} ckpt_writer;
+
+static void put(ckpt_writer *w, const void *p, size_t n) {
+    if (w->s) return;
+    w->crc = an_crc32(w->crc, p, n);
+    w->s = an_afile_write(&w->f, p, n);
+}
+
+static void put_u32(ckpt_writer *w, uint32_t v) {
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    put(w, b, 4);
+}
+
+static void put_u64(ckpt_writer *w, uint64_t v) {
+    put_u32(w, (uint32_t)v);
+    put_u32(w, (uint32_t)(v >> 32));
+}
+
+/* Floats as little-endian IEEE-754 words. */
+static void put_f32s(ckpt_writer *w, const float *x, int64_t n) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    put(w, x, (size_t)n * 4);
+#else
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        put_u32(w, u);
+    }
+#endif
+}
+
+an_status an_ckpt_save(const char *path, const an_model *m, const an_ckpt_extra *x) {
+    ckpt_writer w = {.crc = 0};
+    an_status s = an_afile_open(&w.f, path);
+    if (s) return s;
+    put(&w, CKPT_MAGIC, 8);
+    put_u32(&w, CKPT_VERSION);
+    uint32_t len = (uint32_t)strlen(m->spec);
+    put_u32(&w, len);
+    put(&w, m->spec, len);
+    const an_norm *nm = x ? &x->norm : NULL;
+    put_u32(&w, nm ? (uint32_t)nm->mode : 0);
+    int std = nm && nm->mode == AN_NORM_STANDARD;
+    put_u64(&w, std ? (uint64_t)nm->features : 0);
+    if (std) {
+        put_f32s(&w, nm->mean, nm->features);
+        put_f32s(&w, nm->std, nm->features);
+    }
+    put_u64(&w, (uint64_t)m->n_params);
+    put_f32s(&w, m->params, m->n_params);
+    put_u32(&w, x ? (uint32_t)x->epochs_done : 0);
+    put_u64(&w, x ? (uint64_t)x->step : 0);
+    int64_t no = x && x->optim ? x->n_optim : 0;
+    put_u64(&w, (uint64_t)no);
+    if (no) put_f32s(&w, x->optim, no);
+    uint32_t crc = w.crc;
+    put_u32(&w, crc);
+    if (w.s) {
+        an_afile_abort(&w.f);
+        return w.s;
+    }
+    return an_afile_commit(&w.f);
+}
+
+typedef struct ckpt_reader {
+    const uint8_t *p;
+    size_t n, off;
+    const char *path;
+} ckpt_reader;
+
+static an_status need(ckpt_reader *r, uint64_t n, const char *what) {
+    if (n > r->n - r->off)
+        return an_fail(AN_ERR_FORMAT, "%s: truncated in %s (needs %llu bytes at offset %zu)",
+                       r->path, what, (unsigned long long)n, r->off);
+    return AN_OK;
+}
+
+static uint32_t get_u32(ckpt_reader *r) {
+    const uint8_t *b = r->p + r->off;
+    r->off += 4;
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static uint64_t get_u64(ckpt_reader *r) {
+    uint64_t lo = get_u32(r);
+    return lo | (uint64_t)get_u32(r) << 32;
+}
+
+/* Read count floats (count already bounds-checked by the caller). */
+static void get_f32s(ckpt_reader *r, float *dst, uint64_t count) {
+    for (uint64_t i = 0; i < count; i++) {
+        uint32_t u = get_u32(r);
+        memcpy(&dst[i], &u, 4);
+    }
+}
+
+/* A count of floats that must fit in what is left of the file. */
+static an_status get_count(ckpt_reader *r, const char *what, uint64_t *count) {
+    an_status s = need(r, 8, what);
+    if (s) return s;
+    *count = get_u64(r);
+    if (*count > (r->n - r->off) / 4)
+        return an_fail(AN_ERR_FORMAT, "%s: %s claims %llu values, more than the file holds",
+                       r->path, what, (unsigned long long)*count);
+    return AN_OK;
+}
+
+static an_status parse(ckpt_reader *r, an_model *m, an_ckpt_extra *x, float **optim) {
+    an_status s;
+    if ((s = need(r, 12, "header"))) return s;
+    if (memcmp(r->p, CKPT_MAGIC, 8) != 0)
+        return an_fail(AN_ERR_FORMAT, "%s: not an asicnn checkpoint (bad magic)", r->path);
+    r->off = 8;
+    uint32_t ver = get_u32(r);
+    if (ver != CKPT_VERSION)
+        return an_fail(AN_ERR_UNSUPPORTED,
+                       "%s: checkpoint version %u; this asicnn reads version %u", r->path, ver,
+                       CKPT_VERSION);
+    if ((s = need(r, 4, "spec length"))) return s;
+    uint32_t len = get_u32(r);
+    if ((s = need(r, len, "spec"))) return s;
+    char *spec = malloc((size_t)len + 1);
+    if (!spec) return an_fail(AN_ERR_NOMEM, "%s: out of memory", r->path);
+    memcpy(spec, r->p + r->off, len);
+    spec[len] = '\0';
+    r->off += len;
+    char name[300];
+    snprintf(name, sizeof name, "%s (embedded spec)", r->path);
+    s = strlen(spec) != len ? an_fail(AN_ERR_FORMAT, "%s: spec contains a NUL byte", r->path)
+                            : an_model_parse(spec, name, m);
+    free(spec);
+    if (s) return s;
+    snprintf(m->source, sizeof m->source, "%s", r->path);
+
+    if ((s = need(r, 4, "normalisation"))) goto fail;
+    x->norm = (an_norm){.mode = (an_norm_mode)get_u32(r)};
+    if (x->norm.mode > AN_NORM_STANDARD) {
+        s = an_fail(AN_ERR_FORMAT, "%s: unknown normalisation mode %u", r->path,
+                    (unsigned)x->norm.mode);
+        goto fail;
+    }
+    uint64_t nf;
+    if ((s = get_count(r, "normalisation", &nf))) goto fail;
+    if (nf) {
+        if (nf * 2 > (r->n - r->off) / 4 || x->norm.mode != AN_NORM_STANDARD) {
+            s = an_fail(AN_ERR_FORMAT, "%s: bad normalisation block", r->path);
+            goto fail;
+        }
+        x->norm.features = (int64_t)nf;
+        x->norm.mean = malloc(nf * 4);
+        x->norm.std = malloc(nf * 4);
+        if (!x->norm.mean || !x->norm.std) {
+            s = an_fail(AN_ERR_NOMEM, "%s: out of memory", r->path);
+            goto fail;
+        }
+        get_f32s(r, x->norm.mean, nf);
+        get_f32s(r, x->norm.std, nf);
+    }
+    uint64_t np;
+    if ((s = get_count(r, "parameters", &np))) goto fail;
+    if ((int64_t)np != m->n_params) {
+        s = an_fail(AN_ERR_FORMAT,
+                    "%s: holds %llu parameters but its spec needs %lld (mismatched checkpoint)",
+                    r->path, (unsigned long long)np, (long long)m->n_params);
+        goto fail;
+    }
+    get_f32s(r, m->params, np);
+    if ((s = need(r, 12, "training state"))) goto fail;
+    x->epochs_done = (int)get_u32(r);
+    x->step = (int64_t)get_u64(r);
+    uint64_t no;
+    if ((s = get_count(r, "optimizer state", &no))) goto fail;
+    x->n_optim = (int64_t)no;
+    x->optim = NULL;
+    if (no && optim) {
+        *optim = malloc(no * 4);
+        if (!*optim) {
+            s = an_fail(AN_ERR_NOMEM, "%s: out of memory", r->path);
+            goto fail;
+        }
+        get_f32s(r, *optim, no);
+        x->optim = *optim;
+    } else {
+        r->off += no * 4;
+    }
+    if (r->off != r->n) {
+        s = an_fail(AN_ERR_FORMAT, "%s: %zu unexpected bytes after the data", r->path,
+                    r->n - r->off);
+        goto fail;
+    }
+    return AN_OK;
+fail:
+    an_norm_free(&x->norm);
+    if (optim && *optim) {
+        free(*optim);
+        *optim = NULL;
+    }
+    an_model_free(m);
+    return s;
+}
+
+an_status an_ckpt_load(const char *path, an_model *m, an_ckpt_extra *x, float **optim) {
+    *x = (an_ckpt_extra){0};
+    if (optim) *optim = NULL;
+    char *buf = NULL;
+    size_t n = 0;
+    an_status s = an_read_file(path, CKPT_MAX_BYTES, &buf, &n);
+    if (s) return s;
+    if (n < 16) {
+        free(buf);
+        return an_fail(AN_ERR_FORMAT, "%s: too short to be a checkpoint (%zu bytes)", path, n);
+    }
+    uint32_t want = (uint32_t)(uint8_t)buf[n - 4] | (uint32_t)(uint8_t)buf[n - 3] << 8 |
+                    (uint32_t)(uint8_t)buf[n - 2] << 16 | (uint32_t)(uint8_t)buf[n - 1] << 24;
+    if (memcmp(buf, CKPT_MAGIC, 8) != 0) {
+        free(buf);
+        return an_fail(AN_ERR_FORMAT, "%s: not an asicnn checkpoint (bad magic)", path);
+    }
+    if (an_crc32(0, buf, n - 4) != want) {
+        free(buf);
+        return an_fail(AN_ERR_FORMAT, "%s: checksum mismatch: the checkpoint is corrupt", path);
+    }
+    ckpt_reader r = {.p = (const uint8_t *)buf, .n = n - 4, .path = path};
+    s = parse(&r, m, x, optim);
+    free(buf);
+    return s;
+}
