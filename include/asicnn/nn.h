@@ -157,6 +157,10 @@ const float *an_exec_forward(an_exec *e, const float *x, int B, int train, uint6
 ** Returns the batch loss and writes the number of correct predictions. */
 float an_exec_train_step(an_exec *e, const int32_t *labels, int B, int *n_correct);
 
+/* Output of node i from the last forward: [B, an_node_size(node i)]
+** (used by calibration to observe every intermediate tensor). */
+const float *an_exec_node_output(const an_exec *e, int i);
+
 /* Gradient of every parameter after backward (for tests): [n_params]. */
 const float *an_exec_param_grads(const an_exec *e);
 /* Forward + loss + backward without the optimizer step; returns the loss. */

@@ -353,6 +353,10 @@ float an_exec_loss_backward(an_exec *e, const float *x, const int32_t *labels, i
     return backward(e, labels, B, NULL);
 }
 
+const float *an_exec_node_output(const an_exec *e, int i) {
+    return i >= 0 && i < e->m->n_nodes ? e->act[i] : NULL;
+}
+
 const float *an_exec_param_grads(const an_exec *e) {
     return e->pgrad;
 }
