@@ -22,12 +22,12 @@
 
 /* Geometry of a 2-D window op (conv or pool) on one NHWC tensor. */
 typedef struct nn_window {
-    int B;              /* batch */
-    int H, W, C;        /* input */
-    int OH, OW;         /* output */
-    int KH, KW;         /* window */
-    int SH, SW;         /* stride */
-    int PT, PL;         /* padding top / left (bottom/right follow from OH/OW) */
+    int B;       /* batch */
+    int H, W, C; /* input */
+    int OH, OW;  /* output */
+    int KH, KW;  /* window */
+    int SH, SW;  /* stride */
+    int PT, PL;  /* padding top / left (bottom/right follow from OH/OW) */
 } nn_window;
 
 /* Output size along one axis for "valid" (pad 0) or "same" padding, and the
@@ -57,14 +57,18 @@ void nn_conv2d_backward(float *din,        /* [B, H, W, C] or NULL */
                         const float *w,    /* [KH, KW, C, OC] */
                         const nn_window *g, int OC, float *scratch);
 
+/* Bias gradient: db [N] += column sums of dout [M, N] (summed in double, in
+** an order fixed by M and N alone). Used by conv2d and dense backward. */
+void nn_bias_grad(float *db, const float *dout, int64_t M, int N);
+
 /* ---- pooling (window over each channel; padding cells are ignored) ---- */
 
 void nn_maxpool_forward(float *out,      /* [B, OH, OW, C] */
                         int32_t *argmax, /* [B, OH, OW, C] index into in, or NULL */
                         const float *in, /* [B, H, W, C] */
                         const nn_window *g);
-void nn_maxpool_backward(float *din,          /* [B, H, W, C] */
-                         const float *dout,   /* [B, OH, OW, C] */
+void nn_maxpool_backward(float *din,            /* [B, H, W, C] */
+                         const float *dout,     /* [B, OH, OW, C] */
                          const int32_t *argmax, /* from forward */
                          const nn_window *g);
 
@@ -109,30 +113,29 @@ void nn_dropout_backward(float *din, const float *dout, const float *mask, size_
 ** std for backward, update running stats: r = momentum*r + (1-momentum)*batch
 ** (Keras convention; running_var uses the unbiased batch variance).
 ** Inference mode (train = 0): use the running statistics. */
-void nn_batchnorm_forward(float *out,           /* [N, C] */
-                          float *save_mean,     /* [C] (train) */
-                          float *save_invstd,   /* [C] (train) */
-                          const float *in,      /* [N, C] */
-                          const float *gamma,   /* [C] */
-                          const float *beta,    /* [C] */
-                          float *running_mean,  /* [C] */
-                          float *running_var,   /* [C] */
+void nn_batchnorm_forward(float *out,          /* [N, C] */
+                          float *save_mean,    /* [C] (train) */
+                          float *save_invstd,  /* [C] (train) */
+                          const float *in,     /* [N, C] */
+                          const float *gamma,  /* [C] */
+                          const float *beta,   /* [C] */
+                          float *running_mean, /* [C] */
+                          float *running_var,  /* [C] */
                           int64_t N, int C, float eps, float momentum, int train);
-void nn_batchnorm_backward(float *din,          /* [N, C] */
-                           float *dgamma,       /* [C] += */
-                           float *dbeta,        /* [C] += */
-                           const float *dout,   /* [N, C] */
-                           const float *in,     /* [N, C] */
-                           const float *gamma,  /* [C] */
-                           const float *save_mean, const float *save_invstd,
-                           int64_t N, int C);
+void nn_batchnorm_backward(float *din,         /* [N, C] */
+                           float *dgamma,      /* [C] += */
+                           float *dbeta,       /* [C] += */
+                           const float *dout,  /* [N, C] */
+                           const float *in,    /* [N, C] */
+                           const float *gamma, /* [C] */
+                           const float *save_mean, const float *save_invstd, int64_t N, int C);
 
 /* ---- losses (from logits) --------------------------------------------- */
 
 /* Mean softmax cross-entropy over the batch with integer labels; writes
 ** dlogits = (softmax - onehot) / B when dlogits is not NULL. Returns the loss. */
-float nn_softmax_xent_sparse(float *dlogits,      /* [B, N] or NULL */
-                             const float *logits, /* [B, N] */
+float nn_softmax_xent_sparse(float *dlogits,        /* [B, N] or NULL */
+                             const float *logits,   /* [B, N] */
                              const int32_t *labels, /* [B] */
                              int B, int N);
 /* The same with one-hot (or soft) targets [B, N]. */
