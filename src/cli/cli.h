@@ -28,5 +28,7 @@ int cli_is_help(const char *arg);
 int cli_parse_i64(const char *s, int64_t *out);
 int cli_parse_f64(const char *s, double *out);
 
+int cmd_data(int argc, char **argv);
+
 
 #endif /* ASICNN_CLI_H */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 static const cli_command COMMANDS[] = {
+    {"data", "inspect and convert data sets (IDX, CSV, npm digits JSON)", cmd_data},
     {NULL, NULL, NULL},
 };
 
