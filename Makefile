@@ -3,6 +3,7 @@
 #   make test           build and run the whole test suite
 #   make test-sanitize  the same suite under ASan + UBSan
 #   make fuzz           build the libFuzzer harnesses and run each FUZZ_SECONDS
+#   make bench          asicnn vs PyTorch training/inference speed (BENCH_ARGS="--images 2000")
 #   make format         clang-format every C file in place
 # CI=1 turns compiler warnings into errors.
 
@@ -14,7 +15,7 @@ FUZZ_SECONDS ?= 60
 WERROR       := $(if $(CI),ON,OFF)
 CMAKE_FLAGS  ?=
 
-.PHONY: all bootstrap build data demo test test-sanitize fuzz format clean
+.PHONY: all bootstrap build data demo test test-sanitize fuzz bench format clean
 
 all: build
 
@@ -44,6 +45,10 @@ fuzz: bootstrap
 	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DASICNN_FUZZ=ON -DASICNN_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD_FUZZ) -j $(JOBS)
 	@scripts/run-fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+# Benchmarks are never part of `make test`.
+bench: data
+	@bench/train_bench.sh --build $(BUILD) $(BENCH_ARGS)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
