@@ -44,7 +44,7 @@ int an_csv_clean_row(const an_csv_field *f, int nf, int ncols, int label_col,
                      const an_csv_options *opt, float *x, int32_t *y, char *why, size_t why_n) {
     char t[32];
     if (nf != ncols) {
-        snprintf(why, why_n, "%d columns, expected %d", nf, ncols);
+        snprintf(why, why_n, "wrong number of columns: %d, expected %d", nf, ncols);
         return AN_DROP_COLUMNS;
     }
     int nonfinite = -1;
