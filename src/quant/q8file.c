@@ -1,0 +1,297 @@
+/*
+** .q8 files: the int8 graph on disk. Little-endian, versioned, CRC32'd,
+** written atomically (an_afile). docs/quantization.md has the byte layout:
+**
+**   magic    "ANQ8\0\0\0\0"                               8 bytes
+**   version  u32 (1)
+**   n_layers u32
+**   calib    u32 length + text                            how it was calibrated
+**   input    i32 h, w, c; f32 scale; i32 zero_point; u32 n_affine;
+**            f32 in_mul[n_affine]; f32 in_add[n_affine]
+**   layers   per layer: u32 op; char name[48]; char float_node[48];
+**            i32 in[2], h, w, c, kh, kw, sh, sw, pt, pl; f32 scale;
+**            i32 zero_point, act_min, act_max, k;
+**            conv2d/dense: i8 w[c*k]; i32 bias[c]; i32 mult[c]; i32 shift[c];
+**                          f32 w_scale[c]
+**            add: i32 add_mult[3]; i32 add_shift[3]
+**   crc      u32 CRC32 of every byte before it
+**
+** Loading checks the size, magic, checksum and version, reads every field
+** with bounds checks, then validates the whole graph (an_q_graph_validate),
+** so a corrupt or hostile file gets a message naming the file and field.
+*/
+#include "asicnn/quant.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define Q8_MAGIC     "ANQ8\0\0\0\0"
+#define Q8_VERSION   1u
+#define Q8_MAX_BYTES ((size_t)1 << 32)
+
+/* ---- writing ------------------------------------------------------------ */
+
+typedef struct q8_writer {
+    an_afile f;
+    uint32_t crc;
+    an_status s;
+} q8_writer;
+
+static void put(q8_writer *w, const void *p, size_t n) {
+    if (w->s || n == 0) return;
+    w->crc = an_crc32(w->crc, p, n);
+    w->s = an_afile_write(&w->f, p, n);
+}
+
+static void put_u32(q8_writer *w, uint32_t v) {
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    put(w, b, 4);
+}
+
+static void put_i32(q8_writer *w, int32_t v) {
+    put_u32(w, (uint32_t)v);
+}
+
+static void put_f32(q8_writer *w, float v) {
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    put_u32(w, u);
+}
+
+static void put_i32s(q8_writer *w, const int32_t *v, int64_t n) {
+    for (int64_t i = 0; i < n; i++) put_i32(w, v[i]);
+}
+
+static void put_f32s(q8_writer *w, const float *v, int64_t n) {
+    for (int64_t i = 0; i < n; i++) put_f32(w, v[i]);
+}
+
+an_status an_q8_save(const char *path, const an_q_graph *g) {
+    an_status s = an_q_graph_validate(g);
+    if (s) return an_fail_context(s, "refusing to save %s", path);
+    q8_writer w = {.crc = 0};
+    if ((s = an_afile_open(&w.f, path))) return s;
+    put(&w, Q8_MAGIC, 8);
+    put_u32(&w, Q8_VERSION);
+    put_u32(&w, (uint32_t)g->n_layers);
+    uint32_t cl = (uint32_t)strnlen(g->calib, sizeof g->calib);
+    put_u32(&w, cl);
+    put(&w, g->calib, cl);
+    const an_q_input *in = &g->input;
+    put_i32(&w, in->h), put_i32(&w, in->w), put_i32(&w, in->c);
+    put_f32(&w, in->scale), put_i32(&w, in->zero_point);
+    put_u32(&w, (uint32_t)in->n_affine);
+    put_f32s(&w, in->in_mul, in->n_affine);
+    put_f32s(&w, in->in_add, in->n_affine);
+    for (int i = 0; i < g->n_layers; i++) {
+        const an_q_layer *l = &g->layers[i];
+        char name[AN_Q_NAME_MAX] = {0}, fnode[AN_Q_NAME_MAX] = {0};
+        memcpy(name, l->name, strnlen(l->name, AN_Q_NAME_MAX - 1));
+        memcpy(fnode, l->float_node, strnlen(l->float_node, AN_Q_NAME_MAX - 1));
+        put_u32(&w, (uint32_t)l->op);
+        put(&w, name, AN_Q_NAME_MAX);
+        put(&w, fnode, AN_Q_NAME_MAX);
+        const int32_t f[] = {l->in[0], l->in[1], l->h,  l->w,  l->c, l->kh,
+                             l->kw,    l->sh,    l->sw, l->pt, l->pl};
+        put_i32s(&w, f, (int64_t)(sizeof f / sizeof f[0]));
+        put_f32(&w, l->scale);
+        put_i32(&w, l->zero_point), put_i32(&w, l->act_min), put_i32(&w, l->act_max);
+        put_i32(&w, l->k);
+        if (l->op == AN_Q_CONV2D || l->op == AN_Q_DENSE) {
+            put(&w, l->weights, (size_t)l->c * (size_t)l->k);
+            put_i32s(&w, l->bias, l->c);
+            put_i32s(&w, l->mult, l->c);
+            put_i32s(&w, l->shift, l->c);
+            put_f32s(&w, l->w_scale, l->c);
+        } else if (l->op == AN_Q_ADD) {
+            put_i32s(&w, l->add_mult, 3);
+            put_i32s(&w, l->add_shift, 3);
+        }
+    }
+    uint32_t crc = w.crc;
+    put_u32(&w, crc);
+    if (w.s) {
+        an_afile_abort(&w.f);
+        return w.s;
+    }
+    return an_afile_commit(&w.f);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+typedef struct q8_reader {
+    const uint8_t *p;
+    size_t n, off;
+    const char *name;
+} q8_reader;
+
+/* n more bytes must be there for field `what` (of layer `li`, -1: none). */
+static an_status need(q8_reader *r, uint64_t n, int li, const char *what) {
+    if (n <= r->n - r->off) return AN_OK;
+    if (li >= 0)
+        return an_fail(AN_ERR_FORMAT,
+                       "%s: truncated in layer %d field %s (needs %llu bytes at "
+                       "offset %zu)",
+                       r->name, li, what, (unsigned long long)n, r->off);
+    return an_fail(AN_ERR_FORMAT, "%s: truncated in field %s (needs %llu bytes at offset %zu)",
+                   r->name, what, (unsigned long long)n, r->off);
+}
+
+static uint32_t get_u32(q8_reader *r) {
+    const uint8_t *b = r->p + r->off;
+    r->off += 4;
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static int32_t get_i32(q8_reader *r) {
+    uint32_t u = get_u32(r);
+    int32_t v;
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+static float get_f32(q8_reader *r) {
+    uint32_t u = get_u32(r);
+    float v;
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+/* Allocate and read n 4-byte values (i32 or f32) of a field. */
+static an_status get_arr(q8_reader *r, int li, const char *what, int64_t n, int is_float,
+                         void **out) {
+    an_status s = need(r, (uint64_t)n * 4, li, what);
+    if (s) return s;
+    if ((s = an_alloc_array(out, (size_t)(n ? n : 1), 4, what))) return s;
+    for (int64_t i = 0; i < n; i++) {
+        if (is_float)
+            ((float *)*out)[i] = get_f32(r);
+        else
+            ((int32_t *)*out)[i] = get_i32(r);
+    }
+    return AN_OK;
+}
+
+static an_status read_layer(q8_reader *r, int i, an_q_layer *l) {
+    an_status s = need(r, 4 + 2 * AN_Q_NAME_MAX + 11 * 4 + 5 * 4, i, "header");
+    if (s) return s;
+    uint32_t op = get_u32(r);
+    if (op >= AN_Q_OP_COUNT)
+        return an_fail(AN_ERR_FORMAT, "%s: layer %d: field op = %u is not a known op", r->name, i,
+                       op);
+    l->op = (an_q_op)op;
+    memcpy(l->name, r->p + r->off, AN_Q_NAME_MAX);
+    memcpy(l->float_node, r->p + r->off + AN_Q_NAME_MAX, AN_Q_NAME_MAX);
+    r->off += 2 * AN_Q_NAME_MAX;
+    if (!memchr(l->name, 0, AN_Q_NAME_MAX) || !memchr(l->float_node, 0, AN_Q_NAME_MAX))
+        return an_fail(AN_ERR_FORMAT, "%s: layer %d: field name is not NUL-terminated", r->name, i);
+    l->in[0] = get_i32(r), l->in[1] = get_i32(r);
+    l->h = get_i32(r), l->w = get_i32(r), l->c = get_i32(r);
+    l->kh = get_i32(r), l->kw = get_i32(r), l->sh = get_i32(r), l->sw = get_i32(r);
+    l->pt = get_i32(r), l->pl = get_i32(r);
+    l->scale = get_f32(r);
+    l->zero_point = get_i32(r), l->act_min = get_i32(r), l->act_max = get_i32(r);
+    l->k = get_i32(r);
+    if (l->op == AN_Q_CONV2D || l->op == AN_Q_DENSE) {
+        if (l->c < 1 || l->k < 1 || l->c > (1 << 26) || l->k > (1 << 26))
+            return an_fail(AN_ERR_FORMAT, "%s: layer %d (%s): field c/k = %d/%d out of range",
+                           r->name, i, l->name, l->c, l->k);
+        uint64_t nw = (uint64_t)l->c * (uint64_t)l->k;
+        if ((s = need(r, nw, i, "weights"))) return s;
+        if ((s = an_alloc_array((void **)&l->weights, nw, 1, "weights"))) return s;
+        memcpy(l->weights, r->p + r->off, nw);
+        r->off += nw;
+        if ((s = get_arr(r, i, "bias", l->c, 0, (void **)&l->bias)) ||
+            (s = get_arr(r, i, "multiplier", l->c, 0, (void **)&l->mult)) ||
+            (s = get_arr(r, i, "shift", l->c, 0, (void **)&l->shift)) ||
+            (s = get_arr(r, i, "w_scale", l->c, 1, (void **)&l->w_scale)))
+            return s;
+    } else if (l->op == AN_Q_ADD) {
+        if ((s = need(r, 24, i, "add_mult/add_shift"))) return s;
+        for (int j = 0; j < 3; j++) l->add_mult[j] = get_i32(r);
+        for (int j = 0; j < 3; j++) l->add_shift[j] = get_i32(r);
+    }
+    return AN_OK;
+}
+
+static an_status parse_body(q8_reader *r, an_q_graph *g) {
+    an_status s;
+    r->off = 8;
+    uint32_t ver = get_u32(r);
+    if (ver != Q8_VERSION)
+        return an_fail(AN_ERR_UNSUPPORTED, "%s: .q8 version %u; this asicnn reads version %u",
+                       r->name, ver, Q8_VERSION);
+    uint32_t nl = get_u32(r);
+    if (nl < 1 || nl > 4096)
+        return an_fail(AN_ERR_FORMAT, "%s: field n_layers = %u outside 1..4096", r->name, nl);
+    if ((s = need(r, 4, -1, "calib"))) return s;
+    uint32_t cl = get_u32(r);
+    if (cl >= sizeof g->calib)
+        return an_fail(AN_ERR_FORMAT, "%s: field calib: length %u too long", r->name, cl);
+    if ((s = need(r, cl, -1, "calib"))) return s;
+    memcpy(g->calib, r->p + r->off, cl);
+    g->calib[cl] = '\0';
+    r->off += cl;
+    if ((s = need(r, 24, -1, "input"))) return s;
+    an_q_input *in = &g->input;
+    in->h = get_i32(r), in->w = get_i32(r), in->c = get_i32(r);
+    in->scale = get_f32(r), in->zero_point = get_i32(r);
+    uint32_t na = get_u32(r);
+    if (na < 1 || na > (1u << 26))
+        return an_fail(AN_ERR_FORMAT, "%s: input: field n_affine = %u out of range", r->name, na);
+    in->n_affine = na;
+    if ((s = get_arr(r, -1, "input in_mul", na, 1, (void **)&in->in_mul)) ||
+        (s = get_arr(r, -1, "input in_add", na, 1, (void **)&in->in_add)))
+        return s;
+    if (!(g->layers = calloc(nl, sizeof *g->layers)))
+        return an_fail(AN_ERR_NOMEM, "%s: out of memory", r->name);
+    g->n_layers = (int)nl;
+    for (int i = 0; i < g->n_layers; i++)
+        if ((s = read_layer(r, i, &g->layers[i]))) return s;
+    if (r->off != r->n)
+        return an_fail(AN_ERR_FORMAT, "%s: %zu unexpected bytes after the last layer", r->name,
+                       r->n - r->off);
+    return an_q_graph_validate(g);
+}
+
+an_status an_q8_parse(const uint8_t *buf, size_t n, const char *name, an_q_graph *g) {
+    *g = (an_q_graph){0};
+    snprintf(g->source, sizeof g->source, "%s", name);
+    if (n < 8 || memcmp(buf, Q8_MAGIC, 8) != 0)
+        return an_fail(AN_ERR_FORMAT, "%s: not an asicnn int8 graph (bad magic)", name);
+    if (n < 24)
+        return an_fail(AN_ERR_FORMAT, "%s: truncated: %zu bytes is too short for a .q8 file", name,
+                       n);
+    uint32_t want = (uint32_t)buf[n - 4] | (uint32_t)buf[n - 3] << 8 | (uint32_t)buf[n - 2] << 16 |
+                    (uint32_t)buf[n - 1] << 24;
+    if (an_crc32(0, buf, n - 4) != want)
+        return an_fail(AN_ERR_FORMAT,
+                       "%s: field crc: checksum mismatch (the file is corrupt or truncated)", name);
+    q8_reader r = {.p = buf, .n = n - 4, .name = name};
+    an_status s = parse_body(&r, g);
+    if (s) {
+        an_q_graph_free(g);
+        snprintf(g->source, sizeof g->source, "%s", name);
+    }
+    return s;
+}
+
+an_status an_q8_load(const char *path, an_q_graph *g) {
+    char *buf = NULL;
+    size_t n = 0;
+    *g = (an_q_graph){0};
+    an_status s = an_read_file(path, Q8_MAX_BYTES, &buf, &n);
+    if (s) return s;
+    s = an_q8_parse((const uint8_t *)buf, n, path, g);
+    free(buf);
+    return s;
+}
+
+int an_q8_is_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    char magic[8] = {0};
+    if (!f) return 0;
+    size_t n = fread(magic, 1, 8, f);
+    fclose(f);
+    return n == 8 && memcmp(magic, Q8_MAGIC, 8) == 0;
+}
