@@ -34,5 +34,8 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
+/* eval of a .q8 int8 graph (cmd_eval hands .q8 files to it) */
+int cmd_eval_q8(int argc, char **argv);
 
 #endif /* ASICNN_CLI_H */

@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "cli_model.h"
 
+#include "asicnn/quant.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,7 +80,15 @@ static void print_confusion(const an_eval_result *r) {
     }
 }
 
+/* The first positional argument, when it is an int8 graph (.q8 magic). */
+static int first_is_q8(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] != '-') return an_q8_is_file(argv[i]);
+    return 0;
+}
+
 int cmd_eval(int argc, char **argv) {
+    if (first_is_q8(argc, argv)) return cmd_eval_q8(argc, argv);
     const char *pos[2];
     an_split split = AN_SPLIT_TEST;
     int64_t batch = 256, threads = sysconf(_SC_NPROCESSORS_ONLN);

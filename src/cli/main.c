@@ -16,6 +16,7 @@ static const cli_command COMMANDS[] = {
     {"eval", "accuracy, per-class accuracy and confusion matrix of a checkpoint", cmd_eval},
     {"predict", "class probabilities of one sample", cmd_predict},
     {"summary", "layers, output shapes, parameters and MACs of a spec or checkpoint", cmd_summary},
+    {"quantize", "calibrate and quantize a checkpoint to an int8 graph (.q8)", cmd_quantize},
     {NULL, NULL, NULL},
 };
 

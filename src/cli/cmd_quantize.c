@@ -1,0 +1,262 @@
+/*
+** asicnn quantize CKPT DATA -o OUT.q8: calibrate on the first N training
+** samples, quantize to an int8 graph, save it, then compare the float and
+** int8 models on the test split (accuracy, agreement, per-layer SQNR).
+** asicnn eval OUT.q8 DATA: accuracy and confusion of an int8 graph, with
+** --check-fast comparing the fast path with the reference on every sample.
+*/
+#include "cli.h"
+#include "cli_model.h"
+
+#include "asicnn/quant.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char HELP[] =
+    "usage: asicnn quantize model.ckpt DATA -o model.q8 [options]\n"
+    "\n"
+    "Quantize a trained checkpoint to an int8 graph (TFLite int8 scheme: per-channel\n"
+    "symmetric weights, per-tensor asymmetric activations, int32 biases, fixed-point\n"
+    "requantization), calibrating activation ranges on DATA's training split, then\n"
+    "compare float and int8 on the test split: accuracy, prediction agreement and\n"
+    "per-layer SQNR. docs/quantization.md defines the integer semantics and the file.\n"
+    "\n"
+    "  -o FILE              the .q8 file to write (atomically)\n"
+    "  --calib METHOD       min-max (default), percentile or entropy\n"
+    "  --calib-images N     calibration samples, the first N of the training split\n"
+    "                       (default 1000; 0 = all)\n"
+    "  --percentile P       percentile method's cut, in (50, 100] (default 99.99)\n"
+    "  --calib-ma C         min-max with a moving average of per-batch extremes (0..1)\n"
+    "  --no-eval            skip the float vs int8 comparison\n"
+    "  --engine E           int8 engine for the comparison: fast (default), reference\n";
+
+static const char EVAL_HELP[] =
+    "usage: asicnn eval model.q8 DATA [--split test|train] [--engine fast|reference]\n"
+    "                   [--check-fast] [--batch N]\n"
+    "\n"
+    "Evaluate an int8 graph: raw samples are quantized with the graph's input map and\n"
+    "classified by the argmax of the int8 logits. --check-fast runs the fast path and\n"
+    "the reference engine on every sample and fails on the first differing byte of\n"
+    "any tensor.\n";
+
+static int parse_engine(const char *v, an_q_impl *impl) {
+    if (strcmp(v, "fast") == 0)
+        *impl = AN_Q_IMPL_FAST;
+    else if (strcmp(v, "reference") == 0 || strcmp(v, "ref") == 0)
+        *impl = AN_Q_IMPL_REF;
+    else if (strcmp(v, "fast-scalar") == 0)
+        *impl = AN_Q_IMPL_FAST_SCALAR;
+    else
+        return -1;
+    return 0;
+}
+
+static void print_layers(const an_q_graph *g, const an_q_compare *c) {
+    printf("\n%-3s %-8s %-12s %-12s %-12s %11s %5s %8s\n", "#", "op", "layer", "float node",
+           "output", "scale", "zp", "SQNR dB");
+    for (int i = 0; i < g->n_layers; i++) {
+        const an_q_layer *l = &g->layers[i];
+        char shape[32];
+        snprintf(shape, sizeof shape, "%dx%dx%d", l->h, l->w, l->c);
+        printf("%-3d %-8s %-12s %-12s %-12s %11.6g %5d ", i, AN_Q_OP_NAME[l->op], l->name,
+               l->float_node, shape, (double)l->scale, l->zero_point);
+        if (c && isfinite(c->sqnr_db[i]))
+            printf("%8.2f\n", c->sqnr_db[i]);
+        else
+            printf("%8s\n", c ? "exact" : "-");
+    }
+}
+
+int cmd_quantize(int argc, char **argv) {
+    const char *pos[2], *out = NULL;
+    int npos = 0, no_eval = 0;
+    an_calib_opts co = an_calib_defaults();
+    an_q_impl impl = AN_Q_IMPL_FAST;
+    for (int i = 1; i < argc; i++) {
+        const char *v, *arg = argv[i];
+        int r;
+        double d;
+        int64_t n;
+        if (cli_is_help(arg)) {
+            fputs(HELP, stdout);
+            return 0;
+        }
+        if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
+            if (r < 0) return cli_usage("quantize", "-o needs a file name");
+            out = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--calib-images", &v))) {
+            if (r < 0 || cli_parse_i64(v, &n) || n < 0)
+                return cli_usage("quantize", "--calib-images takes a whole number >= 0");
+            co.images = n;
+        } else if ((r = cli_opt(argc, argv, &i, "--calib-ma", &v))) {
+            if (r < 0 || cli_parse_f64(v, &d) || d < 0 || d > 1)
+                return cli_usage("quantize", "--calib-ma takes a number in [0, 1]");
+            co.ma = d;
+        } else if ((r = cli_opt(argc, argv, &i, "--calib", &v))) {
+            int k = 0;
+            while (r > 0 && k < AN_CALIB_COUNT && strcmp(v, AN_CALIB_NAME[k])) k++;
+            if (r < 0 || k == AN_CALIB_COUNT)
+                return cli_usage("quantize", "--calib takes min-max, percentile or entropy");
+            co.method = (an_calib_method)k;
+        } else if ((r = cli_opt(argc, argv, &i, "--percentile", &v))) {
+            if (r < 0 || cli_parse_f64(v, &d) || !(d > 50 && d <= 100))
+                return cli_usage("quantize", "--percentile takes a number in (50, 100]");
+            co.percentile = d;
+        } else if ((r = cli_opt(argc, argv, &i, "--engine", &v))) {
+            if (r < 0 || parse_engine(v, &impl))
+                return cli_usage("quantize", "--engine takes fast or reference");
+        } else if (strcmp(arg, "--no-eval") == 0) {
+            no_eval = 1;
+        } else if (arg[0] == '-' && arg[1]) {
+            return cli_usage("quantize", "unknown option '%s'", arg);
+        } else if (npos < 2) {
+            pos[npos++] = arg;
+        } else {
+            return cli_usage("quantize", "unexpected argument '%s'", arg);
+        }
+    }
+    if (npos < 2) return cli_usage("quantize", "needs model.ckpt and DATA");
+    if (!out) return cli_usage("quantize", "needs -o model.q8");
+
+    an_model m;
+    an_norm norm = {0};
+    an_dataset train = {0}, calib = {0}, raw = {0}, test = {0};
+    an_calib_range *ranges = NULL;
+    an_q_graph g = {0};
+    an_q_compare c = {0};
+    an_status s = cli_load_ckpt(pos[0], &m, &norm);
+    if (s) return cli_error(s);
+    if (!(s = an_data_load(pos[1], AN_SPLIT_TRAIN, &train))) {
+        int64_t n = co.images > 0 && co.images < train.n ? co.images : train.n;
+        s = an_data_slice(&train, 0, n, &calib);
+        an_dataset_free(&train);
+        if (!s) s = an_norm_apply(&norm, &calib);
+    }
+    if (!s) s = an_alloc_array((void **)&ranges, (size_t)m.n_nodes, sizeof *ranges, "ranges");
+    double t0 = an_now();
+    if (!s) s = an_calibrate(&m, &calib, &co, ranges);
+    if (!s) s = an_quantize(&m, &norm, ranges, &g);
+    if (!s) {
+        snprintf(g.calib, sizeof g.calib, "%s, %lld images", AN_CALIB_NAME[co.method],
+                 (long long)calib.n);
+        if (co.method == AN_CALIB_PERCENTILE)
+            snprintf(g.calib, sizeof g.calib, "percentile %g, %lld images", co.percentile,
+                     (long long)calib.n);
+        s = an_q8_save(out, &g);
+    }
+    if (!s) {
+        printf("calibrated %s (%s) on %s in %.1f s; wrote %s (%d int8 layers)\n", pos[0], g.calib,
+               pos[1], an_now() - t0, out, g.n_layers);
+        printf("input: raw x -> q = round(x * %g + %g), scale %g, zero point %d\n",
+               (double)g.input.in_mul[0], (double)g.input.in_add[0], (double)g.input.scale,
+               g.input.zero_point);
+    }
+    if (!s && !no_eval) {
+        if (!(s = an_data_load(pos[1], AN_SPLIT_TEST, &raw)) &&
+            !(s = an_data_slice(&raw, 0, raw.n, &test)) && !(s = an_norm_apply(&norm, &test)))
+            s = an_q_compare_models(&m, &g, &test, &raw, impl, 256, &c);
+        if (!s) {
+            const double fa = 100.0 * (double)c.float_correct / (double)c.n;
+            const double qa = 100.0 * (double)c.int8_correct / (double)c.n;
+            printf("\ntest split, %lld samples:\n", (long long)c.n);
+            printf("  float accuracy  %6.2f%%\n", fa);
+            printf("  int8 accuracy   %6.2f%%  (%+.2f pp)\n", qa, qa - fa);
+            printf("  agreement       %6.2f%%  (%lld predictions differ)\n",
+                   100.0 * (double)c.agree / (double)c.n, (long long)(c.n - c.agree));
+            print_layers(&g, &c);
+        }
+    } else if (!s) {
+        print_layers(&g, NULL);
+    }
+    an_q_compare_free(&c);
+    an_q_graph_free(&g);
+    free(ranges);
+    an_dataset_free(&calib);
+    an_dataset_free(&raw);
+    an_dataset_free(&test);
+    an_norm_free(&norm);
+    an_model_free(&m);
+    return s ? cli_error(s) : 0;
+}
+
+int cmd_eval_q8(int argc, char **argv) {
+    const char *pos[2];
+    int npos = 0, check = 0;
+    int64_t batch = 256;
+    an_split split = AN_SPLIT_TEST;
+    an_q_impl impl = AN_Q_IMPL_FAST;
+    for (int i = 1; i < argc; i++) {
+        const char *v, *arg = argv[i];
+        int r;
+        if (cli_is_help(arg)) {
+            fputs(EVAL_HELP, stdout);
+            return 0;
+        }
+        if ((r = cli_opt(argc, argv, &i, "--split", &v))) {
+            if (r < 0 || (strcmp(v, "test") && strcmp(v, "train")))
+                return cli_usage("eval", "--split takes test or train");
+            split = strcmp(v, "train") == 0 ? AN_SPLIT_TRAIN : AN_SPLIT_TEST;
+        } else if ((r = cli_opt(argc, argv, &i, "--engine", &v))) {
+            if (r < 0 || parse_engine(v, &impl))
+                return cli_usage("eval", "--engine takes fast or reference");
+        } else if ((r = cli_opt(argc, argv, &i, "--batch", &v))) {
+            if (r < 0 || cli_parse_i64(v, &batch) || batch < 1 || batch > 65536)
+                return cli_usage("eval", "--batch takes a whole number in 1..65536");
+        } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
+            int64_t t;
+            if (r < 0 || cli_parse_i64(v, &t) || t < 1 || t > 1024)
+                return cli_usage("eval", "--threads takes a whole number in 1..1024");
+        } else if (strcmp(arg, "--check-fast") == 0) {
+            check = 1;
+        } else if (arg[0] == '-' && arg[1]) {
+            return cli_usage("eval", "unknown option '%s'", arg);
+        } else if (npos < 2) {
+            pos[npos++] = arg;
+        } else {
+            return cli_usage("eval", "unexpected argument '%s'", arg);
+        }
+    }
+    if (npos < 2) return cli_usage("eval", "needs model.q8 and DATA");
+    an_q_graph g;
+    an_dataset ds = {0};
+    an_q_eval r = {0};
+    an_status s = an_q8_load(pos[0], &g);
+    if (s) return cli_error(s);
+    double dt = 0;
+    /* --check-fast: the fast path, every tensor compared with the reference */
+    const an_q_impl run_impl = check ? AN_Q_IMPL_FAST : impl;
+    if (!(s = an_data_load(pos[1], split, &ds))) {
+        double t0 = an_now();
+        s = an_q_evaluate(&g, &ds, run_impl, check ? AN_Q_IMPL_REF : AN_Q_IMPL_COUNT, (int)batch,
+                          &r);
+        dt = an_now() - t0;
+    }
+    if (!s) {
+        printf("%s (int8, %s) on %s (%s split): %lld samples\n", pos[0], g.calib, pos[1],
+               split == AN_SPLIT_TEST ? "test" : "train", (long long)r.n);
+        printf("accuracy %.2f%% (%lld/%lld), %s engine%s, %.0f img/s\n",
+               100.0 * (double)r.correct / (double)r.n, (long long)r.correct, (long long)r.n,
+               AN_Q_IMPL_NAME[run_impl],
+               run_impl == AN_Q_IMPL_FAST ? (an_q_fast_has_avx2() ? " (AVX2)" : " (scalar)") : "",
+               (double)r.n / dt);
+        if (check)
+            printf("check: fast path == reference engine, bit for bit, on every tensor of all "
+                   "%lld samples\n",
+                   (long long)r.n);
+        int N = r.classes;
+        printf("\nconfusion matrix (rows: true, columns: predicted):\n      ");
+        for (int p = 0; p < N; p++) printf("%6d", p);
+        printf("\n");
+        for (int t = 0; t < N; t++) {
+            printf("  %2d: ", t);
+            for (int p = 0; p < N; p++) printf("%6lld", (long long)r.confusion[(size_t)t * N + p]);
+            printf("\n");
+        }
+    }
+    an_q_eval_free(&r);
+    an_dataset_free(&ds);
+    an_q_graph_free(&g);
+    return s ? cli_error(s) : 0;
+}
