@@ -53,7 +53,7 @@ static const char HELP_CONVERT[] =
     "Read IN (any input form) and write OUT:\n"
     "  *.csv[.gz]              CSV, \"label,x0,x1,...\"\n"
     "  *images-idx3*[.gz]      an IDX pair; labels go to the name with labels-idx1\n"
-    "  DIR (existing, or ending in /)\n"
+    "  DIR (existing, ending in /, or any other name with --split)\n"
     "                          DIR/train-{images-idx3,labels-idx1}-ubyte.gz, and with\n"
     "                          --split N the first N there, the rest in DIR/t10k-*\n"
     "Options:\n"

@@ -18,11 +18,14 @@ static int ends_with(const char *s, const char *suffix) {
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static out_form output_form(const char *out) {
+/* By name: CSV, an IDX pair; a directory when it is one, ends in '/', or
+** any other name when --split asks for a directory. */
+static out_form output_form(const char *out, int split) {
     struct stat st;
     if (ends_with(out, ".csv") || ends_with(out, ".csv.gz")) return OUT_CSV;
     if (strstr(out, "images-idx3")) return OUT_IDX_PAIR;
-    if (ends_with(out, "/") || (stat(out, &st) == 0 && S_ISDIR(st.st_mode))) return OUT_DIR;
+    if (ends_with(out, "/") || (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) || split)
+        return OUT_DIR;
     return OUT_UNKNOWN;
 }
 
@@ -87,7 +90,7 @@ static an_status write_dir(const an_dataset *ds, const char *dir, int64_t n_firs
 int cmd_data_convert(const data_opts *o) {
     if (o->npos != 2) return cli_usage(o->sub, "needs IN and OUT");
     const char *in = o->pos[0], *out = o->pos[1];
-    out_form form = output_form(out);
+    out_form form = output_form(out, o->n_first != 0);
     if (form == OUT_UNKNOWN)
         return cli_usage(o->sub,
                          "cannot tell what to write to '%s': name it *.csv[.gz], "

@@ -10,12 +10,18 @@
 
 #define INFO_MAX_CLASSES 20 /* histogram entries printed before "..." */
 
+/* "s" unless n is 1. */
+static const char *plural(int64_t n) {
+    return n == 1 ? "" : "s";
+}
+
 /* "8000 images of 28x28x1" or "150 samples of 4 features". */
 static void print_shape(const an_dataset *ds) {
     if (ds->h == 1 && ds->c == 1)
-        printf("%lld samples of %lld features", (long long)ds->n, (long long)ds->features);
+        printf("%lld sample%s of %lld feature%s", (long long)ds->n, plural(ds->n),
+               (long long)ds->features, plural(ds->features));
     else
-        printf("%lld images of %dx%dx%d", (long long)ds->n, ds->h, ds->w, ds->c);
+        printf("%lld image%s of %dx%dx%d", (long long)ds->n, plural(ds->n), ds->h, ds->w, ds->c);
 }
 
 /* The block `info` prints for one data set; label is "train: " or "". */
@@ -23,7 +29,7 @@ static int print_dataset(const an_dataset *ds, const char *label) {
     printf("  %s", label);
     print_shape(ds);
     if (ds->y)
-        printf(", %d classes\n", ds->num_classes);
+        printf(", %d class%s\n", ds->num_classes, ds->num_classes == 1 ? "" : "es");
     else
         printf(", no labels\n");
     int64_t *counts = NULL;
