@@ -106,6 +106,12 @@ Test(csv, delimiters_quotes_crlf_bom_blank_lines) {
     cr_assert_eq(ds.x[0], 2.0f);
     cr_assert_eq(ds.x[3], 5.0f);
     an_dataset_free(&ds);
+    cr_assert_eq(parse("\xEF\xBB\xBF"
+                       "1,2\n",
+                       NULL, &ds, NULL),
+                 AN_OK, "BOM before a data row");
+    cr_assert_eq(ds.y[0], 1);
+    an_dataset_free(&ds);
 }
 
 Test(csv, gzip_file_by_content) {

@@ -71,12 +71,11 @@ static int info_idx_dir(const char *path, const data_opts *o) {
     return 0;
 }
 
-/* A lone idx1 file: its labels only. */
+/* A lone idx1 file: its labels only (classes when they look like labels). */
 static int info_labels(const an_idx *l) {
-    int64_t top = -1;
-    for (int64_t i = 0; i < l->count; i++) top = l->values[i] > top ? (int64_t)l->values[i] : top;
-    printf("  %lld labels, %lld classes, values %g .. %g\n", (long long)l->count,
-           (long long)(top + 1), l->vmin, l->vmax);
+    printf("  %lld labels", (long long)l->count);
+    if (l->count && l->vmin >= 0 && l->vmax <= 9999) printf(", %d classes", (int)l->vmax + 1);
+    printf(", values %g .. %g\n", l->vmin, l->vmax);
     return 0;
 }
 

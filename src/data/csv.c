@@ -46,6 +46,13 @@ typedef struct csv_lines {
     int64_t line; /* 1-based number of the line last returned */
 } csv_lines;
 
+/* A cursor at the start of the text, past a UTF-8 byte order mark. */
+static csv_lines lines_of(const char *text, size_t n) {
+    csv_lines c = {text, text + n, 0};
+    if (n >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) c.p += 3;
+    return c;
+}
+
 /* Next line into [*s, *e) without its \r\n; 0 at the end of the text. */
 static int next_line(csv_lines *c, const char **s, const char **e) {
     if (c->p >= c->end) return 0;
@@ -132,12 +139,11 @@ typedef struct csv_plan {
 /* First pass: delimiter, header, data line count and the modal field count. */
 static an_status csv_plan_text(const char *text, size_t n, const char *name,
                                const an_csv_options *opt, csv_plan *pl) {
-    csv_lines c = {text, text + n, 0};
+    csv_lines c = lines_of(text, n);
     const char *s, *e;
     int *counts = NULL;
     size_t cap = 0;
     *pl = (csv_plan){.delim = opt->delim};
-    if (n >= 3 && memcmp(c.p, "\xEF\xBB\xBF", 3) == 0) c.p += 3; /* UTF-8 byte order mark */
     while (next_line(&c, &s, &e)) {
         if (blank_line(s, e)) continue;
         if (!pl->delim) pl->delim = sniff_delim(s, e);
@@ -196,7 +202,7 @@ static an_status csv_alloc(const csv_plan *pl, const an_csv_options *opt, const 
         w = f == 784 ? 28 : (int)f;
         c = 1;
     }
-    if ((int64_t)h * w * c != f || h < 1 || w < 1 || c < 1)
+    if (h < 1 || w < 1 || c < 1 || (int64_t)h * w > f || (int64_t)h * w * c != f)
         return an_fail(AN_ERR_FORMAT,
                        "%s: rows have %lld features but the shape %dx%dx%d needs %lld", name,
                        (long long)f, h, w, c, (long long)h * w * c);
@@ -206,7 +212,7 @@ static an_status csv_alloc(const csv_plan *pl, const an_csv_options *opt, const 
 /* Second pass: clean every data row into ds; counts go to r. */
 static an_status csv_fill(const char *text, size_t n, const char *name, const an_csv_options *opt,
                           const csv_plan *pl, int label_col, an_dataset *ds, an_clean_report *r) {
-    csv_lines c = {text, text + n, 0};
+    csv_lines c = lines_of(text, n);
     const char *s, *e;
     an_csv_field *f;
     an_status st = an_alloc_array((void **)&f, (size_t)pl->ncols + 1, sizeof *f, name);
