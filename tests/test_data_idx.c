@@ -8,6 +8,7 @@
 #include "data_testutil.h"
 
 #include <math.h>
+#include <time.h>
 
 TestSuite(idx, .init = tu_setup, .fini = tu_teardown);
 
@@ -258,14 +259,17 @@ Test(idx, fashion_mnist_train_loads_fast) {
     if (access(dir, R_OK) != 0) cr_skip_test("no %s (run `make data`)", dir);
     an_dataset ds;
     double t0 = an_now();
+    clock_t c0 = clock();
     cr_assert_eq(an_data_load(dir, AN_SPLIT_TRAIN, &ds), AN_OK, "%s", an_errmsg());
-    double dt = an_now() - t0;
-    cr_log_info("Fashion-MNIST train (60000 gzip images + labels) loaded in %.3f s", dt);
+    double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC, wall = an_now() - t0;
+    cr_log_info("Fashion-MNIST train (60000 gzip images + labels): %.3f s wall, %.3f s CPU", wall,
+                cpu);
     cr_assert_eq(ds.n, 60000);
     cr_assert_eq(ds.features, 784);
     cr_assert_eq(ds.num_classes, 10);
 #if !defined(__SANITIZE_ADDRESS__)
-    cr_assert_lt(dt, 1.0, "loading took %.3f s", dt);
+    /* CPU time, not wall time: a busy machine (ctest -j) must not fail this. */
+    cr_assert_lt(cpu, 1.0, "loading took %.3f s of CPU", cpu);
 #endif
     an_dataset_free(&ds);
 }
