@@ -179,6 +179,16 @@ Test(nn_kernels, conv_first_layer_c1) {
     check_conv(window(3, 9, 8, 1, 3, 3, 1, 1, 0), 8, 6);
     check_conv(window(2, 7, 7, 1, 5, 5, 1, 1, 1), 4, 7);
 }
+Test(nn_kernels, conv_many_channels) {
+    /* C >= 4 builds col row by row; C < 4 (the cases above) transposed */
+    check_conv(window(2, 6, 5, 5, 3, 3, 2, 2, 1), 3, 10);
+    check_conv(window(2, 5, 6, 4, 3, 3, 1, 1, 1), 2, 11);
+    check_conv(window(1, 7, 6, 8, 2, 3, 1, 2, 0), 5, 12);
+}
+Test(nn_kernels, conv_first_layer_strided) {
+    check_conv(window(2, 9, 8, 1, 3, 3, 2, 2, 1), 4, 13);
+    check_conv(window(2, 7, 9, 3, 5, 3, 2, 1, 1), 3, 14);
+}
 Test(nn_kernels, conv_pointwise) {
     check_conv(window(2, 4, 5, 6, 1, 1, 1, 1, 0), 3, 8);
 }
@@ -187,6 +197,8 @@ Test(nn_kernels, conv_custom_padding) {
     nn_window g = {.B = 2, .H = 5, .W = 4, .C = 2, .KH = 3, .KW = 2, .SH = 2, .SW = 1};
     g.PT = 2, g.PL = 1, g.OH = 4, g.OW = 4;
     check_conv(g, 3, 9);
+    g.C = 5; /* the same, row-wise col */
+    check_conv(g, 3, 15);
 }
 
 /* ---- pooling ----------------------------------------------------------- */

@@ -1,31 +1,43 @@
 /*
-** 2-D convolution, NHWC input, HWIO weights, by im2col and one OpenBLAS
-** sgemm over the whole batch.
+** 2-D convolution, NHWC input, HWIO weights, by im2col and one sgemm
+** (nn_sgemm: OpenBLAS split over OpenMP threads) over the whole batch.
 **
 ** Contract
 ** - Forward: col [B*OH*OW, KH*KW*C] (im2col of in, zeros for padding
 **   cells) times w viewed as [KH*KW*C, OC] gives out [B*OH*OW, OC], which is
-**   already NHWC. out is overwritten.
-** - Backward: col is rebuilt from in, dw += col^T @ dout, db += column sums
-**   of dout, then (only when din is not NULL) the same scratch receives
-**   dcol = dout @ w^T, which col2im gathers into din (overwritten). A NULL
-**   dw or db skips that part (a frozen layer).
-** - One scratch buffer of nn_conv2d_scratch() floats serves as col and then
-**   dcol; a pointwise conv (1x1, stride 1, no padding) needs none beyond a
-**   placeholder and multiplies in/din directly.
+**   already NHWC. out is overwritten; im2col writes the bias into out's rows
+**   on the way and the sgemm accumulates onto it.
+** - With few input channels (C < SMALL_C, e.g. a first layer on grey or
+**   RGB images) col is built transposed, colT [KH*KW*C, B*OH*OW]: each tap
+**   of an output row is then one contiguous run (a memcpy when C = 1 and
+**   the stride is 1) instead of OW copies of C floats, and the sgemm calls
+**   read it with the transpose flag flipped. Results are the same.
+** - Backward: db += dout^T @ ones (an sgemv per column slice), col is
+**   rebuilt from in, dw += col^T @ dout, then (only when din is not NULL)
+**   the col space receives dcol = dout @ w^T, which col2im gathers into din
+**   (overwritten). A NULL dw or db skips that part (a frozen layer).
+** - Scratch (nn_conv2d_scratch floats): col/dcol [B*OH*OW, KH*KW*C], then
+**   ones [B*OH*OW]. A pointwise conv (1x1, stride 1, no padding) multiplies
+**   in/din directly and needs only the ones.
 ** - im2col and col2im split their rows over OpenMP threads; each output
 **   element is written by one thread in a fixed order, so results do not
-**   depend on scheduling. OpenBLAS threads the sgemm calls.
+**   depend on scheduling. nn_sgemm splits the products over the same
+**   threads without splitting their sums, so for a fixed thread count the
+**   results are the same on every run.
 ** - Limits: B*OH*OW, KH*KW*C and OC must each fit in an int (cblas).
 */
 #include "nn/kernels.h"
 
 #include <cblas.h>
+#include <omp.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Parallelise a loop only when it moves at least this many floats: below
 ** it, waking the OpenMP team costs more than the loop. */
 #define PAR_MIN_FLOATS 32768
+/* Below this many input channels col is built transposed (see above). */
+#define SMALL_C 4
 
 /* True when the convolution reads in exactly as its col matrix. */
 static int is_pointwise(const nn_window *g) {
@@ -35,22 +47,24 @@ static int is_pointwise(const nn_window *g) {
 
 size_t nn_conv2d_scratch(const nn_window *g, int OC) {
     (void)OC;
-    if (is_pointwise(g)) return 1;
-    size_t rows = (size_t)g->B * (size_t)g->OH * (size_t)g->OW;
-    size_t kk = (size_t)g->KH * (size_t)g->KW * (size_t)g->C;
-    size_t n = rows * kk;
+    const size_t rows = (size_t)g->B * (size_t)g->OH * (size_t)g->OW;
+    const size_t kk = (size_t)g->KH * (size_t)g->KW * (size_t)g->C;
+    const size_t n = (is_pointwise(g) ? 0 : rows * kk) + rows; /* col, then ones */
     return n > 0 ? n : 1;
 }
 
-/* d[0..n) = s[0..n). Short rows (C = 1 first layers) are common, where a
-** memcpy call would cost more than the copy. */
+/* d[0..n) = s[0..n). Rows are often short (a few channels), where a memcpy
+** call costs more than the copy: those go in 16-byte moves and a tail. */
 static inline void copy_floats(float *restrict d, const float *restrict s, int n) {
-    if (n >= 64) {
+    if (n >= 32) {
         memcpy(d, s, (size_t)n * sizeof(float));
         return;
     }
-#pragma omp simd
-    for (int i = 0; i < n; i++) d[i] = s[i];
+    int i = 0;
+    for (; i + 4 <= n; i += 4) memcpy(d + i, s + i, 4 * sizeof(float));
+    if (i < n) d[i] = s[i];
+    if (i + 1 < n) d[i + 1] = s[i + 1];
+    if (i + 2 < n) d[i + 2] = s[i + 2];
 }
 
 static inline void zero_floats(float *d, int n) {
@@ -64,63 +78,135 @@ static inline void add_floats(float *restrict d, const float *restrict s, int n)
     for (int i = 0; i < n; i++) d[i] += s[i];
 }
 
-/* col [B*OH*OW, KH*KW*C] from in [B, H, W, C]; padding cells become 0.
-** Row (b, oh, ow) holds the window at that output in (kh, kw, c) order,
-** which matches the HWIO weight layout flattened to [KH*KW*C, OC]. */
-static void im2col(float *col, const float *in, const nn_window *g) {
-    const int H = g->H, W = g->W, C = g->C, OH = g->OH, OW = g->OW;
-    const int KH = g->KH, KW = g->KW, SH = g->SH, SW = g->SW, PT = g->PT, PL = g->PL;
-    const int rows = g->B * OH, kwc = KW * C;
-    const size_t kk = (size_t)KH * (size_t)kwc;
-    const size_t img = (size_t)H * W * C;
-#pragma omp parallel for schedule(static) if ((size_t)rows * OW * kk >= PAR_MIN_FLOATS)
-    for (int r = 0; r < rows; r++) {
-        const int b = r / OH, oh = r % OH;
-        const float *src = in + (size_t)b * img;        /* [H, W, C] of sample b */
-        float *dst = col + (size_t)r * (size_t)OW * kk; /* [OW, KH*KW*C] */
-        for (int ow = 0; ow < OW; ow++) {
-            const int iw0 = ow * SW - PL;
-            const int inside = iw0 >= 0 && iw0 + KW <= W;
-            for (int kh = 0; kh < KH; kh++) {
-                const int ih = oh * SH - PT + kh;
-                float *d = dst + (size_t)ow * kk + (size_t)kh * kwc; /* [KW, C] */
-                if (ih < 0 || ih >= H) {
-                    zero_floats(d, kwc);
-                } else if (inside) {
-                    copy_floats(d, src + ((size_t)ih * W + iw0) * C, kwc);
-                } else {
-                    for (int kw = 0; kw < KW; kw++) {
-                        const int iw = iw0 + kw;
-                        if (iw < 0 || iw >= W)
-                            zero_floats(d + kw * C, C);
-                        else
-                            copy_floats(d + kw * C, src + ((size_t)ih * W + iw) * C, C);
-                    }
+/* Output columns [*lo, *hi) whose tap kw reads a real input column (not
+** padding), for input width W and OW outputs. */
+static inline void tap_range(int kw, int SW, int PL, int W, int OW, int *lo, int *hi) {
+    /* need 0 <= ow*SW - PL + kw <= W - 1 */
+    const int a = PL - kw, z = W - 1 + PL - kw;
+    const int l = a <= 0 ? 0 : (a + SW - 1) / SW;
+    const int h = z < 0 ? 0 : z / SW + 1;
+    *lo = l < OW ? l : OW;
+    *hi = h < OW ? (h > *lo ? h : *lo) : OW;
+}
+
+/* One output row of col, window by window: dst [OW, KH*KW*C] from the
+** sample's src [H, W, C]. */
+static void im2col_row(float *dst, const float *src, const nn_window *g, int oh) {
+    const int H = g->H, W = g->W, C = g->C, OW = g->OW, KH = g->KH, KW = g->KW;
+    const int kwc = KW * C;
+    const size_t kk = (size_t)KH * kwc;
+    for (int ow = 0; ow < OW; ow++) {
+        const int iw0 = ow * g->SW - g->PL;
+        const int inside = iw0 >= 0 && iw0 + KW <= W;
+        for (int kh = 0; kh < KH; kh++) {
+            const int ih = oh * g->SH - g->PT + kh;
+            float *d = dst + (size_t)ow * kk + (size_t)kh * kwc; /* [KW, C] */
+            if (ih < 0 || ih >= H) {
+                zero_floats(d, kwc);
+            } else if (inside) {
+                copy_floats(d, src + ((size_t)ih * W + iw0) * C, kwc);
+            } else {
+                for (int kw = 0; kw < KW; kw++) {
+                    const int iw = iw0 + kw;
+                    if (iw < 0 || iw >= W)
+                        zero_floats(d + kw * C, C);
+                    else
+                        copy_floats(d + kw * C, src + ((size_t)ih * W + iw) * C, C);
                 }
             }
         }
     }
 }
 
-/* din [B, H, W, C] = sum of the dcol [B*OH*OW, KH*KW*C] entries that im2col
-** copied from each input cell (the adjoint of im2col). Each thread owns whole
-** input rows (b, ih) and gathers into them in a fixed (kh, ow, kw) order. */
-static void col2im(float *din, const float *dcol, const nn_window *g) {
+/* One output row of colT: for every tap (kh, kw, c), the OW entries of
+** this row, at dst + tap*M (dst = colT + first column of the row). */
+static void im2col_row_t(float *dst, size_t M, const float *src, const nn_window *g, int oh) {
+    const int H = g->H, W = g->W, C = g->C, OW = g->OW, KW = g->KW, SW = g->SW;
+    for (int kh = 0; kh < g->KH; kh++) {
+        const int ih = oh * g->SH - g->PT + kh;
+        for (int kw = 0; kw < KW; kw++) {
+            int lo = OW, hi = OW; /* all padding unless the row is real */
+            if (ih >= 0 && ih < H) tap_range(kw, SW, g->PL, W, OW, &lo, &hi);
+            for (int c = 0; c < C; c++) {
+                float *d = dst + ((size_t)(kh * KW + kw) * C + c) * M; /* [OW] */
+                zero_floats(d, lo);
+                if (hi > lo) {
+                    /* input cell of output ow: (ih, ow*SW - PL + kw), channel c */
+                    const float *s = src + ((size_t)ih * W + lo * SW - g->PL + kw) * C + c;
+                    if (C == 1 && SW == 1)
+                        memcpy(d + lo, s, (size_t)(hi - lo) * sizeof(float));
+                    else
+                        for (int ow = lo; ow < hi; ow++) d[ow] = s[(size_t)(ow - lo) * SW * C];
+                }
+                zero_floats(d + hi, OW - hi);
+            }
+        }
+    }
+}
+
+/* col [M, KH*KW*C] (or colT [KH*KW*C, M] when trans) from in [B, H, W, C]
+** with M = B*OH*OW; padding cells become 0. Row (b, oh, ow) of col holds
+** the window at that output in (kh, kw, c) order, matching the HWIO weight
+** layout flattened to [KH*KW*C, OC]. When bias is not NULL, the rows of
+** out [M, OC] are set to it on the way (the forward sgemm then adds). */
+static void im2col(float *col, int trans, const float *in, const nn_window *g, float *out,
+                   const float *bias, int OC) {
+    const int OH = g->OH, OW = g->OW, rows = g->B * OH;
+    const size_t kk = (size_t)g->KH * g->KW * g->C, M = (size_t)rows * OW;
+    const size_t img = (size_t)g->H * g->W * g->C;
+#pragma omp parallel for schedule(static) if (M * (kk + OC) >= PAR_MIN_FLOATS)
+    for (int r = 0; r < rows; r++) {
+        const int b = r / OH, oh = r % OH;
+        const float *src = in + (size_t)b * img; /* [H, W, C] of sample b */
+        if (trans)
+            im2col_row_t(col + (size_t)r * OW, M, src, g, oh);
+        else
+            im2col_row(col + (size_t)r * OW * kk, src, g, oh);
+        if (bias) {
+            float *o = out + (size_t)r * OW * OC; /* [OW, OC] */
+            for (int ow = 0; ow < OW; ow++) copy_floats(o + (size_t)ow * OC, bias, OC);
+        }
+    }
+}
+
+/* din [B, H, W, C] = sum of the dcol [M, KH*KW*C] (or dcolT [KH*KW*C, M])
+** entries that im2col copied from each input cell: the adjoint of im2col.
+** Each thread owns whole input rows (b, ih), zeroes them and gathers into
+** them in a fixed (kh, kw, ow) order. */
+static void col2im(float *din, const float *dcol, int trans, const nn_window *g) {
     const int H = g->H, W = g->W, C = g->C, OH = g->OH, OW = g->OW;
     const int KH = g->KH, KW = g->KW, SH = g->SH, SW = g->SW, PT = g->PT, PL = g->PL;
     const int rows = g->B * H, kwc = KW * C;
-    const size_t kk = (size_t)KH * (size_t)kwc;
-#pragma omp parallel for schedule(static) if ((size_t)g->B * OH * OW * kk >= PAR_MIN_FLOATS)
+    const size_t kk = (size_t)KH * (size_t)kwc, M = (size_t)g->B * OH * OW;
+#pragma omp parallel for schedule(static) if (M * kk >= PAR_MIN_FLOATS)
     for (int r = 0; r < rows; r++) {
         const int b = r / H, ih = r % H;
         float *d = din + (size_t)r * W * C; /* [W, C]: input row (b, ih) */
         zero_floats(d, W * C);
         for (int kh = 0; kh < KH; kh++) {
-            const int t = ih + PT - kh; /* = oh * SH when row oh used input row ih */
+            const int t = ih + PT - kh; /* = oh * SH when output row oh read row ih */
             if (t < 0 || t % SH != 0 || t / SH >= OH) continue;
             const int oh = t / SH;
-            /* [OW, KH*KW*C] rows of output row (b, oh), at tap row kh */
-            const float *c = dcol + ((size_t)b * OH + oh) * OW * kk + (size_t)kh * kwc;
+            const size_t p0 = ((size_t)b * OH + oh) * OW; /* first output of row oh */
+            if (trans) {
+                for (int kw = 0; kw < KW; kw++) {
+                    int lo, hi;
+                    tap_range(kw, SW, PL, W, OW, &lo, &hi);
+                    for (int c = 0; c < C; c++) {
+                        /* [OW] entries of tap (kh, kw, c) for output row oh */
+                        const float *s = dcol + ((size_t)(kh * KW + kw) * C + c) * M + p0;
+                        float *dd = d + (ptrdiff_t)(lo * SW - PL + kw) * C + c;
+                        if (C == 1 && SW == 1)
+                            add_floats(dd, s + lo, hi - lo);
+                        else
+                            for (int ow = lo; ow < hi; ow++)
+                                dd[(size_t)(ow - lo) * SW * C] += s[ow];
+                    }
+                }
+                continue;
+            }
+            /* [OW, KH*KW*C] rows of output row oh, at tap row kh */
+            const float *c = dcol + p0 * kk + (size_t)kh * kwc;
             for (int ow = 0; ow < OW; ow++, c += kk) {
                 const int iw0 = ow * SW - PL;
                 if (iw0 >= 0 && iw0 + KW <= W) {
@@ -136,6 +222,28 @@ static void col2im(float *din, const float *dcol, const nn_window *g) {
     }
 }
 
+/* out [M, OC] rows = bias [OC], rows split over threads. */
+static void fill_bias(float *out, const float *bias, int M, int OC) {
+#pragma omp parallel for schedule(static) if ((size_t)M * OC >= PAR_MIN_FLOATS)
+    for (int i = 0; i < M; i++) copy_floats(out + (size_t)i * OC, bias, OC);
+}
+
+/* db [OC] += column sums of dout [M, OC], as dout^T @ ones with ones [M] (all
+** 1.0): single-threaded sgemv on column slices, one slice per thread. */
+static void conv_bias_grad(float *db, const float *dout, float *ones, int M, int OC) {
+    for (int i = 0; i < M; i++) ones[i] = 1.0f;
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+    const int team = (size_t)M * OC >= 4 * PAR_MIN_FLOATS && OC >= 16 ? omp_get_max_threads() : 1;
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        const int t = omp_get_thread_num(), n = omp_get_num_threads();
+        const int c0 = OC * t / n, c1 = OC * (t + 1) / n;
+        if (c1 > c0)
+            cblas_sgemv(CblasRowMajor, CblasTrans, M, c1 - c0, 1.0f, dout + c0, OC, ones, 1, 1.0f,
+                        db + c0, 1);
+    }
+}
+
 void nn_conv2d_forward(float *out, const float *in, const float *w, const float *b,
                        const nn_window *g, int OC, float *scratch) {
     const int M = g->B * g->OH * g->OW;
@@ -145,19 +253,20 @@ void nn_conv2d_forward(float *out, const float *in, const float *w, const float 
         memset(out, 0, (size_t)M * OC * sizeof(float));
         return;
     }
-    const float *col = in; /* [M, K] */
-    if (!is_pointwise(g)) {
-        im2col(scratch, in, g);
-        col = scratch;
+    const float beta = b ? 1.0f : 0.0f; /* out holds the bias before the sgemm */
+    if (is_pointwise(g)) {
+        if (b) fill_bias(out, b, M, OC);
+        /* out [M, OC] (+)= in [M, C] @ w [C, OC] */
+        nn_sgemm(0, 0, M, OC, K, 1.0f, in, K, w, OC, beta, out, OC);
+        return;
     }
-    float beta = 0.0f;
-    if (b) {
-        /* out [M, OC] starts as the bias; the sgemm adds col @ w to it. */
-        for (int i = 0; i < M; i++) copy_floats(out + (size_t)i * OC, b, OC);
-        beta = 1.0f;
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, OC, K, 1.0f, col, K, w, OC, beta, out,
-                OC);
+    const int trans = g->C < SMALL_C;
+    im2col(scratch, trans, in, g, out, b, OC);
+    /* out [M, OC] (+)= col [M, K] @ w [K, OC]  (col read from colT [K, M] when trans) */
+    if (trans)
+        nn_sgemm(1, 0, M, OC, K, 1.0f, scratch, M, w, OC, beta, out, OC);
+    else
+        nn_sgemm(0, 0, M, OC, K, 1.0f, scratch, K, w, OC, beta, out, OC);
 }
 
 void nn_conv2d_backward(float *din, float *dw, float *db, const float *dout, const float *in,
@@ -169,26 +278,28 @@ void nn_conv2d_backward(float *din, float *dw, float *db, const float *dout, con
         if (din) memset(din, 0, in_n * sizeof(float));
         return;
     }
-    if (db) nn_bias_grad(db, dout, M, OC);
-    const int pointwise = is_pointwise(g);
-    const float *col = in; /* [M, K] */
-    if (!pointwise && dw) {
-        im2col(scratch, in, g);
-        col = scratch;
-    }
-    /* dw [K, OC] += col^T [K, M] @ dout [M, OC] */
-    if (dw)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, OC, M, 1.0f, col, K, dout, OC, 1.0f,
-                    dw, OC);
-    if (!din) return;
+    const int pointwise = is_pointwise(g), trans = g->C < SMALL_C;
+    if (db) conv_bias_grad(db, dout, scratch + (pointwise ? 0 : (size_t)M * K), M, OC);
     if (pointwise) {
-        /* din [M, C] = dout [M, OC] @ w^T [OC, C] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, OC, 1.0f, dout, OC, w, OC, 0.0f,
-                    din, K);
+        /* dw [C, OC] += in^T [C, M] @ dout [M, OC]; din [M, C] = dout @ w^T [OC, C] */
+        if (dw) nn_sgemm(1, 0, K, OC, M, 1.0f, in, K, dout, OC, 1.0f, dw, OC);
+        if (din) nn_sgemm(0, 1, M, K, OC, 1.0f, dout, OC, w, OC, 0.0f, din, K);
         return;
     }
-    /* dcol [M, K] = dout [M, OC] @ w^T [OC, K], over col, which is done with. */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, OC, 1.0f, dout, OC, w, OC, 0.0f,
-                scratch, K);
-    col2im(din, scratch, g);
+    if (dw) {
+        im2col(scratch, trans, in, g, NULL, NULL, OC);
+        /* dw [K, OC] += col^T [K, M] @ dout [M, OC]  (colT used as is when trans) */
+        if (trans)
+            nn_sgemm(0, 0, K, OC, M, 1.0f, scratch, M, dout, OC, 1.0f, dw, OC);
+        else
+            nn_sgemm(1, 0, K, OC, M, 1.0f, scratch, K, dout, OC, 1.0f, dw, OC);
+    }
+    if (!din) return;
+    /* dcol [M, K] = dout [M, OC] @ w^T [OC, K] into the col space, which is
+    ** done with (dcolT [K, M] = w [K, OC] @ dout^T when trans) */
+    if (trans)
+        nn_sgemm(0, 1, K, M, OC, 1.0f, w, OC, dout, OC, 0.0f, scratch, M);
+    else
+        nn_sgemm(0, 1, M, K, OC, 1.0f, dout, OC, w, OC, 0.0f, scratch, K);
+    col2im(din, scratch, trans, g);
 }

@@ -1,18 +1,18 @@
 /*
-** Fully connected layer, out = in @ w + b, by OpenBLAS sgemm, and the bias
+** Fully connected layer, out = in @ w + b, by nn_sgemm, and the bias
 ** gradient (column sums) shared with conv2d.
 **
 ** Contract
 ** - Forward overwrites out [B, N]. Backward accumulates dw [K, N] and
 **   db [N] and overwrites din [B, K]; a NULL din, dw or db skips that part.
-** - nn_bias_grad sums each column in double over a fixed partition of the
-**   rows into BIAS_CHUNKS pieces, the pieces added in order: the result is
-**   the same for every thread count.
+** - nn_bias_grad sums each column over a fixed partition of the rows into
+**   BIAS_CHUNKS pieces (float within blocks of BIAS_BLOCK rows, double
+**   across blocks), the pieces added in order: the result is the same for
+**   every thread count.
 ** - Limits: B, K and N must each fit in an int (cblas).
 */
 #include "nn/kernels.h"
 
-#include <cblas.h>
 #include <string.h>
 
 /* Rows of dout are split into this many fixed pieces for nn_bias_grad. */
@@ -20,15 +20,25 @@
 /* Columns summed per pass (a stack accumulator per piece). */
 #define BIAS_COLS 64
 
+/* Rows summed in float before each addition into the double sums. */
+#define BIAS_BLOCK 32
+
 /* acc [nc] = column sums of dout rows [r0, r1) restricted to columns
-** [c0, c0 + nc) of a [*, N] matrix. */
+** [c0, c0 + nc) of a [*, N] matrix: float sums over blocks of BIAS_BLOCK
+** rows (4 lanes at once), added into double. */
 static void colsum_rows(double *acc, const float *dout, int64_t r0, int64_t r1, int N, int c0,
                         int nc) {
     for (int j = 0; j < nc; j++) acc[j] = 0.0;
-    for (int64_t i = r0; i < r1; i++) {
-        const float *row = dout + (size_t)i * (size_t)N + c0;
+    for (int64_t i0 = r0; i0 < r1; i0 += BIAS_BLOCK) {
+        const int64_t i1 = i0 + BIAS_BLOCK < r1 ? i0 + BIAS_BLOCK : r1;
+        float blk[BIAS_COLS]; /* [nc] block sums */
+        for (int j = 0; j < nc; j++) blk[j] = 0.0f;
+        for (int64_t i = i0; i < i1; i++) {
+            const float *row = dout + (size_t)i * (size_t)N + c0; /* [nc] */
 #pragma omp simd
-        for (int j = 0; j < nc; j++) acc[j] += (double)row[j];
+            for (int j = 0; j < nc; j++) blk[j] += row[j];
+        }
+        for (int j = 0; j < nc; j++) acc[j] += (double)blk[j];
     }
 }
 
@@ -65,8 +75,7 @@ void nn_dense_forward(float *out, const float *in, const float *w, const float *
         beta = 1.0f;
     }
     /* out [B, N] (+)= in [B, K] @ w [K, N] */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, N, K, 1.0f, in, K, w, N, beta, out,
-                N);
+    nn_sgemm(0, 0, B, N, K, 1.0f, in, K, w, N, beta, out, N);
 }
 
 void nn_dense_backward(float *din, float *dw, float *db, const float *dout, const float *in,
@@ -77,11 +86,7 @@ void nn_dense_backward(float *din, float *dw, float *db, const float *dout, cons
     }
     if (db) nn_bias_grad(db, dout, B, N);
     /* dw [K, N] += in^T [K, B] @ dout [B, N] */
-    if (dw)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, B, 1.0f, in, K, dout, N, 1.0f,
-                    dw, N);
+    if (dw) nn_sgemm(1, 0, K, N, B, 1.0f, in, K, dout, N, 1.0f, dw, N);
     /* din [B, K] = dout [B, N] @ w^T [N, K] */
-    if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, K, N, 1.0f, dout, N, w, N, 0.0f,
-                    din, K);
+    if (din) nn_sgemm(0, 1, B, K, N, 1.0f, dout, N, w, N, 0.0f, din, K);
 }

@@ -40,10 +40,16 @@ void nn_relu_backward(float *din, const float *dout, const float *out, size_t n,
     const ptrdiff_t m = (ptrdiff_t)n;
     if (cap > 0.0f) {
 #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
-        for (ptrdiff_t i = 0; i < m; i++) din[i] = out[i] > 0.0f && out[i] < cap ? dout[i] : 0.0f;
+        for (ptrdiff_t i = 0; i < m; i++) {
+            const float y = out[i], d = dout[i]; /* both loaded: no branch */
+            din[i] = y > 0.0f && y < cap ? d : 0.0f;
+        }
     } else {
 #pragma omp parallel for simd schedule(static) if (n >= PAR_MIN)
-        for (ptrdiff_t i = 0; i < m; i++) din[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+        for (ptrdiff_t i = 0; i < m; i++) {
+            const float y = out[i], d = dout[i];
+            din[i] = y > 0.0f ? d : 0.0f;
+        }
     }
 }
 

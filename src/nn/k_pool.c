@@ -52,23 +52,30 @@ void nn_maxpool_forward(float *out, int32_t *argmax, const float *in, const nn_w
                     const size_t at = (size_t)b * img + ((size_t)(ih0 + kh) * W + iw0 + kw) * C;
                     const float *x = in + at; /* [C] */
                     if (first && a) {
+#pragma omp simd
                         for (int c = 0; c < C; c++) {
                             o[c] = x[c];
-                            a[c] = (int32_t)(at + c);
+                            a[c] = (int32_t)at + c;
                         }
                     } else if (first) {
-                        memcpy(o, x, (size_t)C * sizeof(float));
+#pragma omp simd
+                        for (int c = 0; c < C; c++) o[c] = x[c];
                     } else if (a) {
                         const int32_t base = (int32_t)at;
 #pragma omp simd
                         for (int c = 0; c < C; c++) {
-                            const int gt = x[c] > o[c];
-                            o[c] = gt ? x[c] : o[c];
-                            a[c] = gt ? base + c : a[c];
+                            /* branch-free select (a mask), which vectorises */
+                            const float xv = x[c], ov = o[c];
+                            const int32_t av = a[c], m = -(int32_t)(xv > ov);
+                            o[c] = xv > ov ? xv : ov;
+                            a[c] = ((base + c) & m) | (av & ~m);
                         }
                     } else {
 #pragma omp simd
-                        for (int c = 0; c < C; c++) o[c] = x[c] > o[c] ? x[c] : o[c];
+                        for (int c = 0; c < C; c++) {
+                            const float xv = x[c], ov = o[c];
+                            o[c] = xv > ov ? xv : ov;
+                        }
                     }
                     first = 0;
                 }
