@@ -168,9 +168,9 @@ extern const char *const AN_DATA_FORM_NAME[AN_FORM_COUNT];
 /* Decide the form of path (a missing path or an unknown directory fails). */
 an_status an_data_detect(const char *path, an_data_form *form);
 
-/* The image and label paths of one split in an IDX directory (either may be
-** gzip; the plain name is used when neither exists). Each buffer holds cap
-** bytes. Fails when the images file of that split is missing. */
+/* The image and label paths of one split in an IDX directory, each the .gz
+** name when that file exists, else the plain one. Each buffer holds cap
+** bytes. Fails (AN_ERR_IO) when either file of that split is missing. */
 an_status an_data_idx_paths(const char *dir, an_split split, char *images, char *labels,
                             size_t cap);
 
