@@ -189,6 +189,7 @@ int cmd_train(int argc, char **argv) {
         if (have_val) printf(", validating on %lld", (long long)val.n);
         printf(", %lld epochs, batch %lld, %lld threads\n", (long long)a.epochs, (long long)a.batch,
                (long long)a.threads);
+        fflush(stdout);
         an_train_opts o = {.epochs = (int)a.epochs,
                            .batch = (int)a.batch,
                            .seed = (uint64_t)a.seed,
