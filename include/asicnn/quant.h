@@ -195,11 +195,13 @@ extern const char *const AN_CALIB_NAME[AN_CALIB_COUNT]; /* "min-max", ... */
 
 typedef struct an_calib_opts {
     an_calib_method method;
-    int64_t images;    /* calibration samples (the first of the set); 0 = all */
-    double percentile; /* percentile method, in (50, 100]; default 99.99 */
-    double ma;         /* min-max moving-average constant in (0, 1]; 0 = off */
-    int batch;         /* calibration batch (the moving average is per batch) */
-    int bins;          /* histogram bins (percentile, entropy); default 2048 */
+    int64_t images;       /* calibration samples (the first of the set); 0 = all */
+    double percentile;    /* percentile method, in (50, 100]; default 99.99 */
+    double ma;            /* min-max moving-average constant in (0, 1]; 0 = off */
+    double entropy_floor; /* entropy: never clip below this percentile (default
+                             99.9; 0 = pure KL, see calib.c) */
+    int batch;            /* calibration batch (the moving average is per batch) */
+    int bins;             /* histogram bins (percentile, entropy); default 2048 */
 } an_calib_opts;
 
 an_calib_opts an_calib_defaults(void);
@@ -211,7 +213,7 @@ typedef struct an_calib_range {
 
 /* Observe every node of m on the first o->images samples of ds (normalised
 ** as the model expects) and choose a range per node: ranges [m->n_nodes].
-** The output node always gets min-max (clipping logits changes the argmax). */
+** The output node gets a range fitted to its argmax (see calib.c). */
 an_status an_calibrate(an_model *m, const an_dataset *ds, const an_calib_opts *o,
                        an_calib_range *ranges);
 

@@ -28,6 +28,9 @@ static const char HELP[] =
     "  --calib-images N     calibration samples, the first N of the training split\n"
     "                       (default 1000; 0 = all)\n"
     "  --percentile P       percentile method's cut, in (50, 100] (default 99.99)\n"
+    "  --entropy-floor P    entropy never clips below this percentile (default 99.9;\n"
+    "                       0 = pure KL divergence)\n"
+    "  --calib-bins N       histogram bins of percentile and entropy (default 2048)\n"
     "  --calib-ma C         min-max with a moving average of per-batch extremes (0..1)\n"
     "  --no-eval            skip the float vs int8 comparison\n"
     "  --engine E           int8 engine for the comparison: fast (default), reference\n";
@@ -100,6 +103,14 @@ int cmd_quantize(int argc, char **argv) {
             if (r < 0 || k == AN_CALIB_COUNT)
                 return cli_usage("quantize", "--calib takes min-max, percentile or entropy");
             co.method = (an_calib_method)k;
+        } else if ((r = cli_opt(argc, argv, &i, "--calib-bins", &v))) {
+            if (r < 0 || cli_parse_i64(v, &n) || n < 256 || n > (1 << 20))
+                return cli_usage("quantize", "--calib-bins takes a whole number in 256..1048576");
+            co.bins = (int)n;
+        } else if ((r = cli_opt(argc, argv, &i, "--entropy-floor", &v))) {
+            if (r < 0 || cli_parse_f64(v, &d) || (d != 0 && !(d > 50 && d <= 100)))
+                return cli_usage("quantize", "--entropy-floor takes 0 or a number in (50, 100]");
+            co.entropy_floor = d;
         } else if ((r = cli_opt(argc, argv, &i, "--percentile", &v))) {
             if (r < 0 || cli_parse_f64(v, &d) || !(d > 50 && d <= 100))
                 return cli_usage("quantize", "--percentile takes a number in (50, 100]");

@@ -11,14 +11,26 @@
 **   each candidate threshold i (in bins) the reference distribution P is
 **   hist[0, i) with the outliers added to its last bin, Q is hist[0, i)
 **   merged into `levels` bins and spread back over its nonzero bins; the
-**   threshold minimising KL(P || Q) wins.
+**   threshold minimising KL(P || Q) wins. The threshold is then floored at
+**   the entropy_floor percentile (default 99.9; 0 turns the floor off):
+**   image data has spikes in its histograms (a constant region of the input,
+**   e.g. a background or a saturated area, gives the same value over and
+**   over in each channel), and KL, which weighs shape and not magnitude,
+**   then prefers thresholds just below a spike and clips the real tail
+**   above it (measured on Fashion-MNIST: conv1 clipped at 31% of its range,
+**   SQNR 11 dB, 97% agreement without the floor).
 ** Exact zeros are left out of the histograms: zero is always exactly
 ** representable (it is the zero point), and the spike of zeros after a relu
 ** would otherwise dominate the KL divergence and pull the threshold far too
 ** low. A tensor with no negative values (after relu) uses its histogram
 ** one-sided over [0, max] with 255 levels; a signed one uses |x| with 128
-** (half of int8's). The input and the output node always get min-max: the
-** input's range is known exactly and clipping logits changes the argmax.
+** (half of int8's). The input always gets min-max (its range is known
+** exactly). The output (logits) gets a range fitted to the argmax, whatever
+** the method: its top is the largest logit seen (never clipped, as clipping
+** the top would create ties), its bottom the smallest per-sample top logit
+** minus a quarter of the span. Logits that far below cannot win, so
+** clamping them loses nothing, and the finer scale removes most ties
+** between close logits.
 */
 #include "asicnn/quant.h"
 
@@ -31,6 +43,7 @@ an_calib_opts an_calib_defaults(void) {
                            .images = 1000,
                            .percentile = 99.99,
                            .ma = 0,
+                           .entropy_floor = 99.9,
                            .batch = 64,
                            .bins = 2048};
 }
@@ -98,6 +111,7 @@ double an_calib_entropy_threshold(const double *hist, int bins, double width, in
 
 typedef struct node_stats {
     double lo, hi;       /* observed extremes */
+    double top_lo;       /* output node: smallest per-sample largest logit */
     double ma_lo, ma_hi; /* moving averages of per-batch extremes */
     double amax;         /* histogram range: [0, amax) */
     double *hist;        /* [bins] of |x| */
@@ -112,6 +126,10 @@ an_status an_calibrate(an_model *m, const an_dataset *ds, const an_calib_opts *o
                        ds->name, (long long)ds->features, (long long)an_node_size(&m->nodes[0]));
     if (o->method == AN_CALIB_PERCENTILE && !(o->percentile > 50 && o->percentile <= 100))
         return an_fail(AN_ERR_RANGE, "percentile %g outside (50, 100]", o->percentile);
+    if (o->method == AN_CALIB_ENTROPY && o->entropy_floor != 0 &&
+        !(o->entropy_floor > 50 && o->entropy_floor <= 100))
+        return an_fail(AN_ERR_RANGE, "entropy floor percentile %g outside (50, 100]",
+                       o->entropy_floor);
     if (o->ma < 0 || o->ma > 1)
         return an_fail(AN_ERR_RANGE, "moving-average constant %g outside [0, 1]", o->ma);
     const int64_t N = o->images > 0 && o->images < ds->n ? o->images : ds->n;
@@ -141,6 +159,14 @@ an_status an_calibrate(an_model *m, const an_dataset *ds, const an_calib_opts *o
                 break;
             }
             node_stats *t = &st[i];
+            if (i == m->output) {
+                const int C = m->nodes[i].c;
+                for (int b = 0; b < B; b++) {
+                    double top = y[(int64_t)b * C];
+                    for (int k = 1; k < C; k++) top = fmax(top, y[(int64_t)b * C + k]);
+                    if ((at == 0 && b == 0) || top < t->top_lo) t->top_lo = top;
+                }
+            }
             if (at == 0) {
                 t->lo = t->ma_lo = lo, t->hi = t->ma_hi = hi;
             } else {
@@ -174,15 +200,24 @@ an_status an_calibrate(an_model *m, const an_dataset *ds, const an_calib_opts *o
     for (int i = 0; !s && i < nn; i++) {
         node_stats *t = &st[i];
         double lo = o->ma > 0 ? t->ma_lo : t->lo, hi = o->ma > 0 ? t->ma_hi : t->hi;
-        if (i == 0 || i == m->output)
+        if (i == 0) {
             lo = t->lo, hi = t->hi;
-        else if (hist && t->amax > 0) {
+        } else if (i == m->output) {
+            /* only the top logit decides the class: from a quarter of the span
+               below the smallest per-sample top logit, up to the largest logit */
+            hi = t->hi;
+            lo = fmax(t->lo, t->top_lo - 0.25 * (hi - t->top_lo));
+        } else if (hist && t->amax > 0) {
             const int one_sided = t->lo >= 0;
             const double w = t->amax / bins;
-            const double T =
-                o->method == AN_CALIB_PERCENTILE
-                    ? an_calib_percentile_threshold(t->hist, bins, w, o->percentile)
-                    : an_calib_entropy_threshold(t->hist, bins, w, one_sided ? 255 : 128);
+            double T;
+            if (o->method == AN_CALIB_PERCENTILE) {
+                T = an_calib_percentile_threshold(t->hist, bins, w, o->percentile);
+            } else {
+                T = an_calib_entropy_threshold(t->hist, bins, w, one_sided ? 255 : 128);
+                if (o->entropy_floor > 0)
+                    T = fmax(T, an_calib_percentile_threshold(t->hist, bins, w, o->entropy_floor));
+            }
             lo = fmax(t->lo, -T), hi = fmin(t->hi, T);
         }
         ranges[i].lo = (float)fmin(lo, 0.0);

@@ -2,7 +2,9 @@
 ** The float model against its int8 graph on the same samples: accuracy of
 ** each, prediction agreement, and per-layer signal-to-quantization-noise
 ** ratio SQNR = 10 log10(sum f^2 / sum (f - s (q - z))^2), where f is the
-** float node the layer approximates and q its int8 output.
+** float node the layer approximates and q its int8 output. For the output
+** layer, whose range deliberately clamps losing logits from below, f is
+** clamped to that floor first.
 */
 #include "asicnn/quant.h"
 
@@ -74,10 +76,15 @@ an_status an_q_compare_models(an_model *m, const an_q_graph *g, const an_dataset
             const float *f = an_exec_node_output(fe, node[i]); /* [B, size] */
             const int8_t *y = an_q_engine_tensor(qe, i + 1);   /* [B, size] */
             const int64_t cnt = (int64_t)B * an_q_tensor_size(g, i + 1);
+            /* the output's floor is a deliberate clamp of losing logits (calib.c):
+               its reference is the float logit clamped to the same floor */
+            const double floor_v = i == L - 1 ? (double)l->scale * (l->act_min - l->zero_point)
+                                              : -INFINITY;
             for (int64_t k = 0; k < cnt; k++) {
                 const double d = (double)l->scale * ((double)y[k] - l->zero_point);
-                sig[i] += (double)f[k] * f[k];
-                err[i] += (f[k] - d) * (f[k] - d);
+                const double fv = fmax((double)f[k], floor_v);
+                sig[i] += fv * fv;
+                err[i] += (fv - d) * (fv - d);
             }
         }
     }
