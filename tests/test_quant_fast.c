@@ -1,0 +1,84 @@
+/*
+** The fast int8 path (AVX2 where the CPU has it, and its scalar fallback)
+** against the reference engine: every tensor of every sample must be equal
+** byte for byte, on graphs covering every op, odd channel counts, padding,
+** strides and batches spread over threads.
+*/
+#include "test_quant_util.h"
+
+static void expect_equal_engines(const an_q_graph *g, int B, uint64_t seed) {
+    cr_assert_eq(an_q_graph_validate(g), AN_OK, "%s", an_errmsg());
+    an_rng r;
+    an_rng_seed(&r, seed, 9);
+    const int64_t F = an_q_tensor_size(g, 0);
+    int8_t *x = malloc((size_t)(B * F)); /* [B, F] */
+    tq_random_input(x, B * F, &r);
+    an_q_engine *ref, *fast, *scal;
+    cr_assert_eq(an_q_engine_create(&ref, g, B, AN_Q_IMPL_REF), AN_OK);
+    cr_assert_eq(an_q_engine_create(&fast, g, B, AN_Q_IMPL_FAST), AN_OK);
+    cr_assert_eq(an_q_engine_create(&scal, g, B, AN_Q_IMPL_FAST_SCALAR), AN_OK);
+    an_q_engine_run(ref, x, B);
+    an_q_engine_run(fast, x, B);
+    an_q_engine_run(scal, x, B);
+    for (int t = 1; t <= g->n_layers; t++) {
+        const size_t n = (size_t)B * (size_t)an_q_tensor_size(g, t);
+        cr_assert(memcmp(an_q_engine_tensor(ref, t), an_q_engine_tensor(fast, t), n) == 0,
+                  "fast path differs from the reference at layer %d", t - 1);
+        cr_assert(memcmp(an_q_engine_tensor(ref, t), an_q_engine_tensor(scal, t), n) == 0,
+                  "scalar fast path differs from the reference at layer %d", t - 1);
+    }
+    an_q_engine_free(ref);
+    an_q_engine_free(fast);
+    an_q_engine_free(scal);
+    free(x);
+}
+
+Test(quant_fast, seed_cnn_shape) {
+    an_rng r;
+    an_rng_seed(&r, 1, 1);
+    an_q_graph g;
+    tq_graph(&g, 7, 28, 28, 1, 1.0f / 255.0f, -128);
+    tq_conv(&g, 0, 32, 3, 1, 0, 1, &r);
+    tq_pool(&g, AN_Q_MAXPOOL, 1, 2, 2, 0);
+    tq_conv(&g, 2, 64, 3, 1, 0, 1, &r);
+    tq_pool(&g, AN_Q_MAXPOOL, 3, 2, 2, 0);
+    tq_flatten(&g, 4);
+    tq_dense(&g, 5, 64, 1, &r);
+    tq_dense(&g, 6, 10, 0, &r);
+    expect_equal_engines(&g, 9, 1);
+    an_q_graph_free(&g);
+}
+
+Test(quant_fast, every_op_odd_shapes) {
+    for (int t = 0; t < 6; t++) {
+        an_rng r;
+        an_rng_seed(&r, 100 + t, 1);
+        const int C = 1 + (int)an_rng_below(&r, 7), OC = 1 + (int)an_rng_below(&r, 13);
+        an_q_graph g;
+        tq_graph(&g, 8, 9 + t, 7 + t, C, 0.03f, (int)an_rng_below(&r, 256) - 128);
+        tq_conv(&g, 0, OC, 3, 1 + t % 2, 1, t % 3, &r);        /* 1 */
+        tq_conv(&g, 1, OC, 1, 1, 0, 0, &r);                    /* 2 */
+        tq_add(&g, 1, 2, t & 1, &r);                           /* 3 */
+        tq_pool(&g, AN_Q_AVGPOOL, 3, 3, 2, 1);                 /* 4 */
+        tq_pool(&g, AN_Q_MAXPOOL, 4, 2, 1, t & 1);             /* 5 */
+        tq_flatten(&g, 5);                                     /* 6 */
+        tq_dense(&g, 6, 1 + (int)an_rng_below(&r, 40), 1, &r); /* 7 */
+        tq_dense(&g, 7, 10, 0, &r);                            /* 8 */
+        expect_equal_engines(&g, 1 + t * 3, 200 + t);
+        an_q_graph_free(&g);
+    }
+}
+
+/* Extreme values: every input at -128 or 127 and weights at +-127 push the
+** accumulators to their largest magnitudes. */
+Test(quant_fast, extreme_accumulators) {
+    an_rng r;
+    an_rng_seed(&r, 5, 5);
+    an_q_graph g;
+    tq_graph(&g, 2, 6, 6, 40, 0.05f, 127);
+    an_q_layer *l = tq_conv(&g, 0, 6, 3, 1, 1, 0, &r);
+    for (int64_t i = 0; i < (int64_t)l->c * l->k; i++) l->weights[i] = (i & 1) ? 127 : -127;
+    tq_dense(&g, 1, 5, 0, &r);
+    expect_equal_engines(&g, 4, 7);
+    an_q_graph_free(&g);
+}
