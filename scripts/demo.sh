@@ -23,3 +23,14 @@ echo "== training it on the digits (5 epochs, batch 32, Adam 1e-3) =="
 echo
 echo "== test accuracy =="
 "$ASICNN" eval out/digits.ckpt data/digits
+echo
+echo "== int8: calibrate (entropy, 1000 training images) and quantize =="
+"$ASICNN" quantize out/digits.ckpt data/digits -o out/digits.q8 --calib entropy --calib-images 1000
+echo
+echo "== int8 test accuracy: fast path checked against the reference engine on every sample =="
+"$ASICNN" eval out/digits.q8 data/digits --check-fast | head -3
+echo
+echo "== float vs int8 =="
+float_acc=$("$ASICNN" eval out/digits.ckpt data/digits | sed -n 's/^accuracy \([0-9.]*%\).*/\1/p')
+int8_acc=$("$ASICNN" eval out/digits.q8 data/digits | sed -n 's/^accuracy \([0-9.]*%\).*/\1/p')
+printf '  %-8s %s\n  %-8s %s\n' float "$float_acc" int8 "$int8_acc"
