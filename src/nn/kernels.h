@@ -6,11 +6,17 @@
 ** Contract
 ** - Forward kernels overwrite their output. Backward kernels ACCUMULATE
 **   (+=) into parameter gradients (dw, db) and OVERWRITE the input gradient
-**   (din); a NULL din skips that computation (the first layer needs none).
+**   (din); a NULL din skips that computation (the first layer needs none),
+**   and a NULL dw or db skips that gradient (a frozen layer).
 ** - Scratch buffers are supplied by the caller (sizes given by the *_scratch
 **   helpers), so no kernel allocates: one allocation per training run.
-** - Kernels parallelise with OpenMP and OpenBLAS; for a fixed thread count
-**   the results are deterministic.
+**   Scratch carries nothing from one call to the next, so every layer may
+**   share the largest one.
+** - Kernels parallelise with OpenMP; matrix products run in OpenBLAS,
+**   single-threaded inside each OpenMP thread (nn_sgemm). No sum is ever
+**   split by scheduling, so for a fixed thread count results are the same
+**   on every run; element-wise, pooling, im2col/col2im, dropout, batchnorm
+**   and loss results do not depend on the thread count at all.
 ** - Weights use Keras layouts: conv kernels HWIO [KH][KW][C][OC], dense
 **   kernels [IN][OUT].
 */
@@ -45,13 +51,15 @@ void nn_set_threads(int n);
 ** op(B) [K, N] (cblas conventions, ld* the row strides), with the rows of C
 ** (or its columns, when C has few rows) split over the OpenMP team, each
 ** slice computed by single-threaded OpenBLAS. Deterministic for a fixed
-** thread count. Must not be called from inside a parallel region. */
+** thread count. Inside a parallel region it runs on the calling thread. */
 void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc);
 
 /* ---- conv2d ----------------------------------------------------------- */
 
-/* Floats of scratch the conv kernels need for geometry g with OC outputs. */
+/* Floats of scratch the conv kernels need for geometry g with OC outputs:
+** B*OH*OW * (KH*KW*C + 1) (im2col matrix and a ones vector), or B*OH*OW for a
+** pointwise (1x1, stride 1, unpadded) conv. */
 size_t nn_conv2d_scratch(const nn_window *g, int OC);
 
 void nn_conv2d_forward(float *out,      /* [B, OH, OW, OC] */
@@ -68,24 +76,34 @@ void nn_conv2d_backward(float *din,        /* [B, H, W, C] or NULL */
                         const float *w,    /* [KH, KW, C, OC] */
                         const nn_window *g, int OC, float *scratch);
 
-/* Bias gradient: db [N] += column sums of dout [M, N] (blocks of float sums added in double, in
-** an order fixed by M and N alone). Used by conv2d and dense backward. */
+/* Bias gradient: db [N] += column sums of dout [M, N], blocks of float sums
+** added in double in an order fixed by M and N alone (so independent of the
+** thread count). Used by dense backward. */
 void nn_bias_grad(float *db, const float *dout, int64_t M, int N);
 
 /* ---- pooling (window over each channel; padding cells are ignored) ---- */
 
+/* Max over the valid cells of each window. argmax records, per output, the
+** flat index into the whole in tensor of the first maximal cell (-1 for a
+** window with no valid cell, whose output is 0); backward zeroes din and
+** adds dout there. B*H*W*C must fit in an int32. */
 void nn_maxpool_forward(float *out,      /* [B, OH, OW, C] */
                         int32_t *argmax, /* [B, OH, OW, C] index into in, or NULL */
                         const float *in, /* [B, H, W, C] */
                         const nn_window *g);
-void nn_maxpool_backward(float *din,            /* [B, H, W, C] */
+void nn_maxpool_backward(float *din,            /* [B, H, W, C] overwritten */
                          const float *dout,     /* [B, OH, OW, C] */
-                         const int32_t *argmax, /* from forward */
+                         const int32_t *argmax, /* [B, OH, OW, C] from forward */
                          const nn_window *g);
 
-/* Average over the valid (non-padding) cells of each window. */
-void nn_avgpool_forward(float *out, const float *in, const nn_window *g);
-void nn_avgpool_backward(float *din, const float *dout, const nn_window *g);
+/* Average over the valid (non-padding) cells of each window (Keras "same"
+** semantics); backward spreads dout/count over those cells. */
+void nn_avgpool_forward(float *out,      /* [B, OH, OW, C] */
+                        const float *in, /* [B, H, W, C] */
+                        const nn_window *g);
+void nn_avgpool_backward(float *din,        /* [B, H, W, C] overwritten */
+                         const float *dout, /* [B, OH, OW, C] */
+                         const nn_window *g);
 
 /* ---- dense: out = in @ w + b ------------------------------------------ */
 
@@ -113,7 +131,9 @@ void nn_relu_backward(float *din, const float *dout, const float *out, size_t n,
 void nn_add_forward(float *out, const float *a, const float *b, size_t n);
 
 /* Inverted dropout: keep with probability 1-rate, scale kept by 1/(1-rate).
-** mask[i] holds the scale applied (0 or 1/(1-rate)); seed makes it repeatable. */
+** mask[i] holds the scale applied (0 or 1/(1-rate)). The mask depends only on
+** seed, n and rate (PCG32 stream k drives elements [4096k, 4096k+4096)), not
+** on the thread count. rate <= 0 keeps all, rate >= 1 drops all. */
 void nn_dropout_forward(float *out, float *mask, const float *in, size_t n, float rate,
                         uint64_t seed);
 void nn_dropout_backward(float *din, const float *dout, const float *mask, size_t n);
@@ -123,7 +143,9 @@ void nn_dropout_backward(float *din, const float *dout, const float *mask, size_
 /* Training mode: normalise with batch statistics, save mean and inverse
 ** std for backward, update running stats: r = momentum*r + (1-momentum)*batch
 ** (Keras convention; running_var uses the unbiased batch variance).
-** Inference mode (train = 0): use the running statistics. */
+** Inference mode (train = 0): use the running statistics (save_* unused,
+** may be NULL). A NULL gamma means 1, a NULL beta 0. Backward overwrites din
+** and skips a NULL dgamma or dbeta. */
 void nn_batchnorm_forward(float *out,          /* [N, C] */
                           float *save_mean,    /* [C] (train) */
                           float *save_invstd,  /* [C] (train) */
@@ -144,12 +166,16 @@ void nn_batchnorm_backward(float *din,         /* [N, C] */
 /* ---- losses (from logits) --------------------------------------------- */
 
 /* Mean softmax cross-entropy over the batch with integer labels; writes
-** dlogits = (softmax - onehot) / B when dlogits is not NULL. Returns the loss. */
+** dlogits = (softmax - onehot) / B when dlogits is not NULL. Returns the loss.
+** Rows are shifted by their max (log-sum-exp), so any finite logits are
+** safe. A label outside [0, N) adds neither loss nor gradient (its row of
+** dlogits is 0) but still counts in B. */
 float nn_softmax_xent_sparse(float *dlogits,        /* [B, N] or NULL */
                              const float *logits,   /* [B, N] */
                              const int32_t *labels, /* [B] */
                              int B, int N);
-/* The same with one-hot (or soft) targets [B, N]. */
+/* The same with one-hot (or soft) targets [B, N]: the mean over rows of
+** sum_k t_k * (logsumexp - x_k); dlogits = (sum_k t_k * softmax - t) / B. */
 float nn_softmax_xent(float *dlogits, const float *logits, const float *targets, int B, int N);
 
 /* Row-wise softmax into probs [B, N]. */
