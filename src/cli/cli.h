@@ -37,5 +37,7 @@ int cmd_summary(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 /* eval of a .q8 int8 graph (cmd_eval hands .q8 files to it) */
 int cmd_eval_q8(int argc, char **argv);
+/* summary of a .q8 int8 graph (cmd_summary hands .q8 files to it) */
+int cmd_summary_q8(const char *path);
 
 #endif /* ASICNN_CLI_H */

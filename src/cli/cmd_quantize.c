@@ -271,3 +271,25 @@ int cmd_eval_q8(int argc, char **argv) {
     an_q_graph_free(&g);
     return s ? cli_error(s) : 0;
 }
+
+int cmd_summary_q8(const char *path) {
+    an_q_graph g;
+    an_status s = an_q8_load(path, &g);
+    if (s) return cli_error(s);
+    int64_t weights = 0, macs = 0;
+    for (int i = 0; i < g.n_layers; i++) {
+        const an_q_layer *l = &g.layers[i];
+        if (l->op == AN_Q_CONV2D || l->op == AN_Q_DENSE) {
+            weights += (int64_t)l->c * l->k;
+            macs += (int64_t)l->h * l->w * l->c * l->k;
+        }
+    }
+    printf("Int8 graph: %s (%s)\n", path, g.calib);
+    printf("input %dx%dx%d, scale %g, zero point %d\n", g.input.h, g.input.w, g.input.c,
+           (double)g.input.scale, g.input.zero_point);
+    print_layers(&g, NULL);
+    printf("\nTotal int8 weights: %lld; MACs per sample: %lld\n", (long long)weights,
+           (long long)macs);
+    an_q_graph_free(&g);
+    return 0;
+}

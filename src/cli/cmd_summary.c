@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "cli_model.h"
 
+#include "asicnn/quant.h"
+
 #include <string.h>
 
 static const char HELP[] = "usage: asicnn summary model.model|model.ckpt\n"
@@ -28,6 +30,7 @@ int cmd_summary(int argc, char **argv) {
         return 0;
     }
     if (argc != 2) return cli_usage("summary", "needs one SPEC or CKPT file");
+    if (an_q8_is_file(argv[1])) return cmd_summary_q8(argv[1]);
     an_model m;
     an_norm norm = {0};
     an_status s = is_checkpoint(argv[1]) ? cli_load_ckpt(argv[1], &m, &norm)
