@@ -78,8 +78,8 @@ an_status an_q_compare_models(an_model *m, const an_q_graph *g, const an_dataset
             const int64_t cnt = (int64_t)B * an_q_tensor_size(g, i + 1);
             /* the output's floor is a deliberate clamp of losing logits (calib.c):
                its reference is the float logit clamped to the same floor */
-            const double floor_v = i == L - 1 ? (double)l->scale * (l->act_min - l->zero_point)
-                                              : -INFINITY;
+            const double floor_v =
+                i == L - 1 ? (double)l->scale * (l->act_min - l->zero_point) : -INFINITY;
             for (int64_t k = 0; k < cnt; k++) {
                 const double d = (double)l->scale * ((double)y[k] - l->zero_point);
                 const double fv = fmax((double)f[k], floor_v);
