@@ -28,7 +28,7 @@ echo "== int8: calibrate (entropy, 1000 training images) and quantize =="
 "$ASICNN" quantize out/digits.ckpt data/digits -o out/digits.q8 --calib entropy --calib-images 1000
 echo
 echo "== int8 test accuracy: fast path checked against the reference engine on every sample =="
-"$ASICNN" eval out/digits.q8 data/digits --check-fast | head -3
+"$ASICNN" eval out/digits.q8 data/digits --check-fast | sed -n 1,3p
 echo
 echo "== float vs int8 =="
 float_acc=$("$ASICNN" eval out/digits.ckpt data/digits | sed -n 's/^accuracy \([0-9.]*%\).*/\1/p')
