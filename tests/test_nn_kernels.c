@@ -155,6 +155,22 @@ static void check_conv(nn_window g, int OC, uint64_t seed) {
     gc_close(dw, gw, nw, GRAD_ATOL, GRAD_RTOL, "conv dw (accumulated twice)");
     gc_close(db, gb, OC, GRAD_ATOL, GRAD_RTOL, "conv db (untouched)");
 
+    /* dout with every third output row zero (the packed-rows path) */
+    for (size_t p = 0; p < no / OC; p += 3)
+        for (int k = 0; k < OC; k++) dout[p * OC + k] = 0.0f, c.r[p * OC + k] = 0.0;
+    gc_fd_grad(gin, c.in, ni, conv_loss, &c, FD_EPS);
+    gc_fd_grad(gw, c.w, nw, conv_loss, &c, FD_EPS);
+    gc_fd_grad(gb, c.b, OC, conv_loss, &c, FD_EPS);
+    memset(dw, 0, nw * 4), memset(db, 0, (size_t)OC * 4);
+    nn_conv2d_backward(din, dw, db, dout, in, w, &g, OC, scratch);
+    gc_close(din, gin, ni, GRAD_ATOL, GRAD_RTOL, "conv din (zero rows)");
+    gc_close(dw, gw, nw, GRAD_ATOL, GRAD_RTOL, "conv dw (zero rows)");
+    gc_close(db, gb, OC, GRAD_ATOL, GRAD_RTOL, "conv db (zero rows)");
+    for (size_t i = 0; i < no; i++) dout[i] = 0.0f; /* all zero */
+    nn_conv2d_backward(din, dw, db, dout, in, w, &g, OC, scratch);
+    gc_close(dw, gw, nw, GRAD_ATOL, GRAD_RTOL, "conv dw (zero dout)");
+    for (size_t i = 0; i < ni; i++) cr_assert(din[i] == 0.0f, "din[%zu] for zero dout", i);
+
     free(in), free(w), free(b), free(dout), free(out), free(din), free(dw), free(db);
     free(scratch), free(c.in), free(c.w), free(c.b), free(c.r), free(c.out);
     free(gin), free(gw), free(gb);

@@ -16,9 +16,15 @@
 **   rebuilt from in, dw += col^T @ dout, then (only when din is not NULL)
 **   the col space receives dcol = dout @ w^T, which col2im gathers into din
 **   (overwritten). A NULL dw or db skips that part (a frozen layer).
-** - Scratch (nn_conv2d_scratch floats): col/dcol [B*OH*OW, KH*KW*C], then
-**   ones [B*OH*OW]. A pointwise conv (1x1, stride 1, no padding) multiplies
-**   in/din directly and needs only the ones.
+** - Backward with C >= SMALL_C skips the rows of dout that are all zero
+**   (outputs a floor-mode max pool never picked, or that ReLU cut): when at
+**   least 1 in SKIP_FRACTION is zero, im2col builds only the other rows,
+**   their dout rows are packed beside, and both products and col2im run on
+**   the packed rows. The sums are the same minus exact zeros.
+** - Scratch (nn_conv2d_scratch floats): col/dcol [B*OH*OW, KH*KW*C], ones
+**   [B*OH*OW], then for C >= SMALL_C the packed dout [B*OH*OW, OC] and the
+**   row map [B*OH*OW] (int32). A pointwise conv (1x1, stride 1, no padding)
+**   multiplies in/din directly and needs only the ones.
 ** - im2col and col2im split their rows over OpenMP threads; each output
 **   element is written by one thread in a fixed order, so results do not
 **   depend on scheduling. nn_sgemm splits the products over the same
@@ -38,6 +44,9 @@
 #define PAR_MIN_FLOATS 32768
 /* Below this many input channels col is built transposed (see above). */
 #define SMALL_C 4
+/* Backward multiplies only the nonzero rows of dout when at least 1 in
+** SKIP_FRACTION rows is zero. */
+#define SKIP_FRACTION 16
 
 /* True when the convolution reads in exactly as its col matrix. */
 static int is_pointwise(const nn_window *g) {
@@ -46,10 +55,12 @@ static int is_pointwise(const nn_window *g) {
 }
 
 size_t nn_conv2d_scratch(const nn_window *g, int OC) {
-    (void)OC;
     const size_t rows = (size_t)g->B * (size_t)g->OH * (size_t)g->OW;
     const size_t kk = (size_t)g->KH * (size_t)g->KW * (size_t)g->C;
-    const size_t n = (is_pointwise(g) ? 0 : rows * kk) + rows; /* col, then ones */
+    /* col, ones, then (row layout) compact dout and its row map */
+    size_t n = rows;
+    if (!is_pointwise(g)) n += rows * kk;
+    if (!is_pointwise(g) && g->C >= SMALL_C) n += rows * (size_t)(OC > 0 ? OC : 0) + rows;
     return n > 0 ? n : 1;
 }
 
@@ -89,30 +100,26 @@ static inline void tap_range(int kw, int SW, int PL, int W, int OW, int *lo, int
     *hi = h < OW ? (h > *lo ? h : *lo) : OW;
 }
 
-/* One output row of col, window by window: dst [OW, KH*KW*C] from the
+/* The window of output (oh, ow) as one row of col: d [KH*KW*C] from the
 ** sample's src [H, W, C]. */
-static void im2col_row(float *dst, const float *src, const nn_window *g, int oh) {
-    const int H = g->H, W = g->W, C = g->C, OW = g->OW, KH = g->KH, KW = g->KW;
+static void im2col_pixel(float *d, const float *src, const nn_window *g, int oh, int ow) {
+    const int H = g->H, W = g->W, C = g->C, KW = g->KW;
     const int kwc = KW * C;
-    const size_t kk = (size_t)KH * kwc;
-    for (int ow = 0; ow < OW; ow++) {
-        const int iw0 = ow * g->SW - g->PL;
-        const int inside = iw0 >= 0 && iw0 + KW <= W;
-        for (int kh = 0; kh < KH; kh++) {
-            const int ih = oh * g->SH - g->PT + kh;
-            float *d = dst + (size_t)ow * kk + (size_t)kh * kwc; /* [KW, C] */
-            if (ih < 0 || ih >= H) {
-                zero_floats(d, kwc);
-            } else if (inside) {
-                copy_floats(d, src + ((size_t)ih * W + iw0) * C, kwc);
-            } else {
-                for (int kw = 0; kw < KW; kw++) {
-                    const int iw = iw0 + kw;
-                    if (iw < 0 || iw >= W)
-                        zero_floats(d + kw * C, C);
-                    else
-                        copy_floats(d + kw * C, src + ((size_t)ih * W + iw) * C, C);
-                }
+    const int iw0 = ow * g->SW - g->PL;
+    const int inside = iw0 >= 0 && iw0 + KW <= W;
+    for (int kh = 0; kh < g->KH; kh++, d += kwc) { /* d: [KW, C] of tap row kh */
+        const int ih = oh * g->SH - g->PT + kh;
+        if (ih < 0 || ih >= H) {
+            zero_floats(d, kwc);
+        } else if (inside) {
+            copy_floats(d, src + ((size_t)ih * W + iw0) * C, kwc);
+        } else {
+            for (int kw = 0; kw < KW; kw++) {
+                const int iw = iw0 + kw;
+                if (iw < 0 || iw >= W)
+                    zero_floats(d + kw * C, C);
+                else
+                    copy_floats(d + kw * C, src + ((size_t)ih * W + iw) * C, C);
             }
         }
     }
@@ -148,9 +155,11 @@ static void im2col_row_t(float *dst, size_t M, const float *src, const nn_window
 ** with M = B*OH*OW; padding cells become 0. Row (b, oh, ow) of col holds
 ** the window at that output in (kh, kw, c) order, matching the HWIO weight
 ** layout flattened to [KH*KW*C, OC]. When bias is not NULL, the rows of
-** out [M, OC] are set to it on the way (the forward sgemm then adds). */
+** out [M, OC] are set to it on the way (the forward sgemm then adds).
+** With a map (row layout only), output p goes to col row map[p] and is
+** skipped when map[p] < 0; dout row p is copied to doutc row map[p] too. */
 static void im2col(float *col, int trans, const float *in, const nn_window *g, float *out,
-                   const float *bias, int OC) {
+                   const float *bias, int OC, const int32_t *map, const float *dout, float *doutc) {
     const int OH = g->OH, OW = g->OW, rows = g->B * OH;
     const size_t kk = (size_t)g->KH * g->KW * g->C, M = (size_t)rows * OW;
     const size_t img = (size_t)g->H * g->W * g->C;
@@ -158,22 +167,49 @@ static void im2col(float *col, int trans, const float *in, const nn_window *g, f
     for (int r = 0; r < rows; r++) {
         const int b = r / OH, oh = r % OH;
         const float *src = in + (size_t)b * img; /* [H, W, C] of sample b */
-        if (trans)
-            im2col_row_t(col + (size_t)r * OW, M, src, g, oh);
-        else
-            im2col_row(col + (size_t)r * OW * kk, src, g, oh);
+        const size_t p0 = (size_t)r * OW;        /* first output of this row */
+        if (trans) {
+            im2col_row_t(col + p0, M, src, g, oh);
+        } else if (map) {
+            for (int ow = 0; ow < OW; ow++) {
+                const int32_t q = map[p0 + ow];
+                if (q < 0) continue;
+                im2col_pixel(col + (size_t)q * kk, src, g, oh, ow);
+                copy_floats(doutc + (size_t)q * OC, dout + (p0 + ow) * OC, OC);
+            }
+        } else {
+            for (int ow = 0; ow < OW; ow++) im2col_pixel(col + (p0 + ow) * kk, src, g, oh, ow);
+        }
         if (bias) {
-            float *o = out + (size_t)r * OW * OC; /* [OW, OC] */
+            float *o = out + p0 * OC; /* [OW, OC] */
             for (int ow = 0; ow < OW; ow++) copy_floats(o + (size_t)ow * OC, bias, OC);
         }
     }
 }
 
+/* map [M]: for each row of dout [M, OC] that has a nonzero, its index among
+** those rows (in order), else -1. Returns how many rows are nonzero. */
+static int nonzero_rows(int32_t *map, const float *dout, int M, int OC) {
+#pragma omp parallel for schedule(static) if ((size_t)M * OC >= 4 * PAR_MIN_FLOATS)
+    for (int p = 0; p < M; p++) {
+        const float *d = dout + (size_t)p * OC; /* [OC] */
+        int nz = 0;
+        for (int c = 0; c < OC && !nz; c++) nz = d[c] != 0.0f;
+        map[p] = nz;
+    }
+    int n = 0;
+    for (int p = 0; p < M; p++) map[p] = map[p] ? n++ : -1;
+    return n;
+}
+
 /* din [B, H, W, C] = sum of the dcol [M, KH*KW*C] (or dcolT [KH*KW*C, M])
 ** entries that im2col copied from each input cell: the adjoint of im2col.
-** Each thread owns whole input rows (b, ih), zeroes them and gathers into
-** them in a fixed (kh, kw, ow) order. */
-static void col2im(float *din, const float *dcol, int trans, const nn_window *g) {
+** With a map (row layout only), output p's entries are in row map[p] of
+** dcol, and there are none when map[p] < 0 (a zero row). Each thread owns
+** whole input rows (b, ih), zeroes them and gathers into them in a fixed
+** (kh, kw, ow) order. */
+static void col2im(float *din, const float *dcol, int trans, const int32_t *map,
+                   const nn_window *g) {
     const int H = g->H, W = g->W, C = g->C, OH = g->OH, OW = g->OW;
     const int KH = g->KH, KW = g->KW, SH = g->SH, SW = g->SW, PT = g->PT, PL = g->PL;
     const int rows = g->B * H, kwc = KW * C;
@@ -205,9 +241,10 @@ static void col2im(float *din, const float *dcol, int trans, const nn_window *g)
                 }
                 continue;
             }
-            /* [OW, KH*KW*C] rows of output row oh, at tap row kh */
-            const float *c = dcol + p0 * kk + (size_t)kh * kwc;
-            for (int ow = 0; ow < OW; ow++, c += kk) {
+            for (int ow = 0; ow < OW; ow++) {
+                const int32_t q = map ? map[p0 + ow] : (int32_t)(p0 + ow);
+                if (q < 0) continue;
+                const float *c = dcol + (size_t)q * kk + (size_t)kh * kwc; /* [KW, C] */
                 const int iw0 = ow * SW - PL;
                 if (iw0 >= 0 && iw0 + KW <= W) {
                     add_floats(d + (size_t)iw0 * C, c, kwc);
@@ -261,7 +298,7 @@ void nn_conv2d_forward(float *out, const float *in, const float *w, const float 
         return;
     }
     const int trans = g->C < SMALL_C;
-    im2col(scratch, trans, in, g, out, b, OC);
+    im2col(scratch, trans, in, g, out, b, OC, NULL, NULL, NULL);
     /* out [M, OC] (+)= col [M, K] @ w [K, OC]  (col read from colT [K, M] when trans) */
     if (trans)
         nn_sgemm(1, 0, M, OC, K, 1.0f, scratch, M, w, OC, beta, out, OC);
@@ -286,20 +323,31 @@ void nn_conv2d_backward(float *din, float *dw, float *db, const float *dout, con
         if (din) nn_sgemm(0, 1, M, K, OC, 1.0f, dout, OC, w, OC, 0.0f, din, K);
         return;
     }
-    if (dw) {
-        im2col(scratch, trans, in, g, NULL, NULL, OC);
-        /* dw [K, OC] += col^T [K, M] @ dout [M, OC]  (colT used as is when trans) */
-        if (trans)
-            nn_sgemm(0, 0, K, OC, M, 1.0f, scratch, M, dout, OC, 1.0f, dw, OC);
-        else
-            nn_sgemm(1, 0, K, OC, M, 1.0f, scratch, K, dout, OC, 1.0f, dw, OC);
+    /* Zero rows of dout (outputs a floor-mode pool never read, say) add
+    ** nothing to dw and give zero rows of dcol: when enough are zero, only
+    ** the others are im2col'd and multiplied, in compact form. */
+    const int32_t *map = NULL;
+    int Mc = M;                                 /* rows in the products */
+    float *doutc = scratch + (size_t)M * K + M; /* [Mc, OC] compact dout */
+    if (!trans) {
+        int32_t *m = (int32_t *)(doutc + (size_t)M * OC); /* [M] */
+        const int nz = nonzero_rows(m, dout, M, OC);
+        const int min_zero = M / SKIP_FRACTION > 1 ? M / SKIP_FRACTION : 1;
+        if (M - nz >= min_zero) map = m, Mc = nz;
     }
+    const float *dy = map ? doutc : dout; /* [Mc, OC] */
+    if (dw || map) im2col(scratch, trans, in, g, NULL, NULL, OC, map, dout, doutc);
+    /* dw [K, OC] += col^T [K, Mc] @ dy [Mc, OC]  (colT used as is when trans) */
+    if (dw && trans)
+        nn_sgemm(0, 0, K, OC, M, 1.0f, scratch, M, dout, OC, 1.0f, dw, OC);
+    else if (dw && Mc > 0)
+        nn_sgemm(1, 0, K, OC, Mc, 1.0f, scratch, K, dy, OC, 1.0f, dw, OC);
     if (!din) return;
-    /* dcol [M, K] = dout [M, OC] @ w^T [OC, K] into the col space, which is
+    /* dcol [Mc, K] = dy [Mc, OC] @ w^T [OC, K] into the col space, which is
     ** done with (dcolT [K, M] = w [K, OC] @ dout^T when trans) */
     if (trans)
         nn_sgemm(0, 1, K, M, OC, 1.0f, w, OC, dout, OC, 0.0f, scratch, M);
-    else
-        nn_sgemm(0, 1, M, K, OC, 1.0f, dout, OC, w, OC, 0.0f, scratch, K);
-    col2im(din, scratch, trans, g);
+    else if (Mc > 0)
+        nn_sgemm(0, 1, Mc, K, OC, 1.0f, dy, OC, w, OC, 0.0f, scratch, K);
+    col2im(din, scratch, trans, map, g);
 }

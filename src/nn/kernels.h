@@ -58,7 +58,8 @@ void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const 
 /* ---- conv2d ----------------------------------------------------------- */
 
 /* Floats of scratch the conv kernels need for geometry g with OC outputs:
-** B*OH*OW * (KH*KW*C + 1) (im2col matrix and a ones vector), or B*OH*OW for a
+** with M = B*OH*OW, M*(KH*KW*C + 1) (im2col matrix, ones) plus M*(OC + 1)
+** when C >= 4 (packed nonzero rows of dout and their map), or just M for a
 ** pointwise (1x1, stride 1, unpadded) conv. */
 size_t nn_conv2d_scratch(const nn_window *g, int OC);
 
