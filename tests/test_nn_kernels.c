@@ -308,6 +308,8 @@ static void check_pool(nn_window g, int avg, uint64_t seed) {
 
 Test(nn_kernels, maxpool_valid_2x2) {
     check_pool(window(2, 6, 7, 3, 2, 2, 2, 2, 0), 0, 1);
+    check_pool(window(2, 8, 7, 2, 2, 2, 3, 3, 0), 0, 8); /* gaps between windows */
+    check_pool(window(1, 7, 8, 2, 2, 3, 2, 3, 1), 0, 9);
 }
 Test(nn_kernels, maxpool_same_padding) {
     check_pool(window(2, 5, 7, 2, 3, 3, 2, 2, 1), 0, 2);

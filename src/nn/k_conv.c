@@ -20,7 +20,9 @@
 **   (outputs a floor-mode max pool never picked, or that ReLU cut): when at
 **   least 1 in SKIP_FRACTION is zero, im2col builds only the other rows,
 **   their dout rows are packed beside, and both products and col2im run on
-**   the packed rows. The sums are the same minus exact zeros.
+**   the packed rows. Only exact-zero terms are left out, so results match
+**   the unpacked products up to rounding, and packing depends on the data
+**   alone (not on timing).
 ** - Scratch (nn_conv2d_scratch floats): col/dcol [B*OH*OW, KH*KW*C], ones
 **   [B*OH*OW], then for C >= SMALL_C the packed dout [B*OH*OW, OC] and the
 **   row map [B*OH*OW] (int32). A pointwise conv (1x1, stride 1, no padding)
@@ -286,8 +288,11 @@ void nn_conv2d_forward(float *out, const float *in, const float *w, const float 
     const int M = g->B * g->OH * g->OW;
     const int K = g->KH * g->KW * g->C;
     if (M <= 0 || OC <= 0) return;
-    if (K <= 0) {
-        memset(out, 0, (size_t)M * OC * sizeof(float));
+    if (K <= 0) { /* no input channels: the bias alone */
+        if (b)
+            fill_bias(out, b, M, OC);
+        else
+            memset(out, 0, (size_t)M * OC * sizeof(float));
         return;
     }
     const float beta = b ? 1.0f : 0.0f; /* out holds the bias before the sgemm */
@@ -329,7 +334,7 @@ void nn_conv2d_backward(float *din, float *dw, float *db, const float *dout, con
     const int32_t *map = NULL;
     int Mc = M;                                 /* rows in the products */
     float *doutc = scratch + (size_t)M * K + M; /* [Mc, OC] compact dout */
-    if (!trans) {
+    if (!trans && (dw || din)) {
         int32_t *m = (int32_t *)(doutc + (size_t)M * OC); /* [M] */
         const int nz = nonzero_rows(m, dout, M, OC);
         const int min_zero = M / SKIP_FRACTION > 1 ? M / SKIP_FRACTION : 1;

@@ -8,8 +8,11 @@
 **   valid cells. A window with no valid cell gives 0 (argmax -1).
 ** - argmax [B, OH, OW, C] holds, per output, the flat index into the whole
 **   in [B, H, W, C] tensor of the first maximal cell (scan order kh, kw).
-**   Backward zeroes din and scatters dout with += at those indices; indices
-**   outside the output's own sample are ignored.
+**   Backward gives each input cell the sum of dout over the outputs whose
+**   argmax it is (0 for the others): with overlapping windows by zeroing
+**   din and scattering with +=, ignoring indices outside the output's own
+**   sample; with disjoint windows (stride >= window, the usual 2x2/2) in
+**   one write pass where each cell checks the one window covering it.
 ** - Forward kernels split output rows over OpenMP threads; backward kernels
 **   split samples, each sample's din written by one thread in a fixed order,
 **   so results do not depend on scheduling.
@@ -90,7 +93,67 @@ void nn_maxpool_forward(float *out, int32_t *argmax, const float *in, const nn_w
     }
 }
 
+/* Window (along one axis) that covers input cell i when windows do not
+** overlap (stride >= window): its index, or -1 when no window covers i. */
+static inline int covering_window(int i, int pad, int stride, int k, int n_out) {
+    const int t = i + pad;
+    if (t < 0 || t % stride >= k || t / stride >= n_out) return -1;
+    return t / stride;
+}
+
+/* x [C] = dy where am == at + c (x was the argmax), else 0. */
+static inline void take_if_argmax(float *restrict x, const float *restrict dy,
+                                  const int32_t *restrict am, int32_t at, int C) {
+#pragma omp simd
+    for (int c = 0; c < C; c++) {
+        const float v = dy[c];
+        x[c] = am[c] == at + c ? v : 0.0f;
+    }
+}
+
+/* Non-overlapping windows: every input cell belongs to at most one window,
+** so din is written in one pass, each cell taking dout where it was the
+** argmax and 0 elsewhere (no zeroing pass, no scatter). Along a row the
+** windows are walked in order, gaps between them zeroed. */
+static void maxpool_backward_disjoint(float *din, const float *dout, const int32_t *argmax,
+                                      const nn_window *g) {
+    const int H = g->H, W = g->W, C = g->C, OH = g->OH, OW = g->OW;
+    const int rows = g->B * H;
+#pragma omp parallel for schedule(static) if ((size_t)rows * W * C >= PAR_MIN_FLOATS)
+    for (int r = 0; r < rows; r++) {
+        const int b = r / H, ih = r % H;
+        float *d = din + (size_t)r * W * C; /* [W, C]: input row (b, ih) */
+        const int oh = covering_window(ih, g->PT, g->SH, g->KH, OH);
+        if (oh < 0) {
+            memset(d, 0, (size_t)W * C * sizeof(float));
+            continue;
+        }
+        const size_t o_row = ((size_t)b * OH + oh) * OW; /* first output of the row */
+        int iw = 0;                                      /* cells [0, iw) are written */
+        for (int ow = 0; ow < OW; ow++) {
+            const int s = ow * g->SW - g->PL; /* first cell of window ow */
+            if (s > iw) {
+                const int gap_end = s < W ? s : W;
+                memset(d + (size_t)iw * C, 0, (size_t)(gap_end - iw) * C * sizeof(float));
+            }
+            int k0, k1;
+            window_range(s, g->KW, W, &k0, &k1);
+            for (int kw = k0; kw < k1; kw++) {
+                const size_t o = (o_row + ow) * C;
+                take_if_argmax(d + (size_t)(s + kw) * C, dout + o, argmax + o,
+                               (int32_t)(((size_t)r * W + s + kw) * C), C);
+            }
+            iw = s + g->KW > iw ? s + g->KW : iw;
+        }
+        if (iw < W) memset(d + (size_t)iw * C, 0, (size_t)(W - iw) * C * sizeof(float));
+    }
+}
+
 void nn_maxpool_backward(float *din, const float *dout, const int32_t *argmax, const nn_window *g) {
+    if (g->SH >= g->KH && g->SW >= g->KW) {
+        maxpool_backward_disjoint(din, dout, argmax, g);
+        return;
+    }
     const size_t img = (size_t)g->H * g->W * g->C;
     const size_t oimg = (size_t)g->OH * g->OW * g->C;
 #pragma omp parallel for schedule(static) if ((size_t)g->B * img >= PAR_MIN_FLOATS)
