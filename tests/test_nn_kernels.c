@@ -540,7 +540,9 @@ static double bn_loss(void *ctx) {
     return s;
 }
 
-static void check_bn(int64_t N, int C, uint64_t seed) {
+/* Batchnorm on inputs uniform in [lo, hi): forward, running statistics,
+** gradients against the double reference, inference mode. */
+static void check_bn(int64_t N, int C, uint64_t seed, float lo, float hi) {
     an_rng rng;
     an_rng_seed(&rng, seed, 17);
     const size_t n = (size_t)N * C;
@@ -552,7 +554,7 @@ static void check_bn(int64_t N, int C, uint64_t seed) {
     bn_ref q = {.N = N, .C = C, .eps = eps};
     q.in = gc_alloc(n, 8), q.gamma = gc_alloc(C, 8), q.beta = gc_alloc(C, 8);
     q.r = gc_alloc(n, 8), q.out = gc_alloc(n, 8), q.mean = gc_alloc(C, 8), q.var = gc_alloc(C, 8);
-    gc_fill(in, q.in, n, &rng, 0.5f, 3.0f); /* a nonzero mean */
+    gc_fill(in, q.in, n, &rng, lo, hi);
     gc_fill(gamma, q.gamma, C, &rng, 0.5f, 2.0f);
     gc_fill(beta, q.beta, C, &rng, -1, 1);
     gc_fill(dout, q.r, n, &rng, -1, 1);
@@ -600,9 +602,10 @@ static void check_bn(int64_t N, int C, uint64_t seed) {
 }
 
 Test(nn_kernels, batchnorm_train_and_inference) {
-    check_bn(12, 3, 1);
-    check_bn(7, 5, 2);
-    check_bn(40, 130, 3); /* more channels than one block */
+    check_bn(12, 3, 1, 0.5f, 3.0f);
+    check_bn(7, 5, 2, -1.0f, 1.0f);
+    check_bn(40, 130, 3, 0.5f, 3.0f);    /* more channels than one block */
+    check_bn(30, 4, 4, 999.0f, 1001.0f); /* a mean large against the spread */
 }
 
 /* ---- losses ------------------------------------------------------------ */

@@ -4,8 +4,10 @@
 **
 ** Contract
 ** - Training forward: mean and biased variance over N per channel, summed
-**   in double; out = (in - mean) * invstd * gamma + beta with
-**   invstd = 1/sqrt(var + eps). save_mean and save_invstd keep the batch
+**   in double (two passes); out = (in - mean) * invstd * gamma + beta with
+**   invstd = 1/sqrt(var + eps), the mean subtracted first and in two float
+**   parts, so inputs far from zero keep their precision. save_mean and
+**   save_invstd (float) keep the batch
 **   statistics for backward. Running statistics follow Keras:
 **   r = momentum*r + (1-momentum)*batch, running_var taking the unbiased
 **   variance var*N/(N-1) (the biased one when N = 1).
@@ -29,10 +31,10 @@
 /* Parallelise only passes over at least this many floats. */
 #define PAR_MIN 65536
 
-/* One channel block [c0, c0+nc) of the statistics pass.
-** s1 [nc] = sum over rows of in; when mean is given, s2 [nc] = sum of
-** (in - mean)^2 instead. Rows are summed per piece, then pieces in order. */
-static void block_sums(double *s1, const float *in, const double *mean, int64_t N, int C, int c0,
+/* One channel block [c0, c0+nc) of a statistics pass over in [N, C]:
+** sum [nc] = sum over rows of in, or, when mean [nc] is given, of
+** (in - mean)^2. Rows are summed per piece, then pieces in order. */
+static void block_sums(double *sum, const float *in, const double *mean, int64_t N, int C, int c0,
                        int nc) {
     double part[PIECES][CH]; /* per-piece partial sums */
 #pragma omp parallel for schedule(static) if (N * (int64_t)nc >= PAR_MIN)
@@ -57,19 +59,21 @@ static void block_sums(double *s1, const float *in, const double *mean, int64_t 
     for (int j = 0; j < nc; j++) {
         double s = 0.0;
         for (int k = 0; k < PIECES; k++) s += part[k][j];
-        s1[j] = s;
+        sum[j] = s;
     }
 }
 
-/* out [N, C] block columns [c0, c0+nc) = in * scale + shift. */
-static void block_affine(float *out, const float *in, const float *scale, const float *shift,
-                         int64_t N, int C, int c0, int nc) {
+/* out [N, C] block columns [c0, c0+nc) = (in - center) * scale + shift,
+** center given as hi + lo floats: x - hi is exact for x near hi, so a mean
+** large against the spread costs no precision. */
+static void block_affine(float *out, const float *in, const float *hi, const float *lo,
+                         const float *scale, const float *shift, int64_t N, int C, int c0, int nc) {
 #pragma omp parallel for schedule(static) if (N * (int64_t)nc >= PAR_MIN)
     for (int64_t i = 0; i < N; i++) {
         const float *x = in + (size_t)i * (size_t)C + c0; /* [nc] */
         float *y = out + (size_t)i * (size_t)C + c0;      /* [nc] */
 #pragma omp simd
-        for (int j = 0; j < nc; j++) y[j] = x[j] * scale[j] + shift[j];
+        for (int j = 0; j < nc; j++) y[j] = ((x[j] - hi[j]) - lo[j]) * scale[j] + shift[j];
     }
 }
 
@@ -80,7 +84,7 @@ void nn_batchnorm_forward(float *out, float *save_mean, float *save_invstd, cons
     if (N <= 0 || C <= 0) return;
     for (int c0 = 0; c0 < C; c0 += CH) {
         const int nc = C - c0 < CH ? C - c0 : CH;
-        float scale[CH], shift[CH]; /* [nc] per-channel affine map */
+        float hi[CH], lo[CH], scale[CH], shift[CH]; /* [nc] per-channel affine map */
         if (train) {
             double mean[CH], var[CH]; /* [nc] batch statistics */
             block_sums(mean, in, NULL, N, C, c0, nc);
@@ -95,18 +99,22 @@ void nn_batchnorm_forward(float *out, float *save_mean, float *save_invstd, cons
                 save_invstd[c] = invstd;
                 running_mean[c] = momentum * running_mean[c] + (1.0f - momentum) * (float)mean[j];
                 running_var[c] = momentum * running_var[c] + (1.0f - momentum) * (float)unbiased;
+                hi[j] = (float)mean[j];
+                lo[j] = (float)(mean[j] - (double)hi[j]);
                 scale[j] = (gamma ? gamma[c] : 1.0f) * invstd;
-                shift[j] = (beta ? beta[c] : 0.0f) - (float)mean[j] * scale[j];
+                shift[j] = beta ? beta[c] : 0.0f;
             }
         } else {
             for (int j = 0; j < nc; j++) {
                 const int c = c0 + j;
                 const float invstd = 1.0f / sqrtf(running_var[c] + eps);
+                hi[j] = running_mean[c];
+                lo[j] = 0.0f;
                 scale[j] = (gamma ? gamma[c] : 1.0f) * invstd;
-                shift[j] = (beta ? beta[c] : 0.0f) - running_mean[c] * scale[j];
+                shift[j] = beta ? beta[c] : 0.0f;
             }
         }
-        block_affine(out, in, scale, shift, N, C, c0, nc);
+        block_affine(out, in, hi, lo, scale, shift, N, C, c0, nc);
     }
 }
 
