@@ -716,40 +716,48 @@ Test(nn_kernels, bias_grad_sums_columns_independent_of_threads) {
     free(x), free(db1), free(db2), free(want);
 }
 
-/* Run one conv + maxpool + batchnorm step at a size that takes the parallel
-** paths; write every output into res (in that order). */
+/* One forward and backward pass through conv (3 channels: transposed col)
+** -> batchnorm -> conv (16 channels: row col) -> maxpool 2x2/2 over an odd
+** size (rows of zero gradient: the packed path), at sizes that take the
+** parallel paths. Every output and gradient goes into res, in order. */
 static void run_step(float *res, size_t *nres) {
-    nn_window g = window(8, 16, 16, 8, 3, 3, 1, 1, 1);
-    const int OC = 16;
-    nn_window pg = window(8, 16, 16, OC, 2, 2, 2, 2, 0);
-    const size_t ni = in_size(&g), no = out_size(&g, OC), np = out_size(&pg, OC);
-    const size_t nw = (size_t)9 * 8 * OC;
+    const int B = 8, C = 3, C1 = 16, C2 = 16;
+    nn_window g1 = window(B, 15, 15, C, 3, 3, 1, 1, 1);  /* -> 15x15x16 */
+    nn_window g2 = window(B, 15, 15, C1, 3, 3, 1, 1, 0); /* -> 13x13x16 */
+    nn_window pg = window(B, 13, 13, C2, 2, 2, 2, 2, 0); /* -> 6x6x16 */
+    const size_t ni = in_size(&g1), n1 = out_size(&g1, C1), n2 = out_size(&g2, C2);
+    const size_t np = out_size(&pg, C2), nw1 = (size_t)9 * C * C1, nw2 = (size_t)9 * C1 * C2;
+    const int64_t nbn = (int64_t)B * 15 * 15;
     an_rng rng;
     an_rng_seed(&rng, 77, 1);
-    float *in = gc_alloc(ni, 4), *w = gc_alloc(nw, 4), *b = gc_alloc(OC, 4);
-    float *scratch = gc_alloc(nn_conv2d_scratch(&g, OC), 4);
-    float *dout = gc_alloc(np, 4);
+    float *in = gc_alloc(ni, 4), *w1 = gc_alloc(nw1, 4), *w2 = gc_alloc(nw2, 4);
+    float *b1 = gc_alloc(C1, 4), *b2 = gc_alloc(C2, 4), *dout = gc_alloc(np, 4);
+    size_t ns1 = nn_conv2d_scratch(&g1, C1), ns2 = nn_conv2d_scratch(&g2, C2);
+    float *scratch = gc_alloc(ns1 > ns2 ? ns1 : ns2, 4);
     int32_t *am = gc_alloc(np, 4);
     gc_fill(in, NULL, ni, &rng, -1, 1);
-    gc_fill(w, NULL, nw, &rng, -1, 1);
-    gc_fill(b, NULL, OC, &rng, -1, 1);
+    gc_fill(w1, NULL, nw1, &rng, -1, 1);
+    gc_fill(w2, NULL, nw2, &rng, -1, 1);
+    gc_fill(b1, NULL, C1, &rng, -1, 1);
+    gc_fill(b2, NULL, C2, &rng, -1, 1);
     gc_fill(dout, NULL, np, &rng, -1, 1);
-    float *conv = res, *bn = conv + no, *pool = bn + no, *dpool = pool + np;
-    float *dbn = dpool + no, *dconv = dbn + no, *din = dconv + no, *dw = din + ni;
-    float *db = dw + nw, *stats = db + OC; /* [4*OC]: save_mean, save_invstd, rm, rv */
-    *nres = (size_t)(stats + 4 * OC - res);
+    float *a1 = res, *bn = a1 + n1, *a2 = bn + n1, *pool = a2 + n2;            /* activations */
+    float *da2 = pool + np, *dbn = da2 + n2, *da1 = dbn + n1, *din = da1 + n1; /* gradients */
+    float *dw1 = din + ni, *db1 = dw1 + nw1, *dw2 = db1 + C1, *db2 = dw2 + nw2;
+    float *stats = db2 + C2; /* [4*C1]: save_mean, save_invstd, running mean, running var */
+    *nres = (size_t)(stats + 4 * C1 - res);
     memset(res, 0, *nres * 4);
-    for (int c = 0; c < OC; c++) stats[3 * OC + c] = 1.0f;
-    nn_conv2d_forward(conv, in, w, b, &g, OC, scratch);
-    nn_batchnorm_forward(bn, stats, stats + OC, conv, NULL, NULL, stats + 2 * OC, stats + 3 * OC,
-                         (int64_t)8 * 16 * 16, OC, 1e-3f, 0.99f, 1);
-    nn_maxpool_forward(pool, am, bn, &pg);
-    nn_maxpool_backward(dpool, dout, am, &pg);
-    nn_batchnorm_backward(dbn, NULL, NULL, dpool, conv, NULL, stats, stats + OC,
-                          (int64_t)8 * 16 * 16, OC);
-    memcpy(dconv, dbn, no * 4);
-    nn_conv2d_backward(din, dw, db, dconv, in, w, &g, OC, scratch);
-    free(in), free(w), free(b), free(scratch), free(dout), free(am);
+    for (int c = 0; c < C1; c++) stats[3 * C1 + c] = 1.0f;
+    nn_conv2d_forward(a1, in, w1, b1, &g1, C1, scratch);
+    nn_batchnorm_forward(bn, stats, stats + C1, a1, NULL, NULL, stats + 2 * C1, stats + 3 * C1, nbn,
+                         C1, 1e-3f, 0.99f, 1);
+    nn_conv2d_forward(a2, bn, w2, b2, &g2, C2, scratch);
+    nn_maxpool_forward(pool, am, a2, &pg);
+    nn_maxpool_backward(da2, dout, am, &pg);
+    nn_conv2d_backward(dbn, dw2, db2, da2, bn, w2, &g2, C2, scratch);
+    nn_batchnorm_backward(da1, NULL, NULL, dbn, a1, NULL, stats, stats + C1, nbn, C1);
+    nn_conv2d_backward(din, dw1, db1, da1, in, w1, &g1, C1, scratch);
+    free(in), free(w1), free(w2), free(b1), free(b2), free(dout), free(scratch), free(am);
 }
 
 Test(nn_kernels, deterministic_with_two_threads) {
