@@ -217,6 +217,74 @@ Test(nn_kernels, conv_custom_padding) {
     check_conv(g, 3, 15);
 }
 
+/* Backward of the direct-loop reference (its adjoint, also direct loops):
+** din, dw, db [double] for dout = c->r. */
+static void ref_conv_backward(const conv_ref *c, double *din, double *dw, double *db) {
+    const nn_window *g = &c->g;
+    memset(din, 0, in_size(g) * sizeof(double));
+    memset(dw, 0, (size_t)g->KH * g->KW * g->C * c->OC * sizeof(double));
+    memset(db, 0, (size_t)c->OC * sizeof(double));
+    for (int b = 0; b < g->B; b++)
+        for (int oh = 0; oh < g->OH; oh++)
+            for (int ow = 0; ow < g->OW; ow++)
+                for (int oc = 0; oc < c->OC; oc++) {
+                    const double d = c->r[(((size_t)b * g->OH + oh) * g->OW + ow) * c->OC + oc];
+                    db[oc] += d;
+                    for (int kh = 0; kh < g->KH; kh++)
+                        for (int kw = 0; kw < g->KW; kw++)
+                            for (int ci = 0; ci < g->C; ci++) {
+                                long at = cell(g, b, oh * g->SH - g->PT + kh,
+                                               ow * g->SW - g->PL + kw, ci);
+                                if (at < 0) continue;
+                                size_t wi = ((size_t)(kh * g->KW + kw) * g->C + ci) * c->OC + oc;
+                                din[at] += d * c->w[wi];
+                                dw[wi] += d * c->in[at];
+                            }
+                }
+}
+
+/* A conv big enough for several threads and several forward chunks per
+** thread, against the direct loops, forward and backward (with a quarter
+** of the dout rows zero, so the packed path runs for C >= 4). */
+static void check_conv_large(nn_window g, int OC, uint64_t seed) {
+    an_rng rng;
+    an_rng_seed(&rng, seed, 29);
+    const size_t ni = in_size(&g), no = out_size(&g, OC);
+    const size_t nw = (size_t)g.KH * g.KW * g.C * OC;
+    float *in = gc_alloc(ni, 4), *w = gc_alloc(nw, 4), *b = gc_alloc(OC, 4);
+    float *dout = gc_alloc(no, 4), *out = gc_alloc(no, 4), *din = gc_alloc(ni, 4);
+    float *dw = gc_alloc(nw, 4), *db = gc_alloc(OC, 4);
+    float *scratch = gc_alloc(nn_conv2d_scratch(&g, OC), 4);
+    conv_ref c = {.g = g, .OC = OC};
+    c.in = gc_alloc(ni, 8), c.w = gc_alloc(nw, 8), c.b = gc_alloc(OC, 8);
+    c.r = gc_alloc(no, 8), c.out = gc_alloc(no, 8);
+    double *gin = gc_alloc(ni, 8), *gw = gc_alloc(nw, 8), *gb = gc_alloc(OC, 8);
+    gc_fill(in, c.in, ni, &rng, -1, 1);
+    gc_fill(w, c.w, nw, &rng, -1, 1);
+    gc_fill(b, c.b, OC, &rng, -1, 1);
+    gc_fill(dout, c.r, no, &rng, -1, 1);
+    for (size_t p = 0; p < no / OC; p += 4)
+        for (int k = 0; k < OC; k++) dout[p * OC + k] = 0.0f, c.r[p * OC + k] = 0.0;
+    nn_set_threads(2);
+    nn_conv2d_forward(out, in, w, b, &g, OC, scratch);
+    ref_conv_forward(&c);
+    gc_close(out, c.out, no, 1e-4, 1e-4, "large conv out");
+    nn_conv2d_backward(din, dw, db, dout, in, w, &g, OC, scratch);
+    ref_conv_backward(&c, gin, gw, gb);
+    gc_close(din, gin, ni, 1e-4, 1e-4, "large conv din");
+    gc_close(dw, gw, nw, 1e-3, 1e-4, "large conv dw");
+    gc_close(db, gb, OC, 1e-3, 1e-4, "large conv db");
+    free(in), free(w), free(b), free(dout), free(out), free(din), free(dw), free(db);
+    free(scratch), free(c.in), free(c.w), free(c.b), free(c.r), free(c.out);
+    free(gin), free(gw), free(gb);
+}
+
+Test(nn_kernels, conv_large_threads_and_chunks) {
+    check_conv_large(window(8, 20, 20, 8, 3, 3, 1, 1, 1), 8, 1);  /* row col, 2 chunks */
+    check_conv_large(window(40, 20, 20, 1, 3, 3, 1, 1, 1), 8, 2); /* colT, 2 chunks */
+    check_conv_large(window(6, 17, 15, 5, 3, 3, 2, 2, 1), 6, 3);
+}
+
 /* ---- pooling ----------------------------------------------------------- */
 
 typedef struct pool_ref {
