@@ -49,7 +49,11 @@ typedef enum an_act { AN_ACT_NONE = 0, AN_ACT_RELU, AN_ACT_RELU6, AN_ACT_COUNT }
 extern const char *const AN_ACT_NAME[AN_ACT_COUNT];
 
 #define AN_NODE_NAME_MAX 48
-#define AN_MAX_INPUTS    2
+/* an_node.same for explicit padding (spec `pad=T,L,B,R`): pt, pl, pb, pr are
+** given, each smaller than the window, and the output is
+** (in + before + after - k) / stride + 1 (ONNX / PyTorch semantics). */
+#define AN_PAD_EXPLICIT 2
+#define AN_MAX_INPUTS   2
 
 typedef struct an_node {
     an_op op;
@@ -62,12 +66,13 @@ typedef struct an_node {
     int units;           /* conv2d filters / dense units */
     int kh, kw;          /* conv kernel or pool window */
     int sh, sw;          /* strides */
-    int same;            /* padding: 0 valid, 1 same */
+    int same;            /* padding: 0 valid, 1 same, AN_PAD_EXPLICIT (pad=) */
     float rate;          /* dropout rate */
     float eps, momentum; /* batchnorm */
     /* inferred output shape, per sample */
     int h, w, c;
-    int pt, pl; /* leading padding (same) */
+    int pt, pl; /* leading padding (same, or explicit) */
+    int pb, pr; /* trailing padding (explicit only; same/valid derive it) */
     /* parameters: offsets into an_model.params, -1 when absent */
     int64_t w_off, b_off;   /* conv/dense kernel and bias; batchnorm gamma/beta */
     int64_t rm_off, rv_off; /* batchnorm running mean / var (not trained) */

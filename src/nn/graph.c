@@ -64,13 +64,25 @@ static an_status infer(const an_model *m, an_node *n) {
         if (vec && (n->kh > 1 || n->kw > 1))
             return node_err(m, n, "input is a vector of %d; %s needs an image (HxWxC)", in->c,
                             AN_OP_NAME[n->op]);
-        if (!n->same && (n->kh > in->h || n->kw > in->w))
-            return node_err(m, n, "window %dx%d is larger than its %dx%dx%d input", n->kh, n->kw,
-                            in->h, in->w, in->c);
-        n->h = nn_out_size(in->h, n->kh, n->sh, n->same);
-        n->w = nn_out_size(in->w, n->kw, n->sw, n->same);
-        n->pt = nn_pad_before(in->h, n->kh, n->sh, n->same);
-        n->pl = nn_pad_before(in->w, n->kw, n->sw, n->same);
+        if (n->same == AN_PAD_EXPLICIT) {
+            if (n->pt >= n->kh || n->pb >= n->kh || n->pl >= n->kw || n->pr >= n->kw)
+                return node_err(m, n, "padding %d,%d,%d,%d must be smaller than the %dx%d window",
+                                n->pt, n->pl, n->pb, n->pr, n->kh, n->kw);
+            /* the padded input must hold one window; a pad of 0 is "valid" */
+            n->h = nn_out_size(in->h + n->pt + n->pb, n->kh, n->sh, 0);
+            n->w = nn_out_size(in->w + n->pl + n->pr, n->kw, n->sw, 0);
+            if (n->h < 1 || n->w < 1)
+                return node_err(m, n, "window %dx%d is larger than its padded %dx%dx%d input",
+                                n->kh, n->kw, in->h, in->w, in->c);
+        } else {
+            if (!n->same && (n->kh > in->h || n->kw > in->w))
+                return node_err(m, n, "window %dx%d is larger than its %dx%dx%d input", n->kh,
+                                n->kw, in->h, in->w, in->c);
+            n->h = nn_out_size(in->h, n->kh, n->sh, n->same);
+            n->w = nn_out_size(in->w, n->kw, n->sw, n->same);
+            n->pt = nn_pad_before(in->h, n->kh, n->sh, n->same);
+            n->pl = nn_pad_before(in->w, n->kw, n->sw, n->same);
+        }
         if (n->op == AN_OP_CONV2D) {
             n->c = n->units;
             n->n_w = (int64_t)n->kh * n->kw * in->c * n->units;

@@ -91,6 +91,32 @@ static int parse_pair(const char *s, int max, int *a, int *b) {
     return parse_int(buf, 1, max, a) || parse_int(x + 1, 1, max, b) ? -1 : 0;
 }
 
+/* Explicit padding: "P" (all sides), "PHxPW" (top/bottom, left/right) or
+** "T,L,B,R"; each in 0..63. */
+static int parse_pads(const char *s, int *t, int *l, int *b, int *r) {
+    char buf[64];
+    if (strlen(s) >= sizeof buf) return -1;
+    strcpy(buf, s);
+    if (!strchr(buf, ',')) {
+        char *x = strchr(buf, 'x');
+        if (x) *x = '\0';
+        if (parse_int(buf, 0, 63, t) || (x && parse_int(x + 1, 0, 63, l))) return -1;
+        if (!x) *l = *t;
+        *b = *t, *r = *l;
+        return 0;
+    }
+    int v[4], k = 0;
+    for (char *p = buf, *c; k < 4; p = c + 1) {
+        c = strchr(p, ',');
+        if (c) *c = '\0';
+        if (parse_int(p, 0, 63, &v[k++])) return -1;
+        if (!c) break;
+    }
+    if (k != 4) return -1;
+    *t = v[0], *l = v[1], *b = v[2], *r = v[3];
+    return 0;
+}
+
 /* Split one line into whitespace-separated tokens; '#' starts a comment. */
 static an_status tokenize(char *text, spec_line *l) {
     char *hash = strchr(text, '#');
@@ -166,8 +192,16 @@ static int layer_option(const spec_line *l, const char *t, an_node *n, char *fro
         return 1;
     }
     if (strncmp(t, "padding=", 8) == 0) {
-        spec_err(l, "unknown padding '%s'; valid: valid, same", t + 8);
+        spec_err(l, "unknown padding '%s'; valid: valid, same, or pad=T,L,B,R", t + 8);
         return -1;
+    }
+    if (strncmp(t, "pad=", 4) == 0) {
+        if (parse_pads(t + 4, &n->pt, &n->pl, &n->pb, &n->pr)) {
+            spec_err(l, "bad padding '%s'; write pad=P, pad=PHxPW or pad=TOP,LEFT,BOTTOM,RIGHT", t);
+            return -1;
+        }
+        n->same = AN_PAD_EXPLICIT;
+        return 1;
     }
     if (strncmp(t, "stride=", 7) == 0 || strncmp(t, "strides=", 8) == 0) {
         if (parse_pair(strchr(t, '=') + 1, 64, &n->sh, &n->sw)) {
@@ -194,9 +228,9 @@ static int layer_option(const spec_line *l, const char *t, an_node *n, char *fro
 /* Positional arguments of each op: what they are, for error messages. */
 static const char *const OP_USAGE[AN_OP_COUNT] = {
     [AN_OP_INPUT] = "input HxWxC (or input N for a feature vector)",
-    [AN_OP_CONV2D] = "conv2d FILTERS KHxKW [stride=S] [valid|same] [relu|relu6]",
-    [AN_OP_MAXPOOL] = "maxpool2d PHxPW [stride=S] [valid|same]",
-    [AN_OP_AVGPOOL] = "avgpool2d PHxPW [stride=S] [valid|same]",
+    [AN_OP_CONV2D] = "conv2d FILTERS KHxKW [stride=S] [valid|same|pad=T,L,B,R] [relu|relu6]",
+    [AN_OP_MAXPOOL] = "maxpool2d PHxPW [stride=S] [valid|same|pad=T,L,B,R]",
+    [AN_OP_AVGPOOL] = "avgpool2d PHxPW [stride=S] [valid|same|pad=T,L,B,R]",
     [AN_OP_DENSE] = "dense UNITS [relu|relu6]",
     [AN_OP_FLATTEN] = "flatten",
     [AN_OP_DROPOUT] = "dropout RATE (0 <= RATE < 1)",
@@ -275,6 +309,9 @@ static an_status parse_layer(const spec_line *l, an_op op, an_model *m, an_node 
         if (!n->sh) n->sh = n->kh, n->sw = n->kw; /* Keras: stride defaults to the pool size */
     } else if (n->sh)
         return spec_err(l, "stride applies to conv2d and pooling only");
+    if (n->same == AN_PAD_EXPLICIT && op != AN_OP_CONV2D && op != AN_OP_MAXPOOL &&
+        op != AN_OP_AVGPOOL)
+        return spec_err(l, "pad= applies to conv2d and pooling only");
 
     /* inputs: the previous node unless from= names one */
     int src = m->n_nodes - 1;
