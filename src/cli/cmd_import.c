@@ -1,0 +1,104 @@
+/*
+** asicnn import model.onnx -o OUT: an ONNX model into a checkpoint (float
+** models) or a .q8 int8 graph (QDQ / QOperator models). Also the ONNX part
+** of `asicnn summary model.onnx`.
+*/
+#include "cli.h"
+#include "cli_model.h"
+#include "cli_onnx.h"
+
+#include <string.h>
+
+static const char HELP[] =
+    "usage: asicnn import model.onnx -o OUT [--norm 255|none]\n"
+    "\n"
+    "Import an ONNX model (opsets 9 to 17). A float model becomes a checkpoint\n"
+    "(OUT, e.g. model.ckpt) with an equivalent model spec, ready for eval,\n"
+    "predict, quantize and further training; a quantized model (QDQ or\n"
+    "QLinearConv / QLinearMatMul) becomes an int8 graph (OUT, e.g. model.q8)\n"
+    "with its integers taken as they are. A final Softmax is dropped: asicnn\n"
+    "models output logits.\n"
+    "\n"
+    "  -o, --output OUT   file to write\n"
+    "  --norm 255|none    what the model's input is: pixels / 255 (default) or\n"
+    "                     the data set's raw values; recorded in the output\n"
+    "\n"
+    "Unsupported models fail with every unsupported node and attribute listed.\n";
+
+int cmd_import(int argc, char **argv) {
+    const char *in = NULL, *out = NULL;
+    an_onnx_opts o = an_onnx_defaults();
+    for (int i = 1; i < argc; i++) {
+        const char *v, *arg = argv[i];
+        int r;
+        if (cli_is_help(arg)) {
+            fputs(HELP, stdout);
+            return 0;
+        }
+        if ((r = cli_opt(argc, argv, &i, "-o", &v)) ||
+            (r = cli_opt(argc, argv, &i, "--output", &v))) {
+            if (r < 0) return cli_usage("import", "-o needs a file name");
+            out = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--norm", &v))) {
+            if (r < 0 || (strcmp(v, "255") && strcmp(v, "none")))
+                return cli_usage("import", "--norm takes 255 or none");
+            o.norm = strcmp(v, "255") == 0 ? AN_NORM_SCALE255 : AN_NORM_NONE;
+        } else if (arg[0] == '-' && arg[1]) {
+            return cli_usage("import", "unknown option '%s'", arg);
+        } else if (!in) {
+            in = arg;
+        } else {
+            return cli_usage("import", "unexpected argument '%s'", arg);
+        }
+    }
+    if (!in || !out) return cli_usage("import", "needs model.onnx and -o OUT");
+    an_onnx_model m;
+    an_status s = an_onnx_import(in, &o, &m);
+    if (s) return cli_error(s);
+    if (m.kind == AN_ONNX_FLOAT) {
+        an_ckpt_extra x = {.norm = m.norm};
+        s = an_ckpt_save(out, &m.model, &x);
+    } else {
+        s = an_q8_save(out, &m.qgraph);
+    }
+    if (!s) {
+        printf("imported %s (opset %d, %s): %d ONNX nodes -> %d %s layers%s\n", in, m.opset,
+               m.producer[0] ? m.producer : "unknown producer", m.n_onnx_nodes,
+               m.kind == AN_ONNX_FLOAT ? m.model.n_nodes - 1 : m.qgraph.n_layers,
+               m.kind == AN_ONNX_FLOAT ? "float" : "int8",
+               m.softmax_dropped ? "; final Softmax dropped (outputs are logits)" : "");
+        printf("wrote %s\n", out);
+    }
+    an_onnx_model_free(&m);
+    return s ? cli_error(s) : 0;
+}
+
+int cli_is_onnx_path(const char *path) {
+    size_t n = strlen(path);
+    return n > 5 && strcmp(path + n - 5, ".onnx") == 0;
+}
+
+an_status cli_load_onnx(const char *path, an_onnx_model *m) {
+    an_onnx_opts o = an_onnx_defaults();
+    an_status s = an_onnx_import(path, &o, m);
+    if (!s)
+        printf("ONNX: opset %d, IR version %d, producer %s, %d nodes%s\n", m->opset, m->ir_version,
+               m->producer[0] ? m->producer : "unknown", m->n_onnx_nodes,
+               m->softmax_dropped ? "; final Softmax dropped (outputs are logits)" : "");
+    return s;
+}
+
+int cmd_summary_onnx_q8(const char *path, const an_q_graph *g) {
+    printf("Int8 graph from %s\n", path);
+    printf("input %dx%dx%d, scale %g, zero point %d\n", g->input.h, g->input.w, g->input.c,
+           (double)g->input.scale, g->input.zero_point);
+    printf("%-28s %-8s %-14s %12s %6s\n", "Layer", "Op", "Output shape", "Scale", "Zp");
+    for (int i = 0; i < g->n_layers; i++) {
+        const an_q_layer *l = &g->layers[i];
+        char shape[48];
+        snprintf(shape, sizeof shape, "%dx%dx%d", l->h, l->w, l->c);
+        printf("%-28s %-8s %-14s %12g %6d\n", l->name, AN_Q_OP_NAME[l->op], shape, (double)l->scale,
+               l->zero_point);
+    }
+    return 0;
+}
