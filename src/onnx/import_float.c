@@ -276,7 +276,8 @@ static void map_add(fctx *F) {
     if (!l) return;
     l->in[1] = b->id, l->n_in = 2;
     set_out(F, idx, a->kind);
-    ox_out(x, 0)->chw_h = a->chw_h, ox_out(x, 0)->chw_w = a->chw_w, ox_out(x, 0)->chw_c = a->chw_c;
+    ox_val *o = ox_out(x, 0);
+    if (o) o->chw_h = a->chw_h, o->chw_w = a->chw_w, o->chw_c = a->chw_c;
 }
 
 static void relu_like(fctx *F, an_act act) {
@@ -671,7 +672,10 @@ an_status ox_import_float(ox_ctx *x, const an_onnx_opts *o, an_onnx_model *out) 
             const ox_val *v = ox_find(x, nd->input[i]);
             skip = v && v->kind == OX_UNKNOWN;
         }
-        if (!skip) e->map(&F);
+        if (!skip && !ox_out(x, 0))
+            ox_problem(x, "the node has no output");
+        else if (!skip)
+            e->map(&F);
     }
     x->node = NULL;
     an_status s = ox_problems_status(x);
