@@ -46,4 +46,9 @@ int cmd_export(int argc, char **argv);
 /* True when path ends in .onnx. */
 int cli_is_onnx_path(const char *path);
 
+/* the accelerator: compile a .q8, disassemble and run a .npu */
+int cmd_compile(int argc, char **argv);
+int cmd_disasm(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
 #endif /* ASICNN_CLI_H */

@@ -19,6 +19,9 @@ static const cli_command COMMANDS[] = {
     {"quantize", "calibrate and quantize a checkpoint to an int8 graph (.q8)", cmd_quantize},
     {"import", "import an ONNX model as a checkpoint (float) or .q8 (int8)", cmd_import},
     {"export", "export a checkpoint or .q8 graph as ONNX", cmd_export},
+    {"compile", "compile an int8 graph (.q8) for the accelerator (.npu)", cmd_compile},
+    {"disasm", "instructions, tensors and chip of an executable (.npu)", cmd_disasm},
+    {"run", "run an executable on the simulated chip, checked against the reference", cmd_run},
     {NULL, NULL, NULL},
 };
 

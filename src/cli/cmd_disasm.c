@@ -1,0 +1,51 @@
+/*
+** asicnn disasm: the instruction stream of an executable, one instruction a
+** line with its queue and the layer it belongs to, after a header with the
+** chip, the tensors and the host operators.
+*/
+#include "cli.h"
+
+#include "asicnn/npu.h"
+
+#include <string.h>
+
+static const char HELP[] = "usage: asicnn disasm model.npu\n"
+                           "\n"
+                           "Print an executable's chip, tensors and instructions.\n";
+
+int cmd_disasm(int argc, char **argv) {
+    if (argc == 2 && cli_is_help(argv[1])) {
+        fputs(HELP, stdout);
+        return 0;
+    }
+    if (argc != 2) return cli_usage("disasm", "needs exactly one model.npu");
+    an_npu_exe x;
+    an_status s = an_npu_load(argv[1], &x);
+    if (s) return cli_error(s);
+    const an_npu_config *c = &x.cfg;
+    printf("; %s: chip %s (%dx%d), batch %d, %lld instructions, %lld bytes of DRAM\n", argv[1],
+           c->name, c->rows, c->cols, x.batch, (long long)x.n_insns, (long long)x.dram_size);
+    printf("; input  %dx%dx%d at DRAM %lld (scale %g, zero point %d)\n", x.input.h, x.input.w,
+           x.input.c, (long long)x.input.dram, (double)x.input.scale, x.input.zero_point);
+    printf("; output %dx%dx%d at DRAM %lld (scale %g, zero point %d)\n", x.output.h, x.output.w,
+           x.output.c, (long long)x.output.dram, (double)x.output.scale, x.output.zero_point);
+    for (int i = 0; i < x.n_host; i++)
+        printf("; host operator %d: %s (layer %d)\n", i, AN_Q_OP_NAME[x.host[i].op],
+               x.host[i].layer);
+    int layer = -1;
+    for (int64_t i = 0; i < x.n_insns; i++) {
+        for (int l = 0; l < x.n_layers; l++)
+            if (x.layers[l].n_insn && x.layers[l].first_insn == i && l != layer) {
+                layer = l;
+                printf("; layer %d: %s (%s, %s)\n", l, x.layers[l].name,
+                       AN_Q_OP_NAME[x.layers[l].op], AN_NPU_MODE_NAME[x.layers[l].mode]);
+            }
+        an_isa_insn d;
+        char buf[320];
+        an_isa_decode(&x.insns[i], &d); /* validated by the loader */
+        printf("%6lld  %-7s %s\n", (long long)i, AN_ISA_QUEUE_NAME[an_isa_queue_of(&d)],
+               an_isa_format(&d, buf, sizeof buf));
+    }
+    an_npu_exe_free(&x);
+    return 0;
+}

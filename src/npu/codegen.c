@@ -1,0 +1,363 @@
+/*
+** Compiler pass codegen: instructions for every chip op, in program order,
+** without dependency tokens (the deps pass adds them from what each
+** instruction touches). Double buffering comes from alternating buffer
+** halves: input tiles between two halves of the activation buffer, int8
+** output staging between two more, weights between the two halves of the
+** weight buffer; the load queue then runs ahead into the free half while
+** the array works on the other.
+**
+** SRAM map per op (bytes for act, rows for acc and wgt):
+**   act  [0, in)  [in, 2 in)  input tiles | [2 in, 2 in + st) [.., + 2 st) staging
+**   acc  [0, P) parameters | [P, P + pixels) conv tile | then pooled tile
+**   wgt  two halves of wgt_half_rows rows
+*/
+#include "compile_internal.h"
+
+#include <string.h>
+
+typedef struct gen {
+    cprog *p;
+    int in_flip, st_flip, w_flip;
+} gen;
+
+static an_isa_insn insn(int op) {
+    an_isa_insn d;
+    memset(&d, 0, sizeof d);
+    d.op = op;
+    return d;
+}
+
+/* A contiguous copy DRAM -> buffer in rows of rowbytes (<= 65535 rows per DMA). */
+static an_status load_rows(cprog *p, int buf, int64_t sram, int64_t dram, int64_t rows,
+                           int64_t rowbytes) {
+    an_status s = AN_OK;
+    for (int64_t r = 0; r < rows && !s; r += 65535) {
+        an_isa_insn d = insn(AN_ISA_LOAD);
+        d.buf = buf, d.sram = sram + r * rowbytes, d.dram = dram + r * rowbytes;
+        d.ysize = rows - r < 65535 ? rows - r : 65535, d.xsize = 1;
+        d.xbytes = d.pitch = d.dram_ystride = rowbytes;
+        s = npu_emit(p, &d);
+    }
+    return s;
+}
+
+/* bytes of a flat tensor as rows of C bytes (the last one padded). */
+static an_status flat_dma(cprog *p, int op, int64_t sram, int64_t dram, int64_t bytes, int64_t C) {
+    const int64_t full = bytes / C, rem = bytes % C;
+    an_status s = AN_OK;
+    an_isa_insn d = insn(op);
+    d.buf = AN_BUF_ACT, d.sram = sram, d.dram = dram, d.ysize = 1, d.xsize = full;
+    d.xbytes = d.pitch = d.dram_xstride = C;
+    if (full) s = npu_emit(p, &d);
+    if (!s && rem) {
+        d.sram = sram + full * C, d.dram = dram + full * C, d.xsize = 1, d.xbytes = rem;
+        s = npu_emit(p, &d);
+    }
+    return s;
+}
+
+static an_isa_insn vec(int vop, int64_t dst, int64_t src, int64_t n) {
+    an_isa_insn d = insn(AN_ISA_VEC);
+    d.vop = vop, d.dst = dst, d.src = src, d.n = n;
+    return d;
+}
+
+/* The tail every conv/pool tile shares: the pool (when there is one) from
+** the cth x ctw conv pixels at acc row acc_t into acc row acc_p, the int8
+** write into a staging half, and the store of block blk of the fth x ftw
+** final tile at (fy0, fx0) of image img. */
+static an_status tile_tail(gen *G, const cop *o, int64_t acc_t, int64_t acc_p, int cy0, int cx0,
+                           int cth, int ctw, int fy0, int fx0, int fth, int ftw, int img, int blk) {
+    cprog *p = G->p;
+    const int64_t C = p->cfg->cols;
+    const an_q_tinfo out = npu_tinfo(p, o->out_t);
+    an_status s = AN_OK;
+    int64_t src = acc_t;
+    if (o->kind == COP_POOL || o->pool_layer >= 0) {
+        an_isa_insn d = vec(o->pavg ? AN_VOP_AVGPOOL : AN_VOP_MAXPOOL, acc_p, acc_t, 0);
+        d.gh = cth, d.gw = ctw, d.kh = o->pkh, d.kw = o->pkw, d.sh = o->psh, d.sw = o->psw;
+        d.oy = (int64_t)fy0 * o->psh - o->ppt - cy0, d.ox = (int64_t)fx0 * o->psw - o->ppl - cx0;
+        d.oh = fth, d.ow = ftw;
+        if ((s = npu_emit(p, &d))) return s;
+        src = acc_p;
+    }
+    const int64_t stage = 2 * p->in_half + (G->st_flip++ & 1) * p->stage_half;
+    an_isa_insn w = vec(AN_VOP_WRITE, stage, src, (int64_t)fth * ftw);
+    w.vpitch = C;
+    if ((s = npu_emit(p, &w))) return s;
+    const int64_t oc = out.c, cw = oc - (int64_t)blk * C < C ? oc - (int64_t)blk * C : C;
+    an_isa_insn st = insn(AN_ISA_STORE);
+    st.buf = AN_BUF_ACT, st.sram = stage;
+    st.dram = p->tdram[o->out_t] + (int64_t)img * o->fh * o->fw * oc +
+              ((int64_t)fy0 * o->fw + fx0) * oc + (int64_t)blk * C;
+    st.ysize = fth, st.xsize = ftw, st.xbytes = cw, st.pitch = C;
+    st.dram_ystride = (int64_t)o->fw * oc, st.dram_xstride = oc;
+    return npu_emit(p, &st);
+}
+
+/* Weight tiles [j0, j1) of output block ob into half h (rows). */
+static an_status load_weights(cprog *p, const cop *o, int ob, int j0, int j1, int64_t base_rows) {
+    const int64_t R = p->cfg->rows, C = p->cfg->cols;
+    const int64_t first = (int64_t)ob * o->nchunks + j0;
+    return load_rows(p, AN_BUF_WGT, base_rows * C, o->wdram + first * R * C, (int64_t)(j1 - j0) * R,
+                     C);
+}
+
+static an_status gen_conv(gen *G, const cop *o) {
+    cprog *p = G->p;
+    const an_npu_config *c = p->cfg;
+    const int64_t R = c->rows, C = c->cols;
+    const an_q_layer *l = &p->g->layers[o->layer];
+    const an_q_tinfo in = npu_tinfo(p, o->in_t);
+    const int64_t P = 3, acc_t = P;
+    int maxc_h, maxc_w, tmp;
+    npu_span(o, 1, 0, o->th, &tmp, &maxc_h), maxc_h -= tmp;
+    npu_span(o, 0, 0, o->tw, &tmp, &maxc_w), maxc_w -= tmp;
+    /* the largest span over all tiles (clipped tiles are never larger) */
+    for (int f = 0; f < o->fh; f += o->th) {
+        int a, b;
+        npu_span(o, 1, f, o->th < o->fh - f ? o->th : o->fh - f, &a, &b);
+        if (b - a > maxc_h) maxc_h = b - a;
+    }
+    for (int f = 0; f < o->fw; f += o->tw) {
+        int a, b;
+        npu_span(o, 0, f, o->tw < o->fw - f ? o->tw : o->fw - f, &a, &b);
+        if (b - a > maxc_w) maxc_w = b - a;
+    }
+    const int64_t acc_p = acc_t + (int64_t)maxc_h * maxc_w;
+    const int64_t group = p->wgt_half_rows / R; /* weight tiles per half */
+    an_status s = AN_OK;
+    int64_t wbase = 0;
+    if (o->wgt_resident) {
+        wbase = (G->w_flip++ & 1) * p->wgt_half_rows;
+        for (int ob = 0; ob < o->nob && !s; ob++)
+            s = load_weights(p, o, ob, 0, o->nchunks, wbase + (int64_t)ob * o->nchunks * R);
+    }
+    const int64_t img_bytes = (int64_t)o->ih * o->iw * o->ic;
+    for (int img = 0; img < o->nb && !s; img++)
+        for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
+            for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw) {
+                const int fth = o->th < o->fh - fy0 ? o->th : o->fh - fy0;
+                const int ftw = o->tw < o->fw - fx0 ? o->tw : o->fw - fx0;
+                int cy0, cy1, cx0, cx1;
+                npu_span(o, 1, fy0, fth, &cy0, &cy1);
+                npu_span(o, 0, fx0, ftw, &cx0, &cx1);
+                const int cth = cy1 - cy0, ctw = cx1 - cx0;
+                /* input window (with padding) of the conv pixels */
+                const int iy0 = cy0 * o->sh - o->pt, iy1 = (cy1 - 1) * o->sh - o->pt + o->kh;
+                const int ix0 = cx0 * o->sw - o->pl, ix1 = (cx1 - 1) * o->sw - o->pl + o->kw;
+                const int tih = iy1 - iy0, tiw = ix1 - ix0;
+                const int64_t in_base = (G->in_flip++ & 1) * p->in_half, in_row = in_base / R;
+                const int64_t src_img = p->tdram[o->in_t] + img * img_bytes;
+                if (o->mode == AN_NPU_MODE_KPOS) {
+                    for (int cb = 0; cb < o->ncb && !s; cb++) {
+                        an_isa_insn d = insn(AN_ISA_LOAD);
+                        const int y0 = iy0 < 0 ? 0 : iy0, x0 = ix0 < 0 ? 0 : ix0;
+                        const int y1 = iy1 > o->ih ? o->ih : iy1, x1 = ix1 > o->iw ? o->iw : ix1;
+                        d.buf = AN_BUF_ACT, d.sram = in_base + (int64_t)cb * tih * tiw * R;
+                        d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic + (int64_t)cb * R;
+                        d.ysize = y1 - y0, d.xsize = x1 - x0;
+                        d.xbytes = o->ic - cb * R < R ? o->ic - cb * R : R, d.pitch = R;
+                        d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
+                        d.pad_top = y0 - iy0, d.pad_bottom = iy1 - y1, d.pad_left = x0 - ix0;
+                        d.pad_right = ix1 - x1, d.pad_value = in.zero_point;
+                        s = npu_emit(p, &d);
+                    }
+                } else { /* im2col: one DMA per conv pixel builds its kr rows */
+                    for (int cy = cy0; cy < cy1 && !s; cy++)
+                        for (int cx = cx0; cx < cx1 && !s; cx++) {
+                            const int wy0 = cy * o->sh - o->pt, wx0 = cx * o->sw - o->pl;
+                            const int y0 = wy0 < 0 ? 0 : wy0, x0 = wx0 < 0 ? 0 : wx0;
+                            const int y1 = wy0 + o->kh > o->ih ? o->ih : wy0 + o->kh;
+                            const int x1 = wx0 + o->kw > o->iw ? o->iw : wx0 + o->kw;
+                            const int64_t px = (int64_t)(cy - cy0) * ctw + (cx - cx0);
+                            an_isa_insn d = insn(AN_ISA_LOAD);
+                            d.buf = AN_BUF_ACT, d.sram = in_base + px * o->kr * R;
+                            d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic;
+                            d.ysize = y1 - y0, d.xsize = x1 - x0, d.xbytes = d.pitch = o->ic;
+                            d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
+                            d.pad_top = y0 - wy0, d.pad_bottom = wy0 + o->kh - y1;
+                            d.pad_left = x0 - wx0, d.pad_right = wx0 + o->kw - x1;
+                            d.pad_tail = (int64_t)o->kr * R - (int64_t)o->kh * o->kw * o->ic;
+                            d.pad_value = in.zero_point;
+                            s = npu_emit(p, &d);
+                        }
+                }
+                for (int ob = 0; ob < o->nob && !s; ob++) {
+                    s = load_rows(p, AN_BUF_ACC, 0, o->pdram + (int64_t)ob * 3 * 4 * C, 3, 4 * C);
+                    for (int j0 = 0; j0 < o->nchunks && !s; j0 += (int)group) {
+                        const int j1 = j0 + group < o->nchunks ? j0 + (int)group : o->nchunks;
+                        int64_t wrow = wbase + ((int64_t)ob * o->nchunks + j0) * R;
+                        if (!o->wgt_resident) {
+                            wrow = (G->w_flip++ & 1) * p->wgt_half_rows;
+                            s = load_weights(p, o, ob, j0, j1, wrow);
+                        }
+                        for (int j = j0; j < j1 && !s; j++, wrow += R) {
+                            an_isa_insn pre = insn(AN_ISA_PRELOAD);
+                            pre.wgt = wrow;
+                            if ((s = npu_emit(p, &pre))) break;
+                            an_isa_insn g = insn(AN_ISA_GEMM);
+                            g.accumulate = j > 0, g.acc = acc_t;
+                            g.n_outer = cth, g.n_inner = ctw, g.acc_outer = ctw, g.acc_inner = 1;
+                            if (o->mode == AN_NPU_MODE_KPOS) {
+                                const int cb = j % o->ncb, kx = (j / o->ncb) % o->kw,
+                                          ky = j / o->ncb / o->kw;
+                                g.act = in_row + (int64_t)cb * tih * tiw + (int64_t)ky * tiw + kx;
+                                g.act_outer = (int64_t)o->sh * tiw, g.act_inner = o->sw;
+                            } else {
+                                g.act = in_row + j;
+                                g.act_outer = (int64_t)ctw * o->kr, g.act_inner = o->kr;
+                            }
+                            s = npu_emit(p, &g);
+                        }
+                    }
+                    if (s) break;
+                    const int64_t npx = (int64_t)cth * ctw;
+                    an_isa_insn b = vec(AN_VOP_ADD, acc_t, 0, npx);
+                    b.bcast = 1;
+                    an_isa_insn q = vec(AN_VOP_REQUANT, acc_t, 0, npx);
+                    q.prm = 1, q.zp = l->zero_point, q.clamp = 1, q.lo = l->act_min,
+                    q.hi = l->act_max;
+                    if ((s = npu_emit(p, &b)) || (s = npu_emit(p, &q))) break;
+                    s = tile_tail(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth, ftw, img,
+                                  ob);
+                }
+            }
+    return s;
+}
+
+static an_status gen_pool(gen *G, const cop *o) {
+    cprog *p = G->p;
+    const int64_t C = p->cfg->cols;
+    const int64_t acc_t = 0;
+    an_status s = AN_OK;
+    int maxc = 0;
+    for (int f = 0; f < o->fh; f += o->th)
+        for (int e = 0; e < o->fw; e += o->tw) {
+            int a, b, a2, b2;
+            npu_span(o, 1, f, o->th < o->fh - f ? o->th : o->fh - f, &a, &b);
+            npu_span(o, 0, e, o->tw < o->fw - e ? o->tw : o->fw - e, &a2, &b2);
+            if ((b - a) * (b2 - a2) > maxc) maxc = (b - a) * (b2 - a2);
+        }
+    const int64_t img_bytes = (int64_t)o->ih * o->iw * o->ic;
+    for (int img = 0; img < o->nb && !s; img++)
+        for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
+            for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw)
+                for (int cb = 0; cb < o->ncb && !s; cb++) {
+                    const int fth = o->th < o->fh - fy0 ? o->th : o->fh - fy0;
+                    const int ftw = o->tw < o->fw - fx0 ? o->tw : o->fw - fx0;
+                    int cy0, cy1, cx0, cx1;
+                    npu_span(o, 1, fy0, fth, &cy0, &cy1);
+                    npu_span(o, 0, fx0, ftw, &cx0, &cx1);
+                    const int64_t in_base = (G->in_flip++ & 1) * p->in_half;
+                    an_isa_insn d = insn(AN_ISA_LOAD);
+                    d.buf = AN_BUF_ACT, d.sram = in_base;
+                    d.dram = p->tdram[o->in_t] + img * img_bytes +
+                             ((int64_t)cy0 * o->iw + cx0) * o->ic + (int64_t)cb * C;
+                    d.ysize = cy1 - cy0, d.xsize = cx1 - cx0;
+                    d.xbytes = o->ic - cb * C < C ? o->ic - cb * C : C, d.pitch = C;
+                    d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
+                    if ((s = npu_emit(p, &d))) break;
+                    an_isa_insn w =
+                        vec(AN_VOP_WIDEN, acc_t, in_base, (int64_t)(cy1 - cy0) * (cx1 - cx0));
+                    w.vpitch = C;
+                    if ((s = npu_emit(p, &w))) break;
+                    s = tile_tail(G, o, acc_t, acc_t + maxc, cy0, cx0, cy1 - cy0, cx1 - cx0, fy0,
+                                  fx0, fth, ftw, img, cb);
+                }
+    return s;
+}
+
+static an_status gen_add(gen *G, const cop *o) {
+    cprog *p = G->p;
+    const int64_t C = p->cfg->cols;
+    const an_q_layer *l = &p->g->layers[o->layer];
+    const an_q_tinfo a = npu_tinfo(p, o->in_t), b = npu_tinfo(p, o->in2_t);
+    const int64_t n = (int64_t)p->B * l->h * l->w * l->c, t = o->th;
+    const int64_t ra = 6, rb = 6 + t;
+    an_status s = load_rows(p, AN_BUF_ACC, 0, o->pdram, 6, 4 * C);
+    for (int64_t at = 0; at < n && !s; at += t * C) {
+        const int64_t bytes = n - at < t * C ? n - at : t * C, rows = (bytes + C - 1) / C;
+        const int64_t in_base = (G->in_flip++ & 1) * p->in_half;
+        if ((s = flat_dma(p, AN_ISA_LOAD, in_base, p->tdram[o->in_t] + at, bytes, C)) ||
+            (s = flat_dma(p, AN_ISA_LOAD, in_base + t * C, p->tdram[o->in2_t] + at, bytes, C)))
+            break;
+        an_isa_insn v[7] = {vec(AN_VOP_WIDEN, ra, in_base, rows),
+                            vec(AN_VOP_REQUANT, ra, 0, rows),
+                            vec(AN_VOP_WIDEN, rb, in_base + t * C, rows),
+                            vec(AN_VOP_REQUANT, rb, 0, rows),
+                            vec(AN_VOP_ADD, ra, rb, rows),
+                            vec(AN_VOP_REQUANT, ra, 0, rows),
+                            vec(AN_VOP_WRITE, 0, ra, rows)};
+        v[0].vpitch = v[2].vpitch = C, v[0].shift = v[2].shift = AN_Q_ADD_LEFT_SHIFT;
+        v[0].zp = a.zero_point, v[2].zp = b.zero_point;
+        v[1].prm = 0, v[3].prm = 2, v[5].prm = 4;
+        v[5].clamp = 1, v[5].zp = l->zero_point, v[5].lo = l->act_min, v[5].hi = l->act_max;
+        const int64_t stage = 2 * p->in_half + (G->st_flip++ & 1) * p->stage_half;
+        v[6].dst = stage, v[6].vpitch = C;
+        for (int k = 0; k < 7 && !s; k++) s = npu_emit(p, &v[k]);
+        if (!s) s = flat_dma(p, AN_ISA_STORE, stage, p->tdram[o->out_t] + at, bytes, C);
+    }
+    return s;
+}
+
+static an_status gen_host(gen *G, const cop *o) {
+    cprog *p = G->p;
+    const an_q_layer *l = &p->g->layers[o->layer];
+    an_npu_host_op *h = &p->host[p->n_host];
+    *h = (an_npu_host_op){.op = l->op,
+                          .layer = o->layer,
+                          .kh = l->kh,
+                          .kw = l->kw,
+                          .sh = l->sh,
+                          .sw = l->sw,
+                          .pt = l->pt,
+                          .pl = l->pl,
+                          .act_min = l->act_min,
+                          .act_max = l->act_max};
+    const int ids[3] = {o->in_t, l->op == AN_Q_ADD ? o->in2_t : o->in_t, o->out_t};
+    an_npu_tensor *t[3] = {&h->in[0], &h->in[1], &h->out};
+    for (int k = 0; k < 3; k++) {
+        const an_q_tinfo ti = npu_tinfo(p, ids[k]);
+        *t[k] = (an_npu_tensor){p->tdram[ids[k]], ti.h, ti.w, ti.c, ti.scale, ti.zero_point};
+    }
+    memcpy(h->add_mult, l->add_mult, sizeof h->add_mult);
+    memcpy(h->add_shift, l->add_shift, sizeof h->add_shift);
+    an_isa_insn d = insn(AN_ISA_HOST);
+    d.host = p->n_host++;
+    return npu_emit(p, &d);
+}
+
+an_status npu_pass_codegen(cprog *p) {
+    gen G = {p, 0, 0, 0};
+    an_status s = AN_OK;
+    for (int k = 0; k < p->n_ops && !s; k++) {
+        const cop *o = &p->ops[k];
+        p->cur_layer = o->layer;
+        switch (o->kind) {
+        case COP_CONV:
+            s = gen_conv(&G, o);
+            break;
+        case COP_POOL:
+            s = gen_pool(&G, o);
+            break;
+        case COP_ADD:
+            s = gen_add(&G, o);
+            break;
+        case COP_HOST:
+            s = gen_host(&G, o);
+            break;
+        default:
+            break;
+        }
+        if (s)
+            return an_fail_context(s, "%s: layer %d (%s)", p->g->source, o->layer,
+                                   p->g->layers[o->layer].name);
+    }
+    if (!s) {
+        an_isa_insn f = insn(AN_ISA_FINISH);
+        s = npu_emit(p, &f);
+    }
+    return s;
+}

@@ -1,0 +1,312 @@
+/*
+** The compiler driver: runs the passes in order (AN_NPU_PASSES), prints the
+** program after one of them on request (--print-after), and holds the two
+** small passes alloc (SRAM split, DRAM layout of weights, parameters and
+** tensors) and emit (encode into the executable, per-layer report).
+*/
+#include "compile_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const AN_NPU_PASSES[] = {"lower",   "fuse", "tile", "alloc",
+                                     "codegen", "deps", "emit", NULL};
+const char *const AN_NPU_MODE_NAME[AN_NPU_MODE_COUNT] = {"kpos",  "im2col", "vector",
+                                                         "fused", "alias",  "host"};
+
+an_npu_compile_opts an_npu_compile_defaults(void) {
+    return (an_npu_compile_opts){.batch = 1, .conv = AN_NPU_CONV_AUTO};
+}
+
+an_status npu_emit(cprog *p, const an_isa_insn *d) {
+    if (p->n_ins == p->cap_ins) {
+        const int64_t cap = p->cap_ins ? 2 * p->cap_ins : 1024;
+        if (cap > NPU_MAX_INSNS)
+            return an_fail(AN_ERR_UNSUPPORTED, "more than %lld instructions",
+                           (long long)NPU_MAX_INSNS);
+        an_isa_insn *ins = realloc(p->ins, sizeof *ins * (size_t)cap);
+        if (ins) p->ins = ins;
+        int *tag = realloc(p->ins_layer, sizeof *tag * (size_t)cap);
+        if (tag) p->ins_layer = tag;
+        if (!ins || !tag) return an_fail(AN_ERR_NOMEM, "out of memory for instructions");
+        p->cap_ins = cap;
+    }
+    p->ins_layer[p->n_ins] = p->cur_layer;
+    p->ins[p->n_ins++] = *d;
+    return AN_OK;
+}
+
+static void say(cprog *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(cprog *p, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if (p->dump_n + (size_t)n + 1 > p->dump_cap) {
+        size_t cap = p->dump_cap ? p->dump_cap : 4096;
+        while (cap < p->dump_n + (size_t)n + 1) cap *= 2;
+        char *d = realloc(p->dump, cap);
+        if (!d) return;
+        p->dump = d, p->dump_cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(p->dump + p->dump_n, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    p->dump_n += (size_t)n;
+}
+
+static const char *const KIND[] = {"conv", "pool", "add", "alias", "host", "fused"};
+
+static void dump_ops(cprog *p, const char *pass) {
+    say(p, "== after %s: %d ops ==\n", pass, p->n_ops);
+    for (int k = 0; k < p->n_ops; k++) {
+        const cop *o = &p->ops[k];
+        const an_q_layer *l = &p->g->layers[o->layer];
+        say(p, "%3d %-12s %-5s %-6s", o->layer, l->name, KIND[o->kind], AN_NPU_MODE_NAME[o->mode]);
+        if (o->kind == COP_CONV || o->kind == COP_POOL) {
+            say(p, " %dx%dx%d -> %dx%dx%d", o->ih, o->iw, o->ic, o->oh, o->ow, o->oc);
+            if (o->kind == COP_CONV)
+                say(p, " k%dx%d s%d,%d p%d,%d", o->kh, o->kw, o->sh, o->sw, o->pt, o->pl);
+            if (o->pool_layer >= 0 || o->kind == COP_POOL)
+                say(p, " %s %dx%d/%d -> %dx%d", o->pavg ? "avgpool" : "maxpool", o->pkh, o->pkw,
+                    o->psh, o->fh, o->fw);
+            if (o->pool_layer >= 0) say(p, " (fused %s)", p->g->layers[o->pool_layer].name);
+            if (o->nb > 1) say(p, " x%d images", o->nb);
+        }
+        if (o->th)
+            say(p, " | tile %dx%d, %d tile(s), %d chunk(s) x %d block(s)%s, cost ~%lld", o->th,
+                o->tw, o->tiles, o->nchunks, o->nob, o->wgt_resident ? ", weights resident" : "",
+                (long long)o->cost);
+        if (p->tdram && o->kind != COP_FUSED)
+            say(p, " | dram in %lld out %lld", (long long)p->tdram[o->in_t],
+                (long long)p->tdram[o->out_t]);
+        say(p, "\n");
+    }
+}
+
+static void dump_insns(cprog *p, const char *pass) {
+    say(p, "== after %s: %lld instructions ==\n", pass, (long long)p->n_ins);
+    for (int64_t i = 0; i < p->n_ins; i++) {
+        char buf[320];
+        an_isa_format(&p->ins[i], buf, sizeof buf);
+        say(p, "%6lld  %-7s %s\n", (long long)i, AN_ISA_QUEUE_NAME[an_isa_queue_of(&p->ins[i])],
+            buf);
+    }
+}
+
+static int64_t align64(int64_t v) {
+    return (v + 63) & ~INT64_C(63);
+}
+
+/* Little-endian int32 into the DATA image. */
+static void put32(uint8_t *b, int32_t v) {
+    for (int i = 0; i < 4; i++) b[i] = (uint8_t)((uint32_t)v >> (8 * i));
+}
+
+an_status npu_pass_alloc(cprog *p) {
+    const an_npu_config *c = p->cfg;
+    const int64_t R = c->rows, C = c->cols;
+    const an_q_graph *g = p->g;
+    /* DATA: weight tiles and parameter rows per op */
+    int64_t at = 0;
+    for (int k = 0; k < p->n_ops; k++) {
+        cop *o = &p->ops[k];
+        if (o->kind == COP_CONV) {
+            o->wdram = at = align64(at);
+            at += (int64_t)o->nob * o->nchunks * R * C;
+            o->pdram = at = align64(at);
+            at += (int64_t)o->nob * 3 * 4 * C;
+        } else if (o->kind == COP_ADD) {
+            o->pdram = at = align64(at);
+            at += 6 * 4 * C;
+        }
+    }
+    p->data_size = at;
+    if (!(p->data = calloc((size_t)(at ? at : 1), 1)))
+        return an_fail(AN_ERR_NOMEM, "out of memory for %lld bytes of weights", (long long)at);
+    for (int k = 0; k < p->n_ops; k++) {
+        const cop *o = &p->ops[k];
+        const an_q_layer *l = &g->layers[o->layer];
+        if (o->kind == COP_ADD) {
+            for (int j = 0; j < 3; j++)
+                for (int64_t col = 0; col < C; col++) {
+                    put32(p->data + o->pdram + ((2 * j) * C + col) * 4, l->add_mult[j]);
+                    put32(p->data + o->pdram + ((2 * j + 1) * C + col) * 4, l->add_shift[j]);
+                }
+            continue;
+        }
+        if (o->kind != COP_CONV) continue;
+        for (int ob = 0; ob < o->nob; ob++) {
+            for (int j = 0; j < o->nchunks; j++) {
+                uint8_t *tile = p->data + o->wdram + ((int64_t)ob * o->nchunks + j) * R * C;
+                for (int64_t r = 0; r < R; r++) {
+                    int64_t kk; /* index into the layer's OHWI / [out][in] row */
+                    if (o->mode == AN_NPU_MODE_IM2COL) {
+                        kk = (int64_t)j * R + r;
+                        if (kk >= l->k) continue;
+                    } else {
+                        const int cb = j % o->ncb, pos = j / o->ncb;
+                        const int64_t ic = (int64_t)cb * R + r;
+                        if (ic >= o->ic) continue;
+                        kk = (int64_t)pos * o->ic + ic;
+                    }
+                    for (int64_t col = 0; col < C; col++) {
+                        const int64_t oc = (int64_t)ob * C + col;
+                        if (oc < o->oc) tile[r * C + col] = (uint8_t)l->weights[oc * l->k + kk];
+                    }
+                }
+            }
+            for (int64_t col = 0; col < C; col++) {
+                const int64_t oc = (int64_t)ob * C + col;
+                uint8_t *row = p->data + o->pdram + (int64_t)ob * 3 * 4 * C + col * 4;
+                put32(row, oc < o->oc ? l->bias[oc] : 0);
+                put32(row + 4 * C, oc < o->oc ? l->mult[oc] : 0);
+                put32(row + 8 * C, oc < o->oc ? l->shift[oc] : 0);
+            }
+        }
+    }
+    /* tensors: the input, then every layer output that reaches DRAM */
+    at = align64(at);
+    p->tdram[0] = at;
+    at = align64(at + an_q_tensor_size(g, 0) * p->B);
+    for (int i = 0; i < g->n_layers; i++) p->tdram[i + 1] = -2;
+    for (int k = 0; k < p->n_ops; k++) {
+        const cop *o = &p->ops[k];
+        if (o->kind == COP_FUSED) continue;
+        if (o->pool_layer >= 0) p->tdram[o->layer + 1] = -1; /* stays in the accumulators */
+        if (o->kind == COP_ALIAS) {
+            p->tdram[o->out_t] = p->tdram[o->in_t];
+            continue;
+        }
+        p->tdram[o->out_t] = at;
+        at = align64(at + an_q_tensor_size(g, o->out_t) * p->B);
+    }
+    p->dram_size = at;
+    if (at > NPU_MAX_DRAM)
+        return an_fail(AN_ERR_UNSUPPORTED,
+                       "%s: %lld bytes of DRAM needed (at most %lld): use a smaller batch",
+                       g->source, (long long)at, (long long)NPU_MAX_DRAM);
+    return AN_OK;
+}
+
+/* Encode into x and fill in its tables. */
+static an_status pass_emit(cprog *p, an_npu_exe *x) {
+    const an_q_graph *g = p->g;
+    const an_npu_config *c = p->cfg;
+    x->cfg = *c;
+    x->batch = p->B;
+    x->dram_size = p->dram_size;
+    x->n_insns = p->n_ins;
+    x->data = p->data, p->data = NULL;
+    x->data_size = p->data_size;
+    x->n_host = p->n_host;
+    x->host = p->host, p->host = NULL;
+    const an_q_tinfo ti = npu_tinfo(p, 0), to = npu_tinfo(p, g->n_layers);
+    x->input = (an_npu_tensor){p->tdram[0], ti.h, ti.w, ti.c, ti.scale, ti.zero_point};
+    x->output = (an_npu_tensor){p->tdram[g->n_layers], to.h, to.w, to.c, to.scale, to.zero_point};
+    x->n_affine = g->input.n_affine;
+    int ok = (x->insns = malloc(sizeof *x->insns * (size_t)p->n_ins)) &&
+             (x->in_mul = malloc(4 * (size_t)x->n_affine)) &&
+             (x->in_add = malloc(4 * (size_t)x->n_affine)) &&
+             (x->layers = calloc((size_t)g->n_layers, sizeof *x->layers));
+    if (!ok) return an_fail(AN_ERR_NOMEM, "out of memory for the executable");
+    memcpy(x->in_mul, g->input.in_mul, 4 * (size_t)x->n_affine);
+    memcpy(x->in_add, g->input.in_add, 4 * (size_t)x->n_affine);
+    x->n_layers = g->n_layers;
+    for (int i = 0; i < g->n_layers; i++) {
+        an_npu_layer *L = &x->layers[i];
+        const an_q_layer *l = &g->layers[i];
+        snprintf(L->name, sizeof L->name, "%s", l->name);
+        L->op = l->op, L->h = l->h, L->w = l->w, L->c = l->c;
+        L->out_dram = p->tdram[i + 1] < 0 ? -1 : p->tdram[i + 1];
+        L->first_insn = -1;
+    }
+    for (int k = 0; k < p->n_ops; k++) {
+        const cop *o = &p->ops[k];
+        an_npu_layer *L = &x->layers[o->layer];
+        L->mode = o->mode, L->tile_h = o->th, L->tile_w = o->tw, L->tiles = o->tiles;
+    }
+    for (int64_t i = 0; i < p->n_ins; i++) {
+        an_status s = an_isa_encode(&p->ins[i], &x->insns[i]);
+        if (s)
+            return an_fail_context(s, "%s: layer %d (%s): instruction %lld", g->source,
+                                   p->ins_layer[i], g->layers[p->ins_layer[i]].name, (long long)i);
+        an_npu_layer *L = &x->layers[p->ins_layer[i]];
+        if (L->first_insn < 0) L->first_insn = i;
+        L->n_insn = i + 1 - L->first_insn;
+        if (p->ins[i].op == AN_ISA_GEMM)
+            L->macs += p->ins[i].n_outer * p->ins[i].n_inner * (int64_t)c->rows * c->cols;
+    }
+    for (int i = 0; i < g->n_layers; i++)
+        if (x->layers[i].first_insn < 0) x->layers[i].first_insn = 0;
+    return AN_OK;
+}
+
+an_status an_npu_compile(const an_q_graph *g, const an_npu_config *cfg,
+                         const an_npu_compile_opts *o, const uint8_t *qref, size_t qref_size,
+                         an_npu_exe *x, char **dump) {
+    memset(x, 0, sizeof *x);
+    if (dump) *dump = NULL;
+    an_status s = an_npu_config_validate(cfg, cfg->name);
+    if (s) return s;
+    if ((s = an_q_graph_validate(g))) return s;
+    const char *pa = o->print_after;
+    if (pa && strcmp(pa, "all") != 0) {
+        int k = 0;
+        while (AN_NPU_PASSES[k] && strcmp(AN_NPU_PASSES[k], pa) != 0) k++;
+        if (!AN_NPU_PASSES[k])
+            return an_fail(AN_ERR_USAGE,
+                           "unknown pass '%s' (passes: lower, fuse, tile, alloc, "
+                           "codegen, deps, emit)",
+                           pa);
+    }
+    if (o->batch < 1 || o->batch > 65536)
+        return an_fail(AN_ERR_RANGE, "batch %d outside 1..65536", o->batch);
+    cprog P;
+    memset(&P, 0, sizeof P);
+    cprog *p = &P;
+    p->g = g, p->cfg = cfg, p->o = *o, p->B = o->batch;
+    const int64_t R = cfg->rows, C = cfg->cols, row = R > C ? R : C;
+    p->stage_half = cfg->act_bytes / 8 / row * row;
+    p->in_half = (cfg->act_bytes - 2 * p->stage_half) / 2 / R * R;
+    p->wgt_half_rows = cfg->wgt_bytes / C / 2 / R * R;
+    if (!(p->ops = calloc((size_t)g->n_layers, sizeof *p->ops)) ||
+        !(p->tdram = calloc((size_t)g->n_layers + 1, sizeof *p->tdram)) ||
+        !(p->host = calloc((size_t)g->n_layers, sizeof *p->host)))
+        s = an_fail(AN_ERR_NOMEM, "out of memory");
+    an_status (*const passes[])(cprog *) = {npu_pass_lower, npu_pass_fuse,    npu_pass_tile,
+                                            npu_pass_alloc, npu_pass_codegen, npu_pass_deps};
+    int k = 0;
+    for (; !s && k < 6; k++) {
+        s = passes[k](p);
+        const int print = pa && (strcmp(pa, "all") == 0 || strcmp(pa, AN_NPU_PASSES[k]) == 0);
+        if (!s && print) k < 4 ? dump_ops(p, AN_NPU_PASSES[k]) : dump_insns(p, AN_NPU_PASSES[k]);
+    }
+    if (!s) s = pass_emit(p, x);
+    if (!s && qref_size) {
+        if (!(x->qref = malloc(qref_size)))
+            s = an_fail(AN_ERR_NOMEM, "out of memory");
+        else
+            memcpy(x->qref, qref, qref_size), x->qref_size = (int64_t)qref_size;
+    }
+    if (!s && pa && (strcmp(pa, "all") == 0 || strcmp(pa, "emit") == 0))
+        say(p,
+            "== after emit: %lld instructions, %lld bytes of weights and parameters, %lld "
+            "bytes of DRAM ==\n",
+            (long long)x->n_insns, (long long)x->data_size, (long long)x->dram_size);
+    snprintf(x->source, sizeof x->source, "%s", g->source);
+    if (!s) s = an_npu_validate(x); /* the compiler's output must pass the loader's checks */
+    if (!s && dump) *dump = p->dump, p->dump = NULL;
+    free(p->ops);
+    free(p->tdram);
+    free(p->host);
+    free(p->data);
+    free(p->ins);
+    free(p->ins_layer);
+    free(p->dump);
+    if (s) an_npu_exe_free(x);
+    return s;
+}

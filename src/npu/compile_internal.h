@@ -1,0 +1,86 @@
+/*
+** The compiler's intermediate form, shared by its passes:
+**   lower    int8 layers -> chip ops (conv and dense as GEMMs, pools and adds
+**            on the vector unit, flatten as an alias, host fallbacks)
+**   fuse     a pool right after a conv/dense joins it (one pass over the
+**            accumulators: bias, requantize, clamp, pool, write int8)
+**   tile     tile sizes per op for the buffers; conv lowering chosen by cost
+**   alloc    DRAM (weights, parameters, tensors) and SRAM regions
+**   codegen  instructions, double-buffered (alternate buffer halves)
+**   deps     dependency tokens between the queues (and SYNCs)
+**   emit     encode into the executable
+*/
+#ifndef ASICNN_COMPILE_INTERNAL_H
+#define ASICNN_COMPILE_INTERNAL_H
+
+#include "npu_internal.h"
+
+typedef enum cop_kind { COP_CONV = 0, COP_POOL, COP_ADD, COP_ALIAS, COP_HOST, COP_FUSED } cop_kind;
+
+/* One chip op. Conv geometry covers dense too (a 1 x batch image of K
+** channels, one image). Pool fields describe a fused or standalone pool. */
+typedef struct cop {
+    cop_kind kind;
+    int layer;      /* int8 layer it comes from */
+    int pool_layer; /* fused pool layer, or -1 */
+    int mode;       /* an_npu_mode: KPOS or IM2COL for conv; VECTOR; HOST; ALIAS; FUSED */
+    int forced;     /* conv lowering forced by the options */
+    int nb;         /* images run one after another */
+    int ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, pt, pl;
+    int pavg, pkh, pkw, psh, psw, ppt, ppl; /* pool window */
+    int fh, fw;                             /* final output (after the pool) */
+    int in_t, in2_t, out_t;                 /* tensor ids (out_t: final) */
+    /* tile */
+    int th, tw;       /* final-output tile */
+    int tiles;        /* per image */
+    int nob, ncb, kr; /* output-channel blocks, input-channel blocks, im2col rows per pixel */
+    int nchunks;      /* weight tiles per output block */
+    int wgt_resident; /* all weight tiles stay in one half of the weight buffer */
+    int64_t cost;     /* estimated cycles, for the report */
+    /* alloc */
+    int64_t wdram, pdram; /* weight tiles / parameter rows in DATA */
+} cop;
+
+typedef struct cprog {
+    const an_q_graph *g;
+    const an_npu_config *cfg;
+    an_npu_compile_opts o;
+    int B;
+    cop *ops;
+    int n_ops;
+    int64_t *tdram; /* [n_layers + 1] DRAM offset of each tensor, -1 if none */
+    int64_t dram_size;
+    uint8_t *data; /* DATA image */
+    int64_t data_size;
+    /* SRAM split (bytes / rows) */
+    int64_t in_half, stage_half, wgt_half_rows;
+    /* instructions */
+    an_isa_insn *ins;
+    int *ins_layer; /* layer of each instruction */
+    int64_t n_ins, cap_ins;
+    an_npu_host_op *host;
+    int n_host;
+    int cur_layer;
+    char *dump; /* --print-after text */
+    size_t dump_n, dump_cap;
+} cprog;
+
+an_status npu_pass_lower(cprog *p);
+an_status npu_pass_fuse(cprog *p);
+an_status npu_pass_tile(cprog *p);
+an_status npu_pass_alloc(cprog *p);
+an_status npu_pass_codegen(cprog *p);
+an_status npu_pass_deps(cprog *p);
+
+/* Append an instruction (tagged with p->cur_layer). */
+an_status npu_emit(cprog *p, const an_isa_insn *d);
+
+/* Conv-output rows (vertical) or columns [*c0, *c1) that final rows/columns
+** [f0, f0 + n) need: the same ones without a pool, the pool windows' cells
+** (clipped to the conv output) with one. */
+void npu_span(const cop *o, int vertical, int f0, int n, int *c0, int *c1);
+
+/* Tensor shape/qparams helpers. */
+an_q_tinfo npu_tinfo(const cprog *p, int t);
+
+#endif /* ASICNN_COMPILE_INTERNAL_H */

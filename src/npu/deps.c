@@ -1,0 +1,185 @@
+/*
+** Compiler pass deps: dependency tokens from what instructions touch, as
+** TVM's coprocessor-sync injection does for VTA. Walking the program in
+** order, each instruction X is checked against the instructions of the
+** other queues that are not yet known to have completed before it starts
+** (vector clocks, as in the loader's dry run); for the latest one that
+** conflicts (write/write or read/write on overlapping granules of a memory),
+** the latest instruction of that queue pushes a token that X pops. load and
+** store are not neighbours: their order goes through the compute queue,
+** through its latest instruction when that already follows the producer,
+** otherwise through a SYNC placed just before X. Every push is paired with
+** its pop when it is made, so the FIFOs match in order.
+*/
+#include "compile_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct vc3 {
+    int64_t v[AN_QUEUE_COUNT];
+} vc3;
+
+typedef struct node {
+    int q;
+    int64_t seq;
+    vc3 start; /* instructions of each queue complete when it starts */
+    npu_range r[NPU_MAX_RANGES];
+    int nr;
+} node;
+
+typedef struct deps {
+    cprog *p;
+    an_npu_exe fake; /* cfg, batch and host ops, for npu_footprint */
+    an_isa_insn *out;
+    int *out_layer;
+    node *nodes;
+    int64_t n, cap;
+    int64_t *qidx[AN_QUEUE_COUNT]; /* per queue: node indices in order */
+    int64_t qn[AN_QUEUE_COUNT];
+    vc3 cur[AN_QUEUE_COUNT]; /* start clock of the next instruction of each queue */
+} deps;
+
+static int64_t gran(const an_npu_config *c, int space) {
+    return space == NPU_DRAM  ? 64
+           : space == NPU_ACT ? c->rows
+           : space == NPU_WGT ? c->cols
+           : space == NPU_ACC ? 4 * (int64_t)c->cols
+                              : 1;
+}
+
+static int conflict(const deps *D, const node *a, const node *b) {
+    for (int i = 0; i < a->nr; i++)
+        for (int j = 0; j < b->nr; j++) {
+            const npu_range *x = &a->r[i], *y = &b->r[j];
+            if (x->space != y->space || !(x->write || y->write)) continue;
+            const int64_t g = gran(D->p->cfg, x->space);
+            if (x->lo / g * g < (y->hi + g - 1) / g * g && y->lo / g * g < (x->hi + g - 1) / g * g)
+                return 1;
+        }
+    return 0;
+}
+
+static an_status append(deps *D, const an_isa_insn *d, int layer) {
+    if (D->n == D->cap) {
+        const int64_t cap = D->cap ? 2 * D->cap : 1024;
+        an_isa_insn *o = realloc(D->out, sizeof *o * (size_t)cap);
+        if (o) D->out = o;
+        int *ol = realloc(D->out_layer, sizeof *ol * (size_t)cap);
+        if (ol) D->out_layer = ol;
+        node *nd = realloc(D->nodes, sizeof *nd * (size_t)cap);
+        if (nd) D->nodes = nd;
+        for (int q = 0; q < AN_QUEUE_COUNT && o && ol && nd; q++) {
+            int64_t *qi = realloc(D->qidx[q], sizeof *qi * (size_t)cap);
+            if (!qi) return an_fail(AN_ERR_NOMEM, "out of memory in the deps pass");
+            D->qidx[q] = qi;
+        }
+        if (!o || !ol || !nd) return an_fail(AN_ERR_NOMEM, "out of memory in the deps pass");
+        D->cap = cap;
+    }
+    const int64_t k = D->n++;
+    D->out[k] = *d;
+    D->out_layer[k] = layer;
+    node *nd = &D->nodes[k];
+    nd->q = an_isa_queue_of(d);
+    nd->seq = D->qn[nd->q];
+    nd->start = D->cur[nd->q];
+    nd->nr = npu_footprint(d, D->p->cfg, &D->fake, nd->r);
+    D->qidx[nd->q][D->qn[nd->q]++] = k;
+    return AN_OK;
+}
+
+/* Completion clock of node k. */
+static vc3 done_vc(const deps *D, int64_t k) {
+    vc3 v = D->nodes[k].start;
+    v.v[D->nodes[k].q] = D->nodes[k].seq + 1;
+    return v;
+}
+
+static void merge(vc3 *a, const vc3 *b) {
+    for (int q = 0; q < AN_QUEUE_COUNT; q++)
+        if (b->v[q] > a->v[q]) a->v[q] = b->v[q];
+}
+
+/* Make node x (already appended, the latest) wait for the latest
+** instruction of adjacent queue p. */
+static void link(deps *D, int64_t x, int p) {
+    const int q = D->nodes[x].q;
+    const int64_t z = D->qidx[p][D->qn[p] - 1];
+    D->out[z].dep |= q > p ? AN_DEP_PUSH_NEXT : AN_DEP_PUSH_PREV;
+    D->out[x].dep |= q > p ? AN_DEP_POP_PREV : AN_DEP_POP_NEXT;
+    const vc3 v = done_vc(D, z);
+    merge(&D->nodes[x].start, &v);
+}
+
+/* Seq + 1 of the latest instruction of queue p that x must follow, or 0. */
+static int64_t need(const deps *D, const node *x, int p) {
+    for (int64_t s = D->qn[p] - 1; s >= x->start.v[p]; s--)
+        if (conflict(D, &D->nodes[D->qidx[p][s]], x)) return s + 1;
+    return 0;
+}
+
+static an_status place(deps *D, const an_isa_insn *d0, int layer) {
+    an_isa_insn d = *d0;
+    d.dep = 0;
+    an_status s = append(D, &d, layer);
+    if (s) return s;
+    int64_t x = D->n - 1;
+    const int q = D->nodes[x].q;
+    /* the queue that is not a neighbour first (it may need a SYNC placed
+       before x, while x has no tokens yet), then the neighbours */
+    const int order[2] = {q == AN_QUEUE_LOAD    ? AN_QUEUE_STORE
+                          : q == AN_QUEUE_STORE ? AN_QUEUE_LOAD
+                                                : AN_QUEUE_LOAD,
+                          q == AN_QUEUE_COMPUTE ? AN_QUEUE_STORE : AN_QUEUE_COMPUTE};
+    for (int k = 0; k < 2; k++) {
+        const int p = order[k];
+        const int64_t want = need(D, &D->nodes[x], p);
+        if (!want) continue;
+        if (p == AN_QUEUE_COMPUTE || q == AN_QUEUE_COMPUTE) {
+            link(D, x, p);
+            continue;
+        }
+        const int64_t nc = D->qn[AN_QUEUE_COMPUTE];
+        const int64_t cl = nc ? D->qidx[AN_QUEUE_COMPUTE][nc - 1] : -1;
+        if (cl < 0 || done_vc(D, cl).v[p] < want) { /* a SYNC goes before x */
+            D->n--, D->qn[q]--;
+            an_isa_insn sync;
+            memset(&sync, 0, sizeof sync);
+            sync.op = AN_ISA_SYNC;
+            if ((s = append(D, &sync, layer))) return s;
+            link(D, D->n - 1, p);
+            D->cur[AN_QUEUE_COMPUTE] = done_vc(D, D->n - 1);
+            if ((s = append(D, &d, layer))) return s;
+            x = D->n - 1;
+        }
+        link(D, x, AN_QUEUE_COMPUTE);
+    }
+    D->cur[q] = done_vc(D, x);
+    return AN_OK;
+}
+
+an_status npu_pass_deps(cprog *p) {
+    deps D;
+    memset(&D, 0, sizeof D);
+    D.p = p;
+    D.fake.cfg = *p->cfg;
+    D.fake.batch = p->B;
+    D.fake.host = p->host;
+    D.fake.n_host = p->n_host;
+    an_status s = AN_OK;
+    for (int64_t i = 0; i < p->n_ins && !s; i++) s = place(&D, &p->ins[i], p->ins_layer[i]);
+    for (int q = 0; q < AN_QUEUE_COUNT; q++) free(D.qidx[q]);
+    free(D.nodes);
+    if (s) {
+        free(D.out);
+        free(D.out_layer);
+        return s;
+    }
+    free(p->ins);
+    free(p->ins_layer);
+    p->ins = D.out;
+    p->ins_layer = D.out_layer;
+    p->n_ins = p->cap_ins = D.n;
+    return AN_OK;
+}

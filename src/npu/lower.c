@@ -1,0 +1,264 @@
+/*
+** Compiler passes lower, fuse and tile.
+**
+** lower: each int8 layer becomes a chip op. conv2d is a GEMM over output
+** pixels x (kh*kw*in_c) x out_c; dense is the same GEMM on a 1 x batch
+** "image" of K channels, so the batch fills the array's streaming
+** dimension. Pools and adds run on the vector unit, flatten is an alias of
+** its input's DRAM bytes, and what the chip cannot run (or the options send
+** away) becomes a host operator (ggml-style supports_op).
+** fuse: a pool whose only input is a conv/dense output read by nothing else
+** joins that conv: its pixels never leave the accumulators.
+** tile: the largest final-output tile whose input tile, accumulator rows
+** and int8 staging fit the buffers; for conv, both lowerings are tiled
+** and costed (array passes vs DMA bytes and instructions) unless forced.
+*/
+#include "compile_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+an_q_tinfo npu_tinfo(const cprog *p, int t) {
+    return an_q_tensor_info(p->g, t);
+}
+
+static int cdiv(int64_t a, int64_t b) {
+    return (int)((a + b - 1) / b);
+}
+
+/* Whether the vector unit can run pool layer l (fields of the VEC format). */
+static int pool_supported(const an_q_layer *l, const an_q_tinfo *in) {
+    return l->kh <= 255 && l->kw <= 255 && l->sh <= 255 && l->sw <= 255 && l->pt <= 127 &&
+           l->pl <= 127 && in->h <= 4095 && in->w <= 4095 && l->h <= 4095 && l->w <= 4095;
+}
+
+an_status npu_pass_lower(cprog *p) {
+    const an_q_graph *g = p->g;
+    for (int i = 0; i < g->n_layers; i++) {
+        const an_q_layer *l = &g->layers[i];
+        const an_q_tinfo in = npu_tinfo(p, l->in[0]);
+        cop *o = &p->ops[p->n_ops++];
+        *o = (cop){.layer = i,
+                   .pool_layer = -1,
+                   .nb = p->B,
+                   .in_t = l->in[0],
+                   .in2_t = l->in[1],
+                   .out_t = i + 1,
+                   .ih = in.h,
+                   .iw = in.w,
+                   .ic = in.c,
+                   .oh = l->h,
+                   .ow = l->w,
+                   .oc = l->c,
+                   .kh = 1,
+                   .kw = 1,
+                   .sh = 1,
+                   .sw = 1,
+                   .fh = l->h,
+                   .fw = l->w};
+        const int host = (p->o.host_ops >> l->op) & 1;
+        switch (l->op) {
+        case AN_Q_CONV2D:
+            o->kind = COP_CONV;
+            o->kh = l->kh, o->kw = l->kw, o->sh = l->sh, o->sw = l->sw, o->pt = l->pt,
+            o->pl = l->pl;
+            break;
+        case AN_Q_DENSE: /* [B, K] as a 1 x B image with K channels */
+            o->kind = COP_CONV;
+            o->nb = 1, o->ih = 1, o->iw = p->B, o->ic = l->k, o->oh = 1, o->ow = p->B;
+            o->fh = 1, o->fw = p->B;
+            break;
+        case AN_Q_MAXPOOL:
+        case AN_Q_AVGPOOL:
+            o->kind = host || !pool_supported(l, &in) ? COP_HOST : COP_POOL;
+            o->oh = in.h, o->ow = in.w, o->oc = in.c; /* the identity "conv" before the pool */
+            o->pavg = l->op == AN_Q_AVGPOOL;
+            o->pkh = l->kh, o->pkw = l->kw, o->psh = l->sh, o->psw = l->sw, o->ppt = l->pt,
+            o->ppl = l->pl;
+            break;
+        case AN_Q_ADD:
+            o->kind = host ? COP_HOST : COP_ADD;
+            break;
+        default: /* flatten */
+            o->kind = COP_ALIAS;
+            break;
+        }
+        if ((l->op == AN_Q_CONV2D || l->op == AN_Q_DENSE) && host)
+            return an_fail(AN_ERR_UNSUPPORTED,
+                           "%s: layer %d (%s): %s must run on the chip (the host runs only "
+                           "pools and adds)",
+                           g->source, i, l->name, AN_Q_OP_NAME[l->op]);
+        o->mode = o->kind == COP_HOST    ? AN_NPU_MODE_HOST
+                  : o->kind == COP_ALIAS ? AN_NPU_MODE_ALIAS
+                  : o->kind == COP_CONV  ? (p->o.conv == AN_NPU_CONV_IM2COL && l->op == AN_Q_CONV2D
+                                                ? AN_NPU_MODE_IM2COL
+                                                : AN_NPU_MODE_KPOS)
+                                         : AN_NPU_MODE_VECTOR;
+        o->forced = p->o.conv != AN_NPU_CONV_AUTO || l->op == AN_Q_DENSE;
+    }
+    return AN_OK;
+}
+
+an_status npu_pass_fuse(cprog *p) {
+    if (p->o.no_fuse) return AN_OK;
+    const an_q_graph *g = p->g;
+    for (int k = 0; k + 1 < p->n_ops; k++) {
+        cop *c = &p->ops[k], *q = &p->ops[k + 1];
+        if (c->kind != COP_CONV || q->kind != COP_POOL || q->in_t != c->out_t ||
+            g->layers[c->layer].op != AN_Q_CONV2D)
+            continue;
+        int readers = 0;
+        for (int i = 0; i < g->n_layers; i++)
+            readers += (g->layers[i].in[0] == c->out_t) + (g->layers[i].in[1] == c->out_t);
+        if (readers != 1) continue;
+        c->pool_layer = q->layer;
+        c->pavg = q->pavg, c->pkh = q->pkh, c->pkw = q->pkw, c->psh = q->psh, c->psw = q->psw;
+        c->ppt = q->ppt, c->ppl = q->ppl;
+        c->fh = q->fh, c->fw = q->fw;
+        c->out_t = q->out_t;
+        q->kind = COP_FUSED;
+        q->mode = AN_NPU_MODE_FUSED;
+    }
+    return AN_OK;
+}
+
+/* Conv-output rows (or columns) [*c0, *c1) that final rows [f0, f0 + n) need. */
+void npu_span(const cop *o, int vertical, int f0, int n, int *c0, int *c1) {
+    const int has_pool = o->kind == COP_POOL || o->pool_layer >= 0;
+    const int ps = vertical ? o->psh : o->psw, pk = vertical ? o->pkh : o->pkw;
+    const int pp = vertical ? o->ppt : o->ppl, lim = vertical ? o->oh : o->ow;
+    if (!has_pool) {
+        *c0 = f0, *c1 = f0 + n;
+        return;
+    }
+    const int a = f0 * ps - pp, b = (f0 + n - 1) * ps - pp + pk;
+    *c0 = a < 0 ? 0 : a;
+    *c1 = b > lim ? lim : b;
+}
+
+/* Largest conv-output span any final span of n rows needs. */
+static int max_span(const cop *o, int vertical, int n) {
+    int best = 0;
+    const int lim = vertical ? o->fh : o->fw;
+    for (int f0 = 0; f0 < lim; f0 += n) {
+        int c0, c1;
+        npu_span(o, vertical, f0, n < lim - f0 ? n : lim - f0, &c0, &c1);
+        if (c1 - c0 > best) best = c1 - c0;
+    }
+    return best;
+}
+
+/* Accumulator rows reserved for parameters. */
+static int param_rows(const cop *o) {
+    return o->kind == COP_ADD ? 6 : o->kind == COP_CONV ? 3 : 0;
+}
+
+/* Whether a th x tw final tile fits; *cost gets the op's estimated cycles. */
+static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t *cost) {
+    const an_npu_config *c = p->cfg;
+    const int64_t R = c->rows, C = c->cols;
+    const int cth = max_span(o, 1, th), ctw = max_span(o, 0, tw);
+    const int64_t acc_rows = an_npu_acc_rows(c) - param_rows(o);
+    const int has_pool = o->kind == COP_POOL || o->pool_layer >= 0;
+    const int64_t pix = (int64_t)cth * ctw, fpix = (int64_t)th * tw;
+    if (pix + (has_pool ? fpix : 0) > acc_rows || fpix * C > p->stage_half || pix > 65535 ||
+        fpix > 65535 || cth > 4095 || ctw > 4095)
+        return 0;
+    int64_t in_bytes, n_dma, chunks = 1;
+    if (o->kind == COP_POOL) {
+        in_bytes = pix * C, n_dma = 1;
+    } else if (mode == AN_NPU_MODE_IM2COL) {
+        chunks = o->kr;
+        in_bytes = pix * o->kr * R, n_dma = pix;
+    } else {
+        chunks = (int64_t)o->kh * o->kw * o->ncb;
+        const int64_t tih = (int64_t)(cth - 1) * o->sh + o->kh,
+                      tiw = (int64_t)(ctw - 1) * o->sw + o->kw;
+        in_bytes = o->ncb * tih * tiw * R, n_dma = o->ncb;
+        if (tiw * o->sh > (1 << 24) - 1) return 0;
+    }
+    if (in_bytes > p->in_half) return 0;
+    /* cycles per image: array passes (preload R + one row per pixel per chunk)
+       against DMA (bytes at the DRAM bandwidth, 8 cycles per instruction) */
+    const int64_t tiles = (int64_t)cdiv(o->fh, th) * cdiv(o->fw, tw);
+    const int64_t array = tiles * o->nob * chunks * (R + pix);
+    const int64_t dma = tiles * (int64_t)((double)in_bytes / c->dram_bytes_per_cycle + 8.0 * n_dma);
+    *cost = array > dma ? array : dma;
+    return 1;
+}
+
+/* Best tile (most pixels per tile, then full width) for a mode; 0 if none. */
+static int best_tile(const cprog *p, const cop *o, int mode, int *th, int *tw, int64_t *cost) {
+    int64_t best = 0;
+    for (int w = o->fw; w >= 1; w--) {
+        int lo = 0;
+        for (int h = 1; h <= o->fh; h++) { /* grows monotonically until it stops fitting */
+            int64_t cst;
+            if (!fits(p, o, mode, h, w, &cst)) break;
+            lo = h;
+        }
+        if (lo && (int64_t)lo * w > best) {
+            best = (int64_t)lo * w;
+            *th = lo, *tw = w;
+            fits(p, o, mode, lo, w, cost);
+        }
+        if (best >= (int64_t)o->fh * o->fw) break;
+    }
+    return best > 0;
+}
+
+an_status npu_pass_tile(cprog *p) {
+    const an_npu_config *c = p->cfg;
+    const int64_t R = c->rows, C = c->cols;
+    for (int k = 0; k < p->n_ops; k++) {
+        cop *o = &p->ops[k];
+        const an_q_layer *l = &p->g->layers[o->layer];
+        if (o->kind == COP_ADD) {
+            /* rows of C bytes of the flat tensors: a and b side by side */
+            const int64_t rows = an_npu_acc_rows(c) - param_rows(o);
+            int64_t t = p->in_half / (2 * C);
+            if (rows / 2 < t) t = rows / 2;
+            if (p->stage_half / C < t) t = p->stage_half / C;
+            if (t > 65535) t = 65535;
+            if (t < 1)
+                return an_fail(AN_ERR_UNSUPPORTED,
+                               "%s: layer %d (%s): the buffers of chip %s "
+                               "cannot hold one row of an add",
+                               p->g->source, o->layer, l->name, c->name);
+            o->th = (int)t, o->tw = 1;
+            const int64_t n = (int64_t)p->B * l->h * l->w * l->c;
+            o->tiles = cdiv(cdiv(n, C), t);
+            continue;
+        }
+        if (o->kind != COP_CONV && o->kind != COP_POOL) continue;
+        o->nob = cdiv(o->oc, C);
+        o->ncb = o->kind == COP_POOL ? cdiv(o->ic, C) : cdiv(o->ic, R);
+        o->kr = cdiv((int64_t)o->kh * o->kw * o->ic, R);
+        if (o->kind == COP_POOL) o->nob = o->ncb;
+        int th = 0, tw = 0, th2 = 0, tw2 = 0;
+        int64_t cost = 0, cost2 = 0;
+        int ok = best_tile(p, o, o->mode, &th, &tw, &cost);
+        if (o->kind == COP_CONV && !o->forced && l->op == AN_Q_CONV2D &&
+            best_tile(p, o, AN_NPU_MODE_IM2COL, &th2, &tw2, &cost2) && (!ok || cost2 < cost)) {
+            o->mode = AN_NPU_MODE_IM2COL;
+            th = th2, tw = tw2, cost = cost2, ok = 1;
+        }
+        if (!ok) {
+            if (o->kind == COP_POOL) { /* too big for the vector unit: the host runs it */
+                o->kind = COP_HOST;
+                o->mode = AN_NPU_MODE_HOST;
+                continue;
+            }
+            return an_fail(AN_ERR_UNSUPPORTED,
+                           "%s: layer %d (%s): no tile of its output fits the buffers of chip %s "
+                           "(activation %lld, accumulator %lld bytes)",
+                           p->g->source, o->layer, l->name, c->name, (long long)c->act_bytes,
+                           (long long)c->acc_bytes);
+        }
+        o->th = th, o->tw = tw, o->cost = cost;
+        o->tiles = cdiv(o->fh, th) * cdiv(o->fw, tw);
+        o->nchunks = o->mode == AN_NPU_MODE_IM2COL ? o->kr : o->kh * o->kw * o->ncb;
+        o->wgt_resident = (int64_t)o->nchunks * o->nob * R <= p->wgt_half_rows;
+    }
+    return AN_OK;
+}

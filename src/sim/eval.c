@@ -1,0 +1,90 @@
+/*
+** Accuracy of an executable on a labelled data set of raw samples, and its
+** equality with the integer reference engine: every layer whose output
+** reaches DRAM, and the logits, are compared byte for byte on every sample.
+** The last batch is padded with copies of its first sample.
+*/
+#include "npu/npu_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The reference graph must describe the executable's layers. */
+static an_status same_graph(const an_npu_exe *x, const an_q_graph *g) {
+    if (g->n_layers != x->n_layers)
+        return an_fail(AN_ERR_FORMAT, "%s: reference graph %s has %d layers, the executable %d",
+                       x->source, g->source, g->n_layers, x->n_layers);
+    for (int i = 0; i < g->n_layers; i++) {
+        const an_q_layer *l = &g->layers[i];
+        const an_npu_layer *L = &x->layers[i];
+        if (l->h != L->h || l->w != L->w || l->c != L->c || (int)l->op != L->op)
+            return an_fail(AN_ERR_FORMAT, "%s: layer %d (%s) differs from the reference graph's",
+                           x->source, i, L->name);
+    }
+    return AN_OK;
+}
+
+an_status an_npu_evaluate(const an_npu_exe *x, const an_q_graph *ref, const an_dataset *raw,
+                          an_npu_eval *r) {
+    *r = (an_npu_eval){0};
+    const int64_t F = (int64_t)x->input.h * x->input.w * x->input.c;
+    const int64_t N = (int64_t)x->output.h * x->output.w * x->output.c;
+    const int B = x->batch;
+    if (raw->features != F)
+        return an_fail(AN_ERR_FORMAT,
+                       "%s: samples have %lld features, the executable %s expects %lld", raw->name,
+                       (long long)raw->features, x->source, (long long)F);
+    if (!raw->y) return an_fail(AN_ERR_FORMAT, "%s: evaluation needs labels", raw->name);
+    an_status s = ref ? same_graph(x, ref) : AN_OK;
+    /* the input map as a graph input, to reuse the quantizer's exact rounding */
+    an_q_graph qin = {.input = {x->input.h, x->input.w, x->input.c, x->input.scale,
+                                x->input.zero_point, x->n_affine, x->in_mul, x->in_add}};
+    an_npu_sim *sim = NULL;
+    an_q_engine *eng = NULL;
+    int8_t *q = NULL, *out = NULL;
+    if (!s) s = an_npu_sim_create(&sim, x);
+    if (!s && ref) s = an_q_engine_create(&eng, ref, B, AN_Q_IMPL_FAST);
+    if (!s) s = an_alloc_array((void **)&q, (size_t)B, (size_t)F, "int8 input");
+    if (!s) s = an_alloc_array((void **)&out, (size_t)B, (size_t)N, "int8 output");
+    for (int64_t at = 0; !s && at < raw->n; at += B) {
+        const int n = (int)(raw->n - at < B ? raw->n - at : B);
+        an_q_quantize_input(&qin, raw->x + at * F, n, q);
+        for (int b = n; b < B; b++) memcpy(q + (size_t)b * F, q, (size_t)F);
+        if ((s = an_npu_sim_run(sim, q, out))) break;
+        for (int k = 0; k < AN_QUEUE_COUNT; k++) r->insns += an_npu_sim_count(sim, (an_isa_queue)k);
+        if (eng) {
+            an_q_engine_run(eng, q, B);
+            const uint8_t *dram = an_npu_sim_dram(sim);
+            for (int i = 0; i < x->n_layers && !s; i++) {
+                const an_npu_layer *L = &x->layers[i];
+                if (L->out_dram < 0) continue;
+                const int64_t sz = (int64_t)L->h * L->w * L->c;
+                const int8_t *want = an_q_engine_tensor(eng, i + 1);
+                const int8_t *got = (const int8_t *)dram + L->out_dram;
+                for (int64_t e = 0; e < (int64_t)n * sz; e++)
+                    if (got[e] != want[e]) {
+                        s = an_fail(AN_ERR_INTERNAL,
+                                    "%s: chip and reference engine differ at sample %lld, layer %d "
+                                    "(%s), element %lld: %d vs %d",
+                                    x->source, (long long)(at + e / sz), i, L->name,
+                                    (long long)(e % sz), got[e], want[e]);
+                        break;
+                    }
+            }
+            if (!s && memcmp(out, an_q_engine_tensor(eng, ref->n_layers), (size_t)(n * N)) != 0)
+                s = an_fail(AN_ERR_INTERNAL,
+                            "%s: chip and reference logits differ in the batch at "
+                            "sample %lld",
+                            x->source, (long long)at);
+            if (!s) r->equal += n;
+        }
+        for (int b = 0; b < n && !s; b++)
+            r->correct += an_q_argmax(out + (size_t)b * N, (int)N) == raw->y[at + b];
+        r->n += s ? 0 : n;
+    }
+    free(q);
+    free(out);
+    an_npu_sim_free(sim);
+    an_q_engine_free(eng);
+    return s;
+}

@@ -1,0 +1,307 @@
+/*
+** The functional executor: the chip's memories (DRAM, activation, weight
+** and accumulator buffers, the array's preloaded weight tile) and the
+** semantics of every instruction, run one at a time in the scheduler's
+** order. Arithmetic is exactly the integer reference engine's: int32
+** accumulation (wrapping, which a valid graph never reaches), requantization
+** with the reference's own function, and host operators run by the
+** reference kernels themselves. The executable was validated when it was
+** loaded, so every address here is inside its memory.
+**
+** The accumulator buffer is an int32 array that DMA also addresses as
+** little-endian bytes; the simulator assumes a little-endian host.
+*/
+#include "npu/npu_internal.h"
+#include "quant/quant_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct an_npu_sim {
+    const an_npu_exe *x;
+    an_isa_insn *prog;     /* [n_insns] decoded */
+    uint8_t *dram;         /* [dram_size] */
+    uint8_t *act;          /* [act_bytes] */
+    uint8_t *wgt;          /* [wgt_bytes] */
+    int32_t *acc;          /* [acc_rows, C] */
+    int8_t *array;         /* [R, C] preloaded tile */
+    int32_t *live;         /* [R] rows of the tile with a nonzero weight */
+    int n_live, live_cols; /* live rows; columns [0, live_cols) hold every nonzero */
+    an_npu_hook hook;
+    void *hook_ctx;
+    int64_t count[AN_QUEUE_COUNT];
+};
+
+void an_npu_sim_free(an_npu_sim *s) {
+    if (!s) return;
+    free(s->prog);
+    free(s->dram);
+    free(s->act);
+    free(s->wgt);
+    free(s->acc);
+    free(s->array);
+    free(s->live);
+    free(s);
+}
+
+an_status an_npu_sim_create(an_npu_sim **out, const an_npu_exe *x) {
+    *out = NULL;
+    an_npu_sim *s = calloc(1, sizeof *s);
+    if (!s) return an_fail(AN_ERR_NOMEM, "out of memory");
+    const an_npu_config *c = &x->cfg;
+    s->x = x;
+    int ok =
+        (s->prog = malloc(sizeof *s->prog * (size_t)(x->n_insns ? x->n_insns : 1))) &&
+        (s->dram = calloc((size_t)x->dram_size, 1)) && (s->act = calloc((size_t)c->act_bytes, 1)) &&
+        (s->wgt = calloc((size_t)c->wgt_bytes, 1)) && (s->acc = calloc((size_t)c->acc_bytes, 1)) &&
+        (s->array = calloc((size_t)c->rows * c->cols, 1)) &&
+        (s->live = calloc((size_t)c->rows, sizeof *s->live));
+    if (!ok) {
+        an_npu_sim_free(s);
+        return an_fail(AN_ERR_NOMEM, "%s: cannot allocate the simulated chip (%lld bytes of DRAM)",
+                       x->source, (long long)x->dram_size);
+    }
+    for (int64_t i = 0; i < x->n_insns; i++) {
+        an_status st = an_isa_decode(&x->insns[i], &s->prog[i]);
+        if (st) {
+            an_npu_sim_free(s);
+            return an_fail_context(st, "%s: instruction %lld", x->source, (long long)i);
+        }
+    }
+    *out = s;
+    return AN_OK;
+}
+
+void an_npu_sim_set_hook(an_npu_sim *s, an_npu_hook hook, void *ctx) {
+    s->hook = hook;
+    s->hook_ctx = ctx;
+}
+
+const uint8_t *an_npu_sim_dram(const an_npu_sim *s) {
+    return s->dram;
+}
+
+int64_t an_npu_sim_count(const an_npu_sim *s, an_isa_queue q) {
+    return s->count[q];
+}
+
+/* ---- DMA ---- */
+
+typedef struct dma_ctx {
+    an_npu_sim *s;
+    uint8_t *buf;
+    int store;
+    int8_t pad;
+} dma_ctx;
+
+static int dma_elem(void *p, int64_t sram, int64_t dram, int64_t n) {
+    dma_ctx *c = p;
+    if (dram < 0)
+        memset(c->buf + sram, (uint8_t)c->pad, (size_t)n);
+    else if (c->store)
+        memcpy(c->s->dram + dram, c->buf + sram, (size_t)n);
+    else
+        memcpy(c->buf + sram, c->s->dram + dram, (size_t)n);
+    return 0;
+}
+
+static void do_dma(an_npu_sim *s, const an_isa_insn *d) {
+    uint8_t *bufs[AN_BUF_COUNT] = {s->act, s->wgt, (uint8_t *)s->acc};
+    dma_ctx c = {s, bufs[d->buf], d->op == AN_ISA_STORE, (int8_t)d->pad_value};
+    npu_dma_walk(d, dma_elem, &c);
+}
+
+/* ---- array ---- */
+
+static void do_preload(an_npu_sim *s, const an_isa_insn *d) {
+    const int R = s->x->cfg.rows, C = s->x->cfg.cols;
+    memcpy(s->array, s->wgt + d->wgt * C, (size_t)R * C);
+    s->n_live = 0;
+    s->live_cols = 0;
+    for (int r = 0; r < R; r++) {
+        int any = 0;
+        for (int c = 0; c < C; c++)
+            if (s->array[r * C + c]) {
+                any = 1;
+                if (c + 1 > s->live_cols) s->live_cols = c + 1;
+            }
+        if (any) s->live[s->n_live++] = r;
+    }
+}
+
+/* Only the tile's nonzero rows and columns can change a sum: skipping the
+** rest is exact and makes wide arrays on narrow layers fast to simulate. */
+static void do_gemm(an_npu_sim *s, const an_isa_insn *d) {
+    const int R = s->x->cfg.rows, C = s->x->cfg.cols, kc = s->live_cols;
+    for (int64_t o = 0; o < d->n_outer; o++)
+        for (int64_t i = 0; i < d->n_inner; i++) {
+            const int8_t *a = (const int8_t *)s->act + npu_gemm_act(d, o, i) * R; /* [R] */
+            uint32_t *y = (uint32_t *)(s->acc + npu_gemm_acc(d, o, i) * C);       /* [C] */
+            if (!d->accumulate) memset(y, 0, sizeof *y * (size_t)C);
+            for (int k = 0; k < s->n_live; k++) {
+                const int r = s->live[k];
+                const int32_t av = a[r];
+                if (!av) continue;
+                const int8_t *w = s->array + r * C; /* [C] */
+                for (int c = 0; c < kc; c++) y[c] += (uint32_t)(av * (int32_t)w[c]);
+            }
+        }
+}
+
+/* ---- vector unit ---- */
+
+static int32_t clamp_shift(int32_t v) {
+    return v < -31 ? -31 : v > 30 ? 30 : v;
+}
+
+static void do_pool(an_npu_sim *s, const an_isa_insn *d) {
+    const int C = s->x->cfg.cols;
+    int64_t *sum = malloc(sizeof *sum * (size_t)C);
+    if (!sum) return; /* cannot happen for C <= 1024 in practice */
+    const int avg = d->vop == AN_VOP_AVGPOOL;
+    for (int64_t y = 0; y < d->oh; y++)
+        for (int64_t x = 0; x < d->ow; x++) {
+            int64_t count = 0;
+            for (int c = 0; c < C; c++) sum[c] = avg ? 0 : INT32_MIN;
+            for (int64_t ky = 0; ky < d->kh; ky++)
+                for (int64_t kx = 0; kx < d->kw; kx++) {
+                    const int64_t cell = npu_pool_cell(d, y, x, ky, kx);
+                    if (cell < 0) continue;
+                    const int32_t *v = s->acc + (d->src + cell) * C; /* [C] */
+                    count++;
+                    for (int c = 0; c < C; c++)
+                        sum[c] = avg ? sum[c] + v[c] : (v[c] > sum[c] ? v[c] : sum[c]);
+                }
+            int32_t *out = s->acc + (d->dst + y * d->ow + x) * C; /* [C] */
+            for (int c = 0; c < C; c++) {
+                int64_t v = sum[c];
+                if (avg) { /* rounded half away from zero, then int8 range, as the reference */
+                    v = count == 0 ? 0 : v > 0 ? (v + count / 2) / count : (v - count / 2) / count;
+                    v = v < -128 ? -128 : v > 127 ? 127 : v;
+                } else if (count == 0) {
+                    v = 0;
+                }
+                out[c] = (int32_t)v;
+            }
+        }
+    free(sum);
+}
+
+static void do_vec(an_npu_sim *s, const an_isa_insn *d) {
+    const int C = s->x->cfg.cols;
+    switch (d->vop) {
+    case AN_VOP_ADD:
+        for (int64_t i = 0; i < d->n; i++) {
+            uint32_t *y = (uint32_t *)(s->acc + (d->dst + i) * C);
+            const uint32_t *b = (const uint32_t *)(s->acc + (d->src + (d->bcast ? 0 : i)) * C);
+            for (int c = 0; c < C; c++) y[c] += b[c];
+        }
+        break;
+    case AN_VOP_REQUANT: {
+        const int32_t *m = s->acc + d->prm * C, *sh = s->acc + (d->prm + 1) * C;
+        for (int64_t i = 0; i < d->n; i++) {
+            int32_t *y = s->acc + (d->dst + i) * C;
+            for (int c = 0; c < C; c++) {
+                int64_t v = (int64_t)an_q_mul_by_quantized(y[c], m[c], clamp_shift(sh[c])) + d->zp;
+                const int64_t lo = d->clamp ? d->lo : INT32_MIN, hi = d->clamp ? d->hi : INT32_MAX;
+                y[c] = (int32_t)(v < lo ? lo : v > hi ? hi : v);
+            }
+        }
+        break;
+    }
+    case AN_VOP_WIDEN:
+        for (int64_t i = 0; i < d->n; i++) {
+            const int8_t *a = (const int8_t *)s->act + d->src + i * d->vpitch;
+            int32_t *y = s->acc + (d->dst + i) * C;
+            for (int c = 0; c < C; c++)
+                y[c] = (int32_t)((uint32_t)((int32_t)a[c] - (int32_t)d->zp) << d->shift);
+        }
+        break;
+    case AN_VOP_WRITE:
+        for (int64_t i = 0; i < d->n; i++) {
+            const int32_t *v = s->acc + (d->src + i) * C;
+            int8_t *a = (int8_t *)s->act + d->dst + i * d->vpitch;
+            for (int c = 0; c < C; c++)
+                a[c] = (int8_t)(v[c] < -128 ? -128 : v[c] > 127 ? 127 : v[c]);
+        }
+        break;
+    default:
+        do_pool(s, d);
+        break;
+    }
+}
+
+/* ---- host operators: the reference kernels on DRAM tensors ---- */
+
+static an_q_tinfo tinfo(const an_npu_tensor *t) {
+    return (an_q_tinfo){t->h, t->w, t->c, t->scale, t->zero_point};
+}
+
+static void do_host(an_npu_sim *s, const an_isa_insn *d) {
+    const an_npu_host_op *h = &s->x->host[d->host];
+    an_q_layer l = {.op = (an_q_op)h->op,
+                    .h = h->out.h,
+                    .w = h->out.w,
+                    .c = h->out.c,
+                    .kh = h->kh,
+                    .kw = h->kw,
+                    .sh = h->sh,
+                    .sw = h->sw,
+                    .pt = h->pt,
+                    .pl = h->pl,
+                    .scale = h->out.scale,
+                    .zero_point = h->out.zero_point,
+                    .act_min = h->act_min,
+                    .act_max = h->act_max};
+    memcpy(l.add_mult, h->add_mult, sizeof l.add_mult);
+    memcpy(l.add_shift, h->add_shift, sizeof l.add_shift);
+    const an_q_tinfo a = tinfo(&h->in[0]), b = tinfo(&h->in[1]);
+    const int64_t na = (int64_t)a.h * a.w * a.c, nb = (int64_t)b.h * b.w * b.c,
+                  ny = (int64_t)l.h * l.w * l.c;
+    for (int64_t i = 0; i < s->x->batch; i++) {
+        const int8_t *xa = (const int8_t *)s->dram + h->in[0].dram + i * na;
+        int8_t *y = (int8_t *)s->dram + h->out.dram + i * ny;
+        if (h->op == AN_Q_MAXPOOL) q_ref_maxpool(&l, &a, xa, y);
+        if (h->op == AN_Q_AVGPOOL) q_ref_avgpool(&l, &a, xa, y);
+        if (h->op == AN_Q_ADD)
+            q_ref_add(&l, &a, &b, xa, (const int8_t *)s->dram + h->in[1].dram + i * nb, y);
+    }
+}
+
+static an_status exec_step(void *ctx, an_isa_queue q, int64_t index, const an_isa_insn *d) {
+    an_npu_sim *s = ctx;
+    if (s->hook) s->hook(s->hook_ctx, q, index, d);
+    s->count[q]++;
+    switch (d->op) {
+    case AN_ISA_LOAD:
+    case AN_ISA_STORE:
+        do_dma(s, d);
+        break;
+    case AN_ISA_PRELOAD:
+        do_preload(s, d);
+        break;
+    case AN_ISA_GEMM:
+        do_gemm(s, d);
+        break;
+    case AN_ISA_VEC:
+        do_vec(s, d);
+        break;
+    case AN_ISA_HOST:
+        do_host(s, d);
+        break;
+    default:
+        break;
+    }
+    return AN_OK;
+}
+
+an_status an_npu_sim_run(an_npu_sim *s, const int8_t *in, int8_t *out) {
+    const an_npu_exe *x = s->x;
+    const an_npu_tensor *ti = &x->input, *to = &x->output;
+    memset(s->count, 0, sizeof s->count);
+    memcpy(s->dram, x->data, (size_t)x->data_size);
+    memcpy(s->dram + ti->dram, in, (size_t)x->batch * ti->h * ti->w * ti->c);
+    an_status st = npu_schedule(s->prog, x->n_insns, &x->cfg, x->source, exec_step, s);
+    if (!st) memcpy(out, s->dram + to->dram, (size_t)x->batch * to->h * to->w * to->c);
+    return st;
+}
