@@ -1,0 +1,193 @@
+/*
+** Compiled layers on the simulated chip against the integer reference
+** engine, byte for byte on every tensor that reaches DRAM: awkward shapes
+** (channels not a multiple of the array, odd sizes, 1x1 and 5x5 kernels,
+** stride 2, same padding), both conv lowerings, fused and standalone pools,
+** residual adds, host fallbacks, batch > 1, on several chips including
+** tiny buffers that force heavy tiling and a non-square array.
+*/
+#include "test_quant_util.h"
+
+#include "asicnn/npu.h"
+
+/* A 4x8 array with tiny buffers: every layer is cut into many tiles. */
+static an_npu_config tiny(void) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    snprintf(c.name, sizeof c.name, "tiny4x8");
+    c.rows = 4, c.cols = 8, c.vec_lanes = 4;
+    c.act_bytes = 2048, c.wgt_bytes = 128, c.acc_bytes = 16 * 32 * 2;
+    c.insn_depth = 8, c.token_depth = 4;
+    cr_assert_eq(an_npu_config_validate(&c, "tiny"), AN_OK, "%s", an_errmsg());
+    return c;
+}
+
+/* Compile g for cfg, run batch random samples, compare with the reference. */
+static void check(an_q_graph *g, const an_npu_config *cfg, int batch, an_npu_conv_choice conv,
+                  uint32_t host, uint64_t seed) {
+    cr_assert_eq(an_q_graph_validate(g), AN_OK, "%s", an_errmsg());
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.batch = batch, o.conv = conv, o.host_ops = host;
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(g, cfg, &o, NULL, 0, &x, NULL), AN_OK, "%s: %s", cfg->name,
+                 an_errmsg());
+    /* through the file format and the loader */
+    uint8_t *buf;
+    size_t n;
+    cr_assert_eq(an_npu_serialize(&x, &buf, &n), AN_OK);
+    an_npu_exe y;
+    cr_assert_eq(an_npu_parse(buf, n, "layers.npu", &y), AN_OK, "%s", an_errmsg());
+    free(buf);
+    an_rng r;
+    an_rng_seed(&r, seed, 7);
+    const int64_t F = an_q_tensor_size(g, 0), N = an_q_tensor_size(g, g->n_layers);
+    int8_t *in = malloc((size_t)(batch * F)), *out = malloc((size_t)(batch * N));
+    tq_random_input(in, batch * F, &r);
+    an_npu_sim *sim;
+    cr_assert_eq(an_npu_sim_create(&sim, &y), AN_OK);
+    cr_assert_eq(an_npu_sim_run(sim, in, out), AN_OK, "%s", an_errmsg());
+    an_q_engine *e;
+    cr_assert_eq(an_q_engine_create(&e, g, batch, AN_Q_IMPL_REF), AN_OK);
+    an_q_engine_run(e, in, batch);
+    const uint8_t *dram = an_npu_sim_dram(sim);
+    int checked = 0;
+    for (int i = 0; i < g->n_layers; i++) {
+        if (y.layers[i].out_dram < 0) continue;
+        const int64_t sz = an_q_tensor_size(g, i + 1);
+        const int8_t *want = an_q_engine_tensor(e, i + 1);
+        const int8_t *got = (const int8_t *)dram + y.layers[i].out_dram;
+        for (int64_t k = 0; k < batch * sz; k++)
+            cr_assert_eq(got[k], want[k], "%s: layer %d (%s, %s) element %lld: chip %d, ref %d",
+                         cfg->name, i, g->layers[i].name, AN_NPU_MODE_NAME[y.layers[i].mode],
+                         (long long)k, got[k], want[k]);
+        checked++;
+    }
+    cr_assert(checked >= 1);
+    cr_assert_eq(memcmp(out, an_q_engine_tensor(e, g->n_layers), (size_t)(batch * N)), 0);
+    an_q_engine_free(e);
+    an_npu_sim_free(sim);
+    free(in);
+    free(out);
+    an_npu_exe_free(&x);
+    an_npu_exe_free(&y);
+}
+
+/* Every preset plus the tiny chip. */
+static void on_all_chips(an_q_graph *g, int batch, an_npu_conv_choice conv, uint32_t host,
+                         uint64_t seed) {
+    for (int i = 0; AN_NPU_PRESETS[i]; i++) {
+        an_npu_config c;
+        cr_assert_eq(an_npu_config_get(AN_NPU_PRESETS[i], &c), AN_OK);
+        check(g, &c, batch, conv, host, seed);
+    }
+    an_npu_config t = tiny();
+    check(g, &t, batch, conv, host, seed);
+}
+
+static void conv_case(int H, int W, int C, int OC, int k, int s, int same, int act,
+                      an_npu_conv_choice conv, uint64_t seed) {
+    an_rng r;
+    an_rng_seed(&r, seed, 1);
+    an_q_graph g;
+    tq_graph(&g, 1, H, W, C, 0.02f, (int)an_rng_below(&r, 100) - 50);
+    tq_conv(&g, 0, OC, k, s, same, act, &r);
+    on_all_chips(&g, 2, conv, 0, seed);
+    an_q_graph_free(&g);
+}
+
+Test(npu_layers, conv_3x3_same_odd_channels) {
+    conv_case(7, 9, 3, 5, 3, 1, 1, 1, AN_NPU_CONV_AUTO, 1);
+    conv_case(7, 9, 3, 5, 3, 1, 1, 0, AN_NPU_CONV_KPOS, 2);
+    conv_case(7, 9, 3, 5, 3, 1, 1, 2, AN_NPU_CONV_IM2COL, 3);
+}
+
+Test(npu_layers, conv_5x5_stride2_wide_channels) {
+    conv_case(11, 10, 20, 17, 5, 2, 0, 1, AN_NPU_CONV_KPOS, 4);
+    conv_case(11, 10, 20, 17, 5, 2, 1, 0, AN_NPU_CONV_IM2COL, 5);
+}
+
+Test(npu_layers, conv_1x1_and_stride2_same) {
+    conv_case(5, 6, 33, 9, 1, 1, 0, 1, AN_NPU_CONV_AUTO, 6);
+    conv_case(9, 9, 8, 16, 3, 2, 1, 1, AN_NPU_CONV_AUTO, 7);
+}
+
+Test(npu_layers, conv_pool_fused_and_dense) {
+    for (int avg = 0; avg < 2; avg++) {
+        an_rng r;
+        an_rng_seed(&r, 10 + avg, 1);
+        an_q_graph g;
+        tq_graph(&g, 6, 13, 11, 2, 0.02f, -3);
+        tq_conv(&g, 0, 12, 3, 1, 1, 1, &r);
+        tq_pool(&g, avg ? AN_Q_AVGPOOL : AN_Q_MAXPOOL, 1, 3, 2, 1); /* same padding */
+        tq_conv(&g, 2, 7, 3, 1, 0, 1, &r);
+        tq_pool(&g, avg ? AN_Q_MAXPOOL : AN_Q_AVGPOOL, 3, 2, 2, 0);
+        tq_flatten(&g, 4);
+        tq_dense(&g, 5, 13, 0, &r);
+        on_all_chips(&g, 3, AN_NPU_CONV_AUTO, 0, 20 + avg);
+        an_q_graph_free(&g);
+    }
+}
+
+static void residual_graph(an_q_graph *g, an_rng *r) {
+    tq_graph(g, 7, 8, 8, 3, 0.03f, 5);
+    tq_conv(g, 0, 10, 3, 1, 1, 1, r);     /* t1 */
+    tq_conv(g, 1, 10, 3, 1, 1, 0, r);     /* t2 */
+    tq_add(g, 2, 1, 1, r);                /* t3 = relu(t2 + t1) */
+    tq_pool(g, AN_Q_MAXPOOL, 3, 2, 2, 0); /* t4: standalone (after an add) */
+    tq_pool(g, AN_Q_AVGPOOL, 4, 3, 1, 1); /* t5: standalone, same padding */
+    tq_flatten(g, 5);                     /* t6 */
+    tq_dense(g, 6, 4, 0, r);              /* t7 */
+}
+
+Test(npu_layers, residual_add_and_vector_pools) {
+    an_rng r;
+    an_rng_seed(&r, 30, 1);
+    an_q_graph g;
+    residual_graph(&g, &r);
+    on_all_chips(&g, 2, AN_NPU_CONV_AUTO, 0, 31);
+    an_q_graph_free(&g);
+}
+
+Test(npu_layers, host_fallback) {
+    an_rng r;
+    an_rng_seed(&r, 40, 1);
+    an_q_graph g;
+    residual_graph(&g, &r);
+    const uint32_t host = 1u << AN_Q_ADD | 1u << AN_Q_MAXPOOL | 1u << AN_Q_AVGPOOL;
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    check(&g, &c, 2, AN_NPU_CONV_AUTO, host, 41);
+    an_npu_config t = tiny();
+    check(&g, &t, 1, AN_NPU_CONV_AUTO, 1u << AN_Q_ADD, 42);
+    /* conv cannot go to the host */
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.host_ops = 1u << AN_Q_CONV2D;
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_ERR_UNSUPPORTED);
+    cr_assert(strstr(an_errmsg(), "must run on the chip"), "%s", an_errmsg());
+    an_q_graph_free(&g);
+}
+
+Test(npu_layers, print_after_every_pass) {
+    an_rng r;
+    an_rng_seed(&r, 50, 1);
+    an_q_graph g;
+    residual_graph(&g, &r);
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    for (int k = 0; AN_NPU_PASSES[k]; k++) {
+        an_npu_compile_opts o = an_npu_compile_defaults();
+        o.print_after = AN_NPU_PASSES[k];
+        an_npu_exe x;
+        char *dump = NULL;
+        cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, &dump), AN_OK, "%s", an_errmsg());
+        cr_assert(dump && strstr(dump, AN_NPU_PASSES[k]), "pass %s", AN_NPU_PASSES[k]);
+        free(dump);
+        an_npu_exe_free(&x);
+    }
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.print_after = "nosuchpass";
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_ERR_USAGE);
+    an_q_graph_free(&g);
+}
