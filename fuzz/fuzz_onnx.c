@@ -2,7 +2,8 @@
 ** libFuzzer harness: the ONNX importer on arbitrary bytes (protobuf
 ** decoding, the envelope checks, tensor decoding, every op mapper, the
 ** generated spec). A float import that succeeds must run: a small model is
-** executed on a zero input and exported again, and the export must import.
+** executed on a zero input and exported again, and the export must import;
+** an int8 import is exported as QDQ and must import with the same layers.
 */
 #include "asicnn/onnx.h"
 
@@ -34,6 +35,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 an_onnx_model_free(&back);
                 free(buf);
             }
+        }
+    }
+    if (m.kind == AN_ONNX_INT8) {
+        uint8_t *buf;
+        size_t n;
+        if (an_onnx_export_q8_buffer(&m.qgraph, &buf, &n) == AN_OK) {
+            an_onnx_model back;
+            if (an_onnx_import_buffer(buf, n, "fuzz-export.onnx", NULL, &back) != AN_OK)
+                __builtin_trap();
+            if (back.qgraph.n_layers != m.qgraph.n_layers) __builtin_trap();
+            an_onnx_model_free(&back);
+            free(buf);
         }
     }
     an_onnx_model_free(&m);
