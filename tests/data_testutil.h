@@ -17,16 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TU_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TU_LSAN 1
-#endif
-#endif
-#ifdef TU_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
+#include "leakcheck.h"
 
 #define FIXTURES ASICNN_TEST_DIR "/fixtures/data"
 
@@ -50,12 +41,7 @@ static inline int tu_count_files(void) {
 /* Remove the scratch directory and the (flat) files in it; under ASan,
 ** fail the test when it leaked (LeakSanitizer alone would only print). */
 static inline void tu_teardown(void) {
-#ifdef TU_LSAN
-    if (__lsan_do_recoverable_leak_check()) { /* Criterion ignores fini assertions: crash */
-        fprintf(stderr, "the test leaked memory (see above)\n");
-        abort();
-    }
-#endif
+    leakcheck();
     DIR *d = opendir(tu_dir);
     char p[512];
     for (struct dirent *e; d && (e = readdir(d));) {

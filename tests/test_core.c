@@ -4,11 +4,20 @@
 */
 #include "asicnn/core.h"
 
+#include "leakcheck.h"
+
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+TestSuite(status, .fini = leakcheck);
+TestSuite(arena, .fini = leakcheck);
+TestSuite(tensor, .fini = leakcheck);
+TestSuite(rng, .fini = leakcheck);
+TestSuite(crc, .fini = leakcheck);
+TestSuite(afile, .fini = leakcheck);
 
 Test(status, message_and_context) {
     an_status s = an_fail(AN_ERR_FORMAT, "x.idx: bad magic 0x%04x", 0x1234);

@@ -6,6 +6,8 @@
 */
 #include "asicnn/nn.h"
 
+#include "leakcheck.h"
+
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -24,6 +26,10 @@ static void expect_error(const char *text, const char *frag1, const char *frag2)
     cr_assert(strstr(an_errmsg(), frag1), "message '%s' lacks '%s'", an_errmsg(), frag1);
     if (frag2) cr_assert(strstr(an_errmsg(), frag2), "message '%s' lacks '%s'", an_errmsg(), frag2);
 }
+
+TestSuite(spec, .fini = leakcheck);
+TestSuite(model, .fini = leakcheck);
+TestSuite(ckpt, .fini = leakcheck);
 
 Test(spec, seed_cnn_shapes_params_macs) {
     an_model m;

@@ -9,6 +9,8 @@
 #include "nn/kernels.h"
 #include "nn_gradcheck.h"
 
+#include "leakcheck.h"
+
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
@@ -46,6 +48,8 @@ static long cell(const nn_window *g, int b, int ih, int iw, int c) {
 }
 
 /* ---- geometry ---------------------------------------------------------- */
+
+TestSuite(nn_kernels, .fini = leakcheck);
 
 Test(nn_kernels, out_size_and_padding_match_keras) {
     cr_assert_eq(nn_out_size(28, 3, 1, 0), 26);

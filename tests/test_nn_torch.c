@@ -20,6 +20,8 @@
 */
 #include "asicnn/nn.h"
 
+#include "leakcheck.h"
+
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -236,6 +238,8 @@ static void setup(fixture *f, an_model *m) {
                  (long long)m->n_trainable);
     an_model_init_params(m, f->seed);
 }
+
+TestSuite(torch_seed_cnn, .fini = leakcheck);
 
 Test(torch_seed_cnn, init_matches_pytorch_weights) {
     fixture f;

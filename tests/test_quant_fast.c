@@ -5,6 +5,7 @@
 ** strides and batches spread over threads.
 */
 #include "test_quant_util.h"
+#include "leakcheck.h"
 
 static void expect_equal_engines(const an_q_graph *g, int B, uint64_t seed) {
     cr_assert_eq(an_q_graph_validate(g), AN_OK, "%s", an_errmsg());
@@ -32,6 +33,8 @@ static void expect_equal_engines(const an_q_graph *g, int B, uint64_t seed) {
     an_q_engine_free(scal);
     free(x);
 }
+
+TestSuite(quant_fast, .fini = leakcheck);
 
 Test(quant_fast, seed_cnn_shape) {
     an_rng r;

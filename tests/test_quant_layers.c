@@ -7,6 +7,7 @@
 ** max pooling must be exact.
 */
 #include "test_quant_util.h"
+#include "leakcheck.h"
 
 /* Quantize a real value to the layer's output grid and clamp. */
 static int qout(const an_q_layer *l, double real) {
@@ -62,6 +63,8 @@ static void check_conv(int H, int C, int OC, int k, int s, int same, int act, ui
     free(x);
     an_q_graph_free(&g);
 }
+
+TestSuite(quant_layers, .fini = leakcheck);
 
 Test(quant_layers, conv2d_valid_same_strided_relu) {
     check_conv(9, 3, 5, 3, 1, 0, 0, 1);

@@ -8,6 +8,7 @@
 */
 #include "asicnn/nn.h"
 #include "test_quant_util.h"
+#include "leakcheck.h"
 
 #include <unistd.h>
 
@@ -44,6 +45,9 @@ static void expect_parse_error(const uint8_t *b, size_t n, const char *frag) {
     cr_assert(strstr(an_errmsg(), "bad.q8"), "message '%s' lacks the file name", an_errmsg());
     cr_assert(strstr(an_errmsg(), frag), "message '%s' lacks '%s'", an_errmsg(), frag);
 }
+
+TestSuite(q8, .fini = leakcheck);
+TestSuite(quantizer, .fini = leakcheck);
 
 Test(q8, round_trip_keeps_every_field) {
     an_q_graph g, h;

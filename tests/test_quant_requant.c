@@ -7,8 +7,12 @@
 */
 #include "asicnn/quant.h"
 
+#include "leakcheck.h"
+
 #include <criterion/criterion.h>
 #include <math.h>
+
+TestSuite(requant, .fini = leakcheck);
 
 Test(requant, srdhm_hand_cases) {
     /* the one saturating case */

@@ -9,6 +9,7 @@
 */
 #include "quant/quant_internal.h"
 #include "test_quant_util.h"
+#include "leakcheck.h"
 
 typedef struct rd {
     const uint8_t *p;
@@ -33,6 +34,8 @@ static float f32(rd *r) {
     memcpy(&v, take(r, 4), 4);
     return v;
 }
+
+TestSuite(quant_torch, .fini = leakcheck);
 
 Test(quant_torch, ops_match_pytorch_within_one_lsb) {
     char *buf;
