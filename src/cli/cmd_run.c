@@ -12,15 +12,18 @@
 #include <string.h>
 
 static const char HELP[] =
-    "usage: asicnn run model.npu DATA [--split test|train] [--ref model.q8] [--no-check]\n"
+    "usage: asicnn run model.npu DATA [--split test|train] [--limit N] [--ref model.q8]\n"
+    "                  [--no-check]\n"
     "\n"
     "Run an executable on the simulated chip over DATA's test split: accuracy, and\n"
     "every layer compared byte for byte with the integer reference engine (the\n"
-    "int8 graph embedded at compile time, or --ref).\n";
+    "int8 graph embedded at compile time, or --ref). --limit N runs the first N\n"
+    "samples only.\n";
 
 int cmd_run(int argc, char **argv) {
     const char *pos[2], *ref = NULL, *v;
     int npos = 0, check = 1;
+    int64_t limit = -1;
     an_split split = AN_SPLIT_TEST;
     for (int i = 1; i < argc; i++) {
         int r;
@@ -30,6 +33,9 @@ int cmd_run(int argc, char **argv) {
         }
         if (strcmp(argv[i], "--no-check") == 0) {
             check = 0;
+        } else if ((r = cli_opt(argc, argv, &i, "--limit", &v))) {
+            if (r < 0 || cli_parse_i64(v, &limit) || limit < 1)
+                return cli_usage("run", "--limit takes a whole number >= 1");
         } else if ((r = cli_opt(argc, argv, &i, "--ref", &v))) {
             if (r < 0) return cli_usage("run", "--ref needs a .q8 file");
             ref = v;
@@ -59,8 +65,10 @@ int cmd_run(int argc, char **argv) {
     an_npu_eval r = {0};
     double dt = 0;
     if (!s && !(s = an_data_load(pos[1], split, &ds))) {
+        an_dataset sub = ds; /* the first --limit samples */
+        if (limit > 0 && limit < sub.n) sub.n = limit;
         double t0 = an_now();
-        s = an_npu_evaluate(&x, have_ref ? &g : NULL, &ds, &r);
+        s = an_npu_evaluate(&x, have_ref ? &g : NULL, &sub, &r);
         dt = an_now() - t0;
     }
     if (!s) {
