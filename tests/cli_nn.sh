@@ -34,6 +34,17 @@ expect 1 'whole number' "$A" train models/seed_cnn.model data/digits -o "$T/x.ck
 expect 0 'usage: asicnn train' "$A" train --help
 expect 0 'usage: asicnn eval' "$A" eval --help
 
+# the seed's tabular example: the MLP on a 4-feature CSV (label in the last
+# column, count header as in sklearn's iris.csv); no test split, so no validation
+expect 0 'saved' "$A" train models/seed_mlp.model tests/fixtures/data/iris_small.csv \
+  -o "$T/mlp.ckpt" --epochs 40 --batch 4 --label-col -1 --quiet
+"$A" train models/seed_mlp.model tests/fixtures/data/iris_small.csv -o "$T/mlp.ckpt" \
+  --epochs 40 --batch 4 --label-col -1 --quiet | grep -q val_ && fail "CSV validated on its own rows"
+expect 0 'accuracy (9[0-9]|100)\.[0-9]+% \([0-9]+/12\)' \
+  "$A" eval "$T/mlp.ckpt" tests/fixtures/data/iris_small.csv --label-col -1
+expect 1 'bad or missing value for --label-col' \
+  "$A" eval "$T/mlp.ckpt" tests/fixtures/data/iris_small.csv --label-col x
+
 if [ -f data/digits/train-images-idx3-ubyte.gz ]; then
   # a short training run on the real digits, then eval and predict
   expect 0 'saved' "$A" train models/seed_cnn.model data/digits -o "$T/d.ckpt" \

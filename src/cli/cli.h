@@ -7,7 +7,7 @@
 #ifndef ASICNN_CLI_H
 #define ASICNN_CLI_H
 
-#include "asicnn/core.h"
+#include "asicnn/data.h"
 
 typedef struct cli_command {
     const char *name;
@@ -27,6 +27,20 @@ int cli_is_help(const char *arg);
 /* Parse a whole decimal integer / float argument; 0 on success. */
 int cli_parse_i64(const char *s, int64_t *out);
 int cli_parse_f64(const char *s, double *out);
+
+/* CSV loading options (--label-col, --header, --delim, --range, --max-label,
+** --shape) into c: 1 when name is one of them and val is good, -1 when val is
+** bad, 0 when name is another option. */
+int cli_csv_opt(const char *name, const char *val, an_csv_options *c);
+
+#define CLI_CSV_HELP                                                                               \
+    "CSV options:\n"                                                                               \
+    "  --label-col K           label column (0 first, -1 last; default 0)\n"                       \
+    "  --header yes|no|auto    first line is a header (auto: when not all numeric)\n"              \
+    "  --delim C               ',' (default), ';', tab or auto\n"                                  \
+    "  --range MIN:MAX         drop rows with a feature outside [MIN, MAX]\n"                      \
+    "  --max-label N           drop rows whose label is not an integer in [0, N] (9999)\n"         \
+    "  --shape HxWxC           sample shape (default 1xFx1; 784 features: 28x28x1)\n"
 
 int cmd_data(int argc, char **argv);
 

@@ -4,6 +4,8 @@
 */
 #include "cli_model.h"
 
+#include "cli.h"
+
 #include <string.h>
 
 int cli_opt(int argc, char **argv, int *i, const char *name, const char **val) {
@@ -18,6 +20,18 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **val) {
     if (*i + 1 >= argc) return -1;
     *val = argv[++*i];
     return 1;
+}
+
+int cli_scan_csv_opt(int argc, char **argv, int *i, an_csv_options *c) {
+    static const char *const NAMES[] = {"--label-col", "--header",    "--delim",
+                                        "--range",     "--max-label", "--shape"};
+    for (size_t k = 0; k < sizeof NAMES / sizeof NAMES[0]; k++) {
+        const char *v;
+        int r = cli_opt(argc, argv, i, NAMES[k], &v);
+        if (r < 0) return -1;
+        if (r > 0) return cli_csv_opt(NAMES[k], v, c) > 0 ? 1 : -1;
+    }
+    return 0;
 }
 
 int cli_parse_norm(const char *s, int *auto_mode, an_norm_mode *mode) {
@@ -35,9 +49,9 @@ int cli_parse_norm(const char *s, int *auto_mode, an_norm_mode *mode) {
     return 0;
 }
 
-an_status cli_load_normalized(const char *path, an_split split, const an_norm *norm,
-                              an_dataset *ds) {
-    an_status s = an_data_load(path, split, ds);
+an_status cli_load_normalized(const char *path, an_split split, const an_csv_options *csv,
+                              const an_norm *norm, an_dataset *ds) {
+    an_status s = an_data_load_ex(path, split, csv, ds, NULL);
     if (!s) s = an_norm_apply(norm, ds);
     if (s) an_dataset_free(ds);
     return s;

@@ -23,13 +23,7 @@ static const char HELP[] =
     "'asicnn data SUBCOMMAND --help' describes one subcommand.\n";
 
 #define CSV_OPTS_HELP                                                                              \
-    "CSV options:\n"                                                                               \
-    "  --label-col K           label column (0 first, -1 last; default 0)\n"                       \
-    "  --header yes|no|auto    first line is a header (auto: when not all numeric)\n"              \
-    "  --delim C               ',' (default), ';', tab or auto\n"                                  \
-    "  --range MIN:MAX         drop rows with a feature outside [MIN, MAX]\n"                      \
-    "  --max-label N           drop rows whose label is not an integer in [0, N] (9999)\n"         \
-    "  --shape HxWxC           sample shape (default 1xFx1; 784 features: 28x28x1)\n"              \
+    CLI_CSV_HELP                                                                                   \
     "  --strict                fail at the first bad row (file:line) instead of dropping it\n"
 
 static const char HELP_INFO[] =
@@ -65,71 +59,12 @@ static const char HELP_CONVERT[] =
     "  --test                  read the test split of an IDX directory\n" CSV_OPTS_HELP
     "Every file is written atomically: a failure leaves no partial file.\n";
 
-/* "HxWxC" (or "HxW", "N") into the CSV shape. */
-static int parse_shape(const char *s, an_csv_options *c) {
-    int v[3] = {1, 1, 1}, k = 0;
-    char *end;
-    for (;;) {
-        long x = strtol(s, &end, 10);
-        if (end == s || x < 1 || x > 1 << 20 || k == 3) return -1;
-        v[k++] = (int)x;
-        if (*end == '\0') break;
-        if (*end != 'x') return -1;
-        s = end + 1;
-    }
-    c->h = k == 1 ? 1 : v[0];
-    c->w = k == 1 ? v[0] : v[1];
-    c->c = k == 3 ? v[2] : 1;
-    return 0;
-}
-
-/* "MIN:MAX" into the CSV range check. */
-static int parse_range(const char *s, an_csv_options *c) {
-    const char *colon = strchr(s, ':');
-    double lo, hi;
-    char buf[64];
-    if (!colon || (size_t)(colon - s) >= sizeof buf) return -1;
-    memcpy(buf, s, (size_t)(colon - s));
-    buf[colon - s] = '\0';
-    if (cli_parse_f64(buf, &lo) || cli_parse_f64(colon + 1, &hi) || lo > hi) return -1;
-    c->check_range = 1;
-    c->value_min = (float)lo;
-    c->value_max = (float)hi;
-    return 0;
-}
-
 /* Apply one option that takes a value; 0 on success. */
 static int apply_opt(data_opts *o, const char *name, const char *val) {
     int64_t i;
-    if (strcmp(name, "--label-col") == 0) {
-        if (cli_parse_i64(val, &i) || i < -10000 || i > 1000000) return -1;
-        o->csv.label_col = (int)i;
-    } else if (strcmp(name, "--header") == 0) {
-        if (strcmp(val, "yes") == 0)
-            o->csv.header = AN_HEADER_YES;
-        else if (strcmp(val, "no") == 0)
-            o->csv.header = AN_HEADER_NO;
-        else if (strcmp(val, "auto") == 0)
-            o->csv.header = AN_HEADER_AUTO;
-        else
-            return -1;
-    } else if (strcmp(name, "--delim") == 0) {
-        if (strcmp(val, "tab") == 0 || strcmp(val, "\\t") == 0)
-            o->csv.delim = '\t';
-        else if (strcmp(val, "auto") == 0)
-            o->csv.delim = 0;
-        else if (strlen(val) == 1 && val[0] != '"' && val[0] != '\n')
-            o->csv.delim = val[0];
-        else
-            return -1;
-    } else if (strcmp(name, "--range") == 0) {
-        return parse_range(val, &o->csv);
-    } else if (strcmp(name, "--max-label") == 0) {
-        if (cli_parse_i64(val, &i) || i < 0 || i > 1000000) return -1;
-        o->csv.max_label = (int)i;
-    } else if (strcmp(name, "--shape") == 0) {
-        return parse_shape(val, &o->csv);
-    } else if (strcmp(name, "--split") == 0) {
+    int csv = cli_csv_opt(name, val, &o->csv);
+    if (csv) return csv > 0 ? 0 : -1;
+    if (strcmp(name, "--split") == 0) {
         if (cli_parse_i64(val, &o->n_first) || o->n_first < 1) return -1;
     } else if (strcmp(name, "--seed") == 0) {
         if (cli_parse_i64(val, &i) || i < 0) return -1;

@@ -16,17 +16,18 @@ static const char EVAL_HELP[] =
     "\n"
     "Evaluate a checkpoint on DATA's test split (or --split train): accuracy, loss,\n"
     "per-class accuracy and the confusion matrix (rows: true class, columns:\n"
-    "predicted). Inputs are normalised as they were in training.\n";
+    "predicted). Inputs are normalised as they were in training.\n\n" CLI_CSV_HELP;
 
 static const char PREDICT_HELP[] =
     "usage: asicnn predict model.ckpt DATA INDEX [--split test|train]\n"
     "\n"
     "Print the predicted class and the class probabilities for sample INDEX of\n"
-    "DATA's test split (or --split train), with its true label.\n";
+    "DATA's test split (or --split train), with its true label.\n\n" CLI_CSV_HELP;
 
 /* Shared argument scan: positional args into pos[], --split/--batch/--threads. */
 static int scan(const char *cmd, const char *help, int argc, char **argv, const char **pos,
-                int npos_want, an_split *split, int64_t *batch, int64_t *threads) {
+                int npos_want, an_split *split, int64_t *batch, int64_t *threads,
+                an_csv_options *csv) {
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *v, *arg = argv[i];
@@ -45,6 +46,8 @@ static int scan(const char *cmd, const char *help, int argc, char **argv, const 
         } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
             if (r < 0 || cli_parse_i64(v, threads) || *threads < 1 || *threads > 1024)
                 return cli_usage(cmd, "--threads takes a whole number in 1..1024");
+        } else if ((r = cli_scan_csv_opt(argc, argv, &i, csv))) {
+            if (r < 0) return cli_usage(cmd, "bad or missing value for %s", arg);
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage(cmd, "unknown option '%s'", arg);
         } else if (npos < npos_want) {
@@ -92,7 +95,8 @@ int cmd_eval(int argc, char **argv) {
     const char *pos[2];
     an_split split = AN_SPLIT_TEST;
     int64_t batch = 256, threads = sysconf(_SC_NPROCESSORS_ONLN);
-    int rc = scan("eval", EVAL_HELP, argc, argv, pos, 2, &split, &batch, &threads);
+    an_csv_options csv = an_csv_defaults();
+    int rc = scan("eval", EVAL_HELP, argc, argv, pos, 2, &split, &batch, &threads, &csv);
     if (rc) return rc;
     an_model m;
     an_norm norm;
@@ -100,7 +104,7 @@ int cmd_eval(int argc, char **argv) {
     an_eval_result r = {0};
     an_status s = cli_load_ckpt(pos[0], &m, &norm);
     if (s) return cli_error(s);
-    if (!(s = cli_load_normalized(pos[1], split, &norm, &ds))) {
+    if (!(s = cli_load_normalized(pos[1], split, &csv, &norm, &ds))) {
         double t0 = an_now();
         s = an_evaluate(&m, &ds, (int)batch, (int)threads, &r);
         double dt = an_now() - t0;
@@ -124,7 +128,8 @@ int cmd_predict(int argc, char **argv) {
     const char *pos[3];
     an_split split = AN_SPLIT_TEST;
     int64_t batch = 1, threads = 1, index;
-    int rc = scan("predict", PREDICT_HELP, argc, argv, pos, 3, &split, &batch, &threads);
+    an_csv_options csv = an_csv_defaults();
+    int rc = scan("predict", PREDICT_HELP, argc, argv, pos, 3, &split, &batch, &threads, &csv);
     if (rc) return rc;
     if (cli_parse_i64(pos[2], &index) || index < 0)
         return cli_usage("predict", "INDEX must be a whole number >= 0, got '%s'", pos[2]);
@@ -135,7 +140,7 @@ int cmd_predict(int argc, char **argv) {
     if (s) return cli_error(s);
     float *probs = NULL;
     int N = m.nodes[m.output].c;
-    if (!(s = cli_load_normalized(pos[1], split, &norm, &ds))) {
+    if (!(s = cli_load_normalized(pos[1], split, &csv, &norm, &ds))) {
         if (index >= ds.n)
             s = an_fail(AN_ERR_RANGE, "%s: index %lld out of range (%lld samples)", pos[1],
                         (long long)index, (long long)ds.n);

