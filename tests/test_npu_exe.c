@@ -11,6 +11,9 @@
 #include "asicnn/npu.h"
 
 #include <unistd.h>
+#include "leakcheck.h"
+
+TestSuite(npu_exe, .fini = leakcheck);
 
 /* conv + maxpool + add + dense, compiled for npu16 (batch 2), with its
 ** .q8 embedded; host != 0 sends the add to the host. */
@@ -221,7 +224,10 @@ Test(npu_exe, hostile_fields) {
     x.layers[1].mode = 99;
     hostile(&x, "LAYR");
     x.layers[1].mode = 0;
-    x.n_affine = 7;
+    x.n_affine = 7; /* neither 1 nor the input size */
+    x.in_mul = realloc(x.in_mul, 7 * sizeof(float)),
+    x.in_add = realloc(x.in_add, 7 * sizeof(float));
+    for (int k = 0; k < 7; k++) x.in_mul[k] = x.in_add[k] = 1;
     hostile(&x, "n_affine");
     x.n_affine = 1;
     x.qref[10] ^= 0xff;

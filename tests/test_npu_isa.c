@@ -12,6 +12,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "leakcheck.h"
+
+TestSuite(npu_isa, .fini = leakcheck);
 
 static an_isa_insn op(int code) {
     an_isa_insn d;

@@ -9,6 +9,9 @@
 #include "test_quant_util.h"
 
 #include "asicnn/npu.h"
+#include "leakcheck.h"
+
+TestSuite(npu_layers, .fini = leakcheck);
 
 /* A 4x8 array with tiny buffers: every layer is cut into many tiles. */
 static an_npu_config tiny(void) {
