@@ -34,3 +34,14 @@ echo "== float vs int8 =="
 float_acc=$("$ASICNN" eval out/digits.ckpt data/digits | sed -n 's/^accuracy \([0-9.]*%\).*/\1/p')
 int8_acc=$("$ASICNN" eval out/digits.q8 data/digits | sed -n 's/^accuracy \([0-9.]*%\).*/\1/p')
 printf '  %-8s %s\n  %-8s %s\n' float "$float_acc" int8 "$int8_acc"
+echo
+echo "== the accelerator: compile the int8 graph for npu16 (16x16 array) =="
+"$ASICNN" compile out/digits.q8 --chip npu16 -o out/digits.npu | tee out/compile.txt
+echo
+echo "== run it on the simulated chip, every layer checked against the reference engine =="
+"$ASICNN" run out/digits.npu data/digits | tee out/run.txt
+commas() { sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|[^0-9]\)/\1,\2\3/' -e 'ta'; }
+insns=$(sed -n 's/^compiled for npu16: \([0-9]*\) instructions.*/\1/p' out/compile.txt | commas)
+exact=$(sed -n 's/^bit-exact with the reference engine on \([0-9]*\/[0-9]*\) samples.*/\1/p' out/run.txt | commas)
+echo
+echo "compiled for npu16: $insns instructions, bit-exact on $exact test images"
