@@ -34,6 +34,10 @@ exercised; every file stays well under 300 KB):
                 tf2onnx form of Dense), tensors as float_data instead of
                 raw_data, opset 13, built with onnx.helper
 
+qop_tiny.onnx is a hand-built int8 model in the QOperator form
+(QLinearConv with per-channel scales, MaxPool and Flatten on int8 tensors,
+QLinearMatMul), with no expected outputs: the C test checks its integers.
+
 Error fixtures (err_*.onnx, rejected with a clear message): several
 unsupported ops and attribute values at once (err_ops), an unknown operator
 domain (err_domain), external tensor data (err_external), an ONNX local
@@ -245,6 +249,35 @@ def error_fixtures(out):
     onnx.save(m, os.path.join(out, "err_function.onnx"))
 
 
+def qop_fixture(out):
+    """qop_tiny.onnx: the QOperator form (QLinearConv with per-channel
+    scales, MaxPool and Flatten on int8 tensors, QLinearMatMul)."""
+    r = np.random.RandomState(1)
+    a = lambda v, t, n: numpy_helper.from_array(np.array(v, t), n)
+    inits = [a(1 / 255., np.float32, "s0"), a(-128, np.int8, "z0"),
+             a(r.randint(-127, 128, (3, 1, 3, 3)), np.int8, "w"),
+             a([0.01, 0.02, 0.03], np.float32, "ws"), a([0, 0, 0], np.int8, "wz"),
+             a(r.randint(-50, 50, 3), np.int32, "b"),
+             a(0.05, np.float32, "s1"), a(-100, np.int8, "z1"),
+             a(r.randint(-127, 128, (12, 2)), np.int8, "d"), a(0.02, np.float32, "ds"),
+             a(0, np.int8, "dz"), a(0.1, np.float32, "s2"), a(3, np.int8, "z2")]
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "s0", "z0"], ["q0"], name="quant"),
+        helper.make_node("QLinearConv", ["q0", "s0", "z0", "w", "ws", "wz", "s1", "z1", "b"], ["c"],
+                         name="qconv", pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("MaxPool", ["c"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["p"], ["f"], name="flat"),
+        helper.make_node("QLinearMatMul", ["f", "s1", "z1", "d", "ds", "dz", "s2", "z2"], ["m"],
+                         name="qdense"),
+        helper.make_node("DequantizeLinear", ["m", "s2", "z2"], ["y"], name="dequant")]
+    g = helper.make_graph(nodes, "qop_tiny",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(out, "qop_tiny.onnx"))
+
+
 def fixtures(out):
     os.makedirs(out, exist_ok=True)
     g = torch.Generator().manual_seed(20240)
@@ -348,6 +381,7 @@ def main():
         return
     names = fixtures(a.out)
     error_fixtures(a.out)
+    qop_fixture(a.out)
     if a.asicnn:
         check_exports(a.asicnn, a.out, names)
 

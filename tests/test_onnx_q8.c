@@ -47,9 +47,7 @@ static void quantized(const char *name, an_q_graph *g) {
     cr_assert(memcmp(a->field, b->field, sizeof *a->field *(size_t)(n)) == 0, "%s: %s differs",    \
               a->name, #field)
 
-static void round_trip(const char *name) {
-    an_q_graph g;
-    quantized(name, &g);
+static void round_trip(an_q_graph g) {
     uint8_t *buf;
     size_t n;
     cr_assert_eq(an_onnx_export_q8_buffer(&g, &buf, &n), AN_OK, "%s", an_errmsg());
@@ -105,10 +103,43 @@ static void round_trip(const char *name) {
     an_q_graph_free(&g);
 }
 
+static void round_trip_fixture(const char *name) {
+    an_q_graph g;
+    quantized(name, &g);
+    round_trip(g);
+}
+
 Test(onnx_q8, qdq_round_trip_seed_cnn) {
-    round_trip("seed_cnn");
+    round_trip_fixture("seed_cnn");
 }
 
 Test(onnx_q8, qdq_round_trip_resnet_add_relu6_pools) {
-    round_trip("resnet");
+    round_trip_fixture("resnet");
+}
+
+/* QOperator form: integers taken as they are, OIHW -> OHWI, zero point of
+** the input folded into the bias; then QDQ export and back. */
+Test(onnx_q8, qoperator_qlinearconv_qlinearmatmul) {
+    an_onnx_model om;
+    cr_assert_eq(an_onnx_import(FIX "qop_tiny.onnx", NULL, &om), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(om.kind, AN_ONNX_INT8);
+    const an_q_graph *g = &om.qgraph;
+    cr_assert_eq(g->n_layers, 4);
+    const an_q_op ops[4] = {AN_Q_CONV2D, AN_Q_MAXPOOL, AN_Q_FLATTEN, AN_Q_DENSE};
+    for (int i = 0; i < 4; i++) cr_assert_eq(g->layers[i].op, ops[i]);
+    const an_q_layer *c = &g->layers[0], *d = &g->layers[3];
+    cr_assert(c->h == 4 && c->w == 4 && c->c == 3 && c->pt == 1 && c->sh == 2);
+    cr_assert(c->zero_point == -100 && c->scale == 0.05f && d->zero_point == 3);
+    cr_assert(c->w_scale[0] == 0.01f && c->w_scale[2] == 0.03f);
+    cr_assert(g->input.in_mul[0] == 1.0f && g->input.in_add[0] == -128.0f);
+    /* bias = b - in_zp * sum(w): dense has no bias, so -(-100) * sum(w[m]) */
+    for (int m = 0; m < 2; m++) {
+        int32_t sum = 0;
+        for (int k = 0; k < 12; k++) sum += d->weights[m * 12 + k];
+        cr_assert_eq(d->bias[m], 100 * sum);
+    }
+    an_q_graph copy = *g;
+    om.qgraph = (an_q_graph){0};
+    an_onnx_model_free(&om);
+    round_trip(copy);
 }

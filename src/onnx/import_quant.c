@@ -1,6 +1,7 @@
 /*
 ** Int8 ONNX import: QDQ models (QuantizeLinear / DequantizeLinear around
-** float ops) and the QOperator ops QLinearConv / QLinearMatMul, mapped onto
+** float ops) and the QOperator ops QLinearConv / QLinearMatMul (reading and
+** writing int8 tensors directly), mapped onto
 ** the int8 graph (include/asicnn/quant.h) with their integers as they are:
 ** int8 weights and per-channel scales, int32 biases and the activation
 ** scales and zero points are taken from the file; only what the int8 graph
@@ -323,28 +324,25 @@ static int check_w(qctx *Q, int64_t v) {
     return 0;
 }
 
-static void map_conv(qctx *Q) {
+/* A conv layer reading int8 tensor X->id with weights W, bias B (or NULL). */
+static an_q_layer *conv(qctx *Q, const ox_val *X, const qconst *W, const qconst *B) {
     ox_ctx *x = Q->x;
     ox_check_attrs(x, (const char *const[]){"kernel_shape", "strides", "pads", "dilations", "group",
                                             "auto_pad", NULL});
     if (ox_attr_int(x, "group", 1) != 1) {
         ox_problem(x, "group != 1 is not supported");
-        return;
+        return NULL;
     }
-    const ox_val *X = dq_input(Q, 0);
-    const qconst *W = const_input(Q, 1, "the weight");
-    const qconst *B = ox_in(x, 2) ? const_input(Q, 2, "the bias") : NULL;
-    if (!X || !W || (ox_in(x, 2) && !B)) return;
     if (W->ndim != 4 || W->dims[1] != X->c || W->dims[0] < 1 || W->dims[2] > 64 ||
         W->dims[3] > 64 || (W->n_scale != 1 && W->axis != 0)) {
         ox_problem(x, "weight must be M x C x KH x KW with per-output-channel scales");
-        return;
+        return NULL;
     }
     const int M = (int)W->dims[0], C = X->c, KH = (int)W->dims[2], KW = (int)W->dims[3];
     ox_window win = {.kh = KH, .kw = KW};
-    if (ox_window_attrs(x, X->h, X->w, 1, &win)) return;
+    if (ox_window_attrs(x, X->h, X->w, 1, &win)) return NULL;
     an_q_layer *l = new_layer(Q, AN_Q_CONV2D, X->id);
-    if (!l || alloc_linear(Q, l, M, KH * KW * C)) return;
+    if (!l || alloc_linear(Q, l, M, KH * KW * C)) return NULL;
     l->kh = KH, l->kw = KW, l->sh = win.sh, l->sw = win.sw, l->pt = win.pt, l->pl = win.pl;
     l->h = win.oh, l->w = win.ow;
     for (int m = 0; m < M; m++) {
@@ -353,12 +351,20 @@ static void map_conv(qctx *Q) {
             for (int ky = 0; ky < KH; ky++)
                 for (int kx = 0; kx < KW; kx++) {
                     const int64_t v = W->q[(((int64_t)m * C + c) * KH + ky) * KW + kx];
-                    if (check_w(Q, v)) return;
+                    if (check_w(Q, v)) return NULL;
                     l->weights[(int64_t)m * l->k + ((int64_t)ky * KW + kx) * C + c] = (int8_t)v;
                 }
     }
-    if (set_bias(Q, l, B)) return;
-    set_val(Q, QV_PENDING, Q->g->n_layers, l->h, l->w, M, NULL);
+    return set_bias(Q, l, B) ? NULL : l;
+}
+
+static void map_conv(qctx *Q) {
+    const ox_val *X = dq_input(Q, 0);
+    const qconst *W = const_input(Q, 1, "the weight");
+    const qconst *B = ox_in(Q->x, 2) ? const_input(Q, 2, "the bias") : NULL;
+    if (!X || !W || (ox_in(Q->x, 2) && !B)) return;
+    const an_q_layer *l = conv(Q, X, W, B);
+    if (l) set_val(Q, QV_PENDING, Q->g->n_layers, l->h, l->w, l->c, NULL);
 }
 
 /* Dense from a dequantized constant: w(k, m) = q[k * sk + m * sm], scales
@@ -483,18 +489,23 @@ static void map_clamp(qctx *Q) {
 /* Pools and flatten keep the scale: their output is a dequantized view. */
 static void same_scale(qctx *Q, an_q_op op) {
     ox_ctx *x = Q->x;
-    const ox_val *X = dq_input(Q, 0);
-    if (!X) return;
+    /* int8 tensors directly in the QOperator form: the output stays int8 */
+    const ox_val *X = ox_in(x, 0);
+    if (!X || (X->quant != QV_DQ && X->quant != QV_INT8)) {
+        ox_problem(x, "input must be an int8 activation or its DequantizeLinear");
+        return;
+    }
+    const int kind = X->quant;
     if (op == AN_Q_FLATTEN) {
         if (X->kind == OX_VEC) {
-            set_val(Q, QV_DQ, X->id, X->h, X->w, X->c, X);
+            set_val(Q, kind, X->id, X->h, X->w, X->c, X);
             return;
         }
         an_q_layer *l = new_layer(Q, op, X->id);
         if (!l) return;
         l->h = l->w = 1, l->c = X->h * X->w * X->c;
         l->scale = X->scale, l->zero_point = X->zp;
-        set_val(Q, QV_DQ, Q->g->n_layers, 1, 1, l->c, NULL);
+        set_val(Q, kind, Q->g->n_layers, 1, 1, l->c, NULL);
         ox_val *o = out0(Q);
         o->kind = OX_VEC;
         if (X->h * X->w > 1 && X->c > 1) o->chw_h = X->h, o->chw_w = X->w, o->chw_c = X->c;
@@ -519,7 +530,7 @@ static void same_scale(qctx *Q, an_q_op op) {
     l->kh = win.kh, l->kw = win.kw, l->sh = win.sh, l->sw = win.sw, l->pt = win.pt, l->pl = win.pl;
     l->h = win.oh, l->w = win.ow, l->c = X->c;
     l->scale = X->scale, l->zero_point = X->zp;
-    set_val(Q, QV_DQ, Q->g->n_layers, l->h, l->w, l->c, X);
+    set_val(Q, kind, Q->g->n_layers, l->h, l->w, l->c, X);
     out0(Q)->kind = OX_IMG;
 }
 
@@ -549,6 +560,93 @@ static void map_alias(qctx *Q) {
     o->name = name, o->users = users, o->graph_output = gout;
 }
 
+/* ---- QOperator: QLinearConv, QLinearMatMul ---- */
+
+/* Input k of the current node as an int8 tensor quantized with the scale
+** and zero point at inputs k+1, k+2. */
+static const ox_val *int8_input(qctx *Q, int k) {
+    ox_val *v = ox_in(Q->x, k);
+    float s;
+    int32_t zp;
+    if (!v || v->quant != QV_INT8) {
+        ox_problem(Q->x, "input %d must be an int8 tensor (QuantizeLinear or a QLinear op)", k);
+        return NULL;
+    }
+    if (scalar_qparams(Q, k + 1, &s, &zp)) return NULL;
+    if (!same_qparams(s, zp, v->scale, v->zp)) {
+        ox_problem(Q->x, "input %d: scale and zero point differ from its producer's", k);
+        return NULL;
+    }
+    return v;
+}
+
+/* Weights at input k (int8, scales k+1, zero points k+2 all 0) or the
+** int32 bias at k (scales: none) as a constant; NULL (problem) on error. */
+static qconst *qop_const(qctx *Q, int k, int with_scale, int axis) {
+    ox_ctx *x = Q->x;
+    ox_val *v = ox_in(x, k), *S = with_scale ? ox_in(x, k + 1) : NULL;
+    ox_val *Z = with_scale ? ox_in(x, k + 2) : NULL;
+    qconst *c = an_arena_alloc(&x->arena, sizeof *c, 8);
+    int64_t *z = NULL, nz = 0;
+    if (!c || !v || v->kind != OX_CONST || ox_tensor_i64(x, v->t, &c->q, &c->n) ||
+        (with_scale &&
+         (!S || S->kind != OX_CONST || ox_tensor_f32(x, S->t, &c->scale, &c->n_scale))) ||
+        (Z && (Z->kind != OX_CONST || ox_tensor_i64(x, Z->t, &z, &nz)))) {
+        ox_problem(x, "input %d and its scale and zero point must be constants", k);
+        return NULL;
+    }
+    for (int64_t i = 0; i < nz; i++)
+        if (z[i]) {
+            ox_problem(x, "weights must have zero point 0 (symmetric)");
+            return NULL;
+        }
+    for (int64_t i = 0; i < c->n_scale; i++)
+        if (!(c->scale[i] > 0)) {
+            ox_problem(x, "weight scales must be > 0");
+            return NULL;
+        }
+    c->dims = v->t->dims, c->ndim = (int)v->t->n_dims, c->axis = axis;
+    if (with_scale && c->n_scale != 1 && (axis >= c->ndim || c->dims[axis] != c->n_scale)) {
+        ox_problem(x, "weight scales must be one or one per output channel");
+        return NULL;
+    }
+    return c;
+}
+
+/* Output scale / zero point at input k, then the layer is complete. */
+static void qop_finish(qctx *Q, an_q_layer *l, int k) {
+    float s;
+    int32_t zp;
+    if (!l || scalar_qparams(Q, k, &s, &zp)) return;
+    l->scale = s, l->zero_point = zp;
+    if (finish_linear(Q, l)) {
+        ox_problem(Q->x, "%s", an_errmsg());
+        return;
+    }
+    set_val(Q, QV_INT8, Q->g->n_layers, l->h, l->w, l->c, NULL);
+}
+
+static void map_qlinear_conv(qctx *Q) {
+    const ox_val *X = int8_input(Q, 0);
+    const qconst *W = X ? qop_const(Q, 3, 1, 0) : NULL;
+    const qconst *B = ox_in(Q->x, 8) && W ? qop_const(Q, 8, 0, 0) : NULL;
+    if (!W || (ox_in(Q->x, 8) && !B)) return;
+    qop_finish(Q, conv(Q, X, W, B), 6);
+}
+
+static void map_qlinear_matmul(qctx *Q) {
+    const ox_val *A = int8_input(Q, 0);
+    const qconst *W = A ? qop_const(Q, 3, 1, 1) : NULL;
+    if (!W) return;
+    if (A->kind != OX_VEC || W->ndim != 2 || W->dims[0] != A->c || W->dims[1] < 1 ||
+        W->dims[1] > (1 << 24)) {
+        ox_problem(Q->x, "needs an N x F input and an F x M weight");
+        return;
+    }
+    an_q_layer *l = dense(Q, A, W, A->c, (int)W->dims[1], W->dims[1], 1, 1);
+    if (l && !set_bias(Q, l, NULL)) qop_finish(Q, l, 6);
+}
+
 typedef struct qop {
     const char *op;
     void (*map)(qctx *Q);
@@ -571,6 +669,8 @@ static const qop QOPS[] = {
     {"Softmax", map_alias},
     {"Identity", map_alias},
     {"Dropout", map_alias},
+    {"QLinearConv", map_qlinear_conv},
+    {"QLinearMatMul", map_qlinear_matmul},
 };
 
 /* The raw-value map of the input: normalisation folded in. */

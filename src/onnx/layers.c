@@ -9,6 +9,7 @@
 #include "onnx_internal.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,6 +145,11 @@ static an_status put(const an_model *m, const an_node *nd, int64_t off, int64_t 
     if (n != want)
         return an_fail(AN_ERR_INTERNAL, "%s: %s: %s has %lld values, the model wants %lld",
                        m->source, nd->name, what, (long long)n, (long long)want);
+    for (int64_t i = 0; i < n; i++)
+        if (!isfinite(src[i]))
+            return an_fail(AN_ERR_RANGE,
+                           "%s: %s: %s value %lld is not finite (alpha/beta overflow?)", m->source,
+                           nd->name, what, (long long)i);
     memcpy(m->params + off, src, sizeof(float) * (size_t)n);
     return AN_OK;
 }
