@@ -65,17 +65,40 @@ static an_status bad(const checker *k, const char *fmt, ...) {
                    (long long)k->idx, AN_ISA_QUEUE_NAME[k->q], insn, msg);
 }
 
+/* Bits [lo, hi) of a bitmap set; whole bytes at a time in the middle. */
+static void set_bits(uint8_t *bm, int64_t lo, int64_t hi) {
+    for (; lo < hi && (lo & 7); lo++) bm[lo >> 3] |= (uint8_t)(1u << (lo & 7));
+    if (hi - lo >= 8) {
+        memset(bm + (lo >> 3), 0xff, (size_t)((hi - lo) >> 3));
+        lo += (hi - lo) & ~INT64_C(7);
+    }
+    for (; lo < hi; lo++) bm[lo >> 3] |= (uint8_t)(1u << (lo & 7));
+}
+
+/* The first clear bit in [lo, hi), or hi. */
+static int64_t first_clear(const uint8_t *bm, int64_t lo, int64_t hi) {
+    while (lo < hi) {
+        if (!(lo & 7) && hi - lo >= 8 && bm[lo >> 3] == 0xff) {
+            lo += 8;
+            continue;
+        }
+        if (!(bm[lo >> 3] & (1u << (lo & 7)))) return lo;
+        lo++;
+    }
+    return hi;
+}
+
 /* Bytes [lo, hi) of space read (write = 0) or written by the current one. */
 static an_status access(checker *k, int space, int64_t lo, int64_t hi, int write) {
     shadow *sh = &k->sp[space];
     if (lo < 0 || hi > sh->size) /* npu_insn_check makes this unreachable */
         return bad(k, "%s %s bytes [%lld, %lld) outside memory", write ? "writes" : "reads",
                    NPU_SPACE_NAME[space], (long long)lo, (long long)hi);
-    for (int64_t b = lo; b < hi; b++) {
-        const uint8_t bit = (uint8_t)(1u << (b & 7));
-        if (write)
-            sh->init[b >> 3] |= bit;
-        else if (!(sh->init[b >> 3] & bit))
+    if (write) {
+        set_bits(sh->init, lo, hi);
+    } else {
+        const int64_t b = first_clear(sh->init, lo, hi);
+        if (b < hi)
             return bad(k, "reads uninitialised %s byte %lld (nothing wrote it before)",
                        NPU_SPACE_NAME[space], (long long)b);
     }
@@ -255,18 +278,17 @@ an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog) {
         uint8_t *init = k->sp[NPU_DRAM].init;
         const an_npu_tensor *in = &x->input;
         const int64_t in_end = in->dram + (int64_t)x->batch * in->h * in->w * in->c;
-        for (int64_t b = 0; b < x->data_size; b++) init[b >> 3] |= (uint8_t)(1u << (b & 7));
-        for (int64_t b = in->dram; b < in_end; b++) init[b >> 3] |= (uint8_t)(1u << (b & 7));
+        set_bits(init, 0, x->data_size);
+        set_bits(init, in->dram, in_end);
     }
     if (!s) s = npu_schedule(prog, x->n_insns, c, x->source, check_step, k);
     if (!s) {
         const an_npu_tensor *o = &x->output;
         const int64_t end = o->dram + (int64_t)x->batch * o->h * o->w * o->c;
-        for (int64_t b = o->dram; b < end && !s; b++)
-            if (!(k->sp[NPU_DRAM].init[b >> 3] & (1u << (b & 7))))
-                s = an_fail(AN_ERR_FORMAT,
-                            "%s: output tensor byte %lld (DRAM %lld) is never written", x->source,
-                            (long long)(b - o->dram), (long long)b);
+        const int64_t b = first_clear(k->sp[NPU_DRAM].init, o->dram, end);
+        if (b < end)
+            s = an_fail(AN_ERR_FORMAT, "%s: output tensor byte %lld (DRAM %lld) is never written",
+                        x->source, (long long)(b - o->dram), (long long)b);
     }
     for (int sp = 0; sp < NPU_SPACE_COUNT; sp++) {
         free(k->sp[sp].init);
