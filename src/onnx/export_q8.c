@@ -102,6 +102,11 @@ static an_status params(qx *X, const an_q_layer *l, int conv, const char **wf, c
                         l->name, oc);
         bias[oc] = (int32_t)b;
         bs[oc] = in.scale * l->w_scale[oc];
+        if (!s && !(bs[oc] > 0 && bs[oc] < 3.0e38f))
+            s = an_fail(AN_ERR_RANGE,
+                        "%s: %s: the bias scale of channel %d (input scale x weight scale) is "
+                        "not representable as a float",
+                        X->g->source, l->name, oc);
     }
     if (!s) {
         char wn[96], sn[96], zn[96], bn[96], bsn[96], bzn[96], nm[96];
