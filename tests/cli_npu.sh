@@ -42,6 +42,9 @@ expect 0 'conv2d_1 +conv2d +im2col' "$A" compile "$T/d.q8" -o "$T/a.npu"
 expect 0 'bit-exact .* 24/24' "$A" run "$T/a.npu" data/digits --limit 24
 expect 0 'compiled for npu16' "$A" compile "$T/d.q8" -o "$T/k.npu" --conv kpos --no-fuse --host maxpool
 expect 0 'bit-exact .* 24/24' "$A" run "$T/k.npu" data/digits --limit 24 --ref "$T/d.q8"
+expect 0 'compiled for npu16' "$A" compile "$T/d.q8" -o "$T/n.npu" --no-ref --batch 3
+expect 0 'not checked against the reference' "$A" run "$T/n.npu" data/digits --limit 5
+expect 0 'bit-exact .* 5/5' "$A" run "$T/n.npu" data/digits --limit 5 --ref "$T/d.q8"
 expect 0 '== after deps' "$A" compile "$T/d.q8" -o "$T/p.npu" --print-after deps
 expect 0 'FINISH' "$A" disasm "$T/a.npu"
 expect 1 'conv' "$A" compile "$T/d.q8" -o "$T/p.npu" --conv winograd

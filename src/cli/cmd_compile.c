@@ -13,7 +13,7 @@
 
 static const char HELP[] =
     "usage: asicnn compile model.q8 [--chip NAME|FILE.json] -o model.npu [--batch N]\n"
-    "                      [--conv auto|kpos|im2col] [--host OPS] [--no-fuse]\n"
+    "                      [--conv auto|kpos|im2col] [--host OPS] [--no-fuse] [--no-ref]\n"
     "                      [--print-after PASS|all] [--list-passes]\n"
     "\n"
     "Compile an int8 graph for the accelerator. --chip takes a preset (npu16, the\n"
@@ -21,11 +21,13 @@ static const char HELP[] =
     "--batch N compiles for N samples per run (default 1). --conv chooses how\n"
     "convolutions become GEMMs (auto: by estimated cost per layer). --host\n"
     "maxpool,avgpool,add runs those ops on the host. --print-after prints the\n"
-    "program after a compiler pass (--list-passes lists them).\n";
+    "program after a compiler pass (--list-passes lists them). The .q8 is embedded\n"
+    "for `asicnn run` to check against, unless --no-ref.\n";
 
 int cmd_compile(int argc, char **argv) {
     const char *in = NULL, *outp = NULL, *chip = "npu16", *v;
     an_npu_compile_opts o = an_npu_compile_defaults();
+    int embed = 1;
     for (int i = 1; i < argc; i++) {
         int r;
         if (cli_is_help(argv[i])) {
@@ -36,7 +38,9 @@ int cmd_compile(int argc, char **argv) {
             for (int k = 0; AN_NPU_PASSES[k]; k++) printf("%s\n", AN_NPU_PASSES[k]);
             return 0;
         }
-        if (strcmp(argv[i], "--no-fuse") == 0) {
+        if (strcmp(argv[i], "--no-ref") == 0) {
+            embed = 0;
+        } else if (strcmp(argv[i], "--no-fuse") == 0) {
             o.no_fuse = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
             if (r < 0) return cli_usage("compile", "--chip needs a value");
@@ -98,7 +102,7 @@ int cmd_compile(int argc, char **argv) {
     an_npu_exe x;
     char *dump = NULL;
     double t0 = an_now();
-    s = an_npu_compile(&g, &cfg, &o, (const uint8_t *)bytes, n, &x, &dump);
+    s = an_npu_compile(&g, &cfg, &o, (const uint8_t *)bytes, embed ? n : 0, &x, &dump);
     double dt = an_now() - t0;
     if (dump) fputs(dump, stdout);
     free(dump);
