@@ -194,3 +194,26 @@ Test(npu_layers, print_after_every_pass) {
     cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_ERR_USAGE);
     an_q_graph_free(&g);
 }
+
+/* A pool window larger than the tiny chip's accumulators goes to the host
+** by itself (supports_op), and the executable records it. */
+Test(npu_layers, pool_too_big_for_the_chip_falls_back) {
+    an_rng r;
+    an_rng_seed(&r, 60, 1);
+    an_q_graph g;
+    tq_graph(&g, 4, 9, 9, 2, 0.03f, 1);
+    tq_conv(&g, 0, 3, 3, 1, 1, 1, &r);
+    tq_add(&g, 1, 1, 0, &r);
+    tq_pool(&g, AN_Q_AVGPOOL, 2, 9, 1, 0); /* global: 81 rows at once */
+    tq_flatten(&g, 3);
+    an_npu_config t = tiny();
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &t, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(x.layers[2].mode, AN_NPU_MODE_HOST);
+    cr_assert_eq(x.n_host, 1);
+    cr_assert_eq(x.host[0].op, AN_Q_AVGPOOL);
+    an_npu_exe_free(&x);
+    check(&g, &t, 2, AN_NPU_CONV_AUTO, 0, 61);
+    an_q_graph_free(&g);
+}

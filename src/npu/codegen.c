@@ -111,21 +111,7 @@ static an_status gen_conv(gen *G, const cop *o) {
     const an_q_layer *l = &p->g->layers[o->layer];
     const an_q_tinfo in = npu_tinfo(p, o->in_t);
     const int64_t P = 3, acc_t = P;
-    int maxc_h, maxc_w, tmp;
-    npu_span(o, 1, 0, o->th, &tmp, &maxc_h), maxc_h -= tmp;
-    npu_span(o, 0, 0, o->tw, &tmp, &maxc_w), maxc_w -= tmp;
-    /* the largest span over all tiles (clipped tiles are never larger) */
-    for (int f = 0; f < o->fh; f += o->th) {
-        int a, b;
-        npu_span(o, 1, f, o->th < o->fh - f ? o->th : o->fh - f, &a, &b);
-        if (b - a > maxc_h) maxc_h = b - a;
-    }
-    for (int f = 0; f < o->fw; f += o->tw) {
-        int a, b;
-        npu_span(o, 0, f, o->tw < o->fw - f ? o->tw : o->fw - f, &a, &b);
-        if (b - a > maxc_w) maxc_w = b - a;
-    }
-    const int64_t acc_p = acc_t + (int64_t)maxc_h * maxc_w;
+    const int64_t acc_p = acc_t + (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
     const int64_t group = p->wgt_half_rows / R; /* weight tiles per half */
     an_status s = AN_OK;
     int64_t wbase = 0;
@@ -232,14 +218,7 @@ static an_status gen_pool(gen *G, const cop *o) {
     const int64_t C = p->cfg->cols;
     const int64_t acc_t = 0;
     an_status s = AN_OK;
-    int maxc = 0;
-    for (int f = 0; f < o->fh; f += o->th)
-        for (int e = 0; e < o->fw; e += o->tw) {
-            int a, b, a2, b2;
-            npu_span(o, 1, f, o->th < o->fh - f ? o->th : o->fh - f, &a, &b);
-            npu_span(o, 0, e, o->tw < o->fw - e ? o->tw : o->fw - e, &a2, &b2);
-            if ((b - a) * (b2 - a2) > maxc) maxc = (b - a) * (b2 - a2);
-        }
+    const int64_t maxc = (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
     const int64_t img_bytes = (int64_t)o->ih * o->iw * o->ic;
     for (int img = 0; img < o->nb && !s; img++)
         for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)

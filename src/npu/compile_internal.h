@@ -80,6 +80,10 @@ an_status npu_emit(cprog *p, const an_isa_insn *d);
 ** (clipped to the conv output) with one. */
 void npu_span(const cop *o, int vertical, int f0, int n, int *c0, int *c1);
 
+/* The largest conv-output span (vertical or horizontal) of any final tile
+** of n rows/columns: the accumulator rows a tile reserves are the product. */
+int npu_max_span(const cop *o, int vertical, int n);
+
 /* Tensor shape/qparams helpers. */
 an_q_tinfo npu_tinfo(const cprog *p, int t);
 

@@ -38,6 +38,12 @@ int64_t npu_dma_sram_end(const an_isa_insn *d) {
     return d->sram + gh * gw * d->pitch + d->pad_tail;
 }
 
+int64_t npu_dma_dram_end(const an_isa_insn *d) {
+    if (!d->ysize || !d->xsize || !d->xbytes) return d->dram;
+    return d->dram + (d->ysize - 1) * d->dram_ystride + (d->xsize - 1) * d->dram_xstride +
+           d->xbytes;
+}
+
 int64_t npu_space_size(const an_npu_config *c, int64_t dram_size, int space) {
     switch (space) {
     case NPU_DRAM:
@@ -109,15 +115,12 @@ an_status npu_insn_check(const an_isa_insn *d, int64_t index, const an_npu_confi
                         "of the %s buffer (%lld bytes)",
                         (long long)index, op, (long long)d->sram, (long long)end,
                         AN_ISA_BUF_NAME[d->buf], (long long)size);
-        if (d->ysize && d->xsize && d->xbytes) {
-            const int64_t dend = d->dram + (d->ysize - 1) * d->dram_ystride +
-                                 (d->xsize - 1) * d->dram_xstride + d->xbytes;
-            if (dend > dram_size)
-                return BADI("instruction %lld (%s): field dram = %lld: bytes up to %lld pass the "
-                            "end of DRAM (%lld bytes)",
-                            (long long)index, op, (long long)d->dram, (long long)dend,
-                            (long long)dram_size);
-        }
+        const int64_t dend = npu_dma_dram_end(d);
+        if (dend > dram_size)
+            return BADI("instruction %lld (%s): field dram = %lld: bytes up to %lld pass the "
+                        "end of DRAM (%lld bytes)",
+                        (long long)index, op, (long long)d->dram, (long long)dend,
+                        (long long)dram_size);
         return AN_OK;
     }
     case AN_ISA_PRELOAD:
@@ -218,10 +221,7 @@ int npu_footprint(const an_isa_insn *d, const an_npu_config *c, const an_npu_exe
     case AN_ISA_LOAD:
     case AN_ISA_STORE: {
         const int st = d->op == AN_ISA_STORE;
-        const int64_t dend = d->ysize && d->xsize && d->xbytes
-                                 ? d->dram + (d->ysize - 1) * d->dram_ystride +
-                                       (d->xsize - 1) * d->dram_xstride + d->xbytes
-                                 : d->dram;
+        const int64_t dend = npu_dma_dram_end(d);
         k = put(out, k, BUF_SPACE[d->buf], !st, d->sram, npu_dma_sram_end(d));
         k = put(out, k, NPU_DRAM, st, d->dram, dend);
         break;

@@ -137,7 +137,7 @@ void npu_span(const cop *o, int vertical, int f0, int n, int *c0, int *c1) {
 }
 
 /* Largest conv-output span any final span of n rows needs. */
-static int max_span(const cop *o, int vertical, int n) {
+int npu_max_span(const cop *o, int vertical, int n) {
     int best = 0;
     const int lim = vertical ? o->fh : o->fw;
     for (int f0 = 0; f0 < lim; f0 += n) {
@@ -157,7 +157,7 @@ static int param_rows(const cop *o) {
 static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t *cost) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
-    const int cth = max_span(o, 1, th), ctw = max_span(o, 0, tw);
+    const int cth = npu_max_span(o, 1, th), ctw = npu_max_span(o, 0, tw);
     const int64_t acc_rows = an_npu_acc_rows(c) - param_rows(o);
     const int has_pool = o->kind == COP_POOL || o->pool_layer >= 0;
     const int64_t pix = (int64_t)cth * ctw, fpix = (int64_t)th * tw;

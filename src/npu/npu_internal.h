@@ -48,8 +48,10 @@ static inline int64_t npu_pool_cell(const an_isa_insn *d, int64_t y, int64_t x, 
 typedef int (*npu_dma_fn)(void *ctx, int64_t sram, int64_t dram, int64_t n);
 int npu_dma_walk(const an_isa_insn *d, npu_dma_fn fn, void *ctx);
 
-/* SRAM bytes [sram, end) a DMA covers. */
+/* SRAM bytes [sram, end) a DMA covers; DRAM bytes [dram, end) (end = dram
+** when it moves no data). */
 int64_t npu_dma_sram_end(const an_isa_insn *d);
+int64_t npu_dma_dram_end(const an_isa_insn *d);
 
 /* Bytes of buffer b. */
 int64_t npu_space_size(const an_npu_config *c, int64_t dram_size, int space);
