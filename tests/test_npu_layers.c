@@ -25,6 +25,12 @@ static an_npu_config tiny(void) {
     return c;
 }
 
+/* A timing model's hook: counts instructions per queue. */
+static void count_hook(void *ctx, an_isa_queue q, int64_t index, const an_isa_insn *d) {
+    (void)index, (void)d;
+    ((int64_t *)ctx)[q]++;
+}
+
 /* Compile g for cfg, run batch random samples, compare with the reference. */
 static void check(an_q_graph *g, const an_npu_config *cfg, int batch, an_npu_conv_choice conv,
                   uint32_t host, uint64_t seed) {
@@ -48,7 +54,11 @@ static void check(an_q_graph *g, const an_npu_config *cfg, int batch, an_npu_con
     tq_random_input(in, batch * F, &r);
     an_npu_sim *sim;
     cr_assert_eq(an_npu_sim_create(&sim, &y), AN_OK);
+    int64_t seen[AN_QUEUE_COUNT] = {0};
+    an_npu_sim_set_hook(sim, count_hook, seen);
     cr_assert_eq(an_npu_sim_run(sim, in, out), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(seen[0] + seen[1] + seen[2], y.n_insns);
+    for (int q = 0; q < AN_QUEUE_COUNT; q++) cr_assert_eq(seen[q], an_npu_sim_count(sim, q));
     an_q_engine *e;
     cr_assert_eq(an_q_engine_create(&e, g, batch, AN_Q_IMPL_REF), AN_OK);
     an_q_engine_run(e, in, batch);
