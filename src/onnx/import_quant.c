@@ -198,13 +198,18 @@ static void map_quantize(qctx *Q) {
     an_q_layer *l = &Q->g->layers[X->id - 1];
     l->scale = s, l->zero_point = zp;
     const float lo = Q->lo[X->id - 1], hi = Q->hi[X->id - 1];
+    /* in int64: a saturated round plus the zero point must not overflow */
     if (lo > -INFINITY) {
-        const int32_t v = zp + an_q_round_sat32((double)lo / s);
-        l->act_min = v > -128 ? (v < 127 ? v : 127) : -128;
+        const int64_t v = (int64_t)zp + an_q_round_sat32((double)lo / s);
+        l->act_min = (int32_t)(v > -128 ? (v < 127 ? v : 127) : -128);
     }
     if (hi < INFINITY) {
-        const int32_t v = zp + an_q_round_sat32((double)hi / s);
-        l->act_max = v < 127 ? (v > -128 ? v : -128) : 127;
+        const int64_t v = (int64_t)zp + an_q_round_sat32((double)hi / s);
+        l->act_max = (int32_t)(v < 127 ? (v > -128 ? v : -128) : 127);
+    }
+    if (l->act_min > l->act_max) {
+        ox_problem(x, "the clamp before this QuantizeLinear is empty");
+        return;
     }
     an_status st = l->op == AN_Q_ADD ? finish_add(Q, l) : finish_linear(Q, l);
     if (st) {
