@@ -65,4 +65,7 @@ int cmd_compile(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
+/* the chip in Verilog: header generator (cmd_hw.c), synthesis (cmd_synth.c) */
+int cmd_hw(int argc, char **argv);
+
 #endif /* ASICNN_CLI_H */

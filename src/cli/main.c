@@ -22,6 +22,7 @@ static const cli_command COMMANDS[] = {
     {"compile", "compile an int8 graph (.q8) for the accelerator (.npu)", cmd_compile},
     {"disasm", "instructions, tensors and chip of an executable (.npu)", cmd_disasm},
     {"run", "run an executable on the simulated chip, checked against the reference", cmd_run},
+    {"hw", "the chip in Verilog: generate the RTL's parameter header", cmd_hw},
     {NULL, NULL, NULL},
 };
 
