@@ -64,6 +64,9 @@ int cli_is_onnx_path(const char *path);
 int cmd_compile(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+/* timing: per-layer profile of a .npu; SCALE-Sim compatible mode */
+int cmd_profile(int argc, char **argv);
+int cmd_scalesim(int argc, char **argv);
 
 /* the chip in Verilog: header generator (cmd_hw.c), synthesis (cmd_synth.c) */
 int cmd_hw(int argc, char **argv);

@@ -23,6 +23,9 @@ static const cli_command COMMANDS[] = {
     {"disasm", "instructions, tensors and chip of an executable (.npu)", cmd_disasm},
     {"run", "run an executable on the simulated chip, checked against the reference", cmd_run},
     {"hw", "the chip in Verilog: generate the RTL's parameter header", cmd_hw},
+    {"profile", "cycles, utilisation, stalls, bytes and energy per layer of an executable",
+     cmd_profile},
+    {"scalesim", "SCALE-Sim v2 compatible cycle counts of a topology CSV", cmd_scalesim},
     {NULL, NULL, NULL},
 };
 

@@ -11,8 +11,8 @@
 ** The accumulator buffer is an int32 array that DMA also addresses as
 ** little-endian bytes; the simulator assumes a little-endian host.
 */
-#include "npu/npu_internal.h"
 #include "quant/quant_internal.h"
+#include "sim/sim_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +30,12 @@ struct an_npu_sim {
     an_npu_hook hook;
     void *hook_ctx;
     int64_t count[AN_QUEUE_COUNT];
+    npu_timing *timing; /* NULL: timing off */
 };
 
 void an_npu_sim_free(an_npu_sim *s) {
     if (!s) return;
+    npu_timing_free(s->timing);
     free(s->prog);
     free(s->dram);
     free(s->act);
@@ -79,6 +81,20 @@ void an_npu_sim_set_hook(an_npu_sim *s, an_npu_hook hook, void *ctx) {
 
 const uint8_t *an_npu_sim_dram(const an_npu_sim *s) {
     return s->dram;
+}
+
+an_status an_npu_sim_timing(an_npu_sim *s, int trace) {
+    npu_timing_free(s->timing);
+    s->timing = NULL;
+    return npu_timing_create(&s->timing, s->x, s->prog, trace);
+}
+
+const npu_timing *npu_sim_timing(const an_npu_sim *s) {
+    return s->timing;
+}
+
+const an_npu_exe *npu_sim_exe(const an_npu_sim *s) {
+    return s->x;
 }
 
 int64_t an_npu_sim_count(const an_npu_sim *s, an_isa_queue q) {
@@ -271,6 +287,7 @@ static void do_host(an_npu_sim *s, const an_isa_insn *d) {
 static an_status exec_step(void *ctx, an_isa_queue q, int64_t index, const an_isa_insn *d) {
     an_npu_sim *s = ctx;
     if (s->hook) s->hook(s->hook_ctx, q, index, d);
+    if (s->timing) npu_timing_step(s->timing, q, index, d, s->n_live, s->live_cols);
     s->count[q]++;
     switch (d->op) {
     case AN_ISA_LOAD:
@@ -299,6 +316,7 @@ an_status an_npu_sim_run(an_npu_sim *s, const int8_t *in, int8_t *out) {
     const an_npu_exe *x = s->x;
     const an_npu_tensor *ti = &x->input, *to = &x->output;
     memset(s->count, 0, sizeof s->count);
+    if (s->timing) npu_timing_reset(s->timing);
     memcpy(s->dram, x->data, (size_t)x->data_size);
     memcpy(s->dram + ti->dram, in, (size_t)x->batch * ti->h * ti->w * ti->c);
     an_status st = npu_schedule(s->prog, x->n_insns, &x->cfg, x->source, exec_step, s);

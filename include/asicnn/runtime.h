@@ -1,0 +1,224 @@
+/*
+** asicnn runtime: the cycle-accurate timing model of the accelerator, its
+** counters and energy model, Chrome/Perfetto traces, the SCALE-Sim
+** compatible analytic mode, and the device API that opens a chip, loads
+** executables and runs them (docs/timing.md, docs/energy.md).
+**
+** Contract
+** - Timing rides on the functional executor: the same run, the same
+**   instructions. Every duration is a closed form of the instruction's
+**   fields and the chip configuration; every start is a max over the
+**   queue, the fetch unit, the dependency tokens and the DRAM port. Cycle
+**   counts are exact for the model and independent of the data values.
+** - Counters are kept per instruction class, per layer and in total; the
+**   layers' cycles partition the total (each layer owns the cycles from
+**   the completion of the layers before it to its own completion).
+** - Energies are per-action (pJ) times counts, plus leakage power times
+**   time; a total is always the sum of its parts.
+** - Library calls return an_status with a message; nothing prints.
+*/
+#ifndef ASICNN_RUNTIME_H
+#define ASICNN_RUNTIME_H
+
+#include "asicnn/npu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Counters                                                                 */
+
+/* Why a queue waited before its next instruction could start. */
+typedef enum an_stall {
+    AN_STALL_FETCH = 0, /* no instruction dispatched yet (instruction issue) */
+    AN_STALL_LOAD,      /* waiting for a token from the load queue (DMA in) */
+    AN_STALL_COMPUTE,   /* waiting for a token from the compute queue (array / vector) */
+    AN_STALL_STORE,     /* waiting for a token from the store queue (DMA out) */
+    AN_STALL_FIFO,      /* a token FIFO it pushes is full */
+    AN_STALL_COUNT
+} an_stall;
+extern const char *const AN_STALL_NAME[AN_STALL_COUNT];
+
+/* Memories whose bytes are counted. */
+typedef enum an_mem { AN_MEM_DRAM = 0, AN_MEM_ACT, AN_MEM_WGT, AN_MEM_ACC, AN_MEM_COUNT } an_mem;
+extern const char *const AN_MEM_NAME[AN_MEM_COUNT];
+
+/* Instruction classes. */
+typedef enum an_pclass {
+    AN_PC_LOAD_ACT = 0,
+    AN_PC_LOAD_WGT,
+    AN_PC_LOAD_ACC,
+    AN_PC_STORE,
+    AN_PC_PRELOAD,
+    AN_PC_GEMM,
+    AN_PC_VEC,
+    AN_PC_HOST,
+    AN_PC_CTRL, /* SYNC, FINISH */
+    AN_PC_COUNT
+} an_pclass;
+extern const char *const AN_PCLASS_NAME[AN_PC_COUNT];
+
+/* Energy components. */
+typedef enum an_ecomp {
+    AN_E_MAC = 0,
+    AN_E_ACT,
+    AN_E_WGT,
+    AN_E_ACC,
+    AN_E_VEC,
+    AN_E_DRAM,
+    AN_E_LEAK,
+    AN_E_COUNT
+} an_ecomp;
+extern const char *const AN_ECOMP_NAME[AN_E_COUNT];
+
+typedef struct an_perf {
+    int64_t insns;
+    int64_t cycles;                /* class: sum of durations; layer: its share of the total */
+    int64_t busy;                  /* sum of instruction durations */
+    int64_t stall[AN_STALL_COUNT]; /* cycles a queue waited before these instructions */
+    int64_t array_cycles;          /* PRELOAD + GEMM cycles */
+    int64_t macs;                  /* useful MACs: streamed rows x PEs holding a live weight */
+    int64_t pe_slots;              /* streamed rows x R x C */
+    int64_t rd[AN_MEM_COUNT], wr[AN_MEM_COUNT]; /* bytes read / written per memory */
+    int64_t dram_bus;                           /* DRAM bytes on the bus (whole bursts) */
+    int64_t vec_lane_ops, vec_mul_ops;          /* vector lane operations (mul: requant) */
+    double energy_pj[AN_E_COUNT];
+} an_perf;
+
+typedef struct an_profile {
+    an_npu_config cfg;
+    int32_t batch;
+    int64_t cycles; /* the whole program */
+    an_perf total;
+    an_perf cls[AN_PC_COUNT];
+    an_perf *layer; /* [n_layers + 1]: the executable's layers, then "other" */
+    int32_t n_layers;
+} an_profile;
+
+void an_profile_free(an_profile *p);
+
+/* Derived figures of one counter set on chip c over `cycles` cycles. */
+double an_perf_util(const an_perf *p, const an_npu_config *c, int64_t cycles);
+double an_perf_mapping(const an_perf *p);
+double an_perf_energy(const an_perf *p); /* pJ, sum of components */
+/* Roofline point: operational intensity (ops per DRAM byte) and attained
+** ops/cycle; roof = min(2RC, intensity x bytes/cycle). */
+void an_perf_roofline(const an_perf *p, const an_npu_config *c, int64_t cycles, double *intensity,
+                      double *attained, double *roof);
+
+/* ------------------------------------------------------------------------ */
+/* Energy model                                                             */
+
+typedef enum an_dram_kind { AN_DRAM_LPDDR4 = 0, AN_DRAM_DDR3, AN_DRAM_HBM2 } an_dram_kind;
+
+typedef struct an_energy_params {
+    double mac_pj; /* int8 multiply + int32 add */
+    double act_pj_per_byte, wgt_pj_per_byte, acc_pj_per_byte;
+    double vec_add_pj; /* 32-bit add / compare per lane */
+    double vec_mul_pj; /* requant: 32-bit multiply + add per lane */
+    double dram_pj_per_bit;
+    double leak_mw; /* static power */
+} an_energy_params;
+
+/* Per-action energies for chip c with the given DRAM, scaled to c->tech_nm
+** (docs/energy.md gives the sources and the scaling). */
+an_energy_params an_energy_for(const an_npu_config *c, an_dram_kind dram);
+/* 64-bit read energy (pJ) of an SRAM of `bytes` at 45 nm. */
+double an_energy_sram64_45nm(int64_t bytes);
+
+/* Fill every energy_pj of the profile (layers, classes, total) from its
+** counters. Leakage goes to layers by their cycles, to classes by nothing
+** (classes overlap in time): total leakage = leak x total cycles. */
+void an_profile_energy(an_profile *p, const an_energy_params *e);
+
+/* ------------------------------------------------------------------------ */
+/* Timing on the functional simulator                                      */
+
+/* Turn the timing model on (trace: also record one event per
+** instruction for an_trace_write). Each an_npu_sim_run then times the
+** program; an_npu_sim_profile copies the last run's counters. */
+an_status an_npu_sim_timing(an_npu_sim *s, int trace);
+an_status an_npu_sim_profile(const an_npu_sim *s, an_profile *p);
+
+/* Profile one run of x on an all-zero-point input (timing does not depend
+** on the values) with energy e (NULL: LPDDR4 defaults); trace_path (may be
+** NULL) receives the Chrome trace. */
+an_status an_npu_profile_run(const an_npu_exe *x, const an_energy_params *e, const char *trace_path,
+                             an_profile *p);
+
+/* Chrome trace / Perfetto JSON of the last timed run (needs trace on). */
+an_status an_trace_write(const an_npu_sim *s, const char *path);
+
+/* ------------------------------------------------------------------------ */
+/* SCALE-Sim v2 compatible analytic mode                                    */
+
+typedef enum an_ss_flow { AN_SS_WS = 0, AN_SS_OS, AN_SS_IS } an_ss_flow;
+
+typedef struct an_ss_config {
+    char run_name[64];
+    int32_t rows, cols;
+    an_ss_flow flow;
+} an_ss_config;
+
+typedef struct an_ss_layer {
+    char name[64];
+    int64_t ih, iw, fh, fw, ch, nf, sh, sw;
+} an_ss_layer;
+
+typedef struct an_ss_result {
+    int64_t cycles, stalls, macs, folds;
+    double overall_util, mapping_eff, compute_util; /* percent */
+} an_ss_result;
+
+/* Parse SCALE-Sim's INI config and topology CSV (src names them). */
+an_status an_ss_config_parse(const char *text, const char *src, an_ss_config *c);
+an_status an_ss_topology_parse(const char *text, const char *src, an_ss_layer **layers, int *n);
+/* One layer in CALC mode (no memory stalls), SCALE-Sim's formulas. */
+an_status an_ss_layer_run(const an_ss_config *c, const an_ss_layer *l, an_ss_result *r);
+/* COMPUTE_REPORT.csv for n layers. */
+an_status an_ss_write_report(const char *path, const an_ss_result *r, int n);
+
+/* ------------------------------------------------------------------------ */
+/* Device API                                                               */
+
+typedef enum an_backend { AN_BACKEND_SIM = 0, AN_BACKEND_RTL } an_backend;
+
+typedef struct an_device an_device;
+typedef int32_t an_program; /* a loaded executable's handle, >= 0 */
+
+typedef enum an_run_state { AN_RUN_IDLE = 0, AN_RUN_BUSY, AN_RUN_DONE, AN_RUN_FAILED } an_run_state;
+
+/* Open a device for chip cfg on a backend (the RTL backend is not built
+** yet: AN_ERR_UNSUPPORTED). Thread-safe per device. */
+an_status an_device_open(an_device **out, const an_npu_config *cfg, an_backend backend);
+void an_device_close(an_device *d);
+
+/* Load an executable (copied; it must target the device's chip). Several
+** may be loaded at once. */
+an_status an_device_load(an_device *d, const an_npu_exe *x, an_program *prog);
+an_status an_device_load_file(an_device *d, const char *path, an_program *prog);
+an_status an_device_unload(an_device *d, an_program prog);
+
+/* The program's input / output sizes in int8 elements (whole batch). */
+int64_t an_device_input_size(an_device *d, an_program prog);
+int64_t an_device_output_size(an_device *d, an_program prog);
+/* Copy the int8 input (input_size bytes) into the program's input. */
+an_status an_device_set_input(an_device *d, an_program prog, const int8_t *in, int64_t n);
+/* Run (blocking) / start and wait (a pthread per run). */
+an_status an_device_run(an_device *d, an_program prog);
+an_status an_device_start(an_device *d, an_program prog);
+an_status an_device_wait(an_device *d, an_program prog);
+an_run_state an_device_state(an_device *d, an_program prog);
+/* The last error of the program (empty when none). */
+const char *an_device_error(an_device *d, an_program prog);
+/* Output of the last run: whole tensor, or element i. */
+an_status an_device_get_output(an_device *d, an_program prog, int8_t *out, int64_t n);
+an_status an_device_get_element(an_device *d, an_program prog, int64_t i, int8_t *v);
+/* Counters of the last run (the caller frees with an_profile_free). */
+an_status an_device_counters(an_device *d, an_program prog, an_profile *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ASICNN_RUNTIME_H */

@@ -1,0 +1,159 @@
+/*
+** asicnn profile: one timed run of an executable on the simulated chip
+** (timing does not depend on the input values): a per-layer table of
+** cycles, utilisation, mapping efficiency, stalls, bytes moved and
+** energy, the totals per instruction class, latency, throughput and
+** energy per inference; --csv writes the per-layer rows, --trace the
+** Chrome/Perfetto trace.
+*/
+#include "cli.h"
+#include "cli_model.h"
+
+#include "asicnn/runtime.h"
+
+#include <string.h>
+
+static const char HELP[] =
+    "usage: asicnn profile model.npu [--csv FILE] [--trace FILE] [--dram lpddr4|ddr3|hbm2]\n"
+    "\n"
+    "Time one run of the executable on the simulated chip (cycle-exact for the model in\n"
+    "docs/timing.md) and print per layer: cycles, array utilisation, mapping efficiency,\n"
+    "stall cycles by cause, DRAM and SRAM bytes, energy (docs/energy.md); then per\n"
+    "instruction class, and latency, throughput and energy per inference.\n";
+
+static int64_t stalls(const an_perf *p) {
+    int64_t s = 0;
+    for (int k = 0; k < AN_STALL_COUNT; k++) s += p->stall[k];
+    return s;
+}
+
+static int64_t sram_bytes(const an_perf *p) {
+    int64_t s = 0;
+    for (int m = AN_MEM_ACT; m < AN_MEM_COUNT; m++) s += p->rd[m] + p->wr[m];
+    return s;
+}
+
+static void row(FILE *f, const char *name, const char *mode, const an_perf *p, const an_profile *pr,
+                int csv) {
+    double oi, att, roof;
+    an_perf_roofline(p, &pr->cfg, p->cycles, &oi, &att, &roof);
+    const double util = 100 * an_perf_util(p, &pr->cfg, p->cycles);
+    const double map = 100 * an_perf_mapping(p), e = an_perf_energy(p) / 1e6;
+    const int64_t dram = p->rd[AN_MEM_DRAM] + p->wr[AN_MEM_DRAM];
+    if (csv) {
+        fprintf(f, "%s,%s,%lld,%lld,%lld,%.4f,%.4f", name, mode, (long long)p->cycles,
+                (long long)p->busy, (long long)p->macs, util, map);
+        for (int k = 0; k < AN_STALL_COUNT; k++) fprintf(f, ",%lld", (long long)p->stall[k]);
+        for (int m = 0; m < AN_MEM_COUNT; m++)
+            fprintf(f, ",%lld,%lld", (long long)p->rd[m], (long long)p->wr[m]);
+        fprintf(f, ",%lld,%.4f,%.4f,%.4f,%.4f", (long long)p->dram_bus,
+                p->cycles ? (double)p->dram_bus / (double)p->cycles : 0.0, oi, att, roof);
+        for (int k = 0; k < AN_E_COUNT; k++) fprintf(f, ",%.3f", p->energy_pj[k]);
+        fprintf(f, ",%.3f\n", an_perf_energy(p));
+        return;
+    }
+    fprintf(f, "%-12s %-7s %10lld %6.1f%% %6.1f%% %10lld %10lld %10lld %8.1f %9.3f\n", name, mode,
+            (long long)p->cycles, util, map, (long long)stalls(p), (long long)dram,
+            (long long)sram_bytes(p), oi, e);
+}
+
+static an_status write_csv(const char *path, const an_profile *pr, const an_npu_exe *x) {
+    FILE *f = fopen(path, "w");
+    if (!f) return an_fail(AN_ERR_IO, "%s: cannot write", path);
+    fprintf(f, "layer,mode,cycles,busy,macs,util_pct,mapping_pct");
+    for (int k = 0; k < AN_STALL_COUNT; k++) fprintf(f, ",stall_%s", AN_STALL_NAME[k]);
+    for (int m = 0; m < AN_MEM_COUNT; m++)
+        fprintf(f, ",%s_read,%s_written", AN_MEM_NAME[m], AN_MEM_NAME[m]);
+    fprintf(f,
+            ",dram_bus_bytes,dram_bytes_per_cycle,ops_per_byte,ops_per_cycle,roof_ops_per_cycle");
+    for (int k = 0; k < AN_E_COUNT; k++) fprintf(f, ",energy_%s_pj", AN_ECOMP_NAME[k]);
+    fprintf(f, ",energy_pj\n");
+    for (int l = 0; l <= pr->n_layers; l++)
+        row(f, l < pr->n_layers ? x->layers[l].name : "other",
+            l < pr->n_layers ? AN_NPU_MODE_NAME[x->layers[l].mode] : "-", &pr->layer[l], pr, 1);
+    row(f, "total", "-", &pr->total, pr, 1);
+    return fclose(f) ? an_fail(AN_ERR_IO, "%s: write failed", path) : AN_OK;
+}
+
+static void report(const an_profile *pr, const an_npu_exe *x) {
+    const an_npu_config *c = &pr->cfg;
+    printf("%s on %s (%dx%d, %.0f MHz, %.1f B/cycle DRAM), batch %d\n", x->source, c->name, c->rows,
+           c->cols, c->clock_mhz, c->dram_bytes_per_cycle, pr->batch);
+    printf("%-12s %-7s %10s %7s %7s %10s %10s %10s %8s %9s\n", "layer", "mode", "cycles", "util",
+           "mapping", "stalls", "dram B", "sram B", "ops/B", "energy uJ");
+    for (int l = 0; l <= pr->n_layers; l++) {
+        if (l == pr->n_layers && !pr->layer[l].cycles && !pr->layer[l].busy) break;
+        row(stdout, l < pr->n_layers ? x->layers[l].name : "other",
+            l < pr->n_layers ? AN_NPU_MODE_NAME[x->layers[l].mode] : "-", &pr->layer[l], pr, 0);
+    }
+    row(stdout, "total", "", &pr->total, pr, 0);
+    printf("\n%-10s %8s %12s", "class", "insns", "busy cycles");
+    for (int k = 0; k < AN_STALL_COUNT; k++) printf(" %12s", AN_STALL_NAME[k]);
+    printf("\n");
+    for (int k = 0; k < AN_PC_COUNT; k++) {
+        const an_perf *p = &pr->cls[k];
+        if (!p->insns) continue;
+        printf("%-10s %8lld %12lld", AN_PCLASS_NAME[k], (long long)p->insns, (long long)p->busy);
+        for (int j = 0; j < AN_STALL_COUNT; j++) printf(" %12lld", (long long)p->stall[j]);
+        printf("\n");
+    }
+    const double us = (double)pr->cycles / c->clock_mhz, e = an_perf_energy(&pr->total);
+    const double ops = 2.0 * (double)pr->total.macs;
+    printf("\nenergy by component (uJ per run):");
+    for (int k = 0; k < AN_E_COUNT; k++)
+        printf(" %s %.3f", AN_ECOMP_NAME[k], pr->total.energy_pj[k] / 1e6);
+    printf("\n");
+    printf("latency %lld cycles = %.2f us per batch of %d, %.2f us per image\n",
+           (long long)pr->cycles, us, pr->batch, us / pr->batch);
+    printf("throughput %.0f images/s, %.3f TOPS achieved of %.3f peak (util %.1f%%)\n",
+           pr->batch / us * 1e6, ops / us / 1e6, 2.0 * c->rows * c->cols * c->clock_mhz / 1e6,
+           100 * an_perf_util(&pr->total, c, pr->cycles));
+    printf("energy %.3f uJ per image, %.2f TOPS/W\n", e / 1e6 / pr->batch, e > 0 ? ops / e : 0.0);
+}
+
+int cmd_profile(int argc, char **argv) {
+    const char *path = NULL, *csv = NULL, *trace = NULL, *v;
+    an_dram_kind dram = AN_DRAM_LPDDR4;
+    for (int i = 1; i < argc; i++) {
+        int r;
+        if (cli_is_help(argv[i])) {
+            fputs(HELP, stdout);
+            return 0;
+        }
+        if ((r = cli_opt(argc, argv, &i, "--csv", &v))) {
+            if (r < 0) return cli_usage("profile", "--csv needs a file");
+            csv = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--trace", &v))) {
+            if (r < 0) return cli_usage("profile", "--trace needs a file");
+            trace = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--dram", &v))) {
+            if (r < 0 || (strcmp(v, "lpddr4") && strcmp(v, "ddr3") && strcmp(v, "hbm2")))
+                return cli_usage("profile", "--dram takes lpddr4, ddr3 or hbm2");
+            dram = strcmp(v, "ddr3") == 0   ? AN_DRAM_DDR3
+                   : strcmp(v, "hbm2") == 0 ? AN_DRAM_HBM2
+                                            : AN_DRAM_LPDDR4;
+        } else if (argv[i][0] == '-') {
+            return cli_usage("profile", "unknown option '%s'", argv[i]);
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            return cli_usage("profile", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!path) return cli_usage("profile", "needs model.npu");
+    an_npu_exe x;
+    an_status s = an_npu_load(path, &x);
+    if (s) return cli_error(s);
+    an_profile pr;
+    const an_energy_params e = an_energy_for(&x.cfg, dram);
+    s = an_npu_profile_run(&x, &e, trace, &pr);
+    if (!s) {
+        report(&pr, &x);
+        if (csv) s = write_csv(csv, &pr, &x);
+        if (!s && csv) printf("wrote %s\n", csv);
+        if (!s && trace) printf("wrote %s\n", trace);
+        an_profile_free(&pr);
+    }
+    an_npu_exe_free(&x);
+    return s ? cli_error(s) : 0;
+}

@@ -1,0 +1,86 @@
+/*
+** asicnn scalesim: SCALE-Sim v2 compatible cycle counts (CALC mode) of a
+** topology CSV on the array its config describes; prints each layer and
+** writes COMPUTE_REPORT.csv into --out DIR/run_name/.
+*/
+#include "cli.h"
+#include "cli_model.h"
+
+#include "asicnn/runtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char HELP[] =
+    "usage: asicnn scalesim topology.csv [--config scale.cfg] [--out DIR]\n"
+    "\n"
+    "SCALE-Sim v2's analytic cycle counts for its topology CSV (name, ifmap h, w,\n"
+    "filter h, w, channels, filters, stride, with a trailing comma) on the array of\n"
+    "its INI config (ArrayHeight, ArrayWidth, Dataflow ws|os|is; default 32x32 ws).\n"
+    "Writes DIR/run_name/COMPUTE_REPORT.csv (DIR defaults to .).\n";
+
+static an_status load_text(const char *path, char **text) {
+    size_t n;
+    return an_read_file(path, 1 << 24, text, &n);
+}
+
+int cmd_scalesim(int argc, char **argv) {
+    const char *topo = NULL, *cfg = NULL, *out = ".", *v;
+    for (int i = 1; i < argc; i++) {
+        int r;
+        if (cli_is_help(argv[i])) {
+            fputs(HELP, stdout);
+            return 0;
+        }
+        if ((r = cli_opt(argc, argv, &i, "--config", &v))) {
+            if (r < 0) return cli_usage("scalesim", "--config needs a file");
+            cfg = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--out", &v))) {
+            if (r < 0) return cli_usage("scalesim", "--out needs a directory");
+            out = v;
+        } else if (argv[i][0] == '-') {
+            return cli_usage("scalesim", "unknown option '%s'", argv[i]);
+        } else if (!topo) {
+            topo = argv[i];
+        } else {
+            return cli_usage("scalesim", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!topo) return cli_usage("scalesim", "needs topology.csv");
+    an_ss_config c;
+    an_ss_layer *layers = NULL;
+    an_ss_result *res = NULL;
+    int n = 0;
+    char *text = NULL;
+    an_status s = AN_OK;
+    if (cfg && !(s = load_text(cfg, &text))) s = an_ss_config_parse(text, cfg, &c);
+    if (!cfg) s = an_ss_config_parse("", "defaults", &c);
+    free(text);
+    text = NULL;
+    if (!s && !(s = load_text(topo, &text))) s = an_ss_topology_parse(text, topo, &layers, &n);
+    if (!s) s = an_alloc_array((void **)&res, (size_t)n, sizeof *res, "results");
+    static const char *const FLOW[] = {"ws", "os", "is"};
+    if (!s)
+        printf("%s: %d layer(s) on a %dx%d %s array (SCALE-Sim v2 CALC mode)\n", topo, n, c.rows,
+               c.cols, FLOW[c.flow]);
+    for (int i = 0; i < n && !s; i++) {
+        s = an_ss_layer_run(&c, &layers[i], &res[i]);
+        if (!s)
+            printf("%-16s %12lld cycles %6lld folds  util %.2f%%  mapping %.2f%%  compute %.2f%%\n",
+                   layers[i].name, (long long)res[i].cycles, (long long)res[i].folds,
+                   res[i].overall_util, res[i].mapping_eff, res[i].compute_util);
+    }
+    if (!s) {
+        char dir[1024], path[1100];
+        snprintf(dir, sizeof dir, "%s/%s", out, c.run_name);
+        mkdir(dir, 0777);
+        snprintf(path, sizeof path, "%s/COMPUTE_REPORT.csv", dir);
+        s = an_ss_write_report(path, res, n);
+        if (!s) printf("wrote %s\n", path);
+    }
+    free(text);
+    free(layers);
+    free(res);
+    return s ? cli_error(s) : 0;
+}

@@ -1,0 +1,213 @@
+/*
+** The timing model (docs/timing.md). It rides on the functional
+** executor's per-instruction step, which visits instructions in an order
+** the tokens allow; each instruction's start is the max of: its queue
+** free, its dispatch by the fetch unit plus one, the push times of the
+** tokens it pops, and room in the FIFOs it pushes. Its end is start plus
+** its closed-form duration. Each queue's DMA has its own DRAM channel (no
+** cross-queue contention). The waiting is attributed to the term that
+** bound it.
+*/
+#include "sim/sim_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct npu_timing {
+    const an_npu_exe *x;
+    const an_isa_insn *prog;
+    int64_t n;
+    int32_t *layer;                /* [n] layer of each instruction, n_layers for none */
+    int64_t *qpos;                 /* [n] position in its queue */
+    int64_t *qidx[AN_QUEUE_COUNT]; /* [n] instruction at each queue position */
+    int64_t *fetch;                /* [n] dispatch cycle */
+    int64_t *start;                /* [n] */
+    int64_t fetched;
+    int64_t *push_t[4], *pop_t[4]; /* [n] per token sequence number */
+    int64_t pushes[4], pops[4];
+    int64_t qend[AN_QUEUE_COUNT];
+    int64_t end;                           /* latest end so far */
+    int64_t *layer_end;                    /* [n_layers + 1] */
+    an_perf total, cls[AN_PC_COUNT], *lay; /* lay: [n_layers + 1] */
+    npu_event *ev;                         /* [n] when tracing */
+    int64_t n_ev;
+};
+
+/* Queue whose token travels on each channel: load->compute,
+** compute->load, compute->store, store->compute. */
+static const int CHANNEL_FROM[4] = {AN_STALL_LOAD, AN_STALL_COMPUTE, AN_STALL_COMPUTE,
+                                    AN_STALL_STORE};
+static const unsigned POPS[2] = {AN_DEP_POP_PREV, AN_DEP_POP_NEXT};
+static const unsigned PUSHES[2] = {AN_DEP_PUSH_PREV, AN_DEP_PUSH_NEXT};
+
+void npu_timing_free(npu_timing *t) {
+    if (!t) return;
+    free(t->layer);
+    free(t->qpos);
+    for (int q = 0; q < AN_QUEUE_COUNT; q++) free(t->qidx[q]);
+    free(t->fetch);
+    free(t->start);
+    for (int c = 0; c < 4; c++) free(t->push_t[c]), free(t->pop_t[c]);
+    free(t->layer_end);
+    free(t->lay);
+    free(t->ev);
+    free(t);
+}
+
+an_status npu_timing_create(npu_timing **out, const an_npu_exe *x, const an_isa_insn *prog,
+                            int trace) {
+    *out = NULL;
+    npu_timing *t = calloc(1, sizeof *t);
+    if (!t) return an_fail(AN_ERR_NOMEM, "out of memory for the timing model");
+    const size_t n = (size_t)(x->n_insns ? x->n_insns : 1), L = (size_t)x->n_layers + 1;
+    t->x = x;
+    t->prog = prog;
+    t->n = x->n_insns;
+    int ok = (t->layer = calloc(n, sizeof *t->layer)) && (t->qpos = calloc(n, sizeof *t->qpos)) &&
+             (t->fetch = calloc(n, sizeof *t->fetch)) && (t->start = calloc(n, sizeof *t->start)) &&
+             (t->layer_end = calloc(L, sizeof *t->layer_end)) &&
+             (t->lay = calloc(L, sizeof *t->lay)) && (!trace || (t->ev = calloc(n, sizeof *t->ev)));
+    for (int q = 0; q < AN_QUEUE_COUNT && ok; q++) ok = !!(t->qidx[q] = calloc(n, sizeof(int64_t)));
+    for (int c = 0; c < 4 && ok; c++)
+        ok = (t->push_t[c] = calloc(n, sizeof(int64_t))) &&
+             (t->pop_t[c] = calloc(n, sizeof(int64_t)));
+    if (!ok) {
+        npu_timing_free(t);
+        return an_fail(AN_ERR_NOMEM, "%s: out of memory for the timing model", x->source);
+    }
+    int64_t len[AN_QUEUE_COUNT] = {0};
+    for (int64_t i = 0; i < t->n; i++) {
+        const int q = an_isa_queue_of(&prog[i]);
+        t->qpos[i] = len[q];
+        t->qidx[q][len[q]++] = i;
+        t->layer[i] = x->n_layers;
+    }
+    for (int l = 0; l < x->n_layers; l++)
+        for (int64_t i = 0; i < x->layers[l].n_insn; i++)
+            if (x->layers[l].first_insn + i < t->n) t->layer[x->layers[l].first_insn + i] = l;
+    *out = t;
+    return AN_OK;
+}
+
+void npu_timing_reset(npu_timing *t) {
+    t->fetched = 0;
+    memset(t->pushes, 0, sizeof t->pushes);
+    memset(t->pops, 0, sizeof t->pops);
+    memset(t->qend, 0, sizeof t->qend);
+    t->end = 0;
+    t->n_ev = 0;
+    memset(t->layer_end, 0, sizeof *t->layer_end * ((size_t)t->x->n_layers + 1));
+    memset(t->lay, 0, sizeof *t->lay * ((size_t)t->x->n_layers + 1));
+    memset(&t->total, 0, sizeof t->total);
+    memset(t->cls, 0, sizeof t->cls);
+}
+
+/* Dispatch cycles of every instruction up to i: one per cycle, in order,
+** each waiting for a free slot in its queue (the instruction insn_depth
+** places ahead of it in the queue has started). */
+static void fetch_upto(npu_timing *t, int64_t i) {
+    const int64_t depth = t->x->cfg.insn_depth;
+    for (; t->fetched <= i; t->fetched++) {
+        const int64_t k = t->fetched;
+        int64_t f = k ? t->fetch[k - 1] + 1 : 0;
+        if (t->qpos[k] >= depth) {
+            const int q = an_isa_queue_of(&t->prog[k]);
+            const int64_t s = t->start[t->qidx[q][t->qpos[k] - depth]];
+            if (s > f) f = s;
+        }
+        t->fetch[k] = f;
+    }
+}
+
+static void perf_add(an_perf *p, const an_perf *a, int64_t dur, int64_t stall, int cause) {
+    p->insns += a->insns;
+    p->busy += dur;
+    p->stall[cause] += stall;
+    p->array_cycles += a->array_cycles;
+    p->macs += a->macs;
+    p->pe_slots += a->pe_slots;
+    for (int m = 0; m < AN_MEM_COUNT; m++) p->rd[m] += a->rd[m], p->wr[m] += a->wr[m];
+    p->dram_bus += a->dram_bus;
+    p->vec_lane_ops += a->vec_lane_ops;
+    p->vec_mul_ops += a->vec_mul_ops;
+}
+
+void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_insn *d,
+                     int live_rows, int live_cols) {
+    npu_cost c;
+    npu_cost_of(t->x, d, live_rows, live_cols, &c);
+    fetch_upto(t, index);
+    const int64_t ready = t->qend[q];
+    int64_t start = ready, cause = AN_STALL_FETCH;
+#define BOUND(v, why)                                                                              \
+    do {                                                                                           \
+        if ((v) > start) start = (v), cause = (why);                                               \
+    } while (0)
+    BOUND(t->fetch[index] + 1, AN_STALL_FETCH);
+    for (int k = 0; k < 2; k++) {
+        if (d->dep & POPS[k]) {
+            const int ch = npu_token_channel(q, POPS[k]);
+            BOUND(t->push_t[ch][t->pops[ch]], CHANNEL_FROM[ch]);
+        }
+        if (d->dep & PUSHES[k]) {
+            const int ch = npu_token_channel(q, PUSHES[k]);
+            if (t->pushes[ch] >= t->x->cfg.token_depth)
+                BOUND(t->pop_t[ch][t->pushes[ch] - t->x->cfg.token_depth], AN_STALL_FIFO);
+        }
+    }
+#undef BOUND
+    for (int k = 0; k < 2; k++)
+        if (d->dep & POPS[k]) {
+            const int ch = npu_token_channel(q, POPS[k]);
+            t->pop_t[ch][t->pops[ch]++] = start;
+        }
+    const int64_t end = start + c.cycles;
+    for (int k = 0; k < 2; k++)
+        if (d->dep & PUSHES[k]) {
+            const int ch = npu_token_channel(q, PUSHES[k]);
+            t->push_t[ch][t->pushes[ch]++] = end;
+        }
+    t->start[index] = start;
+    t->qend[q] = end;
+    if (end > t->end) t->end = end;
+    const int l = t->layer[index];
+    if (end > t->layer_end[l]) t->layer_end[l] = end;
+    const int64_t dur = end - start, stall = start - ready;
+    perf_add(&t->total, &c.add, dur, stall, (int)cause);
+    perf_add(&t->cls[c.pclass], &c.add, dur, stall, (int)cause);
+    perf_add(&t->lay[l], &c.add, dur, stall, (int)cause);
+    if (t->ev)
+        t->ev[t->n_ev++] = (npu_event){start, end, index, c.add.dram_bus, q, c.unit, c.pclass, l};
+}
+
+an_status npu_timing_profile(const npu_timing *t, an_profile *p) {
+    const int L = t->x->n_layers;
+    memset(p, 0, sizeof *p);
+    p->layer = calloc((size_t)L + 1, sizeof *p->layer);
+    if (!p->layer) return an_fail(AN_ERR_NOMEM, "out of memory for the profile");
+    p->cfg = t->x->cfg;
+    p->batch = t->x->batch;
+    p->n_layers = L;
+    p->cycles = t->end;
+    p->total = t->total;
+    p->total.cycles = t->end;
+    for (int c = 0; c < AN_PC_COUNT; c++) p->cls[c] = t->cls[c], p->cls[c].cycles = t->cls[c].busy;
+    /* each layer owns the cycles from the completion of the layers before
+       it to its own completion; "other" owns the rest */
+    int64_t done = 0, owned = 0;
+    for (int l = 0; l <= L; l++) {
+        p->layer[l] = t->lay[l];
+        if (l == L) break;
+        const int64_t b = t->layer_end[l] > done ? t->layer_end[l] : done;
+        p->layer[l].cycles = b - done;
+        owned += b - done;
+        done = b;
+    }
+    p->layer[L].cycles = t->end - owned;
+    return AN_OK;
+}
+
+const npu_event *npu_timing_events(const npu_timing *t, int64_t *n) {
+    *n = t->n_ev;
+    return t->ev;
+}
