@@ -57,16 +57,23 @@ static void row(FILE *f, const char *name, const char *mode, const an_perf *p, c
             (long long)sram_bytes(p), oi, e);
 }
 
+/* A CSV column name: spaces become underscores. */
+static void col(FILE *f, const char *pre, const char *name, const char *post) {
+    fprintf(f, ",%s", pre);
+    for (const char *c = name; *c; c++) fputc(*c == ' ' ? '_' : *c, f);
+    fputs(post, f);
+}
+
 static an_status write_csv(const char *path, const an_profile *pr, const an_npu_exe *x) {
     FILE *f = fopen(path, "w");
     if (!f) return an_fail(AN_ERR_IO, "%s: cannot write", path);
     fprintf(f, "layer,mode,cycles,busy,macs,util_pct,mapping_pct");
-    for (int k = 0; k < AN_STALL_COUNT; k++) fprintf(f, ",stall_%s", AN_STALL_NAME[k]);
+    for (int k = 0; k < AN_STALL_COUNT; k++) col(f, "stall_", AN_STALL_NAME[k], "");
     for (int m = 0; m < AN_MEM_COUNT; m++)
         fprintf(f, ",%s_read,%s_written", AN_MEM_NAME[m], AN_MEM_NAME[m]);
     fprintf(f,
             ",dram_bus_bytes,dram_bytes_per_cycle,ops_per_byte,ops_per_cycle,roof_ops_per_cycle");
-    for (int k = 0; k < AN_E_COUNT; k++) fprintf(f, ",energy_%s_pj", AN_ECOMP_NAME[k]);
+    for (int k = 0; k < AN_E_COUNT; k++) col(f, "energy_", AN_ECOMP_NAME[k], "_pj");
     fprintf(f, ",energy_pj\n");
     for (int l = 0; l <= pr->n_layers; l++)
         row(f, l < pr->n_layers ? x->layers[l].name : "other",

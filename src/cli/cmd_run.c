@@ -8,20 +8,22 @@
 #include "cli_model.h"
 
 #include "asicnn/npu.h"
+#include "asicnn/runtime.h"
 
 #include <string.h>
 
 static const char HELP[] =
     "usage: asicnn run model.npu DATA [--split test|train] [--limit N] [--ref model.q8]\n"
-    "                  [--no-check]\n"
+    "                  [--no-check] [--trace FILE]\n"
     "\n"
     "Run an executable on the simulated chip over DATA's test split: accuracy, and\n"
     "every layer compared byte for byte with the integer reference engine (the\n"
     "int8 graph embedded at compile time, or --ref). --limit N runs the first N\n"
-    "samples only.\n";
+    "samples only. --trace FILE also times one batch and writes its Chrome/Perfetto\n"
+    "trace (docs/timing.md).\n";
 
 int cmd_run(int argc, char **argv) {
-    const char *pos[2], *ref = NULL, *v;
+    const char *pos[2], *ref = NULL, *trace = NULL, *v;
     int npos = 0, check = 1;
     int64_t limit = -1;
     an_split split = AN_SPLIT_TEST;
@@ -36,6 +38,9 @@ int cmd_run(int argc, char **argv) {
         } else if ((r = cli_opt(argc, argv, &i, "--limit", &v))) {
             if (r < 0 || cli_parse_i64(v, &limit) || limit < 1)
                 return cli_usage("run", "--limit takes a whole number >= 1");
+        } else if ((r = cli_opt(argc, argv, &i, "--trace", &v))) {
+            if (r < 0) return cli_usage("run", "--trace needs a file");
+            trace = v;
         } else if ((r = cli_opt(argc, argv, &i, "--ref", &v))) {
             if (r < 0) return cli_usage("run", "--ref needs a .q8 file");
             ref = v;
@@ -81,6 +86,14 @@ int cmd_run(int argc, char **argv) {
                    (long long)r.equal, (long long)r.n);
         else
             printf("not checked against the reference engine\n");
+    }
+    if (!s && trace) {
+        an_profile pr;
+        if (!(s = an_npu_profile_run(&x, NULL, trace, &pr))) {
+            printf("one batch takes %lld cycles on the chip; wrote %s\n", (long long)pr.cycles,
+                   trace);
+            an_profile_free(&pr);
+        }
     }
     an_dataset_free(&ds);
     an_q_graph_free(&g);

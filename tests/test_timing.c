@@ -1,0 +1,192 @@
+/*
+** The timing model: closed-form cycle counts of a hand-built single-tile
+** program (derived by hand below from docs/timing.md), DMA-bound stalls
+** on a starved chip and none on a compute-bound one, monotonicity in DRAM
+** bandwidth, double buffering beating the serialised program, energy
+** totals equal to the sum of their parts, and the trace's JSON schema.
+*/
+#include "test_timing_util.h"
+
+#include <cjson/cJSON.h>
+#include <unistd.h>
+#include "leakcheck.h"
+
+TestSuite(timing, .fini = leakcheck);
+
+static an_npu_config chip(double bw, int latency) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    c.dram_bytes_per_cycle = bw;
+    c.dram_latency = latency;
+    return c;
+}
+
+Test(timing, single_tile_closed_form) {
+    /* npu16: R = C = 16, 16 B/cycle, latency 100, 64-byte bursts, 16 lanes */
+    const an_npu_config c = chip(16, 100);
+    an_npu_exe x;
+    tt_program(&x, &c, 1, 64, 1);
+    an_profile p = tt_profile(&x, NULL);
+    /* fetch dispatches insn k at cycle k, it may start at k + 1:
+       LOAD wgt   1 .. 1 + 100 + 256/16                  = 117
+       PRELOAD    117 (token) .. + R                     = 133
+       LOAD act   117 (queue) .. + 100 + 64*16/16        = 281
+       GEMM       281 (token) .. + T + R + C - 2 = 94    = 375
+       VEC write  375 .. + T rows x ceil(C/lanes)        = 439
+       STORE      439 (token) .. + 100 + 64*16/16        = 603
+       FINISH     439 .. 440 */
+    cr_assert_eq(p.cycles, 603);
+    cr_assert_eq(p.cls[AN_PC_GEMM].busy, 94);
+    cr_assert_eq(p.cls[AN_PC_PRELOAD].busy, 16);
+    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 281 - 133);
+    cr_assert_eq(p.cls[AN_PC_STORE].stall[AN_STALL_COMPUTE],
+                 439); /* the whole wait, to the binding term */
+    cr_assert_eq(p.total.macs, 64 * 16 * 16);
+    cr_assert_eq(p.total.rd[AN_MEM_DRAM], 256 + 1024);
+    cr_assert_eq(p.total.wr[AN_MEM_DRAM], 1024);
+    cr_assert_eq(p.total.dram_bus, 256 + 1024 + 1024);
+    /* preload + gemm = SCALE-Sim's weight-stationary fold, 2R + C + T - 2 */
+    cr_assert_eq(p.total.array_cycles, 2 * 16 + 16 + 64 - 2);
+    an_profile_free(&p);
+    an_npu_exe_free(&x);
+}
+
+Test(timing, unaligned_dma_pays_whole_bursts) {
+    const an_npu_config c = chip(16, 0);
+    an_npu_exe x;
+    tt_program(&x, &c, 1, 4, 1);
+    /* the input (64 bytes) starts at 256: one burst; shift it by 8 bytes */
+    x.input.dram += 8;
+    an_isa_insn d;
+    cr_assert_eq(an_isa_decode(&x.insns[2], &d), AN_OK);
+    d.dram += 8;
+    cr_assert_eq(an_isa_encode(&d, &x.insns[2]), AN_OK);
+    an_profile p = tt_profile(&x, NULL);
+    cr_assert_eq(p.cls[AN_PC_LOAD_ACT].dram_bus, 128);
+    cr_assert_eq(p.cls[AN_PC_LOAD_ACT].busy, 128 / 16);
+    an_profile_free(&p);
+    an_npu_exe_free(&x);
+}
+
+Test(timing, starved_chip_is_dma_bound) {
+    an_npu_exe x;
+    an_npu_config c = chip(1, 100);
+    tt_program(&x, &c, 8, 256, 2);
+    an_profile p = tt_profile(&x, NULL);
+    cr_assert_gt(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], p.cycles / 2);
+    an_profile_free(&p);
+    an_npu_exe_free(&x);
+    c = chip(1024, 1);
+    tt_program(&x, &c, 8, 256, 2);
+    p = tt_profile(&x, NULL);
+    /* only the first tile waits for its load */
+    cr_assert_lt(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], p.cycles / 50);
+    cr_assert_gt(an_perf_util(&p.total, &c, p.cycles), 0.4); /* GEMM + VEC share the queue */
+    an_profile_free(&p);
+    an_npu_exe_free(&x);
+}
+
+Test(timing, more_bandwidth_never_slower) {
+    int64_t last = INT64_MAX;
+    for (double bw = 0.5; bw <= 512; bw *= 2) {
+        an_npu_exe x;
+        const an_npu_config c = chip(bw, 50);
+        tt_program(&x, &c, 6, 100, 2);
+        an_profile p = tt_profile(&x, NULL);
+        cr_assert_leq(p.cycles, last, "bandwidth %g: %lld > %lld", bw, (long long)p.cycles,
+                      (long long)last);
+        last = p.cycles;
+        an_profile_free(&p);
+        an_npu_exe_free(&x);
+    }
+}
+
+Test(timing, double_buffering_beats_serial) {
+    const an_npu_config c = chip(8, 100);
+    an_npu_exe x1, x2;
+    tt_program(&x1, &c, 8, 128, 1);
+    tt_program(&x2, &c, 8, 128, 2);
+    an_profile p1 = tt_profile(&x1, NULL), p2 = tt_profile(&x2, NULL);
+    cr_assert_lt(p2.cycles, p1.cycles, "%lld vs %lld", (long long)p2.cycles, (long long)p1.cycles);
+    cr_assert_eq(p1.total.macs, p2.total.macs);
+    an_profile_free(&p1);
+    an_profile_free(&p2);
+    an_npu_exe_free(&x1);
+    an_npu_exe_free(&x2);
+}
+
+Test(timing, energy_is_sum_of_parts) {
+    const an_npu_config c = chip(16, 100);
+    an_npu_exe x;
+    tt_program(&x, &c, 3, 64, 2);
+    an_profile p = tt_profile(&x, NULL);
+    double parts = 0, layers = 0, classes = 0;
+    for (int k = 0; k < AN_E_COUNT; k++) parts += p.total.energy_pj[k];
+    for (int l = 0; l <= p.n_layers; l++) layers += an_perf_energy(&p.layer[l]);
+    for (int k = 0; k < AN_PC_COUNT; k++) classes += an_perf_energy(&p.cls[k]);
+    const double total = an_perf_energy(&p.total);
+    cr_assert_gt(total, 0);
+    cr_assert_float_eq(parts, total, 1e-9 * total);
+    cr_assert_float_eq(layers, total, 1e-9 * total);
+    /* classes carry the dynamic energy only */
+    cr_assert_float_eq(classes + p.total.energy_pj[AN_E_LEAK], total, 1e-9 * total);
+    const an_energy_params e = an_energy_for(&c, AN_DRAM_LPDDR4);
+    cr_assert_float_eq(p.total.energy_pj[AN_E_DRAM], (double)p.total.dram_bus * 8 * 8.0, 1e-6);
+    cr_assert_float_eq(p.total.energy_pj[AN_E_MAC], (double)p.total.macs * e.mac_pj, 1e-6);
+    /* Horowitz 45 nm points */
+    cr_assert_float_eq(an_energy_sram64_45nm(8 << 10), 10.0, 1e-9);
+    cr_assert_float_eq(an_energy_sram64_45nm(32 << 10), 20.0, 1e-9);
+    cr_assert_float_eq(an_energy_sram64_45nm(1 << 20), 100.0, 1e-9);
+    an_profile_free(&p);
+    an_npu_exe_free(&x);
+}
+
+Test(timing, trace_json_schema) {
+    const an_npu_config c = chip(16, 100);
+    an_npu_exe x;
+    tt_program(&x, &c, 2, 32, 2);
+    char path[] = "/tmp/asicnn-trace-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    an_profile p = tt_profile(&x, path);
+    char *text;
+    size_t n;
+    cr_assert_eq(an_read_file(path, 1 << 24, &text, &n), AN_OK);
+    remove(path);
+    cJSON *root = cJSON_Parse(text);
+    cr_assert(root, "trace is not JSON");
+    cJSON *ev = cJSON_GetObjectItem(root, "traceEvents");
+    cr_assert(cJSON_IsArray(ev));
+    int slices = 0, counters = 0;
+    double last_end = 0;
+    cJSON *e;
+    cJSON_ArrayForEach(e, ev) {
+        cJSON *ph = cJSON_GetObjectItem(e, "ph");
+        cr_assert(cJSON_IsString(ph));
+        cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(e, "pid")));
+        cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(e, "tid")));
+        cr_assert(cJSON_IsString(cJSON_GetObjectItem(e, "name")));
+        if (strcmp(ph->valuestring, "X") == 0) {
+            cJSON *ts = cJSON_GetObjectItem(e, "ts"), *dur = cJSON_GetObjectItem(e, "dur");
+            cr_assert(cJSON_IsNumber(ts) && cJSON_IsNumber(dur));
+            cr_assert_geq(dur->valuedouble, 0);
+            if (ts->valuedouble + dur->valuedouble > last_end)
+                last_end = ts->valuedouble + dur->valuedouble;
+            slices++;
+        } else if (strcmp(ph->valuestring, "C") == 0) {
+            cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(e, "ts")));
+            cr_assert(cJSON_IsObject(cJSON_GetObjectItem(e, "args")));
+            counters++;
+        } else {
+            cr_assert_str_eq(ph->valuestring, "M");
+        }
+    }
+    cr_assert_eq(slices, 2 * (int)x.n_insns); /* queue track and unit track */
+    cr_assert_gt(counters, 0);
+    cr_assert_float_eq(last_end, (double)p.cycles / c.clock_mhz, 1e-6);
+    cJSON_Delete(root);
+    free(text);
+    an_profile_free(&p);
+    an_npu_exe_free(&x);
+}
