@@ -1,0 +1,79 @@
+/*
+** The device API: open, load two executables at once, set inputs, run
+** blocking and asynchronously from several threads, read outputs,
+** elements, counters and errors, unload, close; the RTL backend refuses
+** cleanly. Outputs equal the functional executor's.
+*/
+#include "test_timing_util.h"
+
+#include <pthread.h>
+#include "leakcheck.h"
+
+TestSuite(runtime, .fini = leakcheck);
+
+typedef struct job {
+    an_device *d;
+    an_program p;
+    an_status s;
+} job;
+
+static void *worker(void *arg) {
+    job *j = arg;
+    for (int i = 0; i < 5 && !j->s; i++) j->s = an_device_run(j->d, j->p);
+    return NULL;
+}
+
+Test(runtime, end_to_end) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    an_device *d;
+    cr_assert_neq(an_device_open(&d, &c, AN_BACKEND_RTL), AN_OK);
+    cr_assert_eq(an_device_open(&d, &c, AN_BACKEND_SIM), AN_OK);
+    an_npu_exe x1, x2;
+    tt_program(&x1, &c, 1, 16, 1);
+    tt_program(&x2, &c, 3, 32, 2);
+    an_program p1, p2;
+    cr_assert_eq(an_device_load(d, &x1, &p1), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(an_device_load(d, &x2, &p2), AN_OK, "%s", an_errmsg());
+    cr_assert_neq(p1, p2);
+    const int64_t ni = an_device_input_size(d, p1), no = an_device_output_size(d, p1);
+    cr_assert_eq(ni, 16 * 16);
+    int8_t in[256], out[256], want[256];
+    for (int i = 0; i < 256; i++) in[i] = (int8_t)(i % 5 - 2);
+    cr_assert_neq(an_device_set_input(d, p1, in, ni - 1), AN_OK);
+    cr_assert_eq(an_device_set_input(d, p1, in, ni), AN_OK);
+    cr_assert_neq(an_device_get_output(d, p1, out, no), AN_OK); /* not run yet */
+    cr_assert_eq(an_device_run(d, p1), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(an_device_state(d, p1), AN_RUN_DONE);
+    cr_assert_eq(an_device_get_output(d, p1, out, no), AN_OK);
+    an_npu_sim *s;
+    cr_assert_eq(an_npu_sim_create(&s, &x1), AN_OK);
+    cr_assert_eq(an_npu_sim_run(s, in, want), AN_OK);
+    an_npu_sim_free(s);
+    cr_assert_arr_eq(out, want, (size_t)no);
+    int8_t v;
+    cr_assert_eq(an_device_get_element(d, p1, 3, &v), AN_OK);
+    cr_assert_eq(v, want[3]);
+    cr_assert_neq(an_device_get_element(d, p1, no, &v), AN_OK);
+    an_profile pr;
+    cr_assert_eq(an_device_counters(d, p1, &pr), AN_OK);
+    cr_assert_gt(pr.cycles, 0);
+    an_profile_free(&pr);
+    /* two threads, two programs, at once */
+    job j1 = {d, p1, AN_OK}, j2 = {d, p2, AN_OK};
+    pthread_t t1, t2;
+    pthread_create(&t1, NULL, worker, &j1);
+    pthread_create(&t2, NULL, worker, &j2);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    cr_assert_eq(j1.s, AN_OK);
+    cr_assert_eq(j2.s, AN_OK);
+    cr_assert_eq(an_device_start(d, p2), AN_OK);
+    cr_assert_eq(an_device_wait(d, p2), AN_OK);
+    cr_assert_str_eq(an_device_error(d, p2), "");
+    cr_assert_eq(an_device_unload(d, p1), AN_OK);
+    cr_assert_neq(an_device_run(d, p1), AN_OK);
+    an_device_close(d);
+    an_npu_exe_free(&x1);
+    an_npu_exe_free(&x2);
+}
