@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cli_model.h"
 
+#include "asicnn/hw.h"
 #include "asicnn/npu.h"
 #include "asicnn/runtime.h"
 
@@ -14,16 +15,38 @@
 
 static const char HELP[] =
     "usage: asicnn run model.npu DATA [--split test|train] [--limit N] [--ref model.q8]\n"
-    "                  [--no-check] [--trace FILE]\n"
+    "                  [--no-check] [--trace FILE] [--backend sim|rtl] [--vcd FILE]\n"
     "\n"
     "Run an executable on the simulated chip over DATA's test split: accuracy, and\n"
     "every layer compared byte for byte with the integer reference engine (the\n"
     "int8 graph embedded at compile time, or --ref). --limit N runs the first N\n"
     "samples only. --trace FILE also times one batch and writes its Chrome/Perfetto\n"
-    "trace (docs/timing.md).\n";
+    "trace (docs/timing.md). --backend rtl also runs every batch on the Verilated\n"
+    "RTL (docs/hw.md): its whole DRAM image must equal the simulator's, and its\n"
+    "cycles are printed beside the timing model's; --vcd FILE traces the first batch.\n";
+
+/* --backend rtl: the RTL against the simulator, cycles beside the timing model's. */
+static an_status cli_run_rtl(const an_npu_exe *x, const an_dataset *sub, const char *vcd) {
+    an_hw_rtl_eval e;
+    an_status s = an_hw_rtl_evaluate(x, sub, vcd, &e);
+    if (s) return s;
+    an_profile pr;
+    if ((s = an_npu_profile_run(x, NULL, NULL, &pr))) return s;
+    const int64_t batches = (e.n + x->batch - 1) / x->batch;
+    printf("rtl: accuracy %.2f%% (%lld/%lld); DRAM bit-exact with the simulator on %lld/%lld "
+           "samples; %lld cycles per batch (timing model: %lld), %.0f cycles/s, %.2f s "
+           "(simulator %.3f s)\n",
+           100.0 * (double)e.correct / (double)e.n, (long long)e.correct, (long long)e.n,
+           (long long)e.equal, (long long)e.n, (long long)(e.cycles / (batches ? batches : 1)),
+           (long long)pr.cycles, e.rtl_seconds > 0 ? (double)e.cycles / e.rtl_seconds : 0.0,
+           e.rtl_seconds, e.sim_seconds);
+    an_profile_free(&pr);
+    return AN_OK;
+}
 
 int cmd_run(int argc, char **argv) {
-    const char *pos[2], *ref = NULL, *trace = NULL, *v;
+    const char *pos[2], *ref = NULL, *trace = NULL, *vcd = NULL, *v;
+    int rtl = 0;
     int npos = 0, check = 1;
     int64_t limit = -1;
     an_split split = AN_SPLIT_TEST;
@@ -38,6 +61,13 @@ int cmd_run(int argc, char **argv) {
         } else if ((r = cli_opt(argc, argv, &i, "--limit", &v))) {
             if (r < 0 || cli_parse_i64(v, &limit) || limit < 1)
                 return cli_usage("run", "--limit takes a whole number >= 1");
+        } else if ((r = cli_opt(argc, argv, &i, "--backend", &v))) {
+            if (r < 0 || (strcmp(v, "sim") && strcmp(v, "rtl")))
+                return cli_usage("run", "--backend takes sim or rtl");
+            rtl = strcmp(v, "rtl") == 0;
+        } else if ((r = cli_opt(argc, argv, &i, "--vcd", &v))) {
+            if (r < 0) return cli_usage("run", "--vcd needs a file");
+            vcd = v;
         } else if ((r = cli_opt(argc, argv, &i, "--trace", &v))) {
             if (r < 0) return cli_usage("run", "--trace needs a file");
             trace = v;
@@ -75,6 +105,7 @@ int cmd_run(int argc, char **argv) {
         double t0 = an_now();
         s = an_npu_evaluate(&x, have_ref ? &g : NULL, &sub, &r);
         dt = an_now() - t0;
+        if (!s && rtl) s = cli_run_rtl(&x, &sub, vcd);
     }
     if (!s) {
         printf("%s on %s (chip %s, batch %d): %lld samples, %lld instructions executed, %.1f s\n",
