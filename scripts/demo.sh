@@ -45,3 +45,11 @@ insns=$(sed -n 's/^compiled for npu16: \([0-9]*\) instructions.*/\1/p' out/compi
 exact=$(sed -n 's/^bit-exact with the reference engine on \([0-9]*\/[0-9]*\) samples.*/\1/p' out/run.txt | commas)
 echo
 echo "compiled for npu16: $insns instructions, bit-exact on $exact test images"
+echo
+echo "== the chip's timing and energy (cycle model docs/timing.md, energy docs/energy.md) =="
+"$ASICNN" profile out/digits.npu --csv out/profile.csv --trace out/trace.json | tee out/profile.txt
+lat=$(sed -n 's/^latency .* \([0-9.]*\) us per image$/\1/p' out/profile.txt)
+thr=$(sed -n 's/^throughput \([0-9]*\) images\/s.*/\1/p' out/profile.txt)
+epi=$(sed -n 's/^energy \([0-9.]*\) uJ per image.*/\1/p' out/profile.txt)
+echo
+echo "npu16 chip: $lat us latency per image, $thr images/s, $epi uJ per image (batch 1)"
