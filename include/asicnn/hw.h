@@ -33,12 +33,12 @@ typedef enum an_hw_target { AN_HW_ASIC = 0, AN_HW_XC7Z020 } an_hw_target;
 
 typedef struct an_hw_synth_opts {
     an_hw_target target;
-    const char *rtl_dir;  /* the RTL sources (hw/rtl) */
+    const char *rtl_dir;   /* the RTL sources (hw/rtl) */
     const char *synth_dir; /* the scripts (hw/synth) */
-    const char *out_dir;  /* work directory and report.json */
-    double period_ns;     /* ASIC clock constraint */
-    double activity;      /* ASIC power: switching activity per clock */
-    int nodsp;            /* FPGA: no DSP48E1 */
+    const char *out_dir;   /* work directory and report.json */
+    double period_ns;      /* ASIC clock constraint */
+    double activity;       /* ASIC power: switching activity per clock */
+    int nodsp;             /* FPGA: no DSP48E1 */
 } an_hw_synth_opts;
 
 /* Synthesize chip c; writes out_dir/report.json and *json (malloc'd copy). */
@@ -51,15 +51,14 @@ an_status an_hw_synth(const an_npu_config *c, const an_hw_synth_opts *o, char **
 int an_hw_rtl_available(const an_npu_config *c, const char **names);
 
 typedef struct an_hw_rtl_result {
-    int64_t cycles;    /* clock cycles of the run (reset released to done) */
-    int64_t insns;     /* instructions the chip executed */
-    double seconds;    /* wall time inside the model */
+    int64_t cycles; /* clock cycles of the run (reset released to done) */
+    int64_t insns;  /* instructions the chip executed */
+    double seconds; /* wall time inside the model */
 } an_hw_rtl_result;
 
 /* Run exe's program once on the RTL. dram holds exe->dram_size bytes: the
 ** initial image in, the final image out. vcd (may be NULL) gets a trace. */
-an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd,
-                        an_hw_rtl_result *r);
+an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_hw_rtl_result *r);
 
 /* Accuracy of the RTL on raw samples, and its equality with the functional
 ** simulator: after every batch the RTL's whole DRAM image (every layer's

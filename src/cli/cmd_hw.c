@@ -10,11 +10,12 @@
 
 #include <string.h>
 
-static const char HELP[] = "usage: asicnn hw gen [--chip NAME|FILE.json] -o DIR\n"
-                           "\n"
-                           "Write DIR/an_params.vh: the chip's parameters (array, buffers, queues)\n"
-                           "and every instruction field's shift, width and getter macro, for the\n"
-                           "RTL in hw/rtl (see docs/hw.md). The chip defaults to npu16.\n";
+static const char HELP[] =
+    "usage: asicnn hw gen [--chip NAME|FILE.json] -o DIR\n"
+    "\n"
+    "Write DIR/an_params.vh: the chip's parameters (array, buffers, queues)\n"
+    "and every instruction field's shift, width and getter macro, for the\n"
+    "RTL in hw/rtl (see docs/hw.md). The chip defaults to npu16.\n";
 
 int cmd_hw(int argc, char **argv) {
     const char *chip = "npu16", *dir = NULL, *v;

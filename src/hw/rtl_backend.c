@@ -26,8 +26,7 @@ int an_hw_rtl_available(const an_npu_config *c, const char **names) {
     return same_chip(c, m);
 }
 
-an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd,
-                        an_hw_rtl_result *r) {
+an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_hw_rtl_result *r) {
     *r = (an_hw_rtl_result){0};
     const an_rtl_chip *m = an_rtl_shim_chip();
     if (!same_chip(&x->cfg, m))
@@ -67,8 +66,7 @@ int an_hw_rtl_available(const an_npu_config *c, const char **names) {
     return 0;
 }
 
-an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd,
-                        an_hw_rtl_result *r) {
+an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_hw_rtl_result *r) {
     *r = (an_hw_rtl_result){0};
     return an_fail(AN_ERR_UNSUPPORTED,
                    "the rtl backend is not in this build (Verilator was not found by CMake)");
