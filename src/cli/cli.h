@@ -8,6 +8,8 @@
 #define ASICNN_CLI_H
 
 #include "asicnn/data.h"
+#include "asicnn/npu.h"
+#include "asicnn/quant.h"
 
 typedef struct cli_command {
     const char *name;
@@ -70,5 +72,14 @@ int cmd_scalesim(int argc, char **argv);
 
 /* the chip in Verilog: header generator (cmd_hw.c), synthesis (cmd_synth.c) */
 int cmd_hw(int argc, char **argv);
+
+/* every target side by side (cmd_compare.c), chip-config sweep (cmd_sweep.c),
+** the HTML report (cmd_report.c) */
+int cmd_compare(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+/* The int8 graph of a .q8, or the one embedded in a .npu (its chip in *cfg,
+** *is_npu set). */
+an_status cli_load_q8_or_npu(const char *path, an_q_graph *g, an_npu_config *cfg, int *is_npu);
 
 #endif /* ASICNN_CLI_H */

@@ -26,6 +26,8 @@ static const cli_command COMMANDS[] = {
     {"profile", "cycles, utilisation, stalls, bytes and energy per layer of an executable",
      cmd_profile},
     {"scalesim", "SCALE-Sim v2 compatible cycle counts of a topology CSV", cmd_scalesim},
+    {"compare", "one model on CPU, GPU, FPGA and the chip: latency, throughput, energy",
+     cmd_compare},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,164 @@
+/*
+** asicnn report: the same int8 model on every target asicnn can reach (CPU
+** float and int8 measured, the ASIC and the FPGA through the simulator, a
+** GPU measured or modelled), synthesis reports, the chip-config sweep with
+** its area model and Pareto front, and the self-contained HTML report with
+** gnuplot charts (docs/compare.md).
+**
+** Contract
+** - Every comparison row says whether it was measured or modelled and
+**   names the source of each constant it used.
+** - Synthesis reports (JSON under a directory, docs/hw.md) are used when
+**   present; otherwise the stated configuration values are, and the row's
+**   source says so.
+** - Library calls return an_status with a message; nothing prints.
+*/
+#ifndef ASICNN_REPORT_H
+#define ASICNN_REPORT_H
+
+#include "asicnn/npu.h"
+#include "asicnn/quant.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Synthesis reports                                                        */
+
+typedef struct an_synth {
+    int have_asic, have_fpga;
+    double asic_area_mm2, asic_fmax_mhz, asic_power_mw; /* < 0 when absent */
+    int32_t asic_rows, asic_cols;                       /* the chip it was run for */
+    double fpga_fmax_mhz;                               /* < 0 when absent */
+    int64_t fpga_lut, fpga_ff, fpga_dsp, fpga_bram;     /* < 0 when absent */
+    char asic_path[256], fpga_path[256];
+} an_synth;
+
+/* XC7Z020 capacity (data sheet): 53,200 LUTs, 106,400 FFs, 220 DSP48E1,
+** 140 BRAM36. */
+#define AN_Z7020_LUT  53200
+#define AN_Z7020_FF   106400
+#define AN_Z7020_DSP  220
+#define AN_Z7020_BRAM 140
+
+/* Read dir/synth_asic.json and dir/synth_xc7z020.json when they exist;
+** absent files are not an error (have_* stay 0). */
+an_status an_synth_load(const char *dir, an_synth *s);
+
+/* ------------------------------------------------------------------------ */
+/* Area model                                                               */
+
+typedef struct an_area_model {
+    double pe_mm2;       /* one int8 MAC PE with its int32 accumulator register */
+    double sram_kib_mm2; /* one KiB of SRAM */
+    double fixed_mm2;    /* control, queues, DMA, vector unit */
+    char source[400];
+} an_area_model;
+
+/* The documented 28 nm model, calibrated on a synthesis report when s has
+** one (docs/compare.md). */
+an_area_model an_area_default(const an_synth *s);
+double an_area_mm2(const an_area_model *a, const an_npu_config *c);
+
+/* ------------------------------------------------------------------------ */
+/* The comparison                                                           */
+
+typedef struct an_cmp_row {
+    char target[40];
+    int measured;      /* 1 measured on this machine, 0 modelled */
+    double latency_us; /* per image at batch 1 */
+    int batch;         /* throughput batch */
+    double throughput; /* images/s at that batch */
+    double energy_uj;  /* per image at batch 1 */
+    double accuracy;   /* percent on the test images; < 0 when not run */
+    double area_mm2;   /* hardware targets; < 0 otherwise */
+    double clock_mhz;  /* hardware targets; < 0 otherwise */
+    char extra[96];    /* e.g. FPGA resources */
+    char source[1100]; /* where every constant comes from */
+} an_cmp_row;
+
+#define AN_CMP_MAX_ROWS 8
+
+typedef struct an_cmp_opts {
+    const char *chip;              /* ASIC config (preset or JSON file), default npu16 */
+    const an_npu_config *asic_cfg; /* when not NULL, used instead of chip (a .npu's) */
+    const char *fpga_chip;         /* FPGA config; NULL: vta-pynq */
+    const char *ckpt;              /* float checkpoint for the CPU float row; may be NULL */
+    const char *synth_dir;         /* synthesis reports; NULL: "out" */
+    int batch;                     /* throughput batch (default 64) */
+    int64_t latency_images;        /* images timed one at a time (default 200) */
+    double cpu_watts;              /* CPU package power estimate (default 35 W) */
+} an_cmp_opts;
+
+an_cmp_opts an_cmp_defaults(void);
+
+typedef struct an_cmp {
+    an_cmp_row rows[AN_CMP_MAX_ROWS];
+    int n;
+    int64_t images; /* test images for accuracy */
+    char model[256];
+    an_npu_config asic, fpga;
+} an_cmp;
+
+/* Run g (raw test samples in test) on every target. */
+an_status an_compare(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *o,
+                     an_cmp *out);
+
+/* Table as text, CSV or JSON. */
+an_status an_cmp_write(const an_cmp *c, FILE *f, int format);
+#define AN_FMT_TEXT 0
+#define AN_FMT_CSV  1
+#define AN_FMT_JSON 2
+
+/* Timing pieces of the comparison, each filling one row. */
+an_status an_cmp_cpu_int8(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *o,
+                          an_cmp_row *r);
+an_status an_cmp_cpu_float(const char *ckpt, const an_dataset *test, const an_cmp_opts *o,
+                           an_cmp_row *r);
+an_status an_cmp_chip(const an_q_graph *g, const an_npu_config *cfg, const an_cmp_opts *o,
+                      an_cmp_row *r);
+an_status an_cmp_gpu(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *o,
+                     an_cmp_row *r);
+
+/* ------------------------------------------------------------------------ */
+/* The sweep                                                                */
+
+typedef struct an_sweep_point {
+    an_npu_config cfg;
+    double latency_us, throughput, energy_uj, area_mm2, util_pct;
+    int64_t cycles;
+    int pareto; /* on the latency x area x energy front */
+    int failed; /* did not compile (message in note) */
+    char note[96];
+} an_sweep_point;
+
+/* Grid: every combination of the lists (a list of one value keeps the base
+** config's field). */
+typedef struct an_sweep_grid {
+    int rows[16], n_rows, cols[16], n_cols;
+    int act_kib[8], n_act;
+    double bw[8];
+    int n_bw;
+} an_sweep_grid;
+
+/* Points [from, to) of the grid, in grid order, for g at batch. */
+int an_sweep_size(const an_sweep_grid *gr);
+an_status an_sweep_run(const an_q_graph *g, const an_npu_config *base, const an_sweep_grid *gr,
+                       const an_area_model *am, int batch, int from, int to, an_sweep_point *pts);
+/* Mark the Pareto front (minimal latency, energy, area). */
+void an_sweep_pareto(an_sweep_point *pts, int n);
+an_status an_sweep_write_csv(const char *path, const an_sweep_point *pts, int n);
+
+/* ------------------------------------------------------------------------ */
+/* Charts and the HTML page                                                 */
+
+/* Run gnuplot on script (which writes SVG to stdout); *svg receives it
+** (malloc'd). AN_ERR_UNSUPPORTED when gnuplot is missing. */
+an_status an_plot_svg(const char *script, char **svg);
+int an_plot_available(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ASICNN_REPORT_H */

@@ -1,0 +1,133 @@
+/*
+** The comparison: one int8 model on every target (asicnn/report.h), and
+** the table as text, CSV or JSON. Targets whose results are bit-exact with
+** the reference engine by construction (the chip, the GPU model) carry the
+** int8 accuracy measured by the fast path.
+*/
+#include "asicnn/report.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+an_cmp_opts an_cmp_defaults(void) {
+    an_cmp_opts o = {.chip = "npu16",
+                     .fpga_chip = "vta-pynq",
+                     .synth_dir = "out",
+                     .batch = 64,
+                     .latency_images = 200,
+                     .cpu_watts = 35.0};
+    return o;
+}
+
+an_status an_compare(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *o, an_cmp *c) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->model, sizeof c->model, "%s", g->source);
+    c->images = test->n;
+    an_status s = AN_OK;
+    if (o->asic_cfg)
+        c->asic = *o->asic_cfg;
+    else
+        s = an_npu_config_get(o->chip, &c->asic);
+    if (!s) s = an_npu_config_get(o->fpga_chip, &c->fpga);
+    if (!s && o->ckpt) s = an_cmp_cpu_float(o->ckpt, test, o, &c->rows[c->n++]);
+    if (s) return s;
+    an_cmp_row *q = &c->rows[c->n++];
+    if ((s = an_cmp_cpu_int8(g, test, o, q))) return s;
+    an_cmp_row *hw[3] = {&c->rows[c->n], &c->rows[c->n + 1], &c->rows[c->n + 2]};
+    c->n += 3;
+    if (!s) s = an_cmp_chip(g, &c->asic, o, hw[0]);
+    if (!s) s = an_cmp_chip(g, &c->fpga, o, hw[1]);
+    if (!s) s = an_cmp_gpu(g, test, o, hw[2]);
+    for (int i = 0; i < 3; i++) {
+        hw[i]->accuracy = q->accuracy;
+        const size_t n = strlen(hw[i]->source);
+        if (!hw[i]->measured || i < 2)
+            snprintf(hw[i]->source + n, sizeof hw[i]->source - n,
+                     "; accuracy = int8 reference (bit-exact by construction)");
+    }
+    return s;
+}
+
+static const char *label(const an_cmp_row *r) {
+    return r->measured ? "measured" : "modelled";
+}
+
+static void write_text(const an_cmp *c, FILE *f) {
+    fprintf(f, "%s on %lld test images; throughput at batch %d\n", c->model, (long long)c->images,
+            c->n ? c->rows[0].batch : 0);
+    fprintf(f, "%-18s %-9s %11s %12s %12s %8s %9s %8s  %s\n", "target", "kind", "latency us",
+            "images/s", "energy uJ", "acc %", "area mm2", "MHz", "notes");
+    for (int i = 0; i < c->n; i++) {
+        const an_cmp_row *r = &c->rows[i];
+        char area[16] = "-", mhz[16] = "-";
+        if (r->area_mm2 > 0) snprintf(area, sizeof area, "%.3f", r->area_mm2);
+        if (r->clock_mhz > 0) snprintf(mhz, sizeof mhz, "%.0f", r->clock_mhz);
+        fprintf(f, "%-18s %-9s %11.2f %12.0f %12.3f %8.2f %9s %8s  %s\n", r->target, label(r),
+                r->latency_us, r->throughput, r->energy_uj, r->accuracy, area, mhz, r->extra);
+    }
+    fprintf(f, "\nsources:\n");
+    for (int i = 0; i < c->n; i++)
+        fprintf(f, "  %s [%s]: %s\n", c->rows[i].target, label(&c->rows[i]), c->rows[i].source);
+}
+
+/* A CSV field, quoted. */
+static void qf(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void write_csv(const an_cmp *c, FILE *f) {
+    fprintf(f, "target,kind,latency_us,batch,throughput_ips,energy_uj,accuracy_pct,area_mm2,"
+               "clock_mhz,notes,source\n");
+    for (int i = 0; i < c->n; i++) {
+        const an_cmp_row *r = &c->rows[i];
+        fprintf(f, "%s,%s,%.4f,%d,%.2f,%.6f,%.2f,%.4f,%.1f,", r->target, label(r), r->latency_us,
+                r->batch, r->throughput, r->energy_uj, r->accuracy, r->area_mm2, r->clock_mhz);
+        qf(f, r->extra);
+        fputc(',', f);
+        qf(f, r->source);
+        fputc('\n', f);
+    }
+}
+
+static an_status write_json(const an_cmp *c, FILE *f) {
+    cJSON *root = cJSON_CreateObject(), *rows = cJSON_AddArrayToObject(root, "rows");
+    cJSON_AddStringToObject(root, "model", c->model);
+    cJSON_AddNumberToObject(root, "images", (double)c->images);
+    for (int i = 0; i < c->n; i++) {
+        const an_cmp_row *r = &c->rows[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "target", r->target);
+        cJSON_AddStringToObject(o, "kind", label(r));
+        cJSON_AddNumberToObject(o, "latency_us", r->latency_us);
+        cJSON_AddNumberToObject(o, "batch", r->batch);
+        cJSON_AddNumberToObject(o, "throughput_ips", r->throughput);
+        cJSON_AddNumberToObject(o, "energy_uj", r->energy_uj);
+        cJSON_AddNumberToObject(o, "accuracy_pct", r->accuracy);
+        if (r->area_mm2 > 0) cJSON_AddNumberToObject(o, "area_mm2", r->area_mm2);
+        if (r->clock_mhz > 0) cJSON_AddNumberToObject(o, "clock_mhz", r->clock_mhz);
+        cJSON_AddStringToObject(o, "notes", r->extra);
+        cJSON_AddStringToObject(o, "source", r->source);
+        cJSON_AddItemToArray(rows, o);
+    }
+    char *txt = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!txt) return an_fail(AN_ERR_NOMEM, "comparison JSON");
+    fprintf(f, "%s\n", txt);
+    free(txt);
+    return AN_OK;
+}
+
+an_status an_cmp_write(const an_cmp *c, FILE *f, int format) {
+    if (format == AN_FMT_JSON) return write_json(c, f);
+    if (format == AN_FMT_CSV)
+        write_csv(c, f);
+    else
+        write_text(c, f);
+    return ferror(f) ? an_fail(AN_ERR_IO, "cannot write the comparison") : AN_OK;
+}
