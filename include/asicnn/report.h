@@ -158,6 +158,9 @@ an_status an_sweep_write_csv(const char *path, const an_sweep_point *pts, int n)
 an_status an_plot_svg(const char *script, char **svg);
 int an_plot_available(void);
 
+/* The sweep's Pareto chart (latency vs area, the front highlighted). */
+an_status an_chart_pareto(const an_sweep_point *pts, int n, char **svg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,6 +28,7 @@ static const cli_command COMMANDS[] = {
     {"scalesim", "SCALE-Sim v2 compatible cycle counts of a topology CSV", cmd_scalesim},
     {"compare", "one model on CPU, GPU, FPGA and the chip: latency, throughput, energy",
      cmd_compare},
+    {"sweep", "a grid of chip configs: latency, energy, area, Pareto front (CSV, SVG)", cmd_sweep},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,226 @@
+/*
+** asicnn sweep: the int8 model on a grid of chip configurations (array
+** rows x cols, activation buffer, DRAM bandwidth) through the simulator,
+** one CSV row per configuration (latency, throughput, energy, modelled
+** area, Pareto flag) and the Pareto chart as SVG. Under mpirun the grid is
+** split across ranks and gathered on rank 0 into the same CSV.
+*/
+#include "cli.h"
+#include "cli_model.h"
+
+#include "asicnn/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef ASICNN_HAVE_MPI
+#include <mpi.h>
+#endif
+
+static const char HELP[] =
+    "usage: asicnn sweep model.q8|model.npu [--rows 4,8,16,32,64] [--cols LIST]\n"
+    "                    [--act-buf KIB,...] [--bw BYTES_PER_CYCLE,...] [--chip BASE]\n"
+    "                    [--batch N] [--synth DIR] [-o sweep.csv] [--svg pareto.svg]\n"
+    "\n"
+    "Compile and profile the model on every configuration of the grid (OpenMP over\n"
+    "configurations): latency per image (batch 1), throughput at --batch (8), energy\n"
+    "per image, area from the area model (docs/compare.md; calibrated on DIR/\n"
+    "synth_asic.json when present), and whether it is on the Pareto front of latency,\n"
+    "energy and area. Without --cols the arrays are square. Fields not swept come\n"
+    "from --chip (npu16). Writes the CSV (-o, default sweep.csv) and the Pareto chart\n"
+    "(--svg, default beside the CSV) when gnuplot is installed. Under mpirun the grid\n"
+    "is split across ranks; rank 0 writes the same CSV.\n";
+
+/* "4,8,16" into v (at most max); returns the count, -1 when malformed. */
+static int parse_list(const char *s, double *v, int max, double lo, double hi) {
+    int n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        double x;
+        if (n == max || cli_parse_f64(t, &x) || x < lo || x > hi) return -1;
+        v[n++] = x;
+    }
+    return n ? n : -1;
+}
+
+typedef struct sweep_args {
+    const char *model, *out, *svg, *chip, *synth;
+    an_sweep_grid grid;
+    int batch;
+} sweep_args;
+
+static int parse(int argc, char **argv, sweep_args *a) {
+    double v[16];
+    const char *s;
+    memset(a, 0, sizeof *a);
+    a->out = "sweep.csv", a->chip = "npu16", a->synth = "out", a->batch = 8;
+    for (int i = 1; i < argc; i++) {
+        int r, n;
+        int64_t b;
+        if (cli_is_help(argv[i])) {
+            fputs(HELP, stdout);
+            return -1;
+        }
+        if ((r = cli_opt(argc, argv, &i, "--rows", &s)) ||
+            (r = cli_opt(argc, argv, &i, "--cols", &s))) {
+            const int rows =
+                strcmp(argv[i - 1], "--rows") == 0 || strncmp(argv[i], "--rows=", 7) == 0;
+            if (r < 0 || (n = parse_list(s, v, 16, 1, 1024)) < 0)
+                return cli_usage("sweep", "--rows/--cols take up to 16 sizes in [1, 1024]");
+            for (int k = 0; k < n; k++) (rows ? a->grid.rows : a->grid.cols)[k] = (int)v[k];
+            *(rows ? &a->grid.n_rows : &a->grid.n_cols) = n;
+        } else if ((r = cli_opt(argc, argv, &i, "--act-buf", &s))) {
+            if (r < 0 || (n = parse_list(s, v, 8, 1, 1 << 20)) < 0)
+                return cli_usage("sweep", "--act-buf takes up to 8 sizes in KiB");
+            for (int k = 0; k < n; k++) a->grid.act_kib[k] = (int)v[k];
+            a->grid.n_act = n;
+        } else if ((r = cli_opt(argc, argv, &i, "--bw", &s))) {
+            if (r < 0 || (n = parse_list(s, a->grid.bw, 8, 0.01, 1e6)) < 0)
+                return cli_usage("sweep", "--bw takes up to 8 bandwidths in bytes/cycle");
+            a->grid.n_bw = n;
+        } else if ((r = cli_opt(argc, argv, &i, "--batch", &s))) {
+            if (r < 0 || cli_parse_i64(s, &b) || b < 1 || b > 1024)
+                return cli_usage("sweep", "--batch takes a whole number in [1, 1024]");
+            a->batch = (int)b;
+        } else if ((r = cli_opt(argc, argv, &i, "--chip", &s)) > 0) {
+            a->chip = s;
+        } else if ((r = cli_opt(argc, argv, &i, "--synth", &s)) > 0) {
+            a->synth = s;
+        } else if ((r = cli_opt(argc, argv, &i, "-o", &s)) > 0) {
+            a->out = s;
+        } else if ((r = cli_opt(argc, argv, &i, "--svg", &s)) > 0) {
+            a->svg = s;
+        } else if (r < 0) {
+            return cli_usage("sweep", "%s needs a value", argv[i]);
+        } else if (argv[i][0] == '-') {
+            return cli_usage("sweep", "unknown option '%s'", argv[i]);
+        } else if (!a->model) {
+            a->model = argv[i];
+        } else {
+            return cli_usage("sweep", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!a->model) return cli_usage("sweep", "needs model.q8 (or model.npu)");
+    if (!a->grid.n_rows) {
+        static const int def[] = {4, 8, 16, 32, 64};
+        memcpy(a->grid.rows, def, sizeof def);
+        a->grid.n_rows = 5;
+    }
+    return 0;
+}
+
+/* This rank's share [from, to) of n points, and the gather on rank 0. */
+static int mpi_rank = 0, mpi_size = 1;
+
+static void share(int n, int rank, int *from, int *to) {
+    *from = (int)((int64_t)n * rank / mpi_size);
+    *to = (int)((int64_t)n * (rank + 1) / mpi_size);
+}
+
+static an_status gather(an_sweep_point *pts, int n) {
+#ifdef ASICNN_HAVE_MPI
+    if (mpi_size > 1) {
+        int *counts = calloc((size_t)mpi_size * 2, sizeof(int));
+        if (!counts) return an_fail(AN_ERR_NOMEM, "MPI gather");
+        for (int r = 0; r < mpi_size; r++) {
+            int f, t;
+            share(n, r, &f, &t);
+            counts[r] = (t - f) * (int)sizeof *pts;
+            counts[mpi_size + r] = f * (int)sizeof *pts;
+        }
+        int f, t;
+        share(n, mpi_rank, &f, &t);
+        const int rc = MPI_Gatherv(mpi_rank ? pts : MPI_IN_PLACE, counts[mpi_rank], MPI_BYTE, pts,
+                                   counts, counts + mpi_size, MPI_BYTE, 0, MPI_COMM_WORLD);
+        free(counts);
+        if (rc != MPI_SUCCESS) return an_fail(AN_ERR_IO, "MPI_Gatherv failed (%d)", rc);
+    }
+#endif
+    (void)pts, (void)n;
+    return AN_OK;
+}
+
+static an_status sweep(const sweep_args *a) {
+    an_q_graph g = {0};
+    an_npu_config base, ncfg;
+    int is_npu;
+    an_synth sy;
+    an_status s = cli_load_q8_or_npu(a->model, &g, &ncfg, &is_npu);
+    if (!s) s = an_npu_config_get(a->chip, &base);
+    if (!s) s = an_synth_load(a->synth, &sy);
+    const int n = s ? 0 : an_sweep_size(&a->grid);
+    an_sweep_point *pts = n ? calloc((size_t)n, sizeof *pts) : NULL;
+    if (!s && !pts) s = an_fail(AN_ERR_NOMEM, "sweep of %d configurations", n);
+    if (!s) {
+        const an_area_model am = an_area_default(&sy);
+        int from, to;
+        share(n, mpi_rank, &from, &to);
+        if (mpi_rank == 0)
+            printf("sweep: %d configurations of %s on %d rank%s, batch %d; %s\n", n, a->model,
+                   mpi_size, mpi_size > 1 ? "s" : "", a->batch, am.source);
+        const double t0 = an_now();
+        s = an_sweep_run(&g, &base, &a->grid, &am, a->batch, from, to, mpi_rank ? pts : pts + from);
+        if (!s) s = gather(pts, n);
+        if (!s && mpi_rank == 0) {
+            an_sweep_pareto(pts, n);
+            printf("%-22s %10s %12s %10s %9s %6s %s\n", "config", "latency us", "images/s",
+                   "energy uJ", "area mm2", "util%", "pareto");
+            for (int i = 0; i < n; i++) {
+                const an_sweep_point *p = &pts[i];
+                if (p->failed)
+                    printf("%-22s failed: %s\n", p->cfg.name, p->note);
+                else
+                    printf("%-22s %10.2f %12.0f %10.3f %9.3f %6.1f %s\n", p->cfg.name,
+                           p->latency_us, p->throughput, p->energy_uj, p->area_mm2, p->util_pct,
+                           p->pareto ? "*" : "");
+            }
+            printf("%.1f s\n", an_now() - t0);
+            s = an_sweep_write_csv(a->out, pts, n);
+            if (!s) printf("wrote %s\n", a->out);
+        }
+        if (!s && mpi_rank == 0 && an_plot_available()) {
+            char svg_path[512], *svg = NULL;
+            if (a->svg)
+                snprintf(svg_path, sizeof svg_path, "%s", a->svg);
+            else {
+                snprintf(svg_path, sizeof svg_path, "%s", a->out);
+                char *dot = strrchr(svg_path, '.');
+                snprintf(dot && !strchr(dot, '/') ? dot : svg_path + strlen(svg_path),
+                         svg_path + sizeof svg_path - (dot ? dot : svg_path + strlen(svg_path)),
+                         "%s", ".svg");
+            }
+            if (!(s = an_chart_pareto(pts, n, &svg))) {
+                FILE *f = fopen(svg_path, "w");
+                if (!f || fputs(svg, f) < 0) s = an_fail(AN_ERR_IO, "%s: cannot write", svg_path);
+                if (f) fclose(f);
+                if (!s) printf("wrote %s\n", svg_path);
+            }
+            free(svg);
+        } else if (!s && mpi_rank == 0) {
+            printf("no Pareto chart: gnuplot is not installed\n");
+        }
+    }
+    free(pts);
+    an_q_graph_free(&g);
+    return s;
+}
+
+int cmd_sweep(int argc, char **argv) {
+    sweep_args a;
+    const int rc = parse(argc, argv, &a);
+    if (rc) return rc < 0 ? 0 : rc;
+#ifdef ASICNN_HAVE_MPI
+    /* only when launched by mpirun: a plain run never touches MPI */
+    const int use_mpi = getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE");
+    if (use_mpi) {
+        MPI_Init(NULL, NULL);
+        MPI_Comm_rank(MPI_COMM_WORLD, &mpi_rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &mpi_size);
+    }
+#endif
+    an_status s = sweep(&a);
+#ifdef ASICNN_HAVE_MPI
+    if (use_mpi) MPI_Finalize();
+#endif
+    return s ? cli_error(s) : 0;
+}

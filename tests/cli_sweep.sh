@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# asicnn sweep end to end: a grid of 5 array sizes x 2 bandwidths on the
+# seed CNN, its CSV and Pareto chart, argument errors, and under mpirun
+# (when present, and asicnn was built with MPI) the same CSV from 2 and 3 ranks.
+# Usage: tests/cli_sweep.sh path/to/asicnn   (run from the repository root)
+set -euo pipefail
+A=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect() {
+  local code=$1 pat=$2; shift 2
+  set +e; out=$("$@" 2>&1); rc=$?; set -e
+  [ "$rc" = "$code" ] || fail "'$*' exited $rc, wanted $code: $out"
+  grep -qE -- "$pat" <<<"$out" || fail "'$*' output lacks /$pat/: $out"
+}
+
+expect 0 'usage: asicnn sweep' "$A" sweep --help
+expect 1 'needs model.q8' "$A" sweep
+expect 1 '--rows/--cols' "$A" sweep x.q8 --rows 4,x
+[ -f data/digits/train-images-idx3-ubyte.gz ] || { echo "cli_sweep: no data, skipped"; exit 0; }
+"$A" train models/seed_cnn.model data/digits -o "$T/d.ckpt" --epochs 1 --limit 300 >/dev/null
+"$A" quantize "$T/d.ckpt" data/digits -o "$T/d.q8" --calib-images 100 >/dev/null
+expect 0 'wrote .*/s.csv' "$A" sweep "$T/d.q8" --rows 4,8,16,32,64 --bw 4,16 --batch 4 \
+  --synth "$T" -o "$T/s.csv"
+head -1 "$T/s.csv" | grep -q '^name,rows,cols,act_kib' || fail "csv header"
+[ "$(wc -l <"$T/s.csv")" = 11 ] || fail "want 10 rows: $(cat "$T/s.csv")"
+grep -q '^64x64-a64-bw16,64,64,' "$T/s.csv" || fail "64x64 row"
+[ "$(grep -c ',1,"' "$T/s.csv")" -ge 1 ] || fail "no Pareto point"
+if command -v gnuplot >/dev/null; then
+  grep -q '<svg' "$T/s.svg" || fail "no Pareto chart"
+  grep -q 'Pareto front' "$T/s.svg" || fail "chart lacks the front"
+fi
+# more bandwidth never makes a config slower
+awk -F, 'NR>1 {k=$2"x"$3; if ($7==4) a[k]=$10; else b[k]=$10}
+  END {for (k in a) if (b[k] > a[k] + 1e-9) {print k; exit 1}}' "$T/s.csv" || fail "bw monotonic"
+syms=$(nm "$A" 2>/dev/null || true)
+if command -v mpirun >/dev/null && grep -q MPI_Gatherv <<<"$syms"; then
+  root=(); [ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
+  for n in 2 3; do
+    mpirun "${root[@]}" --oversubscribe -n $n "$A" sweep "$T/d.q8" --rows 4,8,16,32,64 \
+      --bw 4,16 --batch 4 --synth "$T" -o "$T/m$n.csv" >"$T/m$n.log" 2>&1 ||
+      fail "mpirun -n $n: $(cat "$T/m$n.log")"
+    grep -q "on $n ranks" "$T/m$n.log" || fail "not split over $n ranks: $(cat "$T/m$n.log")"
+    cmp "$T/s.csv" "$T/m$n.csv" || fail "mpirun -n $n CSV differs"
+  done
+else
+  echo "cli_sweep: no mpirun or no MPI build, MPI part skipped"
+fi
+echo "cli_sweep: ok"
