@@ -18,6 +18,7 @@
 
 #include "asicnn/npu.h"
 #include "asicnn/quant.h"
+#include "asicnn/runtime.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -160,6 +161,24 @@ int an_plot_available(void);
 
 /* The sweep's Pareto chart (latency vs area, the front highlighted). */
 an_status an_chart_pareto(const an_sweep_point *pts, int n, char **svg);
+/* Comparison bars (latency, energy), float vs int8 accuracy, confusion
+** matrix [classes x classes], training curves from CKPT.log.csv. */
+an_status an_chart_compare(const an_cmp *c, char **svg);
+an_status an_chart_accuracy(double float_pct, double int8_pct, char **svg);
+an_status an_chart_confusion(const int64_t *conf, int classes, char **svg);
+an_status an_chart_training(const char *log_csv, char **svg);
+/* Per-layer busy/stall cycles and utilisation; roofline with each layer. */
+an_status an_chart_layers(const an_profile *p, const an_npu_exe *x, char **svg);
+an_status an_chart_roofline(const an_profile *p, const an_npu_exe *x, char **svg);
+
+/* One section of the HTML page: a title, a paragraph, an SVG (may be NULL,
+** then why says what is missing). */
+typedef struct an_html_section {
+    const char *title, *text, *svg, *why;
+} an_html_section;
+/* Write the self-contained page (inline SVG, the comparison table) to path. */
+an_status an_html_write(const char *path, const char *title, const an_cmp *c,
+                        const an_html_section *sec, int n);
 
 #ifdef __cplusplus
 }

@@ -118,7 +118,20 @@ typedef struct epoch_ctx {
     an_status s;
 } epoch_ctx;
 
-/* After each epoch: print the summary line and save the checkpoint. */
+/* Append one epoch to the training log beside the checkpoint (CKPT.log.csv;
+** a fresh run starts it over). asicnn report draws the curves from it. */
+static void log_epoch(const char *ckpt, const an_epoch_log *log, int fresh) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s.log.csv", ckpt);
+    FILE *f = fopen(path, fresh ? "w" : "a");
+    if (!f) return; /* the log is a convenience: training goes on without it */
+    if (fresh) fprintf(f, "epoch,loss,acc,val_loss,val_acc,seconds,images_per_s\n");
+    fprintf(f, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f\n", log->epoch, log->loss, log->acc, log->val_loss,
+            log->val_acc, log->seconds, log->images_per_s);
+    fclose(f);
+}
+
+/* After each epoch: print the summary line, log it and save the checkpoint. */
 static void on_epoch(const an_epoch_log *log, void *p) {
     epoch_ctx *c = p;
     if (c->a->quiet) {
@@ -126,6 +139,7 @@ static void on_epoch(const an_epoch_log *log, void *p) {
         if (log->val_acc >= 0) printf(" val_loss %.4f val_acc %.4f", log->val_loss, log->val_acc);
         printf(" (%.0f img/s)\n", log->images_per_s);
     }
+    log_epoch(c->a->out, log, log->epoch == 1 && !c->a->resume);
     an_ckpt_extra x = {
         .epochs_done = log->epoch, .step = an_exec_step_count(c->e), .norm = *c->norm};
     x.optim = an_exec_optim_state(c->e, &x.n_optim);
