@@ -53,3 +53,30 @@ thr=$(sed -n 's/^throughput \([0-9]*\) images\/s.*/\1/p' out/profile.txt)
 epi=$(sed -n 's/^energy \([0-9.]*\) uJ per image.*/\1/p' out/profile.txt)
 echo
 echo "npu16 chip: $lat us latency per image, $thr images/s, $epi uJ per image (batch 1)"
+echo
+echo "== synthesis: ASIC (Yosys + OpenSTA) and FPGA xc7z020 =="
+if "$ASICNN" synth --help >/dev/null 2>&1 && command -v yosys >/dev/null; then
+  timeout 180 "$ASICNN" synth --target asic --chip npu16 -o out/synth_asic.json >/dev/null 2>&1 &&
+    echo "ASIC report: out/synth_asic.json" || echo "ASIC synthesis did not finish; using config values"
+  timeout 180 "$ASICNN" synth --target xc7z020 --chip vta-pynq -o out/synth_xc7z020.json >/dev/null 2>&1 &&
+    echo "FPGA report: out/synth_xc7z020.json" || echo "FPGA synthesis did not finish; using config values"
+else
+  echo "asicnn synth or yosys not available: the comparison uses the configs' clocks and the area model"
+fi
+echo
+echo "== the same model on every target (docs/compare.md) =="
+"$ASICNN" compare out/digits.q8 data/digits --ckpt out/digits.ckpt --synth out \
+  --csv out/compare.csv --json out/compare.json | tee out/compare.txt
+echo
+echo "== sweep: 5 square array sizes on the seed CNN =="
+"$ASICNN" sweep out/digits.q8 --rows 4,8,16,32,64 --synth out -o out/sweep.csv | tee out/sweep.txt
+echo
+echo "== the report =="
+"$ASICNN" report --q8 out/digits.q8 --ckpt out/digits.ckpt data/digits --synth out -o out/report |
+  tail -1
+echo
+echo "== summary =="
+row() { sed -n "s/^\($1\) *\(measured\|modelled\) *\([0-9.]*\) *\([0-9.]*\) *\([0-9.]*\).*/  \1 (\2): \3 us, \4 img\/s, \5 uJ per image/p" out/compare.txt; }
+row 'CPU int8'; row 'ASIC [^ ]*'; row 'FPGA [^ ]*'; row 'GPU [^(]*[^ (]'
+echo "  sweep: $(grep -c '\*$' out/sweep.txt) of 5 array sizes on the Pareto front (out/sweep.csv, out/sweep.svg)"
+echo "  report: $(pwd)/out/report/index.html"
