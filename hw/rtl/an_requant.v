@@ -28,7 +28,7 @@ module an_requant (
         xl = {{32{x[31]}}, x} <<< left;
         v = xl > 64'sd2147483647 ? 32'sh7fffffff : xl < -64'sd2147483648 ? 32'sh80000000 : xl[31:0];
         // SRDHM: (v*m + nudge) / 2^31, truncating toward zero
-        ab = {{32{v[31]}}, v} * {{32{m[31]}}, m};
+        ab = v * m; // 32 x 32 signed (sign-extended in the 64-bit context)
         t = ab + (ab >= 0 ? 64'sd1073741824 : 64'sd1 - 64'sd1073741824);
         hq = t >= 0 ? (t >>> 31) : ((t + 64'sd2147483647) >>> 31);
         h = (v == 32'sh80000000 && m == 32'sh80000000) ? 32'sh7fffffff : hq[31:0];

@@ -39,9 +39,14 @@ typedef struct an_hw_synth_opts {
     double period_ns;      /* ASIC clock constraint */
     double activity;       /* ASIC power: switching activity per clock */
     int nodsp;             /* FPGA: no DSP48E1 */
+    const char *liberty;   /* ASIC cells; NULL: the OSU 0.18 um library of qflow */
+    int timeout_s;         /* per tool run; <= 0: 3600 */
 } an_hw_synth_opts;
 
-/* Synthesize chip c; writes out_dir/report.json and *json (malloc'd copy). */
+/* Synthesize chip c with Yosys (and OpenSTA for the ASIC) run as child
+** processes in out_dir; returns the JSON report (docs/hw.md) as a malloc'd
+** string in *json. A missing tool is AN_ERR_UNSUPPORTED; a tool that fails,
+** times out or reports an error is AN_ERR_IO naming its log. */
 an_status an_hw_synth(const an_npu_config *c, const an_hw_synth_opts *o, char **json);
 
 /* ---- the rtl backend (src/hw/rtl_backend.c) ---- */

@@ -72,6 +72,7 @@ int cmd_scalesim(int argc, char **argv);
 
 /* the chip in Verilog: header generator (cmd_hw.c), synthesis (cmd_synth.c) */
 int cmd_hw(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 
 /* every target side by side (cmd_compare.c), chip-config sweep (cmd_sweep.c),
 ** the HTML report (cmd_report.c) */

@@ -1,0 +1,118 @@
+/*
+** asicnn synth: synthesize the chip in Verilog (hw/rtl) for a standard-cell
+** ASIC (Yosys + OpenSTA onto the OSU 0.18 um cells) or the XC7Z020 FPGA
+** (Yosys synth_xilinx), and write the JSON report that `compare` reads
+** (schema in docs/hw.md). The tools' scripts and logs stay in the work
+** directory next to the report.
+*/
+#include "cli.h"
+#include "cli_model.h"
+
+#include "asicnn/hw.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char HELP[] =
+    "usage: asicnn synth [--chip NAME|FILE.json] [--target asic|xc7z020] [-o REPORT.json]\n"
+    "                    [--period NS] [--activity A] [--nodsp] [--liberty FILE]\n"
+    "                    [--timeout S] [--work DIR]\n"
+    "\n"
+    "Synthesize the chip's RTL (hw/rtl) and write a JSON report (docs/hw.md).\n"
+    "  --target asic     Yosys onto the OSU 0.18 um cells, OpenSTA timing and power\n"
+    "                    (default); SRAMs black-boxed, their area and power modelled\n"
+    "  --target xc7z020  Yosys synth_xilinx: LUT, FF, DSP48E1, BRAM36 against the\n"
+    "                    XC7Z020 and whether the chip fits\n"
+    "  -o FILE           the report (default out/synth-CHIP-TARGET.json)\n"
+    "  --period NS       ASIC clock constraint (default 10)\n"
+    "  --activity A      ASIC power: toggles per net per clock (default 0.1)\n"
+    "  --nodsp           FPGA: multipliers in LUTs, no DSP48E1\n"
+    "  --liberty FILE    ASIC cell library (default: qflow's OSU 0.18 um)\n"
+    "  --timeout S       limit per tool run (default 3600)\n"
+    "  --work DIR        scripts, logs and netlist (default: REPORT without .json)\n"
+    "Run from the repository root (it reads hw/rtl and hw/synth). The chip\n"
+    "defaults to npu16.\n";
+
+int cmd_synth(int argc, char **argv) {
+    const char *chip = "npu16", *out = NULL, *work = NULL, *target = "asic", *v;
+    an_hw_synth_opts o = {
+        .rtl_dir = "hw/rtl", .synth_dir = "hw/synth", .period_ns = 10.0, .activity = 0.1};
+    for (int i = 1; i < argc; i++) {
+        int r;
+        int64_t n;
+        if (cli_is_help(argv[i])) {
+            fputs(HELP, stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--nodsp") == 0) {
+            o.nodsp = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
+            if (r < 0) return cli_usage("synth", "--chip needs a preset name or a JSON file");
+            chip = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--target", &v))) {
+            if (r < 0 || (strcmp(v, "asic") != 0 && strcmp(v, "xc7z020") != 0))
+                return cli_usage("synth", "--target needs asic or xc7z020");
+            target = v;
+        } else if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
+            if (r < 0) return cli_usage("synth", "-o needs a file");
+            out = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--work", &v))) {
+            if (r < 0) return cli_usage("synth", "--work needs a directory");
+            work = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--liberty", &v))) {
+            if (r < 0) return cli_usage("synth", "--liberty needs a file");
+            o.liberty = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--period", &v))) {
+            if (r < 0 || cli_parse_f64(v, &o.period_ns) || o.period_ns <= 0)
+                return cli_usage("synth", "--period needs a positive number of ns");
+        } else if ((r = cli_opt(argc, argv, &i, "--activity", &v))) {
+            if (r < 0 || cli_parse_f64(v, &o.activity) || o.activity <= 0 || o.activity > 2)
+                return cli_usage("synth", "--activity needs a number in (0, 2]");
+        } else if ((r = cli_opt(argc, argv, &i, "--timeout", &v))) {
+            if (r < 0 || cli_parse_i64(v, &n) || n <= 0 || n > 86400)
+                return cli_usage("synth", "--timeout needs seconds in 1..86400");
+            o.timeout_s = (int)n;
+        } else {
+            return cli_usage("synth", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    o.target = strcmp(target, "asic") == 0 ? AN_HW_ASIC : AN_HW_XC7Z020;
+    an_npu_config c;
+    an_status s = an_npu_config_get(chip, &c);
+    if (s) return cli_error(s);
+    char rep[1024], dir[1024];
+    if (out)
+        snprintf(rep, sizeof rep, "%s", out);
+    else {
+        snprintf(rep, sizeof rep, "out/synth-%s-%s.json", c.name, target);
+        if (mkdir("out", 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "asicnn synth: cannot create out/: %s\n", strerror(errno));
+            return 2;
+        }
+    }
+    if (work)
+        snprintf(dir, sizeof dir, "%s", work);
+    else {
+        size_t n = strlen(rep);
+        snprintf(dir, sizeof dir, "%.*s.d",
+                 (int)(n > 5 && strcmp(rep + n - 5, ".json") == 0 ? n - 5 : n), rep);
+    }
+    o.out_dir = dir;
+    fprintf(stderr, "asicnn synth: %s for %s (%dx%d array) in %s ...\n", target, c.name, c.rows,
+            c.cols, dir);
+    char *json = NULL;
+    s = an_hw_synth(&c, &o, &json);
+    if (s) return cli_error(s);
+    FILE *f = fopen(rep, "w");
+    if (!f || fputs(json, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0) {
+        free(json);
+        fprintf(stderr, "asicnn synth: cannot write %s\n", rep);
+        return 2;
+    }
+    free(json);
+    printf("wrote %s\n", rep);
+    return 0;
+}
