@@ -408,7 +408,7 @@ static an_status asic(const an_npu_config *c, const an_hw_synth_opts *o, const c
     cJSON_AddNumberToObject(j, "logic_power_internal_mw", pw_int * 1e3);
     cJSON_AddNumberToObject(j, "logic_power_switching_mw", pw_sw * 1e3);
     cJSON_AddNumberToObject(j, "logic_power_leakage_mw", pw_leak * 1e3);
-    cJSON_AddNumberToObject(j, "sram_power_mw", sram_mw);
+    cJSON_AddNumberToObject(j, "sram_power_mw", round(sram_mw * 1000) / 1000);
     cJSON_AddNumberToObject(j, "power_mw", pw_tot * 1e3 + sram_mw);
     cJSON_AddItemToObject(j, "sram", sram);
     cJSON_AddNumberToObject(j, "synth_seconds", round(t_syn * 10) / 10);
