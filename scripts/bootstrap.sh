@@ -16,6 +16,7 @@ PACKAGES=(
   verilator iverilog yosys opensta qflow  # the chip in Verilog: rtl backend, synthesis, STA, OSU 0.18 um cells
   gnuplot-nox                           # report and sweep charts (SVG)
   libopenmpi-dev openmpi-bin            # mpirun asicnn sweep (optional at build time)
+  chromium                              # headless check of the HTML report (tests/cli_report.sh)
 )
 
 missing=()

@@ -2,7 +2,7 @@
 # asicnn report end to end: the page has the comparison table with every
 # row labelled and all 7 charts as inline SVG (when gnuplot is installed);
 # when chromium is installed, it loads headless without console errors and
-# its screenshot is not empty (chromium is not in bootstrap: skipped then).
+# its screenshot is not empty (chromium comes with bootstrap; skipped without it).
 # Usage: tests/cli_report.sh path/to/asicnn   (run from the repository root)
 set -euo pipefail
 A=$1
@@ -14,7 +14,7 @@ set +e; out=$("$A" report 2>&1); rc=$?; set -e
 [ "$rc" = 1 ] && grep -q 'needs --q8' <<<"$out" || fail "usage error: $out"
 [ -f data/digits/train-images-idx3-ubyte.gz ] || { echo "cli_report: no data, skipped"; exit 0; }
 command -v gnuplot >/dev/null || { echo "cli_report: no gnuplot, skipped"; exit 0; }
-"$A" train models/seed_cnn.model data/digits -o "$T/d.ckpt" --epochs 2 --limit 300 >/dev/null
+"$A" train models/seed_cnn.model data/digits -o "$T/d.ckpt" --epochs 2 --limit 300 --quiet >/dev/null
 [ "$(wc -l <"$T/d.ckpt.log.csv")" = 3 ] || fail "training log: $(cat "$T/d.ckpt.log.csv")"
 "$A" quantize "$T/d.ckpt" data/digits -o "$T/d.q8" --calib-images 100 >/dev/null
 out=$("$A" report --q8 "$T/d.q8" --ckpt "$T/d.ckpt" data/digits --batch 8 --synth "$T" -o "$T/r")
@@ -35,4 +35,4 @@ timeout 120 "$C" "${flags[@]}" --enable-logging=stderr --v=0 --screenshot="$T/sh
   --window-size=1100,3000 "file://$H" 2>"$T/log.txt" || fail "screenshot"
 grep -q 'CONSOLE.*[Ee]rror' "$T/log.txt" && fail "console error: $(grep CONSOLE "$T/log.txt")"
 [ -s "$T/shot.png" ] || fail "empty screenshot"
-echo "cli_report: ok"
+echo "cli_report: ok (page loaded in headless chromium, screenshot $(stat -c %s "$T/shot.png") bytes)"
