@@ -216,7 +216,7 @@ module an_npu #(
         lane = 0; lane2 = 0; q48 = 0;
         case (st)
         S_DMA, S_TAIL: begin
-            act_ra = at + k;
+            act_ra = at + k + (dram_req ? 32'd1 : 32'd0); // STORE: the byte of the next request
             if (!is_store && (st == S_TAIL ? k < `AN_DMA_PAD_TAIL(ci)
                               : gy < gh && gw != 0 && (dma_byte_data ? dma_ack : k < pitch))) begin
                 if (dbuf == `AN_BUF_ACT) begin
@@ -287,6 +287,17 @@ module an_npu #(
     end
 
     // ---------------- the engine ----------------
+    // An instruction ends in its last work cycle: its tokens are pushed at
+    // that clock edge and the engine dispatches again in the next cycle.
+    task end_insn;
+        begin
+            tok0 <= tok0 + cpush[0];
+            tok1 <= tok1 + cpush[1];
+            tok2 <= tok2 + cpush[2];
+            tok3 <= tok3 + cpush[3];
+            st <= S_IDLE;
+        end
+    endtask
     integer j;
     reg [47:0] mag;
     reg [16:0] rem2;
@@ -340,7 +351,9 @@ module an_npu #(
                         dram_req <= 1; dram_we <= is_store;
                         dram_addr <= eaddr + k; dram_wdata <= act_rd[7:0];
                     end else if (dram_ack) begin
-                        dram_req <= 0;
+                        // the element's next byte goes out in the next cycle
+                        dram_req <= k + 1 < xbytes;
+                        dram_addr <= eaddr + k + 1; dram_wdata <= act_rd[7:0];
                         k <= k + 1;
                     end
                 end else if (k < pitch && !is_store) begin
@@ -362,8 +375,8 @@ module an_npu #(
                     end
                 end
             end
-            S_TAIL: if (k + 1 >= `AN_DMA_PAD_TAIL(ci) || is_store) st <= S_END; else k <= k + 1;
-            S_PRE: if (k == R - 1) st <= S_END; else k <= k + 1;
+            S_TAIL: if (k + 1 >= `AN_DMA_PAD_TAIL(ci) || is_store) end_insn; else k <= k + 1;
+            S_PRE: if (k == R - 1) end_insn; else k <= k + 1;
             S_GEMM: begin
                 if (!issue_done) begin
                     if (ii + 1 == n_inner) begin
@@ -381,7 +394,7 @@ module an_npu #(
                         ri <= 0; ro <= ro + 1;
                         c_ob <= c_ob + `AN_GEMM_ACC_OUTER(ci);
                         c_row <= c_ob + `AN_GEMM_ACC_OUTER(ci);
-                        if (ro + 1 == n_outer) st <= S_END;
+                        if (ro + 1 == n_outer) end_insn;
                     end else begin
                         ri <= ri + 1;
                         c_row <= c_row + `AN_GEMM_ACC_INNER(ci);
@@ -389,13 +402,13 @@ module an_npu #(
                 end
             end
             S_ADD_A: begin vtmp <= acc_rd; st <= S_ADD_B; end
-            S_ADD_B: begin vi <= vi + 1; st <= vi + 1 == vn ? S_END : S_ADD_A; end
+            S_ADD_B: begin vi <= vi + 1; if (vi + 1 == vn) end_insn; else st <= S_ADD_A; end
             S_RQ_M: begin vmul <= acc_rd; st <= S_RQ_S; end
             S_RQ_S: begin vsh <= acc_rd; st <= S_RQ; end
             S_RQ, S_WIDEN, S_WRITE: begin
                 vi <= vi + 1;
                 vptr <= vptr + `AN_VEC_VPITCH(ci);
-                if (vi + 1 == vn) st <= S_END;
+                if (vi + 1 == vn) end_insn;
             end
             S_POOL: begin
                 if (!win_empty && cell_in) begin
@@ -441,13 +454,13 @@ module an_npu #(
                 for (j = 0; j < C; j = j + 1) psum[j] <= 0;
                 if (px + 1 == `AN_VEC_OW(ci)) begin
                     px <= 0; py <= py + 1;
-                    st <= py + 1 == `AN_VEC_OH(ci) ? S_END : S_POOL;
+                    if (py + 1 == `AN_VEC_OH(ci)) end_insn; else st <= S_POOL;
                 end else begin
                     px <= px + 1;
                     st <= S_POOL;
                 end
             end
-            S_HOST: if (host_ack) st <= S_END;
+            S_HOST: if (host_ack) end_insn;
             default: begin // S_END: push tokens
                 tok0 <= tok0 + cpush[0];
                 tok1 <= tok1 + cpush[1];
