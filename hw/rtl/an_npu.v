@@ -59,9 +59,13 @@ module an_npu #(
     wire [QBITS-1:0] cnt0, cnt1, cnt2;
     wire [255:0] head0, head1, head2;
     wire full0 = cnt0 == QDEPTH, full1 = cnt1 == QDEPTH, full2 = cnt2 == QDEPTH;
-    assign insn_ready = in_q == 2'd0 ? !full0 : in_q == 2'd1 ? !full1 : !full2;
-    wire fetch = insn_valid && insn_ready;
     wire [2:0] qpop;
+    // a full queue takes an instruction in the cycle its head is dispatched
+    // (docs/timing.md: fetch waits for the start of the instruction
+    // insn_depth places ahead, not for the cycle after)
+    assign insn_ready = in_q == 2'd0 ? !full0 || qpop[0] : in_q == 2'd1 ? !full1 || qpop[1]
+                      : !full2 || qpop[2];
+    wire fetch = insn_valid && insn_ready;
     an_fifo #(256, QDEPTH, QBITS) q_load (clk, rst, fetch && in_q == 2'd0, insn_data, qpop[0], head0, cnt0);
     an_fifo #(256, QDEPTH, QBITS) q_comp (clk, rst, fetch && in_q == 2'd1, insn_data, qpop[1], head1, cnt1);
     an_fifo #(256, QDEPTH, QBITS) q_store(clk, rst, fetch && in_q == 2'd2, insn_data, qpop[2], head2, cnt2);
