@@ -31,7 +31,10 @@ typedef struct an_synth {
     int have_asic, have_fpga;
     double asic_area_mm2, asic_fmax_mhz, asic_power_mw; /* < 0 when absent */
     int32_t asic_rows, asic_cols;                       /* the chip it was run for */
+    int32_t asic_nm;                                    /* its process node (180: OSU 0.18 um) */
     double fpga_fmax_mhz;                               /* < 0 when absent */
+    int32_t fpga_rows, fpga_cols;                       /* the chip it was run for; 0 unknown */
+    char fpga_chip[32];                                 /* its config name; "" unknown */
     int64_t fpga_lut, fpga_ff, fpga_dsp, fpga_bram;     /* < 0 when absent */
     char asic_path[256], fpga_path[256];
 } an_synth;
@@ -84,7 +87,7 @@ typedef struct an_cmp_row {
 typedef struct an_cmp_opts {
     const char *chip;              /* ASIC config (preset or JSON file), default npu16 */
     const an_npu_config *asic_cfg; /* when not NULL, used instead of chip (a .npu's) */
-    const char *fpga_chip;         /* FPGA config; NULL: vta-pynq */
+    const char *fpga_chip;         /* FPGA config; NULL: pynq-8x16 (fits the XC7Z020) */
     const char *ckpt;              /* float checkpoint for the CPU float row; may be NULL */
     const char *synth_dir;         /* synthesis reports; NULL: "out" */
     int batch;                     /* throughput batch (default 64) */
@@ -117,8 +120,16 @@ an_status an_cmp_cpu_int8(const an_q_graph *g, const an_dataset *test, const an_
                           an_cmp_row *r);
 an_status an_cmp_cpu_float(const char *ckpt, const an_dataset *test, const an_cmp_opts *o,
                            an_cmp_row *r);
-an_status an_cmp_chip(const an_q_graph *g, const an_npu_config *cfg, const an_cmp_opts *o,
+/* The ASIC rows: one at the synthesis report's node (its clock and area,
+** energy model at that node) and one scaled to cfg->tech_nm, or, without a
+** report for this array, one at the config's node; *n rows (1 or 2). */
+an_status an_cmp_asic(const an_q_graph *g, const an_npu_config *cfg, const an_cmp_opts *o,
+                      an_cmp_row *r, int *n);
+an_status an_cmp_fpga(const an_q_graph *g, const an_npu_config *cfg, const an_cmp_opts *o,
                       an_cmp_row *r);
+/* The default FPGA design, configs/pynq-8x16.json (name NULL), or a
+** preset or JSON file. */
+an_status an_cmp_fpga_config(const char *name, an_npu_config *c);
 an_status an_cmp_gpu(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *o,
                      an_cmp_row *r);
 

@@ -12,8 +12,9 @@
 #include <string.h>
 
 static const char HELP[] =
-    "usage: asicnn compare model.q8|model.npu DATA [--chip NAME|FILE] [--ckpt model.ckpt]\n"
-    "                      [--batch N] [--synth DIR] [--cpu-watts W] [--csv FILE] [--json FILE]\n"
+    "usage: asicnn compare model.q8|model.npu DATA [--chip NAME|FILE] [--fpga-chip NAME|FILE]\n"
+    "                      [--ckpt model.ckpt] [--batch N] [--synth DIR] [--cpu-watts W] [--csv "
+    "FILE] [--json FILE]\n"
     "\n"
     "Run the int8 model on every target and print latency per image (batch 1),\n"
     "throughput at --batch (64), energy per image, test accuracy, and area and clock\n"
@@ -21,6 +22,9 @@ static const char HELP[] =
     "on this machine) or modelled (simulator cycles, GPU roofline) and list the source\n"
     "of every constant. --ckpt adds the float checkpoint on the CPU. --synth DIR holds\n"
     "synthesis reports (default out/). The chip is the .npu's, or --chip (npu16).\n"
+    "With an ASIC report for its array the chip has two rows: at the report's node\n"
+    "(0.18 um) and scaled to the config's node (an estimate). The FPGA row is\n"
+    "--fpga-chip (default pynq-8x16 = configs/pynq-8x16.json, fits the XC7Z020).\n"
     "docs/compare.md explains every figure.\n";
 
 /* The int8 graph of a .q8, or the one embedded in a .npu (its chip in *cfg). */
@@ -65,6 +69,9 @@ int cmd_compare(int argc, char **argv) {
         if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
             if (r < 0) return cli_usage("compare", "--chip needs a preset or a JSON file");
             o.chip = v, chip_given = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--fpga-chip", &v))) {
+            if (r < 0) return cli_usage("compare", "--fpga-chip needs a preset or a JSON file");
+            o.fpga_chip = v;
         } else if ((r = cli_opt(argc, argv, &i, "--ckpt", &v))) {
             if (r < 0) return cli_usage("compare", "--ckpt needs a checkpoint");
             o.ckpt = v;

@@ -12,7 +12,7 @@
 
 an_cmp_opts an_cmp_defaults(void) {
     an_cmp_opts o = {.chip = "npu16",
-                     .fpga_chip = "vta-pynq",
+                     .fpga_chip = NULL,
                      .synth_dir = "out",
                      .batch = 64,
                      .latency_images = 200,
@@ -29,21 +29,25 @@ an_status an_compare(const an_q_graph *g, const an_dataset *test, const an_cmp_o
         c->asic = *o->asic_cfg;
     else
         s = an_npu_config_get(o->chip, &c->asic);
-    if (!s) s = an_npu_config_get(o->fpga_chip, &c->fpga);
+    if (!s) s = an_cmp_fpga_config(o->fpga_chip, &c->fpga);
     if (!s && o->ckpt) s = an_cmp_cpu_float(o->ckpt, test, o, &c->rows[c->n++]);
     if (s) return s;
     an_cmp_row *q = &c->rows[c->n++];
     if ((s = an_cmp_cpu_int8(g, test, o, q))) return s;
-    an_cmp_row *hw[3] = {&c->rows[c->n], &c->rows[c->n + 1], &c->rows[c->n + 2]};
-    c->n += 3;
-    if (!s) s = an_cmp_chip(g, &c->asic, o, hw[0]);
-    if (!s) s = an_cmp_chip(g, &c->fpga, o, hw[1]);
-    if (!s) s = an_cmp_gpu(g, test, o, hw[2]);
-    for (int i = 0; i < 3; i++) {
-        hw[i]->accuracy = q->accuracy;
-        const size_t n = strlen(hw[i]->source);
-        if (!hw[i]->measured || i < 2)
-            snprintf(hw[i]->source + n, sizeof hw[i]->source - n,
+    /* the ASIC (one or two rows, docs/compare.md), the FPGA, the GPU */
+    const int h = c->n;
+    int na = 1;
+    if (!s) s = an_cmp_asic(g, &c->asic, o, &c->rows[h], &na);
+    if (s) return s;
+    c->n += na;
+    if (!s) s = an_cmp_fpga(g, &c->fpga, o, &c->rows[c->n++]);
+    if (!s) s = an_cmp_gpu(g, test, o, &c->rows[c->n++]);
+    for (int i = h; i < c->n; i++) {
+        an_cmp_row *r = &c->rows[i];
+        r->accuracy = q->accuracy;
+        const size_t n = strlen(r->source);
+        if (!r->measured || i < c->n - 1)
+            snprintf(r->source + n, sizeof r->source - n,
                      "; accuracy = int8 reference (bit-exact by construction)");
     }
     return s;
@@ -56,14 +60,14 @@ static const char *label(const an_cmp_row *r) {
 static void write_text(const an_cmp *c, FILE *f) {
     fprintf(f, "%s on %lld test images; throughput at batch %d\n", c->model, (long long)c->images,
             c->n ? c->rows[0].batch : 0);
-    fprintf(f, "%-18s %-9s %11s %12s %12s %8s %9s %8s  %s\n", "target", "kind", "latency us",
+    fprintf(f, "%-22s %-9s %11s %12s %12s %8s %9s %8s  %s\n", "target", "kind", "latency us",
             "images/s", "energy uJ", "acc %", "area mm2", "MHz", "notes");
     for (int i = 0; i < c->n; i++) {
         const an_cmp_row *r = &c->rows[i];
         char area[16] = "-", mhz[16] = "-";
         if (r->area_mm2 > 0) snprintf(area, sizeof area, "%.3f", r->area_mm2);
         if (r->clock_mhz > 0) snprintf(mhz, sizeof mhz, "%.0f", r->clock_mhz);
-        fprintf(f, "%-18s %-9s %11.2f %12.0f %12.3f %8.2f %9s %8s  %s\n", r->target, label(r),
+        fprintf(f, "%-22s %-9s %11.2f %12.0f %12.3f %8.2f %9s %8s  %s\n", r->target, label(r),
                 r->latency_us, r->throughput, r->energy_uj, r->accuracy, area, mhz, r->extra);
     }
     fprintf(f, "\nsources:\n");

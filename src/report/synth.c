@@ -59,6 +59,11 @@ an_status an_synth_load(const char *dir, an_synth *s) {
     an_status st = load_json(s->asic_path, &a);
     if (!st) st = load_json(s->fpga_path, &f);
     if (a) {
+        /* the ASIC flow maps onto OSU 0.18 um cells (docs/hw.md); a report
+           may state another node as tech_nm */
+        static const char *const NM[] = {"tech_nm", NULL};
+        const double nm = num(a, NM);
+        s->asic_nm = nm > 0 ? (int32_t)nm : 180;
         const double um2 = num(a, AREA_UM2);
         s->asic_area_mm2 = um2 >= 0 ? um2 / 1e6 : num(a, AREA_MM2);
         s->asic_fmax_mhz = num(a, FMAX);
@@ -73,6 +78,13 @@ an_status an_synth_load(const char *dir, an_synth *s) {
         s->fpga_dsp = (int64_t)num(f, DSP);
         s->fpga_bram = (int64_t)num(f, BRAM);
         s->fpga_fmax_mhz = num(f, FMAX);
+        s->fpga_rows = (int32_t)num(f, ROWS);
+        s->fpga_cols = (int32_t)num(f, COLS);
+        if (s->fpga_rows < 0) s->fpga_rows = 0;
+        if (s->fpga_cols < 0) s->fpga_cols = 0;
+        const cJSON *chip = cJSON_GetObjectItemCaseSensitive(f, "chip");
+        if (cJSON_IsString(chip))
+            snprintf(s->fpga_chip, sizeof s->fpga_chip, "%s", chip->valuestring);
         s->have_fpga = s->fpga_lut >= 0 || s->fpga_dsp >= 0;
     }
     cJSON_Delete(a);
