@@ -151,3 +151,30 @@ Test(afile, commit_replaces_abort_keeps) {
     cr_assert_eq(an_afile_open(&f, "/nonexistent-dir/x.bin"), AN_ERR_IO);
     cr_assert(strstr(an_errmsg(), "/nonexistent-dir/x.bin") != NULL);
 }
+
+Test(afile, checksummed_little_endian_writer) {
+    char path[] = "/tmp/asicnn-cw-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    an_cwriter w;
+    cr_assert_eq(an_cw_open(&w, path), AN_OK);
+    an_cw_u32(&w, 0x01020304u);
+    an_cw_u64(&w, 0x0a0b0c0d0e0f1011ull);
+    float f = 1.0f;
+    an_cw_f32s(&w, &f, 1);
+    int32_t i = -2;
+    an_cw_i32s(&w, &i, 1);
+    cr_assert_eq(an_cw_finish(&w), AN_OK);
+    char *buf;
+    size_t n;
+    cr_assert_eq(an_read_file(path, 1024, &buf, &n), AN_OK);
+    static const unsigned char want[20] = {4, 3, 2, 1, 0x11, 0x10, 0x0f, 0x0e, 0x0d, 0x0c,
+                                           0x0b, 0x0a, 0, 0, 0x80, 0x3f, 0xfe, 0xff, 0xff, 0xff};
+    cr_assert_eq(n, 24);
+    cr_assert_eq(memcmp(buf, want, 20), 0);
+    uint32_t crc = an_crc32(0, want, 20);
+    cr_assert_eq(memcmp(buf + 20, &crc, 4), 0); /* little-endian host */
+    free(buf);
+    unlink(path);
+}

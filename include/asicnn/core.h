@@ -153,6 +153,24 @@ an_status an_afile_commit(an_afile *f);
 /* Discard: close and remove the temporary; the target is untouched. */
 void an_afile_abort(an_afile *f);
 
+/* Checksummed little-endian writer over an_afile, for the project's binary
+** formats (checkpoints, .q8): every byte goes into a running CRC32, the first
+** failure sticks (later calls do nothing), and an_cw_finish appends the CRC
+** and commits the file, or removes it when anything failed. */
+typedef struct an_cwriter {
+    an_afile f;
+    uint32_t crc; /* CRC32 of every byte written so far */
+    an_status s;  /* first failure */
+} an_cwriter;
+
+an_status an_cw_open(an_cwriter *w, const char *path);
+void an_cw_bytes(an_cwriter *w, const void *p, size_t n);
+void an_cw_u32(an_cwriter *w, uint32_t v);
+void an_cw_u64(an_cwriter *w, uint64_t v);
+void an_cw_i32s(an_cwriter *w, const int32_t *v, int64_t n);
+void an_cw_f32s(an_cwriter *w, const float *v, int64_t n);
+an_status an_cw_finish(an_cwriter *w);
+
 /* Read a whole file into a malloc'd buffer (NUL-terminated, so text can be
 ** used as a string). A file larger than max bytes is an error. */
 an_status an_read_file(const char *path, size_t max, char **buf, size_t *n);

@@ -23,72 +23,31 @@
 #define CKPT_VERSION   1u
 #define CKPT_MAX_BYTES ((size_t)1 << 34)
 
-typedef struct ckpt_writer {
-    an_afile f;
-    uint32_t crc;
-    an_status s;
-} ckpt_writer;
-
-static void put(ckpt_writer *w, const void *p, size_t n) {
-    if (w->s) return;
-    w->crc = an_crc32(w->crc, p, n);
-    w->s = an_afile_write(&w->f, p, n);
-}
-
-static void put_u32(ckpt_writer *w, uint32_t v) {
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    put(w, b, 4);
-}
-
-static void put_u64(ckpt_writer *w, uint64_t v) {
-    put_u32(w, (uint32_t)v);
-    put_u32(w, (uint32_t)(v >> 32));
-}
-
-/* Floats as little-endian IEEE-754 words. */
-static void put_f32s(ckpt_writer *w, const float *x, int64_t n) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    put(w, x, (size_t)n * 4);
-#else
-    for (int64_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &x[i], 4);
-        put_u32(w, u);
-    }
-#endif
-}
-
 an_status an_ckpt_save(const char *path, const an_model *m, const an_ckpt_extra *x) {
-    ckpt_writer w = {.crc = 0};
-    an_status s = an_afile_open(&w.f, path);
+    an_cwriter w;
+    an_status s = an_cw_open(&w, path);
     if (s) return s;
-    put(&w, CKPT_MAGIC, 8);
-    put_u32(&w, CKPT_VERSION);
+    an_cw_bytes(&w, CKPT_MAGIC, 8);
+    an_cw_u32(&w, CKPT_VERSION);
     uint32_t len = (uint32_t)strlen(m->spec);
-    put_u32(&w, len);
-    put(&w, m->spec, len);
+    an_cw_u32(&w, len);
+    an_cw_bytes(&w, m->spec, len);
     const an_norm *nm = x ? &x->norm : NULL;
-    put_u32(&w, nm ? (uint32_t)nm->mode : 0);
+    an_cw_u32(&w, nm ? (uint32_t)nm->mode : 0);
     int std = nm && nm->mode == AN_NORM_STANDARD;
-    put_u64(&w, std ? (uint64_t)nm->features : 0);
+    an_cw_u64(&w, std ? (uint64_t)nm->features : 0);
     if (std) {
-        put_f32s(&w, nm->mean, nm->features);
-        put_f32s(&w, nm->std, nm->features);
+        an_cw_f32s(&w, nm->mean, nm->features);
+        an_cw_f32s(&w, nm->std, nm->features);
     }
-    put_u64(&w, (uint64_t)m->n_params);
-    put_f32s(&w, m->params, m->n_params);
-    put_u32(&w, x ? (uint32_t)x->epochs_done : 0);
-    put_u64(&w, x ? (uint64_t)x->step : 0);
+    an_cw_u64(&w, (uint64_t)m->n_params);
+    an_cw_f32s(&w, m->params, m->n_params);
+    an_cw_u32(&w, x ? (uint32_t)x->epochs_done : 0);
+    an_cw_u64(&w, x ? (uint64_t)x->step : 0);
     int64_t no = x && x->optim ? x->n_optim : 0;
-    put_u64(&w, (uint64_t)no);
-    if (no) put_f32s(&w, x->optim, no);
-    uint32_t crc = w.crc;
-    put_u32(&w, crc);
-    if (w.s) {
-        an_afile_abort(&w.f);
-        return w.s;
-    }
-    return an_afile_commit(&w.f);
+    an_cw_u64(&w, (uint64_t)no);
+    if (no) an_cw_f32s(&w, x->optim, no);
+    return an_cw_finish(&w);
 }
 
 typedef struct ckpt_reader {

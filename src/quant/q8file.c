@@ -31,90 +31,51 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-typedef struct q8_writer {
-    an_afile f;
-    uint32_t crc;
-    an_status s;
-} q8_writer;
-
-static void put(q8_writer *w, const void *p, size_t n) {
-    if (w->s || n == 0) return;
-    w->crc = an_crc32(w->crc, p, n);
-    w->s = an_afile_write(&w->f, p, n);
-}
-
-static void put_u32(q8_writer *w, uint32_t v) {
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    put(w, b, 4);
-}
-
-static void put_i32(q8_writer *w, int32_t v) {
-    put_u32(w, (uint32_t)v);
-}
-
-static void put_f32(q8_writer *w, float v) {
-    uint32_t u;
-    memcpy(&u, &v, 4);
-    put_u32(w, u);
-}
-
-static void put_i32s(q8_writer *w, const int32_t *v, int64_t n) {
-    for (int64_t i = 0; i < n; i++) put_i32(w, v[i]);
-}
-
-static void put_f32s(q8_writer *w, const float *v, int64_t n) {
-    for (int64_t i = 0; i < n; i++) put_f32(w, v[i]);
-}
-
 an_status an_q8_save(const char *path, const an_q_graph *g) {
     an_status s = an_q_graph_validate(g);
     if (s) return an_fail_context(s, "refusing to save %s", path);
-    q8_writer w = {.crc = 0};
-    if ((s = an_afile_open(&w.f, path))) return s;
-    put(&w, Q8_MAGIC, 8);
-    put_u32(&w, Q8_VERSION);
-    put_u32(&w, (uint32_t)g->n_layers);
+    an_cwriter w;
+    if ((s = an_cw_open(&w, path))) return s;
+    an_cw_bytes(&w, Q8_MAGIC, 8);
+    an_cw_u32(&w, Q8_VERSION);
+    an_cw_u32(&w, (uint32_t)g->n_layers);
     uint32_t cl = (uint32_t)strnlen(g->calib, sizeof g->calib);
-    put_u32(&w, cl);
-    put(&w, g->calib, cl);
+    an_cw_u32(&w, cl);
+    an_cw_bytes(&w, g->calib, cl);
     const an_q_input *in = &g->input;
-    put_i32(&w, in->h), put_i32(&w, in->w), put_i32(&w, in->c);
-    put_f32(&w, in->scale), put_i32(&w, in->zero_point);
-    put_u32(&w, (uint32_t)in->n_affine);
-    put_f32s(&w, in->in_mul, in->n_affine);
-    put_f32s(&w, in->in_add, in->n_affine);
+    an_cw_u32(&w, (uint32_t)(in->h)), an_cw_u32(&w, (uint32_t)(in->w)),
+        an_cw_u32(&w, (uint32_t)(in->c));
+    an_cw_f32s(&w, &in->scale, 1), an_cw_u32(&w, (uint32_t)(in->zero_point));
+    an_cw_u32(&w, (uint32_t)in->n_affine);
+    an_cw_f32s(&w, in->in_mul, in->n_affine);
+    an_cw_f32s(&w, in->in_add, in->n_affine);
     for (int i = 0; i < g->n_layers; i++) {
         const an_q_layer *l = &g->layers[i];
         char name[AN_Q_NAME_MAX] = {0}, fnode[AN_Q_NAME_MAX] = {0};
         memcpy(name, l->name, strnlen(l->name, AN_Q_NAME_MAX - 1));
         memcpy(fnode, l->float_node, strnlen(l->float_node, AN_Q_NAME_MAX - 1));
-        put_u32(&w, (uint32_t)l->op);
-        put(&w, name, AN_Q_NAME_MAX);
-        put(&w, fnode, AN_Q_NAME_MAX);
+        an_cw_u32(&w, (uint32_t)l->op);
+        an_cw_bytes(&w, name, AN_Q_NAME_MAX);
+        an_cw_bytes(&w, fnode, AN_Q_NAME_MAX);
         const int32_t f[] = {l->in[0], l->in[1], l->h,  l->w,  l->c, l->kh,
                              l->kw,    l->sh,    l->sw, l->pt, l->pl};
-        put_i32s(&w, f, (int64_t)(sizeof f / sizeof f[0]));
-        put_f32(&w, l->scale);
-        put_i32(&w, l->zero_point), put_i32(&w, l->act_min), put_i32(&w, l->act_max);
-        put_i32(&w, l->k);
+        an_cw_i32s(&w, f, (int64_t)(sizeof f / sizeof f[0]));
+        an_cw_f32s(&w, &l->scale, 1);
+        an_cw_u32(&w, (uint32_t)(l->zero_point)), an_cw_u32(&w, (uint32_t)(l->act_min)),
+            an_cw_u32(&w, (uint32_t)(l->act_max));
+        an_cw_u32(&w, (uint32_t)(l->k));
         if (l->op == AN_Q_CONV2D || l->op == AN_Q_DENSE) {
-            put(&w, l->weights, (size_t)l->c * (size_t)l->k);
-            put_i32s(&w, l->bias, l->c);
-            put_i32s(&w, l->mult, l->c);
-            put_i32s(&w, l->shift, l->c);
-            put_f32s(&w, l->w_scale, l->c);
+            an_cw_bytes(&w, l->weights, (size_t)l->c * (size_t)l->k);
+            an_cw_i32s(&w, l->bias, l->c);
+            an_cw_i32s(&w, l->mult, l->c);
+            an_cw_i32s(&w, l->shift, l->c);
+            an_cw_f32s(&w, l->w_scale, l->c);
         } else if (l->op == AN_Q_ADD) {
-            put_i32s(&w, l->add_mult, 3);
-            put_i32s(&w, l->add_shift, 3);
+            an_cw_i32s(&w, l->add_mult, 3);
+            an_cw_i32s(&w, l->add_shift, 3);
         }
     }
-    uint32_t crc = w.crc;
-    put_u32(&w, crc);
-    if (w.s) {
-        an_afile_abort(&w.f);
-        return w.s;
-    }
-    return an_afile_commit(&w.f);
+    return an_cw_finish(&w);
 }
 
 /* ---- reading ------------------------------------------------------------ */
