@@ -4,16 +4,7 @@
 # Usage: tests/cli_nn.sh path/to/asicnn   (run from the repository root)
 set -euo pipefail
 A=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect CODE PATTERN CMD...: the command exits with CODE and its output matches PATTERN
-expect() {
-  local code=$1 pat=$2; shift 2
-  set +e; out=$("$@" 2>&1); rc=$?; set -e
-  [ "$rc" = "$code" ] || fail "'$*' exited $rc, wanted $code: $out"
-  grep -qE -- "$pat" <<<"$out" || fail "'$*' output lacks /$pat/: $out"
-}
+. "$(dirname "$0")/testlib.sh"
 
 # summary: Keras-style table of the seed CNN
 expect 0 'Total params: 121930' "$A" summary models/seed_cnn.model

@@ -7,15 +7,7 @@
 set -euo pipefail
 A=$1
 F=tests/fixtures/onnx
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-  local code=$1 pat=$2; shift 2
-  set +e; out=$("$@" 2>&1); rc=$?; set -e
-  [ "$rc" = "$code" ] || fail "'$*' exited $rc, wanted $code: $out"
-  grep -qE -- "$pat" <<<"$out" || fail "'$*' output lacks /$pat/: $out"
-}
+. "$(dirname "$0")/testlib.sh"
 
 expect 0 'usage: asicnn import' "$A" import --help
 expect 0 'usage: asicnn export' "$A" export --help

@@ -6,9 +6,7 @@
 # Usage: tests/cli_report.sh path/to/asicnn   (run from the repository root)
 set -euo pipefail
 A=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/testlib.sh"
 "$A" report --help | grep -q 'usage: asicnn report' || fail "help"
 set +e; out=$("$A" report 2>&1); rc=$?; set -e
 [ "$rc" = 1 ] && grep -q 'needs --q8' <<<"$out" || fail "usage error: $out"
