@@ -29,8 +29,12 @@ awk -F, 'NR>1 {k=$2"x"$3; if ($7==4) a[k]=$10; else b[k]=$10}
 syms=$(nm "$A" 2>/dev/null || true)
 if command -v mpirun >/dev/null && grep -q MPI_Gatherv <<<"$syms"; then
   root=(); [ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
+  # OpenMPI's runtime keeps allocations for the process's life (in plugins it
+  # unloads, so no suppression can name them): no leak check on the ranks
+  # under ASan; the single-process sweep above stays leak-checked.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
   for n in 2 3; do
-    mpirun "${root[@]}" --oversubscribe -n $n "$A" sweep "$T/d.q8" --rows 4,8,16,32,64 \
+    mpirun "${root[@]}" -x ASAN_OPTIONS --oversubscribe -n $n "$A" sweep "$T/d.q8" --rows 4,8,16,32,64 \
       --bw 4,16 --batch 4 --synth "$T" -o "$T/m$n.csv" >"$T/m$n.log" 2>&1 ||
       fail "mpirun -n $n: $(cat "$T/m$n.log")"
     grep -q "on $n ranks" "$T/m$n.log" || fail "not split over $n ranks: $(cat "$T/m$n.log")"
