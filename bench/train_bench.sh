@@ -13,6 +13,8 @@
 #   --images N    train on the first N images only (quick check; default all)
 # PYTHON names the interpreter that has torch (default /usr/bin/python3).
 # Exit status: 0 when both sides ran (goals missed or not), 1 otherwise.
+# Time on an otherwise idle machine: with another process on the cores, both
+# sides' thread teams stall and the numbers (and ratios) swing several-fold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
     --data) DATA=${2:?--data needs a directory}; shift 2 ;;
     --images|--threads|--infer-samples)
       COMMON+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "train_bench.sh: unknown argument '$1'" >&2; exit 1 ;;
   esac
 done
