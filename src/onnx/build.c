@@ -251,3 +251,12 @@ an_status ox_write_file(const char *path, const uint8_t *buf, size_t n) {
     }
     return an_afile_commit(&f);
 }
+
+an_status ox_build_output_finish(ox_builder *b, const char *val, int four, int64_t size,
+                                 uint8_t **buf, size_t *n) {
+    ox_build_node(b, four ? "Flatten" : "Identity", "output", (const char *const[]){val, NULL},
+                  (const char *const[]){"output", NULL});
+    const int64_t od[2] = {0, size};
+    ox_build_io(b, 1, "output", od, 2);
+    return ox_build_finish(b, buf, n);
+}

@@ -226,13 +226,8 @@ an_status an_onnx_export_model_buffer(const an_model *m, uint8_t **buf, size_t *
         s = an_fail(AN_ERR_UNSUPPORTED, "%s: the output %s is an image (%dx%dx%d); add a flatten",
                     m->source, on->name, on->h, on->w, on->c);
     if (!s) {
-        /* the output, named "output": a Flatten of a 1 x 1 x C image, else an Identity */
-        ox_build_node(&X.b, X.four[m->output] ? "Flatten" : "Identity", "output",
-                      (const char *const[]){X.val[m->output], NULL},
-                      (const char *const[]){"output", NULL});
-        const int64_t od[2] = {0, an_node_size(&m->nodes[m->output])};
-        ox_build_io(&X.b, 1, "output", od, 2);
-        s = ox_build_finish(&X.b, buf, n);
+        s = ox_build_output_finish(&X.b, X.val[m->output], X.four[m->output],
+                                   an_node_size(&m->nodes[m->output]), buf, n);
     } else {
         ox_build_free(&X.b);
     }

@@ -215,12 +215,8 @@ an_status an_onnx_export_q8_buffer(const an_q_graph *g, uint8_t **buf, size_t *n
     if (!s && X.four[g->n_layers] && last->h * last->w > 1)
         s = an_fail(AN_ERR_UNSUPPORTED, "%s: the output is an image; add a flatten", g->source);
     if (!s) {
-        ox_build_node(&X.b, X.four[g->n_layers] ? "Flatten" : "Identity", "output",
-                      (const char *const[]){X.dq[g->n_layers], NULL},
-                      (const char *const[]){"output", NULL});
-        const int64_t od[2] = {0, (int64_t)last->h * last->w * last->c};
-        ox_build_io(&X.b, 1, "output", od, 2);
-        s = ox_build_finish(&X.b, buf, n);
+        s = ox_build_output_finish(&X.b, X.dq[g->n_layers], X.four[g->n_layers],
+                                   (int64_t)last->h * last->w * last->c, buf, n);
     } else {
         ox_build_free(&X.b);
     }

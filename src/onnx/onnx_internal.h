@@ -205,6 +205,10 @@ const char *ox_build_init_i64(ox_builder *b, const char *name, const int64_t *v,
 void ox_build_io(ox_builder *b, int output, const char *name, const int64_t *dims, int ndim);
 /* Pack into a malloc'd buffer and release the builder. */
 an_status ox_build_finish(ox_builder *b, uint8_t **buf, size_t *n);
+/* Declare the graph output "output" [batch, size] from value val (a Flatten
+** when val is 4-D, an Identity otherwise), then ox_build_finish. */
+an_status ox_build_output_finish(ox_builder *b, const char *val, int four, int64_t size,
+                                 uint8_t **buf, size_t *n);
 void ox_build_free(ox_builder *b);
 /* Write a buffer atomically. */
 an_status ox_write_file(const char *path, const uint8_t *buf, size_t n);
