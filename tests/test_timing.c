@@ -1,9 +1,11 @@
 /*
 ** The timing model: closed-form cycle counts of a hand-built single-tile
-** program (derived by hand below from docs/timing.md), DMA-bound stalls
-** on a starved chip and none on a compute-bound one, monotonicity in DRAM
-** bandwidth, double buffering beating the serialised program, energy
-** totals equal to the sum of their parts, and the trace's JSON schema.
+** program (derived by hand below from docs/timing.md), the DRAM bursts of
+** 2-D DMA walks, a freed token-FIFO slot usable the cycle after the pop,
+** DMA-bound stalls on a starved chip and none on a compute-bound one,
+** monotonicity in DRAM bandwidth, double buffering beating the serialised
+** program, energy totals equal to the sum of their parts, and the trace's
+** JSON schema.
 */
 #include "test_timing_util.h"
 
@@ -64,6 +66,65 @@ Test(timing, unaligned_dma_pays_whole_bursts) {
     an_profile p = tt_profile(&x, NULL);
     cr_assert_eq(p.cls[AN_PC_LOAD_ACT].dram_bus, 128);
     cr_assert_eq(p.cls[AN_PC_LOAD_ACT].busy, 128 / 16);
+    an_profile_free(&p);
+    an_npu_exe_free(&x);
+}
+
+/* Bus bytes of the first activation LOAD of a 1-tile, T = 8 program (its
+** 128 input bytes at DRAM 256) reshaped to a 2-D walk of 64 data bytes and
+** a 64-byte pad tail (the GEMM reads 128 bytes); L = 0, 16 B/cycle, so it
+** takes bus / 16 + 64 / 64 cycles. */
+static void reshaped_load(int64_t dram, int64_t ysize, int64_t xsize, int64_t xbytes,
+                          int64_t xstride, int64_t ystride, int64_t bus) {
+    const an_npu_config c = chip(16, 0);
+    an_npu_exe x;
+    tt_program(&x, &c, 1, 8, 1);
+    an_isa_insn d;
+    cr_assert_eq(an_isa_decode(&x.insns[2], &d), AN_OK);
+    d.dram = dram, d.ysize = ysize, d.xsize = xsize, d.xbytes = xbytes, d.pitch = xbytes;
+    d.pad_tail = 128 - ysize * xsize * xbytes;
+    d.dram_xstride = xstride, d.dram_ystride = ystride;
+    cr_assert_eq(an_isa_encode(&d, &x.insns[2]), AN_OK);
+    cr_assert_eq(an_npu_validate(&x), AN_OK, "%s", an_errmsg());
+    an_profile p = tt_profile(&x, NULL);
+    cr_assert_eq(p.cls[AN_PC_LOAD_ACT].dram_bus, bus, "%lld",
+                 (long long)p.cls[AN_PC_LOAD_ACT].dram_bus);
+    cr_assert_eq(p.cls[AN_PC_LOAD_ACT].busy, bus / 16 + 1);
+    an_profile_free(&p);
+    an_npu_exe_free(&x);
+}
+
+Test(timing, dma_runs_in_closed_form) {
+    /* B = 64. Adjacent rows are one run: 4 rows of 16 bytes from 264 are
+       [264, 328), bursts 4 .. 5 = 2 (row by row it would be 1 + 1 + 1 + 2) */
+    reshaped_load(264, 4, 16, 1, 1, 16, 2 * 64);
+    /* rows with gaps are a run each: [256, 272), [288, 304), [320, 336),
+       [352, 368), one burst each though they share two bursts pairwise */
+    reshaped_load(256, 4, 16, 1, 1, 32, 4 * 64);
+    /* strided elements are a run each, even where one ends where the next
+       row's first begins: [264, 280) 1, [296, 312) 1, [312, 328) 2 (it
+       crosses 320), [344, 360) 1 = 5 bursts (merging 296 .. 328 would give 4) */
+    reshaped_load(264, 2, 2, 16, 32, 48, 5 * 64);
+}
+
+Test(timing, fifo_slot_usable_the_cycle_after_the_pop) {
+    /* single_tile_closed_form with one-token FIFOs: LOAD wgt's token fills
+       the load->compute FIFO; PRELOAD pops it at its start, 117, so LOAD act
+       may push from 118 (one cycle of fifo full), and every later
+       instruction moves one cycle:
+       LOAD act   118 .. + 100 + 1024/16                 = 282
+       GEMM       282 (token) .. + 94                    = 376
+       VEC write  376 .. + 64                            = 440
+       STORE      440 (token) .. + 100 + 1024/16         = 604 */
+    an_npu_config c = chip(16, 100);
+    c.token_depth = 1;
+    an_npu_exe x;
+    tt_program(&x, &c, 1, 64, 1);
+    an_profile p = tt_profile(&x, NULL);
+    cr_assert_eq(p.cycles, 604);
+    cr_assert_eq(p.cls[AN_PC_LOAD_ACT].stall[AN_STALL_FIFO], 1);
+    cr_assert_eq(p.total.stall[AN_STALL_FIFO], 1);
+    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 282 - 133);
     an_profile_free(&p);
     an_npu_exe_free(&x);
 }

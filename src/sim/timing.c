@@ -3,8 +3,9 @@
 ** executor's per-instruction step, which visits instructions in an order
 ** the tokens allow; each instruction's start is the max of: its queue
 ** free, its dispatch by the fetch unit plus one, the push times of the
-** tokens it pops, and room in the FIFOs it pushes. Its end is start plus
-** its closed-form duration. Each queue's DMA has its own DRAM channel (no
+** tokens it pops, and room in the FIFOs it pushes (from the cycle after
+** the pop that frees a slot). Its end is start plus its closed-form
+** duration. Each queue's DMA has its own DRAM channel (no
 ** cross-queue contention). The waiting is attributed to the term that
 ** bound it.
 */
@@ -151,8 +152,9 @@ void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_
         }
         if (d->dep & PUSHES[k]) {
             const int ch = npu_token_channel(q, PUSHES[k]);
+            /* the slot a pop frees is usable from the cycle after it */
             if (t->pushes[ch] >= t->x->cfg.token_depth)
-                BOUND(t->pop_t[ch][t->pushes[ch] - t->x->cfg.token_depth], AN_STALL_FIFO);
+                BOUND(t->pop_t[ch][t->pushes[ch] - t->x->cfg.token_depth] + 1, AN_STALL_FIFO);
         }
     }
 #undef BOUND

@@ -27,27 +27,23 @@ static int64_t bursts(int64_t a, int64_t n, int64_t B) {
 }
 
 /* Bus bytes of a 2-D DMA: runs of contiguous data bytes, each rounded out to
-** whole aligned bursts; adjacent runs merge. */
+** whole aligned bursts. A row is one run when its elements are adjacent, and
+** all rows form one run when the rows are adjacent too; otherwise each
+** element is its own run (what an address generator knows in closed form). */
 static int64_t dma_bus_bytes(const an_isa_insn *d, int64_t B) {
     if (!d->ysize || !d->xsize || !d->xbytes) return 0;
     const int row_contig = d->xsize == 1 || d->dram_xstride == d->xbytes;
-    int64_t n = 0, run_a = -1, run_end = -1;
-    for (int64_t y = 0; y < d->ysize; y++) {
-        const int64_t row = d->dram + y * d->dram_ystride;
-        const int64_t pieces = row_contig ? 1 : d->xsize;
-        const int64_t len = row_contig ? d->xsize * d->xbytes : d->xbytes;
-        for (int64_t x = 0; x < pieces; x++) {
-            const int64_t a = row + x * d->dram_xstride;
-            if (a == run_end) {
-                run_end += len;
-                continue;
-            }
-            if (run_a >= 0) n += bursts(run_a, run_end - run_a, B);
-            run_a = a;
-            run_end = a + len;
-        }
-    }
-    n += bursts(run_a, run_end - run_a, B);
+    const int64_t rowlen = d->xsize * d->xbytes;
+    int64_t n = 0;
+    if (row_contig && d->dram_ystride == rowlen)
+        n = bursts(d->dram, d->ysize * rowlen, B);
+    else if (row_contig)
+        for (int64_t y = 0; y < d->ysize; y++)
+            n += bursts(d->dram + y * d->dram_ystride, rowlen, B);
+    else
+        for (int64_t y = 0; y < d->ysize; y++)
+            for (int64_t x = 0; x < d->xsize; x++)
+                n += bursts(d->dram + y * d->dram_ystride + x * d->dram_xstride, d->xbytes, B);
     return n * B;
 }
 
