@@ -4,6 +4,7 @@
 #   make test-sanitize  the same suite under ASan + UBSan
 #   make fuzz           build the libFuzzer harnesses and run each FUZZ_SECONDS
 #   make bench          asicnn vs PyTorch training/inference speed (BENCH_ARGS="--images 2000")
+#   make bench-rtl      simulator vs Verilated RTL speed on the digits CNN (RTL_BENCH_ARGS="--runs 5")
 #   make format         clang-format every C file in place
 # CI=1 turns compiler warnings into errors.
 
@@ -15,7 +16,7 @@ FUZZ_SECONDS ?= 60
 WERROR       := $(if $(CI),ON,OFF)
 CMAKE_FLAGS  ?=
 
-.PHONY: all bootstrap build data demo test test-sanitize fuzz bench format clean
+.PHONY: all bootstrap build data demo test test-sanitize fuzz bench bench-rtl format clean
 
 all: build
 
@@ -49,6 +50,19 @@ fuzz: bootstrap
 # Benchmarks are never part of `make test`.
 bench: data
 	@bench/train_bench.sh --build $(BUILD) $(BENCH_ARGS)
+
+# The int8 digits CNN (out/digits.q8 from `make demo`, else 1 epoch on 500
+# images) compiled for the rtl backend's chip at batch 2, then bench/rtl_bench.
+bench-rtl: data
+	@mkdir -p out
+	@[ -f out/digits.q8 ] || { echo "bench-rtl: out/digits.q8 from 1 epoch on 500 images" && \
+	  $(BUILD)/asicnn train models/seed_cnn.model data/digits -o out/digits.ckpt --epochs 1 \
+	    --limit 500 --quiet >/dev/null && \
+	  $(BUILD)/asicnn quantize out/digits.ckpt data/digits -o out/digits.q8 --calib-images 100 \
+	    --no-eval >/dev/null; }
+	@$(BUILD)/asicnn compile out/digits.q8 --chip configs/test4x4.json -o out/digits_test4x4.npu \
+	  --batch 2 >/dev/null
+	@$(BUILD)/bench/rtl_bench out/digits_test4x4.npu $(RTL_BENCH_ARGS)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
