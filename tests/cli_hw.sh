@@ -2,8 +2,9 @@
 # The chip in Verilog from the CLI: `hw gen` writes the header from the chip
 # config and the ISA; the rtl backend (when this build has Verilator) runs
 # the seed CNN and a small residual CNN (conv by both lowerings, dense,
-# fused and vector max pools, avg pool, add) on the test4x4 chip, and its
-# whole DRAM image equals the simulator's after every sample.
+# fused and vector max pools, avg pool, add) on the test4x4 chip: its whole
+# DRAM image equals the simulator's after every batch, and its cycle count
+# equals the timing model's exactly.
 # Usage: tests/cli_hw.sh path/to/asicnn   (run from the repository root)
 set -euo pipefail
 A=$1
@@ -26,7 +27,7 @@ grep -q '^`define AN_ROWS        16$' "$T/g16/an_params.vh" || fail "npu16 rows"
 "$A" compile "$T/d.q8" --chip configs/test4x4.json -o "$T/d.npu" --batch 2 >/dev/null
 set +e; out=$("$A" run "$T/d.npu" data/digits --limit 1 --backend rtl 2>&1); set -e
 if grep -q 'not in this build' <<<"$out"; then echo "cli_hw: no Verilator, rtl skipped"; exit 0; fi
-expect 0 'DRAM bit-exact with the simulator on 4/4 samples' \
+expect 0 'DRAM bit-exact with the simulator on 4/4 samples; cycle-exact with the timing model' \
   "$A" run "$T/d.npu" data/digits --limit 4 --backend rtl --vcd "$T/d.vcd"
 [ -s "$T/d.vcd" ] || fail "no VCD"
 "$A" compile "$T/d.q8" --chip npu16 -o "$T/d16.npu" >/dev/null
@@ -35,9 +36,9 @@ expect 2 'built for chip test4x4' "$A" run "$T/d16.npu" data/digits --limit 1 --
 "$A" train models/resnet_small.model data/digits -o "$T/r.ckpt" --epochs 1 --limit 200 \
   --quiet --threads 2 >/dev/null
 "$A" quantize "$T/r.ckpt" data/digits -o "$T/r.q8" --calib-images 50 --no-eval >/dev/null
-for opt in "--conv im2col" "--conv kpos --no-fuse"; do
+for opt in "--conv im2col" "--conv kpos --no-fuse" "--conv kpos --batch 2"; do
   "$A" compile "$T/r.q8" --chip configs/test4x4.json -o "$T/r.npu" $opt >/dev/null
-  expect 0 'DRAM bit-exact with the simulator on 1/1 samples' \
+  expect 0 'DRAM bit-exact with the simulator on 1/1 samples; cycle-exact with the timing model' \
     "$A" run "$T/r.npu" data/digits --limit 1 --backend rtl
 done
 echo "cli_hw: ok"

@@ -6,12 +6,17 @@
 // W[r][c].
 // Compute: one activation vector a_in (R bytes, byte r = row r) per cycle
 // with a_valid. Row r's byte is delayed r cycles (input skew), travels right
-// one PE per cycle; partial sums travel down one PE per cycle; column c's
-// sum leaves the bottom row and is delayed C-1-c cycles (output deskew). So
-// y_out = a . W (int32, wrapping) arrives with y_valid exactly LAT = R + C - 1
-// cycles after its a_in. Inter-PE nets are generate-scoped (no net arrays).
+// one PE per cycle; partial sums travel down one PE per cycle (registered,
+// except in the bottom row, whose adder feeds the output directly); column
+// c's sum leaves the bottom row and is delayed C-1-c cycles (output deskew).
+// So y_out = a . W (int32, wrapping) arrives with y_valid exactly
+// LAT = R + C - 2 cycles after its a_in: a GEMM of T rows takes T + R + C - 2
+// cycles (docs/timing.md). Needs R + C >= 3. Inter-PE nets are
+// generate-scoped (no net arrays).
 `default_nettype none
-module an_pe (
+module an_pe #(
+    parameter BOTTOM = 0  // 1: the partial sum out is combinational
+) (
     input  wire               clk,
     input  wire               w_load,
     input  wire signed [7:0]  w_in,
@@ -19,13 +24,16 @@ module an_pe (
     input  wire signed [7:0]  a_in,
     output reg  signed [7:0]  a_out,
     input  wire signed [31:0] p_in,
-    output reg  signed [31:0] p_out
+    output wire signed [31:0] p_out
 );
+    wire signed [31:0] p_next = p_in + a_in * w;
+    reg signed [31:0] p_r;
     always @(posedge clk) begin
         if (w_load) w <= w_in;
         a_out <= a_in;
-        p_out <= p_in + a_in * w;
+        p_r <= p_next;
     end
+    assign p_out = BOTTOM ? p_next : p_r;
 endmodule
 
 module an_array #(
@@ -41,9 +49,10 @@ module an_array #(
     output wire           y_valid,
     output wire [C*32-1:0] y_out
 );
-    localparam LAT = R + C - 1;
+    localparam LAT = R + C - 2;
     reg [LAT-1:0] vpipe;
-    always @(posedge clk) vpipe <= rst ? {LAT{1'b0}} : {vpipe[LAT-2:0], a_valid};
+    wire [LAT:0] vnext = {vpipe, a_valid};
+    always @(posedge clk) vpipe <= rst ? {LAT{1'b0}} : vnext[LAT-1:0];
     assign y_valid = vpipe[LAT-1];
 
     genvar r, c, k;
@@ -79,7 +88,7 @@ module an_array #(
                 end else begin : g_right
                     assign a_i = g_row[r].g_col[c-1].a_o;
                 end
-                an_pe pe (.clk(clk), .w_load(w_load), .w_in(w_i), .w(w_o), .a_in(a_i),
+                an_pe #(.BOTTOM(r == R - 1)) pe (.clk(clk), .w_load(w_load), .w_in(w_i), .w(w_o), .a_in(a_i),
                           .a_out(a_o), .p_in(p_i), .p_out(p_o));
             end
         end

@@ -1,7 +1,10 @@
 // The Verilator harness: a thin C++ shim with a C interface (an_rtl_shim.h).
 // Each cycle, in the clock's low phase, it offers the next instruction,
-// serves a pending DRAM byte request (read data and ack in the same cycle)
-// and a pending host request, then raises the clock. The cycle count runs
+// presents the DRAM answers that fall due on each of the three channels
+// (load, compute, store), and a pending host request's ack; after the
+// evaluation it takes each channel's request (a beat: aligned address, byte
+// mask; a store's data is written at once) and queues its answer for
+// dram_latency cycles later; then it raises the clock. The cycle count runs
 // from reset release until the chip raises done.
 #include "an_rtl_shim.h"
 
@@ -11,12 +14,48 @@
 
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <memory>
+
+namespace {
+
+const int BPC = (int)AN_RTL_DRAM_BPC;
+static_assert(BPC >= 1 && BPC <= 32, "a DRAM beat of 1 to 32 bytes (the mask is 32 bits)");
+
+// Byte i of a Verilator port of any width (CData .. QData, VlWide).
+template <class T> uint8_t get_byte(const T &p, int i) {
+    return (uint8_t)(p >> (8 * i));
+}
+template <std::size_t N> uint8_t get_byte(const VlWide<N> &p, int i) {
+    return (uint8_t)(p[i / 4] >> (8 * (i % 4)));
+}
+template <class T> void set_bytes(T &p, const uint8_t *b, int n) {
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++) v |= (uint64_t)b[i] << (8 * i);
+    p = (T)v;
+}
+template <std::size_t N> void set_bytes(VlWide<N> &p, const uint8_t *b, int n) {
+    for (std::size_t w = 0; w < N; w++) p[w] = 0;
+    for (int i = 0; i < n; i++) p[i / 4] |= (uint32_t)b[i] << (8 * (i % 4));
+}
+
+// One DRAM channel: answers due at a cycle, in request order.
+struct answer {
+    int64_t due;
+    uint32_t mask;
+    uint8_t data[64];
+};
+struct channel {
+    std::deque<answer> q;
+};
+
+} // namespace
 
 extern "C" const an_rtl_chip *an_rtl_shim_chip(void) {
     static const an_rtl_chip chip = {AN_RTL_CHIP_NAME,       AN_RTL_ROWS,      AN_RTL_COLS,
                                      AN_RTL_INSN_DEPTH,      AN_RTL_TOKEN_DEPTH, AN_RTL_ACT_BYTES,
-                                     AN_RTL_WGT_BYTES,       AN_RTL_ACC_BYTES};
+                                     AN_RTL_WGT_BYTES,       AN_RTL_ACC_BYTES,
+                                     AN_RTL_DRAM_LATENCY,    AN_RTL_DRAM_BPC,  AN_RTL_DRAM_BURST};
     return &chip;
 }
 
@@ -49,13 +88,35 @@ extern "C" int an_rtl_shim_run(an_rtl_job *job) {
     };
     m->rst = 1;
     m->insn_valid = 0;
-    m->dram_ack = 0;
+    m->dl_rs_valid = m->dc_rs_valid = m->ds_rs_valid = 0;
     m->host_ack = 0;
     tick();
     tick();
     m->rst = 0;
     int64_t pc = 0;
     int rc = 0;
+    channel ch[3];
+    // a request: checks its bytes, reads or writes DRAM, queues the answer
+    auto request = [&](channel &c, const char *name, uint32_t addr, uint32_t mask,
+                       const uint8_t *wdata) -> bool {
+        answer a = {job->cycles + AN_RTL_DRAM_LATENCY, mask, {0}};
+        for (int i = 0; i < BPC; i++) {
+            if (!(mask >> i & 1)) continue;
+            const int64_t at = (int64_t)addr + i;
+            if (at >= job->dram_size) {
+                snprintf(job->err, sizeof job->err,
+                         "DRAM %s at byte %lld past its end (%lld), %s channel",
+                         wdata ? "write" : "read", (long long)at, (long long)job->dram_size, name);
+                return false;
+            }
+            if (wdata)
+                job->dram[at] = wdata[i];
+            else
+                a.data[i] = job->dram[at];
+        }
+        c.q.push_back(a);
+        return true;
+    };
     while (!m->done) {
         if (job->cycles >= job->max_cycles) {
             snprintf(job->err, sizeof job->err,
@@ -72,20 +133,19 @@ extern "C" int an_rtl_shim_run(an_rtl_job *job) {
                 m->insn_data[w] = (uint32_t)b[4 * w] | (uint32_t)b[4 * w + 1] << 8 |
                                   (uint32_t)b[4 * w + 2] << 16 | (uint32_t)b[4 * w + 3] << 24;
         }
-        m->dram_ack = 0;
-        if (m->dram_req) {
-            const int64_t a = m->dram_addr;
-            if (a >= job->dram_size) {
-                snprintf(job->err, sizeof job->err, "DRAM %s at byte %lld past its end (%lld)",
-                         m->dram_we ? "write" : "read", (long long)a, (long long)job->dram_size);
-                rc = 1;
-                break;
-            }
-            if (m->dram_we)
-                job->dram[a] = m->dram_wdata;
-            else
-                m->dram_rdata = job->dram[a];
-            m->dram_ack = 1;
+        // answers due now
+        bool due[3];
+        for (int k = 0; k < 3; k++) due[k] = !ch[k].q.empty() && ch[k].q.front().due == job->cycles;
+        m->dl_rs_valid = due[0];
+        m->dc_rs_valid = due[1];
+        m->ds_rs_valid = due[2];
+        if (due[0]) {
+            set_bytes(m->dl_rs_data, ch[0].q.front().data, BPC);
+            m->dl_rs_mask = ch[0].q.front().mask;
+        }
+        if (due[1]) {
+            set_bytes(m->dc_rs_data, ch[1].q.front().data, BPC);
+            m->dc_rs_mask = ch[1].q.front().mask;
         }
         m->host_ack = 0;
         if (m->host_req) {
@@ -97,6 +157,21 @@ extern "C" int an_rtl_shim_run(an_rtl_job *job) {
             m->host_ack = 1;
         }
         m->eval();
+        for (int k = 0; k < 3; k++)
+            if (due[k]) ch[k].q.pop_front();
+        uint8_t wd[64];
+        bool ok = true;
+        if (m->dl_rq_valid) ok = request(ch[0], "load", m->dl_rq_addr, m->dl_rq_mask, nullptr);
+        if (ok && m->dc_rq_valid)
+            ok = request(ch[1], "compute", m->dc_rq_addr, m->dc_rq_mask, nullptr);
+        if (ok && m->ds_rq_valid) {
+            for (int i = 0; i < BPC; i++) wd[i] = get_byte(m->ds_rq_data, i);
+            ok = request(ch[2], "store", m->ds_rq_addr, m->ds_rq_mask, wd);
+        }
+        if (!ok) {
+            rc = 1;
+            break;
+        }
         const bool fetched = m->insn_valid && m->insn_ready;
         if (tr) tr->dump(t);
         t++;

@@ -1,6 +1,7 @@
 /*
 ** The Verilator harness's C interface: runs one program on the Verilated
-** an_npu (hw/rtl) with a byte-addressed DRAM model, feeding instructions in
+** an_npu (hw/rtl) with a DRAM model (three channels, one per queue, each
+** answering a beat a cycle after a fixed latency), feeding instructions in
 ** program order and handing HOST instructions to a callback. Built only
 ** when CMake finds Verilator (ASICNN_HAVE_RTL).
 */
@@ -19,6 +20,9 @@ typedef struct an_rtl_chip {
     const char *name;
     int rows, cols, insn_depth, token_depth;
     int64_t act_bytes, wgt_bytes, acc_bytes;
+    int dram_latency;       /* cycles from a DRAM request to its answer */
+    double dram_bpc;        /* bytes per DRAM beat (one beat a cycle) */
+    int dram_burst;         /* burst bytes */
 } an_rtl_chip;
 const an_rtl_chip *an_rtl_shim_chip(void);
 

@@ -72,6 +72,8 @@ an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_
 typedef struct an_hw_rtl_eval {
     int64_t n, correct, equal; /* equal: samples whose DRAM matched the simulator's */
     int64_t cycles;            /* RTL cycles, all batches */
+    int64_t model_cycles;      /* the timing model's cycles per batch (each batch's RTL count
+                                  must equal it) */
     double rtl_seconds, sim_seconds;
 } an_hw_rtl_eval;
 an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const char *vcd,

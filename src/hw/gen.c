@@ -62,6 +62,34 @@ static int bits_for(int64_t n) { /* bits to address [0, n) */
     return b;
 }
 
+static int pow2(int64_t n) {
+    return n > 0 && (n & (n - 1)) == 0;
+}
+
+/* What the RTL needs beyond a valid configuration: its DMA moves a whole
+** power-of-two number of bytes a cycle within power-of-two bursts, the DRAM
+** answers at least a cycle later, the vector unit has a lane per column, and
+** the array's result path is at least one register deep. */
+static an_status rtl_config_check(const an_npu_config *c) {
+    const double bpc = c->dram_bytes_per_cycle;
+    if (bpc != (double)(int64_t)bpc || !pow2((int64_t)bpc) || !pow2(c->dram_burst) ||
+        (int64_t)bpc > c->dram_burst)
+        return an_fail(AN_ERR_FORMAT,
+                       "chip %s: the RTL needs dram_bytes_per_cycle (%g) and dram_burst_bytes "
+                       "(%lld) to be powers of two, bytes per cycle at most the burst",
+                       c->name, bpc, (long long)c->dram_burst);
+    if (c->dram_latency < 1)
+        return an_fail(AN_ERR_FORMAT, "chip %s: the RTL needs dram_latency_cycles >= 1", c->name);
+    if (c->vec_lanes != c->cols)
+        return an_fail(AN_ERR_FORMAT,
+                       "chip %s: the RTL's vector unit has one lane per array column; set "
+                       "vector_lanes (%d) to cols (%d)",
+                       c->name, c->vec_lanes, c->cols);
+    if (c->rows + c->cols < 3)
+        return an_fail(AN_ERR_FORMAT, "chip %s: the RTL needs rows + cols >= 3", c->name);
+    return AN_OK;
+}
+
 static void names(text *t, const char *prefix, const char *const *name, int count, int width) {
     char u[64];
     for (int i = 0; i < count; i++)
@@ -72,6 +100,7 @@ an_status an_hw_params_text(const an_npu_config *c, char **out) {
     *out = NULL;
     an_status s = an_npu_config_validate(c, c->name);
     if (s) return s;
+    if ((s = rtl_config_check(c))) return s;
     text t = {0};
     char u[64], v[64];
     put(&t,
@@ -87,6 +116,8 @@ an_status an_hw_params_text(const an_npu_config *c, char **out) {
     put(&t, "`define AN_ACT_ABITS   %d\n`define AN_WGT_ABITS   %d\n`define AN_ACC_ABITS   %d\n",
         bits_for(c->act_bytes), bits_for(c->wgt_bytes), bits_for(c->acc_bytes));
     put(&t, "`define AN_VEC_LANES   %d\n", c->vec_lanes);
+    put(&t, "`define AN_DRAM_BPC    %d\n`define AN_DRAM_BURST  %lld\n`define AN_DRAM_LATENCY %lld\n",
+        (int)c->dram_bytes_per_cycle, (long long)c->dram_burst, (long long)c->dram_latency);
     put(&t, "`define AN_INSN_DEPTH  %d\n`define AN_INSN_DBITS  %d\n", c->insn_depth,
         bits_for(c->insn_depth + 1));
     put(&t, "`define AN_TOKEN_DEPTH %d\n`define AN_TOKEN_BITS  %d\n", c->token_depth,

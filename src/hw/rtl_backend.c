@@ -6,6 +6,7 @@
 ** build time every call fails with AN_ERR_UNSUPPORTED.
 */
 #include "asicnn/hw.h"
+#include "asicnn/runtime.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,8 @@ static int same_chip(const an_npu_config *c, const an_rtl_chip *m) {
     return strcmp(c->name, m->name) == 0 && c->rows == m->rows && c->cols == m->cols &&
            c->insn_depth == m->insn_depth && c->token_depth == m->token_depth &&
            c->act_bytes == m->act_bytes && c->wgt_bytes == m->wgt_bytes &&
-           c->acc_bytes == m->acc_bytes;
+           c->acc_bytes == m->acc_bytes && c->dram_latency == m->dram_latency &&
+           c->dram_bytes_per_cycle == m->dram_bpc && c->dram_burst == m->dram_burst;
 }
 
 int an_hw_rtl_available(const an_npu_config *c, const char **names) {
@@ -88,7 +90,12 @@ an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const c
     an_npu_sim *sim = NULL;
     int8_t *q = NULL, *out = NULL;
     uint8_t *dram = NULL;
-    an_status s = an_npu_sim_create(&sim, x);
+    an_profile pr;
+    an_status s = an_npu_profile_run(x, NULL, NULL, &pr);
+    if (s) return s;
+    r->model_cycles = pr.cycles;
+    an_profile_free(&pr);
+    s = an_npu_sim_create(&sim, x);
     if (!s) s = an_alloc_array((void **)&q, (size_t)B, (size_t)F, "int8 input");
     if (!s) s = an_alloc_array((void **)&out, (size_t)B, (size_t)N, "int8 output");
     if (!s) s = an_alloc_array((void **)&dram, 1, (size_t)x->dram_size, "DRAM");
@@ -106,6 +113,14 @@ an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const c
         if ((s = an_hw_rtl_run(x, dram, at == 0 ? vcd : NULL, &rr))) break;
         r->cycles += rr.cycles;
         r->rtl_seconds += rr.seconds;
+        if (rr.cycles != r->model_cycles) {
+            s = an_fail(AN_ERR_INTERNAL,
+                        "%s: the RTL took %lld cycles for the batch at sample %lld, the timing "
+                        "model %lld (docs/timing.md is the convention both must follow)",
+                        x->source, (long long)rr.cycles, (long long)at,
+                        (long long)r->model_cycles);
+            break;
+        }
         const uint8_t *want = an_npu_sim_dram(sim);
         for (int64_t i = 0; i < x->dram_size; i++)
             if (dram[i] != want[i]) {
