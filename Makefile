@@ -5,18 +5,21 @@
 #   make fuzz           build the libFuzzer harnesses and run each FUZZ_SECONDS
 #   make bench          asicnn vs PyTorch training/inference speed (BENCH_ARGS="--images 2000")
 #   make bench-rtl      simulator vs Verilated RTL speed on the digits CNN (RTL_BENCH_ARGS="--runs 5")
+#   make test-rtl-npu16 the RTL built for npu16: bit- and cycle-exact on the seed and residual CNNs
 #   make format         clang-format every C file in place
 # CI=1 turns compiler warnings into errors.
 
 BUILD        ?= build
 BUILD_ASAN   ?= build-asan
 BUILD_FUZZ   ?= build-fuzz
+BUILD_NPU16  ?= build-npu16
 JOBS         ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 WERROR       := $(if $(CI),ON,OFF)
 CMAKE_FLAGS  ?=
 
-.PHONY: all bootstrap build data demo test test-sanitize fuzz bench bench-rtl format clean
+.PHONY: all bootstrap build data demo test test-sanitize test-rtl-npu16 fuzz bench bench-rtl \
+  format clean
 
 all: build
 
@@ -41,6 +44,13 @@ test-sanitize: data
 	  -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_ASAN) -j $(JOBS)
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# The longer RTL target: the Verilated model of the npu16 chip (minutes).
+test-rtl-npu16: data
+	@cmake -S . -B $(BUILD_NPU16) -DASICNN_RTL_CHIP=$(CURDIR)/configs/npu16.json -DASICNN_TESTS=OFF \
+	  -DASICNN_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_NPU16) -j $(JOBS) --target asicnn
+	@tests/rtl_npu16.sh $(BUILD_NPU16)/asicnn
 
 fuzz: bootstrap
 	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DASICNN_FUZZ=ON -DASICNN_TESTS=OFF >/dev/null
@@ -68,4 +78,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_NPU16)

@@ -47,14 +47,17 @@ module an_compute #(
     output reg  [ACC_ABITS-1:0]   acc_wa,
     output reg  [4*C*8-1:0]       acc_wd,
     output reg  [4*C-1:0]         acc_wm,
-    output wire [BURST-1:0]       cd_we,
-    output wire [BURST*ACC_ABITS-1:0] cd_a,
+    output wire                   cd_we,
+    output wire [ACC_ABITS-1:0]   cd_a,
     output wire [BURST*8-1:0]     cd_wd,
+    output wire [BURST-1:0]       cd_wm,
     output wire                   dc_rq_valid,
     output wire [31:0]            dc_rq_addr,
     output wire [BPC-1:0]         dc_rq_mask,
+    output wire [31:0]            dc_rq_tag,
     input  wire                   dc_rs_valid,
     input  wire [BPC-1:0]         dc_rs_mask,
+    input  wire [31:0]            dc_rs_tag,
     input  wire [BPC*8-1:0]       dc_rs_data,
     output wire                   host_req,
     output wire [15:0]            host_idx,
@@ -78,9 +81,10 @@ module an_compute #(
     an_dma #(BPC, BURST, 0, ACC_ABITS) dma_acc (
         .clk(clk), .rst(rst), .go(go && `AN_ANY_OP(insn) == `AN_OP_LOAD), .insn(insn),
         .busy(dma_busy), .last(dma_last),
-        .rq_valid(dc_rq_valid), .rq_addr(dc_rq_addr), .rq_mask(dc_rq_mask), .rq_wdata(),
-        .rs_valid(dc_rs_valid), .rs_mask(dc_rs_mask), .rs_rdata(dc_rs_data),
-        .s_we(cd_we), .s_addr(cd_a), .s_wdata(cd_wd), .s_rdata({(BPC*8){1'b0}}));
+        .rq_valid(dc_rq_valid), .rq_addr(dc_rq_addr), .rq_mask(dc_rq_mask), .rq_tag(dc_rq_tag),
+        .rq_wdata(), .rs_valid(dc_rs_valid), .rs_mask(dc_rs_mask), .rs_tag(dc_rs_tag),
+        .rs_rdata(dc_rs_data), .s_we(cd_we), .s_addr(cd_a), .s_wdata(cd_wd), .s_wmask(cd_wm),
+        .s_rdata({(BPC*8){1'b0}}));
 
     // ---------------- PRELOAD and GEMM ----------------
     wire is_pre = active && op == `AN_OP_PRELOAD;

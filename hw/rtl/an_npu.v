@@ -22,9 +22,9 @@
 //
 // Ports: the host feeds instructions in program order (insn_valid/ready,
 // 256 bits, word 0 in bits 0..63). Each DRAM channel takes a request (a
-// BPC-byte beat: aligned address, byte mask, store data) per cycle and
-// answers each, in order, dram_latency cycles later with its mask (and read
-// data). host_req asks the host to run host operator host_idx on DRAM;
+// BPC-byte beat: aligned address, byte mask, a tag, store data) per cycle and
+// answers each, in order, dram_latency cycles later with its mask and tag
+// (and read data), as an AXI read channel returns its ID and user bits. host_req asks the host to run host operator host_idx on DRAM;
 // host_ack ends it. done rises once FINISH has run and every queue and
 // engine is idle.
 `default_nettype none
@@ -54,15 +54,19 @@ module an_npu #(
     output wire             dl_rq_valid,
     output wire [31:0]      dl_rq_addr,
     output wire [BPC-1:0]   dl_rq_mask,
+    output wire [31:0]      dl_rq_tag,
     input  wire             dl_rs_valid,
     input  wire [BPC-1:0]   dl_rs_mask,
+    input  wire [31:0]      dl_rs_tag,
     input  wire [BPC*8-1:0] dl_rs_data,
     // DRAM channel of the compute queue (reads into acc)
     output wire             dc_rq_valid,
     output wire [31:0]      dc_rq_addr,
     output wire [BPC-1:0]   dc_rq_mask,
+    output wire [31:0]      dc_rq_tag,
     input  wire             dc_rs_valid,
     input  wire [BPC-1:0]   dc_rs_mask,
+    input  wire [31:0]      dc_rs_tag,
     input  wire [BPC*8-1:0] dc_rs_data,
     // DRAM channel of the store queue (writes)
     output wire             ds_rq_valid,
@@ -163,52 +167,45 @@ module an_npu #(
     wire [2*WC*8-1:0] acc_rdb;
     wire [WC-1:0] acc_wm;
     wire acc_we;
-    // DMA lanes
-    wire [BURST-1:0] ld_we, cd_we;
-    wire [BURST*LAB-1:0] ld_a;
-    wire [BURST*ACC_ABITS-1:0] cd_a;
+    // DMA ports: the load engine writes act or wgt, the store engine reads act
+    wire ld_we, cd_we;
+    wire [LAB-1:0] ld_a;
+    wire [ACC_ABITS-1:0] cd_a;
     wire [BURST*8-1:0] ld_wd, cd_wd;
-    wire [BURST*ACT_ABITS-1:0] st_a;
+    wire [BURST-1:0] ld_wm, cd_wm;
+    wire [ACT_ABITS-1:0] st_a;
     wire [BPC*8-1:0] st_rd;
     reg [255:0] ld_ci;                     // the load engine's buffer choice
     wire [1:0] ld_buf = go0 ? `AN_DMA_BUF(head0) : `AN_DMA_BUF(ld_ci);
     always @(posedge clk) if (go0) ld_ci <= head0;
-    reg [BURST*ACT_ABITS-1:0] ld_a_act;
-    reg [BURST*WGT_ABITS-1:0] ld_a_wgt;
-    integer l;
-    always @* begin
-        for (l = 0; l < BURST; l = l + 1) begin
-            ld_a_act[l*ACT_ABITS +: ACT_ABITS] = ld_a[l*LAB +: ACT_ABITS];
-            ld_a_wgt[l*WGT_ABITS +: WGT_ABITS] = ld_a[l*LAB +: WGT_ABITS];
-        end
-    end
-    wire [BURST*ACT_ABITS-1:0] st_a_lanes = st_a;
     an_sram #(ACT_BYTES, ACT_ABITS, WA, 1, BURST, BPC) act_mem (
         .clk(clk), .ra(act_ra), .rd(act_rd), .rb({ACT_ABITS{1'b0}}), .rdb(),
         .we(act_we), .wa(act_wa), .wd(act_wd), .wm(act_wm),
-        .lwe(ld_buf == `AN_BUF_ACT ? ld_we : {BURST{1'b0}}), .lwa(ld_a_act), .lwd(ld_wd),
-        .lra(st_a_lanes[BPC*ACT_ABITS-1:0]), .lrd(st_rd));
+        .lwe(ld_we && ld_buf == `AN_BUF_ACT), .lwa(ld_a[ACT_ABITS-1:0]), .lwd(ld_wd), .lwm(ld_wm),
+        .lra(st_a), .lrd(st_rd));
     an_sram #(WGT_BYTES, WGT_ABITS, C, 1, BURST, 1) wgt_mem (
         .clk(clk), .ra(wgt_ra), .rd(wgt_rd), .rb({WGT_ABITS{1'b0}}), .rdb(),
         .we(1'b0), .wa({WGT_ABITS{1'b0}}), .wd({(C*8){1'b0}}), .wm({C{1'b0}}),
-        .lwe(ld_buf == `AN_BUF_WGT ? ld_we : {BURST{1'b0}}), .lwa(ld_a_wgt), .lwd(ld_wd),
+        .lwe(ld_we && ld_buf == `AN_BUF_WGT), .lwa(ld_a[WGT_ABITS-1:0]), .lwd(ld_wd), .lwm(ld_wm),
         .lra({WGT_ABITS{1'b0}}), .lrd());
     an_sram #(ACC_BYTES, ACC_ABITS, WC, 2 * WC, BURST, 1) acc_mem (
         .clk(clk), .ra(acc_ra), .rd(acc_rd), .rb(acc_rb), .rdb(acc_rdb),
         .we(acc_we), .wa(acc_wa), .wd(acc_wd), .wm(acc_wm),
-        .lwe(cd_we), .lwa(cd_a), .lwd(cd_wd), .lra({ACC_ABITS{1'b0}}), .lrd());
+        .lwe(cd_we), .lwa(cd_a), .lwd(cd_wd), .lwm(cd_wm), .lra({ACC_ABITS{1'b0}}), .lrd());
 
     // ---------------- load and store engines ----------------
     an_dma #(BPC, BURST, 0, LAB) dma_load (
         .clk(clk), .rst(rst), .go(go0), .insn(head0), .busy(busy0), .last(last0),
-        .rq_valid(dl_rq_valid), .rq_addr(dl_rq_addr), .rq_mask(dl_rq_mask), .rq_wdata(),
-        .rs_valid(dl_rs_valid), .rs_mask(dl_rs_mask), .rs_rdata(dl_rs_data),
-        .s_we(ld_we), .s_addr(ld_a), .s_wdata(ld_wd), .s_rdata({(BPC*8){1'b0}}));
+        .rq_valid(dl_rq_valid), .rq_addr(dl_rq_addr), .rq_mask(dl_rq_mask), .rq_tag(dl_rq_tag),
+        .rq_wdata(), .rs_valid(dl_rs_valid), .rs_mask(dl_rs_mask), .rs_tag(dl_rs_tag),
+        .rs_rdata(dl_rs_data), .s_we(ld_we), .s_addr(ld_a), .s_wdata(ld_wd), .s_wmask(ld_wm),
+        .s_rdata({(BPC*8){1'b0}}));
     an_dma #(BPC, BURST, 1, ACT_ABITS) dma_store (
         .clk(clk), .rst(rst), .go(go2), .insn(head2), .busy(busy2), .last(last2),
-        .rq_valid(ds_rq_valid), .rq_addr(ds_rq_addr), .rq_mask(ds_rq_mask), .rq_wdata(ds_rq_data),
-        .rs_valid(ds_rs_valid), .rs_mask({BPC{1'b0}}), .rs_rdata({(BPC*8){1'b0}}),
-        .s_we(), .s_addr(st_a), .s_wdata(), .s_rdata(st_rd));
+        .rq_valid(ds_rq_valid), .rq_addr(ds_rq_addr), .rq_mask(ds_rq_mask), .rq_tag(),
+        .rq_wdata(ds_rq_data), .rs_valid(ds_rs_valid), .rs_mask({BPC{1'b0}}), .rs_tag(32'd0),
+        .rs_rdata({(BPC*8){1'b0}}), .s_we(), .s_addr(st_a), .s_wdata(), .s_wmask(),
+        .s_rdata(st_rd));
 
     // ---------------- compute engine ----------------
     wire fin;
@@ -218,9 +215,10 @@ module an_npu #(
         .act_wm(act_wm), .wgt_ra(wgt_ra), .wgt_rd(wgt_rd),
         .acc_ra(acc_ra), .acc_rd(acc_rd), .acc_rb(acc_rb), .acc_rdb(acc_rdb), .acc_we(acc_we),
         .acc_wa(acc_wa), .acc_wd(acc_wd), .acc_wm(acc_wm),
-        .cd_we(cd_we), .cd_a(cd_a), .cd_wd(cd_wd),
+        .cd_we(cd_we), .cd_a(cd_a), .cd_wd(cd_wd), .cd_wm(cd_wm),
         .dc_rq_valid(dc_rq_valid), .dc_rq_addr(dc_rq_addr), .dc_rq_mask(dc_rq_mask),
-        .dc_rs_valid(dc_rs_valid), .dc_rs_mask(dc_rs_mask), .dc_rs_data(dc_rs_data),
+        .dc_rq_tag(dc_rq_tag), .dc_rs_valid(dc_rs_valid), .dc_rs_mask(dc_rs_mask),
+        .dc_rs_tag(dc_rs_tag), .dc_rs_data(dc_rs_data),
         .host_req(host_req), .host_idx(host_idx), .host_ack(host_ack), .fin(fin));
     assign done = fin && cnt0 == 0 && cnt1 == 0 && cnt2 == 0 && !busy0 && !busy1 && !busy2;
 endmodule

@@ -5,8 +5,9 @@
 //   A  read W bytes at ra, and write W bytes at wa under a byte mask
 //      (the compute queue: array, vector unit)
 //   B  read W2 bytes at rb (the vector unit's second operand)
-//   DMA lanes: NLW byte writes and NLR byte reads, each lane at its own
-//      address (the DMA engines scatter and gather; docs/hw.md)
+//   DMA  write NLW bytes at lwa under a byte mask, read NLR bytes at lra;
+//        these addresses wrap around the address space (a DMA beat's byte 0
+//        may lie before the buffer's first byte, masked off)
 // Writes of different ports to the same byte in one cycle never happen (the
 // dependency tokens order every producer and consumer). This is the one place
 // a memory is described; synthesis black-boxes it (hw/synth) and a memory
@@ -29,28 +30,34 @@ module an_sram #(
     input  wire [ABITS-1:0]   wa,
     input  wire [W*8-1:0]     wd,
     input  wire [W-1:0]       wm,
-    input  wire [NLW-1:0]     lwe,
-    input  wire [NLW*ABITS-1:0] lwa,
+    input  wire               lwe,
+    input  wire [ABITS-1:0]   lwa,
     input  wire [NLW*8-1:0]   lwd,
-    input  wire [NLR*ABITS-1:0] lra,
+    input  wire [NLW-1:0]     lwm,
+    input  wire [ABITS-1:0]   lra,
     output reg  [NLR*8-1:0]   lrd
 );
     reg [7:0] mem [0:BYTES-1];
+    reg [ABITS-1:0] lr, lw;
     integer i;
     always @* begin
         for (i = 0; i < W; i = i + 1)
             rd[i*8 +: 8] = ({1'b0, ra} + i < BYTES) ? mem[ra + i] : 8'd0;
         for (i = 0; i < W2; i = i + 1)
             rdb[i*8 +: 8] = ({1'b0, rb} + i < BYTES) ? mem[rb + i] : 8'd0;
-        for (i = 0; i < NLR; i = i + 1)
-            lrd[i*8 +: 8] = ({1'b0, lra[i*ABITS +: ABITS]} < BYTES) ? mem[lra[i*ABITS +: ABITS]] : 8'd0;
+        for (i = 0; i < NLR; i = i + 1) begin
+            lr = lra + i;
+            lrd[i*8 +: 8] = ({1'b0, lr} < BYTES) ? mem[lr] : 8'd0;
+        end
     end
     always @(posedge clk) begin
         if (we)
             for (i = 0; i < W; i = i + 1)
                 if (wm[i] && {1'b0, wa} + i < BYTES) mem[wa + i] <= wd[i*8 +: 8];
-        for (i = 0; i < NLW; i = i + 1)
-            if (lwe[i] && {1'b0, lwa[i*ABITS +: ABITS]} < BYTES)
-                mem[lwa[i*ABITS +: ABITS]] <= lwd[i*8 +: 8];
+        if (lwe)
+            for (i = 0; i < NLW; i = i + 1) begin
+                lw = lwa + i;
+                if (lwm[i] && {1'b0, lw} < BYTES) mem[lw] <= lwd[i*8 +: 8];
+            end
     end
 endmodule

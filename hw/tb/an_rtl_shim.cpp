@@ -1,7 +1,7 @@
 // The Verilator harness: a thin C++ shim with a C interface (an_rtl_shim.h).
 // Each cycle, in the clock's low phase, it offers the next instruction,
 // presents the DRAM answers that fall due on each of the three channels
-// (load, compute, store), and a pending host request's ack; after the
+// (load, compute, store; mask and tag echoed), and a pending host request's ack; after the
 // evaluation it takes each channel's request (a beat: aligned address, byte
 // mask; a store's data is written at once) and queues its answer for
 // dram_latency cycles later; then it raises the clock. The cycle count runs
@@ -42,7 +42,7 @@ template <std::size_t N> void set_bytes(VlWide<N> &p, const uint8_t *b, int n) {
 // One DRAM channel: answers due at a cycle, in request order.
 struct answer {
     int64_t due;
-    uint32_t mask;
+    uint32_t mask, tag;
     uint8_t data[64];
 };
 struct channel {
@@ -97,9 +97,9 @@ extern "C" int an_rtl_shim_run(an_rtl_job *job) {
     int rc = 0;
     channel ch[3];
     // a request: checks its bytes, reads or writes DRAM, queues the answer
-    auto request = [&](channel &c, const char *name, uint32_t addr, uint32_t mask,
+    auto request = [&](channel &c, const char *name, uint32_t addr, uint32_t mask, uint32_t tag,
                        const uint8_t *wdata) -> bool {
-        answer a = {job->cycles + AN_RTL_DRAM_LATENCY, mask, {0}};
+        answer a = {job->cycles + AN_RTL_DRAM_LATENCY, mask, tag, {0}};
         for (int i = 0; i < BPC; i++) {
             if (!(mask >> i & 1)) continue;
             const int64_t at = (int64_t)addr + i;
@@ -142,10 +142,12 @@ extern "C" int an_rtl_shim_run(an_rtl_job *job) {
         if (due[0]) {
             set_bytes(m->dl_rs_data, ch[0].q.front().data, BPC);
             m->dl_rs_mask = ch[0].q.front().mask;
+            m->dl_rs_tag = ch[0].q.front().tag;
         }
         if (due[1]) {
             set_bytes(m->dc_rs_data, ch[1].q.front().data, BPC);
             m->dc_rs_mask = ch[1].q.front().mask;
+            m->dc_rs_tag = ch[1].q.front().tag;
         }
         m->host_ack = 0;
         if (m->host_req) {
@@ -161,12 +163,12 @@ extern "C" int an_rtl_shim_run(an_rtl_job *job) {
             if (due[k]) ch[k].q.pop_front();
         uint8_t wd[64];
         bool ok = true;
-        if (m->dl_rq_valid) ok = request(ch[0], "load", m->dl_rq_addr, m->dl_rq_mask, nullptr);
+        if (m->dl_rq_valid) ok = request(ch[0], "load", m->dl_rq_addr, m->dl_rq_mask, m->dl_rq_tag, nullptr);
         if (ok && m->dc_rq_valid)
-            ok = request(ch[1], "compute", m->dc_rq_addr, m->dc_rq_mask, nullptr);
+            ok = request(ch[1], "compute", m->dc_rq_addr, m->dc_rq_mask, m->dc_rq_tag, nullptr);
         if (ok && m->ds_rq_valid) {
             for (int i = 0; i < BPC; i++) wd[i] = get_byte(m->ds_rq_data, i);
-            ok = request(ch[2], "store", m->ds_rq_addr, m->ds_rq_mask, wd);
+            ok = request(ch[2], "store", m->ds_rq_addr, m->ds_rq_mask, 0, wd);
         }
         if (!ok) {
             rc = 1;

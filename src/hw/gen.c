@@ -116,7 +116,8 @@ an_status an_hw_params_text(const an_npu_config *c, char **out) {
     put(&t, "`define AN_ACT_ABITS   %d\n`define AN_WGT_ABITS   %d\n`define AN_ACC_ABITS   %d\n",
         bits_for(c->act_bytes), bits_for(c->wgt_bytes), bits_for(c->acc_bytes));
     put(&t, "`define AN_VEC_LANES   %d\n", c->vec_lanes);
-    put(&t, "`define AN_DRAM_BPC    %d\n`define AN_DRAM_BURST  %lld\n`define AN_DRAM_LATENCY %lld\n",
+    put(&t,
+        "`define AN_DRAM_BPC    %d\n`define AN_DRAM_BURST  %lld\n`define AN_DRAM_LATENCY %lld\n",
         (int)c->dram_bytes_per_cycle, (long long)c->dram_burst, (long long)c->dram_latency);
     put(&t, "`define AN_INSN_DEPTH  %d\n`define AN_INSN_DBITS  %d\n", c->insn_depth,
         bits_for(c->insn_depth + 1));

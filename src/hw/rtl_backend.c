@@ -117,8 +117,7 @@ an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const c
             s = an_fail(AN_ERR_INTERNAL,
                         "%s: the RTL took %lld cycles for the batch at sample %lld, the timing "
                         "model %lld (docs/timing.md is the convention both must follow)",
-                        x->source, (long long)rr.cycles, (long long)at,
-                        (long long)r->model_cycles);
+                        x->source, (long long)rr.cycles, (long long)at, (long long)r->model_cycles);
             break;
         }
         const uint8_t *want = an_npu_sim_dram(sim);

@@ -26,18 +26,22 @@ static int64_t bursts(int64_t a, int64_t n, int64_t B) {
     return n ? (a + n - 1) / B - a / B + 1 : 0;
 }
 
-/* Bus bytes of a 2-D DMA: runs of contiguous data bytes, each rounded out to
-** whole aligned bursts. A row is one run when its elements are adjacent, and
-** all rows form one run when the rows are adjacent too; otherwise each
-** element is its own run (what an address generator knows in closed form). */
+/* Bus bytes of a 2-D DMA (docs/timing.md): its runs, bytes contiguous both
+** in DRAM and in SRAM, each rounded out to whole aligned bursts. A row is one
+** run when it is one element or its elements are adjacent on both sides
+** (dram_xstride == xbytes == pitch); all rows are one run when there is one
+** row, or the rows are adjacent on both sides too (dram_ystride == row bytes,
+** no side padding, pitch == xbytes); otherwise each element is its own run. */
 static int64_t dma_bus_bytes(const an_isa_insn *d, int64_t B) {
     if (!d->ysize || !d->xsize || !d->xbytes) return 0;
-    const int row_contig = d->xsize == 1 || d->dram_xstride == d->xbytes;
     const int64_t rowlen = d->xsize * d->xbytes;
+    const int rc = d->xsize == 1 || (d->dram_xstride == d->xbytes && d->pitch == d->xbytes);
+    const int one = rc && (d->ysize == 1 || (d->dram_ystride == rowlen && d->pitch == d->xbytes &&
+                                             d->pad_left + d->pad_right == 0));
     int64_t n = 0;
-    if (row_contig && d->dram_ystride == rowlen)
+    if (one)
         n = bursts(d->dram, d->ysize * rowlen, B);
-    else if (row_contig)
+    else if (rc)
         for (int64_t y = 0; y < d->ysize; y++)
             n += bursts(d->dram + y * d->dram_ystride, rowlen, B);
     else
@@ -47,6 +51,27 @@ static int64_t dma_bus_bytes(const an_isa_insn *d, int64_t B) {
     return n * B;
 }
 
+/* Cycles a LOAD spends padding (docs/timing.md): each maximal stretch of SRAM
+** bytes between data takes ceil(length / B) cycles. The data sits in chunks:
+** one per element when pitch > xbytes, one per row when the elements are
+** adjacent (pitch == xbytes) but rows have side padding, else one. */
+static int64_t dma_pad_cycles(const an_isa_insn *d, int64_t B) {
+    const int64_t gw = d->pad_left + d->xsize + d->pad_right;
+    const int64_t gh = d->pad_top + d->ysize + d->pad_bottom, P = d->pitch;
+    const int64_t span = gh * gw * P + d->pad_tail;
+    if (!d->ysize || !d->xsize || !d->xbytes || !gw || !P) return ceil_div(span, B);
+    const int64_t g0 = (d->pad_top * gw + d->pad_left) * P;
+    const int64_t side = (d->pad_left + d->pad_right) * P;
+    const int64_t after = d->pad_right * P + d->pad_bottom * gw * P + d->pad_tail;
+    if (P > d->xbytes) /* element chunks: a gap after each */
+        return ceil_div(g0, B) + d->ysize * (d->xsize - 1) * ceil_div(P - d->xbytes, B) +
+               (d->ysize - 1) * ceil_div(P - d->xbytes + side, B) +
+               ceil_div(P - d->xbytes + after, B);
+    if (side) /* row chunks */
+        return ceil_div(g0, B) + (d->ysize - 1) * ceil_div(side, B) + ceil_div(after, B);
+    return ceil_div(g0, B) + ceil_div(after, B);
+}
+
 static void cost_dma(const an_npu_exe *x, const an_isa_insn *d, npu_cost *o) {
     const an_npu_config *c = &x->cfg;
     const int64_t data = d->ysize * d->xsize * d->xbytes;
@@ -54,7 +79,7 @@ static void cost_dma(const an_npu_exe *x, const an_isa_insn *d, npu_cost *o) {
     const int64_t bus = dma_bus_bytes(d, c->dram_burst);
     o->dram_xfer = dram_cycles(c, bus);
     o->latency = bus ? c->dram_latency : 0;
-    o->pad_cycles = ceil_div(sram - data, c->dram_burst);
+    o->pad_cycles = d->op == AN_ISA_STORE ? 0 : dma_pad_cycles(d, c->dram_burst);
     o->cycles = o->latency + o->dram_xfer + o->pad_cycles;
     if (o->cycles == 0) o->cycles = 1;
     o->add.dram_bus = bus;
