@@ -20,9 +20,9 @@ typedef struct an_rtl_chip {
     const char *name;
     int rows, cols, insn_depth, token_depth;
     int64_t act_bytes, wgt_bytes, acc_bytes;
-    int dram_latency;       /* cycles from a DRAM request to its answer */
-    double dram_bpc;        /* bytes per DRAM beat (one beat a cycle) */
-    int dram_burst;         /* burst bytes */
+    int dram_latency; /* cycles from a DRAM request to its answer */
+    double dram_bpc;  /* bytes per DRAM beat (one beat a cycle) */
+    int dram_burst;   /* burst bytes */
 } an_rtl_chip;
 const an_rtl_chip *an_rtl_shim_chip(void);
 
