@@ -14,9 +14,7 @@
 // cycles (docs/timing.md). Needs R + C >= 3. Inter-PE nets are
 // generate-scoped (no net arrays).
 `default_nettype none
-module an_pe #(
-    parameter BOTTOM = 0  // 1: the partial sum out is combinational
-) (
+module an_pe (
     input  wire               clk,
     input  wire               w_load,
     input  wire signed [7:0]  w_in,
@@ -24,16 +22,15 @@ module an_pe #(
     input  wire signed [7:0]  a_in,
     output reg  signed [7:0]  a_out,
     input  wire signed [31:0] p_in,
-    output wire signed [31:0] p_out
+    output reg  signed [31:0] p_out,  // registered: to the PE below
+    output wire signed [31:0] p_sum   // combinational: the bottom row's output
 );
-    wire signed [31:0] p_next = p_in + a_in * w;
-    reg signed [31:0] p_r;
+    assign p_sum = p_in + a_in * w;
     always @(posedge clk) begin
         if (w_load) w <= w_in;
         a_out <= a_in;
-        p_r <= p_next;
+        p_out <= p_sum;
     end
-    assign p_out = BOTTOM ? p_next : p_r;
 endmodule
 
 module an_array #(
@@ -73,7 +70,7 @@ module an_array #(
             end
             for (c = 0; c < C; c = c + 1) begin : g_col
                 wire signed [7:0] w_o, a_o;
-                wire signed [31:0] p_o;
+                wire signed [31:0] p_o, p_s;
                 wire signed [7:0] w_i, a_i;
                 wire signed [31:0] p_i;
                 if (r == 0) begin : g_top
@@ -88,19 +85,19 @@ module an_array #(
                 end else begin : g_right
                     assign a_i = g_row[r].g_col[c-1].a_o;
                 end
-                an_pe #(.BOTTOM(r == R - 1)) pe (.clk(clk), .w_load(w_load), .w_in(w_i), .w(w_o), .a_in(a_i),
-                          .a_out(a_o), .p_in(p_i), .p_out(p_o));
+                an_pe pe (.clk(clk), .w_load(w_load), .w_in(w_i), .w(w_o), .a_in(a_i),
+                          .a_out(a_o), .p_in(p_i), .p_out(p_o), .p_sum(p_s));
             end
         end
         // output deskew: column c waits C-1-c more cycles
         for (c = 0; c < C; c = c + 1) begin : g_out
             if (c == C - 1) begin : g_nodesk
-                assign y_out[c*32 +: 32] = g_row[R-1].g_col[c].p_o;
+                assign y_out[c*32 +: 32] = g_row[R-1].g_col[c].p_s;
             end else begin : g_desk
                 reg [31:0] dk [0:C-2-c];
                 integer s;
                 always @(posedge clk) begin
-                    dk[0] <= g_row[R-1].g_col[c].p_o;
+                    dk[0] <= g_row[R-1].g_col[c].p_s;
                     for (s = 1; s < C - 1 - c; s = s + 1) dk[s] <= dk[s-1];
                 end
                 assign y_out[c*32 +: 32] = dk[C-2-c];
