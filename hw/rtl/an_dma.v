@@ -194,7 +194,6 @@ module an_dma #(
             // padding (a LOAD; a STORE has none)
             if (!STORE && data_last && !pdn_now) pad_on <= 1;
             if (!STORE && go && nodata && !pdn0) pad_on <= 1;
-            if (STORE) pad_on <= 0;
             if (go || pad_act) begin
                 if (pad_act && seg_end) begin
                     pk <= gapn[127:96]; pa <= gapn[95:64]; prem <= gapn[63:32]; pcx <= gapn[31:0];

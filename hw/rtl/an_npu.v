@@ -175,9 +175,9 @@ module an_npu #(
     wire [BURST-1:0] ld_wm, cd_wm;
     wire [ACT_ABITS-1:0] st_a;
     wire [BPC*8-1:0] st_rd;
-    reg [255:0] ld_ci;                     // the load engine's buffer choice
-    wire [1:0] ld_buf = go0 ? `AN_DMA_BUF(head0) : `AN_DMA_BUF(ld_ci);
-    always @(posedge clk) if (go0) ld_ci <= head0;
+    reg [1:0] ld_buf_r;                    // the load engine's buffer choice
+    wire [1:0] ld_buf = go0 ? `AN_DMA_BUF(head0) : ld_buf_r;
+    always @(posedge clk) if (go0) ld_buf_r <= `AN_DMA_BUF(head0);
     an_sram #(ACT_BYTES, ACT_ABITS, WA, 1, BURST, BPC) act_mem (
         .clk(clk), .ra(act_ra), .rd(act_rd), .rb({ACT_ABITS{1'b0}}), .rdb(),
         .we(act_we), .wa(act_wa), .wd(act_wd), .wm(act_wm),
