@@ -2,13 +2,13 @@
 ** IDX reader tests: every data type, plain and gzip, image/label pairs, and
 ** a catalogue of bad files (empty, truncated, wrong magic, bad type or rank,
 ** overflowing dims, length mismatch, non-finite floats, corrupt gzip), each
-** of which must fail with one line naming the file. Also times the
-** Fashion-MNIST train set when `make data` has been run.
+** of which must fail with one line naming the file. Also loads the
+** Fashion-MNIST train set when `make data` has been run (its speed is
+** measured by bench/data_bench, never asserted here).
 */
 #include "data_testutil.h"
 
 #include <math.h>
-#include <time.h>
 
 TestSuite(idx, .init = tu_setup, .fini = tu_teardown);
 
@@ -254,22 +254,16 @@ Test(idx, bad_pairs) {
     tu_assert_msg(p, "no images");
 }
 
-Test(idx, fashion_mnist_train_loads_fast) {
+Test(idx, fashion_mnist_train_loads) {
     const char *dir = ASICNN_DATA_DIR "/fashion-mnist";
     if (access(dir, R_OK) != 0) cr_skip_test("no %s (run `make data`)", dir);
     an_dataset ds;
-    double t0 = an_now();
-    clock_t c0 = clock();
     cr_assert_eq(an_data_load(dir, AN_SPLIT_TRAIN, &ds), AN_OK, "%s", an_errmsg());
-    double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC, wall = an_now() - t0;
-    cr_log_info("Fashion-MNIST train (60000 gzip images + labels): %.3f s wall, %.3f s CPU", wall,
-                cpu);
     cr_assert_eq(ds.n, 60000);
     cr_assert_eq(ds.features, 784);
     cr_assert_eq(ds.num_classes, 10);
-#if !defined(__SANITIZE_ADDRESS__)
-    /* CPU time, not wall time: a busy machine (ctest -j) must not fail this. */
-    cr_assert_lt(cpu, 1.0, "loading took %.3f s of CPU", cpu);
-#endif
+    int64_t per_class[10] = {0};
+    for (int64_t i = 0; i < ds.n; i++) per_class[ds.y[i]]++;
+    for (int k = 0; k < 10; k++) cr_assert_eq(per_class[k], 6000, "class %d", k); /* balanced */
     an_dataset_free(&ds);
 }
