@@ -26,5 +26,14 @@ grep -qE 'uJ per image, [0-9.]+ TOPS/W' <<<"$out" || fail "no energy: $out"
 head -1 "$T/p.csv" | grep -q '^layer,mode,cycles,busy,macs,util_pct' || fail "csv header"
 [ "$(wc -l < "$T/p.csv")" = 10 ] || fail "csv rows: $(cat "$T/p.csv")"
 grep -q '"traceEvents"' "$T/p.json" || fail "trace"
+# bounds: SCALE-Sim v2's weight-stationary fold, 2R + C + T - 2 per fold, for
+# the seed CNN's shapes on 16x16 (conv 2 folds of T = 676, 72 of T = 121;
+# dense 400 and 4 folds of T = 1): 1443, 12023, 18799, 187
+for want in 'conv2d_1 +194688 +761 +1443 ' 'conv2d_2 +2230272 +8712 +12023 ' \
+  'dense_1 +102400 +400 +18799 ' 'dense_2 +640 +3 +187 ' 'total +2528000 +9875 +32452 '; do
+  grep -qE "^$want" <<<"$out" || fail "bounds row '$want': $out"
+done
+grep -qE '^floor ratio [0-9.]+' <<<"$out" || fail "no floor ratio: $out"
+head -1 "$T/p.csv" | grep -q ',mac_floor,scalesim_ws,dram_floor,bound,bound_pct$' || fail "csv bounds"
 expect 0 'cycles on the chip; wrote' "$A" run "$T/d.npu" data/digits --limit 2 --trace "$T/r.json"
 echo "cli_profile: ok"

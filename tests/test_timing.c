@@ -31,7 +31,7 @@ Test(timing, single_tile_closed_form) {
     an_profile p = tt_profile(&x, NULL);
     /* fetch dispatches insn k at cycle k, it may start at k + 1:
        LOAD wgt   1 .. 1 + 100 + 256/16                  = 117
-       PRELOAD    117 (token) .. + R                     = 133
+       PRELOAD    117 (token) .. + R = 133; holds the queue to 118
        LOAD act   117 (queue) .. + 100 + 64*16/16        = 281
        GEMM       281 (token) .. + T + R + C - 2 = 94    = 375
        VEC write  375 .. + T rows x ceil(C/lanes)        = 439
@@ -40,7 +40,7 @@ Test(timing, single_tile_closed_form) {
     cr_assert_eq(p.cycles, 603);
     cr_assert_eq(p.cls[AN_PC_GEMM].busy, 94);
     cr_assert_eq(p.cls[AN_PC_PRELOAD].busy, 16);
-    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 281 - 133);
+    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 281 - 118);
     cr_assert_eq(p.cls[AN_PC_STORE].stall[AN_STALL_COMPUTE],
                  439); /* the whole wait, to the binding term */
     cr_assert_eq(p.total.macs, 64 * 16 * 16);
@@ -49,6 +49,68 @@ Test(timing, single_tile_closed_form) {
     cr_assert_eq(p.total.dram_bus, 256 + 1024 + 1024);
     /* preload + gemm = SCALE-Sim's weight-stationary fold, 2R + C + T - 2 */
     cr_assert_eq(p.total.array_cycles, 2 * 16 + 16 + 64 - 2);
+    an_profile_free(&p);
+    an_npu_exe_free(&x);
+}
+
+/* K (PRELOAD, GEMM of T rows) pairs accumulating into the same rows, after
+** one LOAD act (T x 16 bytes) and one LOAD wgt (K tiles); npu16, L = 100. */
+Test(timing, array_pipelines_preloads_and_gemms) {
+    const an_npu_config c = chip(16, 100);
+    const int K = 4, T = 8;
+    const int64_t R = 16, C = 16, A = K * R * C, I = A + T * R, O = I;
+    an_npu_exe x;
+    memset(&x, 0, sizeof x);
+    x.cfg = c;
+    x.batch = 1;
+    x.dram_size = O + T * C;
+    snprintf(x.source, sizeof x.source, "pipeline");
+    x.insns = calloc((size_t)(5 + 2 * K), sizeof *x.insns);
+    x.data_size = A;
+    x.data = malloc((size_t)A);
+    for (int64_t i = 0; i < A; i++) x.data[i] = (uint8_t)(i % 5 + 1);
+    x.input = (an_npu_tensor){A, 1, 1, T * (int32_t)R, 1.0f, 0};
+    x.output = (an_npu_tensor){O, 1, 1, T * (int32_t)C, 1.0f, 0};
+    x.n_affine = 1;
+    x.in_mul = malloc(4), x.in_add = malloc(4);
+    x.in_mul[0] = 1, x.in_add[0] = 0;
+    an_isa_insn d = tt_dma(AN_ISA_LOAD, AN_BUF_ACT, 0, A, T * R, 0);
+    tt_emit(&x, &d);
+    d = tt_dma(AN_ISA_LOAD, AN_BUF_WGT, 0, 0, A, AN_DEP_PUSH_NEXT);
+    tt_emit(&x, &d);
+    for (int k = 0; k < K; k++) {
+        tt_emit(&x,
+                &(an_isa_insn){.op = AN_ISA_PRELOAD, .dep = k ? 0 : AN_DEP_POP_PREV, .wgt = k * R});
+        tt_emit(&x, &(an_isa_insn){.op = AN_ISA_GEMM,
+                                   .accumulate = k > 0,
+                                   .n_outer = 1,
+                                   .n_inner = T,
+                                   .acc_inner = 1,
+                                   .act_inner = 1});
+    }
+    tt_emit(&x, &(an_isa_insn){.op = AN_ISA_VEC,
+                               .dep = AN_DEP_PUSH_NEXT,
+                               .vop = AN_VOP_WRITE,
+                               .dst = 2 * T * R,
+                               .n = T,
+                               .vpitch = C});
+    d = tt_dma(AN_ISA_STORE, AN_BUF_ACT, 2 * T * R, O, T * C, AN_DEP_POP_PREV);
+    tt_emit(&x, &d);
+    tt_emit(&x, &(an_isa_insn){.op = AN_ISA_FINISH});
+    cr_assert_eq(an_npu_validate(&x), AN_OK, "%s", an_errmsg());
+    an_profile p = tt_profile(&x, NULL);
+    /* LOAD act 1 .. 1 + 100 + 8 = 109; LOAD wgt 109 .. + 100 + 64 = W = 273.
+       PRELOAD k holds the queue 1 cycle and the weight port R; the PRELOAD
+       into a bank waits for the GEMM two back to stream past every PE
+       (start + T + C - 2 = 22 after it); a GEMM issues T rows:
+       P1 W, G1 W+1, P2 W+16 (port), G2 W+17, P3 W+32 (port; bank free at
+       W+23), G3 W+33, P4 W+48, G4 W+49 .. end W+49 + T + R + C - 2 = W+87;
+       VEC write W+87 .. W+95 (after every GEMM completes); STORE W+95 ..
+       + 100 + 8 = W+203. Without the pipeline the array alone would take
+       K (2R + C + T - 2) = 216 cycles instead of 87. */
+    const int64_t W = 273;
+    cr_assert_eq(p.cycles, W + 203);
+    cr_assert_eq(p.total.macs, (int64_t)K * T * R * C);
     an_profile_free(&p);
     an_npu_exe_free(&x);
 }
@@ -124,7 +186,7 @@ Test(timing, fifo_slot_usable_the_cycle_after_the_pop) {
     cr_assert_eq(p.cycles, 604);
     cr_assert_eq(p.cls[AN_PC_LOAD_ACT].stall[AN_STALL_FIFO], 1);
     cr_assert_eq(p.total.stall[AN_STALL_FIFO], 1);
-    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 282 - 133);
+    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 282 - 118);
     an_profile_free(&p);
     an_npu_exe_free(&x);
 }

@@ -1,19 +1,28 @@
 // an_compute: the compute queue's engine (docs/hw.md): PRELOAD and GEMM on
 // the systolic array, the vector unit, LOAD into the accumulator buffer (its
-// own an_dma on DRAM channel dc_*), HOST hand-off, SYNC and FINISH. One
-// instruction at a time, each exactly as long as docs/timing.md says:
+// own an_dma on DRAM channel dc_*), HOST hand-off, SYNC and FINISH, each
+// exactly as docs/timing.md says:
 //
-//   PRELOAD  R             one weight row per cycle, row R-1 first
-//   GEMM     T + R + C - 2 an activation row per cycle for T cycles; each
-//                          result row is added into its accumulator row in
-//                          the cycle it leaves the array (R + C - 2 later)
+//   PRELOAD  R             tile row r into the free weight bank in its cycle
+//                          r; holds the queue 1 cycle (the weight port R)
+//   GEMM     T + R + C - 2 an activation row per cycle for T cycles (the
+//                          queue's next instruction may start after them);
+//                          each result row is added into its accumulator row
+//                          in the cycle it leaves the array, R + C - 2 later
 //   VEC      n (rows) or oh ow kh kw (pools; the window's output is written
 //            in the cycle of its last cell), at least 1; all C lanes a cycle
 //   SYNC, FINISH 1
 //
-// The instruction comes on insn in the cycle go is high (its first cycle) and
-// is held inside after; last is high in its final cycle. Memory reads are
-// combinational (an_sram), so a cycle reads, computes and writes.
+// ready tells whether the instruction on insn may start now: a PRELOAD when
+// the weight port and its bank are free (the bank's last GEMM has streamed
+// past every PE), a GEMM when the array's input is free, anything else when
+// every earlier PRELOAD and GEMM has completed; no instruction while a VEC,
+// LOAD, HOST, SYNC or FINISH runs. Instructions complete in order: each ends
+// no earlier than the one before it, and its tokens are pushed then
+// (push_prev / push_next: tokens pushed at the edge ending this cycle).
+// The instruction comes on insn in the cycle go is high (its first cycle).
+// Memory reads are combinational (an_sram), so a cycle reads, computes and
+// writes.
 `default_nettype none
 `include "an_params.vh"
 module an_compute #(
@@ -29,8 +38,10 @@ module an_compute #(
     input  wire                   rst,
     input  wire                   go,
     input  wire [255:0]           insn,
+    output wire                   ready,
     output wire                   busy,
-    output wire                   last,
+    output wire [7:0]             push_prev,
+    output wire [7:0]             push_next,
     output reg  [ACT_ABITS-1:0]   act_ra,
     input  wire [(R > C ? R : C)*8-1:0] act_rd,
     output reg                    act_we,
@@ -67,11 +78,30 @@ module an_compute #(
     localparam WA = R > C ? R : C;
     localparam WC = 4 * C;
 
+    localparam LAT = R + C - 2;              // array latency
+    localparam FD = 2 * (R + C) + 4;         // completions in flight, at most
+    localparam FB = $clog2(FD);
+
+    // ---------------- issue: the array pipeline's clock ----------------
+    reg [31:0] now;                          // cycles since reset
+    reg [31:0] q_next;                       // earliest start of the next PRELOAD / GEMM
+    reg [31:0] wport_free, array_free, last_end;
+    reg [31:0] bank_free [0:1];
+    reg npre;                                // bank of the next PRELOAD
+    reg cur_bank;                            // bank of the latest PRELOAD
+    wire [3:0] in_op = `AN_ANY_OP(insn);
+    wire in_pre = in_op == `AN_OP_PRELOAD, in_gemm = in_op == `AN_OP_GEMM;
+    reg on;                                  // a VEC, LOAD, HOST, SYNC or FINISH runs
+    wire drained = now >= last_end;
+    assign ready = !on && now >= q_next &&
+                   (in_pre ? now >= wport_free && now >= bank_free[npre]
+                    : in_gemm ? now >= array_free : drained);
+    wire go_pre = go && in_pre, go_gemm = go && in_gemm;
+    wire go_oth = go && !in_pre && !in_gemm;
+
     reg [255:0] ci_r;
-    wire [255:0] ci = go ? insn : ci_r;
-    reg on;
-    assign busy = on;
-    wire active = go || on;
+    wire [255:0] ci = go_oth ? insn : ci_r;
+    wire active = go_oth || on;
     wire [3:0] op = `AN_ANY_OP(ci);
     wire [3:0] vop = `AN_VEC_VOP(ci);
     reg [31:0] cyc; // cycle of the instruction, 0 in its first
@@ -79,28 +109,68 @@ module an_compute #(
     // ---------------- LOAD into acc ----------------
     wire dma_last;
     an_dma #(BPC, BURST, 0, ACC_ABITS) dma_acc (
-        .clk(clk), .rst(rst), .go(go && `AN_ANY_OP(insn) == `AN_OP_LOAD), .insn(insn),
+        .clk(clk), .rst(rst), .go(go_oth && in_op == `AN_OP_LOAD), .insn(insn),
         .busy(), .last(dma_last),
         .rq_valid(dc_rq_valid), .rq_addr(dc_rq_addr), .rq_mask(dc_rq_mask), .rq_tag(dc_rq_tag),
         .rq_wdata(), .rs_valid(dc_rs_valid), .rs_mask(dc_rs_mask), .rs_tag(dc_rs_tag),
         .rs_rdata(dc_rs_data), .s_we(cd_we), .s_addr(cd_a), .s_wdata(cd_wd), .s_wmask(cd_wm),
         .s_rdata({(BPC*8){1'b0}}));
 
-    // ---------------- PRELOAD and GEMM ----------------
-    wire is_pre = active && op == `AN_OP_PRELOAD;
-    wire is_gemm = active && op == `AN_OP_GEMM;
-    assign wgt_ra = (`AN_PRELOAD_WGT(ci) + R - 1 - cyc) * C;
-    wire [15:0] n_outer = `AN_GEMM_N_OUTER(ci), n_inner = `AN_GEMM_N_INNER(ci);
-    wire [31:0] gemm_t = n_outer * n_inner;
-    wire issue = is_gemm && cyc < gemm_t;
-    reg [15:0] ii, ri;
+    // ---------------- PRELOAD: one tile row a cycle into a bank ----------------
+    reg p_on, p_bank;
+    reg [31:0] p_row, p_base;
+    wire [31:0] p_row_c = go_pre ? 32'd0 : p_row;
+    wire p_we = go_pre || p_on;
+    assign wgt_ra = ((go_pre ? `AN_PRELOAD_WGT(insn) : p_base) + p_row_c) * C;
+
+    // ---------------- GEMM: issue rows, retire them LAT cycles later ----------------
+    reg [255:0] gi_r;
+    wire [255:0] gi = go_gemm ? insn : gi_r;
+    wire [15:0] n_inner = `AN_GEMM_N_INNER(gi);
+    wire [31:0] gemm_t = `AN_GEMM_N_OUTER(insn) * `AN_GEMM_N_INNER(insn);
+    reg g_on;
+    reg [31:0] g_cnt, g_t;
+    reg [15:0] ii;
+    wire [15:0] ii_c = go_gemm ? 16'd0 : ii;
     reg [31:0] a_ob, a_row, c_ob, c_row;
-    wire [31:0] a_ob_c = go ? `AN_GEMM_ACT(ci) : a_ob, a_row_c = go ? `AN_GEMM_ACT(ci) : a_row;
-    wire y_valid;
+    wire issue = (go_gemm && gemm_t != 0) || g_on;
+    wire [31:0] a_ob_c = go_gemm ? `AN_GEMM_ACT(insn) : a_ob;
+    wire [31:0] a_row_c = go_gemm ? `AN_GEMM_ACT(insn) : a_row;
+    wire [31:0] c_ob_c = go_gemm ? `AN_GEMM_ACC(insn) : c_ob;
+    wire [31:0] c_row_c = go_gemm ? `AN_GEMM_ACC(insn) : c_row;
+    // retire pipe: {valid, accumulate, accumulator row} of each issued row
+    reg [ACC_ABITS+1:0] rp [0:LAT-1];
+    wire [ACC_ABITS+1:0] rp_out = rp[LAT-1];
+    wire r_valid = rp_out[ACC_ABITS+1], r_accum = rp_out[ACC_ABITS];
+    wire [ACC_ABITS-1:0] r_row = rp_out[ACC_ABITS-1:0];
     wire [C*32-1:0] y_out;
-    an_array #(R, C) array (.clk(clk), .rst(rst), .w_load(is_pre), .w_in(wgt_rd),
-                            .a_valid(issue), .a_in(act_rd[R*8-1:0]), .y_valid(y_valid),
+    an_array #(R, C) array (.clk(clk), .rst(rst), .w_we(p_we), .w_row(p_row_c),
+                            .w_bank(go_pre ? npre : p_bank), .w_in(wgt_rd), .a_valid(issue),
+                            .a_bank(cur_bank), .a_in(act_rd[R*8-1:0]), .y_valid(),
                             .y_out(y_out));
+
+    // ---------------- completion: in order, tokens pushed at the end ----------------
+    wire [31:0] dur = go_pre ? R : gemm_t + R + C - 2;
+    wire [31:0] end_new = now + dur > last_end ? now + dur : last_end;
+    wire [3:0] in_dep = `AN_ANY_DEP(insn);
+    wire [7:0] np_new = {7'd0, in_dep[`AN_DEP_PUSH_PREV]};
+    wire [7:0] nn_new = {7'd0, in_dep[`AN_DEP_PUSH_NEXT]};
+    wire arr_push = (go_pre || go_gemm) && (np_new != 0 || nn_new != 0);
+    reg [31:0] f_end [0:FD-1];
+    reg [7:0] f_np [0:FD-1], f_nn [0:FD-1];
+    reg [FB-1:0] f_head, f_tail;
+    reg [FB:0] f_cnt;
+    wire [FB-1:0] f_last = f_tail == 0 ? FD[FB-1:0] - 1'b1 : f_tail - 1'b1;
+    wire f_emit = f_cnt != 0 && f_end[f_head] == now + 1;
+    wire in_emit = arr_push && end_new == now + 1;
+    wire f_merge = arr_push && !in_emit && f_cnt != 0 && f_end[f_last] == end_new;
+    wire f_push = arr_push && !in_emit && !f_merge;
+    wire [3:0] o_dep = `AN_ANY_DEP(ci);
+    assign push_prev = (f_emit ? f_np[f_head] : 8'd0) + (in_emit ? np_new : 8'd0) +
+                       (last ? {7'd0, o_dep[`AN_DEP_PUSH_PREV]} : 8'd0);
+    assign push_next = (f_emit ? f_nn[f_head] : 8'd0) + (in_emit ? nn_new : 8'd0) +
+                       (last ? {7'd0, o_dep[`AN_DEP_PUSH_NEXT]} : 8'd0);
+    assign busy = on || p_on || g_on || !drained || f_cnt != 0;
 
     // ---------------- vector unit ----------------
     wire [15:0] vn = `AN_VEC_N(ci);
@@ -172,15 +242,14 @@ module an_compute #(
         acc_ra = 0; acc_rb = 0; acc_we = 0; acc_wa = 0; acc_wd = 0; acc_wm = 0;
         lane = 0;
         for (c = 0; c < C; c = c + 1) nsum[c] = psum[c];
-        if (is_gemm) begin
+        if (!active) begin
             act_ra = a_row_c * R;
-            acc_ra = c_row * WC;
-            acc_wa = c_row * WC;
-            acc_we = y_valid;
+            acc_ra = r_row * WC;
+            acc_wa = r_row * WC;
+            acc_we = r_valid;
             acc_wm = {WC{1'b1}};
             for (c = 0; c < C; c = c + 1)
-                acc_wd[c*32 +: 32] = (`AN_GEMM_ACCUMULATE(ci) ? acc_rd[c*32 +: 32] : 32'd0) +
-                                     y_out[c*32 +: 32];
+                acc_wd[c*32 +: 32] = (r_accum ? acc_rd[c*32 +: 32] : 32'd0) + y_out[c*32 +: 32];
         end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_ADD && vn != 0) begin
             acc_rb = (`AN_VEC_SRC(ci) + (`AN_VEC_BCAST(ci) ? 32'd0 : cyc)) * WC;
             acc_ra = (`AN_VEC_DST(ci) + cyc) * WC;
@@ -227,8 +296,6 @@ module an_compute #(
         lst = 1'b1; // SYNC, FINISH, empty VEC
         case (op)
         `AN_OP_LOAD: lst = dma_last;
-        `AN_OP_PRELOAD: lst = cyc == R - 1;
-        `AN_OP_GEMM: lst = cyc == gemm_t + R + C - 3;
         `AN_OP_HOST: lst = host_ack;
         `AN_OP_VEC:
             if (is_pool) lst = no_cells || pool_last;
@@ -236,50 +303,86 @@ module an_compute #(
         default: ;
         endcase
     end
-    assign last = active && lst;
+    wire last = active && lst;
     assign host_req = active && op == `AN_OP_HOST;
     assign host_idx = `AN_HOST_HOST(ci);
 
     integer j;
     always @(posedge clk) begin
         if (rst) begin
-            on <= 0; fin <= 0; cyc <= 0;
-            ii <= 0; ri <= 0; py <= 0; px <= 0; ky <= 0; kx <= 0; pcnt <= 0;
+            on <= 0; fin <= 0; cyc <= 0; now <= 0;
+            q_next <= 0; wport_free <= 0; array_free <= 0; last_end <= 0;
+            bank_free[0] <= 0; bank_free[1] <= 0; npre <= 0; cur_bank <= 0;
+            p_on <= 0; p_row <= 0; g_on <= 0; g_cnt <= 0;
+            f_head <= 0; f_tail <= 0; f_cnt <= 0;
+            ii <= 0; py <= 0; px <= 0; ky <= 0; kx <= 0; pcnt <= 0;
             for (j = 0; j < C; j = j + 1) psum[j] <= 0;
+            for (j = 0; j < LAT; j = j + 1) rp[j] <= 0;
         end else begin
-            if (go) begin
+            now <= now + 1;
+            if (go_oth) begin
                 ci_r <= insn;
-                c_ob <= `AN_GEMM_ACC(insn);
-                c_row <= `AN_GEMM_ACC(insn);
-                if (`AN_ANY_OP(insn) == `AN_OP_FINISH) fin <= 1;
+                if (in_op == `AN_OP_FINISH) fin <= 1;
             end
             if (active) begin
                 on <= !last;
                 cyc <= last ? 32'd0 : cyc + 1;
             end
+            // PRELOAD
+            if (go_pre) begin
+                q_next <= now + 1;
+                wport_free <= now + R;
+                npre <= !npre;
+                cur_bank <= npre;
+                p_bank <= npre;
+                p_base <= `AN_PRELOAD_WGT(insn);
+            end
+            if (p_we) begin
+                p_row <= p_row_c + 1;
+                p_on <= p_row_c + 1 < R;
+            end
             // GEMM issue
+            if (go_gemm) begin
+                gi_r <= insn;
+                g_t <= gemm_t;
+                q_next <= now + (gemm_t != 0 ? gemm_t : 32'd1);
+                array_free <= now + (gemm_t != 0 ? gemm_t : 32'd1);
+                if (now + gemm_t + C - 2 > bank_free[cur_bank])
+                    bank_free[cur_bank] <= now + gemm_t + C - 2;
+            end
+            if (go_pre || go_gemm) last_end <= end_new;
+            rp[0] <= {issue, `AN_GEMM_ACCUMULATE(gi), c_row_c[ACC_ABITS-1:0]};
+            for (j = 1; j < LAT; j = j + 1) rp[j] <= rp[j-1];
             if (issue) begin
-                if (ii + 1 == n_inner) begin
+                g_cnt <= (go_gemm ? 32'd0 : g_cnt) + 1;
+                g_on <= (go_gemm ? 32'd0 : g_cnt) + 1 < (go_gemm ? gemm_t : g_t);
+                if (ii_c + 1 == n_inner) begin
                     ii <= 0;
-                    a_ob <= a_ob_c + `AN_GEMM_ACT_OUTER(ci);
-                    a_row <= a_ob_c + `AN_GEMM_ACT_OUTER(ci);
+                    a_ob <= a_ob_c + `AN_GEMM_ACT_OUTER(gi);
+                    a_row <= a_ob_c + `AN_GEMM_ACT_OUTER(gi);
+                    c_ob <= c_ob_c + `AN_GEMM_ACC_OUTER(gi);
+                    c_row <= c_ob_c + `AN_GEMM_ACC_OUTER(gi);
                 end else begin
-                    ii <= ii + 1;
+                    ii <= ii_c + 1;
                     a_ob <= a_ob_c;
-                    a_row <= a_row_c + `AN_GEMM_ACT_INNER(ci);
+                    a_row <= a_row_c + `AN_GEMM_ACT_INNER(gi);
+                    c_ob <= c_ob_c;
+                    c_row <= c_row_c + `AN_GEMM_ACC_INNER(gi);
                 end
             end
-            // GEMM retire
-            if (is_gemm && y_valid) begin
-                if (ri + 1 == n_inner) begin
-                    ri <= 0;
-                    c_ob <= c_ob + `AN_GEMM_ACC_OUTER(ci);
-                    c_row <= c_ob + `AN_GEMM_ACC_OUTER(ci);
-                end else begin
-                    ri <= ri + 1;
-                    c_row <= c_row + `AN_GEMM_ACC_INNER(ci);
-                end
+            // completions
+            if (f_push) begin
+                f_end[f_tail] <= end_new;
+                f_np[f_tail] <= np_new;
+                f_nn[f_tail] <= nn_new;
+                f_tail <= f_tail == FD[FB-1:0] - 1'b1 ? {FB{1'b0}} : f_tail + 1'b1;
             end
+            if (f_merge) begin
+                f_np[f_last] <= f_np[f_last] + np_new;
+                f_nn[f_last] <= f_nn[f_last] + nn_new;
+            end
+            if (f_emit) f_head <= f_head == FD[FB-1:0] - 1'b1 ? {FB{1'b0}} : f_head + 1'b1;
+            f_cnt <= f_cnt + (f_push ? 1 : 0) - (f_emit ? 1 : 0);
             // vector rows
             if (active && op == `AN_OP_VEC && !is_pool)
                 vptr <= vptr_c + `AN_VEC_VPITCH(ci);

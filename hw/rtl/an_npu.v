@@ -15,10 +15,12 @@
 //
 // Cycle convention (docs/timing.md): an engine starts an instruction in the
 // cycle its queue head is there, its tokens are there (counters, registered)
-// and the FIFOs it pushes have room; that cycle is the instruction's first.
-// Tokens are popped at the clock edge ending the first cycle and pushed at
-// the edge ending the last; the engine may start the next one in the cycle
-// after its last. Durations are docs/timing.md's closed forms exactly.
+// and the FIFOs it pushes have room (counting the tokens of instructions
+// started but not ended); that cycle is the instruction's first. Tokens are
+// popped at the clock edge ending the first cycle and pushed at the edge
+// ending the last; the load and store engines may start the next one in the
+// cycle after its last, the compute engine pipelines PRELOAD and GEMM
+// (an_compute). Durations are docs/timing.md's closed forms exactly.
 //
 // Ports: the host feeds instructions in program order (insn_valid/ready,
 // 256 bits, word 0 in bits 0..63). Each DRAM channel takes a request (a
@@ -117,39 +119,54 @@ module an_npu #(
                   : {dep[`AN_DEP_PUSH_PREV], 3'b000};
     endfunction
     function ready_of(input [1:0] q, input [3:0] dep, input [TBITS-1:0] t0, input [TBITS-1:0] t1,
-                      input [TBITS-1:0] t2, input [TBITS-1:0] t3);
+                      input [TBITS-1:0] t2, input [TBITS-1:0] t3, input [TBITS-1:0] r0,
+                      input [TBITS-1:0] r1, input [TBITS-1:0] r2, input [TBITS-1:0] r3);
         reg [3:0] p, u;
         begin
             p = pops_of(q, dep);
             u = pushes_of(q, dep);
             ready_of = !(p[0] && t0 == 0) && !(p[1] && t1 == 0) && !(p[2] && t2 == 0) &&
-                       !(p[3] && t3 == 0) && !(u[0] && t0 == TDEPTH) && !(u[1] && t1 == TDEPTH) &&
-                       !(u[2] && t2 == TDEPTH) && !(u[3] && t3 == TDEPTH);
+                       !(p[3] && t3 == 0) && !(u[0] && r0 == TDEPTH) && !(u[1] && r1 == TDEPTH) &&
+                       !(u[2] && r2 == TDEPTH) && !(u[3] && r3 == TDEPTH);
         end
     endfunction
-    wire busy0, busy1, busy2, last0, last1, last2;
-    assign go0 = !busy0 && cnt0 != 0 && ready_of(2'd0, `AN_ANY_DEP(head0), tok0, tok1, tok2, tok3);
-    assign go1 = !busy1 && cnt1 != 0 && ready_of(2'd1, `AN_ANY_DEP(head1), tok0, tok1, tok2, tok3);
-    assign go2 = !busy2 && cnt2 != 0 && ready_of(2'd2, `AN_ANY_DEP(head2), tok0, tok1, tok2, tok3);
-    // each engine holds its instruction (its dep flags) until its last cycle
-    reg [3:0] dep0, dep1, dep2;
+    // tok: tokens there to pop; res: slots taken, counting the tokens of
+    // instructions that have started but not yet ended (the FIFO room test)
+    reg [TBITS-1:0] res0, res1, res2, res3;
+    wire busy0, busy1, busy2, last0, last2, ready1;
+    assign go0 = !busy0 && cnt0 != 0 &&
+                 ready_of(2'd0, `AN_ANY_DEP(head0), tok0, tok1, tok2, tok3, res0, res1, res2, res3);
+    assign go1 = ready1 && cnt1 != 0 &&
+                 ready_of(2'd1, `AN_ANY_DEP(head1), tok0, tok1, tok2, tok3, res0, res1, res2, res3);
+    assign go2 = !busy2 && cnt2 != 0 &&
+                 ready_of(2'd2, `AN_ANY_DEP(head2), tok0, tok1, tok2, tok3, res0, res1, res2, res3);
+    // the load and store engines hold their instruction's dep flags until its
+    // last cycle; the compute engine counts its own pushes (in-order completion)
+    reg [3:0] dep0, dep2;
+    wire [7:0] cpush_prev, cpush_next;
     wire [3:0] pop = (go0 ? pops_of(2'd0, `AN_ANY_DEP(head0)) : 4'd0) |
                      (go1 ? pops_of(2'd1, `AN_ANY_DEP(head1)) : 4'd0) |
                      (go2 ? pops_of(2'd2, `AN_ANY_DEP(head2)) : 4'd0);
+    wire [3:0] take = (go0 ? pushes_of(2'd0, `AN_ANY_DEP(head0)) : 4'd0) |
+                      (go1 ? pushes_of(2'd1, `AN_ANY_DEP(head1)) : 4'd0) |
+                      (go2 ? pushes_of(2'd2, `AN_ANY_DEP(head2)) : 4'd0);
     wire [3:0] push = (last0 ? pushes_of(2'd0, go0 ? `AN_ANY_DEP(head0) : dep0) : 4'd0) |
-                      (last1 ? pushes_of(2'd1, go1 ? `AN_ANY_DEP(head1) : dep1) : 4'd0) |
                       (last2 ? pushes_of(2'd2, go2 ? `AN_ANY_DEP(head2) : dep2) : 4'd0);
     always @(posedge clk) begin
         if (rst) begin
             tok0 <= 0; tok1 <= 0; tok2 <= 0; tok3 <= 0; insn_count <= 0;
+            res0 <= 0; res1 <= 0; res2 <= 0; res3 <= 0;
         end else begin
             tok0 <= tok0 + push[0] - pop[0];
-            tok1 <= tok1 + push[1] - pop[1];
-            tok2 <= tok2 + push[2] - pop[2];
+            tok1 <= tok1 + cpush_prev[TBITS-1:0] - pop[1];
+            tok2 <= tok2 + cpush_next[TBITS-1:0] - pop[2];
             tok3 <= tok3 + push[3] - pop[3];
+            res0 <= res0 + take[0] - pop[0];
+            res1 <= res1 + take[1] - pop[1];
+            res2 <= res2 + take[2] - pop[2];
+            res3 <= res3 + take[3] - pop[3];
             insn_count <= insn_count + go0 + go1 + go2;
             if (go0) dep0 <= `AN_ANY_DEP(head0);
-            if (go1) dep1 <= `AN_ANY_DEP(head1);
             if (go2) dep2 <= `AN_ANY_DEP(head2);
         end
     end
@@ -210,7 +227,8 @@ module an_npu #(
     // ---------------- compute engine ----------------
     wire fin;
     an_compute #(R, C, ACT_ABITS, WGT_ABITS, ACC_ABITS, BPC, BURST) compute (
-        .clk(clk), .rst(rst), .go(go1), .insn(head1), .busy(busy1), .last(last1),
+        .clk(clk), .rst(rst), .go(go1), .insn(head1), .ready(ready1), .busy(busy1),
+        .push_prev(cpush_prev), .push_next(cpush_next),
         .act_ra(act_ra), .act_rd(act_rd), .act_we(act_we), .act_wa(act_wa), .act_wd(act_wd),
         .act_wm(act_wm), .wgt_ra(wgt_ra), .wgt_rd(wgt_rd),
         .acc_ra(acc_ra), .acc_rd(acc_rd), .acc_rb(acc_rb), .acc_rdb(acc_rdb), .acc_we(acc_we),

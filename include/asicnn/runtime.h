@@ -147,6 +147,22 @@ an_status an_npu_sim_profile(const an_npu_sim *s, an_profile *p);
 an_status an_npu_profile_run(const an_npu_exe *x, const an_energy_params *e, const char *trace_path,
                              an_profile *p);
 
+/* What a layer cannot beat (docs/timing.md, "Bounds"): its MACs over the
+** array (mac_floor), SCALE-Sim v2's weight-stationary compute-only cycles for
+** the same GEMM on the same array with the batch folded into the output
+** pixels (scalesim), the bytes it must move at least once (weights, input,
+** output) over the DRAM bandwidth (dram_floor), and bound = max(scalesim,
+** dram_floor). Layers that do not use the array (pools, adds, flatten) have
+** only a DRAM floor, and bound 0 (not counted). */
+typedef struct an_bound {
+    int64_t macs, mac_floor, scalesim, dram_bytes, dram_floor, bound;
+} an_bound;
+
+/* Bounds of every layer of x (out[n_layers]) from the int8 graph g it was
+** compiled from, and of the whole model (*total: floors of the whole model;
+** scalesim and bound the sums over layers). Fails when g is not x's graph. */
+an_status an_npu_bounds(const an_npu_exe *x, const an_q_graph *g, an_bound *out, an_bound *total);
+
 /* Chrome trace / Perfetto JSON of the last timed run (needs trace on). */
 an_status an_trace_write(const an_npu_sim *s, const char *path);
 

@@ -11,6 +11,7 @@
 
 #include "asicnn/runtime.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char HELP[] =
@@ -34,7 +35,7 @@ static int64_t sram_bytes(const an_perf *p) {
 }
 
 static void row(FILE *f, const char *name, const char *mode, const an_perf *p, const an_profile *pr,
-                int csv) {
+                const an_bound *b, int csv) {
     double oi, att, roof;
     an_perf_roofline(p, &pr->cfg, p->cycles, &oi, &att, &roof);
     const double util = 100 * an_perf_util(p, &pr->cfg, p->cycles);
@@ -49,7 +50,12 @@ static void row(FILE *f, const char *name, const char *mode, const an_perf *p, c
         fprintf(f, ",%lld,%.4f,%.4f,%.4f,%.4f", (long long)p->dram_bus,
                 p->cycles ? (double)p->dram_bus / (double)p->cycles : 0.0, oi, att, roof);
         for (int k = 0; k < AN_E_COUNT; k++) fprintf(f, ",%.3f", p->energy_pj[k]);
-        fprintf(f, ",%.3f\n", an_perf_energy(p));
+        fprintf(f, ",%.3f", an_perf_energy(p));
+        if (b)
+            fprintf(f, ",%lld,%lld,%lld,%lld,%.2f", (long long)b->mac_floor, (long long)b->scalesim,
+                    (long long)b->dram_floor, (long long)b->bound,
+                    b->bound && p->cycles ? 100.0 * (double)b->bound / (double)p->cycles : 0.0);
+        fputc('\n', f);
         return;
     }
     fprintf(f, "%-12s %-7s %10lld %6.1f%% %6.1f%% %10lld %10lld %10lld %8.1f %9.3f\n", name, mode,
@@ -64,7 +70,8 @@ static void col(FILE *f, const char *pre, const char *name, const char *post) {
     fputs(post, f);
 }
 
-static an_status write_csv(const char *path, const an_profile *pr, const an_npu_exe *x) {
+static an_status write_csv(const char *path, const an_profile *pr, const an_npu_exe *x,
+                           const an_bound *b, const an_bound *bt) {
     FILE *f = fopen(path, "w");
     if (!f) return an_fail(AN_ERR_IO, "%s: cannot write", path);
     fprintf(f, "layer,mode,cycles,busy,macs,util_pct,mapping_pct");
@@ -74,12 +81,38 @@ static an_status write_csv(const char *path, const an_profile *pr, const an_npu_
     fprintf(f,
             ",dram_bus_bytes,dram_bytes_per_cycle,ops_per_byte,ops_per_cycle,roof_ops_per_cycle");
     for (int k = 0; k < AN_E_COUNT; k++) col(f, "energy_", AN_ECOMP_NAME[k], "_pj");
-    fprintf(f, ",energy_pj\n");
+    fprintf(f, ",energy_pj");
+    if (b) fprintf(f, ",mac_floor,scalesim_ws,dram_floor,bound,bound_pct");
+    fputc('\n', f);
+    static const an_bound none = {0};
     for (int l = 0; l <= pr->n_layers; l++)
         row(f, l < pr->n_layers ? x->layers[l].name : "other",
-            l < pr->n_layers ? AN_NPU_MODE_NAME[x->layers[l].mode] : "-", &pr->layer[l], pr, 1);
-    row(f, "total", "-", &pr->total, pr, 1);
+            l < pr->n_layers ? AN_NPU_MODE_NAME[x->layers[l].mode] : "-", &pr->layer[l], pr,
+            b ? (l < pr->n_layers ? &b[l] : &none) : NULL, 1);
+    row(f, "total", "-", &pr->total, pr, bt, 1);
     return fclose(f) ? an_fail(AN_ERR_IO, "%s: write failed", path) : AN_OK;
+}
+
+/* The cycles against what the array and the DRAM allow (docs/timing.md). */
+static void report_bounds(const an_profile *pr, const an_npu_exe *x, const an_bound *b,
+                          const an_bound *bt) {
+    printf("\n%-12s %10s %10s %10s %10s %10s %10s %8s\n", "bounds", "MACs", "MAC floor",
+           "SCALE-Sim", "DRAM floor", "bound", "cycles", "of bound");
+    for (int l = 0; l < pr->n_layers; l++) {
+        if (!b[l].bound) continue;
+        const int64_t cy = pr->layer[l].cycles;
+        printf("%-12s %10lld %10lld %10lld %10lld %10lld %10lld %7.1f%%\n", x->layers[l].name,
+               (long long)b[l].macs, (long long)b[l].mac_floor, (long long)b[l].scalesim,
+               (long long)b[l].dram_floor, (long long)b[l].bound, (long long)cy,
+               cy ? 100.0 * (double)b[l].bound / (double)cy : 0.0);
+    }
+    const int64_t floor = bt->mac_floor > bt->dram_floor ? bt->mac_floor : bt->dram_floor;
+    printf("%-12s %10lld %10lld %10lld %10lld %10lld %10lld %7.1f%%\n", "total",
+           (long long)bt->macs, (long long)bt->mac_floor, (long long)bt->scalesim,
+           (long long)bt->dram_floor, (long long)bt->bound, (long long)pr->cycles,
+           pr->cycles ? 100.0 * (double)bt->bound / (double)pr->cycles : 0.0);
+    printf("floor ratio %.2f (cycles over max(MAC floor, DRAM floor) of the whole model)\n",
+           floor ? (double)pr->cycles / (double)floor : 0.0);
 }
 
 static void report(const an_profile *pr, const an_npu_exe *x) {
@@ -91,9 +124,10 @@ static void report(const an_profile *pr, const an_npu_exe *x) {
     for (int l = 0; l <= pr->n_layers; l++) {
         if (l == pr->n_layers && !pr->layer[l].cycles && !pr->layer[l].busy) break;
         row(stdout, l < pr->n_layers ? x->layers[l].name : "other",
-            l < pr->n_layers ? AN_NPU_MODE_NAME[x->layers[l].mode] : "-", &pr->layer[l], pr, 0);
+            l < pr->n_layers ? AN_NPU_MODE_NAME[x->layers[l].mode] : "-", &pr->layer[l], pr, NULL,
+            0);
     }
-    row(stdout, "total", "", &pr->total, pr, 0);
+    row(stdout, "total", "", &pr->total, pr, NULL, 0);
     printf("\n%-10s %8s %12s", "class", "insns", "busy cycles");
     for (int k = 0; k < AN_STALL_COUNT; k++) printf(" %12s", AN_STALL_NAME[k]);
     printf("\n");
@@ -152,15 +186,30 @@ int cmd_profile(int argc, char **argv) {
     an_status s = an_npu_load(path, &x);
     if (s) return cli_error(s);
     an_profile pr;
+    memset(&pr, 0, sizeof pr);
     const an_energy_params e = an_energy_for(&x.cfg, dram);
     s = an_npu_profile_run(&x, &e, trace, &pr);
+    /* bounds need the int8 graph the executable embeds */
+    an_q_graph g;
+    an_bound *b = NULL, bt;
+    int have_g = 0;
+    if (!s && x.qref_size && !(s = an_q8_parse(x.qref, (size_t)x.qref_size, path, &g))) {
+        have_g = 1;
+        if (!(b = calloc((size_t)x.n_layers + 1, sizeof *b)))
+            s = an_fail(AN_ERR_NOMEM, "out of memory");
+        else
+            s = an_npu_bounds(&x, &g, b, &bt);
+    }
     if (!s) {
         report(&pr, &x);
-        if (csv) s = write_csv(csv, &pr, &x);
+        if (b) report_bounds(&pr, &x, b, &bt);
+        if (csv) s = write_csv(csv, &pr, &x, b, b ? &bt : NULL);
         if (!s && csv) printf("wrote %s\n", csv);
         if (!s && trace) printf("wrote %s\n", trace);
-        an_profile_free(&pr);
     }
+    if (pr.layer) an_profile_free(&pr);
+    if (have_g) an_q_graph_free(&g);
+    free(b);
     an_npu_exe_free(&x);
     return s ? cli_error(s) : 0;
 }

@@ -5,9 +5,13 @@
 ** free, its dispatch by the fetch unit plus one, the push times of the
 ** tokens it pops, and room in the FIFOs it pushes (from the cycle after
 ** the pop that frees a slot). Its end is start plus its closed-form
-** duration. Each queue's DMA has its own DRAM channel (no
-** cross-queue contention). The waiting is attributed to the term that
-** bound it.
+** duration, and never before the end of its queue's previous instruction
+** (in-order completion). The load and store queues run one instruction at
+** a time; the compute queue pipelines its array: a PRELOAD holds the queue
+** one cycle (two weight banks), a GEMM as many cycles as it streams rows,
+** anything else waits for every earlier compute instruction to complete.
+** Each queue's DMA has its own DRAM channel (no cross-queue contention).
+** The waiting is attributed to the term that bound it.
 */
 #include "sim/sim_internal.h"
 
@@ -26,9 +30,15 @@ struct npu_timing {
     int64_t fetched;
     int64_t *push_t[4], *pop_t[4]; /* [n] per token sequence number */
     int64_t pushes[4], pops[4];
-    int64_t qend[AN_QUEUE_COUNT];
-    int64_t end;                           /* latest end so far */
-    int64_t *layer_end;                    /* [n_layers + 1] */
+    int64_t qnext[AN_QUEUE_COUNT]; /* earliest start of each queue's next instruction */
+    int64_t qlast[AN_QUEUE_COUNT]; /* end of each queue's latest instruction */
+    /* the compute queue's array pipeline (docs/timing.md) */
+    int64_t wport_free;   /* the weight-buffer port: end of the latest PRELOAD */
+    int64_t array_free;   /* the array's input: the latest GEMM has issued its rows */
+    int64_t bank_free[2]; /* each weight bank: its latest GEMM's rows have passed every PE */
+    int64_t n_preloads;   /* PRELOADs so far (the bank of the next is n_preloads & 1) */
+    int64_t end;          /* latest end so far */
+    int64_t *layer_end;   /* [n_layers + 1] */
     an_perf total, cls[AN_PC_COUNT], *lay; /* lay: [n_layers + 1] */
     npu_event *ev;                         /* [n] when tracing */
     int64_t n_ev;
@@ -94,7 +104,10 @@ void npu_timing_reset(npu_timing *t) {
     t->fetched = 0;
     memset(t->pushes, 0, sizeof t->pushes);
     memset(t->pops, 0, sizeof t->pops);
-    memset(t->qend, 0, sizeof t->qend);
+    memset(t->qnext, 0, sizeof t->qnext);
+    memset(t->qlast, 0, sizeof t->qlast);
+    t->wport_free = t->array_free = t->n_preloads = 0;
+    t->bank_free[0] = t->bank_free[1] = 0;
     t->end = 0;
     t->n_ev = 0;
     memset(t->layer_end, 0, sizeof *t->layer_end * ((size_t)t->x->n_layers + 1));
@@ -133,12 +146,52 @@ static void perf_add(an_perf *p, const an_perf *a, int64_t dur, int64_t stall, i
     p->vec_mul_ops += a->vec_mul_ops;
 }
 
+/* When the compute queue's array pipeline lets d start (docs/timing.md):
+** a PRELOAD needs the weight port and its bank free, a GEMM the array's
+** input, anything else every earlier compute instruction complete. */
+static int64_t array_ready(const npu_timing *t, const an_isa_insn *d) {
+    int64_t r = t->qnext[AN_QUEUE_COMPUTE];
+    int64_t u;
+    switch (d->op) {
+    case AN_ISA_PRELOAD:
+        u = t->bank_free[t->n_preloads & 1] > t->wport_free ? t->bank_free[t->n_preloads & 1]
+                                                            : t->wport_free;
+        break;
+    case AN_ISA_GEMM:
+        u = t->array_free;
+        break;
+    default:
+        u = t->qlast[AN_QUEUE_COMPUTE];
+        break;
+    }
+    return u > r ? u : r;
+}
+
+/* After d started at start on the compute queue: the array pipeline's state
+** and the earliest start of the queue's next instruction. */
+static void array_issue(npu_timing *t, const an_isa_insn *d, int64_t start, int64_t end) {
+    const int64_t R = t->x->cfg.rows, C = t->x->cfg.cols;
+    int64_t *next = &t->qnext[AN_QUEUE_COMPUTE];
+    if (d->op == AN_ISA_PRELOAD) {
+        *next = start + 1;
+        t->wport_free = start + R;
+        t->n_preloads++;
+    } else if (d->op == AN_ISA_GEMM) {
+        const int64_t T = d->n_outer * d->n_inner, issue = T > 0 ? T : 1;
+        const int b = (int)((t->n_preloads - 1) & 1);
+        *next = t->array_free = start + issue;
+        if (start + T + C - 2 > t->bank_free[b]) t->bank_free[b] = start + T + C - 2;
+    } else {
+        *next = end;
+    }
+}
+
 void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_insn *d,
                      int live_rows, int live_cols) {
     npu_cost c;
     npu_cost_of(t->x, d, live_rows, live_cols, &c);
     fetch_upto(t, index);
-    const int64_t ready = t->qend[q];
+    const int64_t ready = q == AN_QUEUE_COMPUTE ? array_ready(t, d) : t->qnext[q];
     int64_t start = ready, cause = AN_STALL_FETCH;
 #define BOUND(v, why)                                                                              \
     do {                                                                                           \
@@ -163,18 +216,24 @@ void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_
             const int ch = npu_token_channel(q, POPS[k]);
             t->pop_t[ch][t->pops[ch]++] = start;
         }
-    const int64_t end = start + c.cycles;
+    /* a queue completes in order: nothing ends before its predecessor */
+    int64_t end = start + c.cycles;
+    if (end < t->qlast[q]) end = t->qlast[q];
     for (int k = 0; k < 2; k++)
         if (d->dep & PUSHES[k]) {
             const int ch = npu_token_channel(q, PUSHES[k]);
             t->push_t[ch][t->pushes[ch]++] = end;
         }
+    if (q == AN_QUEUE_COMPUTE)
+        array_issue(t, d, start, end);
+    else
+        t->qnext[q] = end;
+    t->qlast[q] = end;
     t->start[index] = start;
-    t->qend[q] = end;
     if (end > t->end) t->end = end;
     const int l = t->layer[index];
     if (end > t->layer_end[l]) t->layer_end[l] = end;
-    const int64_t dur = end - start, stall = start - ready;
+    const int64_t dur = c.cycles, stall = start - ready;
     perf_add(&t->total, &c.add, dur, stall, (int)cause);
     perf_add(&t->cls[c.pclass], &c.add, dur, stall, (int)cause);
     perf_add(&t->lay[l], &c.add, dur, stall, (int)cause);
