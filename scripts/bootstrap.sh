@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install the Debian packages asicnn needs, when any is missing.
+# Install the Debian packages asicnn needs, when any is missing, then ONNX
+# Runtime (npm onnxruntime-node, the CPU inference peer) into ort/ (git-ignored).
 # Idempotent and silent when everything is there; needs root (or sudo) to
-# install, and says exactly what to run otherwise.
+# install packages, and says exactly what to run otherwise.
 set -euo pipefail
 
 PACKAGES=(
@@ -26,7 +27,30 @@ for p in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+
+# ONNX Runtime 1.30 from npm, with --ignore-scripts: its install script would
+# fetch CUDA parts from outside; the CPU library ships in the package. A
+# failure here (no registry) only skips the ONNX Runtime peer and its test.
+ORT_VERSION=1.30.0
+install_ort() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/ort"
+  [ -f "$dir/node_modules/onnxruntime-node/package.json" ] &&
+    grep -q "\"version\": \"$ORT_VERSION\"" "$dir/node_modules/onnxruntime-node/package.json" && return 0
+  command -v npm >/dev/null 2>&1 || return 0
+  echo "asicnn: installing onnxruntime-node@$ORT_VERSION into ort/ (npm, --ignore-scripts)"
+  mkdir -p "$dir"
+  [ -f "$dir/package.json" ] || echo '{"private": true}' >"$dir/package.json"
+  if ! (cd "$dir" && npm install --silent --ignore-scripts --no-audit --no-fund \
+          "onnxruntime-node@$ORT_VERSION" >/dev/null 2>&1); then
+    echo "asicnn: npm install of onnxruntime-node failed; the ONNX Runtime peer is skipped" >&2
+  fi
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_ort
+  exit 0
+fi
 
 echo "asicnn: installing missing Debian packages: ${missing[*]}"
 SUDO=()
@@ -51,3 +75,4 @@ if ! "${SUDO[@]}" apt-get install -y -q "${missing[@]}" >"$log" 2>&1; then
 fi
 rm -f "$log"
 echo "asicnn: packages installed"
+install_ort

@@ -191,6 +191,30 @@ typedef struct an_html_section {
 an_status an_html_write(const char *path, const char *title, const an_cmp *c,
                         const an_html_section *sec, int n);
 
+/* ------------------------------------------------------------------------ */
+/* ONNX Runtime (npm onnxruntime-node, CPU) as a peer, through the Node     */
+/* driver scripts/ort_run.js (ort.c)                                        */
+
+typedef struct an_ort {
+    char node[256];   /* node executable ($ASICNN_NODE, default "node") */
+    char driver[512]; /* $ASICNN_ORT_DRIVER, default the source tree's scripts/ort_run.js */
+    char version[32]; /* onnxruntime-node version, e.g. "1.30.0" */
+} an_ort;
+
+/* Find node, the driver and the package; fails with a message naming what
+** is missing. */
+an_status an_ort_open(an_ort *o);
+/* One inference of the whole input x (float32, shape dims [nd], e.g.
+** N x C x H x W) with `threads` intra-op threads; the first output must
+** have exactly ny floats, copied to y. */
+an_status an_ort_run(const an_ort *o, const char *onnx, const float *x, const int64_t *dims, int nd,
+                     int threads, float *y, int64_t ny);
+/* Throughput on random input of shape dims: ips [repeats] images/s, each
+** over a window of at least `seconds`, after a warm-up; call_us the median
+** wall time of one call of a one-node model (the binding's fixed cost). */
+an_status an_ort_bench(const an_ort *o, const char *onnx, const int64_t *dims, int nd, int threads,
+                       int repeats, double seconds, double *ips, double *call_us);
+
 #ifdef __cplusplus
 }
 #endif
