@@ -236,6 +236,52 @@ static void refused(const an_isa_insn *p, int n, const char *want) {
     an_npu_exe_free(&x);
 }
 
+/* GEMM max keeps the larger sum per lane; REQUANT with bias and wr8 adds the
+** bias row, requantizes, clamps and writes int8 activation bytes in one pass. */
+Test(npu_isa, gemm_max_and_fused_requant) {
+    an_isa_insn p[9] = {op(AN_ISA_LOAD),    op(AN_ISA_LOAD),  op(AN_ISA_LOAD),
+                        op(AN_ISA_PRELOAD), op(AN_ISA_GEMM),  op(AN_ISA_GEMM),
+                        op(AN_ISA_VEC),     op(AN_ISA_STORE), op(AN_ISA_FINISH)};
+    p[0].buf = AN_BUF_WGT, p[0].ysize = 16, p[0].xsize = 1, p[0].xbytes = p[0].pitch = 16;
+    p[0].dram_ystride = 16, p[0].dep = AN_DEP_PUSH_NEXT;
+    p[1].buf = AN_BUF_ACT, p[1].dram = 1024, p[1].ysize = 2, p[1].xsize = 1;
+    p[1].xbytes = p[1].pitch = 16, p[1].dram_ystride = 16, p[1].dep = AN_DEP_PUSH_NEXT;
+    /* accumulator rows 8, 9, 10: multiplier, shift, bias (int32 from DATA 256) */
+    p[2].buf = AN_BUF_ACC, p[2].sram = 8 * 64, p[2].dram = 256, p[2].ysize = 1, p[2].xsize = 1;
+    p[2].xbytes = p[2].pitch = 192, p[2].dram_ystride = 192;
+    p[3].dep = AN_DEP_POP_PREV;
+    p[4].acc = 0, p[4].act = 0, p[4].n_outer = 1, p[4].n_inner = 1, p[4].dep = AN_DEP_POP_PREV;
+    p[5] = p[4], p[5].act = 1, p[5].accumulate = 1, p[5].max = 1, p[5].dep = 0;
+    p[6].vop = AN_VOP_REQUANT, p[6].wr8 = 1, p[6].bias = 1, p[6].src = 0, p[6].n = 1;
+    p[6].dst = 2048, p[6].vpitch = 16, p[6].prm = 8, p[6].zp = 3, p[6].clamp = 1;
+    p[6].lo = -100, p[6].hi = 90, p[6].dep = AN_DEP_PUSH_NEXT;
+    p[7].buf = AN_BUF_ACT, p[7].sram = 2048, p[7].ysize = 1, p[7].xsize = 1;
+    p[7].xbytes = p[7].pitch = 16, p[7].dram = 2048, p[7].dep = AN_DEP_POP_PREV;
+    an_npu_exe x;
+    mk_exe(&x, p, 9, 16);
+    int32_t prm[3][16];
+    for (int c = 0; c < 16; c++)
+        prm[0][c] = (1 << 30) + c * 4099, prm[1][c] = -(c % 5), prm[2][c] = c * 311 - 2400;
+    memcpy(x.data + 256, prm, sizeof prm); /* little-endian int32, as the chip reads them */
+    int8_t out[16];
+    run_exe(&x, out);
+    for (int c = 0; c < 16; c++) {
+        int32_t s0 = 0, s1 = 0;
+        for (int r = 0; r < 16; r++) {
+            const int w = (int8_t)(uint8_t)((r * 16 + c) * 7);
+            s0 += (r - 16) * w, s1 += r * w;
+        }
+        const int32_t m = s0 > s1 ? s0 : s1;
+        int32_t v = an_q_mul_by_quantized(m + prm[2][c], prm[0][c], prm[1][c]) + 3;
+        v = v < -100 ? -100 : v > 90 ? 90 : v;
+        cr_assert_eq(out[c], v, "lane %d: %d, want %d", c, out[c], v);
+    }
+    an_npu_exe_free(&x);
+    /* max needs accumulate */
+    p[5].accumulate = 0;
+    refused(p, 9, "field max = 1 needs accumulate");
+}
+
 Test(npu_isa, unsafe_programs_are_refused) {
     an_isa_insn ld = op(AN_ISA_LOAD), st = op(AN_ISA_STORE), fin = op(AN_ISA_FINISH);
     ld.buf = AN_BUF_ACT, ld.dram = 1024, ld.ysize = 1, ld.xsize = 1, ld.xbytes = ld.pitch = 16;

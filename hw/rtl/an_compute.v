@@ -53,7 +53,7 @@ module an_compute #(
     output reg  [ACC_ABITS-1:0]   acc_ra,
     input  wire [4*C*8-1:0]       acc_rd,
     output reg  [ACC_ABITS-1:0]   acc_rb,
-    input  wire [8*C*8-1:0]       acc_rdb,
+    input  wire [12*C*8-1:0]      acc_rdb,
     output reg                    acc_we,
     output reg  [ACC_ABITS-1:0]   acc_wa,
     output reg  [4*C*8-1:0]       acc_wd,
@@ -138,10 +138,10 @@ module an_compute #(
     wire [31:0] a_row_c = go_gemm ? `AN_GEMM_ACT(insn) : a_row;
     wire [31:0] c_ob_c = go_gemm ? `AN_GEMM_ACC(insn) : c_ob;
     wire [31:0] c_row_c = go_gemm ? `AN_GEMM_ACC(insn) : c_row;
-    // retire pipe: {valid, accumulate, accumulator row} of each issued row
-    reg [ACC_ABITS+1:0] rp [0:LAT-1];
-    wire [ACC_ABITS+1:0] rp_out = rp[LAT-1];
-    wire r_valid = rp_out[ACC_ABITS+1], r_accum = rp_out[ACC_ABITS];
+    // retire pipe: {valid, max, accumulate, accumulator row} of each issued row
+    reg [ACC_ABITS+2:0] rp [0:LAT-1];
+    wire [ACC_ABITS+2:0] rp_out = rp[LAT-1];
+    wire r_valid = rp_out[ACC_ABITS+2], r_max = rp_out[ACC_ABITS+1], r_accum = rp_out[ACC_ABITS];
     wire [ACC_ABITS-1:0] r_row = rp_out[ACC_ABITS-1:0];
     wire [C*32-1:0] y_out;
     an_array #(R, C) array (.clk(clk), .rst(rst), .w_we(p_we), .w_row(p_row_c),
@@ -177,7 +177,8 @@ module an_compute #(
     wire is_avg = vop == `AN_VOP_AVGPOOL;
     wire is_pool = vop == `AN_VOP_MAXPOOL || is_avg;
     reg [31:0] vptr;
-    wire [31:0] vptr_c = go ? (vop == `AN_VOP_WRITE ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci)) : vptr;
+    wire to_act = vop == `AN_VOP_WRITE || (vop == `AN_VOP_REQUANT && `AN_VEC_WR8(ci));
+    wire [31:0] vptr_c = go_oth ? (to_act ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci)) : vptr;
     // pools: window cell (py, px, ky, kx)
     reg [11:0] py, px;
     reg [7:0] ky, kx;
@@ -227,7 +228,8 @@ module an_compute #(
     genvar g;
     generate
         for (g = 0; g < C; g = g + 1) begin : g_lane
-            an_requant rq (.x(acc_rd[g*32 +: 32]), .m(acc_rdb[g*32 +: 32]),
+            wire [31:0] bias = `AN_VEC_BIAS(ci) ? acc_rdb[2*WC*8 + g*32 +: 32] : 32'd0;
+            an_requant rq (.x(acc_rd[g*32 +: 32] + bias), .m(acc_rdb[g*32 +: 32]),
                            .shift(acc_rdb[WC*8 + g*32 +: 32]), .zp(`AN_VEC_ZP(ci)),
                            .clamp(`AN_VEC_CLAMP(ci)), .lo(`AN_VEC_LO(ci)), .hi(`AN_VEC_HI(ci)),
                            .y(rq_out[g*32 +: 32]));
@@ -249,7 +251,10 @@ module an_compute #(
             acc_we = r_valid;
             acc_wm = {WC{1'b1}};
             for (c = 0; c < C; c = c + 1)
-                acc_wd[c*32 +: 32] = (r_accum ? acc_rd[c*32 +: 32] : 32'd0) + y_out[c*32 +: 32];
+                acc_wd[c*32 +: 32] =
+                    r_max ? (r_accum && $signed(acc_rd[c*32 +: 32]) > $signed(y_out[c*32 +: 32])
+                             ? acc_rd[c*32 +: 32] : y_out[c*32 +: 32])
+                          : (r_accum ? acc_rd[c*32 +: 32] : 32'd0) + y_out[c*32 +: 32];
         end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_ADD && vn != 0) begin
             acc_rb = (`AN_VEC_SRC(ci) + (`AN_VEC_BCAST(ci) ? 32'd0 : cyc)) * WC;
             acc_ra = (`AN_VEC_DST(ci) + cyc) * WC;
@@ -258,8 +263,16 @@ module an_compute #(
                 acc_wd[c*32 +: 32] = acc_rd[c*32 +: 32] + acc_rdb[c*32 +: 32];
         end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_REQUANT && vn != 0) begin
             acc_rb = `AN_VEC_PRM(ci) * WC;
-            acc_ra = (`AN_VEC_DST(ci) + cyc) * WC;
-            acc_we = 1; acc_wa = acc_ra; acc_wm = {WC{1'b1}}; acc_wd = rq_out;
+            acc_ra = ((`AN_VEC_WR8(ci) ? `AN_VEC_SRC(ci) : `AN_VEC_DST(ci)) + cyc) * WC;
+            if (`AN_VEC_WR8(ci)) begin // the int8 result straight into the activation rows
+                act_we = 1; act_wa = vptr_c; act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
+                for (c = 0; c < C; c = c + 1) begin
+                    lane = rq_out[c*32 +: 32];
+                    act_wd[c*8 +: 8] = lane < -128 ? 8'h80 : lane > 127 ? 8'h7f : lane[7:0];
+                end
+            end else begin
+                acc_we = 1; acc_wa = acc_ra; acc_wm = {WC{1'b1}}; acc_wd = rq_out;
+            end
         end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_WIDEN && vn != 0) begin
             act_ra = vptr_c;
             acc_we = 1; acc_wa = (`AN_VEC_DST(ci) + cyc) * WC; acc_wm = {WC{1'b1}};
@@ -351,7 +364,7 @@ module an_compute #(
                     bank_free[cur_bank] <= now + gemm_t + C - 2;
             end
             if (go_pre || go_gemm) last_end <= end_new;
-            rp[0] <= {issue, `AN_GEMM_ACCUMULATE(gi), c_row_c[ACC_ABITS-1:0]};
+            rp[0] <= {issue, `AN_GEMM_MAX(gi), `AN_GEMM_ACCUMULATE(gi), c_row_c[ACC_ABITS-1:0]};
             for (j = 1; j < LAT; j = j + 1) rp[j] <= rp[j-1];
             if (issue) begin
                 g_cnt <= (go_gemm ? 32'd0 : g_cnt) + 1;

@@ -181,7 +181,7 @@ module an_npu #(
     wire [C*8-1:0] wgt_rd;
     wire [ACC_ABITS-1:0] acc_ra, acc_rb, acc_wa;
     wire [WC*8-1:0] acc_rd, acc_wd;
-    wire [2*WC*8-1:0] acc_rdb;
+    wire [3*WC*8-1:0] acc_rdb;
     wire [WC-1:0] acc_wm;
     wire acc_we;
     // DMA ports: the load engine writes act or wgt, the store engine reads act
@@ -205,7 +205,7 @@ module an_npu #(
         .we(1'b0), .wa({WGT_ABITS{1'b0}}), .wd({(C*8){1'b0}}), .wm({C{1'b0}}),
         .lwe(ld_we && ld_buf == `AN_BUF_WGT), .lwa(ld_a[WGT_ABITS-1:0]), .lwd(ld_wd), .lwm(ld_wm),
         .lra({WGT_ABITS{1'b0}}), .lrd());
-    an_sram #(ACC_BYTES, ACC_ABITS, WC, 2 * WC, BURST, 1) acc_mem (
+    an_sram #(ACC_BYTES, ACC_ABITS, WC, 3 * WC, BURST, 1) acc_mem (
         .clk(clk), .ra(acc_ra), .rd(acc_rd), .rb(acc_rb), .rdb(acc_rdb),
         .we(acc_we), .wa(acc_wa), .wd(acc_wd), .wm(acc_wm),
         .lwe(cd_we), .lwa(cd_a), .lwd(cd_wd), .lwm(cd_wm), .lra({ACC_ABITS{1'b0}}), .lrd());

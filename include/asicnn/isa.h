@@ -114,6 +114,7 @@ extern const char *const AN_ISA_VOP_NAME[AN_VOP_COUNT];
     X(GEMM, accumulate, 8, 1, 0)                                                                   \
     X(GEMM, acc, 9, 20, 0)                                                                         \
     X(GEMM, act, 29, 24, 0)                                                                        \
+    X(GEMM, max, 53, 1, 0)                                                                         \
     /* word 1 */                                                                                   \
     X(GEMM, n_outer, 64, 16, 0)                                                                    \
     X(GEMM, n_inner, 80, 16, 0)                                                                    \
@@ -135,6 +136,8 @@ extern const char *const AN_ISA_VOP_NAME[AN_VOP_COUNT];
     X(VEC, n, 90, 16, 0)                                                                           \
     X(VEC, shift, 106, 5, 0)                                                                       \
     X(VEC, oh, 111, 12, 0)                                                                         \
+    X(VEC, bias, 123, 1, 0)                                                                        \
+    X(VEC, wr8, 124, 1, 0)                                                                         \
     /* word 2 */                                                                                   \
     X(VEC, prm, 128, 20, 0)                                                                        \
     X(VEC, vpitch, 148, 16, 0)                                                                     \

@@ -32,6 +32,9 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 /* Chip configuration                                                       */
 
+/* The largest array side (rows, cols) a configuration may have. */
+#define AN_NPU_MAX_DIM 1024
+
 typedef struct an_npu_config {
     char name[32];
     int32_t rows, cols;          /* systolic array R x C (reduction x output channels) */

@@ -47,10 +47,12 @@ static int pow2(int64_t v) {
 an_status an_npu_config_validate(const an_npu_config *c, const char *src) {
     if (memchr(c->name, 0, sizeof c->name) == NULL || !c->name[0])
         return BAD("%s: field name is empty or too long (< 32 bytes)", src);
-    if (c->rows < 1 || c->rows > 1024 || !pow2(c->rows))
-        return BAD("%s: field rows = %d must be a power of two in 1..1024", src, c->rows);
-    if (c->cols < 1 || c->cols > 1024 || !pow2(c->cols))
-        return BAD("%s: field cols = %d must be a power of two in 1..1024", src, c->cols);
+    if (c->rows < 1 || c->rows > AN_NPU_MAX_DIM || !pow2(c->rows))
+        return BAD("%s: field rows = %d must be a power of two in 1..%d", src, c->rows,
+                   AN_NPU_MAX_DIM);
+    if (c->cols < 1 || c->cols > AN_NPU_MAX_DIM || !pow2(c->cols))
+        return BAD("%s: field cols = %d must be a power of two in 1..%d", src, c->cols,
+                   AN_NPU_MAX_DIM);
     const int64_t R = c->rows, C = c->cols, row = R > C ? R : C;
     if (c->act_bytes < 8 * row || c->act_bytes % R || c->act_bytes > (INT64_C(1) << 26))
         return BAD("%s: field act_kib = %g: the activation buffer must hold at least 8 rows of "

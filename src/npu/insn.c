@@ -131,6 +131,10 @@ an_status npu_insn_check(const an_isa_insn *d, int64_t index, const an_npu_confi
                         (long long)an_npu_wgt_rows(c));
         return AN_OK;
     case AN_ISA_GEMM:
+        if (d->max && !d->accumulate)
+            return BADI("instruction %lld (GEMM): field max = 1 needs accumulate = 1 (max "
+                        "combines each row with the accumulator row it replaces)",
+                        (long long)index);
         if (d->n_outer && d->n_inner) {
             const int64_t a = npu_gemm_act(d, d->n_outer - 1, d->n_inner - 1);
             const int64_t r = npu_gemm_acc(d, d->n_outer - 1, d->n_inner - 1);
@@ -147,20 +151,22 @@ an_status npu_insn_check(const an_isa_insn *d, int64_t index, const an_npu_confi
     case AN_ISA_VEC: {
         const int64_t n = d->n;
         int64_t acc_end = 0, acc_end2 = 0, act_end = 0;
-        const char *what = "dst";
         switch (d->vop) {
         case AN_VOP_ADD:
             acc_end = d->dst + n, acc_end2 = d->src + (d->bcast ? 1 : n);
             break;
         case AN_VOP_REQUANT:
-            acc_end = d->dst + n, acc_end2 = d->prm + 2;
+            acc_end2 = d->prm + 2 + d->bias;
+            if (d->wr8)
+                acc_end = d->src + n, act_end = n ? d->dst + (n - 1) * d->vpitch + C : 0;
+            else
+                acc_end = d->dst + n;
             break;
         case AN_VOP_WIDEN:
             acc_end = d->dst + n, act_end = n ? d->src + (n - 1) * d->vpitch + C : 0;
             break;
         case AN_VOP_WRITE:
             acc_end = d->src + n, act_end = n ? d->dst + (n - 1) * d->vpitch + C : 0;
-            what = "src";
             break;
         case AN_VOP_MAXPOOL:
         case AN_VOP_AVGPOOL:
@@ -175,6 +181,9 @@ an_status npu_insn_check(const an_isa_insn *d, int64_t index, const an_npu_confi
             return BADI("instruction %lld (VEC): field vop = %lld is not a vector operation",
                         (long long)index, (long long)d->vop);
         }
+        if ((d->bias || d->wr8) && d->vop != AN_VOP_REQUANT)
+            return BADI("instruction %lld (VEC %s): fields bias and wr8 belong to requant",
+                        (long long)index, AN_ISA_VOP_NAME[d->vop]);
         if (acc_end > acc_rows || acc_end2 > acc_rows)
             return BADI("instruction %lld (VEC %s): rows up to %lld pass the accumulator buffer "
                         "(%lld rows)",
@@ -184,7 +193,7 @@ an_status npu_insn_check(const an_isa_insn *d, int64_t index, const an_npu_confi
             return BADI("instruction %lld (VEC %s): field %s: bytes up to %lld pass the "
                         "activation buffer (%lld bytes)",
                         (long long)index, AN_ISA_VOP_NAME[d->vop],
-                        d->vop == AN_VOP_WRITE ? what : "src", (long long)act_end,
+                        d->vop == AN_VOP_WIDEN ? "src" : "dst", (long long)act_end,
                         (long long)c->act_bytes);
         return AN_OK;
     }
@@ -247,7 +256,12 @@ int npu_footprint(const an_isa_insn *d, const an_npu_config *c, const an_npu_exe
             k = put(out, k, NPU_ACC, 0, d->dst * AR, (d->dst + d->n) * AR);
             break;
         case AN_VOP_REQUANT:
-            k = put(out, k, NPU_ACC, 0, d->prm * AR, (d->prm + 2) * AR);
+            k = put(out, k, NPU_ACC, 0, d->prm * AR, (d->prm + 2 + d->bias) * AR);
+            if (d->wr8) {
+                k = put(out, k, NPU_ACC, 0, d->src * AR, (d->src + d->n) * AR);
+                if (d->n) k = put(out, k, NPU_ACT, 1, d->dst, d->dst + (d->n - 1) * d->vpitch + C);
+                break;
+            }
             k = put(out, k, NPU_ACC, 1, d->dst * AR, (d->dst + d->n) * AR);
             k = put(out, k, NPU_ACC, 0, d->dst * AR, (d->dst + d->n) * AR);
             break;

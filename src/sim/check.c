@@ -182,9 +182,15 @@ static an_status check_accesses(checker *k, const an_isa_insn *d) {
                     s = rows(k, NPU_ACC, d->dst + i, 1, AR, 1);
             break;
         case AN_VOP_REQUANT:
-            if (d->n) s = rows(k, NPU_ACC, d->prm, 2, AR, 0);
-            if (!s && !(s = rows(k, NPU_ACC, d->dst, d->n, AR, 0)))
+            if (d->n) s = rows(k, NPU_ACC, d->prm, 2 + d->bias, AR, 0);
+            if (d->wr8) {
+                for (int64_t i = 0; i < d->n && !s; i++)
+                    if (!(s = rows(k, NPU_ACC, d->src + i, 1, AR, 0)))
+                        s = access(k, NPU_ACT, d->dst + i * d->vpitch, d->dst + i * d->vpitch + C,
+                                   1);
+            } else if (!s && !(s = rows(k, NPU_ACC, d->dst, d->n, AR, 0))) {
                 s = rows(k, NPU_ACC, d->dst, d->n, AR, 1);
+            }
             break;
         case AN_VOP_WIDEN:
             for (int64_t i = 0; i < d->n && !s; i++)

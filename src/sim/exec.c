@@ -146,21 +146,28 @@ static void do_preload(an_npu_sim *s, const an_isa_insn *d) {
 }
 
 /* Only the tile's nonzero rows and columns can change a sum: skipping the
-** rest is exact and makes wide arrays on narrow layers fast to simulate. */
+** rest is exact and makes wide arrays on narrow layers fast to simulate.
+** The row's sum is added to the accumulator row, replaces it, or (max)
+** keeps the larger of the two per lane. */
 static void do_gemm(an_npu_sim *s, const an_isa_insn *d) {
     const int R = s->x->cfg.rows, C = s->x->cfg.cols, kc = s->live_cols;
+    uint32_t sum[AN_NPU_MAX_DIM]; /* [C] */
     for (int64_t o = 0; o < d->n_outer; o++)
         for (int64_t i = 0; i < d->n_inner; i++) {
             const int8_t *a = (const int8_t *)s->act + npu_gemm_act(d, o, i) * R; /* [R] */
             uint32_t *y = (uint32_t *)(s->acc + npu_gemm_acc(d, o, i) * C);       /* [C] */
-            if (!d->accumulate) memset(y, 0, sizeof *y * (size_t)C);
+            uint32_t *t = d->max ? sum : y;
+            if (!d->accumulate || d->max) memset(t, 0, sizeof *t * (size_t)C);
             for (int k = 0; k < s->n_live; k++) {
                 const int r = s->live[k];
                 const int32_t av = a[r];
                 if (!av) continue;
                 const int8_t *w = s->array + r * C; /* [C] */
-                for (int c = 0; c < kc; c++) y[c] += (uint32_t)(av * (int32_t)w[c]);
+                for (int c = 0; c < kc; c++) t[c] += (uint32_t)(av * (int32_t)w[c]);
             }
+            if (d->max)
+                for (int c = 0; c < C; c++)
+                    if (!d->accumulate || (int32_t)t[c] > (int32_t)y[c]) y[c] = t[c];
         }
 }
 
@@ -213,14 +220,22 @@ static void do_vec(an_npu_sim *s, const an_isa_insn *d) {
             for (int c = 0; c < C; c++) y[c] += b[c];
         }
         break;
-    case AN_VOP_REQUANT: {
+    case AN_VOP_REQUANT: { /* in place, or (wr8) from src rows to int8 activation rows */
         const int32_t *m = s->acc + d->prm * C, *sh = s->acc + (d->prm + 1) * C;
+        const int32_t *bias = s->acc + (d->prm + 2) * C; /* [C] when d->bias */
+        const int64_t lo = d->clamp ? d->lo : d->wr8 ? -128 : INT32_MIN;
+        const int64_t hi = d->clamp ? d->hi : d->wr8 ? 127 : INT32_MAX;
         for (int64_t i = 0; i < d->n; i++) {
-            int32_t *y = s->acc + (d->dst + i) * C;
+            int32_t *y = s->acc + ((d->wr8 ? d->src : d->dst) + i) * C;
+            int8_t *a = (int8_t *)s->act + d->dst + i * d->vpitch; /* [C] when d->wr8 */
             for (int c = 0; c < C; c++) {
-                int64_t v = (int64_t)an_q_mul_by_quantized(y[c], m[c], clamp_shift(sh[c])) + d->zp;
-                const int64_t lo = d->clamp ? d->lo : INT32_MIN, hi = d->clamp ? d->hi : INT32_MAX;
-                y[c] = (int32_t)(v < lo ? lo : v > hi ? hi : v);
+                const int32_t x = d->bias ? (int32_t)((uint32_t)y[c] + (uint32_t)bias[c]) : y[c];
+                int64_t v = (int64_t)an_q_mul_by_quantized(x, m[c], clamp_shift(sh[c])) + d->zp;
+                v = v < lo ? lo : v > hi ? hi : v;
+                if (d->wr8)
+                    a[c] = (int8_t)v;
+                else
+                    y[c] = (int32_t)v;
             }
         }
         break;

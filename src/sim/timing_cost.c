@@ -110,8 +110,11 @@ static void cost_vec(const an_npu_config *c, const an_isa_insn *d, npu_cost *o) 
         o->add.vec_lane_ops = d->n * C;
         break;
     case AN_VOP_REQUANT:
-        o->add.rd[AN_MEM_ACC] = (d->n + 2) * row;
-        o->add.wr[AN_MEM_ACC] = d->n * row;
+        o->add.rd[AN_MEM_ACC] = (d->n + 2 + d->bias) * row;
+        if (d->wr8)
+            o->add.wr[AN_MEM_ACT] = d->n * C;
+        else
+            o->add.wr[AN_MEM_ACC] = d->n * row;
         o->add.vec_mul_ops = d->n * C;
         break;
     case AN_VOP_WIDEN:
