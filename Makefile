@@ -5,6 +5,7 @@
 #   make fuzz           build the libFuzzer harnesses and run each FUZZ_SECONDS
 #   make bench          asicnn vs PyTorch training/inference speed (BENCH_ARGS="--images 2000")
 #   make bench-data     Fashion-MNIST load time vs zlib inflating the same files (DATA_BENCH_RUNS=5)
+#   make bench-chip     cycles per image against the bounds, 4 models x 4 chips x batch 1/64
 #   make bench-rtl      simulator vs Verilated RTL speed on the digits CNN (RTL_BENCH_ARGS="--runs 5")
 #   make test-rtl-npu16 the RTL built for npu16: bit- and cycle-exact on the seed and residual CNNs
 #   make format         clang-format every C file in place
@@ -19,7 +20,7 @@ FUZZ_SECONDS ?= 60
 WERROR       := $(if $(CI),ON,OFF)
 CMAKE_FLAGS  ?=
 
-.PHONY: all bootstrap build data demo test test-sanitize test-rtl-npu16 fuzz bench bench-data bench-rtl \
+.PHONY: all bootstrap build data demo test test-sanitize test-rtl-npu16 fuzz bench bench-chip bench-data bench-rtl \
   format clean
 
 all: build
@@ -61,6 +62,9 @@ fuzz: bootstrap
 # Benchmarks are never part of `make test`.
 bench: data
 	@bench/train_bench.sh --build $(BUILD) $(BENCH_ARGS)
+
+bench-chip: data
+	@bench/chip_bench.sh --build $(BUILD) $(CHIP_BENCH_ARGS)
 
 bench-data: data
 	@$(BUILD)/bench/data_bench data/fashion-mnist $(or $(DATA_BENCH_RUNS),5)

@@ -20,71 +20,11 @@
 #ifndef ASICNN_RUNTIME_H
 #define ASICNN_RUNTIME_H
 
-#include "asicnn/npu.h"
+#include "asicnn/arch.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ------------------------------------------------------------------------ */
-/* Counters                                                                 */
-
-/* Why a queue waited before its next instruction could start. */
-typedef enum an_stall {
-    AN_STALL_FETCH = 0, /* no instruction dispatched yet (instruction issue) */
-    AN_STALL_LOAD,      /* waiting for a token from the load queue (DMA in) */
-    AN_STALL_COMPUTE,   /* waiting for a token from the compute queue (array / vector) */
-    AN_STALL_STORE,     /* waiting for a token from the store queue (DMA out) */
-    AN_STALL_FIFO,      /* a token FIFO it pushes is full */
-    AN_STALL_COUNT
-} an_stall;
-extern const char *const AN_STALL_NAME[AN_STALL_COUNT];
-
-/* Memories whose bytes are counted. */
-typedef enum an_mem { AN_MEM_DRAM = 0, AN_MEM_ACT, AN_MEM_WGT, AN_MEM_ACC, AN_MEM_COUNT } an_mem;
-extern const char *const AN_MEM_NAME[AN_MEM_COUNT];
-
-/* Instruction classes. */
-typedef enum an_pclass {
-    AN_PC_LOAD_ACT = 0,
-    AN_PC_LOAD_WGT,
-    AN_PC_LOAD_ACC,
-    AN_PC_STORE,
-    AN_PC_PRELOAD,
-    AN_PC_GEMM,
-    AN_PC_VEC,
-    AN_PC_HOST,
-    AN_PC_CTRL, /* SYNC, FINISH */
-    AN_PC_COUNT
-} an_pclass;
-extern const char *const AN_PCLASS_NAME[AN_PC_COUNT];
-
-/* Energy components. */
-typedef enum an_ecomp {
-    AN_E_MAC = 0,
-    AN_E_ACT,
-    AN_E_WGT,
-    AN_E_ACC,
-    AN_E_VEC,
-    AN_E_DRAM,
-    AN_E_LEAK,
-    AN_E_COUNT
-} an_ecomp;
-extern const char *const AN_ECOMP_NAME[AN_E_COUNT];
-
-typedef struct an_perf {
-    int64_t insns;
-    int64_t cycles;                /* class: sum of durations; layer: its share of the total */
-    int64_t busy;                  /* sum of instruction durations */
-    int64_t stall[AN_STALL_COUNT]; /* cycles a queue waited before these instructions */
-    int64_t array_cycles;          /* PRELOAD + GEMM cycles */
-    int64_t macs;                  /* useful MACs: streamed rows x PEs holding a live weight */
-    int64_t pe_slots;              /* streamed rows x R x C */
-    int64_t rd[AN_MEM_COUNT], wr[AN_MEM_COUNT]; /* bytes read / written per memory */
-    int64_t dram_bus;                           /* DRAM bytes on the bus (whole bursts) */
-    int64_t vec_lane_ops, vec_mul_ops;          /* vector lane operations (mul: requant) */
-    double energy_pj[AN_E_COUNT];
-} an_perf;
 
 typedef struct an_profile {
     an_npu_config cfg;

@@ -3,7 +3,7 @@
 ** every field before anything runs: the chip configuration, the DRAM
 ** layout, each tensor and host operator, each instruction against the chip
 ** (npu_insn_check), the program's shape (one FINISH, last), the embedded
-** int8 graph, and finally the dry run (src/sim/check.c) that proves the
+** int8 graph, and finally the dry run (src/arch/check.c) that proves the
 ** token protocol: no deadlock, no race, no read of uninitialised memory.
 */
 #include "npu_internal.h"

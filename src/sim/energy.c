@@ -8,9 +8,6 @@
 
 #include <math.h>
 
-const char *const AN_ECOMP_NAME[AN_E_COUNT] = {"mac",    "act sram", "wgt sram", "acc sram",
-                                               "vector", "dram",     "leakage"};
-
 /* Horowitz 2014, 45 nm */
 #define H_MUL8   0.2   /* 8-bit integer multiply */
 #define H_ADD32  0.1   /* 32-bit integer add */

@@ -8,12 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const AN_STALL_NAME[AN_STALL_COUNT] = {"fetch", "wait load", "wait compute",
-                                                   "wait store", "fifo full"};
-const char *const AN_MEM_NAME[AN_MEM_COUNT] = {"dram", "act", "wgt", "acc"};
-const char *const AN_PCLASS_NAME[AN_PC_COUNT] = {
-    "load act", "load wgt", "load acc", "store", "preload", "gemm", "vec", "host", "control"};
-
 void an_profile_free(an_profile *p) {
     if (!p) return;
     free(p->layer);

@@ -1,42 +1,13 @@
 /*
 ** Internals of the simulator shared by the functional executor and the
 ** timing model: the timing state that rides on the executor's
-** per-instruction step, and the closed-form cost of one instruction
-** (docs/timing.md).
+** per-instruction step (docs/timing.md). Each instruction's cost comes from
+** the machine model (asicnn/arch.h).
 */
 #ifndef ASICNN_SIM_INTERNAL_H
 #define ASICNN_SIM_INTERNAL_H
 
 #include "asicnn/runtime.h"
-#include "npu/npu_internal.h"
-
-/* What one instruction costs, independent of when it runs. */
-typedef struct npu_cost {
-    int64_t cycles;     /* duration without DRAM port contention */
-    int64_t dram_xfer;  /* DMA: cycles the DRAM port is busy (0: no DRAM data) */
-    int64_t latency;    /* DMA: cycles before the data phase */
-    int64_t pad_cycles; /* DMA: cycles writing padding after the data */
-    int pclass;         /* an_pclass */
-    int unit;           /* npu_unit */
-    an_perf add;        /* counts this instruction adds (bytes, MACs, lane ops) */
-} npu_cost;
-
-/* Units, one trace track each. */
-typedef enum npu_unit {
-    NPU_UNIT_DMA_IN = 0,
-    NPU_UNIT_DMA_OUT,
-    NPU_UNIT_ARRAY,
-    NPU_UNIT_VECTOR,
-    NPU_UNIT_HOST,
-    NPU_UNIT_CTRL,
-    NPU_UNIT_COUNT
-} npu_unit;
-extern const char *const NPU_UNIT_NAME[NPU_UNIT_COUNT];
-
-/* The cost of d on x's chip; live_rows / live_cols describe the preloaded
-** tile (GEMM). */
-void npu_cost_of(const an_npu_exe *x, const an_isa_insn *d, int live_rows, int live_cols,
-                 npu_cost *out);
 
 /* Per-instruction record kept when tracing. */
 typedef struct npu_event {

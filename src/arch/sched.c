@@ -8,7 +8,7 @@
 ** instructions' semantics. A state where nothing can move is a deadlock,
 ** reported with what each queue waits for.
 */
-#include "npu/npu_internal.h"
+#include "asicnn/arch.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -16,7 +16,7 @@
 ** - no deadlock and no token left over (the scheduler);
 ** - the whole output tensor is written.
 */
-#include "npu/npu_internal.h"
+#include "asicnn/arch.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,13 +1,22 @@
 /*
 ** The closed-form cost of one instruction (docs/timing.md): its duration
 ** on its unit, its DRAM port time for a DMA, and the bytes, MACs and lane
-** operations it adds to the counters. Nothing here depends on data values
-** or on when the instruction runs.
+** operations it adds to the counters (whose names are here too). Nothing
+** here depends on data values or on when the instruction runs.
 */
-#include "sim/sim_internal.h"
+#include "asicnn/arch.h"
 
 #include <math.h>
 #include <string.h>
+
+const char *const AN_STALL_NAME[AN_STALL_COUNT] = {"fetch", "wait load", "wait compute",
+                                                   "wait store", "fifo full"};
+const char *const AN_MEM_NAME[AN_MEM_COUNT] = {"dram", "act", "wgt", "acc"};
+const char *const AN_PCLASS_NAME[AN_PC_COUNT] = {
+    "load act", "load wgt", "load acc", "store", "preload", "gemm", "vec", "host", "control"};
+
+const char *const AN_ECOMP_NAME[AN_E_COUNT] = {"mac",    "act sram", "wgt sram", "acc sram",
+                                               "vector", "dram",     "leakage"};
 
 const char *const NPU_UNIT_NAME[NPU_UNIT_COUNT] = {"dma in", "dma out", "array",
                                                    "vector", "host",    "control"};

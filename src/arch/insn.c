@@ -5,7 +5,7 @@
 ** the dry-run checker take their addresses from here and from the inline
 ** helpers in npu_internal.h, so the three can never disagree.
 */
-#include "npu_internal.h"
+#include "asicnn/arch.h"
 
 const char *const NPU_SPACE_NAME[NPU_SPACE_COUNT] = {"dram", "act", "wgt", "acc", "array"};
 

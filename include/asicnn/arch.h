@@ -1,0 +1,206 @@
+/*
+** asicnn arch: the machine model under both the compiler and the simulator
+** (docs/isa.md, docs/timing.md). What defines the chip beside its
+** configuration and encoding (npu.h, isa.h): the memory spaces and the
+** address arithmetic of every instruction, the static check of one
+** instruction against the chip, the bytes it touches, the queue/token
+** scheduler, the dry run every executable passes before it runs, the
+** counters an instruction adds and the closed-form cost of each
+** instruction. src/npu (compiler, executable loader) and src/sim (executor,
+** timing model) both stand on it; nothing here knows either of them.
+**
+** Contract
+** - Pure functions of an instruction, the chip configuration and (for host
+**   operators) the executable; nothing allocates except the scheduler and
+**   the dry run, which free what they take.
+** - The cost of an instruction never depends on when it runs or on data
+**   values (except the live rows/columns of the preloaded tile, which only
+**   count MACs).
+*/
+#ifndef ASICNN_ARCH_H
+#define ASICNN_ARCH_H
+
+#include "asicnn/npu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Counters                                                                 */
+
+/* Why a queue waited before its next instruction could start. */
+typedef enum an_stall {
+    AN_STALL_FETCH = 0, /* no instruction dispatched yet (instruction issue) */
+    AN_STALL_LOAD,      /* waiting for a token from the load queue (DMA in) */
+    AN_STALL_COMPUTE,   /* waiting for a token from the compute queue (array / vector) */
+    AN_STALL_STORE,     /* waiting for a token from the store queue (DMA out) */
+    AN_STALL_FIFO,      /* a token FIFO it pushes is full */
+    AN_STALL_COUNT
+} an_stall;
+extern const char *const AN_STALL_NAME[AN_STALL_COUNT];
+
+/* Memories whose bytes are counted. */
+typedef enum an_mem { AN_MEM_DRAM = 0, AN_MEM_ACT, AN_MEM_WGT, AN_MEM_ACC, AN_MEM_COUNT } an_mem;
+extern const char *const AN_MEM_NAME[AN_MEM_COUNT];
+
+/* Instruction classes. */
+typedef enum an_pclass {
+    AN_PC_LOAD_ACT = 0,
+    AN_PC_LOAD_WGT,
+    AN_PC_LOAD_ACC,
+    AN_PC_STORE,
+    AN_PC_PRELOAD,
+    AN_PC_GEMM,
+    AN_PC_VEC,
+    AN_PC_HOST,
+    AN_PC_CTRL, /* SYNC, FINISH */
+    AN_PC_COUNT
+} an_pclass;
+extern const char *const AN_PCLASS_NAME[AN_PC_COUNT];
+
+/* Energy components. */
+typedef enum an_ecomp {
+    AN_E_MAC = 0,
+    AN_E_ACT,
+    AN_E_WGT,
+    AN_E_ACC,
+    AN_E_VEC,
+    AN_E_DRAM,
+    AN_E_LEAK,
+    AN_E_COUNT
+} an_ecomp;
+extern const char *const AN_ECOMP_NAME[AN_E_COUNT];
+
+typedef struct an_perf {
+    int64_t insns;
+    int64_t cycles;                /* class: sum of durations; layer: its share of the total */
+    int64_t busy;                  /* sum of instruction durations */
+    int64_t stall[AN_STALL_COUNT]; /* cycles a queue waited before these instructions */
+    int64_t array_cycles;          /* PRELOAD + GEMM cycles */
+    int64_t macs;                  /* useful MACs: streamed rows x PEs holding a live weight */
+    int64_t pe_slots;              /* streamed rows x R x C */
+    int64_t rd[AN_MEM_COUNT], wr[AN_MEM_COUNT]; /* bytes read / written per memory */
+    int64_t dram_bus;                           /* DRAM bytes on the bus (whole bursts) */
+    int64_t vec_lane_ops, vec_mul_ops;          /* vector lane operations (mul: requant) */
+    double energy_pj[AN_E_COUNT];
+} an_perf;
+
+/* Memory spaces an instruction touches. ARRAY is the preloaded weight tile. */
+typedef enum npu_space {
+    NPU_DRAM = 0,
+    NPU_ACT,
+    NPU_WGT,
+    NPU_ACC,
+    NPU_ARRAY,
+    NPU_SPACE_COUNT
+} npu_space;
+extern const char *const NPU_SPACE_NAME[NPU_SPACE_COUNT];
+
+/* Limits the loader enforces beyond the field widths. */
+#define NPU_MAX_DRAM  (INT64_C(1) << 28) /* simulated DRAM bytes */
+#define NPU_MAX_INSNS (INT64_C(1) << 24)
+#define NPU_MAX_HOST  4096
+
+/* ---- addressing (rows: act R bytes, wgt C bytes, acc C int32) ---- */
+
+static inline int64_t npu_gemm_act(const an_isa_insn *d, int64_t o, int64_t i) {
+    return d->act + o * d->act_outer + i * d->act_inner;
+}
+static inline int64_t npu_gemm_acc(const an_isa_insn *d, int64_t o, int64_t i) {
+    return d->acc + o * d->acc_outer + i * d->acc_inner;
+}
+/* Pool window cell (ky, kx) of output (y, x): its grid cell, or -1 outside. */
+static inline int64_t npu_pool_cell(const an_isa_insn *d, int64_t y, int64_t x, int64_t ky,
+                                    int64_t kx) {
+    const int64_t gy = y * d->sh + d->oy + ky, gx = x * d->sw + d->ox + kx;
+    if (gy < 0 || gy >= d->gh || gx < 0 || gx >= d->gw) return -1;
+    return gy * d->gw + gx;
+}
+
+/* DMA elements, in order: data bytes (dram >= 0) and padding (dram = -1).
+** fn gets the SRAM byte offset, DRAM byte offset or -1, and the length;
+** a nonzero return stops the walk and is returned. */
+typedef int (*npu_dma_fn)(void *ctx, int64_t sram, int64_t dram, int64_t n);
+int npu_dma_walk(const an_isa_insn *d, npu_dma_fn fn, void *ctx);
+
+/* SRAM bytes [sram, end) a DMA covers; DRAM bytes [dram, end) (end = dram
+** when it moves no data). */
+int64_t npu_dma_sram_end(const an_isa_insn *d);
+int64_t npu_dma_dram_end(const an_isa_insn *d);
+
+/* Bytes of buffer b. */
+int64_t npu_space_size(const an_npu_config *c, int64_t dram_size, int space);
+
+/* Check one decoded instruction against the chip: every field in range,
+** every address inside its buffer or DRAM (dram_size), host index below
+** n_host. Message: "instruction N (OP): field F = V ...". */
+an_status npu_insn_check(const an_isa_insn *d, int64_t index, const an_npu_config *c,
+                         int64_t dram_size, int32_t n_host);
+
+/* A bounding byte range an instruction reads or writes. */
+typedef struct npu_range {
+    int space;
+    int write;
+    int64_t lo, hi; /* [lo, hi) */
+} npu_range;
+#define NPU_MAX_RANGES 8
+/* Bounding ranges of d (host ops read their inputs and write their output,
+** all samples). Returns how many. */
+int npu_footprint(const an_isa_insn *d, const an_npu_config *c, const an_npu_exe *x,
+                  npu_range out[NPU_MAX_RANGES]);
+
+/* ---- the scheduler ---- */
+
+/* Fetch dispatches instructions in program order into the three queues
+** (each insn_depth deep); each queue runs its head when the tokens it pops
+** are there and the FIFOs it pushes have room (token_depth). The order is
+** deterministic. step runs one instruction; a nonzero return stops. */
+typedef an_status (*npu_step_fn)(void *ctx, an_isa_queue q, int64_t index, const an_isa_insn *d);
+an_status npu_schedule(const an_isa_insn *prog, int64_t n, const an_npu_config *c, const char *src,
+                       npu_step_fn step, void *ctx);
+
+/* Token channel a dep bit of an instruction on queue q uses (0..3:
+** load->compute, compute->load, compute->store, store->compute), or -1 when
+** that queue has no such neighbour. */
+int npu_token_channel(an_isa_queue q, unsigned dep_bit);
+extern const char *const NPU_CHANNEL_NAME[4];
+
+/* ---- the dry-run checker (check.c) ---- */
+an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog);
+
+/* ---- the closed-form cost of one instruction (cost.c) ---- */
+
+/* What one instruction costs, independent of when it runs. */
+typedef struct npu_cost {
+    int64_t cycles;     /* duration without DRAM port contention */
+    int64_t dram_xfer;  /* DMA: cycles the DRAM port is busy (0: no DRAM data) */
+    int64_t latency;    /* DMA: cycles before the data phase */
+    int64_t pad_cycles; /* DMA: cycles writing padding after the data */
+    int pclass;         /* an_pclass */
+    int unit;           /* npu_unit */
+    an_perf add;        /* counts this instruction adds (bytes, MACs, lane ops) */
+} npu_cost;
+
+/* Units, one trace track each. */
+typedef enum npu_unit {
+    NPU_UNIT_DMA_IN = 0,
+    NPU_UNIT_DMA_OUT,
+    NPU_UNIT_ARRAY,
+    NPU_UNIT_VECTOR,
+    NPU_UNIT_HOST,
+    NPU_UNIT_CTRL,
+    NPU_UNIT_COUNT
+} npu_unit;
+extern const char *const NPU_UNIT_NAME[NPU_UNIT_COUNT];
+
+/* The cost of d on x's chip; live_rows / live_cols describe the preloaded
+** tile (GEMM). */
+void npu_cost_of(const an_npu_exe *x, const an_isa_insn *d, int live_rows, int live_cols,
+                 npu_cost *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ASICNN_ARCH_H */
