@@ -233,6 +233,10 @@ an_status an_ckpt_save(const char *path, const an_model *m, const an_ckpt_extra 
 ** state, when present and optim != NULL, is returned in *optim (malloc'd,
 ** caller frees) with its count in x->n_optim. */
 an_status an_ckpt_load(const char *path, an_model *m, an_ckpt_extra *x, float **optim);
+/* an_ckpt_load on an in-memory image of a checkpoint file; name is for
+** messages. */
+an_status an_ckpt_parse(const uint8_t *buf, size_t n, const char *name, an_model *m,
+                        an_ckpt_extra *x, float **optim);
 
 #ifdef __cplusplus
 }

@@ -187,6 +187,22 @@ fail:
     return s;
 }
 
+an_status an_ckpt_parse(const uint8_t *buf, size_t n, const char *name, an_model *m,
+                        an_ckpt_extra *x, float **optim) {
+    *x = (an_ckpt_extra){0};
+    if (optim) *optim = NULL;
+    if (n < 16)
+        return an_fail(AN_ERR_FORMAT, "%s: too short to be a checkpoint (%zu bytes)", name, n);
+    const uint32_t want = (uint32_t)buf[n - 4] | (uint32_t)buf[n - 3] << 8 |
+                          (uint32_t)buf[n - 2] << 16 | (uint32_t)buf[n - 1] << 24;
+    if (memcmp(buf, CKPT_MAGIC, 8) != 0)
+        return an_fail(AN_ERR_FORMAT, "%s: not an asicnn checkpoint (bad magic)", name);
+    if (an_crc32(0, buf, n - 4) != want)
+        return an_fail(AN_ERR_FORMAT, "%s: checksum mismatch: the checkpoint is corrupt", name);
+    ckpt_reader r = {.p = buf, .n = n - 4, .path = name};
+    return parse(&r, m, x, optim);
+}
+
 an_status an_ckpt_load(const char *path, an_model *m, an_ckpt_extra *x, float **optim) {
     *x = (an_ckpt_extra){0};
     if (optim) *optim = NULL;
@@ -194,22 +210,7 @@ an_status an_ckpt_load(const char *path, an_model *m, an_ckpt_extra *x, float **
     size_t n = 0;
     an_status s = an_read_file(path, CKPT_MAX_BYTES, &buf, &n);
     if (s) return s;
-    if (n < 16) {
-        free(buf);
-        return an_fail(AN_ERR_FORMAT, "%s: too short to be a checkpoint (%zu bytes)", path, n);
-    }
-    uint32_t want = (uint32_t)(uint8_t)buf[n - 4] | (uint32_t)(uint8_t)buf[n - 3] << 8 |
-                    (uint32_t)(uint8_t)buf[n - 2] << 16 | (uint32_t)(uint8_t)buf[n - 1] << 24;
-    if (memcmp(buf, CKPT_MAGIC, 8) != 0) {
-        free(buf);
-        return an_fail(AN_ERR_FORMAT, "%s: not an asicnn checkpoint (bad magic)", path);
-    }
-    if (an_crc32(0, buf, n - 4) != want) {
-        free(buf);
-        return an_fail(AN_ERR_FORMAT, "%s: checksum mismatch: the checkpoint is corrupt", path);
-    }
-    ckpt_reader r = {.p = (const uint8_t *)buf, .n = n - 4, .path = path};
-    s = parse(&r, m, x, optim);
+    s = an_ckpt_parse((const uint8_t *)buf, n, path, m, x, optim);
     free(buf);
     return s;
 }
