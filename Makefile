@@ -3,6 +3,7 @@
 #   make test           build and run the whole test suite
 #   make test-sanitize  the same suite under ASan + UBSan
 #   make fuzz           build the libFuzzer harnesses and run each FUZZ_SECONDS
+#   make fuzz-chain     N random models x random chips through the whole chain (N=1000 SEED=1)
 #   make bench          asicnn vs PyTorch training/inference speed (BENCH_ARGS="--images 2000")
 #   make bench-data     Fashion-MNIST load time vs zlib inflating the same files (DATA_BENCH_RUNS=5)
 #   make bench-chip     cycles per image against the bounds, 4 models x 4 chips x batch 1/64
@@ -20,8 +21,8 @@ FUZZ_SECONDS ?= 60
 WERROR       := $(if $(CI),ON,OFF)
 CMAKE_FLAGS  ?=
 
-.PHONY: all bootstrap build data demo test test-sanitize test-rtl-npu16 fuzz bench bench-chip bench-data bench-rtl \
-  format clean
+.PHONY: all bootstrap build data demo test test-sanitize test-rtl-npu16 fuzz fuzz-chain bench \
+  bench-chip bench-data bench-rtl format clean
 
 all: build
 
@@ -54,10 +55,25 @@ test-rtl-npu16: data
 	@cmake --build $(BUILD_NPU16) -j $(JOBS) --target asicnn
 	@tests/rtl_npu16.sh $(BUILD_NPU16)/asicnn
 
+# No harness reaches the CUDA backend: the fuzz build leaves it out (its
+# sanitizer flags are C-only anyway, so a build with it also works).
 fuzz: bootstrap
-	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DASICNN_FUZZ=ON -DASICNN_TESTS=OFF >/dev/null
+	@echo "fuzz: GPU backend left out of the fuzz build (no harness reaches it)"
+	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DASICNN_FUZZ=ON -DASICNN_TESTS=OFF -DASICNN_CUDA=OFF \
+	  >/dev/null
 	@cmake --build $(BUILD_FUZZ) -j $(JOBS)
 	@scripts/run-fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+# The differential tester (tests/chain/chain.h) on N cases from SEED: each
+# new kind of bug is shrunk to a reproducer in tests/fixtures/chain/open/
+# (replay: build/tests/chain_fuzz --replay FILE.txt; once fixed, move it up
+# to tests/fixtures/chain/, which ctest replays). CHAIN_ARGS adds flags.
+fuzz-chain: build
+	@if ls tests/fixtures/chain/open/*.txt >/dev/null 2>&1; then \
+	  echo "fuzz-chain: the open reproducers (FAIL = still open, pass = fixed: move it up)"; \
+	  $(BUILD)/tests/chain_fuzz --replay tests/fixtures/chain/open || true; fi
+	@nice -n 5 $(BUILD)/tests/chain_fuzz --seed $(or $(SEED),1) --cases $(or $(N),1000) \
+	  --out tests/fixtures/chain/open $(CHAIN_ARGS)
 
 # Benchmarks are never part of `make test`.
 bench: data
