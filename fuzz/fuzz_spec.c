@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         acts += an_node_size(n);
     }
     an_exec *e;
-    if (macs <= (1 << 22) && acts <= (1 << 22) && m.n_params <= (1 << 22) &&
+    if (macs <= (1 << 18) && acts <= (1 << 18) && m.n_params <= (1 << 20) &&
         an_exec_create(&e, &m, 1, 0) == AN_OK) {
         an_model_init_params(&m, 1);
         const int64_t f = (int64_t)m.nodes[0].h * m.nodes[0].w * m.nodes[0].c;

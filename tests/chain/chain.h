@@ -63,6 +63,7 @@ typedef struct ch_case {
     int no_fuse;
     uint32_t input_seed; /* the int8 input samples */
     int expect_error;    /* 0, or the CH_EXPECT_* the generator planted */
+    int rtl;             /* also run on the Verilated RTL (its chip only) */
 } ch_case;
 
 /* Compile errors a case is generated to provoke. */
@@ -70,6 +71,10 @@ enum { CH_EXPECT_NONE = 0, CH_EXPECT_CONV_ON_HOST, CH_EXPECT_BATCH };
 
 /* A random case from seed (deterministic). */
 void ch_generate(uint64_t seed, ch_case *k);
+
+/* Retarget k to the chip the RTL model of this build was made for (and no
+** host ops), so that it also runs on the RTL; 0 when the build has none. */
+int ch_use_rtl(ch_case *k);
 
 /* Build the graph of k (g owned by the caller: an_q_graph_free). */
 enum { CH_BUILD_OK = 0, CH_BUILD_INVALID };
@@ -85,6 +90,7 @@ typedef enum ch_verdict {
     CH_BUG_LOAD, /* the compiled executable fails its own validation */
     CH_BUG_SIM,  /* the simulator returned an error */
     CH_BUG_MISMATCH,
+    CH_BUG_RTL, /* the RTL differs from the simulator (DRAM or cycles) */
     CH_BUG_CRASH,
     CH_BUG_TIMEOUT,
     CH_VERDICT_COUNT

@@ -13,6 +13,7 @@
 */
 #include "chain.h"
 
+#include "asicnn/hw.h"
 #include "asicnn/runtime.h"
 
 #include <signal.h>
@@ -91,7 +92,7 @@ static int compile_case(const ch_case *k, const an_q_graph *g, an_npu_exe *x, ch
 }
 
 /* The layers' cycles must partition the total (runtime.h). */
-static int check_profile(const an_npu_sim *sim, ch_result *r) {
+static int check_profile(const an_npu_sim *sim, int64_t *cycles, ch_result *r) {
     an_profile p;
     if (an_npu_sim_profile(sim, &p) != AN_OK) {
         set(r, CH_BUG_SIM, "timing: no profile: %s", an_errmsg());
@@ -100,11 +101,37 @@ static int check_profile(const an_npu_sim *sim, ch_result *r) {
     int64_t sum = 0;
     for (int i = 0; i <= p.n_layers; i++) sum += p.layer[i].cycles;
     const int ok = sum == p.cycles && p.cycles > 0;
+    *cycles = p.cycles;
     if (!ok)
         set(r, CH_BUG_SIM, "timing: layer cycles sum to %lld, the program took %lld",
             (long long)sum, (long long)p.cycles);
     an_profile_free(&p);
     return ok;
+}
+
+/* The same run on the Verilated RTL: its whole DRAM image must equal the
+** simulator's and its cycle count the timing model's. */
+static void check_rtl(const an_npu_exe *x, const an_npu_sim *sim, const int8_t *in, int64_t cycles,
+                      ch_result *r) {
+    uint8_t *dram = calloc((size_t)x->dram_size, 1);
+    if (!dram) return set(r, CH_BUG_SIM, "out of memory");
+    memcpy(dram, x->data, (size_t)x->data_size);
+    memcpy(dram + x->input.dram, in,
+           (size_t)x->batch * (size_t)(x->input.h * x->input.w * x->input.c));
+    an_hw_rtl_result rr;
+    const uint8_t *want = an_npu_sim_dram(sim);
+    if (an_hw_rtl_run(x, dram, NULL, &rr) != AN_OK) {
+        set(r, CH_BUG_RTL, "rtl: %s", an_errmsg());
+    } else if (rr.cycles != cycles) {
+        set(r, CH_BUG_RTL, "rtl: %lld cycles, the timing model %lld", (long long)rr.cycles,
+            (long long)cycles);
+    } else {
+        for (int64_t i = 0; i < x->dram_size && r->v == CH_PASS; i++)
+            if (dram[i] != want[i])
+                set(r, CH_BUG_RTL, "rtl: DRAM byte %lld: rtl %d, simulator %d", (long long)i,
+                    (int8_t)dram[i], (int8_t)want[i]);
+    }
+    free(dram);
 }
 
 /* Every DRAM-visible layer of the chip against the reference, and the
@@ -169,6 +196,7 @@ void ch_run_graph(const ch_case *k, const an_q_graph *g, const an_q_graph *ref, 
     const int64_t F = an_q_tensor_size(g, 0), N = an_q_tensor_size(g, g->n_layers);
     int8_t *in = malloc((size_t)(k->batch * F)), *out = malloc((size_t)(k->batch * N));
     an_npu_sim *sim = NULL;
+    int64_t cycles = 0;
     if (!in || !out) {
         set(r, CH_BUG_SIM, "out of memory");
     } else if (an_npu_sim_create(&sim, &x) != AN_OK || an_npu_sim_timing(sim, 0) != AN_OK) {
@@ -177,8 +205,9 @@ void ch_run_graph(const ch_case *k, const an_q_graph *g, const an_q_graph *ref, 
         make_input(in, k->batch * F, k->input_seed);
         if (an_npu_sim_run(sim, in, out) != AN_OK)
             set(r, CH_BUG_SIM, "run: %s", an_errmsg());
-        else if (check_profile(sim, r))
+        else if (check_profile(sim, &cycles, r))
             compare(k, ref ? ref : g, &x, sim, in, out, r);
+        if (r->v == CH_PASS && k->rtl) check_rtl(&x, sim, in, cycles, r);
     }
     an_npu_sim_free(sim);
     free(in);
@@ -339,7 +368,8 @@ static void kind(const char *m, char *out, size_t n) {
 
 int ch_same_failure(const ch_result *a, const ch_result *b) {
     if (a->v != b->v) return 0;
-    if (a->v != CH_BUG_COMPILE && a->v != CH_BUG_LOAD && a->v != CH_BUG_SIM) return 1;
+    if (a->v != CH_BUG_COMPILE && a->v != CH_BUG_LOAD && a->v != CH_BUG_SIM && a->v != CH_BUG_RTL)
+        return 1;
     char ka[128], kb[128];
     kind(a->msg, ka, sizeof ka);
     kind(b->msg, kb, sizeof kb);

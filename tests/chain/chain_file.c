@@ -87,8 +87,9 @@ an_status ch_write_repro(const ch_case *k, const ch_result *r, const char *dir, 
         k->host_ops ? " --host " : "", k->host_ops & (1u << AN_Q_MAXPOOL) ? "maxpool,avgpool" : "",
         k->host_ops & (1u << AN_Q_ADD) ? (k->host_ops & (1u << AN_Q_MAXPOOL) ? ",add" : "add")
                                        : "");
-    fprintf(f, "batch=%d\nconv=%d\nhost_ops=%u\nno_fuse=%d\ninput_seed=%u\nexpect_error=%d\n",
-            k->batch, k->conv, k->host_ops, k->no_fuse, k->input_seed, k->expect_error);
+    fprintf(f,
+            "batch=%d\nconv=%d\nhost_ops=%u\nno_fuse=%d\ninput_seed=%u\nexpect_error=%d\nrtl=%d\n",
+            k->batch, k->conv, k->host_ops, k->no_fuse, k->input_seed, k->expect_error, k->rtl);
     return fclose(f) == 0 ? AN_OK : an_fail(AN_ERR_IO, "%s: cannot write", p);
 }
 
@@ -119,6 +120,8 @@ an_status ch_read_repro(const char *txt_path, ch_case *k, an_q_graph *g) {
             k->no_fuse = (int)v;
         else if (!strcmp(key, "input_seed"))
             k->input_seed = (uint32_t)v;
+        else if (!strcmp(key, "rtl"))
+            k->rtl = (int)v;
         else if (!strcmp(key, "expect_error"))
             k->expect_error = (int)v;
         else {

@@ -14,6 +14,8 @@
 */
 #include "chain.h"
 
+#include "asicnn/hw.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -254,4 +256,13 @@ void ch_generate(uint64_t seed, ch_case *k) {
         k->expect_error = chance(g, 50) ? CH_EXPECT_CONV_ON_HOST : CH_EXPECT_BATCH;
         if (k->expect_error == CH_EXPECT_BATCH) k->batch = chance(g, 50) ? 0 : 65537;
     }
+}
+
+int ch_use_rtl(ch_case *k) {
+    an_npu_config c;
+    if (an_npu_config_get(CH_RTL_CHIP, &c) != AN_OK || !an_hw_rtl_available(&c, NULL)) return 0;
+    k->chip = c;
+    k->host_ops = 0;
+    k->rtl = 1;
+    return 1;
 }

@@ -2,7 +2,7 @@
 ** chain_fuzz: the differential tester's driver.
 **
 **   chain_fuzz [--seed S] [--cases N] [--out DIR] [--known TEXT]... [--timeout S]
-**              [--shrink-tries N] [--quiet]
+**              [--shrink-tries N] [--rtl PERCENT] [--quiet]
 **   chain_fuzz --replay PATH...     (a regression's .txt, or a folder of them)
 **   chain_fuzz --self-test          (a crash, a hang, a mismatch are caught)
 **   chain_fuzz --write SEED [--out DIR]   (one case, not shrunk, as a regression)
@@ -12,7 +12,9 @@
 ** first of each kind is shown and shrunk to a minimal reproducer written
 ** to DIR (default chain-failures) as DIR/chain-SEED.{q8,json,txt}. A bug
 ** whose message holds one of the --known texts is reported as known, not
-** shrunk, and does not fail the run. Replay runs regressions that must pass. Prints one line per
+** shrunk, and does not fail the run. --rtl P retargets P% of the cases to
+** the chip of this build's Verilated RTL and also runs them there (DRAM and
+** cycles against the simulator). Replay runs regressions that must pass. Prints one line per
 ** bug and a summary (cases, verdicts, seconds); exits 1 when a bug that is
 ** not known was found or a replay failed, 2 on bad usage.
 */
@@ -34,14 +36,16 @@ typedef struct opts {
     const char *known[MAX_KNOWN];
     int n_known;
     int timeout_s, shrink_tries, quiet;
-    uint64_t write; /* --write: the case to save as a regression */
+    int rtl_percent; /* --rtl: this share of the cases also runs on the RTL */
+    uint64_t write;  /* --write: the case to save as a regression */
     int do_write;
 } opts;
 
 static int usage(const char *why) {
     fprintf(stderr,
             "chain_fuzz: %s\nusage: chain_fuzz [--seed S] [--cases N] [--out DIR] [--known TEXT] "
-            "[--timeout S] [--shrink-tries N] [--quiet]\n       chain_fuzz --replay PATH...\n"
+            "[--timeout S] [--shrink-tries N] [--rtl PERCENT] [--quiet]\n       chain_fuzz "
+            "--replay PATH...\n"
             "       chain_fuzz --self-test\n       chain_fuzz --write SEED [--out DIR]\n",
             why);
     return 2;
@@ -149,12 +153,13 @@ static int count_kind(kinds *ks, const ch_result *r, uint64_t seed) {
 }
 
 static int run(const opts *o) {
-    long count[CH_VERDICT_COUNT] = {0}, known = 0, bugs = 0;
+    long count[CH_VERDICT_COUNT] = {0}, known = 0, bugs = 0, rtl = 0;
     static kinds ks;
     const double t0 = an_now();
     for (long i = 0; i < o->cases; i++) {
         ch_case k;
         ch_generate(o->seed + (uint64_t)i, &k);
+        if ((int)((o->seed + (uint64_t)i) % 100) < o->rtl_percent) rtl += ch_use_rtl(&k);
         ch_result r;
         ch_check(&k, o->timeout_s, &r);
         count[r.v]++;
@@ -178,6 +183,7 @@ static int run(const opts *o) {
            "%ld known bugs\n",
            o->cases, (unsigned long long)o->seed, an_now() - t0, count[CH_PASS], count[CH_EXPECTED],
            bugs, known);
+    if (o->rtl_percent) printf("  %ld cases also on the Verilated RTL\n", rtl);
     for (int i = 0; i < ks.n; i++)
         printf("  %5ld x %s (first: case %llu)\n", ks.count[i], ks.key[i],
                (unsigned long long)ks.first[i]);
@@ -227,6 +233,8 @@ int main(int argc, char **argv) {
             o.timeout_s = (int)strtol(v, &end, 10);
         else if (!strcmp(a, "--shrink-tries"))
             o.shrink_tries = (int)strtol(v, &end, 10);
+        else if (!strcmp(a, "--rtl"))
+            o.rtl_percent = (int)strtol(v, &end, 10);
         else if (!strcmp(a, "--write"))
             o.write = strtoull(v, &end, 10), o.do_write = 1;
         else if (!strcmp(a, "--out"))

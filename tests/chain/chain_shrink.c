@@ -2,7 +2,8 @@
 ** Shrinking a failing case to a minimal reproducer: greedy, one reduction
 ** at a time (drop a layer, halve or decrement a shape, a channel count, a
 ** kernel, a stride, a padding; plain quantization; a smaller array; batch
-** 1; default options), each kept only when the case still fails the same
+** 1; default options; the chip stays when the case runs on the RTL), each kept only when the case
+*still fails the same
 ** way (ch_same_failure), until no reduction applies.
 **
 ** Contract
@@ -80,13 +81,13 @@ static int reduce(ch_case *k, int which) {
         case 9:
             return k->conv ? (k->conv = 0, 1) : 0;
         case 10:
-            return c->rows > 1 ? (c->rows /= 2, fix_chip(c), 1) : 0;
+            return c->rows > 1 && !k->rtl ? (c->rows /= 2, fix_chip(c), 1) : 0;
         case 11:
-            return c->cols > 1 ? (c->cols /= 2, fix_chip(c), 1) : 0;
+            return c->cols > 1 && !k->rtl ? (c->cols /= 2, fix_chip(c), 1) : 0;
         case 12:
             return k->in_zp ? (k->in_zp = 0, 1) : 0;
         default:
-            return c->dram_latency > 0 ? (c->dram_latency = 0, 1) : 0;
+            return c->dram_latency > 0 && !k->rtl ? (c->dram_latency = 0, 1) : 0;
         }
     }
     which -= GLOBAL_STEPS;
