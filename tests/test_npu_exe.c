@@ -234,3 +234,61 @@ Test(npu_exe, hostile_fields) {
     hostile(&x, "QREF");
     an_npu_exe_free(&x);
 }
+
+/* The input layout fields: an executable whose first conv reads im2col
+** rows the host writes, then each field made impossible. */
+Test(npu_exe, hostile_input_layout) {
+    an_rng r;
+    an_rng_seed(&r, 5, 1);
+    an_q_graph g;
+    tq_graph(&g, 2, 9, 9, 2, 0.03f, 4);
+    tq_conv(&g, 0, 5, 3, 1, 1, 1, &r);
+    tq_conv(&g, 1, 4, 3, 2, 0, 0, &r);
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.batch = 2;
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    an_q_graph_free(&g);
+    cr_assert_eq(x.in_layout.layout, AN_NPU_IN_IM2COL);
+    cr_assert_eq(an_npu_input_bytes(&x), 81 * 2 * 16); /* 18 bytes: 2 rows of 16 */
+    snprintf(x.source, sizeof x.source, "bad.npu");
+    const an_npu_input_layout keep = x.in_layout;
+#define F(name) offsetof(an_npu_input_layout, name)
+    static const struct {
+        size_t field;
+        int32_t v;
+        const char *want;
+    } bad[] = {{F(layout), 7, "field input layout = 7"},
+               {F(rows_per_px), 1, "rows_per_px"},
+               {F(row_bytes), 0, "row_bytes"},
+               {F(pt), 3, "padding"},
+               {F(kh), 0, "window"},
+               {F(oh), 40, "oh/ow = 40/9"},
+               {F(ow), 70000, "oh/ow"}};
+#undef F
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        x.in_layout = keep;
+        memcpy((char *)&x.in_layout + bad[k].field, &bad[k].v, sizeof bad[k].v);
+        hostile(&x, bad[k].want);
+    }
+    x.in_layout = keep;
+    const int64_t at = x.input.dram;
+    x.input.dram = x.dram_size - 2 * 81 * 9 * 2; /* room for NHWC samples, not the rows */
+    hostile(&x, "input: field dram");
+    x.input.dram = at;
+    x.in_layout = (an_npu_input_layout){0};
+    x.in_layout.sw = 1;
+    hostile(&x, "nhwc with im2col fields set");
+    x.in_layout = keep;
+    uint8_t *buf;
+    size_t n;
+    cr_assert_eq(an_npu_serialize(&x, &buf, &n), AN_OK);
+    an_npu_exe y;
+    cr_assert_eq(an_npu_parse(buf, n, "ok.npu", &y), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(memcmp(&y.in_layout, &keep, sizeof keep), 0);
+    free(buf);
+    an_npu_exe_free(&y);
+    an_npu_exe_free(&x);
+}

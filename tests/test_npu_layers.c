@@ -227,3 +227,51 @@ Test(npu_layers, pool_too_big_for_the_chip_falls_back) {
     check(&g, &t, 2, AN_NPU_CONV_AUTO, 0, 61);
     an_q_graph_free(&g);
 }
+
+/* A first convolution with few input channels reads its input as im2col
+** rows the host writes (chosen by cost): the rows an_npu_write_input lays
+** out against the window formula, and the network on every chip. */
+Test(npu_layers, first_conv_reads_host_im2col_rows) {
+    an_rng r;
+    an_rng_seed(&r, 70, 1);
+    an_q_graph g;
+    tq_graph(&g, 3, 12, 11, 3, 0.02f, 9);
+    tq_conv(&g, 0, 20, 5, 2, 1, 1, &r); /* 5x5 stride 2 same: 6x6x20 */
+    tq_pool(&g, AN_Q_MAXPOOL, 1, 2, 2, 0);
+    tq_conv(&g, 2, 6, 3, 1, 1, 1, &r);
+    cr_assert_eq(an_q_graph_validate(&g), AN_OK, "%s", an_errmsg());
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.batch = 2;
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(x.layers[0].mode, AN_NPU_MODE_IM2COL_IN);
+    cr_assert_eq(x.layers[2].mode == AN_NPU_MODE_IM2COL_IN, 0);
+    const an_npu_input_layout *L = &x.in_layout;
+    cr_assert_eq(L->layout, AN_NPU_IN_IM2COL);
+    cr_assert(L->kh == 5 && L->sh == 2 && L->pt == 1 && L->pl == 2 && L->oh == 6 && L->ow == 6);
+    cr_assert_eq(L->rows_per_px, 5); /* 75 bytes in rows of 16 */
+    const int64_t F = 12 * 11 * 3, PX = 5 * 16;
+    cr_assert_eq(an_npu_input_bytes(&x), 36 * PX);
+    int8_t in[2 * 12 * 11 * 3];
+    tq_random_input(in, 2 * F, &r);
+    uint8_t *dram = calloc((size_t)x.dram_size, 1);
+    an_npu_write_input(&x, in, dram);
+    const int8_t *got = (const int8_t *)dram + x.input.dram;
+    for (int b = 0; b < 2; b++)
+        for (int oy = 0; oy < 6; oy++)
+            for (int ox = 0; ox < 6; ox++)
+                for (int k = 0; k < PX; k++) {
+                    const int ky = k / 15, kx = k / 3 % 5, ch = k % 3;
+                    const int iy = oy * 2 - 1 + ky, ix = ox * 2 - 2 + kx;
+                    const int inside = k < 75 && iy >= 0 && iy < 12 && ix >= 0 && ix < 11;
+                    const int8_t want = inside ? in[b * F + (iy * 11 + ix) * 3 + ch] : 9;
+                    cr_assert_eq(got[(b * 36 + oy * 6 + ox) * PX + k], want,
+                                 "sample %d pixel %d,%d byte %d", b, oy, ox, k);
+                }
+    free(dram);
+    an_npu_exe_free(&x);
+    on_all_chips(&g, 2, AN_NPU_CONV_AUTO, 0, 71);
+    an_q_graph_free(&g);
+}

@@ -93,12 +93,13 @@ typedef struct an_npu_host_op {
 
 /* How a layer was compiled (reporting, per-layer checks). */
 typedef enum an_npu_mode {
-    AN_NPU_MODE_KPOS = 0, /* conv/dense: per-kernel-position accumulation */
-    AN_NPU_MODE_IM2COL,   /* conv: im2col by DMA */
-    AN_NPU_MODE_VECTOR,   /* pool / add on the vector unit */
-    AN_NPU_MODE_FUSED,    /* pool fused into the conv before it */
-    AN_NPU_MODE_ALIAS,    /* flatten: same DRAM bytes */
-    AN_NPU_MODE_HOST,     /* run by the host */
+    AN_NPU_MODE_KPOS = 0,  /* conv/dense: per-kernel-position accumulation */
+    AN_NPU_MODE_IM2COL,    /* conv: im2col by DMA */
+    AN_NPU_MODE_VECTOR,    /* pool / add on the vector unit */
+    AN_NPU_MODE_FUSED,     /* pool fused into the conv before it */
+    AN_NPU_MODE_ALIAS,     /* flatten: same DRAM bytes */
+    AN_NPU_MODE_HOST,      /* run by the host */
+    AN_NPU_MODE_IM2COL_IN, /* conv: the host writes its input as im2col rows */
     AN_NPU_MODE_COUNT
 } an_npu_mode;
 extern const char *const AN_NPU_MODE_NAME[AN_NPU_MODE_COUNT];
@@ -114,7 +115,23 @@ typedef struct an_npu_layer {
     int64_t macs;                  /* array MACs issued (R*C per streamed row) */
 } an_npu_layer;
 
-#define AN_NPU_VERSION 1
+/* How the host writes the input tensor into DRAM (an_npu_write_input). */
+typedef enum an_npu_in_layout {
+    AN_NPU_IN_NHWC = 0,   /* batch samples of h*w*c bytes */
+    AN_NPU_IN_IM2COL = 1, /* per sample, per output pixel of the conv that reads it
+                             (row-major): its kh x kw x c window in OHWI order, the
+                             zero point where the window leaves the image, padded
+                             with the zero point to rows_per_px rows of row_bytes */
+} an_npu_in_layout;
+
+typedef struct an_npu_input_layout {
+    int32_t layout;                 /* an_npu_in_layout */
+    int32_t kh, kw, sh, sw, pt, pl; /* IM2COL: the window of the conv reading it */
+    int32_t oh, ow;                 /* IM2COL: that conv's output pixels */
+    int32_t row_bytes, rows_per_px; /* IM2COL: R, ceil(kh*kw*c / R) */
+} an_npu_input_layout;
+
+#define AN_NPU_VERSION 2
 
 typedef struct an_npu_exe {
     an_npu_config cfg;
@@ -125,9 +142,10 @@ typedef struct an_npu_exe {
     uint8_t *data; /* [data_size] initial DRAM bytes at address 0 */
     int64_t data_size;
     an_npu_tensor input, output;
-    int64_t n_affine;       /* raw -> int8 input map (as an_q_input) */
-    float *in_mul, *in_add; /* [n_affine] */
-    an_npu_layer *layers;   /* [n_layers] one per int8 graph layer */
+    an_npu_input_layout in_layout; /* how the input lies in DRAM */
+    int64_t n_affine;              /* raw -> int8 input map (as an_q_input) */
+    float *in_mul, *in_add;        /* [n_affine] */
+    an_npu_layer *layers;          /* [n_layers] one per int8 graph layer */
     int32_t n_layers;
     an_npu_host_op *host; /* [n_host] */
     int32_t n_host;
@@ -147,6 +165,14 @@ an_status an_npu_save(const char *path, const an_npu_exe *x);
 ** instruction. */
 an_status an_npu_parse(const uint8_t *buf, size_t n, const char *name, an_npu_exe *x);
 an_status an_npu_load(const char *path, an_npu_exe *x);
+
+/* DRAM bytes one input sample takes in the executable's input layout. */
+int64_t an_npu_input_bytes(const an_npu_exe *x);
+
+/* Write x->batch int8 samples (NHWC, [batch, h*w*c]) into dram at the input
+** tensor's address in the executable's layout: every backend that puts the
+** input into the chip's DRAM goes through this one function. */
+void an_npu_write_input(const an_npu_exe *x, const int8_t *in, uint8_t *dram);
 
 /* Validate an in-memory executable: fields, ranges and the dry run. */
 an_status an_npu_validate(const an_npu_exe *x);

@@ -111,17 +111,23 @@ int cmd_compile(int argc, char **argv) {
         printf("%s -> %s for %s (%dx%d array, %g/%g/%g KiB act/wgt/acc), batch %d\n", in, outp,
                cfg.name, cfg.rows, cfg.cols, cfg.act_bytes / 1024.0, cfg.wgt_bytes / 1024.0,
                cfg.acc_bytes / 1024.0, x.batch);
-        printf("%-3s %-12s %-8s %-7s %-12s %-8s %-7s %10s %12s\n", "#", "layer", "op", "mode",
+        printf("%-3s %-12s %-8s %-9s %-12s %-8s %-7s %10s %12s\n", "#", "layer", "op", "mode",
                "output", "tile", "tiles", "insns", "array MACs");
         for (int i = 0; i < x.n_layers; i++) {
             const an_npu_layer *L = &x.layers[i];
             char shape[32], tile[24];
             snprintf(shape, sizeof shape, "%dx%dx%d", L->h, L->w, L->c);
             snprintf(tile, sizeof tile, "%dx%d", L->tile_h, L->tile_w);
-            printf("%-3d %-12s %-8s %-7s %-12s %-8s %-7d %10lld %12lld\n", i, L->name,
+            printf("%-3d %-12s %-8s %-9s %-12s %-8s %-7d %10lld %12lld\n", i, L->name,
                    AN_Q_OP_NAME[L->op], AN_NPU_MODE_NAME[L->mode], shape, L->tile_h ? tile : "-",
                    L->tiles, (long long)L->n_insn, (long long)L->macs);
         }
+        const an_npu_input_layout *il = &x.in_layout;
+        if (il->layout == AN_NPU_IN_IM2COL)
+            printf("input written by the host as im2col rows: %dx%d pixels x %d row(s) of %d "
+                   "bytes (window %dx%d, stride %dx%d), %lld bytes per sample\n",
+                   il->oh, il->ow, il->rows_per_px, il->row_bytes, il->kh, il->kw, il->sh, il->sw,
+                   (long long)an_npu_input_bytes(&x));
         printf("compiled for %s: %lld instructions, %lld bytes of weights and parameters, "
                "%lld bytes of DRAM, %d host op(s), %.2f s\n",
                cfg.name, (long long)x.n_insns, (long long)x.data_size, (long long)x.dram_size,

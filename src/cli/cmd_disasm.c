@@ -27,6 +27,12 @@ int cmd_disasm(int argc, char **argv) {
            c->name, c->rows, c->cols, x.batch, (long long)x.n_insns, (long long)x.dram_size);
     printf("; input  %dx%dx%d at DRAM %lld (scale %g, zero point %d)\n", x.input.h, x.input.w,
            x.input.c, (long long)x.input.dram, (double)x.input.scale, x.input.zero_point);
+    const an_npu_input_layout *il = &x.in_layout;
+    if (il->layout == AN_NPU_IN_IM2COL)
+        printf(";        as im2col rows: %dx%d pixels x %d row(s) of %d bytes, window %dx%d "
+               "stride %dx%d padding %d,%d\n",
+               il->oh, il->ow, il->rows_per_px, il->row_bytes, il->kh, il->kw, il->sh, il->sw,
+               il->pt, il->pl);
     printf("; output %dx%dx%d at DRAM %lld (scale %g, zero point %d)\n", x.output.h, x.output.w,
            x.output.c, (long long)x.output.dram, (double)x.output.scale, x.output.zero_point);
     for (int i = 0; i < x.n_host; i++)

@@ -108,7 +108,7 @@ an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const c
         r->sim_seconds += an_now() - t0;
         memset(dram, 0, (size_t)x->dram_size);
         memcpy(dram, x->data, (size_t)x->data_size);
-        memcpy(dram + x->input.dram, q, (size_t)B * (size_t)F);
+        an_npu_write_input(x, q, dram);
         an_hw_rtl_result rr;
         if ((s = an_hw_rtl_run(x, dram, at == 0 ? vcd : NULL, &rr))) break;
         r->cycles += rr.cycles;

@@ -63,25 +63,30 @@ static an_isa_insn vec(int vop, int64_t dst, int64_t src, int64_t n) {
     return d;
 }
 
-/* The tail every conv/pool tile shares: the pool (when there is one) from
-** the cth x ctw conv pixels at acc row acc_t into acc row acc_p, the int8
-** write into a staging half, and the store of block blk of the fth x ftw
-** final tile at (fy0, fx0) of image img. */
-static an_status tile_tail(gen *G, const cop *o, int64_t acc_t, int64_t acc_p, int cy0, int cx0,
-                           int cth, int ctw, int fy0, int fx0, int fth, int ftw, int img, int blk) {
+/* The pool (when there is one) of a tile: from the cth x ctw conv pixels at
+** acc row acc_t into acc row acc_p for the fth x ftw final tile at (fy0,
+** fx0); *src gets the rows the tile's result is in. */
+static an_status tile_pool(gen *G, const cop *o, int64_t acc_t, int64_t acc_p, int cy0, int cx0,
+                           int cth, int ctw, int fy0, int fx0, int fth, int ftw, int64_t *src) {
+    *src = acc_t;
+    if (o->kind != COP_POOL && o->pool_layer < 0) return AN_OK;
+    an_isa_insn d = vec(o->pavg ? AN_VOP_AVGPOOL : AN_VOP_MAXPOOL, acc_p, acc_t, 0);
+    d.gh = cth, d.gw = ctw, d.kh = o->pkh, d.kw = o->pkw, d.sh = o->psh, d.sw = o->psw;
+    d.oy = (int64_t)fy0 * o->psh - o->ppt - cy0, d.ox = (int64_t)fx0 * o->psw - o->ppl - cx0;
+    d.oh = fth, d.ow = ftw;
+    *src = acc_p;
+    return npu_emit(G->p, &d);
+}
+
+/* The tail every conv/pool tile shares: the int8 write of the fth x ftw
+** final tile at acc row src into a staging half, and the store of its
+** block blk at (fy0, fx0) of image img. */
+static an_status tile_store(gen *G, const cop *o, int64_t src, int fy0, int fx0, int fth, int ftw,
+                            int img, int blk) {
     cprog *p = G->p;
     const int64_t C = p->cfg->cols;
     const an_q_tinfo out = npu_tinfo(p, o->out_t);
     an_status s = AN_OK;
-    int64_t src = acc_t;
-    if (o->kind == COP_POOL || o->pool_layer >= 0) {
-        an_isa_insn d = vec(o->pavg ? AN_VOP_AVGPOOL : AN_VOP_MAXPOOL, acc_p, acc_t, 0);
-        d.gh = cth, d.gw = ctw, d.kh = o->pkh, d.kw = o->pkw, d.sh = o->psh, d.sw = o->psw;
-        d.oy = (int64_t)fy0 * o->psh - o->ppt - cy0, d.ox = (int64_t)fx0 * o->psw - o->ppl - cx0;
-        d.oh = fth, d.ow = ftw;
-        if ((s = npu_emit(p, &d))) return s;
-        src = acc_p;
-    }
     const int64_t stage = 2 * p->in_half + (G->st_flip++ & 1) * p->stage_half;
     an_isa_insn w = vec(AN_VOP_WRITE, stage, src, (int64_t)fth * ftw);
     w.vpitch = C;
@@ -110,10 +115,11 @@ static an_status gen_conv(gen *G, const cop *o) {
     const int64_t R = c->rows, C = c->cols;
     const an_q_layer *l = &p->g->layers[o->layer];
     const an_q_tinfo in = npu_tinfo(p, o->in_t);
-    const int64_t P = 3, acc_t = P;
+    const int64_t P = 3 * (int64_t)o->nob, acc_t = P; /* parameters of every block */
     const int64_t acc_p = acc_t + (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
     const int64_t group = p->wgt_half_rows / R; /* weight tiles per half */
-    an_status s = AN_OK;
+    const int pool_first = npu_pool_first(p, o);
+    an_status s = load_rows(p, AN_BUF_ACC, 0, o->pdram, P, 4 * C);
     int64_t wbase = 0;
     if (o->wgt_resident) {
         wbase = (G->w_flip++ & 1) * p->wgt_half_rows;
@@ -150,6 +156,15 @@ static an_status gen_conv(gen *G, const cop *o) {
                         d.pad_right = ix1 - x1, d.pad_value = in.zero_point;
                         s = npu_emit(p, &d);
                     }
+                } else if (o->mode == AN_NPU_MODE_IM2COL_IN) { /* the host's rows: one DMA */
+                    const int64_t pxb = (int64_t)o->kr * R;
+                    an_isa_insn d = insn(AN_ISA_LOAD);
+                    d.buf = AN_BUF_ACT, d.sram = in_base;
+                    d.dram = p->tdram[o->in_t] + img * (int64_t)o->oh * o->ow * pxb +
+                             ((int64_t)cy0 * o->ow + cx0) * pxb;
+                    d.ysize = cth, d.xsize = ctw, d.xbytes = d.pitch = d.dram_xstride = pxb;
+                    d.dram_ystride = (int64_t)o->ow * pxb;
+                    s = npu_emit(p, &d);
                 } else { /* im2col: one DMA per conv pixel builds its kr rows */
                     for (int cy = cy0; cy < cy1 && !s; cy++)
                         for (int cx = cx0; cx < cx1 && !s; cx++) {
@@ -171,7 +186,6 @@ static an_status gen_conv(gen *G, const cop *o) {
                         }
                 }
                 for (int ob = 0; ob < o->nob && !s; ob++) {
-                    s = load_rows(p, AN_BUF_ACC, 0, o->pdram + (int64_t)ob * 3 * 4 * C, 3, 4 * C);
                     for (int j0 = 0; j0 < o->nchunks && !s; j0 += (int)group) {
                         const int j1 = j0 + group < o->nchunks ? j0 + (int)group : o->nchunks;
                         int64_t wrow = wbase + ((int64_t)ob * o->nchunks + j0) * R;
@@ -199,15 +213,24 @@ static an_status gen_conv(gen *G, const cop *o) {
                         }
                     }
                     if (s) break;
-                    const int64_t npx = (int64_t)cth * ctw;
-                    an_isa_insn b = vec(AN_VOP_ADD, acc_t, 0, npx);
+                    /* bias and requantization on the pooled rows when that is
+                       exact (max pooling commutes with them), else before */
+                    int64_t src = acc_t, npx = (int64_t)cth * ctw;
+                    if (pool_first) {
+                        s = tile_pool(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth, ftw,
+                                      &src);
+                        npx = (int64_t)fth * ftw;
+                    }
+                    an_isa_insn b = vec(AN_VOP_ADD, src, 3 * (int64_t)ob, npx);
                     b.bcast = 1;
-                    an_isa_insn q = vec(AN_VOP_REQUANT, acc_t, 0, npx);
-                    q.prm = 1, q.zp = l->zero_point, q.clamp = 1, q.lo = l->act_min,
-                    q.hi = l->act_max;
-                    if ((s = npu_emit(p, &b)) || (s = npu_emit(p, &q))) break;
-                    s = tile_tail(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth, ftw, img,
-                                  ob);
+                    an_isa_insn q = vec(AN_VOP_REQUANT, src, 0, npx);
+                    q.prm = 3 * (int64_t)ob + 1, q.zp = l->zero_point, q.clamp = 1,
+                    q.lo = l->act_min, q.hi = l->act_max;
+                    if (s || (s = npu_emit(p, &b)) || (s = npu_emit(p, &q))) break;
+                    if (!pool_first)
+                        s = tile_pool(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth, ftw,
+                                      &src);
+                    if (!s) s = tile_store(G, o, src, fy0, fx0, fth, ftw, img, ob);
                 }
             }
     return s;
@@ -242,8 +265,10 @@ static an_status gen_pool(gen *G, const cop *o) {
                         vec(AN_VOP_WIDEN, acc_t, in_base, (int64_t)(cy1 - cy0) * (cx1 - cx0));
                     w.vpitch = C;
                     if ((s = npu_emit(p, &w))) break;
-                    s = tile_tail(G, o, acc_t, acc_t + maxc, cy0, cx0, cy1 - cy0, cx1 - cx0, fy0,
-                                  fx0, fth, ftw, img, cb);
+                    int64_t src;
+                    s = tile_pool(G, o, acc_t, acc_t + maxc, cy0, cx0, cy1 - cy0, cx1 - cx0, fy0,
+                                  fx0, fth, ftw, &src);
+                    if (!s) s = tile_store(G, o, src, fy0, fx0, fth, ftw, img, cb);
                 }
     return s;
 }

@@ -13,8 +13,8 @@
 
 const char *const AN_NPU_PASSES[] = {"lower",   "fuse", "tile", "alloc",
                                      "codegen", "deps", "emit", NULL};
-const char *const AN_NPU_MODE_NAME[AN_NPU_MODE_COUNT] = {"kpos",  "im2col", "vector",
-                                                         "fused", "alias",  "host"};
+const char *const AN_NPU_MODE_NAME[AN_NPU_MODE_COUNT] = {"kpos",  "im2col", "vector",   "fused",
+                                                         "alias", "host",   "im2col-in"};
 
 an_npu_compile_opts an_npu_compile_defaults(void) {
     return (an_npu_compile_opts){.batch = 1, .conv = AN_NPU_CONV_AUTO};
@@ -144,7 +144,7 @@ an_status npu_pass_alloc(cprog *p) {
                 uint8_t *tile = p->data + o->wdram + ((int64_t)ob * o->nchunks + j) * R * C;
                 for (int64_t r = 0; r < R; r++) {
                     int64_t kk; /* index into the layer's OHWI / [out][in] row */
-                    if (o->mode == AN_NPU_MODE_IM2COL) {
+                    if (o->mode == AN_NPU_MODE_IM2COL || o->mode == AN_NPU_MODE_IM2COL_IN) {
                         kk = (int64_t)j * R + r;
                         if (kk >= l->k) continue;
                     } else {
@@ -171,7 +171,11 @@ an_status npu_pass_alloc(cprog *p) {
     /* tensors: the input, then every layer output that reaches DRAM */
     at = align64(at);
     p->tdram[0] = at;
-    at = align64(at + an_q_tensor_size(g, 0) * p->B);
+    int64_t in_bytes = an_q_tensor_size(g, 0);
+    for (int k = 0; k < p->n_ops; k++)
+        if (p->ops[k].mode == AN_NPU_MODE_IM2COL_IN)
+            in_bytes = (int64_t)p->ops[k].oh * p->ops[k].ow * p->ops[k].kr * R;
+    at = align64(at + in_bytes * p->B);
     for (int i = 0; i < g->n_layers; i++) p->tdram[i + 1] = -2;
     for (int k = 0; k < p->n_ops; k++) {
         const cop *o = &p->ops[k];
@@ -207,6 +211,13 @@ static an_status pass_emit(cprog *p, an_npu_exe *x) {
     const an_q_tinfo ti = npu_tinfo(p, 0), to = npu_tinfo(p, g->n_layers);
     x->input = (an_npu_tensor){p->tdram[0], ti.h, ti.w, ti.c, ti.scale, ti.zero_point};
     x->output = (an_npu_tensor){p->tdram[g->n_layers], to.h, to.w, to.c, to.scale, to.zero_point};
+    for (int k = 0; k < p->n_ops; k++) {
+        const cop *o = &p->ops[k];
+        if (o->mode == AN_NPU_MODE_IM2COL_IN)
+            x->in_layout = (an_npu_input_layout){
+                AN_NPU_IN_IM2COL, o->kh, o->kw, o->sh, o->sw, o->pt, o->pl, o->oh, o->ow,
+                c->rows,          o->kr};
+    }
     x->n_affine = g->input.n_affine;
     int ok = (x->insns = malloc(sizeof *x->insns * (size_t)p->n_ins)) &&
              (x->in_mul = malloc(4 * (size_t)x->n_affine)) &&

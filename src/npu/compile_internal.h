@@ -84,6 +84,16 @@ void npu_span(const cop *o, int vertical, int f0, int n, int *c0, int *c1);
 ** of n rows/columns: the accumulator rows a tile reserves are the product. */
 int npu_max_span(const cop *o, int vertical, int n);
 
+/* Closed-form cycle estimates (cost.c, docs/timing.md). A DMA of runs runs
+** of run_bytes each plus pad cycles of padding; a conv/pool op tiled th x tw
+** (final output) in mode, all its images. */
+int64_t npu_cost_dma(const an_npu_config *c, int64_t runs, int64_t run_bytes, int64_t pad);
+int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw);
+
+/* Whether conv op o max-pools before its bias and requantization (exact
+** when every multiplier is >= 0: both are then non-decreasing). */
+int npu_pool_first(const cprog *p, const cop *o);
+
 /* Tensor shape/qparams helpers. */
 an_q_tinfo npu_tinfo(const cprog *p, int t);
 

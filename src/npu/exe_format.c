@@ -144,8 +144,16 @@ static void io_data(codec *c, an_npu_exe *x) {
         io_bytes(c, x->data, (size_t)x->data_size);
 }
 
+static void io_in_layout(codec *c, an_npu_input_layout *l) {
+    io_i32(c, &l->layout);
+    io_i32(c, &l->kh), io_i32(c, &l->kw), io_i32(c, &l->sh), io_i32(c, &l->sw);
+    io_i32(c, &l->pt), io_i32(c, &l->pl), io_i32(c, &l->oh), io_i32(c, &l->ow);
+    io_i32(c, &l->row_bytes), io_i32(c, &l->rows_per_px);
+}
+
 static void io_tensors(codec *c, an_npu_exe *x) {
     io_tensor(c, &x->input);
+    io_in_layout(c, &x->in_layout);
     io_tensor(c, &x->output);
     io_i64(c, &x->n_affine);
     if (io_array(c, (void **)&x->in_mul, x->n_affine, 4, 8) &&

@@ -20,14 +20,17 @@ static int64_t tensor_size(const an_npu_tensor *t) {
     return (int64_t)t->h * t->w * t->c;
 }
 
-/* A tensor of batch samples inside DRAM with valid quantization. */
-static an_status check_tensor(const an_npu_exe *x, const an_npu_tensor *t, const char *what) {
+/* A tensor of batch samples of bytes each (<= 0: h*w*c) inside DRAM with
+** valid quantization. */
+static an_status check_tensor(const an_npu_exe *x, const an_npu_tensor *t, int64_t bytes,
+                              const char *what) {
     if (t->h < 1 || t->w < 1 || t->c < 1 || t->h > 65536 || t->w > 65536 || t->c > 65536 ||
         tensor_size(t) > (INT64_C(1) << 26))
         return BAD("%s: %s: bad shape %dx%dx%d", x->source, what, t->h, t->w, t->c);
-    if (t->dram < 0 || t->dram + tensor_size(t) * x->batch > x->dram_size)
+    if (bytes <= 0) bytes = tensor_size(t);
+    if (t->dram < 0 || t->dram + bytes * x->batch > x->dram_size)
         return BAD("%s: %s: field dram = %lld: %lld bytes pass the end of DRAM (%lld bytes)",
-                   x->source, what, (long long)t->dram, (long long)(tensor_size(t) * x->batch),
+                   x->source, what, (long long)t->dram, (long long)(bytes * x->batch),
                    (long long)x->dram_size);
     if (!isfinite(t->scale) || t->scale <= 0 || t->zero_point < -128 || t->zero_point > 127)
         return BAD("%s: %s: field scale/zero_point = %g/%d invalid", x->source, what,
@@ -43,8 +46,8 @@ static an_status check_host(const an_npu_exe *x, int i) {
     if (h->op != AN_Q_MAXPOOL && h->op != AN_Q_AVGPOOL && h->op != AN_Q_ADD)
         return BAD("%s: %s: field op = %d is not maxpool, avgpool or add", x->source, what, h->op);
     for (int k = 0; k < (h->op == AN_Q_ADD ? 2 : 1); k++)
-        if ((s = check_tensor(x, &h->in[k], what))) return s;
-    if ((s = check_tensor(x, &h->out, what))) return s;
+        if ((s = check_tensor(x, &h->in[k], 0, what))) return s;
+    if ((s = check_tensor(x, &h->out, 0, what))) return s;
     if (h->act_min < -128 || h->act_max > 127 || h->act_min > h->act_max)
         return BAD("%s: %s: field act_min/act_max = %d/%d invalid", x->source, what, h->act_min,
                    h->act_max);
@@ -85,7 +88,9 @@ an_status an_npu_validate(const an_npu_exe *x) {
     if (x->data_size < 0 || x->data_size > x->dram_size)
         return BAD("%s: section DATA: %lld bytes do not fit DRAM (%lld bytes)", x->source,
                    (long long)x->data_size, (long long)x->dram_size);
-    if ((s = check_tensor(x, &x->input, "input")) || (s = check_tensor(x, &x->output, "output")))
+    if ((s = npu_input_layout_check(x)) ||
+        (s = check_tensor(x, &x->input, an_npu_input_bytes(x), "input")) ||
+        (s = check_tensor(x, &x->output, 0, "output")))
         return s;
     if (x->n_affine != 1 && x->n_affine != tensor_size(&x->input))
         return BAD("%s: section TENS: field n_affine = %lld (must be 1 or %lld)", x->source,
@@ -112,7 +117,7 @@ an_status an_npu_validate(const an_npu_exe *x) {
             return BAD("%s: section LAYR: layer %d: bad name, op, mode or instruction range",
                        x->source, i);
         const an_npu_tensor t = {l->out_dram, l->h, l->w, l->c, 1.0f, 0};
-        if (l->out_dram != -1 && (s = check_tensor(x, &t, "layer output"))) return s;
+        if (l->out_dram != -1 && (s = check_tensor(x, &t, 0, "layer output"))) return s;
     }
     if (x->qref_size) {
         an_q_graph g;

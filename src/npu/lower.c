@@ -99,6 +99,14 @@ an_status npu_pass_lower(cprog *p) {
     return AN_OK;
 }
 
+/* Layers that read tensor t. */
+static int readers(const an_q_graph *g, int t) {
+    int n = 0;
+    for (int i = 0; i < g->n_layers; i++)
+        n += (g->layers[i].in[0] == t) + (g->layers[i].in[1] == t);
+    return n;
+}
+
 an_status npu_pass_fuse(cprog *p) {
     if (p->o.no_fuse) return AN_OK;
     const an_q_graph *g = p->g;
@@ -107,10 +115,7 @@ an_status npu_pass_fuse(cprog *p) {
         if (c->kind != COP_CONV || q->kind != COP_POOL || q->in_t != c->out_t ||
             g->layers[c->layer].op != AN_Q_CONV2D)
             continue;
-        int readers = 0;
-        for (int i = 0; i < g->n_layers; i++)
-            readers += (g->layers[i].in[0] == c->out_t) + (g->layers[i].in[1] == c->out_t);
-        if (readers != 1) continue;
+        if (readers(g, c->out_t) != 1) continue;
         c->pool_layer = q->layer;
         c->pavg = q->pavg, c->pkh = q->pkh, c->pkw = q->pkw, c->psh = q->psh, c->psw = q->psw;
         c->ppt = q->ppt, c->ppl = q->ppl;
@@ -148,9 +153,10 @@ int npu_max_span(const cop *o, int vertical, int n) {
     return best;
 }
 
-/* Accumulator rows reserved for parameters. */
-static int param_rows(const cop *o) {
-    return o->kind == COP_ADD ? 6 : o->kind == COP_CONV ? 3 : 0;
+/* Accumulator rows reserved for parameters (a conv keeps bias, multiplier
+** and shift rows of every output block for the whole layer). */
+static int64_t param_rows(const cop *o) {
+    return o->kind == COP_ADD ? 6 : o->kind == COP_CONV ? 3 * (int64_t)o->nob : 0;
 }
 
 /* Whether a th x tw final tile fits; *cost gets the op's estimated cycles. */
@@ -164,47 +170,42 @@ static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t 
     if (pix + (has_pool ? fpix : 0) > acc_rows || fpix * C > p->stage_half || pix > 65535 ||
         fpix > 65535 || cth > 4095 || ctw > 4095)
         return 0;
-    int64_t in_bytes, n_dma, chunks = 1;
+    int64_t in_bytes;
     if (o->kind == COP_POOL) {
-        in_bytes = pix * C, n_dma = 1;
-    } else if (mode == AN_NPU_MODE_IM2COL) {
-        chunks = o->kr;
-        in_bytes = pix * o->kr * R, n_dma = pix;
+        in_bytes = pix * C;
+    } else if (mode == AN_NPU_MODE_IM2COL || mode == AN_NPU_MODE_IM2COL_IN) {
+        in_bytes = pix * o->kr * R;
+        if (mode == AN_NPU_MODE_IM2COL_IN && (int64_t)o->kr * R > 65535)
+            return 0; /* one pixel's rows are one DMA element */
     } else {
-        chunks = (int64_t)o->kh * o->kw * o->ncb;
         const int64_t tih = (int64_t)(cth - 1) * o->sh + o->kh,
                       tiw = (int64_t)(ctw - 1) * o->sw + o->kw;
-        in_bytes = o->ncb * tih * tiw * R, n_dma = o->ncb;
+        in_bytes = o->ncb * tih * tiw * R;
         if (tiw * o->sh > (1 << 24) - 1) return 0;
     }
     if (in_bytes > p->in_half) return 0;
-    /* cycles per image: array passes (preload R + one row per pixel per chunk)
-       against DMA (bytes at the DRAM bandwidth, 8 cycles per instruction) */
-    const int64_t tiles = (int64_t)cdiv(o->fh, th) * cdiv(o->fw, tw);
-    const int64_t array = tiles * o->nob * chunks * (R + pix);
-    const int64_t dma = tiles * (int64_t)((double)in_bytes / c->dram_bytes_per_cycle + 8.0 * n_dma);
-    *cost = array > dma ? array : dma;
+    *cost = npu_conv_cost(p, o, mode, th, tw);
     return 1;
 }
 
-/* Best tile (most pixels per tile, then full width) for a mode; 0 if none. */
+/* The tile for a mode: the most pixels (then the widest) among those whose
+** closed-form estimate is within 1/8 of the cheapest, since every tile also
+** pays what the estimate leaves out (instruction issue, the array's fill
+** and drain per block); 0 if none fits. Tiles grow monotonically in height
+** until they stop fitting. */
 static int best_tile(const cprog *p, const cop *o, int mode, int *th, int *tw, int64_t *cost) {
-    int64_t best = 0;
-    for (int w = o->fw; w >= 1; w--) {
-        int lo = 0;
-        for (int h = 1; h <= o->fh; h++) { /* grows monotonically until it stops fitting */
-            int64_t cst;
-            if (!fits(p, o, mode, h, w, &cst)) break;
-            lo = h;
-        }
-        if (lo && (int64_t)lo * w > best) {
-            best = (int64_t)lo * w;
-            *th = lo, *tw = w;
-            fits(p, o, mode, lo, w, cost);
-        }
-        if (best >= (int64_t)o->fh * o->fw) break;
-    }
-    return best > 0;
+    int64_t least = -1, best_px = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int w = o->fw; w >= 1; w--)
+            for (int h = 1; h <= o->fh; h++) {
+                int64_t cst;
+                if (!fits(p, o, mode, h, w, &cst)) break;
+                const int64_t px = (int64_t)h * w;
+                if (pass == 0 && (least < 0 || cst < least)) least = cst;
+                if (pass == 1 && cst <= least + least / 8 && px > best_px)
+                    best_px = px, *th = h, *tw = w, *cost = cst;
+            }
+    return best_px > 0;
 }
 
 an_status npu_pass_tile(cprog *p) {
@@ -238,11 +239,18 @@ an_status npu_pass_tile(cprog *p) {
         int th = 0, tw = 0, th2 = 0, tw2 = 0;
         int64_t cost = 0, cost2 = 0;
         int ok = best_tile(p, o, o->mode, &th, &tw, &cost);
-        if (o->kind == COP_CONV && !o->forced && l->op == AN_Q_CONV2D &&
-            best_tile(p, o, AN_NPU_MODE_IM2COL, &th2, &tw2, &cost2) && (!ok || cost2 < cost)) {
-            o->mode = AN_NPU_MODE_IM2COL;
-            th = th2, tw = tw2, cost = cost2, ok = 1;
-        }
+        /* the other lowerings, when the options leave the choice: im2col by
+           DMA, and im2col rows written by the host when the conv alone reads
+           the network input */
+        const int auto_conv = o->kind == COP_CONV && !o->forced && l->op == AN_Q_CONV2D;
+        const int in_ok = auto_conv && o->in_t == 0 && readers(p->g, 0) == 1;
+        const int alt[2] = {AN_NPU_MODE_IM2COL, AN_NPU_MODE_IM2COL_IN};
+        for (int a = 0; a < 2; a++)
+            if ((a == 0 ? auto_conv : in_ok) && best_tile(p, o, alt[a], &th2, &tw2, &cost2) &&
+                (!ok || cost2 < cost)) {
+                o->mode = alt[a];
+                th = th2, tw = tw2, cost = cost2, ok = 1;
+            }
         if (!ok) {
             if (o->kind == COP_POOL) { /* too big for the vector unit: the host runs it */
                 o->kind = COP_HOST;
@@ -257,7 +265,7 @@ an_status npu_pass_tile(cprog *p) {
         }
         o->th = th, o->tw = tw, o->cost = cost;
         o->tiles = cdiv(o->fh, th) * cdiv(o->fw, tw);
-        o->nchunks = o->mode == AN_NPU_MODE_IM2COL ? o->kr : o->kh * o->kw * o->ncb;
+        o->nchunks = o->mode == AN_NPU_MODE_KPOS ? o->kh * o->kw * o->ncb : o->kr;
         o->wgt_resident = (int64_t)o->nchunks * o->nob * R <= p->wgt_half_rows;
     }
     return AN_OK;

@@ -7,4 +7,7 @@
 
 #include "asicnn/arch.h"
 
+/* The input layout's fields against the input tensor and the chip (input.c). */
+an_status npu_input_layout_check(const an_npu_exe *x);
+
 #endif /* ASICNN_NPU_INTERNAL_H */

@@ -329,11 +329,11 @@ static an_status exec_step(void *ctx, an_isa_queue q, int64_t index, const an_is
 
 an_status an_npu_sim_run(an_npu_sim *s, const int8_t *in, int8_t *out) {
     const an_npu_exe *x = s->x;
-    const an_npu_tensor *ti = &x->input, *to = &x->output;
+    const an_npu_tensor *to = &x->output;
     memset(s->count, 0, sizeof s->count);
     if (s->timing) npu_timing_reset(s->timing);
     memcpy(s->dram, x->data, (size_t)x->data_size);
-    memcpy(s->dram + ti->dram, in, (size_t)x->batch * ti->h * ti->w * ti->c);
+    an_npu_write_input(x, in, s->dram);
     an_status st = npu_schedule(s->prog, x->n_insns, &x->cfg, x->source, exec_step, s);
     if (!st) memcpy(out, s->dram + to->dram, (size_t)x->batch * to->h * to->w * to->c);
     return st;

@@ -1,0 +1,94 @@
+/*
+** The compiler's cycle estimate of a conv/dense tiling, from the closed
+** forms of docs/timing.md, so that lowering and tile choices follow the
+** cycles the chip will spend:
+**   DMA      L + ceil(bus / BW) + pad; bus = whole bursts of each run
+**            (a run: bytes contiguous in DRAM and SRAM; narrow strided
+**            elements cost a burst each), pad = one cycle per burst of each
+**            padding stretch.
+**   array    a PRELOAD/GEMM pair of T rows issues in max(T, R) cycles once
+**            the pairs pipeline (two weight banks); results complete
+**            R + C - 2 later, and the vector unit waits for them.
+**   vector   n rows x ceil(C / lanes); pools every window cell.
+** The three queues overlap across tiles (double buffering), so a layer
+** costs about tiles x max(load, compute, store) per tile plus one tile's
+** load and store to fill and drain the pipeline, plus its weights when
+** they are loaded once for the layer.
+*/
+#include "compile_internal.h"
+
+static int64_t cdiv64(int64_t a, int64_t b) {
+    return (a + b - 1) / b;
+}
+
+int64_t npu_cost_dma(const an_npu_config *c, int64_t runs, int64_t run_bytes, int64_t pad) {
+    const int64_t B = c->dram_burst;
+    const int64_t bus = runs * cdiv64(run_bytes, B) * B;
+    return c->dram_latency + (int64_t)((double)bus / c->dram_bytes_per_cycle + 0.999999) + pad;
+}
+
+int npu_pool_first(const cprog *p, const cop *o) {
+    const an_q_layer *l = &p->g->layers[o->layer];
+    if (o->kind != COP_CONV || o->pool_layer < 0 || o->pavg) return 0;
+    for (int32_t ch = 0; ch < l->c; ch++)
+        if (l->mult[ch] < 0) return 0;
+    return 1;
+}
+
+/* Load-queue cycles of one tile's input in mode (cth x ctw conv pixels). */
+static int64_t input_cycles(const cprog *p, const cop *o, int mode, int cth, int ctw) {
+    const an_npu_config *c = p->cfg;
+    const int64_t R = c->rows, pix = (int64_t)cth * ctw;
+    if (o->kind == COP_POOL) return npu_cost_dma(c, pix, o->ic < c->cols ? o->ic : c->cols, 0);
+    if (mode == AN_NPU_MODE_IM2COL_IN) {
+        const int64_t px = (int64_t)o->kr * R;
+        return ctw == o->ow ? npu_cost_dma(c, 1, pix * px, 0) : npu_cost_dma(c, cth, ctw * px, 0);
+    }
+    if (mode == AN_NPU_MODE_IM2COL) /* per pixel: kh rows of kw * ic bytes, the tail padded */
+        return pix * npu_cost_dma(c, o->kh, (int64_t)o->kw * o->ic, 1);
+    const int64_t tih = (int64_t)(cth - 1) * o->sh + o->kh,
+                  tiw = (int64_t)(ctw - 1) * o->sw + o->kw;
+    int64_t t = 0;
+    for (int cb = 0; cb < o->ncb; cb++) {
+        const int64_t xb = o->ic - cb * R < R ? o->ic - cb * R : R;
+        if (xb == R && o->ic == R) /* whole rows of pixels are runs */
+            t += npu_cost_dma(c, tih, tiw * R, 2 * tih);
+        else /* every pixel its own run, each padded to R */
+            t += npu_cost_dma(c, tih * tiw, xb, xb < R ? tih * tiw : 2 * tih);
+    }
+    return t;
+}
+
+int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw) {
+    const an_npu_config *c = p->cfg;
+    const int64_t R = c->rows, C = c->cols, lanes = cdiv64(C, c->vec_lanes);
+    const int cth = npu_max_span(o, 1, th), ctw = npu_max_span(o, 0, tw);
+    const int64_t pix = (int64_t)cth * ctw, fpix = (int64_t)th * tw;
+    const int has_pool = o->kind == COP_POOL || o->pool_layer >= 0;
+    const int64_t tiles = cdiv64(o->fh, th) * cdiv64(o->fw, tw) * o->nb;
+    const int64_t nob = o->kind == COP_POOL ? o->ncb : o->nob;
+    const int64_t chunks = o->kind == COP_POOL        ? 0
+                           : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * o->kw * o->ncb
+                                                      : o->kr;
+    int64_t ld = input_cycles(p, o, mode, cth, ctw);
+    /* per output block: the array's pairs, their drain, the epilogue */
+    const int64_t rq = npu_pool_first(p, o) ? fpix : pix;
+    const int64_t pool = has_pool ? fpix * o->pkh * o->pkw : 0;
+    int64_t cp = 0;
+    if (o->kind == COP_POOL)
+        cp = nob * lanes * (pix + pool + fpix);
+    else
+        cp = nob * (chunks * (pix > R ? pix : R) + R + C - 2 + lanes * (2 * rq + pool + fpix));
+    const int64_t cw = o->oc < C ? o->oc : C;
+    const int64_t st = nob * (cw == o->oc && tw == o->fw ? npu_cost_dma(c, 1, fpix * cw, 0)
+                                                         : npu_cost_dma(c, fpix, cw, 0));
+    int64_t wgt = 0; /* weights: once for the layer, or with every tile when they stream */
+    const int64_t wbytes = nob * chunks * R * C;
+    if (chunks && wbytes / C <= p->wgt_half_rows)
+        wgt = npu_cost_dma(c, 1, wbytes, 0);
+    else if (chunks)
+        ld += npu_cost_dma(c, cdiv64(wbytes / C, p->wgt_half_rows), p->wgt_half_rows * C, 0);
+    int64_t per = ld > cp ? ld : cp;
+    if (st > per) per = st;
+    return tiles * per + ld + st + wgt;
+}

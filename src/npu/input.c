@@ -1,0 +1,97 @@
+/*
+** The executable's input layout: how the host writes the input tensor into
+** the chip's DRAM, its size, and the loader's check of its fields.
+**
+** Contract
+** - AN_NPU_IN_NHWC: the samples as they come, h*w*c bytes each.
+** - AN_NPU_IN_IM2COL (the first convolution's input, as NVDLA's image-input
+**   mode and Gemmini's host-side im2col of the first layer): per sample, per
+**   output pixel of that convolution in row-major order, rows_per_px rows of
+**   row_bytes: the kh x kw x c window in OHWI order (the zero point where
+**   the window leaves the image), then the zero point to the end of the
+**   rows. Each conv tile's input is then one contiguous DMA.
+** - an_npu_write_input is the one writer every backend uses; it touches
+**   only [input.dram, input.dram + batch * an_npu_input_bytes(x)).
+*/
+#include "npu_internal.h"
+
+#include <string.h>
+
+int64_t an_npu_input_bytes(const an_npu_exe *x) {
+    const an_npu_tensor *t = &x->input;
+    const an_npu_input_layout *l = &x->in_layout;
+    if (l->layout == AN_NPU_IN_IM2COL)
+        return (int64_t)l->oh * l->ow * l->rows_per_px * l->row_bytes;
+    return (int64_t)t->h * t->w * t->c;
+}
+
+/* One sample's im2col rows from its NHWC bytes. */
+static void im2col_sample(const an_npu_tensor *t, const an_npu_input_layout *l, const int8_t *in,
+                          uint8_t *out) {
+    const int64_t px_bytes = (int64_t)l->rows_per_px * l->row_bytes;
+    memset(out, (uint8_t)(int8_t)t->zero_point, (size_t)(px_bytes * l->oh * l->ow));
+    for (int32_t oy = 0; oy < l->oh; oy++)
+        for (int32_t ox = 0; ox < l->ow; ox++) {
+            uint8_t *px = out + ((int64_t)oy * l->ow + ox) * px_bytes;
+            for (int32_t ky = 0; ky < l->kh; ky++) {
+                const int64_t iy = (int64_t)oy * l->sh - l->pt + ky;
+                if (iy < 0 || iy >= t->h) continue;
+                for (int32_t kx = 0; kx < l->kw; kx++) {
+                    const int64_t ix = (int64_t)ox * l->sw - l->pl + kx;
+                    if (ix < 0 || ix >= t->w) continue;
+                    memcpy(px + ((int64_t)ky * l->kw + kx) * t->c, in + (iy * t->w + ix) * t->c,
+                           (size_t)t->c);
+                }
+            }
+        }
+}
+
+void an_npu_write_input(const an_npu_exe *x, const int8_t *in, uint8_t *dram) {
+    const an_npu_tensor *t = &x->input;
+    const int64_t F = (int64_t)t->h * t->w * t->c, bytes = an_npu_input_bytes(x);
+    if (x->in_layout.layout != AN_NPU_IN_IM2COL) {
+        memcpy(dram + t->dram, in, (size_t)(F * x->batch));
+        return;
+    }
+    for (int32_t b = 0; b < x->batch; b++)
+        im2col_sample(t, &x->in_layout, in + b * F, dram + t->dram + b * bytes);
+}
+
+#define BAD(...) an_fail(AN_ERR_FORMAT, __VA_ARGS__)
+
+an_status npu_input_layout_check(const an_npu_exe *x) {
+    const an_npu_input_layout *l = &x->in_layout;
+    const an_npu_tensor *t = &x->input;
+    if (l->layout == AN_NPU_IN_NHWC) {
+        if (l->kh || l->kw || l->sh || l->sw || l->pt || l->pl || l->oh || l->ow || l->row_bytes ||
+            l->rows_per_px)
+            return BAD("%s: section TENS: input layout nhwc with im2col fields set", x->source);
+        return AN_OK;
+    }
+    if (l->layout != AN_NPU_IN_IM2COL)
+        return BAD("%s: section TENS: field input layout = %d (0 nhwc or 1 im2col)", x->source,
+                   l->layout);
+    if (l->kh < 1 || l->kw < 1 || l->sh < 1 || l->sw < 1 || l->kh > 255 || l->kw > 255 ||
+        l->sh > 255 || l->sw > 255 || l->pt < 0 || l->pt >= l->kh || l->pl < 0 || l->pl >= l->kw)
+        return BAD("%s: section TENS: input im2col window %dx%d stride %dx%d padding %d,%d "
+                   "invalid",
+                   x->source, l->kh, l->kw, l->sh, l->sw, l->pt, l->pl);
+    if (l->oh < 1 || l->ow < 1 || l->oh > 65536 || l->ow > 65536 ||
+        (int64_t)(l->oh - 1) * l->sh - l->pt >= t->h ||
+        (int64_t)(l->ow - 1) * l->sw - l->pl >= t->w)
+        return BAD("%s: section TENS: input im2col field oh/ow = %d/%d: windows leave the %dx%d "
+                   "input",
+                   x->source, l->oh, l->ow, t->h, t->w);
+    const int64_t k = (int64_t)l->kh * l->kw * t->c;
+    if (l->row_bytes < 1 || l->rows_per_px < 1 || l->row_bytes != x->cfg.rows ||
+        l->rows_per_px != (k + l->row_bytes - 1) / l->row_bytes)
+        return BAD("%s: section TENS: input im2col field row_bytes/rows_per_px = %d/%d (the "
+                   "chip's %d rows need %d/%lld)",
+                   x->source, l->row_bytes, l->rows_per_px, x->cfg.rows, x->cfg.rows,
+                   (long long)((k + x->cfg.rows - 1) / x->cfg.rows));
+    if ((int64_t)l->rows_per_px * l->row_bytes > (INT64_C(1) << 26) ||
+        an_npu_input_bytes(x) > (INT64_C(1) << 26))
+        return BAD("%s: section TENS: input im2col rows take more than %lld bytes per sample",
+                   x->source, (long long)(INT64_C(1) << 26));
+    return AN_OK;
+}
