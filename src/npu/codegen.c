@@ -115,11 +115,11 @@ static an_status gen_conv(gen *G, const cop *o) {
     const int64_t R = c->rows, C = c->cols;
     const an_q_layer *l = &p->g->layers[o->layer];
     const an_q_tinfo in = npu_tinfo(p, o->in_t);
-    const int64_t P = 3 * (int64_t)o->nob, acc_t = P; /* parameters of every block */
+    const int64_t P = 3 * (int64_t)(o->prm_resident ? o->nob : 1), acc_t = P;
     const int64_t acc_p = acc_t + (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
     const int64_t group = p->wgt_half_rows / R; /* weight tiles per half */
     const int pool_first = npu_pool_first(p, o);
-    an_status s = load_rows(p, AN_BUF_ACC, 0, o->pdram, P, 4 * C);
+    an_status s = o->prm_resident ? load_rows(p, AN_BUF_ACC, 0, o->pdram, P, 4 * C) : AN_OK;
     int64_t wbase = 0;
     if (o->wgt_resident) {
         wbase = (G->w_flip++ & 1) * p->wgt_half_rows;
@@ -139,23 +139,21 @@ static an_status gen_conv(gen *G, const cop *o) {
                 /* input window (with padding) of the conv pixels */
                 const int iy0 = cy0 * o->sh - o->pt, iy1 = (cy1 - 1) * o->sh - o->pt + o->kh;
                 const int ix0 = cx0 * o->sw - o->pl, ix1 = (cx1 - 1) * o->sw - o->pl + o->kw;
-                const int tih = iy1 - iy0, tiw = ix1 - ix0;
+                const int tiw = ix1 - ix0;
                 const int64_t in_base = (G->in_flip++ & 1) * p->in_half, in_row = in_base / R;
                 const int64_t src_img = p->tdram[o->in_t] + img * img_bytes;
-                if (o->mode == AN_NPU_MODE_KPOS) {
-                    for (int cb = 0; cb < o->ncb && !s; cb++) {
-                        an_isa_insn d = insn(AN_ISA_LOAD);
-                        const int y0 = iy0 < 0 ? 0 : iy0, x0 = ix0 < 0 ? 0 : ix0;
-                        const int y1 = iy1 > o->ih ? o->ih : iy1, x1 = ix1 > o->iw ? o->iw : ix1;
-                        d.buf = AN_BUF_ACT, d.sram = in_base + (int64_t)cb * tih * tiw * R;
-                        d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic + (int64_t)cb * R;
-                        d.ysize = y1 - y0, d.xsize = x1 - x0;
-                        d.xbytes = o->ic - cb * R < R ? o->ic - cb * R : R, d.pitch = R;
-                        d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
-                        d.pad_top = y0 - iy0, d.pad_bottom = iy1 - y1, d.pad_left = x0 - ix0;
-                        d.pad_right = ix1 - x1, d.pad_value = in.zero_point;
-                        s = npu_emit(p, &d);
-                    }
+                if (o->mode == AN_NPU_MODE_KPOS) { /* one DMA: pixels of ncb rows each */
+                    an_isa_insn d = insn(AN_ISA_LOAD);
+                    const int y0 = iy0 < 0 ? 0 : iy0, x0 = ix0 < 0 ? 0 : ix0;
+                    const int y1 = iy1 > o->ih ? o->ih : iy1, x1 = ix1 > o->iw ? o->iw : ix1;
+                    d.buf = AN_BUF_ACT, d.sram = in_base;
+                    d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic;
+                    d.ysize = y1 - y0, d.xsize = x1 - x0;
+                    d.xbytes = o->ic, d.pitch = (int64_t)o->ncb * R;
+                    d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
+                    d.pad_top = y0 - iy0, d.pad_bottom = iy1 - y1, d.pad_left = x0 - ix0;
+                    d.pad_right = ix1 - x1, d.pad_value = in.zero_point;
+                    s = npu_emit(p, &d);
                 } else if (o->mode == AN_NPU_MODE_IM2COL_IN) { /* the host's rows: one DMA */
                     const int64_t pxb = (int64_t)o->kr * R;
                     an_isa_insn d = insn(AN_ISA_LOAD);
@@ -186,6 +184,10 @@ static an_status gen_conv(gen *G, const cop *o) {
                         }
                 }
                 for (int ob = 0; ob < o->nob && !s; ob++) {
+                    const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
+                    if (!o->prm_resident) /* this block's bias, multiplier, shift rows */
+                        s = load_rows(p, AN_BUF_ACC, 0, o->pdram + (int64_t)ob * 3 * 4 * C, 3,
+                                      4 * C);
                     for (int j0 = 0; j0 < o->nchunks && !s; j0 += (int)group) {
                         const int j1 = j0 + group < o->nchunks ? j0 + (int)group : o->nchunks;
                         int64_t wrow = wbase + ((int64_t)ob * o->nchunks + j0) * R;
@@ -203,8 +205,9 @@ static an_status gen_conv(gen *G, const cop *o) {
                             if (o->mode == AN_NPU_MODE_KPOS) {
                                 const int cb = j % o->ncb, kx = (j / o->ncb) % o->kw,
                                           ky = j / o->ncb / o->kw;
-                                g.act = in_row + (int64_t)cb * tih * tiw + (int64_t)ky * tiw + kx;
-                                g.act_outer = (int64_t)o->sh * tiw, g.act_inner = o->sw;
+                                g.act = in_row + ((int64_t)ky * tiw + kx) * o->ncb + cb;
+                                g.act_outer = (int64_t)o->sh * tiw * o->ncb;
+                                g.act_inner = (int64_t)o->sw * o->ncb;
                             } else {
                                 g.act = in_row + j;
                                 g.act_outer = (int64_t)ctw * o->kr, g.act_inner = o->kr;
@@ -221,11 +224,11 @@ static an_status gen_conv(gen *G, const cop *o) {
                                       &src);
                         npx = (int64_t)fth * ftw;
                     }
-                    an_isa_insn b = vec(AN_VOP_ADD, src, 3 * (int64_t)ob, npx);
+                    an_isa_insn b = vec(AN_VOP_ADD, src, prm, npx);
                     b.bcast = 1;
                     an_isa_insn q = vec(AN_VOP_REQUANT, src, 0, npx);
-                    q.prm = 3 * (int64_t)ob + 1, q.zp = l->zero_point, q.clamp = 1,
-                    q.lo = l->act_min, q.hi = l->act_max;
+                    q.prm = prm + 1, q.zp = l->zero_point, q.clamp = 1, q.lo = l->act_min,
+                    q.hi = l->act_max;
                     if (s || (s = npu_emit(p, &b)) || (s = npu_emit(p, &q))) break;
                     if (!pool_first)
                         s = tile_pool(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth, ftw,

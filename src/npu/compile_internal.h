@@ -36,6 +36,7 @@ typedef struct cop {
     int nob, ncb, kr; /* output-channel blocks, input-channel blocks, im2col rows per pixel */
     int nchunks;      /* weight tiles per output block */
     int wgt_resident; /* all weight tiles stay in one half of the weight buffer */
+    int prm_resident; /* conv parameter rows of every block stay in the accumulators */
     int64_t cost;     /* estimated cycles, for the report */
     /* alloc */
     int64_t wdram, pdram; /* weight tiles / parameter rows in DATA */

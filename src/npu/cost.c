@@ -46,17 +46,12 @@ static int64_t input_cycles(const cprog *p, const cop *o, int mode, int cth, int
     }
     if (mode == AN_NPU_MODE_IM2COL) /* per pixel: kh rows of kw * ic bytes, the tail padded */
         return pix * npu_cost_dma(c, o->kh, (int64_t)o->kw * o->ic, 1);
-    const int64_t tih = (int64_t)(cth - 1) * o->sh + o->kh,
-                  tiw = (int64_t)(ctw - 1) * o->sw + o->kw;
-    int64_t t = 0;
-    for (int cb = 0; cb < o->ncb; cb++) {
-        const int64_t xb = o->ic - cb * R < R ? o->ic - cb * R : R;
-        if (xb == R && o->ic == R) /* whole rows of pixels are runs */
-            t += npu_cost_dma(c, tih, tiw * R, 2 * tih);
-        else /* every pixel its own run, each padded to R */
-            t += npu_cost_dma(c, tih * tiw, xb, xb < R ? tih * tiw : 2 * tih);
-    }
-    return t;
+    /* kpos: one DMA, a pixel's channels padded to ncb rows of R */
+    const int64_t tih = (int64_t)(cth - 1) * o->sh + o->kh;
+    const int64_t tiw = (int64_t)(ctw - 1) * o->sw + o->kw;
+    if (o->ic % R == 0) /* pixels adjacent: whole rows are runs */
+        return npu_cost_dma(c, tih, tiw * o->ic, 2 * tih);
+    return npu_cost_dma(c, tih * tiw, o->ic, tih * tiw); /* each pixel a run, then padding */
 }
 
 int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw) {

@@ -156,7 +156,9 @@ int npu_max_span(const cop *o, int vertical, int n) {
 /* Accumulator rows reserved for parameters (a conv keeps bias, multiplier
 ** and shift rows of every output block for the whole layer). */
 static int64_t param_rows(const cop *o) {
-    return o->kind == COP_ADD ? 6 : o->kind == COP_CONV ? 3 * (int64_t)o->nob : 0;
+    return o->kind == COP_ADD    ? 6
+           : o->kind == COP_CONV ? 3 * (int64_t)(o->prm_resident ? o->nob : 1)
+                                 : 0;
 }
 
 /* Whether a th x tw final tile fits; *cost gets the op's estimated cycles. */
@@ -181,11 +183,40 @@ static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t 
         const int64_t tih = (int64_t)(cth - 1) * o->sh + o->kh,
                       tiw = (int64_t)(ctw - 1) * o->sw + o->kw;
         in_bytes = o->ncb * tih * tiw * R;
-        if (tiw * o->sh > (1 << 24) - 1) return 0;
+        /* the GEMM's row steps and the DMA's element (a pixel's channels) */
+        if (tiw * o->sh * o->ncb > (1 << 24) - 1 || (int64_t)o->sw * o->ncb > 65535 ||
+            o->ncb * R > 65535)
+            return 0;
     }
     if (in_bytes > p->in_half) return 0;
     *cost = npu_conv_cost(p, o, mode, th, tw);
     return 1;
+}
+
+/* The error for a layer no tile of which fits: the buffer and the smallest
+** size that holds one output pixel (parameters per block, the lowering
+** with the smallest input window). */
+static an_status no_tile(const cprog *p, const cop *o) {
+    const an_npu_config *c = p->cfg;
+    const an_q_layer *l = &p->g->layers[o->layer];
+    const int64_t R = c->rows, C = c->cols, row = R > C ? R : C;
+    const int has_pool = o->pool_layer >= 0;
+    const int64_t pix = (int64_t)npu_max_span(o, 1, 1) * npu_max_span(o, 0, 1);
+    const int64_t acc = (3 + pix + has_pool) * 4 * C;
+    const int64_t tih = (int64_t)npu_max_span(o, 1, 1) * o->sh + o->kh, tiw = o->kw;
+    int64_t in = o->ncb * tih * (int64_t)(npu_max_span(o, 0, 1) * o->sw + tiw) * R;
+    if (l->op == AN_Q_CONV2D && pix * o->kr * R < in) in = pix * o->kr * R;
+    /* the activation buffer: two input halves and two staging eighths */
+    int64_t act = (2 * in + 2 * row + R - 1) / R * R;
+    if (act < 8 * row) act = 8 * row;
+    const char *buf = acc > c->acc_bytes ? "accumulator" : "activation";
+    const char *key = acc > c->acc_bytes ? "acc_kib" : "act_kib";
+    const int64_t need = acc > c->acc_bytes ? acc : act * 4 / 3;
+    return an_fail(AN_ERR_UNSUPPORTED,
+                   "%s: layer %d (%s): no tile of its output fits chip %s: one output pixel "
+                   "needs the %s buffer to hold at least %lld KiB (%s = %g)",
+                   p->g->source, o->layer, l->name, c->name, buf, (long long)((need + 1023) / 1024),
+                   key, (acc > c->acc_bytes ? c->acc_bytes : c->act_bytes) / 1024.0);
 }
 
 /* The tile for a mode: the most pixels (then the widest) among those whose
@@ -238,6 +269,7 @@ an_status npu_pass_tile(cprog *p) {
         if (o->kind == COP_POOL) o->nob = o->ncb;
         int th = 0, tw = 0, th2 = 0, tw2 = 0;
         int64_t cost = 0, cost2 = 0;
+        o->prm_resident = 1;
         int ok = best_tile(p, o, o->mode, &th, &tw, &cost);
         /* the other lowerings, when the options leave the choice: im2col by
            DMA, and im2col rows written by the host when the conv alone reads
@@ -251,17 +283,24 @@ an_status npu_pass_tile(cprog *p) {
                 o->mode = alt[a];
                 th = th2, tw = tw2, cost = cost2, ok = 1;
             }
+        /* what the options asked for does not fit: any lowering that does,
+           and parameters loaded per output block when all of them would
+           crowd the accumulators */
+        for (int r = 0; r < 2 && !ok && o->kind == COP_CONV; r++) {
+            o->prm_resident = r == 0;
+            for (int m = 0; m < 2 && !ok; m++) {
+                const int mode = m == 0 ? AN_NPU_MODE_KPOS : AN_NPU_MODE_IM2COL;
+                if (mode == AN_NPU_MODE_IM2COL && l->op != AN_Q_CONV2D) continue;
+                if ((ok = best_tile(p, o, mode, &th, &tw, &cost))) o->mode = mode;
+            }
+        }
         if (!ok) {
             if (o->kind == COP_POOL) { /* too big for the vector unit: the host runs it */
                 o->kind = COP_HOST;
                 o->mode = AN_NPU_MODE_HOST;
                 continue;
             }
-            return an_fail(AN_ERR_UNSUPPORTED,
-                           "%s: layer %d (%s): no tile of its output fits the buffers of chip %s "
-                           "(activation %lld, accumulator %lld bytes)",
-                           p->g->source, o->layer, l->name, c->name, (long long)c->act_bytes,
-                           (long long)c->acc_bytes);
+            return no_tile(p, o);
         }
         o->th = th, o->tw = tw, o->cost = cost;
         o->tiles = cdiv(o->fh, th) * cdiv(o->fw, tw);
