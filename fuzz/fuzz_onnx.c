@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             }
             uint8_t *buf;
             size_t n;
-            if (an_onnx_export_model_buffer(md, &buf, &n) == AN_OK) {
+            if (an_onnx_export_model_buffer(md, NULL, NULL, &buf, &n) == AN_OK) {
                 an_onnx_model back;
                 if (an_onnx_import_buffer(buf, n, "fuzz-export.onnx", NULL, &back) != AN_OK)
                     __builtin_trap();

@@ -18,6 +18,7 @@ PACKAGES=(
   gnuplot-nox                           # report and sweep charts (SVG)
   libopenmpi-dev openmpi-bin            # mpirun asicnn sweep (optional at build time)
   chromium                              # headless check of the HTML report (tests/cli_report.sh)
+  python3-sklearn                       # real tabular CSVs (iris, wine, breast cancer) for tests/cli_tabular.sh
 )
 
 missing=()

@@ -115,6 +115,19 @@ void an_clean_report_text(const an_clean_report *r, char *buf, size_t n);
 /* Defaults: label_col 0, header auto, ',', not strict, no range check. */
 an_csv_options an_csv_defaults(void);
 
+/* The CSV options as text, one line of "name=value" pairs with the CLI's
+** option names (label-col, header, delim, max-label, shape, range), e.g.
+** "label-col=-1 header=auto delim=comma max-label=9999 shape=auto".
+** Checkpoints, .q8 files and ONNX exports store it (at most
+** AN_CSV_OPTS_MAX bytes with the NUL). */
+#define AN_CSV_OPTS_MAX 192
+void an_csv_options_format(const an_csv_options *c, char *buf, size_t n);
+/* Apply such a line over *c; a bad item fails (AN_ERR_FORMAT) naming source. */
+an_status an_csv_options_parse(const char *text, const char *source, an_csv_options *c);
+/* Set one option by name from text (e.g. "label-col", "-1"); a bad value
+** fails with AN_ERR_USAGE naming the option and what it takes. */
+an_status an_csv_option_set(an_csv_options *c, const char *name, const char *value);
+
 /* Load a CSV file (plain or .gz). Rows failing a check are dropped and
 ** counted in report (which may be NULL); under strict the first one fails
 ** the load with "file:line: reason". A file with no good row is an error. */

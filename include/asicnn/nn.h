@@ -226,6 +226,9 @@ typedef struct an_ckpt_extra {
     const float *optim; /* optimizer state or NULL */
     int64_t n_optim;
     an_norm norm; /* input normalisation the model was trained with */
+    /* the CSV options of its training data (an_csv_options_format), "" when
+    ** none were recorded (a version 1 checkpoint) */
+    char data_opts[AN_CSV_OPTS_MAX];
 } an_ckpt_extra;
 
 an_status an_ckpt_save(const char *path, const an_model *m, const an_ckpt_extra *x);

@@ -46,16 +46,21 @@ typedef enum an_onnx_kind {
 typedef struct an_onnx_opts {
     /* How the data set's raw values become the model's input, recorded in
     ** checkpoints and folded into an int8 graph's input map: AN_NORM_NONE
-    ** (raw values as they are) or AN_NORM_SCALE255 (pixels / 255). */
+    ** (raw values as they are) or AN_NORM_SCALE255 (pixels / 255). With
+    ** auto_norm (the default) it is the normalisation the file carries (an
+    ** asicnn export), else 255 for an image input and none for a vector. */
     an_norm_mode norm;
+    int auto_norm;
 } an_onnx_opts;
 
 typedef struct an_onnx_model {
     an_onnx_kind kind;
-    an_model model;    /* AN_ONNX_FLOAT */
-    an_q_graph qgraph; /* AN_ONNX_INT8 */
-    an_norm norm;      /* the input normalisation (from the options) */
-    int opset;         /* default-domain opset of the file */
+    an_model model;                  /* AN_ONNX_FLOAT */
+    an_q_graph qgraph;               /* AN_ONNX_INT8 */
+    an_norm norm;                    /* the input normalisation (from the file or the options) */
+    int norm_in_file;                /* norm came from the file (asicnn's export) */
+    char data_opts[AN_CSV_OPTS_MAX]; /* CSV options the file recorded, "" if none */
+    int opset;                       /* default-domain opset of the file */
     int ir_version;
     int softmax_dropped; /* a final Softmax was removed (outputs are logits) */
     int n_onnx_nodes;    /* nodes in the ONNX graph */
@@ -71,16 +76,21 @@ an_status an_onnx_import_buffer(const uint8_t *buf, size_t n, const char *name,
                                 const an_onnx_opts *o, an_onnx_model *out);
 void an_onnx_model_free(an_onnx_model *m);
 
-/* Export a float model (dropout removed, batchnorm kept) as opset-13 ONNX. */
-an_status an_onnx_export_model(const char *path, const an_model *m);
+/* Export a float model (dropout removed, batchnorm kept) as opset-13 ONNX.
+** norm (may be NULL) becomes nodes at the input, so the file takes the data
+** set's raw values; data_opts (may be NULL) is recorded in metadata_props.
+** Import restores both. */
+an_status an_onnx_export_model(const char *path, const an_model *m, const an_norm *norm,
+                               const char *data_opts);
 /* Export an int8 graph as QDQ ONNX (opset 13): the float input is quantized
 ** with the graph's input scale and zero point (the raw-value map is not
 ** part of the file: feed it normalised values), weights and biases are
 ** int8 / int32 initializers with per-channel scales. */
-an_status an_onnx_export_q8(const char *path, const an_q_graph *g);
+an_status an_onnx_export_q8(const char *path, const an_q_graph *g); /* records g->data_opts */
 
 /* In-memory forms of the exports: *buf is malloc'd (caller frees). */
-an_status an_onnx_export_model_buffer(const an_model *m, uint8_t **buf, size_t *n);
+an_status an_onnx_export_model_buffer(const an_model *m, const an_norm *norm, const char *data_opts,
+                                      uint8_t **buf, size_t *n);
 an_status an_onnx_export_q8_buffer(const an_q_graph *g, uint8_t **buf, size_t *n);
 
 #ifdef __cplusplus

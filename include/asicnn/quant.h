@@ -120,6 +120,9 @@ typedef struct an_q_graph {
     int n_layers;
     char source[256]; /* file or checkpoint it came from, for messages */
     char calib[64];   /* how it was calibrated, e.g. "entropy, 1000 images" */
+    /* the CSV options of the data it was trained and calibrated on
+    ** (an_csv_options_format); "" when none were recorded */
+    char data_opts[AN_CSV_OPTS_MAX];
 } an_q_graph;
 
 void an_q_graph_free(an_q_graph *g);

@@ -23,6 +23,9 @@ int cli_error(an_status s);
 /* Print "asicnn CMD: <message>" and a pointer to --help; returns 1. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* True when path ends with suffix. */
+int cli_ends_with(const char *path, const char *suffix);
+
 /* True when arg is -h or --help. */
 int cli_is_help(const char *arg);
 
@@ -35,8 +38,36 @@ int cli_parse_f64(const char *s, double *out);
 ** bad, 0 when name is another option. */
 int cli_csv_opt(const char *name, const char *val, an_csv_options *c);
 
+/* The CSV options given on a command line, as "name=value ..." text
+** (an_csv_options_format's form), applied over what a model file stored. */
+typedef struct cli_data {
+    char given[2 * AN_CSV_OPTS_MAX];
+} cli_data;
+
+/* If argv[*i] is a CSV option, check it, record it in d and advance *i:
+** 1 done, -1 bad or missing value (usage already printed), 0 another. */
+int cli_scan_data_opt(const char *cmd, int argc, char **argv, int *i, cli_data *d);
+
+/* The CSV options to read data with: defaults, then the stored text (from
+** a checkpoint or .q8; source names it in errors; may be NULL or ""), then
+** the command line's (d may be NULL). text (AN_CSV_OPTS_MAX bytes, may be
+** NULL) receives the result as text, to record in the next file. */
+an_status cli_data_csv(const cli_data *d, const char *stored, const char *source,
+                       an_csv_options *out, char *text);
+
+/* Load split of DATA with csv. Rows dropped by cleaning are counted on
+** stderr; more than half dropped fails, and so do samples of another size
+** than `features` and labels that reach past `classes` (each when > 0),
+** each naming the likely cause (the label
+** column). */
+an_status cli_load_data(const char *path, an_split split, const an_csv_options *csv,
+                        int64_t features, int classes, an_dataset *ds);
+/* The input size of an int8 graph. */
+int64_t cli_q_features(const an_q_graph *g);
+
 #define CLI_CSV_HELP                                                                               \
-    "CSV options:\n"                                                                               \
+    "CSV options (recorded in the checkpoint, .q8 and .npu: later commands\n"                      \
+    "need them only to override):\n"                                                               \
     "  --label-col K           label column (0 first, -1 last; default 0)\n"                       \
     "  --header yes|no|auto    first line is a header (auto: when not all numeric)\n"              \
     "  --delim C               ',' (default), ';', tab or auto\n"                                  \

@@ -1,78 +1,114 @@
 /*
-** CSV loading options shared by every command that reads data (data,
-** train, eval, predict, quantize): label column, header, delimiter, value
-** range, label range, sample shape. Their help text is CLI_CSV_HELP.
+** Data options shared by every command that reads a data set (data, train,
+** eval, predict, quantize, run, compare, report): the CSV options given on
+** the command line, applied over the ones a checkpoint or .q8 recorded at
+** training; and the one loader that says what cleaning dropped and refuses
+** data that cannot be what the model was trained on. Help text:
+** CLI_CSV_HELP.
 */
 #include "cli.h"
+#include "cli_model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* "HxWxC" (or "HxW", "N") into the CSV shape. */
-static int parse_shape(const char *s, an_csv_options *c) {
-    int v[3] = {1, 1, 1}, k = 0;
-    char *end;
-    for (;;) {
-        long x = strtol(s, &end, 10);
-        if (end == s || x < 1 || x > 1 << 20 || k == 3) return -1;
-        v[k++] = (int)x;
-        if (*end == '\0') break;
-        if (*end != 'x') return -1;
-        s = end + 1;
-    }
-    c->h = k == 1 ? 1 : v[0];
-    c->w = k == 1 ? v[0] : v[1];
-    c->c = k == 3 ? v[2] : 1;
-    return 0;
-}
-
-/* "MIN:MAX" into the CSV range check. */
-static int parse_range(const char *s, an_csv_options *c) {
-    const char *colon = strchr(s, ':');
-    double lo, hi;
-    char buf[64];
-    if (!colon || (size_t)(colon - s) >= sizeof buf) return -1;
-    memcpy(buf, s, (size_t)(colon - s));
-    buf[colon - s] = '\0';
-    if (cli_parse_f64(buf, &lo) || cli_parse_f64(colon + 1, &hi) || lo > hi) return -1;
-    c->check_range = 1;
-    c->value_min = (float)lo;
-    c->value_max = (float)hi;
-    return 0;
-}
-
 int cli_csv_opt(const char *name, const char *val, an_csv_options *c) {
-    int64_t i;
-    if (strcmp(name, "--label-col") == 0) {
-        if (cli_parse_i64(val, &i) || i < -10000 || i > 1000000) return -1;
-        c->label_col = (int)i;
-    } else if (strcmp(name, "--header") == 0) {
-        if (strcmp(val, "yes") == 0)
-            c->header = AN_HEADER_YES;
-        else if (strcmp(val, "no") == 0)
-            c->header = AN_HEADER_NO;
-        else if (strcmp(val, "auto") == 0)
-            c->header = AN_HEADER_AUTO;
-        else
-            return -1;
-    } else if (strcmp(name, "--delim") == 0) {
-        if (strcmp(val, "tab") == 0 || strcmp(val, "\\t") == 0)
-            c->delim = '\t';
-        else if (strcmp(val, "auto") == 0)
-            c->delim = 0;
-        else if (strlen(val) == 1 && val[0] != '"' && val[0] != '\n')
-            c->delim = val[0];
-        else
-            return -1;
-    } else if (strcmp(name, "--range") == 0) {
-        return parse_range(val, c) ? -1 : 1;
-    } else if (strcmp(name, "--max-label") == 0) {
-        if (cli_parse_i64(val, &i) || i < 0 || i > 1000000) return -1;
-        c->max_label = (int)i;
-    } else if (strcmp(name, "--shape") == 0) {
-        return parse_shape(val, c) ? -1 : 1;
-    } else {
-        return 0;
+    static const char *const NAMES[] = {"--label-col", "--header",    "--delim",
+                                        "--range",     "--max-label", "--shape"};
+    for (size_t k = 0; k < sizeof NAMES / sizeof NAMES[0]; k++)
+        if (strcmp(name, NAMES[k]) == 0) return an_csv_option_set(c, name + 2, val) ? -1 : 1;
+    return 0;
+}
+
+int cli_scan_data_opt(const char *cmd, int argc, char **argv, int *i, cli_data *d) {
+    static const char *const NAMES[] = {"--label-col", "--header",    "--delim",
+                                        "--range",     "--max-label", "--shape"};
+    for (size_t k = 0; k < sizeof NAMES / sizeof NAMES[0]; k++) {
+        const char *v;
+        int r = cli_opt(argc, argv, i, NAMES[k], &v);
+        if (r < 0) return cli_usage(cmd, "%s needs a value", NAMES[k]), -1;
+        if (r == 0) continue;
+        an_csv_options probe = an_csv_defaults();
+        if (an_csv_option_set(&probe, NAMES[k] + 2, v))
+            return cli_usage(cmd, "%s", an_errmsg()), -1;
+        /* kept in the stored form, where items are separated by spaces */
+        char one[AN_CSV_OPTS_MAX];
+        const char *val = v;
+        size_t vlen = strlen(v);
+        if (strcmp(NAMES[k], "--delim") == 0) {
+            an_csv_options_format(&probe, one, sizeof one);
+            val = strstr(one, "delim=") + 6;
+            vlen = strcspn(val, " ");
+        } else if (strchr(v, ' ')) {
+            return cli_usage(cmd, "%s '%s': no spaces in the value", NAMES[k], v), -1;
+        }
+        size_t used = strlen(d->given);
+        int n = snprintf(d->given + used, sizeof d->given - used, "%s%s=%.*s", used ? " " : "",
+                         NAMES[k] + 2, (int)vlen, val);
+        if (n < 0 || (size_t)n >= sizeof d->given - used)
+            return cli_usage(cmd, "too many data options"), -1;
+        return 1;
     }
-    return 1;
+    return 0;
+}
+
+an_status cli_data_csv(const cli_data *d, const char *stored, const char *source,
+                       an_csv_options *out, char *text) {
+    *out = an_csv_defaults();
+    an_status s = stored && stored[0] ? an_csv_options_parse(stored, source, out) : AN_OK;
+    if (!s && d) s = an_csv_options_parse(d->given, "command line", out);
+    if (!s && text) an_csv_options_format(out, text, AN_CSV_OPTS_MAX);
+    return s;
+}
+
+/* Smallest and largest label of ds (0, 0 without labels). */
+static void label_range(const an_dataset *ds, int *lo, int *hi) {
+    *lo = *hi = 0;
+    for (int64_t i = 0; ds->y && i < ds->n; i++) {
+        if (i == 0 || ds->y[i] < *lo) *lo = ds->y[i];
+        if (i == 0 || ds->y[i] > *hi) *hi = ds->y[i];
+    }
+}
+
+int64_t cli_q_features(const an_q_graph *g) {
+    return (int64_t)g->input.h * g->input.w * g->input.c;
+}
+
+an_status cli_load_data(const char *path, an_split split, const an_csv_options *csv,
+                        int64_t features, int classes, an_dataset *ds) {
+    an_clean_report rep;
+    an_status s = an_data_load_ex(path, split, csv, ds, &rep);
+    if (s) return s;
+    const int64_t dropped = rep.rows_read - rep.rows_kept;
+    char why[256];
+    an_clean_report_text(&rep, why, sizeof why);
+    if (dropped > 0 && dropped * 2 > rep.rows_read)
+        s = an_fail(AN_ERR_FORMAT,
+                    "%s: cleaning dropped %lld of %lld rows (%s); is the label in column %d? "
+                    "--label-col -1 takes the last column; see also --header and --delim",
+                    path, (long long)dropped, (long long)rep.rows_read, why, csv->label_col);
+    else if (dropped > 0)
+        fprintf(stderr, "asicnn: %s: cleaning dropped %lld of %lld rows: %s\n", path,
+                (long long)dropped, (long long)rep.rows_read, why);
+    if (!s && features > 0 && ds->features != features)
+        s = an_fail(AN_ERR_FORMAT, "%s: samples have %lld features, the model expects %lld%s", path,
+                    (long long)ds->features, (long long)features,
+                    ds->h == 1 ? " (is the label column right? --label-col)" : "");
+    int lo, hi;
+    label_range(ds, &lo, &hi);
+    if (!s && classes > 0 && ds->y && hi >= classes) {
+        an_data_form form = AN_FORM_CSV;
+        an_data_detect(path, &form);
+        if (form == AN_FORM_CSV)
+            s = an_fail(AN_ERR_FORMAT,
+                        "%s: label column %d has values %d..%d but the model has %d classes; %s",
+                        path, csv->label_col, lo, hi, classes,
+                        csv->label_col == -1 ? "is that the label column? (--label-col K)"
+                                             : "is the label the last column? --label-col -1");
+        else
+            s = an_fail(AN_ERR_FORMAT, "%s: labels run %d..%d but the model has %d classes", path,
+                        lo, hi, classes);
+    }
+    if (s) an_dataset_free(ds);
+    return s;
 }

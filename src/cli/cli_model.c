@@ -22,18 +22,6 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **val) {
     return 1;
 }
 
-int cli_scan_csv_opt(int argc, char **argv, int *i, an_csv_options *c) {
-    static const char *const NAMES[] = {"--label-col", "--header",    "--delim",
-                                        "--range",     "--max-label", "--shape"};
-    for (size_t k = 0; k < sizeof NAMES / sizeof NAMES[0]; k++) {
-        const char *v;
-        int r = cli_opt(argc, argv, i, NAMES[k], &v);
-        if (r < 0) return -1;
-        if (r > 0) return cli_csv_opt(NAMES[k], v, c) > 0 ? 1 : -1;
-    }
-    return 0;
-}
-
 int cli_parse_norm(const char *s, int *auto_mode, an_norm_mode *mode) {
     *auto_mode = 0;
     if (strcmp(s, "auto") == 0)
@@ -50,9 +38,10 @@ int cli_parse_norm(const char *s, int *auto_mode, an_norm_mode *mode) {
 }
 
 an_status cli_load_normalized(const char *path, an_split split, const an_csv_options *csv,
-                              const an_norm *norm, an_dataset *ds) {
-    an_status s = an_data_load_ex(path, split, csv, ds, NULL);
-    if (!s) s = an_norm_apply(norm, ds);
+                              int64_t features, int classes, const an_norm *norm, an_dataset *ds) {
+    an_status s = cli_load_data(path, split, csv, features, classes, ds);
+    if (s) return s;
+    s = an_norm_apply(norm, ds);
     if (s) an_dataset_free(ds);
     return s;
 }
@@ -61,5 +50,17 @@ an_status cli_load_ckpt(const char *path, an_model *m, an_norm *norm) {
     an_ckpt_extra x;
     an_status s = an_ckpt_load(path, m, &x, NULL);
     if (!s) *norm = x.norm;
+    return s;
+}
+
+an_status cli_load_ckpt_data(const char *path, const cli_data *d, an_model *m, an_norm *norm,
+                             an_csv_options *csv, char *csv_text) {
+    an_ckpt_extra x;
+    an_status s = an_ckpt_load(path, m, &x, NULL);
+    if (s) return s;
+    *norm = x.norm;
+    an_csv_options scratch;
+    s = cli_data_csv(d, x.data_opts, path, csv ? csv : &scratch, csv_text);
+    if (s) an_norm_free(norm), an_model_free(m);
     return s;
 }

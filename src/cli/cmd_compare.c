@@ -25,7 +25,8 @@ static const char HELP[] =
     "With an ASIC report for its array the chip has two rows: at the report's node\n"
     "(0.18 um) and scaled to the config's node (an estimate). The FPGA row is\n"
     "--fpga-chip (default pynq-8x16 = configs/pynq-8x16.json, fits the XC7Z020).\n"
-    "docs/compare.md explains every figure.\n";
+    "docs/compare.md explains every figure.\n"
+    "\n" CLI_CSV_HELP;
 
 /* The int8 graph of a .q8, or the one embedded in a .npu (its chip in *cfg). */
 an_status cli_load_q8_or_npu(const char *path, an_q_graph *g, an_npu_config *cfg, int *is_npu) {
@@ -59,6 +60,7 @@ int cmd_compare(int argc, char **argv) {
     const char *pos[2], *csv = NULL, *json = NULL, *v;
     int npos = 0, chip_given = 0;
     an_cmp_opts o = an_cmp_defaults();
+    cli_data data = {0};
     for (int i = 1; i < argc; i++) {
         int r;
         int64_t n;
@@ -91,6 +93,8 @@ int cmd_compare(int argc, char **argv) {
         } else if ((r = cli_opt(argc, argv, &i, "--cpu-watts", &v))) {
             if (r < 0 || cli_parse_f64(v, &o.cpu_watts) || o.cpu_watts <= 0)
                 return cli_usage("compare", "--cpu-watts takes a power in W > 0");
+        } else if ((r = cli_scan_data_opt("compare", argc, argv, &i, &data))) {
+            if (r < 0) return 1;
         } else if (argv[i][0] == '-') {
             return cli_usage("compare", "unknown option '%s'", argv[i]);
         } else if (npos < 2) {
@@ -105,9 +109,13 @@ int cmd_compare(int argc, char **argv) {
     int is_npu;
     an_dataset ds = {0};
     an_cmp c;
+    an_csv_options dcsv;
     an_status s = cli_load_q8_or_npu(pos[0], &g, &cfg, &is_npu);
     if (!s && is_npu && !chip_given) o.asic_cfg = &cfg;
-    if (!s) s = an_data_load(pos[1], AN_SPLIT_TEST, &ds);
+    if (!s) s = cli_data_csv(&data, g.data_opts, pos[0], &dcsv, NULL);
+    if (!s)
+        s = cli_load_data(pos[1], AN_SPLIT_TEST, &dcsv, cli_q_features(&g),
+                          g.layers[g.n_layers - 1].c, &ds);
     if (!s) s = an_compare(&g, &ds, &o, &c);
     if (!s) s = an_cmp_write(&c, stdout, AN_FMT_TEXT);
     if (!s && csv && !(s = write_file(&c, csv, AN_FMT_CSV))) printf("wrote %s\n", csv);

@@ -26,8 +26,7 @@ static const char PREDICT_HELP[] =
 
 /* Shared argument scan: positional args into pos[], --split/--batch/--threads. */
 static int scan(const char *cmd, const char *help, int argc, char **argv, const char **pos,
-                int npos_want, an_split *split, int64_t *batch, int64_t *threads,
-                an_csv_options *csv) {
+                int npos_want, an_split *split, int64_t *batch, int64_t *threads, cli_data *data) {
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *v, *arg = argv[i];
@@ -46,8 +45,8 @@ static int scan(const char *cmd, const char *help, int argc, char **argv, const 
         } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
             if (r < 0 || cli_parse_i64(v, threads) || *threads < 1 || *threads > 1024)
                 return cli_usage(cmd, "--threads takes a whole number in 1..1024");
-        } else if ((r = cli_scan_csv_opt(argc, argv, &i, csv))) {
-            if (r < 0) return cli_usage(cmd, "bad or missing value for %s", arg);
+        } else if ((r = cli_scan_data_opt(cmd, argc, argv, &i, data))) {
+            if (r < 0) return 1;
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage(cmd, "unknown option '%s'", arg);
         } else if (npos < npos_want) {
@@ -62,23 +61,22 @@ static int scan(const char *cmd, const char *help, int argc, char **argv, const 
     return 0;
 }
 
-static void print_confusion(const an_eval_result *r) {
-    int N = r->classes;
+void cli_print_confusion(const int64_t *confusion, int N) {
     printf("\nper-class accuracy:\n");
     for (int t = 0; t < N; t++) {
-        int64_t row = 0;
-        for (int p = 0; p < N; p++) row += r->confusion[(size_t)t * N + p];
-        if (row)
-            printf("  class %2d: %6.2f%% (%lld/%lld)\n", t,
-                   100.0 * (double)r->confusion[(size_t)t * N + t] / (double)row,
-                   (long long)r->confusion[(size_t)t * N + t], (long long)row);
+        const int64_t *row = confusion + (size_t)t * N;
+        int64_t total = 0;
+        for (int p = 0; p < N; p++) total += row[p];
+        if (total)
+            printf("  class %2d: %6.2f%% (%lld/%lld)\n", t, 100.0 * (double)row[t] / (double)total,
+                   (long long)row[t], (long long)total);
     }
     printf("\nconfusion matrix (rows: true, columns: predicted):\n      ");
     for (int p = 0; p < N; p++) printf("%6d", p);
     printf("\n");
     for (int t = 0; t < N; t++) {
         printf("  %2d: ", t);
-        for (int p = 0; p < N; p++) printf("%6lld", (long long)r->confusion[(size_t)t * N + p]);
+        for (int p = 0; p < N; p++) printf("%6lld", (long long)confusion[(size_t)t * N + p]);
         printf("\n");
     }
 }
@@ -95,16 +93,18 @@ int cmd_eval(int argc, char **argv) {
     const char *pos[2];
     an_split split = AN_SPLIT_TEST;
     int64_t batch = 256, threads = sysconf(_SC_NPROCESSORS_ONLN);
-    an_csv_options csv = an_csv_defaults();
-    int rc = scan("eval", EVAL_HELP, argc, argv, pos, 2, &split, &batch, &threads, &csv);
+    cli_data data = {0};
+    an_csv_options csv;
+    int rc = scan("eval", EVAL_HELP, argc, argv, pos, 2, &split, &batch, &threads, &data);
     if (rc) return rc;
     an_model m;
     an_norm norm;
     an_dataset ds = {0};
     an_eval_result r = {0};
-    an_status s = cli_load_ckpt(pos[0], &m, &norm);
+    an_status s = cli_load_ckpt_data(pos[0], &data, &m, &norm, &csv, NULL);
     if (s) return cli_error(s);
-    if (!(s = cli_load_normalized(pos[1], split, &csv, &norm, &ds))) {
+    if (!(s = cli_load_normalized(pos[1], split, &csv, an_node_size(&m.nodes[0]),
+                                  m.nodes[m.output].c, &norm, &ds))) {
         double t0 = an_now();
         s = an_evaluate(&m, &ds, (int)batch, (int)threads, &r);
         double dt = an_now() - t0;
@@ -114,7 +114,7 @@ int cmd_eval(int argc, char **argv) {
             printf("accuracy %.2f%% (%lld/%lld), loss %.4f, %.0f img/s\n",
                    100.0 * (double)r.correct / (double)r.n, (long long)r.correct, (long long)r.n,
                    r.loss, (double)r.n / dt);
-            print_confusion(&r);
+            cli_print_confusion(r.confusion, r.classes);
         }
     }
     an_eval_result_free(&r);
@@ -128,19 +128,20 @@ int cmd_predict(int argc, char **argv) {
     const char *pos[3];
     an_split split = AN_SPLIT_TEST;
     int64_t batch = 1, threads = 1, index;
-    an_csv_options csv = an_csv_defaults();
-    int rc = scan("predict", PREDICT_HELP, argc, argv, pos, 3, &split, &batch, &threads, &csv);
+    cli_data data = {0};
+    an_csv_options csv;
+    int rc = scan("predict", PREDICT_HELP, argc, argv, pos, 3, &split, &batch, &threads, &data);
     if (rc) return rc;
     if (cli_parse_i64(pos[2], &index) || index < 0)
         return cli_usage("predict", "INDEX must be a whole number >= 0, got '%s'", pos[2]);
     an_model m;
     an_norm norm;
     an_dataset ds = {0};
-    an_status s = cli_load_ckpt(pos[0], &m, &norm);
+    an_status s = cli_load_ckpt_data(pos[0], &data, &m, &norm, &csv, NULL);
     if (s) return cli_error(s);
     float *probs = NULL;
     int N = m.nodes[m.output].c;
-    if (!(s = cli_load_normalized(pos[1], split, &csv, &norm, &ds))) {
+    if (!(s = cli_load_normalized(pos[1], split, &csv, an_node_size(&m.nodes[0]), N, &norm, &ds))) {
         if (index >= ds.n)
             s = an_fail(AN_ERR_RANGE, "%s: index %lld out of range (%lld samples)", pos[1],
                         (long long)index, (long long)ds.n);

@@ -13,8 +13,10 @@ static const char HELP[] =
     "Export a float checkpoint as ONNX (opset 13; input N x C x H x W or N x F,\n"
     "output logits; dropout removed) or an int8 graph (.q8) as QDQ ONNX\n"
     "(QuantizeLinear / DequantizeLinear around each op, int8 weights with\n"
-    "per-channel scales, int32 biases). The int8 model takes the normalised\n"
-    "input, as the float model does.\n"
+    "per-channel scales, int32 biases). The float model takes the data set's raw\n"
+    "values: its input normalisation (x / 255, or (x - mean) / std) is exported\n"
+    "as nodes at the input, which import restores. The int8 model takes the\n"
+    "normalised input. Both record the CSV options in metadata_props.\n"
     "\n"
     "  -o, --output FILE  the .onnx file to write\n";
 
@@ -49,8 +51,9 @@ int cmd_export(int argc, char **argv) {
     } else {
         an_model m;
         an_norm norm = {0};
-        if ((s = cli_load_ckpt(in, &m, &norm))) return cli_error(s);
-        s = an_onnx_export_model(out, &m);
+        char csv_text[AN_CSV_OPTS_MAX];
+        if ((s = cli_load_ckpt_data(in, NULL, &m, &norm, NULL, csv_text))) return cli_error(s);
+        s = an_onnx_export_model(out, &m, &norm, csv_text);
         an_norm_free(&norm);
         an_model_free(&m);
     }

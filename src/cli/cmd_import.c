@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char HELP[] =
-    "usage: asicnn import model.onnx -o OUT [--norm 255|none]\n"
+    "usage: asicnn import model.onnx -o OUT [--norm auto|255|none]\n"
     "\n"
     "Import an ONNX model (opsets 9 to 17). A float model becomes a checkpoint\n"
     "(OUT, e.g. model.ckpt) with an equivalent model spec, ready for eval,\n"
@@ -19,9 +19,12 @@ static const char HELP[] =
     "with its integers taken as they are. A final Softmax is dropped: asicnn\n"
     "models output logits.\n"
     "\n"
-    "  -o, --output OUT   file to write\n"
-    "  --norm 255|none    what the model's input is: pixels / 255 (default) or\n"
-    "                     the data set's raw values; recorded in the output\n"
+    "  -o, --output OUT   file to write: .ckpt for a float model, .q8 for a\n"
+    "                     quantized one (another extension is refused)\n"
+    "  --norm MODE        what the model's input is: 255 (pixels / 255), none (the\n"
+    "                     data set's raw values) or auto (default): the\n"
+    "                     normalisation an asicnn export carries, else 255 for an\n"
+    "                     image input and none for a vector; recorded in OUT\n"
     "\n"
     "Unsupported models fail with every unsupported node and attribute listed.\n";
 
@@ -40,8 +43,9 @@ int cmd_import(int argc, char **argv) {
             if (r < 0) return cli_usage("import", "-o needs a file name");
             out = v;
         } else if ((r = cli_opt(argc, argv, &i, "--norm", &v))) {
-            if (r < 0 || (strcmp(v, "255") && strcmp(v, "none")))
-                return cli_usage("import", "--norm takes 255 or none");
+            if (r < 0 || (strcmp(v, "255") && strcmp(v, "none") && strcmp(v, "auto")))
+                return cli_usage("import", "--norm takes auto, 255 or none");
+            o.auto_norm = strcmp(v, "auto") == 0;
             o.norm = strcmp(v, "255") == 0 ? AN_NORM_SCALE255 : AN_NORM_NONE;
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage("import", "unknown option '%s'", arg);
@@ -55,10 +59,19 @@ int cmd_import(int argc, char **argv) {
     an_onnx_model m;
     an_status s = an_onnx_import(in, &o, &m);
     if (s) return cli_error(s);
+    const char *want = m.kind == AN_ONNX_FLOAT ? ".ckpt" : ".q8";
+    if (!cli_ends_with(out, want)) {
+        an_onnx_model_free(&m);
+        return cli_usage("import", "%s holds a %s model: its import is %s; name the output *%s", in,
+                         m.kind == AN_ONNX_FLOAT ? "float" : "quantized",
+                         m.kind == AN_ONNX_FLOAT ? "a checkpoint" : "an int8 graph", want);
+    }
     if (m.kind == AN_ONNX_FLOAT) {
         an_ckpt_extra x = {.norm = m.norm};
+        snprintf(x.data_opts, sizeof x.data_opts, "%s", m.data_opts);
         s = an_ckpt_save(out, &m.model, &x);
     } else {
+        snprintf(m.qgraph.data_opts, sizeof m.qgraph.data_opts, "%s", m.data_opts);
         s = an_q8_save(out, &m.qgraph);
     }
     if (!s) {
@@ -67,6 +80,16 @@ int cmd_import(int argc, char **argv) {
                m.kind == AN_ONNX_FLOAT ? m.model.n_nodes - 1 : m.qgraph.n_layers,
                m.kind == AN_ONNX_FLOAT ? "float" : "int8",
                m.softmax_dropped ? "; final Softmax dropped (outputs are logits)" : "");
+        static const char *const NORM[] = {"none (raw values)", "x / 255", "(x - mean) / std"};
+        if (m.kind == AN_ONNX_INT8 && m.norm_in_file)
+            printf("input map: the exported .q8's, as the file records it\n");
+        else
+            printf("input normalisation: %s, %s\n", NORM[m.norm.mode],
+                   m.norm_in_file ? "as the file records it"
+                   : o.auto_norm  ? (m.norm.mode ? "as for an image input (--norm none if not)"
+                                                 : "as for a vector input (--norm 255 if pixels)")
+                                  : "as --norm says");
+        if (m.data_opts[0]) printf("data options: %s\n", m.data_opts);
         printf("wrote %s\n", out);
     }
     an_onnx_model_free(&m);

@@ -33,7 +33,8 @@ static const char HELP[] =
     "  --calib-bins N       histogram bins of percentile and entropy (default 2048)\n"
     "  --calib-ma C         min-max with a moving average of per-batch extremes (0..1)\n"
     "  --no-eval            skip the float vs int8 comparison\n"
-    "  --engine E           int8 engine for the comparison: fast (default), reference\n";
+    "  --engine E           int8 engine for the comparison: fast (default), reference\n"
+    "\n" CLI_CSV_HELP;
 
 static const char EVAL_HELP[] =
     "usage: asicnn eval model.q8 DATA [--split test|train] [--engine fast|reference]\n"
@@ -42,7 +43,14 @@ static const char EVAL_HELP[] =
     "Evaluate an int8 graph: raw samples are quantized with the graph's input map and\n"
     "classified by the argmax of the int8 logits. --check-fast runs the fast path and\n"
     "the reference engine on every sample and fails on the first differing byte of\n"
-    "any tensor.\n";
+    "any tensor.\n"
+    "\n"
+    "  --split test|train   the split to evaluate (default test)\n"
+    "  --engine E           fast (default) or reference\n"
+    "  --check-fast         fast path and reference engine, compared on every tensor\n"
+    "  --batch N            samples per engine call (default 256)\n"
+    "  --threads N          accepted for eval model.ckpt's sake; the int8 engines use one\n"
+    "\n" CLI_CSV_HELP;
 
 static int parse_engine(const char *v, an_q_impl *impl) {
     if (strcmp(v, "fast") == 0)
@@ -77,6 +85,7 @@ int cmd_quantize(int argc, char **argv) {
     int npos = 0, no_eval = 0;
     an_calib_opts co = an_calib_defaults();
     an_q_impl impl = AN_Q_IMPL_FAST;
+    cli_data data = {0};
     for (int i = 1; i < argc; i++) {
         const char *v, *arg = argv[i];
         int r;
@@ -120,6 +129,8 @@ int cmd_quantize(int argc, char **argv) {
                 return cli_usage("quantize", "--engine takes fast or reference");
         } else if (strcmp(arg, "--no-eval") == 0) {
             no_eval = 1;
+        } else if ((r = cli_scan_data_opt("quantize", argc, argv, &i, &data))) {
+            if (r < 0) return 1;
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage("quantize", "unknown option '%s'", arg);
         } else if (npos < 2) {
@@ -137,9 +148,13 @@ int cmd_quantize(int argc, char **argv) {
     an_calib_range *ranges = NULL;
     an_q_graph g = {0};
     an_q_compare c = {0};
-    an_status s = cli_load_ckpt(pos[0], &m, &norm);
+    an_csv_options csv;
+    char csv_text[AN_CSV_OPTS_MAX];
+    an_status s = cli_load_ckpt_data(pos[0], &data, &m, &norm, &csv, csv_text);
     if (s) return cli_error(s);
-    if (!(s = an_data_load(pos[1], AN_SPLIT_TRAIN, &train))) {
+    const int classes = m.nodes[m.output].c;
+    if (!(s = cli_load_data(pos[1], AN_SPLIT_TRAIN, &csv, an_node_size(&m.nodes[0]), classes,
+                            &train))) {
         int64_t n = co.images > 0 && co.images < train.n ? co.images : train.n;
         s = an_data_slice(&train, 0, n, &calib);
         an_dataset_free(&train);
@@ -150,6 +165,7 @@ int cmd_quantize(int argc, char **argv) {
     if (!s) s = an_calibrate(&m, &calib, &co, ranges);
     if (!s) s = an_quantize(&m, &norm, ranges, &g);
     if (!s) {
+        snprintf(g.data_opts, sizeof g.data_opts, "%s", csv_text);
         snprintf(g.calib, sizeof g.calib, "%s, %lld images", AN_CALIB_NAME[co.method],
                  (long long)calib.n);
         if (co.method == AN_CALIB_PERCENTILE)
@@ -160,12 +176,15 @@ int cmd_quantize(int argc, char **argv) {
     if (!s) {
         printf("calibrated %s (%s) on %s in %.1f s; wrote %s (%d int8 layers)\n", pos[0], g.calib,
                pos[1], an_now() - t0, out, g.n_layers);
-        printf("input: raw x -> q = round(x * %g + %g), scale %g, zero point %d\n",
-               (double)g.input.in_mul[0], (double)g.input.in_add[0], (double)g.input.scale,
-               g.input.zero_point);
+        const double add = g.input.in_add[0];
+        printf("input: raw x -> q = round(x * %g %c %g)%s, scale %g, zero point %d\n",
+               (double)g.input.in_mul[0], add < 0 ? '-' : '+', fabs(add),
+               g.input.n_affine > 1 ? " (feature 0; one map per feature)" : "",
+               (double)g.input.scale, g.input.zero_point);
     }
     if (!s && !no_eval) {
-        if (!(s = an_data_load(pos[1], AN_SPLIT_TEST, &raw)) &&
+        if (!(s = cli_load_data(pos[1], AN_SPLIT_TEST, &csv, an_node_size(&m.nodes[0]), classes,
+                                &raw)) &&
             !(s = an_data_slice(&raw, 0, raw.n, &test)) && !(s = an_norm_apply(&norm, &test)))
             s = an_q_compare_models(&m, &g, &test, &raw, impl, 256, &c);
         if (!s) {
@@ -198,6 +217,7 @@ int cmd_eval_q8(int argc, char **argv) {
     int64_t batch = 256;
     an_split split = AN_SPLIT_TEST;
     an_q_impl impl = AN_Q_IMPL_FAST;
+    cli_data data = {0};
     for (int i = 1; i < argc; i++) {
         const char *v, *arg = argv[i];
         int r;
@@ -221,6 +241,8 @@ int cmd_eval_q8(int argc, char **argv) {
                 return cli_usage("eval", "--threads takes a whole number in 1..1024");
         } else if (strcmp(arg, "--check-fast") == 0) {
             check = 1;
+        } else if ((r = cli_scan_data_opt("eval", argc, argv, &i, &data))) {
+            if (r < 0) return 1;
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage("eval", "unknown option '%s'", arg);
         } else if (npos < 2) {
@@ -233,12 +255,15 @@ int cmd_eval_q8(int argc, char **argv) {
     an_q_graph g;
     an_dataset ds = {0};
     an_q_eval r = {0};
+    an_csv_options csv;
     an_status s = an_q8_load(pos[0], &g);
+    if (!s && (s = cli_data_csv(&data, g.data_opts, pos[0], &csv, NULL))) an_q_graph_free(&g);
     if (s) return cli_error(s);
     double dt = 0;
     /* --check-fast: the fast path, every tensor compared with the reference */
     const an_q_impl run_impl = check ? AN_Q_IMPL_FAST : impl;
-    if (!(s = an_data_load(pos[1], split, &ds))) {
+    if (!(s = cli_load_data(pos[1], split, &csv, cli_q_features(&g), g.layers[g.n_layers - 1].c,
+                            &ds))) {
         double t0 = an_now();
         s = an_q_evaluate(&g, &ds, run_impl, check ? AN_Q_IMPL_REF : AN_Q_IMPL_COUNT, (int)batch,
                           &r);
@@ -256,15 +281,7 @@ int cmd_eval_q8(int argc, char **argv) {
             printf("check: fast path == reference engine, bit for bit, on every tensor of all "
                    "%lld samples\n",
                    (long long)r.n);
-        int N = r.classes;
-        printf("\nconfusion matrix (rows: true, columns: predicted):\n      ");
-        for (int p = 0; p < N; p++) printf("%6d", p);
-        printf("\n");
-        for (int t = 0; t < N; t++) {
-            printf("  %2d: ", t);
-            for (int p = 0; p < N; p++) printf("%6lld", (long long)r.confusion[(size_t)t * N + p]);
-            printf("\n");
-        }
+        cli_print_confusion(r.confusion, r.classes);
     }
     an_q_eval_free(&r);
     an_dataset_free(&ds);

@@ -95,7 +95,11 @@ static an_status build(const report_args *a, report_state *st) {
     an_synth sy;
     char path[1024];
     an_status s = an_q8_load(a->q8, &st->g);
-    if (!s) s = an_data_load(a->data, AN_SPLIT_TEST, &st->ds);
+    an_csv_options csv; /* the CSV options the .q8 recorded */
+    if (!s) s = cli_data_csv(NULL, st->g.data_opts, a->q8, &csv, NULL);
+    if (!s)
+        s = cli_load_data(a->data, AN_SPLIT_TEST, &csv, cli_q_features(&st->g),
+                          st->g.layers[st->g.n_layers - 1].c, &st->ds);
     if (!s) s = an_npu_config_get(a->chip, &cfg);
     if (!s) s = an_synth_load(a->synth, &sy);
     if (s) return s;

@@ -11,6 +11,7 @@
 #include "asicnn/npu.h"
 #include "asicnn/runtime.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char HELP[] =
@@ -23,7 +24,58 @@ static const char HELP[] =
     "samples only. --trace FILE also times one batch and writes its Chrome/Perfetto\n"
     "trace (docs/timing.md). --backend rtl also runs every batch on the Verilated\n"
     "RTL (docs/hw.md): its whole DRAM image must equal the simulator's and its cycle\n"
-    "count the timing model's, batch by batch; --vcd FILE traces the first batch.\n";
+    "count the timing model's, batch by batch; --vcd FILE traces the first batch.\n"
+    "--ref must be the graph the executable was compiled from (another\n"
+    "calibration of the same model is an input error).\n"
+    "\n" CLI_CSV_HELP;
+
+/* Equal float fields (bit patterns: the same file gives the same bits). */
+static int same_f32(const float *a, const float *b, int64_t n) {
+    return memcmp(a, b, (size_t)n * sizeof *a) == 0;
+}
+
+/* Every integer parameter of a layer, and its scale, equal. */
+static int same_layer(const an_q_layer *a, const an_q_layer *b) {
+    if (a->op != b->op || a->in[0] != b->in[0] || a->in[1] != b->in[1] || a->h != b->h ||
+        a->w != b->w || a->c != b->c || a->k != b->k || a->kh != b->kh || a->kw != b->kw ||
+        a->sh != b->sh || a->sw != b->sw || a->pt != b->pt || a->pl != b->pl ||
+        a->zero_point != b->zero_point || a->act_min != b->act_min || a->act_max != b->act_max ||
+        !same_f32(&a->scale, &b->scale, 1))
+        return 0;
+    if (a->op == AN_Q_CONV2D || a->op == AN_Q_DENSE) {
+        const size_t c = (size_t)a->c;
+        return memcmp(a->weights, b->weights, c * (size_t)a->k) == 0 &&
+               memcmp(a->bias, b->bias, c * 4) == 0 && memcmp(a->mult, b->mult, c * 4) == 0 &&
+               memcmp(a->shift, b->shift, c * 4) == 0;
+    }
+    return a->op != AN_Q_ADD || (memcmp(a->add_mult, b->add_mult, sizeof a->add_mult) == 0 &&
+                                 memcmp(a->add_shift, b->add_shift, sizeof a->add_shift) == 0);
+}
+
+/* --ref must be the graph x was compiled from: the one embedded in it
+** (own, when there is one) parameter for parameter, else the executable's
+** input map, output quantization and layer shapes. */
+static an_status same_graph(const an_npu_exe *x, const an_q_graph *own, const an_q_graph *g,
+                            const char *ref) {
+    const an_q_input *in = &g->input;
+    const an_q_layer *last = &g->layers[g->n_layers - 1];
+    int same = g->n_layers == x->n_layers && in->scale == x->input.scale &&
+               in->zero_point == x->input.zero_point && in->n_affine == x->n_affine &&
+               same_f32(in->in_mul, x->in_mul, in->n_affine) &&
+               same_f32(in->in_add, x->in_add, in->n_affine) && last->scale == x->output.scale &&
+               last->zero_point == x->output.zero_point;
+    for (int i = 0; same && i < g->n_layers; i++) {
+        const an_npu_layer *L = &x->layers[i];
+        const an_q_layer *l = &g->layers[i];
+        same = (int)l->op == L->op && l->h == L->h && l->w == L->w && l->c == L->c &&
+               (!own || same_layer(l, &own->layers[i]));
+    }
+    if (same) return AN_OK;
+    return an_fail(AN_ERR_FORMAT,
+                   "%s: not the graph %s was compiled from (its layers or quantization "
+                   "parameters differ); give that .q8, or compile this one",
+                   ref, x->source);
+}
 
 /* --backend rtl: the RTL against the simulator (DRAM) and the timing model (cycles). */
 static an_status cli_run_rtl(const an_npu_exe *x, const an_dataset *sub, const char *vcd) {
@@ -46,6 +98,7 @@ int cmd_run(int argc, char **argv) {
     int npos = 0, check = 1;
     int64_t limit = -1;
     an_split split = AN_SPLIT_TEST;
+    cli_data data = {0};
     for (int i = 1; i < argc; i++) {
         int r;
         if (cli_is_help(argv[i])) {
@@ -74,6 +127,8 @@ int cmd_run(int argc, char **argv) {
             if (r < 0 || (strcmp(v, "test") && strcmp(v, "train")))
                 return cli_usage("run", "--split takes test or train");
             split = strcmp(v, "train") == 0 ? AN_SPLIT_TRAIN : AN_SPLIT_TEST;
+        } else if ((r = cli_scan_data_opt("run", argc, argv, &i, &data))) {
+            if (r < 0) return 1;
         } else if (argv[i][0] == '-') {
             return cli_usage("run", "unknown option '%s'", argv[i]);
         } else if (npos < 2) {
@@ -84,18 +139,26 @@ int cmd_run(int argc, char **argv) {
     }
     if (npos < 2) return cli_usage("run", "needs model.npu and DATA");
     an_npu_exe x;
-    an_q_graph g = {0};
+    an_q_graph g = {0}, own = {0};
     int have_ref = 0;
     an_dataset ds = {0};
+    an_csv_options csv;
     an_status s = an_npu_load(pos[0], &x);
     if (s) return cli_error(s);
-    if (check && ref)
-        s = an_q8_load(ref, &g), have_ref = !s;
-    else if (check && x.qref_size)
-        s = an_q8_parse(x.qref, (size_t)x.qref_size, pos[0], &g), have_ref = !s;
+    /* the graph it was compiled from: the reference, and its data options */
+    if (x.qref_size) s = an_q8_parse(x.qref, (size_t)x.qref_size, pos[0], &own);
+    if (!s) s = cli_data_csv(&data, own.data_opts, pos[0], &csv, NULL);
+    if (!s && check && ref) {
+        if (!(s = an_q8_load(ref, &g))) s = same_graph(&x, x.qref_size ? &own : NULL, &g, ref);
+        have_ref = !s;
+    } else if (!s && check && x.qref_size) {
+        g = own, own = (an_q_graph){0}, have_ref = 1;
+    }
     an_npu_eval r = {0};
     double dt = 0;
-    if (!s && !(s = an_data_load(pos[1], split, &ds))) {
+    const int classes = x.output.h * x.output.w * x.output.c;
+    if (!s && !(s = cli_load_data(pos[1], split, &csv, (int64_t)x.input.h * x.input.w * x.input.c,
+                                  classes, &ds))) {
         an_dataset sub = ds; /* the first --limit samples */
         if (limit > 0 && limit < sub.n) sub.n = limit;
         double t0 = an_now();
@@ -124,6 +187,7 @@ int cmd_run(int argc, char **argv) {
     }
     an_dataset_free(&ds);
     an_q_graph_free(&g);
+    an_q_graph_free(&own);
     an_npu_exe_free(&x);
     return s ? cli_error(s) : 0;
 }

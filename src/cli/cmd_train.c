@@ -37,7 +37,9 @@ typedef struct train_args {
     double val_split;
     int norm_auto, quiet;
     an_norm_mode norm;
-    an_csv_options csv;
+    cli_data given;                 /* CSV options given */
+    an_csv_options csv;             /* and the ones used (over a resumed checkpoint's) */
+    char csv_text[AN_CSV_OPTS_MAX]; /* recorded in the checkpoint */
 } train_args;
 
 static int parse_args(int argc, char **argv, train_args *a) {
@@ -45,8 +47,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
                       .batch = 32,
                       .seed = 1,
                       .norm_auto = 1,
-                      .threads = sysconf(_SC_NPROCESSORS_ONLN),
-                      .csv = an_csv_defaults()};
+                      .threads = sysconf(_SC_NPROCESSORS_ONLN)};
     const char *pos[2];
     int npos = 0;
     for (int i = 1; i < argc; i++) {
@@ -93,8 +94,8 @@ static int parse_args(int argc, char **argv, train_args *a) {
         } else if ((r = cli_opt(argc, argv, &i, "--val-split", &v))) {
             if (r < 0 || cli_parse_f64(v, &a->val_split) || a->val_split <= 0 || a->val_split >= 1)
                 return cli_usage("train", "--val-split takes a fraction between 0 and 1");
-        } else if ((r = cli_scan_csv_opt(argc, argv, &i, &a->csv))) {
-            if (r < 0) return cli_usage("train", "bad or missing value for %s", arg);
+        } else if ((r = cli_scan_data_opt("train", argc, argv, &i, &a->given))) {
+            if (r < 0) return 1;
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage("train", "unknown option '%s'", arg);
         } else if (npos < 2) {
@@ -142,6 +143,7 @@ static void on_epoch(const an_epoch_log *log, void *p) {
     log_epoch(c->a->out, log, log->epoch == 1 && !c->a->resume);
     an_ckpt_extra x = {
         .epochs_done = log->epoch, .step = an_exec_step_count(c->e), .norm = *c->norm};
+    snprintf(x.data_opts, sizeof x.data_opts, "%s", c->a->csv_text);
     x.optim = an_exec_optim_state(c->e, &x.n_optim);
     if (!c->s) c->s = an_ckpt_save(c->a->out, c->m, &x);
 }
@@ -161,10 +163,24 @@ int cmd_train(int argc, char **argv) {
         s = an_ckpt_load(a.resume, &m, &x, &optim);
     else
         s = an_model_load_spec(a.spec, &m);
-    if (s) return cli_error(s);
+    if (!s) s = cli_data_csv(&a.given, x.data_opts, a.resume, &a.csv, a.csv_text);
+    if (s) {
+        an_model_free(&m), an_norm_free(&x.norm), free(optim);
+        return cli_error(s);
+    }
+    const int classes = m.nodes[m.output].c;
+    if (a.resume && x.epochs_done >= a.epochs) {
+        s = an_fail(AN_ERR_USAGE,
+                    "%s has trained %d epochs already and --epochs counts them all (now %lld): "
+                    "give --epochs %d or more to train further",
+                    a.resume, x.epochs_done, (long long)a.epochs, x.epochs_done + 1);
+        an_model_free(&m), an_norm_free(&x.norm), free(optim);
+        return cli_error(s);
+    }
     int have_val = 0;
     if (a.val_split > 0) {
-        if (!(s = an_data_load_ex(a.data, AN_SPLIT_TRAIN, &a.csv, &all, NULL))) {
+        if (!(s = cli_load_data(a.data, AN_SPLIT_TRAIN, &a.csv, an_node_size(&m.nodes[0]), classes,
+                                &all))) {
             int64_t n_val = (int64_t)(a.val_split * (double)all.n);
             if (!(s = an_data_shuffle(&all, (uint64_t)a.seed)))
                 s = an_data_split(&all, all.n - n_val, &train, &val);
@@ -174,7 +190,8 @@ int cmd_train(int argc, char **argv) {
     } else {
         /* only a directory of IDX pairs has a separate test split */
         an_data_form form;
-        s = an_data_load_ex(a.data, AN_SPLIT_TRAIN, &a.csv, &train, NULL);
+        s = cli_load_data(a.data, AN_SPLIT_TRAIN, &a.csv, an_node_size(&m.nodes[0]), classes,
+                          &train);
         if (!s && an_data_detect(a.data, &form) == AN_OK && form == AN_FORM_IDX_DIR &&
             an_data_load(a.data, AN_SPLIT_TEST, &val) == AN_OK)
             have_val = val.n > 0;

@@ -51,6 +51,11 @@ int cli_usage(const char *cmd, const char *fmt, ...) {
     return 1;
 }
 
+int cli_ends_with(const char *path, const char *suffix) {
+    size_t n = strlen(path), k = strlen(suffix);
+    return n > k && strcmp(path + n - k, suffix) == 0;
+}
+
 int cli_is_help(const char *arg) {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }

@@ -2,12 +2,13 @@
 ** Checkpoints: a versioned little-endian binary file.
 **
 **   magic    "ANCKPT\0\0"                      8 bytes
-**   version  u32 (1)
+**   version  u32 (2; version 1 files, without the data block, still load)
 **   spec     u32 length + text                 the model spec it was built from
 **   norm     u32 mode, u64 features, [features] f32 mean, [features] f32 std
 **                                              (arrays only for mode standard)
 **   params   u64 count + count f32             all parameters, graph order
 **   train    u32 epochs done, u64 step, u64 count + count f32 optimizer state
+**   data     u32 length + text: the training data's CSV options (version 2)
 **   crc      u32 CRC32 of every byte before it
 **
 ** Saving is atomic (an_afile). Loading checks the CRC first, then every
@@ -20,7 +21,7 @@
 #include <string.h>
 
 #define CKPT_MAGIC     "ANCKPT\0\0"
-#define CKPT_VERSION   1u
+#define CKPT_VERSION   2u
 #define CKPT_MAX_BYTES ((size_t)1 << 34)
 
 an_status an_ckpt_save(const char *path, const an_model *m, const an_ckpt_extra *x) {
@@ -47,6 +48,9 @@ an_status an_ckpt_save(const char *path, const an_model *m, const an_ckpt_extra 
     int64_t no = x && x->optim ? x->n_optim : 0;
     an_cw_u64(&w, (uint64_t)no);
     if (no) an_cw_f32s(&w, x->optim, no);
+    uint32_t dl = x ? (uint32_t)strnlen(x->data_opts, sizeof x->data_opts - 1) : 0;
+    an_cw_u32(&w, dl);
+    if (dl) an_cw_bytes(&w, x->data_opts, dl);
     return an_cw_finish(&w);
 }
 
@@ -93,6 +97,21 @@ static an_status get_count(ckpt_reader *r, const char *what, uint64_t *count) {
     return AN_OK;
 }
 
+/* A u32 length and that many bytes of text (no NUL) into buf[cap]. */
+static an_status get_text(ckpt_reader *r, const char *what, char *buf, size_t cap) {
+    an_status s = need(r, 4, what);
+    if (s) return s;
+    uint32_t len = get_u32(r);
+    if (len >= cap) return an_fail(AN_ERR_FORMAT, "%s: %s: length %u too long", r->path, what, len);
+    if ((s = need(r, len, what))) return s;
+    memcpy(buf, r->p + r->off, len);
+    buf[len] = '\0';
+    r->off += len;
+    if (strlen(buf) != len)
+        return an_fail(AN_ERR_FORMAT, "%s: %s contain a NUL byte", r->path, what);
+    return AN_OK;
+}
+
 static an_status parse(ckpt_reader *r, an_model *m, an_ckpt_extra *x, float **optim) {
     an_status s;
     if ((s = need(r, 12, "header"))) return s;
@@ -100,7 +119,7 @@ static an_status parse(ckpt_reader *r, an_model *m, an_ckpt_extra *x, float **op
         return an_fail(AN_ERR_FORMAT, "%s: not an asicnn checkpoint (bad magic)", r->path);
     r->off = 8;
     uint32_t ver = get_u32(r);
-    if (ver != CKPT_VERSION)
+    if (ver != CKPT_VERSION && ver != 1)
         return an_fail(AN_ERR_UNSUPPORTED,
                        "%s: checkpoint version %u; this asicnn reads version %u", r->path, ver,
                        CKPT_VERSION);
@@ -171,6 +190,7 @@ static an_status parse(ckpt_reader *r, an_model *m, an_ckpt_extra *x, float **op
     } else {
         r->off += no * 4;
     }
+    if (ver >= 2 && (s = get_text(r, "data options", x->data_opts, sizeof x->data_opts))) goto fail;
     if (r->off != r->n) {
         s = an_fail(AN_ERR_FORMAT, "%s: %zu unexpected bytes after the data", r->path,
                     r->n - r->off);

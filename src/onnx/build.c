@@ -219,9 +219,18 @@ void ox_build_io(ox_builder *b, int output, const char *name, const int64_t *dim
         b->graph.input = arr, b->graph.n_input = 1;
 }
 
+void ox_build_meta(ox_builder *b, const char *key, const char *value) {
+    Onnx__StringStringEntryProto *e = balloc(b, sizeof *e);
+    if (!e) return;
+    onnx__string_string_entry_proto__init(e);
+    e->key = bstr(b, key), e->value = bstr(b, value);
+    push(b, (void ***)&b->meta, &b->n_meta, &b->cap_meta, e);
+}
+
 an_status ox_build_finish(ox_builder *b, uint8_t **buf, size_t *n) {
     *buf = NULL, *n = 0;
     if (!b->s) {
+        b->model.metadata_props = b->meta, b->model.n_metadata_props = b->n_meta;
         b->graph.node = b->nodes, b->graph.n_node = b->n_nodes;
         b->graph.initializer = b->inits, b->graph.n_initializer = b->n_inits;
         const size_t sz = onnx__model_proto__get_packed_size(&b->model);

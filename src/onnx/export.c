@@ -5,7 +5,8 @@
 ** with their rows permuted from asicnn's HWC flatten order to ONNX's CHW;
 ** activations become Relu / Clip(0, 6) nodes; pads are written explicitly;
 ** average pooling excludes padding (count_include_pad=0), as asicnn does;
-** dropout disappears. Importing the file gives back the same model.
+** dropout disappears; the input normalisation comes first (norm.c).
+** Importing the file gives back the same model.
 */
 #include "onnx_internal.h"
 
@@ -181,7 +182,8 @@ static an_status simple(xctx *X, int i) {
     return AN_OK;
 }
 
-an_status an_onnx_export_model_buffer(const an_model *m, uint8_t **buf, size_t *n) {
+an_status an_onnx_export_model_buffer(const an_model *m, const an_norm *norm, const char *data_opts,
+                                      uint8_t **buf, size_t *n) {
     xctx X = {.m = m};
     const int nn = m->n_nodes;
     X.val = calloc((size_t)nn, sizeof *X.val);
@@ -195,7 +197,9 @@ an_status an_onnx_export_model_buffer(const an_model *m, uint8_t **buf, size_t *
     const int vec = in->h == 1 && in->w == 1;
     const int64_t id4[4] = {0, in->c, in->h, in->w}, id2[2] = {0, in->c};
     ox_build_io(&X.b, 0, "input", vec ? id2 : id4, vec ? 2 : 4);
-    if (X.val) X.val[0] = "input", X.four[0] = !vec;
+    const char *in_val = ox_export_norm(&X.b, norm, in, vec);
+    if (data_opts && data_opts[0]) ox_build_meta(&X.b, OX_META_DATA, data_opts);
+    if (X.val) X.val[0] = in_val, X.four[0] = !vec;
     for (int i = 1; i < nn && !s; i++) {
         const an_node *nd = &m->nodes[i];
         const an_node *src = &m->nodes[nd->inputs[0]];
@@ -239,10 +243,11 @@ an_status an_onnx_export_model_buffer(const an_model *m, uint8_t **buf, size_t *
     return s;
 }
 
-an_status an_onnx_export_model(const char *path, const an_model *m) {
+an_status an_onnx_export_model(const char *path, const an_model *m, const an_norm *norm,
+                               const char *data_opts) {
     uint8_t *buf;
     size_t n;
-    an_status s = an_onnx_export_model_buffer(m, &buf, &n);
+    an_status s = an_onnx_export_model_buffer(m, norm, data_opts, &buf, &n);
     if (!s) s = ox_write_file(path, buf, n);
     free(buf);
     return s;

@@ -206,6 +206,8 @@ an_status an_onnx_export_q8_buffer(const an_q_graph *g, uint8_t **buf, size_t *n
     const int vec = in->h == 1 && in->w == 1;
     const int64_t d4[4] = {0, in->c, in->h, in->w}, d2[2] = {0, in->c};
     ox_build_io(&X.b, 0, "input", vec ? d2 : d4, vec ? 2 : 4);
+    if (g->data_opts[0]) ox_build_meta(&X.b, OX_META_DATA, g->data_opts);
+    ox_export_input_map(&X.b, &g->input);
     if (!s) {
         X.four[0] = !vec;
         qdq(&X, 0, "input", "input");

@@ -11,7 +11,7 @@
 #define OX_MAX_FILE ((size_t)1 << 31)
 
 an_onnx_opts an_onnx_defaults(void) {
-    return (an_onnx_opts){.norm = AN_NORM_SCALE255};
+    return (an_onnx_opts){.norm = AN_NORM_SCALE255, .auto_norm = 1};
 }
 
 int ox_is_quantized(const ox_ctx *x) {
@@ -42,10 +42,26 @@ an_status an_onnx_import_buffer(const uint8_t *buf, size_t n, const char *name,
                  x.mp->producer_version ? x.mp->producer_version : "");
         for (char *p = out->producer; *p; p++)
             if ((unsigned char)*p < ' ' || (unsigned char)*p > '~') *p = '?';
-        s = ox_is_quantized(&x) ? ox_import_quant(&x, o, out) : ox_import_float(&x, o, out);
+        an_onnx_opts use = *o;
+        out->norm_in_file = ox_import_norm(&x, &out->norm, out->data_opts);
+        if (out->norm_in_file) {
+            use.norm = out->norm.mode;
+        } else if (o->auto_norm) {
+            /* a look at the input only: the importer reports its problems */
+            int64_t d[4];
+            int nd = 0, had = x.n_problems;
+            const ox_val *in = had ? NULL : ox_graph_input(&x, d, &nd);
+            use.norm = in && nd == 4 && d[2] * d[3] > 1 ? AN_NORM_SCALE255 : AN_NORM_NONE;
+            if (!had) x.n_problems = x.n_shown = 0, x.problems[0] = '\0';
+        }
+        if (!s && ox_is_quantized(&x) && use.norm == AN_NORM_STANDARD)
+            s = an_fail(AN_ERR_UNSUPPORTED, "%s: a quantized model with standardised input", name);
+        if (!s)
+            s = ox_is_quantized(&x) ? ox_import_quant(&x, &use, out)
+                                    : ox_import_float(&x, &use, out);
+        if (!s && !out->norm_in_file) out->norm.mode = use.norm;
     }
     ox_free(&x);
-    if (!s) out->norm.mode = o->norm;
     if (s) an_onnx_model_free(out);
     return s;
 }

@@ -659,6 +659,10 @@ an_status ox_import_float(ox_ctx *x, const an_onnx_opts *o, an_onnx_model *out) 
         x->node = nd, x->node_index = (int)k;
         if (nd->domain && nd->domain[0] && strcmp(nd->domain, "ai.onnx") != 0)
             continue; /* reported by ox_load */
+        if (ox_is_norm_node(nd) && out->norm_in_file) {
+            map_identity(&F); /* the normalisation, restored into out->norm */
+            continue;
+        }
         const op_entry *e = NULL;
         for (size_t i = 0; i < nops && !e; i++)
             if (strcmp(OPS[i].op, nd->op_type) == 0) e = &OPS[i];

@@ -742,6 +742,8 @@ an_status ox_import_quant(ox_ctx *x, const an_onnx_opts *o, an_onnx_model *out) 
     if (!s && g->input.scale == 0)
         s = an_fail(AN_ERR_UNSUPPORTED, "%s: the graph input is not quantized", x->name);
     if (!s) s = input_map(&Q, o->norm);
+    if (!s && ox_import_input_map(x, &g->input)) out->norm_in_file = 1; /* an asicnn export */
+    if (!s) s = ox_problems_status(x);
     if (!s) s = an_q_graph_validate(g);
     if (!s) out->kind = AN_ONNX_INT8, out->softmax_dropped = Q.softmax_dropped;
     free(Q.consts);

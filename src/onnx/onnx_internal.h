@@ -176,6 +176,8 @@ typedef struct ox_builder {
     size_t n_nodes, cap_nodes;
     Onnx__TensorProto **inits;
     size_t n_inits, cap_inits;
+    Onnx__StringStringEntryProto **meta; /* model metadata_props */
+    size_t n_meta, cap_meta;
     int n_names; /* counter for generated value names */
     an_status s; /* first failure (allocation) */
 } ox_builder;
@@ -203,6 +205,8 @@ const char *ox_build_init_i64(ox_builder *b, const char *name, const int64_t *v,
                               const int64_t *dims, int ndim);
 /* Graph input/output of float type with dims (0 = the symbolic batch "N"). */
 void ox_build_io(ox_builder *b, int output, const char *name, const int64_t *dims, int ndim);
+/* A model metadata_props entry key = value. */
+void ox_build_meta(ox_builder *b, const char *key, const char *value);
 /* Pack into a malloc'd buffer and release the builder. */
 an_status ox_build_finish(ox_builder *b, uint8_t **buf, size_t *n);
 /* Declare the graph output "output" [batch, size] from value val (a Flatten
@@ -212,5 +216,30 @@ an_status ox_build_output_finish(ox_builder *b, const char *val, int four, int64
 void ox_build_free(ox_builder *b);
 /* Write a buffer atomically. */
 an_status ox_write_file(const char *path, const uint8_t *buf, size_t n);
+
+/* ---- norm.c: the input normalisation and data options in the file ---- */
+
+/* metadata_props keys asicnn writes and reads back */
+#define OX_META_NORM "asicnn.input_norm"   /* "255" or "std" */
+#define OX_META_DATA "asicnn.data_options" /* an_csv_options_format text */
+#define OX_META_MAP  "asicnn.input_map"    /* int8: "n mul add ..." (hex floats) */
+/* Prefix of the normalisation nodes' names (Div, or Sub then Div). */
+#define OX_NORM_PREFIX "asicnn_norm/"
+
+/* Export: the normalisation nodes between the graph input "input" (raw
+** values, shape [N,F] or [N,C,H,W] of input node in) and the model, with
+** their metadata; returns the value holding the normalised input. */
+const char *ox_export_norm(ox_builder *b, const an_norm *norm, const an_node *in, int vec);
+/* Import: the normalisation recorded by ox_export_norm into *norm (mode
+** NONE and 0 when the file has none; 1 when found; problems recorded) and
+** the data options text into data_opts[AN_CSV_OPTS_MAX] ("" when none). */
+int ox_import_norm(ox_ctx *x, an_norm *norm, char *data_opts);
+/* Int8 export: the graph's raw-value input map into the metadata. */
+void ox_export_input_map(ox_builder *b, const an_q_input *in);
+/* Int8 import: that map, when the file has it, replaces in's (returns 1;
+** a bad one is recorded as a problem). */
+int ox_import_input_map(ox_ctx *x, an_q_input *in);
+/* Whether node n is one of those nodes (the importer maps them as identity). */
+int ox_is_norm_node(const Onnx__NodeProto *n);
 
 #endif /* ASICNN_ONNX_INTERNAL_H */

@@ -3,7 +3,7 @@
 ** written atomically (an_afile). docs/quantization.md has the byte layout:
 **
 **   magic    "ANQ8\0\0\0\0"                               8 bytes
-**   version  u32 (1)
+**   version  u32 (2; version 1 files, without the data block, still load)
 **   n_layers u32
 **   calib    u32 length + text                            how it was calibrated
 **   input    i32 h, w, c; f32 scale; i32 zero_point; u32 n_affine;
@@ -14,6 +14,7 @@
 **            conv2d/dense: i8 w[c*k]; i32 bias[c]; i32 mult[c]; i32 shift[c];
 **                          f32 w_scale[c]
 **            add: i32 add_mult[3]; i32 add_shift[3]
+**   data     u32 length + text: the data set's CSV options (version 2)
 **   crc      u32 CRC32 of every byte before it
 **
 ** Loading checks the size, magic, checksum and version, reads every field
@@ -26,7 +27,7 @@
 #include <string.h>
 
 #define Q8_MAGIC     "ANQ8\0\0\0\0"
-#define Q8_VERSION   1u
+#define Q8_VERSION   2u
 #define Q8_MAX_BYTES ((size_t)1 << 32)
 
 /* ---- writing ------------------------------------------------------------ */
@@ -75,6 +76,9 @@ an_status an_q8_save(const char *path, const an_q_graph *g) {
             an_cw_i32s(&w, l->add_shift, 3);
         }
     }
+    uint32_t dl = (uint32_t)strnlen(g->data_opts, sizeof g->data_opts - 1);
+    an_cw_u32(&w, dl);
+    an_cw_bytes(&w, g->data_opts, dl);
     return an_cw_finish(&w);
 }
 
@@ -179,7 +183,7 @@ static an_status parse_body(q8_reader *r, an_q_graph *g) {
     an_status s;
     r->off = 8;
     uint32_t ver = get_u32(r);
-    if (ver != Q8_VERSION)
+    if (ver != Q8_VERSION && ver != 1)
         return an_fail(AN_ERR_UNSUPPORTED, "%s: .q8 version %u; this asicnn reads version %u",
                        r->name, ver, Q8_VERSION);
     uint32_t nl = get_u32(r);
@@ -209,6 +213,18 @@ static an_status parse_body(q8_reader *r, an_q_graph *g) {
     g->n_layers = (int)nl;
     for (int i = 0; i < g->n_layers; i++)
         if ((s = read_layer(r, i, &g->layers[i]))) return s;
+    if (ver >= 2) {
+        if ((s = need(r, 4, -1, "data"))) return s;
+        uint32_t dl = get_u32(r);
+        if (dl >= sizeof g->data_opts)
+            return an_fail(AN_ERR_FORMAT, "%s: field data: length %u too long", r->name, dl);
+        if ((s = need(r, dl, -1, "data"))) return s;
+        memcpy(g->data_opts, r->p + r->off, dl);
+        g->data_opts[dl] = '\0';
+        r->off += dl;
+        if (strlen(g->data_opts) != dl)
+            return an_fail(AN_ERR_FORMAT, "%s: field data contains a NUL byte", r->name);
+    }
     if (r->off != r->n)
         return an_fail(AN_ERR_FORMAT, "%s: %zu unexpected bytes after the last layer", r->name,
                        r->n - r->off);
