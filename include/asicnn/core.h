@@ -143,6 +143,7 @@ typedef struct an_afile {
     char *path;     /* final path */
     char *tmp_path; /* temporary path in the same directory */
     int failed;     /* set when a write failed */
+    int anon;       /* the temporary is an unnamed O_TMPFILE: a killed process leaves nothing */
 } an_afile;
 
 an_status an_afile_open(an_afile *f, const char *path);

@@ -23,6 +23,18 @@ int cli_error(an_status s);
 /* Print "asicnn CMD: <message>" and a pointer to --help; returns 1. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Output paths (cli_out.c). A file to write: its directory exists and is
+** writable, and it is not a directory; called before the work starts. */
+an_status cli_check_output(const char *path);
+/* A directory to write into, made now with its missing parents; the top one
+** made goes to created[cap] ("" when it existed) for cli_remove_created. */
+an_status cli_output_dir(const char *dir, char *created, size_t cap);
+/* Remove what cli_output_dir made (everything under it); "" does nothing. */
+void cli_remove_created(const char *created);
+
+/* Write text to path atomically (temporary file, then rename). */
+an_status cli_write_text(const char *path, const char *text);
+
 /* True when path ends with suffix. */
 int cli_ends_with(const char *path, const char *suffix);
 

@@ -49,11 +49,14 @@ an_status cli_load_q8_or_npu(const char *path, an_q_graph *g, an_npu_config *cfg
 }
 
 static an_status write_file(const an_cmp *c, const char *path, int fmt) {
-    FILE *f = fopen(path, "w");
-    if (!f) return an_fail(AN_ERR_IO, "%s: cannot write", path);
-    an_status s = an_cmp_write(c, f, fmt);
-    if (fclose(f) && !s) s = an_fail(AN_ERR_IO, "%s: write failed", path);
-    return s;
+    an_afile f;
+    an_status s = an_afile_open(&f, path);
+    if (s) return s;
+    if ((s = an_cmp_write(c, f.fp, fmt))) {
+        an_afile_abort(&f);
+        return s;
+    }
+    return an_afile_commit(&f);
 }
 
 int cmd_compare(int argc, char **argv) {
@@ -104,6 +107,11 @@ int cmd_compare(int argc, char **argv) {
         }
     }
     if (npos < 2) return cli_usage("compare", "needs model.q8 (or model.npu) and DATA");
+    const char *outs[] = {csv, json};
+    for (int k = 0; k < 2; k++) {
+        an_status s0 = outs[k] ? cli_check_output(outs[k]) : AN_OK;
+        if (s0) return cli_error(s0);
+    }
     an_q_graph g = {0};
     an_npu_config cfg;
     int is_npu;

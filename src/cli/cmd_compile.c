@@ -88,6 +88,10 @@ int cmd_compile(int argc, char **argv) {
     }
     if (!in) return cli_usage("compile", "needs model.q8");
     if (!outp) return cli_usage("compile", "needs -o model.npu");
+    if (!cli_ends_with(outp, ".npu"))
+        return cli_usage("compile", "-o %s: an executable is a .npu file", outp);
+    an_status s0 = cli_check_output(outp);
+    if (s0) return cli_error(s0);
     an_npu_config cfg;
     an_status s = an_npu_config_get(chip, &cfg);
     if (s) return cli_error(s);

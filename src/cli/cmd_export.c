@@ -42,7 +42,9 @@ int cmd_export(int argc, char **argv) {
         }
     }
     if (!in || !out) return cli_usage("export", "needs model.ckpt (or model.q8) and -o model.onnx");
-    an_status s;
+    if (!cli_is_onnx_path(out)) return cli_usage("export", "-o %s: an ONNX file is a .onnx", out);
+    an_status s = cli_check_output(out);
+    if (s) return cli_error(s);
     if (an_q8_is_file(in)) {
         an_q_graph g;
         if ((s = an_q8_load(in, &g))) return cli_error(s);

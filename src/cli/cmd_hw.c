@@ -42,8 +42,10 @@ int cmd_hw(int argc, char **argv) {
     }
     if (!dir) return cli_usage("hw", "gen needs -o DIR");
     an_npu_config c;
+    char made[1024] = "";
     an_status s = an_npu_config_get(chip, &c);
-    if (!s) s = an_hw_gen(&c, dir);
+    if (!s) s = cli_output_dir(dir, made, sizeof made);
+    if (!s && (s = an_hw_gen(&c, dir))) cli_remove_created(made);
     if (s) return cli_error(s);
     printf("wrote %s/an_params.vh for chip %s (%dx%d array)\n", dir, c.name, c.rows, c.cols);
     return 0;

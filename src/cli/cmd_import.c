@@ -57,7 +57,9 @@ int cmd_import(int argc, char **argv) {
     }
     if (!in || !out) return cli_usage("import", "needs model.onnx and -o OUT");
     an_onnx_model m;
-    an_status s = an_onnx_import(in, &o, &m);
+    an_status s = cli_check_output(out);
+    if (s) return cli_error(s);
+    s = an_onnx_import(in, &o, &m);
     if (s) return cli_error(s);
     const char *want = m.kind == AN_ONNX_FLOAT ? ".ckpt" : ".q8";
     if (!cli_ends_with(out, want)) {

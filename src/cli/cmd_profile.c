@@ -72,8 +72,10 @@ static void col(FILE *f, const char *pre, const char *name, const char *post) {
 
 static an_status write_csv(const char *path, const an_profile *pr, const an_npu_exe *x,
                            const an_bound *b, const an_bound *bt) {
-    FILE *f = fopen(path, "w");
-    if (!f) return an_fail(AN_ERR_IO, "%s: cannot write", path);
+    an_afile af;
+    an_status s = an_afile_open(&af, path);
+    if (s) return s;
+    FILE *f = af.fp;
     fprintf(f, "layer,mode,cycles,busy,macs,util_pct,mapping_pct");
     for (int k = 0; k < AN_STALL_COUNT; k++) col(f, "stall_", AN_STALL_NAME[k], "");
     for (int m = 0; m < AN_MEM_COUNT; m++)
@@ -90,7 +92,7 @@ static an_status write_csv(const char *path, const an_profile *pr, const an_npu_
             l < pr->n_layers ? AN_NPU_MODE_NAME[x->layers[l].mode] : "-", &pr->layer[l], pr,
             b ? (l < pr->n_layers ? &b[l] : &none) : NULL, 1);
     row(f, "total", "-", &pr->total, pr, bt, 1);
-    return fclose(f) ? an_fail(AN_ERR_IO, "%s: write failed", path) : AN_OK;
+    return an_afile_commit(&af);
 }
 
 /* The cycles against what the array and the DRAM allow (docs/timing.md). */
@@ -183,6 +185,11 @@ int cmd_profile(int argc, char **argv) {
     }
     if (!path) return cli_usage("profile", "needs model.npu");
     an_npu_exe x;
+    const char *outs[] = {csv, trace};
+    for (int k = 0; k < 2; k++) {
+        an_status s0 = outs[k] ? cli_check_output(outs[k]) : AN_OK;
+        if (s0) return cli_error(s0);
+    }
     an_status s = an_npu_load(path, &x);
     if (s) return cli_error(s);
     an_profile pr;

@@ -141,6 +141,10 @@ int cmd_quantize(int argc, char **argv) {
     }
     if (npos < 2) return cli_usage("quantize", "needs model.ckpt and DATA");
     if (!out) return cli_usage("quantize", "needs -o model.q8");
+    if (!cli_ends_with(out, ".q8"))
+        return cli_usage("quantize", "-o %s: an int8 graph is a .q8 file", out);
+    an_status s0 = cli_check_output(out);
+    if (s0) return cli_error(s0);
 
     an_model m;
     an_norm norm = {0};

@@ -108,10 +108,10 @@ static an_status build(const report_args *a, report_state *st) {
     if ((s = an_compare(&st->g, &st->ds, &o, &st->cmp))) return s;
     an_cmp_write(&st->cmp, stdout, AN_FMT_TEXT);
     snprintf(path, sizeof path, "%s/compare.csv", a->dir);
-    FILE *f = fopen(path, "w");
-    if (!f) return an_fail(AN_ERR_IO, "%s: cannot write", path);
-    an_cmp_write(&st->cmp, f, AN_FMT_CSV);
-    fclose(f);
+    an_afile f;
+    if ((s = an_afile_open(&f, path))) return s;
+    an_cmp_write(&st->cmp, f.fp, AN_FMT_CSV);
+    if ((s = an_afile_commit(&f))) return s;
     printf("report: profiling %s, sweeping 5 array sizes, drawing charts...\n", cfg.name);
     fflush(stdout);
     an_npu_compile_opts co = an_npu_compile_defaults();
@@ -183,13 +183,14 @@ int cmd_report(int argc, char **argv) {
     report_args a;
     const int rc = parse(argc, argv, &a);
     if (rc) return rc < 0 ? 0 : rc;
-    if (mkdir(a.dir, 0777) && errno != EEXIST)
-        return cli_error(an_fail(AN_ERR_IO, "%s: cannot create the directory", a.dir));
+    char made[1024];
+    an_status s = cli_output_dir(a.dir, made, sizeof made);
+    if (s) return cli_error(s);
     report_state *st = calloc(1, sizeof *st);
     if (!st) return cli_error(an_fail(AN_ERR_NOMEM, "report"));
     int charts = 0;
     const double t0 = an_now();
-    an_status s = build(&a, st);
+    s = build(&a, st);
     if (!s) s = write_page(&a, st, &charts);
     if (!s) {
         printf("wrote %s/index.html (%d of %d charts, %.1f s)", a.dir, charts, S_COUNT,
@@ -206,5 +207,6 @@ int cmd_report(int argc, char **argv) {
     an_dataset_free(&st->ds);
     an_q_graph_free(&st->g);
     free(st);
+    if (s) cli_remove_created(made); /* a directory it made, with what went in */
     return s ? cli_error(s) : 0;
 }

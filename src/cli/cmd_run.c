@@ -138,6 +138,11 @@ int cmd_run(int argc, char **argv) {
         }
     }
     if (npos < 2) return cli_usage("run", "needs model.npu and DATA");
+    const char *outs[] = {trace, vcd};
+    for (int k = 0; k < 2; k++) {
+        an_status s0 = outs[k] ? cli_check_output(outs[k]) : AN_OK;
+        if (s0) return cli_error(s0);
+    }
     an_npu_exe x;
     an_q_graph g = {0}, own = {0};
     int have_ref = 0;

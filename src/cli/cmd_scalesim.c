@@ -56,6 +56,11 @@ int cmd_scalesim(int argc, char **argv) {
     an_status s = AN_OK;
     if (cfg && !(s = load_text(cfg, &text))) s = an_ss_config_parse(text, cfg, &c);
     if (!cfg) s = an_ss_config_parse("", "defaults", &c);
+    char made[1024] = "", dir[1024];
+    if (!s) {
+        snprintf(dir, sizeof dir, "%s/%s", out, c.run_name);
+        s = cli_output_dir(dir, made, sizeof made);
+    }
     free(text);
     text = NULL;
     if (!s && !(s = load_text(topo, &text))) s = an_ss_topology_parse(text, topo, &layers, &n);
@@ -72,13 +77,12 @@ int cmd_scalesim(int argc, char **argv) {
                    res[i].overall_util, res[i].mapping_eff, res[i].compute_util);
     }
     if (!s) {
-        char dir[1024], path[1100];
-        snprintf(dir, sizeof dir, "%s/%s", out, c.run_name);
-        mkdir(dir, 0777);
+        char path[1100];
         snprintf(path, sizeof path, "%s/COMPUTE_REPORT.csv", dir);
         s = an_ss_write_report(path, res, n);
         if (!s) printf("wrote %s\n", path);
     }
+    if (s) cli_remove_created(made);
     free(text);
     free(layers);
     free(res);

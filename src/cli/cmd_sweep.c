@@ -145,7 +145,9 @@ static an_status sweep(const sweep_args *a) {
     an_npu_config base, ncfg;
     int is_npu;
     an_synth sy;
-    an_status s = cli_load_q8_or_npu(a->model, &g, &ncfg, &is_npu);
+    an_status s = cli_check_output(a->out);
+    if (!s && a->svg) s = cli_check_output(a->svg);
+    if (!s) s = cli_load_q8_or_npu(a->model, &g, &ncfg, &is_npu);
     if (!s) s = an_npu_config_get(a->chip, &base);
     if (!s) s = an_synth_load(a->synth, &sy);
     const int n = s ? 0 : an_sweep_size(&a->grid);
@@ -190,9 +192,7 @@ static an_status sweep(const sweep_args *a) {
                          "%s", ".svg");
             }
             if (!(s = an_chart_pareto(pts, n, &svg))) {
-                FILE *f = fopen(svg_path, "w");
-                if (!f || fputs(svg, f) < 0) s = an_fail(AN_ERR_IO, "%s: cannot write", svg_path);
-                if (f) fclose(f);
+                s = cli_write_text(svg_path, svg);
                 if (!s) printf("wrote %s\n", svg_path);
             }
             free(svg);

@@ -83,16 +83,11 @@ int cmd_synth(int argc, char **argv) {
     an_npu_config c;
     an_status s = an_npu_config_get(chip, &c);
     if (s) return cli_error(s);
-    char rep[1024], dir[1024];
+    char rep[1024], dir[1024], made_out[1024] = "", made_work[1024] = "";
     if (out)
         snprintf(rep, sizeof rep, "%s", out);
-    else {
+    else
         snprintf(rep, sizeof rep, "out/synth-%s-%s.json", c.name, target);
-        if (mkdir("out", 0777) != 0 && errno != EEXIST) {
-            fprintf(stderr, "asicnn synth: cannot create out/: %s\n", strerror(errno));
-            return 2;
-        }
-    }
     if (work)
         snprintf(dir, sizeof dir, "%s", work);
     else {
@@ -100,17 +95,26 @@ int cmd_synth(int argc, char **argv) {
         snprintf(dir, sizeof dir, "%.*s.d",
                  (int)(n > 5 && strcmp(rep + n - 5, ".json") == 0 ? n - 5 : n), rep);
     }
+    /* the folders first (out/ by default), so a bad path fails before synthesis;
+    ** a failed run removes the folders it made */
+    if (!out) s = cli_output_dir("out", made_out, sizeof made_out);
+    if (!s) s = cli_check_output(rep);
+    if (!s) s = cli_output_dir(dir, made_work, sizeof made_work);
+    if (s) {
+        cli_remove_created(made_out);
+        return cli_error(s);
+    }
     o.out_dir = dir;
     fprintf(stderr, "asicnn synth: %s for %s (%dx%d array) in %s ...\n", target, c.name, c.rows,
             c.cols, dir);
     char *json = NULL;
     s = an_hw_synth(&c, &o, &json);
-    if (s) return cli_error(s);
-    FILE *f = fopen(rep, "w");
-    if (!f || fputs(json, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0) {
+    if (!s) s = cli_write_text(rep, json);
+    if (s) {
         free(json);
-        fprintf(stderr, "asicnn synth: cannot write %s\n", rep);
-        return 2;
+        cli_remove_created(made_work);
+        cli_remove_created(made_out);
+        return cli_error(s);
     }
     free(json);
     printf("wrote %s\n", rep);

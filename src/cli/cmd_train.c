@@ -152,6 +152,8 @@ int cmd_train(int argc, char **argv) {
     train_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc;
+    an_status s0 = cli_check_output(a.out);
+    if (s0) return cli_error(s0);
     an_model m = {0};
     an_norm norm = {0};
     an_dataset train = {0}, val = {0}, all = {0};

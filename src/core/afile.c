@@ -1,8 +1,13 @@
 /*
-** Whole-file reads, and atomic file writes: write to "<path>.tmp.XXXXXX" in the target's directory,
-** fflush + fsync, rename over the target, fsync the directory. A crash at any
-** point leaves either the old file or the new one, never half of one.
+** Whole-file reads, and atomic file writes: write to a temporary file in the
+** target's directory, fflush + fsync, rename over the target, fsync the
+** directory. A crash at any point leaves either the old file or the new one,
+** never half of one. Where the file system has O_TMPFILE the temporary has
+** no name until the commit links it ("<path>.tmp.PID.N", renamed at once),
+** so a process killed while writing leaves no temporary file behind;
+** elsewhere it is "<path>.tmp.XXXXXX" from the start.
 */
+#define _GNU_SOURCE /* O_TMPFILE, linkat */
 
 #include "asicnn/core.h"
 
@@ -31,7 +36,14 @@ an_status an_afile_open(an_afile *f, const char *path) {
         return an_fail(AN_ERR_NOMEM, "%s: out of memory", path);
     }
     snprintf(f->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(f->tmp_path);
+    int fd = -1;
+#ifdef O_TMPFILE
+    char *dir = strdup(path);
+    if (dir) fd = open(dirname(dir), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    free(dir);
+    f->anon = fd >= 0;
+#endif
+    if (fd < 0) fd = mkstemp(f->tmp_path);
     if (fd < 0) {
         an_status s = an_fail(AN_ERR_IO, "%s: cannot create file: %s", path, strerror(errno));
         afile_release(f);
@@ -41,7 +53,7 @@ an_status an_afile_open(an_afile *f, const char *path) {
     f->fp = fdopen(fd, "wb");
     if (!f->fp) {
         close(fd);
-        unlink(f->tmp_path);
+        if (!f->anon) unlink(f->tmp_path);
         afile_release(f);
         return an_fail(AN_ERR_IO, "%s: cannot open stream", path);
     }
@@ -69,18 +81,45 @@ static void sync_dir(const char *path) {
     free(copy);
 }
 
+/* Give an O_TMPFILE temporary its name ("<path>.tmp.PID.N") for the rename. */
+static an_status link_anon(an_afile *f) {
+    static unsigned counter;
+    char proc[64];
+    const size_t cap = strlen(f->path) + 16;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fileno(f->fp));
+    for (int tries = 0; tries < 100; tries++) {
+        char *name = malloc(cap + 24);
+        if (!name) return an_fail(AN_ERR_NOMEM, "%s: out of memory", f->path);
+        snprintf(name, cap + 24, "%s.tmp.%d.%u", f->path, (int)getpid(), counter++);
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0) {
+            free(f->tmp_path);
+            f->tmp_path = name;
+            return AN_OK;
+        }
+        const int e = errno;
+        free(name);
+        if (e != EEXIST)
+            return an_fail(AN_ERR_IO, "%s: cannot link the file: %s", f->path, strerror(e));
+    }
+    return an_fail(AN_ERR_IO, "%s: cannot name the temporary file", f->path);
+}
+
 an_status an_afile_commit(an_afile *f) {
     an_status s = AN_OK;
     if (f->failed) s = an_fail(AN_ERR_IO, "%s: an earlier write failed", f->path);
     if (!s && (fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0))
         s = an_fail(AN_ERR_IO, "%s: flush failed: %s", f->path, strerror(errno));
+    if (!s && f->anon) {
+        s = link_anon(f);    /* on failure nothing has a name: nothing to remove */
+        if (!s) f->anon = 0; /* named now: renamed, or removed below */
+    }
     if (fclose(f->fp) != 0 && !s)
         s = an_fail(AN_ERR_IO, "%s: close failed: %s", f->path, strerror(errno));
     if (!s && rename(f->tmp_path, f->path) != 0)
         s = an_fail(AN_ERR_IO, "%s: rename failed: %s", f->path, strerror(errno));
-    if (s)
+    if (s && !f->anon)
         unlink(f->tmp_path);
-    else
+    else if (!s)
         sync_dir(f->path);
     afile_release(f);
     return s;
@@ -88,7 +127,7 @@ an_status an_afile_commit(an_afile *f) {
 
 void an_afile_abort(an_afile *f) {
     if (f->fp) fclose(f->fp);
-    if (f->tmp_path) unlink(f->tmp_path);
+    if (f->tmp_path && !f->anon) unlink(f->tmp_path);
     afile_release(f);
 }
 

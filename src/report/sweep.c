@@ -96,8 +96,10 @@ void an_sweep_pareto(an_sweep_point *pts, int n) {
 }
 
 an_status an_sweep_write_csv(const char *path, const an_sweep_point *pts, int n) {
-    FILE *f = fopen(path, "w");
-    if (!f) return an_fail(AN_ERR_IO, "%s: cannot write", path);
+    an_afile af; /* atomic: a killed sweep never leaves half a CSV */
+    an_status st = an_afile_open(&af, path);
+    if (st) return st;
+    FILE *f = af.fp;
     fprintf(f, "name,rows,cols,act_kib,wgt_kib,acc_kib,dram_bytes_per_cycle,clock_mhz,cycles,"
                "latency_us,throughput_ips,energy_uj,area_mm2,util_pct,pareto,note\n");
     for (int i = 0; i < n; i++) {
@@ -111,5 +113,5 @@ an_status an_sweep_write_csv(const char *path, const an_sweep_point *pts, int n)
         for (const char *s = p->note; *s; s++) fputc(*s == '"' ? '\'' : *s, f);
         fputs("\"\n", f);
     }
-    return fclose(f) ? an_fail(AN_ERR_IO, "%s: write failed", path) : AN_OK;
+    return an_afile_commit(&af);
 }
