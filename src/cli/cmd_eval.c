@@ -12,11 +12,22 @@
 #include <unistd.h>
 
 static const char EVAL_HELP[] =
-    "usage: asicnn eval model.ckpt DATA [--split test|train] [--batch N] [--threads N]\n"
+    "usage: asicnn eval model.ckpt|model.q8 DATA [--split test|train] [--batch N]\n"
+    "                   [--threads N] [--engine fast|reference] [--check-fast]\n"
     "\n"
     "Evaluate a checkpoint on DATA's test split (or --split train): accuracy, loss,\n"
     "per-class accuracy and the confusion matrix (rows: true class, columns:\n"
-    "predicted). Inputs are normalised as they were in training.\n\n" CLI_CSV_HELP;
+    "predicted). Inputs are normalised as they were in training.\n"
+    "\n"
+    "  --split test|train   the split to evaluate (default test)\n"
+    "  --batch N            samples per step (default 256)\n"
+    "  --threads N          CPU threads (default: all cores)\n"
+    "\n"
+    "On an int8 graph (.q8), raw samples are quantized with the graph's input map:\n"
+    "  --engine E           fast (default) or reference\n"
+    "  --check-fast         fast path and reference engine compared on every tensor\n"
+    "                       of every sample; the first differing byte fails\n"
+    "\n" CLI_CSV_HELP;
 
 static const char PREDICT_HELP[] =
     "usage: asicnn predict model.ckpt DATA INDEX [--split test|train]\n"
