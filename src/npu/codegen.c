@@ -78,18 +78,17 @@ static an_status tile_pool(gen *G, const cop *o, int64_t acc_t, int64_t acc_p, i
     return npu_emit(G->p, &d);
 }
 
-/* The tail every conv/pool tile shares: the int8 write of the fth x ftw
-** final tile at acc row src into a staging half, and the store of its
-** block blk at (fy0, fx0) of image img. */
-static an_status tile_store(gen *G, const cop *o, int64_t src, int fy0, int fx0, int fth, int ftw,
+/* The tail every conv/pool tile shares: w (a WRITE, or a REQUANT with wr8)
+** puts the fth x ftw final tile into a staging half as int8, and the store
+** of its block blk at (fy0, fx0) of image img. */
+static an_status tile_store(gen *G, const cop *o, an_isa_insn w, int fy0, int fx0, int fth, int ftw,
                             int img, int blk) {
     cprog *p = G->p;
     const int64_t C = p->cfg->cols;
     const an_q_tinfo out = npu_tinfo(p, o->out_t);
     an_status s = AN_OK;
     const int64_t stage = 2 * p->in_half + (G->st_flip++ & 1) * p->stage_half;
-    an_isa_insn w = vec(AN_VOP_WRITE, stage, src, (int64_t)fth * ftw);
-    w.vpitch = C;
+    w.dst = stage, w.vpitch = C;
     if ((s = npu_emit(p, &w))) return s;
     const int64_t oc = out.c, cw = oc - (int64_t)blk * C < C ? oc - (int64_t)blk * C : C;
     an_isa_insn st = insn(AN_ISA_STORE);
@@ -99,6 +98,17 @@ static an_status tile_store(gen *G, const cop *o, int64_t src, int fy0, int fx0,
     st.ysize = fth, st.xsize = ftw, st.xbytes = cw, st.pitch = C;
     st.dram_ystride = (int64_t)o->fw * oc, st.dram_xstride = oc;
     return npu_emit(p, &st);
+}
+
+/* The requantization of n rows from src of a conv layer: its output block's
+** parameter rows at prm (multiplier, shift, bias), the bias added, clamped
+** to the activation range; in place, or with wr8 as int8 into a staging
+** half (tile_store sets where). */
+static an_isa_insn requant(const an_q_layer *l, int64_t src, int64_t prm, int64_t n, int wr8) {
+    an_isa_insn q = vec(AN_VOP_REQUANT, src, src, n);
+    q.prm = prm, q.bias = 1, q.wr8 = wr8, q.zp = l->zero_point, q.clamp = 1;
+    q.lo = l->act_min, q.hi = l->act_max;
+    return q;
 }
 
 /* Weight tiles [j0, j1) of output block ob into half h (rows). */
@@ -118,7 +128,9 @@ static an_status gen_conv(gen *G, const cop *o) {
     const int64_t P = 3 * (int64_t)(o->prm_resident ? o->nob : 1), acc_t = P;
     const int64_t acc_p = acc_t + (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
     const int64_t group = p->wgt_half_rows / R; /* weight tiles per half */
-    const int pool_first = npu_pool_first(p, o);
+    const int pool_first = npu_pool_first(p, o),
+              gmax = npu_gemm_pool(o, o->mode, o->nchunks, pool_first);
+    const int has_pool = o->pool_layer >= 0;
     an_status s = o->prm_resident ? load_rows(p, AN_BUF_ACC, 0, o->pdram, P, 4 * C) : AN_OK;
     int64_t wbase = 0;
     if (o->wgt_resident) {
@@ -185,7 +197,7 @@ static an_status gen_conv(gen *G, const cop *o) {
                 }
                 for (int ob = 0; ob < o->nob && !s; ob++) {
                     const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
-                    if (!o->prm_resident) /* this block's bias, multiplier, shift rows */
+                    if (!o->prm_resident) /* this block's multiplier, shift, bias rows */
                         s = load_rows(p, AN_BUF_ACC, 0, o->pdram + (int64_t)ob * 3 * 4 * C, 3,
                                       4 * C);
                     for (int j0 = 0; j0 < o->nchunks && !s; j0 += (int)group) {
@@ -199,6 +211,20 @@ static an_status gen_conv(gen *G, const cop *o) {
                             an_isa_insn pre = insn(AN_ISA_PRELOAD);
                             pre.wgt = wrow;
                             if ((s = npu_emit(p, &pre))) break;
+                            if (gmax) { /* one GEMM per window cell, max into the pooled rows */
+                                for (int cell = 0; cell < o->psh * o->psw && !s; cell++) {
+                                    const int dy = cell / o->psw, dx = cell % o->psw;
+                                    an_isa_insn g = insn(AN_ISA_GEMM);
+                                    g.accumulate = g.max = cell > 0, g.acc = acc_p;
+                                    g.n_outer = fth, g.n_inner = ftw, g.acc_outer = ftw;
+                                    g.acc_inner = 1;
+                                    g.act = in_row + ((int64_t)dy * ctw + dx) * o->kr + j;
+                                    g.act_outer = (int64_t)o->psh * ctw * o->kr;
+                                    g.act_inner = (int64_t)o->psw * o->kr;
+                                    s = npu_emit(p, &g);
+                                }
+                                continue;
+                            }
                             an_isa_insn g = insn(AN_ISA_GEMM);
                             g.accumulate = j > 0, g.acc = acc_t;
                             g.n_outer = cth, g.n_inner = ctw, g.acc_outer = ctw, g.acc_inner = 1;
@@ -216,24 +242,26 @@ static an_status gen_conv(gen *G, const cop *o) {
                         }
                     }
                     if (s) break;
-                    /* bias and requantization on the pooled rows when that is
-                       exact (max pooling commutes with them), else before */
-                    int64_t src = acc_t, npx = (int64_t)cth * ctw;
-                    if (pool_first) {
-                        s = tile_pool(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth, ftw,
-                                      &src);
-                        npx = (int64_t)fth * ftw;
+                    /* bias, requantization and the int8 write in one pass, on the
+                       pooled rows when that is exact (max pooling commutes with
+                       them; with gmax the GEMMs pooled already) */
+                    const int64_t fpx = (int64_t)fth * ftw, npx = (int64_t)cth * ctw;
+                    int64_t src = gmax ? acc_p : acc_t;
+                    if (!gmax && has_pool && !pool_first) { /* requantize, pool, write */
+                        const an_isa_insn q = requant(l, acc_t, prm, npx, 0);
+                        if ((s = npu_emit(p, &q)) ||
+                            (s = tile_pool(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth,
+                                           ftw, &src)))
+                            break;
+                        s = tile_store(G, o, vec(AN_VOP_WRITE, 0, src, fpx), fy0, fx0, fth, ftw,
+                                       img, ob);
+                        continue;
                     }
-                    an_isa_insn b = vec(AN_VOP_ADD, src, prm, npx);
-                    b.bcast = 1;
-                    an_isa_insn q = vec(AN_VOP_REQUANT, src, 0, npx);
-                    q.prm = prm + 1, q.zp = l->zero_point, q.clamp = 1, q.lo = l->act_min,
-                    q.hi = l->act_max;
-                    if (s || (s = npu_emit(p, &b)) || (s = npu_emit(p, &q))) break;
-                    if (!pool_first)
-                        s = tile_pool(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth, ftw,
-                                      &src);
-                    if (!s) s = tile_store(G, o, src, fy0, fx0, fth, ftw, img, ob);
+                    if (!gmax && has_pool &&
+                        (s = tile_pool(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth, ftw,
+                                       &src)))
+                        break;
+                    s = tile_store(G, o, requant(l, src, prm, fpx, 1), fy0, fx0, fth, ftw, img, ob);
                 }
             }
     return s;
@@ -271,7 +299,9 @@ static an_status gen_pool(gen *G, const cop *o) {
                     int64_t src;
                     s = tile_pool(G, o, acc_t, acc_t + maxc, cy0, cx0, cy1 - cy0, cx1 - cx0, fy0,
                                   fx0, fth, ftw, &src);
-                    if (!s) s = tile_store(G, o, src, fy0, fx0, fth, ftw, img, cb);
+                    if (!s)
+                        s = tile_store(G, o, vec(AN_VOP_WRITE, 0, src, (int64_t)fth * ftw), fy0,
+                                       fx0, fth, ftw, img, cb);
                 }
     return s;
 }

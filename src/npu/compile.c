@@ -162,9 +162,9 @@ an_status npu_pass_alloc(cprog *p) {
             for (int64_t col = 0; col < C; col++) {
                 const int64_t oc = (int64_t)ob * C + col;
                 uint8_t *row = p->data + o->pdram + (int64_t)ob * 3 * 4 * C + col * 4;
-                put32(row, oc < o->oc ? l->bias[oc] : 0);
-                put32(row + 4 * C, oc < o->oc ? l->mult[oc] : 0);
-                put32(row + 8 * C, oc < o->oc ? l->shift[oc] : 0);
+                put32(row, oc < o->oc ? l->mult[oc] : 0);
+                put32(row + 4 * C, oc < o->oc ? l->shift[oc] : 0);
+                put32(row + 8 * C, oc < o->oc ? l->bias[oc] : 0);
             }
         }
     }

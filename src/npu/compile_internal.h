@@ -92,8 +92,14 @@ int64_t npu_cost_dma(const an_npu_config *c, int64_t runs, int64_t run_bytes, in
 int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw);
 
 /* Whether conv op o max-pools before its bias and requantization (exact
-** when every multiplier is >= 0: both are then non-decreasing). */
+** when every multiplier is >= 0 and no sum plus bias can wrap: both are
+** then non-decreasing). */
 int npu_pool_first(const cprog *p, const cop *o);
+/* Whether the GEMMs themselves max-pool o (GEMM max into the pooled rows):
+** in mode with chunks weight tiles per output block: the reduction fits one
+** tile, im2col rows, non-overlapping windows, no pool padding, and
+** pool_first (npu_pool_first) holds. */
+int npu_gemm_pool(const cop *o, int mode, int64_t chunks, int pool_first);
 
 /* Tensor shape/qparams helpers. */
 an_q_tinfo npu_tinfo(const cprog *p, int t);

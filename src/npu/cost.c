@@ -30,9 +30,20 @@ int64_t npu_cost_dma(const an_npu_config *c, int64_t runs, int64_t run_bytes, in
 int npu_pool_first(const cprog *p, const cop *o) {
     const an_q_layer *l = &p->g->layers[o->layer];
     if (o->kind != COP_CONV || o->pool_layer < 0 || o->pavg) return 0;
+    /* monotonic: positive multipliers (the left shift saturates), and no
+       accumulator plus bias can wrap around int32 */
+    const int64_t most = (int64_t)l->k * 128 * 128;
     for (int32_t ch = 0; ch < l->c; ch++)
-        if (l->mult[ch] < 0) return 0;
+        if (l->mult[ch] < 0 ||
+            most + (l->bias[ch] < 0 ? -(int64_t)l->bias[ch] : l->bias[ch]) > INT32_MAX)
+            return 0;
     return 1;
+}
+
+int npu_gemm_pool(const cop *o, int mode, int64_t chunks, int pool_first) {
+    return pool_first && chunks == 1 &&
+           (mode == AN_NPU_MODE_IM2COL || mode == AN_NPU_MODE_IM2COL_IN) && o->pkh == o->psh &&
+           o->pkw == o->psw && o->ppt == 0 && o->ppl == 0;
 }
 
 /* Load-queue cycles of one tile's input in mode (cth x ctw conv pixels). */
@@ -66,14 +77,18 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw) {
                            : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * o->kw * o->ncb
                                                       : o->kr;
     int64_t ld = input_cycles(p, o, mode, cth, ctw);
-    /* per output block: the array's pairs, their drain, the epilogue */
-    const int64_t rq = npu_pool_first(p, o) ? fpix : pix;
-    const int64_t pool = has_pool ? fpix * o->pkh * o->pkw : 0;
+    /* per output block: the array's pairs, their drain, the epilogue: one
+       requantize-and-write pass (on the pooled rows when that is exact, after
+       a vector pool unless the GEMMs pool with max), or requantize, pool and
+       write when the pool must come last */
+    const int first = npu_pool_first(p, o), gmax = npu_gemm_pool(o, mode, chunks, first);
+    const int64_t pool = has_pool && !gmax ? fpix * o->pkh * o->pkw : 0;
+    const int64_t epi = !has_pool || first ? fpix + pool : pix + pool + fpix;
     int64_t cp = 0;
     if (o->kind == COP_POOL)
         cp = nob * lanes * (pix + pool + fpix);
     else
-        cp = nob * (chunks * (pix > R ? pix : R) + R + C - 2 + lanes * (2 * rq + pool + fpix));
+        cp = nob * (chunks * (pix > R ? pix : R) + R + C - 2 + lanes * epi);
     const int64_t cw = o->oc < C ? o->oc : C;
     const int64_t st = nob * (cw == o->oc && tw == o->fw ? npu_cost_dma(c, 1, fpix * cw, 0)
                                                          : npu_cost_dma(c, fpix, cw, 0));
