@@ -119,12 +119,72 @@ static an_status load_weights(cprog *p, const cop *o, int ob, int j0, int j1, in
                      C);
 }
 
+/* The input DMA(s) of the tile of conv op o at final output (fy0, fx0) of
+** image img into the activation buffer at in_base: one DMA (kpos, host
+** im2col rows), or one per conv pixel (im2col by DMA). */
+static an_status load_conv_tile(gen *G, const cop *o, int img, int fy0, int fx0, int64_t in_base) {
+    cprog *p = G->p;
+    const int64_t R = p->cfg->rows;
+    const an_q_tinfo in = npu_tinfo(p, o->in_t);
+    const int fth = o->th < o->fh - fy0 ? o->th : o->fh - fy0;
+    const int ftw = o->tw < o->fw - fx0 ? o->tw : o->fw - fx0;
+    int cy0, cy1, cx0, cx1;
+    npu_span(o, 1, fy0, fth, &cy0, &cy1);
+    npu_span(o, 0, fx0, ftw, &cx0, &cx1);
+    const int cth = cy1 - cy0, ctw = cx1 - cx0;
+    const int iy0 = cy0 * o->sh - o->pt, iy1 = (cy1 - 1) * o->sh - o->pt + o->kh;
+    const int ix0 = cx0 * o->sw - o->pl, ix1 = (cx1 - 1) * o->sw - o->pl + o->kw;
+    const int64_t src_img = p->tdram[o->in_t] + img * (int64_t)o->ih * o->iw * o->ic;
+    an_status s = AN_OK;
+    if (o->mode == AN_NPU_MODE_KPOS) { /* one DMA: pixels of ncb rows each */
+        an_isa_insn d = insn(AN_ISA_LOAD);
+        const int y0 = iy0 < 0 ? 0 : iy0, x0 = ix0 < 0 ? 0 : ix0;
+        const int y1 = iy1 > o->ih ? o->ih : iy1, x1 = ix1 > o->iw ? o->iw : ix1;
+        d.buf = AN_BUF_ACT, d.sram = in_base;
+        d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic;
+        d.ysize = y1 - y0, d.xsize = x1 - x0;
+        d.xbytes = o->ic, d.pitch = (int64_t)o->ncb * R;
+        d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
+        d.pad_top = y0 - iy0, d.pad_bottom = iy1 - y1, d.pad_left = x0 - ix0;
+        d.pad_right = ix1 - x1, d.pad_value = in.zero_point;
+        s = npu_emit(p, &d);
+    } else if (o->mode == AN_NPU_MODE_IM2COL_IN) { /* the host's rows: one DMA */
+        const int64_t pxb = (int64_t)o->kr * R;
+        an_isa_insn d = insn(AN_ISA_LOAD);
+        d.buf = AN_BUF_ACT, d.sram = in_base;
+        d.dram = p->tdram[o->in_t] + img * (int64_t)o->oh * o->ow * pxb +
+                 ((int64_t)cy0 * o->ow + cx0) * pxb;
+        d.ysize = cth, d.xsize = ctw, d.xbytes = d.pitch = d.dram_xstride = pxb;
+        d.dram_ystride = (int64_t)o->ow * pxb;
+        s = npu_emit(p, &d);
+    } else { /* im2col: one DMA per conv pixel builds its kr rows */
+        for (int cy = cy0; cy < cy1 && !s; cy++)
+            for (int cx = cx0; cx < cx1 && !s; cx++) {
+                const int wy0 = cy * o->sh - o->pt, wx0 = cx * o->sw - o->pl;
+                const int y0 = wy0 < 0 ? 0 : wy0, x0 = wx0 < 0 ? 0 : wx0;
+                const int y1 = wy0 + o->kh > o->ih ? o->ih : wy0 + o->kh;
+                const int x1 = wx0 + o->kw > o->iw ? o->iw : wx0 + o->kw;
+                const int64_t px = (int64_t)(cy - cy0) * ctw + (cx - cx0);
+                an_isa_insn d = insn(AN_ISA_LOAD);
+                d.buf = AN_BUF_ACT, d.sram = in_base + px * o->kr * R;
+                d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic;
+                d.ysize = y1 - y0, d.xsize = x1 - x0, d.xbytes = d.pitch = o->ic;
+                d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
+                d.pad_top = y0 - wy0, d.pad_bottom = wy0 + o->kh - y1;
+                d.pad_left = x0 - wx0, d.pad_right = wx0 + o->kw - x1;
+                d.pad_tail = (int64_t)o->kr * R - (int64_t)o->kh * o->kw * o->ic;
+                d.pad_value = in.zero_point;
+                s = npu_emit(p, &d);
+            }
+    }
+    return s;
+}
+
 static an_status gen_conv(gen *G, const cop *o) {
     cprog *p = G->p;
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
     const an_q_layer *l = &p->g->layers[o->layer];
-    const an_q_tinfo in = npu_tinfo(p, o->in_t);
     const int64_t P = 3 * (int64_t)(o->prm_resident ? o->nob : 1), acc_t = P;
     const int64_t acc_p = acc_t + (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
     const int64_t group = p->wgt_half_rows / R; /* weight tiles per half */
@@ -138,7 +198,8 @@ static an_status gen_conv(gen *G, const cop *o) {
         for (int ob = 0; ob < o->nob && !s; ob++)
             s = load_weights(p, o, ob, 0, o->nchunks, wbase + (int64_t)ob * o->nchunks * R);
     }
-    const int64_t img_bytes = (int64_t)o->ih * o->iw * o->ic;
+    int first = 1;
+    int64_t next_base = 0; /* where the next tile's input was loaded */
     for (int img = 0; img < o->nb && !s; img++)
         for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
             for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw) {
@@ -148,52 +209,21 @@ static an_status gen_conv(gen *G, const cop *o) {
                 npu_span(o, 1, fy0, fth, &cy0, &cy1);
                 npu_span(o, 0, fx0, ftw, &cx0, &cx1);
                 const int cth = cy1 - cy0, ctw = cx1 - cx0;
-                /* input window (with padding) of the conv pixels */
-                const int iy0 = cy0 * o->sh - o->pt, iy1 = (cy1 - 1) * o->sh - o->pt + o->kh;
-                const int ix0 = cx0 * o->sw - o->pl, ix1 = (cx1 - 1) * o->sw - o->pl + o->kw;
-                const int tiw = ix1 - ix0;
-                const int64_t in_base = (G->in_flip++ & 1) * p->in_half, in_row = in_base / R;
-                const int64_t src_img = p->tdram[o->in_t] + img * img_bytes;
-                if (o->mode == AN_NPU_MODE_KPOS) { /* one DMA: pixels of ncb rows each */
-                    an_isa_insn d = insn(AN_ISA_LOAD);
-                    const int y0 = iy0 < 0 ? 0 : iy0, x0 = ix0 < 0 ? 0 : ix0;
-                    const int y1 = iy1 > o->ih ? o->ih : iy1, x1 = ix1 > o->iw ? o->iw : ix1;
-                    d.buf = AN_BUF_ACT, d.sram = in_base;
-                    d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic;
-                    d.ysize = y1 - y0, d.xsize = x1 - x0;
-                    d.xbytes = o->ic, d.pitch = (int64_t)o->ncb * R;
-                    d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
-                    d.pad_top = y0 - iy0, d.pad_bottom = iy1 - y1, d.pad_left = x0 - ix0;
-                    d.pad_right = ix1 - x1, d.pad_value = in.zero_point;
-                    s = npu_emit(p, &d);
-                } else if (o->mode == AN_NPU_MODE_IM2COL_IN) { /* the host's rows: one DMA */
-                    const int64_t pxb = (int64_t)o->kr * R;
-                    an_isa_insn d = insn(AN_ISA_LOAD);
-                    d.buf = AN_BUF_ACT, d.sram = in_base;
-                    d.dram = p->tdram[o->in_t] + img * (int64_t)o->oh * o->ow * pxb +
-                             ((int64_t)cy0 * o->ow + cx0) * pxb;
-                    d.ysize = cth, d.xsize = ctw, d.xbytes = d.pitch = d.dram_xstride = pxb;
-                    d.dram_ystride = (int64_t)o->ow * pxb;
-                    s = npu_emit(p, &d);
-                } else { /* im2col: one DMA per conv pixel builds its kr rows */
-                    for (int cy = cy0; cy < cy1 && !s; cy++)
-                        for (int cx = cx0; cx < cx1 && !s; cx++) {
-                            const int wy0 = cy * o->sh - o->pt, wx0 = cx * o->sw - o->pl;
-                            const int y0 = wy0 < 0 ? 0 : wy0, x0 = wx0 < 0 ? 0 : wx0;
-                            const int y1 = wy0 + o->kh > o->ih ? o->ih : wy0 + o->kh;
-                            const int x1 = wx0 + o->kw > o->iw ? o->iw : wx0 + o->kw;
-                            const int64_t px = (int64_t)(cy - cy0) * ctw + (cx - cx0);
-                            an_isa_insn d = insn(AN_ISA_LOAD);
-                            d.buf = AN_BUF_ACT, d.sram = in_base + px * o->kr * R;
-                            d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic;
-                            d.ysize = y1 - y0, d.xsize = x1 - x0, d.xbytes = d.pitch = o->ic;
-                            d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
-                            d.pad_top = y0 - wy0, d.pad_bottom = wy0 + o->kh - y1;
-                            d.pad_left = x0 - wx0, d.pad_right = wx0 + o->kw - x1;
-                            d.pad_tail = (int64_t)o->kr * R - (int64_t)o->kh * o->kw * o->ic;
-                            d.pad_value = in.zero_point;
-                            s = npu_emit(p, &d);
-                        }
+                /* the input window's width (with padding) of the conv pixels */
+                const int tiw = (ctw - 1) * o->sw + o->kw;
+                int64_t in_base = next_base;
+                if (first) { /* the first tile's input; later ones load a tile ahead */
+                    in_base = (G->in_flip++ & 1) * p->in_half;
+                    s = load_conv_tile(G, o, img, fy0, fx0, in_base);
+                    first = 0;
+                }
+                const int64_t in_row = in_base / R;
+                int nimg = img, nfy = fy0, nfx = fx0 + o->tw;
+                if (nfx >= o->fw) nfx = 0, nfy += o->th;
+                if (nfy >= o->fh) nfy = 0, nimg++;
+                if (!s && nimg < o->nb) { /* the next tile's input loads while this one computes */
+                    next_base = (G->in_flip++ & 1) * p->in_half;
+                    s = load_conv_tile(G, o, nimg, nfy, nfx, next_base);
                 }
                 for (int ob = 0; ob < o->nob && !s; ob++) {
                     const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;

@@ -5,7 +5,8 @@
 ** other queues that are not yet known to have completed before it starts
 ** (vector clocks, as in the loader's dry run); for the latest one that
 ** conflicts (write/write or read/write on overlapping granules of a memory),
-** the latest instruction of that queue pushes a token that X pops. load and
+** that instruction (or the first after it that may: tokens on a channel
+** pair in order) pushes a token that X pops. load and
 ** store are not neighbours: their order goes through the compute queue,
 ** through its latest instruction when that already follows the producer,
 ** otherwise through a SYNC placed just before X. Every push is paired with
@@ -38,6 +39,8 @@ typedef struct deps {
     int64_t *qidx[AN_QUEUE_COUNT]; /* per queue: node indices in order */
     int64_t qn[AN_QUEUE_COUNT];
     vc3 cur[AN_QUEUE_COUNT]; /* start clock of the next instruction of each queue */
+    int64_t last_push[4];    /* per token channel: queue seq of its latest push, or -1 */
+    int early;               /* push from the conflicting instruction, not the latest */
 } deps;
 
 static int64_t gran(const an_npu_config *c, int space) {
@@ -101,11 +104,19 @@ static void merge(vc3 *a, const vc3 *b) {
         if (b->v[q] > a->v[q]) a->v[q] = b->v[q];
 }
 
-/* Make node x (already appended, the latest) wait for the latest
-** instruction of adjacent queue p. */
-static void link(deps *D, int64_t x, int p) {
+/* Make node x (already appended, the latest) wait for instruction `from` of
+** adjacent queue p: that instruction pushes the token x pops, so x waits for
+** no more than it must (a load a tile ahead is not held back by the loads
+** after it). Tokens on a channel pair in order, so the push goes on the
+** first instruction at or after `from` that follows the channel's latest
+** push. */
+static void link(deps *D, int64_t x, int p, int64_t from) {
     const int q = D->nodes[x].q;
-    const int64_t z = D->qidx[p][D->qn[p] - 1];
+    const int ch = npu_token_channel((an_isa_queue)p, q > p ? AN_DEP_PUSH_NEXT : AN_DEP_PUSH_PREV);
+    if (!D->early || from > D->qn[p] - 1) from = D->qn[p] - 1;
+    if (from <= D->last_push[ch]) from = D->last_push[ch] + 1;
+    D->last_push[ch] = from;
+    const int64_t z = D->qidx[p][from];
     D->out[z].dep |= q > p ? AN_DEP_PUSH_NEXT : AN_DEP_PUSH_PREV;
     D->out[x].dep |= q > p ? AN_DEP_POP_PREV : AN_DEP_POP_NEXT;
     const vc3 v = done_vc(D, z);
@@ -137,7 +148,7 @@ static an_status place(deps *D, const an_isa_insn *d0, int layer) {
         const int64_t want = need(D, &D->nodes[x], p);
         if (!want) continue;
         if (p == AN_QUEUE_COMPUTE || q == AN_QUEUE_COMPUTE) {
-            link(D, x, p);
+            link(D, x, p, want - 1);
             continue;
         }
         const int64_t nc = D->qn[AN_QUEUE_COMPUTE];
@@ -148,34 +159,52 @@ static an_status place(deps *D, const an_isa_insn *d0, int layer) {
             memset(&sync, 0, sizeof sync);
             sync.op = AN_ISA_SYNC;
             if ((s = append(D, &sync, layer))) return s;
-            link(D, D->n - 1, p);
+            link(D, D->n - 1, p, want - 1);
             D->cur[AN_QUEUE_COMPUTE] = done_vc(D, D->n - 1);
             if ((s = append(D, &d, layer))) return s;
             x = D->n - 1;
         }
-        link(D, x, AN_QUEUE_COMPUTE);
+        link(D, x, AN_QUEUE_COMPUTE, D->qn[AN_QUEUE_COMPUTE] - 1);
     }
     D->cur[q] = done_vc(D, x);
     return AN_OK;
 }
 
-an_status npu_pass_deps(cprog *p) {
-    deps D;
-    memset(&D, 0, sizeof D);
-    D.p = p;
-    D.fake.cfg = *p->cfg;
-    D.fake.batch = p->B;
-    D.fake.host = p->host;
-    D.fake.n_host = p->n_host;
+/* The tokens of p's program, pushed early or from the latest instruction. */
+static an_status place_all(cprog *p, int early, deps *D) {
+    memset(D, 0, sizeof *D);
+    D->p = p;
+    D->early = early;
+    for (int ch = 0; ch < 4; ch++) D->last_push[ch] = -1;
+    D->fake.cfg = *p->cfg;
+    D->fake.batch = p->B;
+    D->fake.host = p->host;
+    D->fake.n_host = p->n_host;
     an_status s = AN_OK;
-    for (int64_t i = 0; i < p->n_ins && !s; i++) s = place(&D, &p->ins[i], p->ins_layer[i]);
-    for (int q = 0; q < AN_QUEUE_COUNT; q++) free(D.qidx[q]);
-    free(D.nodes);
-    if (s) {
-        free(D.out);
-        free(D.out_layer);
-        return s;
+    for (int64_t i = 0; i < p->n_ins && !s; i++) s = place(D, &p->ins[i], p->ins_layer[i]);
+    for (int q = 0; q < AN_QUEUE_COUNT; q++) free(D->qidx[q]);
+    free(D->nodes);
+    if (s) free(D->out), free(D->out_layer);
+    return s;
+}
+
+static an_status no_step(void *ctx, an_isa_queue q, int64_t index, const an_isa_insn *d) {
+    (void)ctx, (void)q, (void)index, (void)d;
+    return AN_OK;
+}
+
+an_status npu_pass_deps(cprog *p) {
+    /* Early pushes let a queue run further ahead, but hold tokens longer:
+       with shallow instruction queues or token FIFOs that can deadlock, so
+       the scheduler tries the program, and the pushes go on the latest
+       instructions (which never deadlocks) when it does. */
+    deps D;
+    an_status s = place_all(p, 1, &D);
+    if (!s && npu_schedule(D.out, D.n, p->cfg, p->g->source, no_step, NULL)) {
+        free(D.out), free(D.out_layer);
+        s = place_all(p, 0, &D);
     }
+    if (s) return s;
     free(p->ins);
     free(p->ins_layer);
     p->ins = D.out;
