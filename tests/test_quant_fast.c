@@ -1,12 +1,16 @@
 /*
-** The fast int8 path (AVX2 where the CPU has it, and its scalar fallback)
+** The fast int8 paths (VNNI, AVX2 and scalar, each that this CPU runs)
 ** against the reference engine: every tensor of every sample must be equal
-** byte for byte, on graphs covering every op, odd channel counts, padding,
-** strides and batches spread over threads.
+** byte for byte, on graphs covering every op, odd channel counts (every
+** tail of the 16-channel blocks), padding, strides, more positions than one
+** gathered block, left shifts, and batches of one or spread over threads.
 */
 #include "test_quant_util.h"
 #include "leakcheck.h"
 
+/* Every fast path this CPU runs (the best one, scalar, AVX2, VNNI) against
+** the reference, tensor by tensor, at batch B (B = 1 spreads one sample's
+** conv blocks over threads; B > 1 spreads the samples). */
 static void expect_equal_engines(const an_q_graph *g, int B, uint64_t seed) {
     cr_assert_eq(an_q_graph_validate(g), AN_OK, "%s", an_errmsg());
     an_rng r;
@@ -14,23 +18,26 @@ static void expect_equal_engines(const an_q_graph *g, int B, uint64_t seed) {
     const int64_t F = an_q_tensor_size(g, 0);
     int8_t *x = malloc((size_t)(B * F)); /* [B, F] */
     tq_random_input(x, B * F, &r);
-    an_q_engine *ref, *fast, *scal;
+    an_q_engine *ref;
     cr_assert_eq(an_q_engine_create(&ref, g, B, AN_Q_IMPL_REF), AN_OK);
-    cr_assert_eq(an_q_engine_create(&fast, g, B, AN_Q_IMPL_FAST), AN_OK);
-    cr_assert_eq(an_q_engine_create(&scal, g, B, AN_Q_IMPL_FAST_SCALAR), AN_OK);
     an_q_engine_run(ref, x, B);
-    an_q_engine_run(fast, x, B);
-    an_q_engine_run(scal, x, B);
-    for (int t = 1; t <= g->n_layers; t++) {
-        const size_t n = (size_t)B * (size_t)an_q_tensor_size(g, t);
-        cr_assert(memcmp(an_q_engine_tensor(ref, t), an_q_engine_tensor(fast, t), n) == 0,
-                  "fast path differs from the reference at layer %d", t - 1);
-        cr_assert(memcmp(an_q_engine_tensor(ref, t), an_q_engine_tensor(scal, t), n) == 0,
-                  "scalar fast path differs from the reference at layer %d", t - 1);
+    for (int impl = AN_Q_IMPL_FAST; impl < AN_Q_IMPL_COUNT; impl++) {
+        an_q_engine *fast;
+        if (!an_q_fast_path((an_q_impl)impl)) {
+            cr_assert_eq(an_q_engine_create(&fast, g, B, (an_q_impl)impl), AN_ERR_UNSUPPORTED);
+            continue;
+        }
+        cr_assert_eq(an_q_engine_create(&fast, g, B, (an_q_impl)impl), AN_OK);
+        an_q_engine_run(fast, x, B);
+        for (int t = 1; t <= g->n_layers; t++) {
+            const size_t n = (size_t)B * (size_t)an_q_tensor_size(g, t);
+            cr_assert(memcmp(an_q_engine_tensor(ref, t), an_q_engine_tensor(fast, t), n) == 0,
+                      "%s path (%s) differs from the reference at layer %d, batch %d",
+                      AN_Q_IMPL_NAME[impl], an_q_fast_path((an_q_impl)impl), t - 1, B);
+        }
+        an_q_engine_free(fast);
     }
     an_q_engine_free(ref);
-    an_q_engine_free(fast);
-    an_q_engine_free(scal);
     free(x);
 }
 
@@ -83,5 +90,41 @@ Test(quant_fast, extreme_accumulators) {
     for (int64_t i = 0; i < (int64_t)l->c * l->k; i++) l->weights[i] = (i & 1) ? 127 : -127;
     tq_dense(&g, 1, 5, 0, &r);
     expect_equal_engines(&g, 4, 7);
+    an_q_graph_free(&g);
+}
+
+/* Channel counts 1..70 (every tail of the 16-wide blocks and of the 4-block
+** tiles), K not a multiple of 4, more than 64 positions, batch 1 and 3. */
+Test(quant_fast, vnni_blocks_and_tails) {
+    static const int OCS[] = {1, 15, 16, 17, 33, 48, 49, 64, 70};
+    for (int t = 0; t < 9; t++) {
+        an_rng r;
+        an_rng_seed(&r, 300 + t, 1);
+        an_q_graph g;
+        tq_graph(&g, 4, 11, 13, 1 + t % 5, 0.04f, (int)an_rng_below(&r, 256) - 128);
+        tq_conv(&g, 0, OCS[t], 3, 1, t & 1, t % 3, &r);
+        tq_conv(&g, 1, OCS[8 - t], 1 + 2 * (t % 2), 1 + t % 2, 1, 1, &r);
+        tq_flatten(&g, 2);
+        tq_dense(&g, 3, OCS[t], 0, &r);
+        expect_equal_engines(&g, 1, 400 + t);
+        expect_equal_engines(&g, 3, 500 + t);
+        an_q_graph_free(&g);
+    }
+}
+
+/* A left shift (multiplier above 1): the scalar requantization branch. */
+Test(quant_fast, left_shift) {
+    an_rng r;
+    an_rng_seed(&r, 8, 8);
+    an_q_graph g;
+    tq_graph(&g, 2, 5, 5, 3, 0.5f, 3);
+    an_q_layer *l = tq_conv(&g, 0, 20, 3, 1, 1, 0, &r);
+    for (int oc = 0; oc < l->c; oc++) {
+        l->shift[oc] = 1 + oc % 3;
+        l->bias[oc] /= 64;
+    }
+    for (int64_t i = 0; i < (int64_t)l->c * l->k; i++) l->weights[i] /= 16;
+    tq_dense(&g, 1, 7, 0, &r);
+    expect_equal_engines(&g, 2, 9);
     an_q_graph_free(&g);
 }

@@ -15,8 +15,9 @@
 ** - The integer semantics of every op (rounding, padding, clamps) are
 **   defined in docs/quantization.md; requantization is gemmlowp's
 **   SaturatingRoundingDoublingHighMul followed by RoundingDivideByPOT.
-** - AN_Q_REF runs plain integer loops (the golden model); AN_Q_FAST (AVX2
-**   where the CPU has it, OpenMP) must equal it bit for bit on every input.
+** - AN_Q_REF runs plain integer loops (the golden model); AN_Q_FAST (AVX-512
+**   VNNI, else AVX2, else scalar kernels, chosen at run time; OpenMP) and
+**   each of those paths forced must equal it bit for bit on every input.
 */
 #ifndef ASICNN_QUANT_H
 #define ASICNN_QUANT_H
@@ -158,8 +159,10 @@ int an_q8_is_file(const char *path);
 
 typedef enum an_q_impl {
     AN_Q_IMPL_REF = 0,     /* plain integer loops: the golden model */
-    AN_Q_IMPL_FAST,        /* im2col + AVX2 (when present) + OpenMP */
+    AN_Q_IMPL_FAST,        /* the fast path on the best kernels this CPU runs */
     AN_Q_IMPL_FAST_SCALAR, /* the fast path with its SIMD turned off */
+    AN_Q_IMPL_FAST_AVX2,   /* int16 madd kernels (AVX2) */
+    AN_Q_IMPL_FAST_VNNI,   /* u8 x s8 vpdpbusd kernels (AVX-512 VNNI) */
     AN_Q_IMPL_COUNT
 } an_q_impl;
 
@@ -167,6 +170,10 @@ extern const char *const AN_Q_IMPL_NAME[AN_Q_IMPL_COUNT];
 
 /* Whether the fast path uses AVX2 on this CPU. */
 int an_q_fast_has_avx2(void);
+/* The kernels impl runs on this CPU: "AVX-512 VNNI", "AVX2" or "scalar"
+** (AN_Q_IMPL_FAST: the best one present); NULL when the CPU lacks them
+** (creating such an engine fails) or for the reference. */
+const char *an_q_fast_path(an_q_impl impl);
 
 typedef struct an_q_engine an_q_engine;
 

@@ -1,5 +1,7 @@
 /*
-** The fast int8 path for conv2d and dense: each output position gathers its
+** The fast path's dispatch (which kernels an impl runs on this CPU), its max
+** pooling, and the int16 kernels for conv2d and dense (the AVX2 and scalar
+** paths; fast_vnni.c holds the VNNI one): each output position gathers its
 ** receptive field into a patch of int16 (padding cells hold the input zero
 ** point, the tail beyond K holds 0), then dots it with the int16-widened
 ** weights of four output channels at a time. With AVX2 the dot is
@@ -26,6 +28,61 @@ int an_q_fast_has_avx2(void) {
 #else
     return 0;
 #endif
+}
+
+q_isa q_impl_isa(an_q_impl impl) {
+    switch (impl) {
+    case AN_Q_IMPL_FAST:
+        return q_vnni_supported() ? Q_ISA_VNNI : an_q_fast_has_avx2() ? Q_ISA_AVX2 : Q_ISA_SCALAR;
+    case AN_Q_IMPL_FAST_AVX2:
+        return Q_ISA_AVX2;
+    case AN_Q_IMPL_FAST_VNNI:
+        return Q_ISA_VNNI;
+    default:
+        return Q_ISA_SCALAR;
+    }
+}
+
+const char *an_q_fast_path(an_q_impl impl) {
+    static const char *const NAME[] = {"scalar", "AVX2", "AVX-512 VNNI"};
+    if (impl == AN_Q_IMPL_REF || (unsigned)impl >= AN_Q_IMPL_COUNT) return NULL;
+    const q_isa isa = q_impl_isa(impl);
+    if ((isa == Q_ISA_AVX2 && !an_q_fast_has_avx2()) || (isa == Q_ISA_VNNI && !q_vnni_supported()))
+        return NULL;
+    return NAME[isa];
+}
+
+#ifdef Q_HAVE_X86
+/* y[c] = max(y[c], x[c]) for n bytes. */
+__attribute__((target("avx2"))) static void max_into(int8_t *y, const int8_t *x, int n) {
+    int c = 0;
+    for (; c + 32 <= n; c += 32)
+        _mm256_storeu_si256((void *)(y + c),
+                            _mm256_max_epi8(_mm256_loadu_si256((const void *)(y + c)),
+                                            _mm256_loadu_si256((const void *)(x + c))));
+    for (; c < n; c++) y[c] = x[c] > y[c] ? x[c] : y[c];
+}
+#else
+static void max_into(int8_t *y, const int8_t *x, int n) {
+    for (int c = 0; c < n; c++) y[c] = x[c] > y[c] ? x[c] : y[c];
+}
+#endif
+
+void q_fast_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y) {
+    const int W = in->w, C = in->c;
+    for (int oy = 0; oy < l->h; oy++) {
+        for (int ox = 0; ox < l->w; ox++) {
+            const int y0 = oy * l->sh - l->pt, x0 = ox * l->sw - l->pl;
+            int ky0, ky1, kx0, kx1;
+            q_taps(y0, l->kh, in->h, &ky0, &ky1);
+            q_taps(x0, l->kw, W, &kx0, &kx1);
+            int8_t *dst = y + ((int64_t)oy * l->w + ox) * C; /* [C] */
+            memset(dst, -128, (size_t)C);
+            for (int ky = ky0; ky < ky1; ky++)
+                for (int kx = kx0; kx < kx1; kx++)
+                    max_into(dst, x + ((int64_t)(y0 + ky) * W + x0 + kx) * C, C);
+        }
+    }
 }
 
 int16_t *q_fast_weights(const an_q_layer *l) {

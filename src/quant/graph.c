@@ -13,7 +13,8 @@ const char *const AN_Q_OP_NAME[AN_Q_OP_COUNT] = {
     [AN_Q_CONV2D] = "conv2d",   [AN_Q_DENSE] = "dense", [AN_Q_MAXPOOL] = "maxpool",
     [AN_Q_AVGPOOL] = "avgpool", [AN_Q_ADD] = "add",     [AN_Q_FLATTEN] = "flatten",
 };
-const char *const AN_Q_IMPL_NAME[AN_Q_IMPL_COUNT] = {"reference", "fast", "fast-scalar"};
+const char *const AN_Q_IMPL_NAME[AN_Q_IMPL_COUNT] = {"reference", "fast", "fast-scalar",
+                                                     "fast-avx2", "fast-vnni"};
 const char *const AN_CALIB_NAME[AN_CALIB_COUNT] = {"min-max", "percentile", "entropy"};
 
 /* Largest tensor (per sample) and layer count a graph may have. */

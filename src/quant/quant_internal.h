@@ -1,7 +1,8 @@
 /*
 ** Internals shared by the quant module's files: the per-sample integer
 ** kernels of the reference engine (which the fast engine reuses for every
-** op it does not accelerate) and the fast conv/dense kernels.
+** op it does not accelerate), the fast conv/dense kernels (int16 madd:
+** AVX2 and scalar; u8 x s8 vpdpbusd: AVX-512 VNNI) and the fast pooling.
 */
 #ifndef ASICNN_QUANT_INTERNAL_H
 #define ASICNN_QUANT_INTERNAL_H
@@ -16,6 +17,12 @@ static inline int8_t q_requant(int32_t acc, int32_t m, int32_t s, int32_t zp, in
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     return (int8_t)v;
+}
+
+/* Valid taps [k0, k1) of a window starting at cell start of an n-cell axis. */
+static inline void q_taps(int start, int k, int n, int *k0, int *k1) {
+    *k0 = start < 0 ? -start : 0;
+    *k1 = start + k > n ? n - start : k;
 }
 
 /* ---- reference kernels: one sample, plain loops (ref_engine.c) ---- */
@@ -33,6 +40,12 @@ void q_ref_add(const an_q_layer *l, const an_q_tinfo *a, const an_q_tinfo *b,
 
 /* ---- fast kernels (fast_engine.c) ---- */
 
+/* Kernel families of the fast path, chosen once per engine. */
+typedef enum q_isa { Q_ISA_SCALAR = 0, Q_ISA_AVX2, Q_ISA_VNNI } q_isa;
+
+/* The family a fast impl runs on this CPU (AN_Q_IMPL_FAST: the best). */
+q_isa q_impl_isa(an_q_impl impl);
+
 /* K rounded up to the SIMD width (16 int16 lanes). */
 static inline int q_kpad(int k) {
     return (k + 15) & ~15;
@@ -46,5 +59,37 @@ void q_fast_conv2d(const an_q_layer *l, const int16_t *w16, const an_q_tinfo *in
                    int8_t *y, int16_t *patch, int avx2);
 void q_fast_dense(const an_q_layer *l, const int16_t *w16, const int8_t *x, int8_t *y,
                   int16_t *patch, int avx2);
+
+/* ---- AVX-512 VNNI kernels (fast_vnni.c) ---- */
+
+/* Output positions gathered per block (a multiple of 8). */
+#define Q_VNNI_ROWS 64
+
+/* A conv/dense layer packed for vpdpbusd: w [ocb][k4][16][4] (64-byte
+** aligned, zero padded), comp = bias - 128 * sum(w) per channel, the
+** multiplier and right shift per channel (all [ocb * 16]); left is set when
+** a channel has a left shift (then requantization is scalar). */
+typedef struct q_vnni_w {
+    int8_t *w;
+    int32_t *comp, *mult, *rshift;
+    int ocb, k4, left;
+} q_vnni_w;
+
+/* Whether this CPU runs the VNNI kernels (AVX-512 F, BW, VL, VNNI). */
+int q_vnni_supported(void);
+q_vnni_w *q_vnni_pack(const an_q_layer *l);
+void q_vnni_free(q_vnni_w *p);
+/* Scratch bytes one thread needs for layer l on input in. */
+size_t q_vnni_scratch(const an_q_layer *l, const an_q_tinfo *in);
+/* One sample through conv2d; scratch holds a block per thread (stride
+** scratch_stride); par spreads the blocks over OpenMP threads. */
+void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_q_tinfo *in, const int8_t *x,
+                   int8_t *y, uint8_t *scratch, size_t scratch_stride, int par);
+void q_vnni_dense(const an_q_layer *l, const q_vnni_w *p, const int8_t *x, int8_t *y,
+                  uint8_t *scratch);
+
+/* Max pooling of one sample, channels innermost (auto-vectorised); the
+** reference's semantics (valid cells only). */
+void q_fast_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y);
 
 #endif /* ASICNN_QUANT_INTERNAL_H */

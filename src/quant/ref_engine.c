@@ -43,20 +43,14 @@ void q_ref_dense(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int
     }
 }
 
-/* Valid taps [k0, k1) of a window starting at cell start of an n-cell axis. */
-static void taps(int start, int k, int n, int *k0, int *k1) {
-    *k0 = start < 0 ? -start : 0;
-    *k1 = start + k > n ? n - start : k;
-}
-
 void q_ref_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y) {
     const int W = in->w, C = in->c;
     for (int oy = 0; oy < l->h; oy++) {
         for (int ox = 0; ox < l->w; ox++) {
             const int y0 = oy * l->sh - l->pt, x0 = ox * l->sw - l->pl;
             int ky0, ky1, kx0, kx1;
-            taps(y0, l->kh, in->h, &ky0, &ky1);
-            taps(x0, l->kw, W, &kx0, &kx1);
+            q_taps(y0, l->kh, in->h, &ky0, &ky1);
+            q_taps(x0, l->kw, W, &kx0, &kx1);
             for (int c = 0; c < C; c++) {
                 int32_t m = -128;
                 for (int ky = ky0; ky < ky1; ky++)
@@ -76,8 +70,8 @@ void q_ref_avgpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, i
         for (int ox = 0; ox < l->w; ox++) {
             const int y0 = oy * l->sh - l->pt, x0 = ox * l->sw - l->pl;
             int ky0, ky1, kx0, kx1;
-            taps(y0, l->kh, in->h, &ky0, &ky1);
-            taps(x0, l->kw, W, &kx0, &kx1);
+            q_taps(y0, l->kh, in->h, &ky0, &ky1);
+            q_taps(x0, l->kw, W, &kx0, &kx1);
             const int32_t count = (ky1 - ky0) * (kx1 - kx0); /* >= 1 (validated) */
             for (int c = 0; c < C; c++) {
                 int32_t sum = 0;

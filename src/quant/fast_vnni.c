@@ -1,0 +1,337 @@
+/*
+** The AVX-512 VNNI int8 path for conv2d and dense, bit-exact with the
+** reference engine.
+**
+** vpdpbusd multiplies unsigned by signed bytes, four at a time, into int32
+** lanes without saturation. Activations are signed, so each is fed as
+** x + 128 (x ^ 0x80) and the surplus 128 * sum_k w[oc][k] is taken out of
+** the bias once per model: comp[oc] = bias[oc] - 128 * sum_k w[oc][k]. All of
+** this is int32 arithmetic modulo 2^32, and the true accumulator fits in
+** int32 (the graph validator bounds it), so the result equals the
+** reference's accumulator exactly, whatever the order of the sums.
+**
+** Weights are packed once per model as [oc block of 16][k / 4][16][4] (one
+** 64-byte vector per block and step of 4 k), zero padded. A conv gathers the
+** receptive fields of up to 64 output positions into rows of x + 128 bytes
+** (padding cells hold in_zp + 128), then tiles of 8 rows x 32 channels or
+** 4 rows x 64 channels accumulate in registers. Requantization is
+** vectorised: gemmlowp's SaturatingRoundingDoublingHighMul in 64-bit lanes
+** (the multiplier is >= 0, so it never saturates) and RoundingDivideByPOT
+** in 32-bit lanes; layers with a left shift (never made by the quantizer for
+** conv or dense) requantize with the scalar function instead.
+*/
+#include "quant_internal.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define Q_VNNI_BUILD 1
+#define Q_TARGET     __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+/* fully unrolled tile loops keep the accumulators in registers */
+#define Q_UNROLL _Pragma("GCC unroll 16")
+#endif
+
+int q_vnni_supported(void) {
+#ifdef Q_VNNI_BUILD
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+#else
+    return 0;
+#endif
+}
+
+void q_vnni_free(q_vnni_w *p) {
+    if (!p) return;
+    free(p->w);
+    free(p->comp);
+    free(p->mult);
+    free(p->rshift);
+    free(p);
+}
+
+q_vnni_w *q_vnni_pack(const an_q_layer *l) {
+    q_vnni_w *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->ocb = (l->c + 15) / 16;
+    p->k4 = (l->k + 3) / 4;
+    const size_t ocp = (size_t)p->ocb * 16, nw = ocp * (size_t)p->k4 * 4;
+    p->w = aligned_alloc(64, nw);
+    p->comp = aligned_alloc(64, ocp * 4), p->mult = aligned_alloc(64, ocp * 4);
+    p->rshift = aligned_alloc(64, ocp * 4);
+    if (!p->w || !p->comp || !p->mult || !p->rshift) {
+        q_vnni_free(p);
+        return NULL;
+    }
+    memset(p->w, 0, nw);
+    p->left = 0;
+    for (size_t oc = 0; oc < ocp; oc++) {
+        int64_t sum = 0;
+        if ((int)oc < l->c) {
+            const int8_t *src = l->weights + (int64_t)oc * l->k; /* [K] */
+            int8_t *blk = p->w + (oc / 16) * (size_t)p->k4 * 64; /* [k4][16][4] */
+            for (int k = 0; k < l->k; k++) {
+                blk[(size_t)(k / 4) * 64 + (oc % 16) * 4 + k % 4] = src[k];
+                sum += src[k];
+            }
+            if (l->shift[oc] > 0) p->left = 1;
+        }
+        const int in = (int)oc < l->c;
+        /* modulo 2^32, as the vector sums */
+        p->comp[oc] =
+            (int32_t)(uint32_t)((uint64_t)(in ? (int64_t)l->bias[oc] : 0) - (uint64_t)(128 * sum));
+        p->mult[oc] = in ? l->mult[oc] : 0;
+        p->rshift[oc] = in && l->shift[oc] < 0 ? -l->shift[oc] : 0;
+    }
+    return p;
+}
+
+#ifdef Q_VNNI_BUILD
+
+/* trunc((p + nudge) / 2^31) of signed 64-bit products p, nudge = 2^30 or
+** 1 - 2^30 by the sign of p (gemmlowp SRDHM after the multiply). */
+Q_TARGET static inline __m512i srdhm_tail(__m512i p) {
+    const __m512i s = _mm512_srai_epi64(p, 63);
+    __m512i v = _mm512_add_epi64(p, _mm512_set1_epi64(INT64_C(1) << 30));
+    v = _mm512_add_epi64(v, _mm512_and_si512(s, _mm512_set1_epi64(1 - (INT64_C(1) << 31))));
+    const __m512i sv = _mm512_srai_epi64(v, 63);
+    v = _mm512_add_epi64(v, _mm512_and_si512(sv, _mm512_set1_epi64((INT64_C(1) << 31) - 1)));
+    return _mm512_srai_epi64(v, 31);
+}
+
+/* 16 accumulators to int8, requantized per channel, clamped, stored
+** (lanes of kmask) at y. */
+Q_TARGET static inline void requant_store(__m512i acc, const q_vnni_w *p, int oc, int32_t zp,
+                                          int32_t lo, int32_t hi, __mmask16 kmask, int8_t *y) {
+    acc = _mm512_add_epi32(acc, _mm512_load_si512(p->comp + oc));
+    const __m512i m = _mm512_load_si512(p->mult + oc), e = _mm512_load_si512(p->rshift + oc);
+    const __m512i pe = srdhm_tail(_mm512_mul_epi32(acc, m));
+    const __m512i po =
+        srdhm_tail(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), _mm512_srli_epi64(m, 32)));
+    __m512i x = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+    /* RoundingDivideByPOT(x, e) */
+    const __m512i one = _mm512_set1_epi32(1);
+    const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
+    const __m512i rem = _mm512_and_si512(x, mask);
+    const __m512i thr = _mm512_add_epi32(_mm512_srli_epi32(mask, 1),
+                                         _mm512_and_si512(_mm512_srai_epi32(x, 31), one));
+    x = _mm512_srav_epi32(x, e);
+    x = _mm512_mask_add_epi32(x, _mm512_cmpgt_epi32_mask(rem, thr), x, one);
+    x = _mm512_min_epi32(x, _mm512_set1_epi32(hi - zp));
+    x = _mm512_max_epi32(x, _mm512_set1_epi32(lo - zp));
+    x = _mm512_add_epi32(x, _mm512_set1_epi32(zp));
+    _mm512_mask_cvtepi32_storeu_epi8(y, kmask, x);
+}
+
+/* Lanes of oc block b that hold real channels. */
+static inline __mmask16 lanes(int c, int b) {
+    const int n = c - b * 16;
+    return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
+}
+
+/* MR rows of a (stride lda bytes) times NB oc blocks from block b0; rows
+** written to y with stride ldy (the layer's channel count). */
+#define Q_TILE(MR, NB)                                                                             \
+    Q_TARGET static void tile_##MR##_##NB(const uint8_t *a, int lda, const q_vnni_w *p, int b0,    \
+                                          const an_q_layer *l, int8_t *y, int rows) {              \
+        __m512i acc[MR][NB];                                                                       \
+        Q_UNROLL for (int r = 0; r < MR; r++) Q_UNROLL for (int j = 0; j < NB; j++) acc[r][j] =    \
+            _mm512_setzero_si512();                                                                \
+        const int8_t *w = p->w + (size_t)b0 * p->k4 * 64;                                          \
+        const size_t bs = (size_t)p->k4 * 64;                                                      \
+        for (int k = 0; k < p->k4; k++) {                                                          \
+            __m512i wv[NB];                                                                        \
+            Q_UNROLL for (int j = 0; j < NB; j++) wv[j] =                                          \
+                _mm512_load_si512(w + j * bs + (size_t)k * 64);                                    \
+            Q_UNROLL for (int r = 0; r < MR; r++) {                                                \
+                int32_t av;                                                                        \
+                memcpy(&av, a + (size_t)r * lda + (size_t)k * 4, 4);                               \
+                const __m512i bv = _mm512_set1_epi32(av);                                          \
+                Q_UNROLL for (int j = 0; j < NB; j++) acc[r][j] =                                  \
+                    _mm512_dpbusd_epi32(acc[r][j], bv, wv[j]);                                     \
+            }                                                                                      \
+        }                                                                                          \
+        Q_UNROLL for (int r = 0; r < MR && r < rows; r++) Q_UNROLL for (int j = 0; j < NB; j++)    \
+            requant_store(acc[r][j], p, (b0 + j) * 16, l->zero_point, l->act_min, l->act_max,      \
+                          lanes(l->c, b0 + j), y + (size_t)r * l->c + (b0 + j) * 16);              \
+    }
+Q_TILE(8, 1)
+Q_TILE(8, 2)
+Q_TILE(4, 3)
+Q_TILE(4, 4)
+Q_TILE(1, 1)
+Q_TILE(1, 2)
+Q_TILE(1, 3)
+Q_TILE(1, 4)
+
+/* Rows [0, rows) of a (at most 8, or 4 when more than 2 blocks remain) for
+** every oc block. a has room for full tiles (8 rows). */
+Q_TARGET static void rows_all_blocks(const uint8_t *a, int lda, const q_vnni_w *p,
+                                     const an_q_layer *l, int8_t *y, int rows) {
+    int b = 0;
+    if (rows == 1) {
+        for (; b + 4 <= p->ocb; b += 4) tile_1_4(a, lda, p, b, l, y, 1);
+        switch (p->ocb - b) {
+        case 3:
+            tile_1_3(a, lda, p, b, l, y, 1);
+            break;
+        case 2:
+            tile_1_2(a, lda, p, b, l, y, 1);
+            break;
+        case 1:
+            tile_1_1(a, lda, p, b, l, y, 1);
+            break;
+        default:
+            break;
+        }
+        return;
+    }
+    for (; b + 4 <= p->ocb; b += 4)
+        for (int r = 0; r < rows; r += 4)
+            tile_4_4(a + (size_t)r * lda, lda, p, b, l, y + (size_t)r * l->c, rows - r);
+    const int left = p->ocb - b;
+    for (int r = 0; left && r < rows; r += left == 3 ? 4 : 8) {
+        const uint8_t *ar = a + (size_t)r * lda;
+        int8_t *yr = y + (size_t)r * l->c;
+        if (left == 3)
+            tile_4_3(ar, lda, p, b, l, yr, rows - r);
+        else if (left == 2)
+            tile_8_2(ar, lda, p, b, l, yr, rows - r);
+        else
+            tile_8_1(ar, lda, p, b, l, yr, rows - r);
+    }
+}
+
+#endif /* Q_VNNI_BUILD */
+
+/* n bytes of x + 128 (x ^ 0x80) into d. */
+static void copy_u8(uint8_t *d, const int8_t *x, int n) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, x + i, 8);
+        v ^= UINT64_C(0x8080808080808080);
+        memcpy(d + i, &v, 8);
+    }
+    for (; i < n; i++) d[i] = (uint8_t)(x[i] ^ 0x80);
+}
+
+/* Padded image extent of a layer: every tap of every output is inside. */
+static void padded_dims(const an_q_layer *l, int *hp, int *wp) {
+    *hp = (l->h - 1) * l->sh + l->kh;
+    *wp = (l->w - 1) * l->sw + l->kw;
+}
+
+/* The input as x + 128 bytes with its padding (in_zp + 128) around it:
+** pimg [hp][wp][C], cell (iy, ix) at (iy + pt, ix + pl); cells past the
+** image (never read by a valid tap) are padding too. */
+static void pad_image(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, uint8_t *pimg) {
+    int hp, wp;
+    padded_dims(l, &hp, &wp);
+    const int C = in->c;
+    const uint8_t pad = (uint8_t)((int8_t)in->zero_point ^ 0x80);
+    for (int py = 0; py < hp; py++) {
+        uint8_t *row = pimg + (size_t)py * wp * C;
+        const int iy = py - l->pt;
+        if (iy < 0 || iy >= in->h) {
+            memset(row, pad, (size_t)wp * C);
+            continue;
+        }
+        int c0, c1; /* image columns [c0, c1) land in the padded row */
+        q_taps(-l->pl, wp, in->w, &c0, &c1);
+        if (c0 > 0) memset(row, pad, (size_t)c0 * C);
+        if (c1 > c0)
+            copy_u8(row + (size_t)c0 * C, x + ((int64_t)iy * in->w + c0 - l->pl) * C,
+                    (c1 - c0) * C);
+        if (c1 < wp) memset(row + (size_t)c1 * C, pad, (size_t)(wp - c1) * C);
+    }
+}
+
+/* Receptive fields of output positions [p0, p0 + n) as rows of lda bytes,
+** each kernel row one run of kw * C bytes of the padded image. Short runs
+** are copied 8 bytes at a time: the excess lands on the next run or in the
+** row's tail, whose weights are zero (the scratch has 8 bytes of slack). */
+static void gather(const an_q_layer *l, const an_q_tinfo *in, const uint8_t *pimg, int p0, int n,
+                   uint8_t *a, int lda) {
+    int hp, wp;
+    padded_dims(l, &hp, &wp);
+    const int C = in->c, KWC = l->kw * C;
+    const size_t rstride = (size_t)wp * C;
+    for (int i = 0; i < n; i++) {
+        const int oy = (p0 + i) / l->w, ox = (p0 + i) % l->w;
+        const uint8_t *src = pimg + (size_t)oy * l->sh * rstride + (size_t)ox * l->sw * C;
+        uint8_t *row = a + (size_t)i * lda; /* [KH, KW, C] */
+        if (KWC <= 8)
+            for (int ky = 0; ky < l->kh; ky++) memcpy(row + ky * KWC, src + ky * rstride, 8);
+        else
+            for (int ky = 0; ky < l->kh; ky++)
+                memcpy(row + ky * KWC, src + ky * rstride, (size_t)KWC);
+    }
+}
+
+/* The scalar requantization of a layer with left shifts: y [rows][c] from
+** the accumulators that the reference would compute (slow, never made by
+** the quantizer; kept exact). */
+static void rows_left_shift(const an_q_layer *l, const uint8_t *a, int lda, int rows, int8_t *y) {
+    for (int r = 0; r < rows; r++)
+        for (int oc = 0; oc < l->c; oc++) {
+            int32_t acc = l->bias[oc];
+            const int8_t *w = l->weights + (int64_t)oc * l->k;
+            for (int k = 0; k < l->k; k++) acc += ((int32_t)a[(size_t)r * lda + k] - 128) * w[k];
+            y[(size_t)r * l->c + oc] =
+                q_requant(acc, l->mult[oc], l->shift[oc], l->zero_point, l->act_min, l->act_max);
+        }
+}
+
+static void rows_vnni(const an_q_layer *l, const q_vnni_w *p, const uint8_t *a, int lda, int rows,
+                      int8_t *y) {
+#ifdef Q_VNNI_BUILD
+    if (!p->left) {
+        rows_all_blocks(a, lda, p, l, y, rows);
+        return;
+    }
+#endif
+    rows_left_shift(l, a, lda, rows, y);
+}
+
+/* Bytes of the gathered rows in a thread's scratch (the padded image
+** follows them). */
+static size_t rows_bytes(const an_q_layer *l) {
+    return ((size_t)Q_VNNI_ROWS * (size_t)((l->k + 3) / 4 * 4) + 8 + 63) & ~(size_t)63;
+}
+
+size_t q_vnni_scratch(const an_q_layer *l, const an_q_tinfo *in) {
+    size_t n = rows_bytes(l);
+    if (l->op == AN_Q_CONV2D) {
+        int hp, wp;
+        padded_dims(l, &hp, &wp);
+        n += (size_t)hp * wp * in->c + 8;
+    }
+    return n;
+}
+
+void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_q_tinfo *in, const int8_t *x,
+                   int8_t *y, uint8_t *scratch, size_t scratch_stride, int par) {
+    const int P = l->h * l->w, lda = p->k4 * 4;
+    const int chunks = (P + Q_VNNI_ROWS - 1) / Q_VNNI_ROWS;
+    uint8_t *pimg = scratch + rows_bytes(l); /* shared by the threads */
+    pad_image(l, in, x, pimg);
+#pragma omp parallel for schedule(static) if (par && chunks > 1)
+    for (int ch = 0; ch < chunks; ch++) {
+        uint8_t *a = scratch + (size_t)omp_get_thread_num() * scratch_stride;
+        const int p0 = ch * Q_VNNI_ROWS, n = P - p0 < Q_VNNI_ROWS ? P - p0 : Q_VNNI_ROWS;
+        gather(l, in, pimg, p0, n, a, lda);
+        rows_vnni(l, p, a, lda, n, y + (size_t)p0 * l->c);
+    }
+}
+
+void q_vnni_dense(const an_q_layer *l, const q_vnni_w *p, const int8_t *x, int8_t *y,
+                  uint8_t *scratch) {
+    const int lda = p->k4 * 4;
+    copy_u8(scratch, x, l->k);
+    memset(scratch + l->k, 0, (size_t)(lda - l->k));
+    rows_vnni(l, p, scratch, lda, 1, y);
+}
