@@ -21,8 +21,17 @@ for calib in min-max percentile entropy; do
   [ -f "$T/d-$calib.q8" ] || fail "no .q8 written for $calib"
 done
 ls "$T" | grep -q tmp && fail "temporary file left behind"
-expect 0 'fast path == reference engine, bit for bit' \
+expect 0 'fast path \(.*\) == reference engine, bit for bit' \
   "$A" eval "$T/d-min-max.q8" data/digits --check-fast
+# each kernel family this CPU runs, forced; the others refuse with a clear error
+for e in fast-vnni fast-avx2 fast-scalar; do
+  set +e; out=$("$A" eval "$T/d-min-max.q8" data/digits --check-fast --engine "$e" 2>&1); rc=$?; set -e
+  if [ $rc = 2 ]; then
+    grep -q "needs CPU features this machine lacks" <<<"$out" || fail "$e: $out"
+  else
+    grep -q "$e engine (" <<<"$out" && grep -q 'bit for bit' <<<"$out" || fail "$e: $out"
+  fi
+done
 expect 0 'accuracy [0-9.]+% \([0-9]+/2000\)' "$A" eval "$T/d-entropy.q8" data/digits --engine reference
 expect 0 'Total int8 weights: 121760' "$A" summary "$T/d-percentile.q8"
 expect 1 'calib' "$A" quantize "$T/d.ckpt" data/digits -o "$T/y.q8" --calib kl-magic

@@ -37,16 +37,18 @@ static const char HELP[] =
     "\n" CLI_CSV_HELP;
 
 static const char EVAL_HELP[] =
-    "usage: asicnn eval model.q8 DATA [--split test|train] [--engine fast|reference]\n"
+    "usage: asicnn eval model.q8 DATA [--split test|train] [--engine E]\n"
     "                   [--check-fast] [--batch N]\n"
     "\n"
     "Evaluate an int8 graph: raw samples are quantized with the graph's input map and\n"
-    "classified by the argmax of the int8 logits. --check-fast runs the fast path and\n"
-    "the reference engine on every sample and fails on the first differing byte of\n"
-    "any tensor.\n"
+    "classified by the argmax of the int8 logits; the fast path's kernels are printed.\n"
+    "--check-fast runs the fast path (or the one --engine names) and the reference\n"
+    "engine on every sample and fails on the first differing byte of any tensor.\n"
     "\n"
     "  --split test|train   the split to evaluate (default test)\n"
-    "  --engine E           fast (default) or reference\n"
+    "  --engine E           fast (default: the best kernels this CPU runs, chosen at\n"
+    "                       run time), fast-vnni (AVX-512 VNNI), fast-avx2, fast-scalar\n"
+    "                       or reference\n"
     "  --check-fast         fast path and reference engine, compared on every tensor\n"
     "  --batch N            samples per engine call (default 256)\n"
     "  --threads N          accepted for eval model.ckpt's sake; the int8 engines use one\n"
@@ -59,6 +61,10 @@ static int parse_engine(const char *v, an_q_impl *impl) {
         *impl = AN_Q_IMPL_REF;
     else if (strcmp(v, "fast-scalar") == 0)
         *impl = AN_Q_IMPL_FAST_SCALAR;
+    else if (strcmp(v, "fast-avx2") == 0)
+        *impl = AN_Q_IMPL_FAST_AVX2;
+    else if (strcmp(v, "fast-vnni") == 0)
+        *impl = AN_Q_IMPL_FAST_VNNI;
     else
         return -1;
     return 0;
@@ -235,7 +241,8 @@ int cmd_eval_q8(int argc, char **argv) {
             split = strcmp(v, "train") == 0 ? AN_SPLIT_TRAIN : AN_SPLIT_TEST;
         } else if ((r = cli_opt(argc, argv, &i, "--engine", &v))) {
             if (r < 0 || parse_engine(v, &impl))
-                return cli_usage("eval", "--engine takes fast or reference");
+                return cli_usage("eval", "--engine takes fast, fast-vnni, fast-avx2, fast-scalar "
+                                         "or reference");
         } else if ((r = cli_opt(argc, argv, &i, "--batch", &v))) {
             if (r < 0 || cli_parse_i64(v, &batch) || batch < 1 || batch > 65536)
                 return cli_usage("eval", "--batch takes a whole number in 1..65536");
@@ -264,8 +271,9 @@ int cmd_eval_q8(int argc, char **argv) {
     if (!s && (s = cli_data_csv(&data, g.data_opts, pos[0], &csv, NULL))) an_q_graph_free(&g);
     if (s) return cli_error(s);
     double dt = 0;
-    /* --check-fast: the fast path, every tensor compared with the reference */
-    const an_q_impl run_impl = check ? AN_Q_IMPL_FAST : impl;
+    /* --check-fast: the fast path (or the one named), every tensor compared
+    ** with the reference */
+    const an_q_impl run_impl = check && impl == AN_Q_IMPL_REF ? AN_Q_IMPL_FAST : impl;
     if (!(s = cli_load_data(pos[1], split, &csv, cli_q_features(&g), g.layers[g.n_layers - 1].c,
                             &ds))) {
         double t0 = an_now();
@@ -276,15 +284,15 @@ int cmd_eval_q8(int argc, char **argv) {
     if (!s) {
         printf("%s (int8, %s) on %s (%s split): %lld samples\n", pos[0], g.calib, pos[1],
                split == AN_SPLIT_TEST ? "test" : "train", (long long)r.n);
-        printf("accuracy %.2f%% (%lld/%lld), %s engine%s, %.0f img/s\n",
+        const char *path = an_q_fast_path(run_impl);
+        printf("accuracy %.2f%% (%lld/%lld), %s engine%s%s%s, %.0f img/s\n",
                100.0 * (double)r.correct / (double)r.n, (long long)r.correct, (long long)r.n,
-               AN_Q_IMPL_NAME[run_impl],
-               run_impl == AN_Q_IMPL_FAST ? (an_q_fast_has_avx2() ? " (AVX2)" : " (scalar)") : "",
+               AN_Q_IMPL_NAME[run_impl], path ? " (" : "", path ? path : "", path ? ")" : "",
                (double)r.n / dt);
         if (check)
-            printf("check: fast path == reference engine, bit for bit, on every tensor of all "
-                   "%lld samples\n",
-                   (long long)r.n);
+            printf("check: fast path (%s) == reference engine, bit for bit, on every tensor of "
+                   "all %lld samples\n",
+                   path, (long long)r.n);
         cli_print_confusion(r.confusion, r.classes);
     }
     an_q_eval_free(&r);

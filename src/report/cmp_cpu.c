@@ -47,8 +47,9 @@ an_status an_cmp_cpu_int8(const an_q_graph *g, const an_dataset *test, const an_
     r->batch = o->batch;
     r->energy_uj = o->cpu_watts * r->latency_us;
     r->area_mm2 = r->clock_mhz = -1;
-    snprintf(r->extra, sizeof r->extra, "%s", an_q_fast_has_avx2() ? "AVX2" : "scalar");
-    cpu_source(r, o, "asicnn fast int8 path (im2col, AVX2 when present, OpenMP)");
+    snprintf(r->extra, sizeof r->extra, "%s", an_q_fast_path(AN_Q_IMPL_FAST));
+    cpu_source(r, o,
+               "asicnn fast int8 path (VNNI, AVX2 or scalar kernels chosen at run time, OpenMP)");
     an_q_eval_free(&ev);
     free(q);
     an_q_engine_free(e);
