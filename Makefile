@@ -7,6 +7,7 @@
 #   make bench          asicnn vs PyTorch training/inference speed (BENCH_ARGS="--images 2000")
 #   make bench-data     Fashion-MNIST load time vs zlib inflating the same files (DATA_BENCH_RUNS=5)
 #   make bench-chip     cycles per image against the bounds, 4 models x 4 chips x batch 1/64
+#   make bench-ort      asicnn vs ONNX Runtime (npm), float and int8, batch 1 and 64 (ORT_BENCH_ARGS="--threads 2")
 #   make bench-rtl      simulator vs Verilated RTL speed on the digits CNN (RTL_BENCH_ARGS="--runs 5")
 #   make test-rtl-npu16 the RTL built for npu16: bit- and cycle-exact on the seed and residual CNNs
 #   make format         clang-format every C file in place
@@ -22,7 +23,7 @@ WERROR       := $(if $(CI),ON,OFF)
 CMAKE_FLAGS  ?=
 
 .PHONY: all bootstrap build data demo test test-sanitize test-rtl-npu16 fuzz fuzz-chain bench \
-  bench-chip bench-data bench-rtl format clean
+  bench-chip bench-data bench-ort bench-rtl format clean
 
 all: build
 
@@ -84,6 +85,10 @@ bench-chip: data
 
 bench-data: data
 	@$(BUILD)/bench/data_bench data/fashion-mnist $(or $(DATA_BENCH_RUNS),5)
+
+# asicnn against ONNX Runtime in the same run (bench/ort_bench.sh).
+bench-ort: data
+	@bench/ort_bench.sh --build $(BUILD) $(ORT_BENCH_ARGS)
 
 # The int8 digits CNN (out/digits.q8 from `make demo`, else 1 epoch on 500
 # images) compiled for the rtl backend's chip at batch 2, then bench/rtl_bench.

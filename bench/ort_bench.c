@@ -36,17 +36,6 @@ typedef struct args {
     int batches[8], n_batches;
 } args;
 
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts v [n] in place; its median. */
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* One engine call on a batch, for timing. */
 typedef void (*run_fn)(void *ctx, int B);
 
@@ -84,12 +73,11 @@ static void time_windows(run_fn f, void *ctx, int B, const args *a, double *ips)
 
 static void print_row(const args *a, const char *dtype, int B, double *mine, double *ort,
                       const char *path) {
-    const int n = a->repeats;
-    const double m = median(mine, n), o = median(ort, n);
+    const an_spread m = an_spread_of(mine, a->repeats), o = an_spread_of(ort, a->repeats);
     printf("ort_bench model=%s dtype=%s batch=%d threads=%d asicnn_ips=%.0f asicnn_min=%.0f "
            "asicnn_max=%.0f ort_ips=%.0f ort_min=%.0f ort_max=%.0f ratio=%.2f path=%s\n",
-           a->name, dtype, B, a->threads, m, mine[0], mine[n - 1], o, ort[0], ort[n - 1], m / o,
-           path);
+           a->name, dtype, B, a->threads, m.median, m.min, m.max, o.median, o.min, o.max,
+           m.median / o.median, path);
     fflush(stdout);
 }
 

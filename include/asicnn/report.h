@@ -82,7 +82,9 @@ typedef struct an_cmp_row {
     char source[1100]; /* where every constant comes from */
 } an_cmp_row;
 
-#define AN_CMP_MAX_ROWS 8
+#define AN_CMP_MAX_ROWS 10
+/* Timed repeats behind each measured CPU figure (the median is shown). */
+#define AN_CMP_REPEATS 5
 
 typedef struct an_cmp_opts {
     const char *chip;              /* ASIC config (preset or JSON file), default npu16 */
@@ -93,6 +95,7 @@ typedef struct an_cmp_opts {
     int batch;                     /* throughput batch (default 64) */
     int64_t latency_images;        /* images timed one at a time (default 200) */
     double cpu_watts;              /* CPU package power estimate (default 35 W) */
+    int threads;                   /* threads of every CPU row (0: all cores) */
 } an_cmp_opts;
 
 an_cmp_opts an_cmp_defaults(void);
@@ -103,6 +106,7 @@ typedef struct an_cmp {
     int64_t images; /* test images for accuracy */
     char model[256];
     an_npu_config asic, fpga;
+    char note[600]; /* why rows are missing (e.g. ONNX Runtime absent); "" */
 } an_cmp;
 
 /* Run g (raw test samples in test) on every target. */
@@ -120,6 +124,16 @@ an_status an_cmp_cpu_int8(const an_q_graph *g, const an_dataset *test, const an_
                           an_cmp_row *r);
 an_status an_cmp_cpu_float(const char *ckpt, const an_dataset *test, const an_cmp_opts *o,
                            an_cmp_row *r);
+/* ONNX Runtime int8 (the QDQ export of g) and, with o->ckpt, float: up to 2
+** rows, *n of them; when ONNX Runtime is unavailable, none, and why says so. */
+an_status an_cmp_cpu_ort(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *o,
+                         an_cmp_row *rows, int *n, char *why, size_t why_n);
+
+/* Median, minimum and maximum of v [n] (n >= 1; v is sorted in place). */
+typedef struct an_spread {
+    double median, min, max;
+} an_spread;
+an_spread an_spread_of(double *v, int n);
 /* The ASIC rows: one at the synthesis report's node (its clock and area,
 ** energy model at that node) and one scaled to cfg->tech_nm, or, without a
 ** report for this array, one at the config's node; *n rows (1 or 2). */

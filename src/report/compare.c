@@ -7,6 +7,7 @@
 #include "asicnn/report.h"
 
 #include <cjson/cJSON.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,14 @@ an_cmp_opts an_cmp_defaults(void) {
     return o;
 }
 
-an_status an_compare(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *o, an_cmp *c) {
+an_status an_compare(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *oin,
+                     an_cmp *c) {
     memset(c, 0, sizeof *c);
+    /* every CPU row on the same threads */
+    an_cmp_opts ot = *oin;
+    const an_cmp_opts *o = &ot;
+    if (ot.threads > 0) omp_set_num_threads(ot.threads);
+    ot.threads = omp_get_max_threads();
     snprintf(c->model, sizeof c->model, "%s", g->source);
     c->images = test->n;
     an_status s = AN_OK;
@@ -34,6 +41,9 @@ an_status an_compare(const an_q_graph *g, const an_dataset *test, const an_cmp_o
     if (s) return s;
     an_cmp_row *q = &c->rows[c->n++];
     if ((s = an_cmp_cpu_int8(g, test, o, q))) return s;
+    int no = 0;
+    if ((s = an_cmp_cpu_ort(g, test, o, &c->rows[c->n], &no, c->note, sizeof c->note))) return s;
+    c->n += no;
     /* the ASIC (one or two rows, docs/compare.md), the FPGA, the GPU */
     const int h = c->n;
     int na = 1;
@@ -70,6 +80,7 @@ static void write_text(const an_cmp *c, FILE *f) {
         fprintf(f, "%-22s %-9s %11.2f %12.0f %12.3f %8.2f %9s %8s  %s\n", r->target, label(r),
                 r->latency_us, r->throughput, r->energy_uj, r->accuracy, area, mhz, r->extra);
     }
+    if (c->note[0]) fprintf(f, "\n%s\n", c->note);
     fprintf(f, "\nsources:\n");
     for (int i = 0; i < c->n; i++)
         fprintf(f, "  %s [%s]: %s\n", c->rows[i].target, label(&c->rows[i]), c->rows[i].source);
@@ -103,6 +114,7 @@ static an_status write_json(const an_cmp *c, FILE *f) {
     cJSON *root = cJSON_CreateObject(), *rows = cJSON_AddArrayToObject(root, "rows");
     cJSON_AddStringToObject(root, "model", c->model);
     cJSON_AddNumberToObject(root, "images", (double)c->images);
+    if (c->note[0]) cJSON_AddStringToObject(root, "note", c->note);
     for (int i = 0; i < c->n; i++) {
         const an_cmp_row *r = &c->rows[i];
         cJSON *o = cJSON_CreateObject();
