@@ -17,17 +17,29 @@ expect 1 'batch' "$A" compare x.q8 data/digits --batch 0
 expect 0 'ASIC npu16 28nm +modelled' "$A" compare "$T/d.q8" data/digits --ckpt "$T/d.ckpt" \
   --batch 16 --synth "$T" --csv "$T/c.csv" --json "$T/c.json"
 table=$(sed -n '/^target/,/^$/p' <<<"$out" | sed '1d;/^$/d')
-[ "$(wc -l <<<"$table")" = 5 ] || fail "want 5 rows: $out"
+# ONNX Runtime's int8 and float rows when it is installed, else a note why not
+rows=5
+if grep -q '^ONNX Runtime int8 ' <<<"$out"; then
+  rows=7
+  grep -qE '^ONNX Runtime float +measured .* [0-9]+ us/call fixed' <<<"$out" || fail "ort float: $out"
+  grep -qE '^  ONNX Runtime int8 \[measured\]: ONNX Runtime 1\.30\.0 .*median of 5' <<<"$out" ||
+    fail "ort source: $out"
+else
+  grep -q 'ONNX Runtime rows left out' <<<"$out" || fail "no ort rows and no reason: $out"
+fi
+[ "$(wc -l <<<"$table")" = $rows ] || fail "want $rows rows: $out"
 while read -r line; do
-  grep -qE '^(CPU|ASIC|FPGA|GPU) .* (measured|modelled) ' <<<"$line" || fail "unlabelled: $line"
+  grep -qE '^(CPU|ASIC|FPGA|GPU|ONNX Runtime) .* (measured|modelled) ' <<<"$line" ||
+    fail "unlabelled: $line"
 done <<<"$table"
+grep -qE '^CPU int8 +measured .* 5 runs [0-9]+\.\.[0-9]+ img/s' <<<"$out" || fail "CPU spread: $out"
 for t in 'CPU float' 'CPU int8' 'ASIC npu16' 'FPGA xc7z020' 'GPU '; do
   grep -qE "^  $t.*\[(measured|modelled)\]: .+" <<<"$out" || fail "no source for $t: $out"
 done
 grep -qE 'CPU int8 +measured' <<<"$out" || fail "CPU int8 not measured"
 grep -q 'package power (estimate' <<<"$out" || fail "CPU power not labelled estimate"
 head -1 "$T/c.csv" | grep -q '^target,kind,latency_us,batch' || fail "csv header"
-[ "$(grep -cE ',(measured|modelled),' "$T/c.csv")" = 5 ] || fail "csv rows: $(cat "$T/c.csv")"
+[ "$(grep -cE ',(measured|modelled),' "$T/c.csv")" = $rows ] || fail "csv rows: $(cat "$T/c.csv")"
 grep -q '"kind":' "$T/c.json" || fail "json"
 # no synthesis report: one ASIC row, all at the config's 28 nm
 src=$(grep -E '^  ASIC npu16 28nm ' <<<"$out")
@@ -41,21 +53,21 @@ grep -q '8x16, 8.0 B/cycle DRAM); clock 100 MHz' <<<"$out" || fail "FPGA cycles:
 fpga=$(grep '^FPGA' <<<"$out")
 echo '{"chip": "vta-pynq", "rows": 16, "cols": 16, "lut": 28143, "dsp48e1": 324, "bram36": 116}' \
   >"$T/synth_xc7z020.json"
-expect 0 'pynq-8x16 est\. DSP' "$A" compare "$T/d.q8" data/digits --batch 16 --synth "$T"
+expect 0 'pynq-8x16 est\. DSP' "$A" compare --no-ort "$T/d.q8" data/digits --batch 16 --synth "$T"
 grep -q 'report is for another design' <<<"$out" || fail "16x16 FPGA report used: $out"
 echo '{"chip": "pynq-8x16", "rows": 8, "cols": 16, "lut": 28960, "ff": 5948, "dsp48e1": 196,
   "bram36": 116}' >"$T/synth_xc7z020.json"
 expect 0 'FPGA xc7z020 .* pynq-8x16 LUT 28960/53200 DSP 196/220 BRAM36 116/140 fits' \
-  "$A" compare "$T/d.q8" data/digits --batch 16 --synth "$T" --fpga-chip configs/pynq-8x16.json
+  "$A" compare --no-ort "$T/d.q8" data/digits --batch 16 --synth "$T" --fpga-chip configs/pynq-8x16.json
 rm "$T/synth_xc7z020.json"
-expect 0 'FPGA' "$A" compare "$T/d.q8" data/digits --batch 16 --fpga-chip configs/pynq-8x16.json \
+expect 0 'FPGA' "$A" compare --no-ort "$T/d.q8" data/digits --batch 16 --fpga-chip configs/pynq-8x16.json \
   --synth "$T"
 [ "$(grep '^FPGA' <<<"$out" | sed 's/ \+[0-9.]\+ \+[0-9]\+ \+/ /')" = \
   "$(sed 's/ \+[0-9.]\+ \+[0-9]\+ \+/ /' <<<"$fpga")" ] || fail "configs/pynq-8x16.json differs"
 # a .npu brings its chip; a synthesis report's clock and area are used
 "$A" compile "$T/d.q8" --chip nvdla-small-like -o "$T/d.npu" >/dev/null
 echo '{"rows": 8, "cols": 8, "area_um2": 2500000, "fmax_mhz": 250.0}' >"$T/synth_asic.json"
-expect 0 'ASIC nvdla-small-like 180nm +modelled .* 2\.500 +250 ' "$A" compare "$T/d.npu" \
+expect 0 'ASIC nvdla-small-like 180nm +modelled .* 2\.500 +250 ' "$A" compare --no-ort "$T/d.npu" \
   data/digits --batch 8 --synth "$T"
 grep -q 'STA Fmax from' <<<"$out" || fail "synth clock not cited: $out"
 # two ASIC rows, each at one node: the report's 180 nm, and 16 nm scaled (clock capped at 1 GHz)
@@ -73,7 +85,7 @@ e16=$(sed -n 's/^ASIC nvdla-small-like 16nm *modelled *[0-9.]* *[0-9]* *\([0-9.]
 awk -v a="$e180" -v b="$e16" 'BEGIN { exit !(a > b && b > 0) }' || fail "energy 180 nm $e180 <= 16 nm $e16"
 # a report for another array is not used for this one
 "$A" compile "$T/d.q8" --chip npu16 -o "$T/n.npu" >/dev/null
-expect 0 'ASIC npu16 28nm +modelled' "$A" compare "$T/n.npu" data/digits --batch 8 --synth "$T"
+expect 0 'ASIC npu16 28nm +modelled' "$A" compare --no-ort "$T/n.npu" data/digits --batch 8 --synth "$T"
 grep -q 'report is for another array' <<<"$out" || fail "8x8 report used for 16x16: $out"
 [ "$(grep -c '^ASIC' <<<"$out")" = 1 ] || fail "one ASIC row wanted: $out"
 echo "cli_compare: ok"

@@ -128,3 +128,16 @@ Test(quant_fast, left_shift) {
     expect_equal_engines(&g, 2, 9);
     an_q_graph_free(&g);
 }
+
+/* One sample large enough (about 9M MACs) for its conv blocks to be spread
+** over threads. */
+Test(quant_fast, one_sample_over_threads) {
+    an_rng r;
+    an_rng_seed(&r, 12, 1);
+    an_q_graph g;
+    tq_graph(&g, 2, 32, 32, 16, 0.02f, -5);
+    tq_conv(&g, 0, 64, 3, 1, 1, 1, &r);
+    tq_pool(&g, AN_Q_MAXPOOL, 1, 2, 2, 0);
+    expect_equal_engines(&g, 1, 13);
+    an_q_graph_free(&g);
+}

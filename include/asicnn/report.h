@@ -96,6 +96,7 @@ typedef struct an_cmp_opts {
     int64_t latency_images;        /* images timed one at a time (default 200) */
     double cpu_watts;              /* CPU package power estimate (default 35 W) */
     int threads;                   /* threads of every CPU row (0: all cores) */
+    int no_ort;                    /* leave out the ONNX Runtime rows */
 } an_cmp_opts;
 
 an_cmp_opts an_cmp_defaults(void);

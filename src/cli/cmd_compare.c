@@ -15,6 +15,7 @@ static const char HELP[] =
     "usage: asicnn compare model.q8|model.npu DATA [--chip NAME|FILE] [--fpga-chip NAME|FILE]\n"
     "                      [--ckpt model.ckpt] [--batch N] [--synth DIR] [--cpu-watts W] [--csv "
     "FILE] [--json FILE]\n"
+    "                      [--threads N] [--no-ort]\n"
     "\n"
     "Run the int8 model on every target and print latency per image (batch 1),\n"
     "throughput at --batch (64), energy per image, test accuracy, and area and clock\n"
@@ -25,7 +26,9 @@ static const char HELP[] =
     "With an ASIC report for its array the chip has two rows: at the report's node\n"
     "(0.18 um) and scaled to the config's node (an estimate). The FPGA row is\n"
     "--fpga-chip (default pynq-8x16 = configs/pynq-8x16.json, fits the XC7Z020).\n"
-    "docs/compare.md explains every figure.\n"
+    "CPU rows (asicnn's engines and, when installed, ONNX Runtime int8 and float on\n"
+    "the exported ONNX; --no-ort leaves those out) run on --threads (all cores) and\n"
+    "give medians of 5 runs. docs/compare.md explains every figure.\n"
     "\n" CLI_CSV_HELP;
 
 /* The int8 graph of a .q8, or the one embedded in a .npu (its chip in *cfg). */
@@ -93,6 +96,12 @@ int cmd_compare(int argc, char **argv) {
             if (r < 0 || cli_parse_i64(v, &n) || n < 1 || n > 4096)
                 return cli_usage("compare", "--batch takes a whole number in [1, 4096]");
             o.batch = (int)n;
+        } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
+            if (r < 0 || cli_parse_i64(v, &n) || n < 1 || n > 1024)
+                return cli_usage("compare", "--threads takes a whole number in [1, 1024]");
+            o.threads = (int)n;
+        } else if (strcmp(argv[i], "--no-ort") == 0) {
+            o.no_ort = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--cpu-watts", &v))) {
             if (r < 0 || cli_parse_f64(v, &o.cpu_watts) || o.cpu_watts <= 0)
                 return cli_usage("compare", "--cpu-watts takes a power in W > 0");

@@ -13,7 +13,7 @@
 
 static const char EVAL_HELP[] =
     "usage: asicnn eval model.ckpt|model.q8 DATA [--split test|train] [--batch N]\n"
-    "                   [--threads N] [--engine fast|reference] [--check-fast]\n"
+    "                   [--threads N] [--engine E] [--check-fast]\n"
     "\n"
     "Evaluate a checkpoint on DATA's test split (or --split train): accuracy, loss,\n"
     "per-class accuracy and the confusion matrix (rows: true class, columns:\n"
@@ -24,9 +24,12 @@ static const char EVAL_HELP[] =
     "  --threads N          CPU threads (default: all cores)\n"
     "\n"
     "On an int8 graph (.q8), raw samples are quantized with the graph's input map:\n"
-    "  --engine E           fast (default) or reference\n"
-    "  --check-fast         fast path and reference engine compared on every tensor\n"
-    "                       of every sample; the first differing byte fails\n"
+    "  --engine E           fast (default: the best kernels this CPU runs, chosen at\n"
+    "                       run time), fast-vnni (AVX-512 VNNI), fast-avx2, fast-scalar\n"
+    "                       or reference\n"
+    "  --check-fast         fast path (or the one --engine names) and reference engine\n"
+    "                       compared on every tensor of every sample; the first\n"
+    "                       differing byte fails\n"
     "\n" CLI_CSV_HELP;
 
 static const char PREDICT_HELP[] =

@@ -127,7 +127,10 @@ static void run_layer(an_q_engine *e, int i, int b, int16_t *patch, uint8_t *vs,
             q_ref_maxpool(l, &in, x, y);
         break;
     case AN_Q_AVGPOOL:
-        q_ref_avgpool(l, &in, x, y);
+        if (e->isa != Q_ISA_SCALAR && fast)
+            q_fast_avgpool(l, &in, x, y);
+        else
+            q_ref_avgpool(l, &in, x, y);
         break;
     case AN_Q_FLATTEN:
         memcpy(y, x, (size_t)an_q_tensor_size(g, i + 1));

@@ -85,6 +85,32 @@ void q_fast_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, 
     }
 }
 
+void q_fast_avgpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y) {
+    enum { CB = 256 }; /* channels summed at a time */
+    const int W = in->w, C = in->c;
+    int32_t sum[CB];
+    for (int oy = 0; oy < l->h; oy++) {
+        for (int ox = 0; ox < l->w; ox++) {
+            const int y0 = oy * l->sh - l->pt, x0 = ox * l->sw - l->pl;
+            int ky0, ky1, kx0, kx1;
+            q_taps(y0, l->kh, in->h, &ky0, &ky1);
+            q_taps(x0, l->kw, W, &kx0, &kx1);
+            const int32_t count = (ky1 - ky0) * (kx1 - kx0); /* >= 1 (validated) */
+            for (int c0 = 0; c0 < C; c0 += CB) {
+                const int nc = C - c0 < CB ? C - c0 : CB;
+                for (int c = 0; c < nc; c++) sum[c] = 0;
+                for (int ky = ky0; ky < ky1; ky++)
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        const int8_t *src = x + ((int64_t)(y0 + ky) * W + x0 + kx) * C + c0;
+                        for (int c = 0; c < nc; c++) sum[c] += src[c];
+                    }
+                int8_t *dst = y + ((int64_t)oy * l->w + ox) * C + c0;
+                for (int c = 0; c < nc; c++) dst[c] = q_avg_round(sum[c], count);
+            }
+        }
+    }
+}
+
 int16_t *q_fast_weights(const an_q_layer *l) {
     const int kp = q_kpad(l->k);
     int16_t *w = aligned_alloc(32, (size_t)l->c * (size_t)kp * sizeof(int16_t) + 32);

@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A single sample's conv spreads its blocks over threads from this size. */
+#define Q_VNNI_PAR_MACS (1 << 20)
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define Q_VNNI_BUILD 1
@@ -319,7 +322,9 @@ void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_q_tinfo *in,
     const int chunks = (P + Q_VNNI_ROWS - 1) / Q_VNNI_ROWS;
     uint8_t *pimg = scratch + rows_bytes(l); /* shared by the threads */
     pad_image(l, in, x, pimg);
-#pragma omp parallel for schedule(static) if (par && chunks > 1)
+    /* threads only where the work outweighs waking them (about 1M MACs) */
+    const int spread = par && chunks > 1 && (int64_t)P * l->k * l->c >= Q_VNNI_PAR_MACS;
+#pragma omp parallel for schedule(static) if (spread)
     for (int ch = 0; ch < chunks; ch++) {
         uint8_t *a = scratch + (size_t)omp_get_thread_num() * scratch_stride;
         const int p0 = ch * Q_VNNI_ROWS, n = P - p0 < Q_VNNI_ROWS ? P - p0 : Q_VNNI_ROWS;

@@ -25,6 +25,13 @@ static inline void q_taps(int start, int k, int n, int *k0, int *k1) {
     *k1 = start + k > n ? n - start : k;
 }
 
+/* Rounded mean of count >= 1 int8 cells summing to sum, clamped to int8:
+** TFLite's rounding, half away from zero (C division truncates). */
+static inline int8_t q_avg_round(int32_t sum, int32_t count) {
+    const int32_t avg = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+    return (int8_t)(avg < -128 ? -128 : avg > 127 ? 127 : avg);
+}
+
 /* ---- reference kernels: one sample, plain loops (ref_engine.c) ---- */
 
 void q_ref_conv2d(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, /* [H, W, C] */
@@ -88,8 +95,11 @@ void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_q_tinfo *in,
 void q_vnni_dense(const an_q_layer *l, const q_vnni_w *p, const int8_t *x, int8_t *y,
                   uint8_t *scratch);
 
-/* Max pooling of one sample, channels innermost (auto-vectorised); the
-** reference's semantics (valid cells only). */
+/* Max pooling of one sample, channels innermost (AVX2 max over the
+** channels); the reference's semantics (valid cells only). */
 void q_fast_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y);
+/* Average pooling of one sample, channels innermost; the reference's
+** rounding (half away from zero). */
+void q_fast_avgpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y);
 
 #endif /* ASICNN_QUANT_INTERNAL_H */

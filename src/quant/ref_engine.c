@@ -78,11 +78,7 @@ void q_ref_avgpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, i
                 for (int ky = ky0; ky < ky1; ky++)
                     for (int kx = kx0; kx < kx1; kx++)
                         sum += x[((int64_t)(y0 + ky) * W + x0 + kx) * C + c];
-                /* TFLite: round half away from zero (C division truncates) */
-                const int32_t avg = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
-                y[((int64_t)oy * l->w + ox) * C + c] = (int8_t)(avg < -128  ? -128
-                                                                : avg > 127 ? 127
-                                                                            : avg);
+                y[((int64_t)oy * l->w + ox) * C + c] = q_avg_round(sum, count);
             }
         }
     }
