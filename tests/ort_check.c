@@ -11,10 +11,12 @@
 **       zero point); counted equal / off by 1 LSB / worse; fails when a
 **       logit is more than --lsb L (default 1) LSB away.
 **
-** Inputs: the first N (default 64) test samples of DATA (normalised as the
-** checkpoint says; quantized by the graph's input mapping and fed to ONNX
-** Runtime as exactly those int8 values dequantized), or, without DATA,
-** N random ones (normalised values in [-2, 2]; int8 values in [-128, 127]).
+** Inputs: the first N (default 64) test samples of DATA, or, without DATA,
+** N random ones (raw values in [-2, 2]; int8 values in [-128, 127]). The
+** float export carries the checkpoint's normalisation: ONNX Runtime gets
+** the raw values, asicnn's engine the normalised ones. The QDQ export takes
+** the int8 input's float scale: ONNX Runtime gets the int8 values the
+** graph's input mapping made, dequantized.
 ** Exit 0 when every output agrees, 1 on a mismatch, 2 on an error, 77 when
 ** ONNX Runtime is not installed (ctest's skip code).
 */
@@ -37,9 +39,11 @@ static void to_nchw(const float *x, int64_t n, int h, int w, int c, float *y) {
             for (int k = 0; k < c; k++) y[((i * c + k) * h * w) + p] = x[(i * h * w + p) * c + k];
 }
 
-/* Float: asicnn vs ONNX Runtime on x [n, features] (normalised NHWC). */
+/* Float: asicnn on x [n, features] (normalised NHWC) vs ONNX Runtime on
+** raw, the same samples before normalisation (the export carries the
+** checkpoint's normalisation). */
 static int check_float(const an_ort *o, const char *ckpt, const char *onnx, an_model *m,
-                       const float *x, int64_t n) {
+                       const float *x, const float *raw, int64_t n) {
     const an_node *in = &m->nodes[0], *out = &m->nodes[m->n_nodes - 1];
     const int64_t F = an_node_size(in), K = an_node_size(out);
     const int vec = in->h == 1 && in->w == 1;
@@ -49,7 +53,7 @@ static int check_float(const an_ort *o, const char *ckpt, const char *onnx, an_m
     int bad = 0;
     double worst = 0;
     if (!s) {
-        to_nchw(x, n, in->h, in->w, in->c, xc);
+        to_nchw(raw, n, in->h, in->w, in->c, xc);
         const int64_t d4[4] = {n, in->c, in->h, in->w}, d2[2] = {n, in->c};
         s = an_ort_run(o, onnx, xc, vec ? d2 : d4, vec ? 2 : 4, 1, y, n * K);
     }
@@ -192,13 +196,16 @@ int main(int argc, char **argv) {
             return 2;
         }
         const an_node *in = &m.nodes[0];
+        an_dataset raw = {0};
         an_status s = inputs(pos[2], &n, in->h, in->w, in->c, &ds);
-        if (!s && pos[2]) s = an_norm_apply(&x.norm, &ds);
         if (!s && !pos[2]) random_fill(ds.x, n * ds.features, -2.0f, 2.0f);
+        if (!s) s = an_data_slice(&ds, 0, n, &raw);
+        if (!s) s = an_norm_apply(&x.norm, &ds);
         if (!s)
-            rc = check_float(&o, pos[0], pos[1], &m, ds.x, n);
+            rc = check_float(&o, pos[0], pos[1], &m, ds.x, raw.x, n);
         else
             fprintf(stderr, "ort_check: %s\n", an_errmsg());
+        an_dataset_free(&raw);
         an_norm_free(&x.norm);
         an_model_free(&m);
     }

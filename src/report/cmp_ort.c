@@ -1,7 +1,8 @@
 /*
 ** The ONNX Runtime rows of the comparison, measured on this machine through
 ** the Node driver (ort.c): the int8 graph's QDQ export and, given the
-** checkpoint, its float export, each in a temporary file. Latency is
+** checkpoint, its float export (which takes the raw values: the
+** checkpoint's normalisation is in the file), each in a temporary file. Latency is
 ** 1 / the median batch-1 rate (including the binding's fixed cost per call,
 ** which the notes give), throughput the median rate at the comparison's
 ** batch, both over AN_CMP_REPEATS windows with their spread in the notes;
@@ -127,24 +128,23 @@ an_status an_cmp_cpu_ort(const an_q_graph *g, const an_dataset *test, const an_c
     free(q);
     free(x);
     if (s || !o->ckpt) return s;
-    /* float: the checkpoint's export on the normalised test images */
+    /* float: the checkpoint's export, which carries its normalisation, on the
+    ** raw test images */
     an_model m = {0};
     an_ckpt_extra xt = {0};
-    an_dataset ds = {0};
     if (!(s = temp_onnx(path, sizeof path))) {
-        if (!(s = an_ckpt_load(o->ckpt, &m, &xt, NULL)) && !(s = an_onnx_export_model(path, &m)) &&
-            !(s = an_data_slice(test, 0, n, &ds)) && !(s = an_norm_apply(&xt.norm, &ds))) {
+        if (!(s = an_ckpt_load(o->ckpt, &m, &xt, NULL)) &&
+            !(s = an_onnx_export_model(path, &m, &xt.norm, NULL))) {
             an_cmp_row *r = &rows[*n_rows];
             memset(r, 0, sizeof *r);
             snprintf(r->target, sizeof r->target, "ONNX Runtime float");
             const an_node *in = &m.nodes[0];
-            if (!(s = measure(&ort, path, ds.x, ds.y, n, in->h, in->w, in->c,
+            if (!(s = measure(&ort, path, test->x, test->y, n, in->h, in->w, in->c,
                               (int)an_node_size(&m.nodes[m.n_nodes - 1]), o, r, "float32")))
                 (*n_rows)++;
         }
         unlink(path);
     }
-    an_dataset_free(&ds);
     an_norm_free(&xt.norm);
     an_model_free(&m);
     return s;
