@@ -4,7 +4,8 @@
 # the seed CNN and a small residual CNN (conv by both lowerings, dense,
 # fused and vector max pools, avg pool, add) on the test4x4 chip: its whole
 # DRAM image equals the simulator's after every batch, and its cycle count
-# equals the timing model's exactly.
+# equals the timing model's exactly. A VCD over its size limit stops the run
+# early and is removed; one inside a window holds only the window's cycles.
 # Usage: tests/cli_hw.sh path/to/asicnn   (run from the repository root)
 set -euo pipefail
 A=$1
@@ -27,9 +28,28 @@ grep -q '^`define AN_ROWS        16$' "$T/g16/an_params.vh" || fail "npu16 rows"
 "$A" compile "$T/d.q8" --chip configs/test4x4.json -o "$T/d.npu" --batch 2 >/dev/null
 set +e; out=$("$A" run "$T/d.npu" data/digits --limit 1 --backend rtl 2>&1); set -e
 if grep -q 'not in this build' <<<"$out"; then echo "cli_hw: no Verilator, rtl skipped"; exit 0; fi
-expect 0 'DRAM bit-exact with the simulator on 4/4 samples; cycle-exact with the timing model' \
+# A whole batch's VCD passes 1 GB: stopped early and removed, unless a
+# window (cycles 1000..2999 here: VCD times 4 + 2 * cycle, after two reset
+# cycles) or a limit is given; the run names the file's size.
+expect 2 'would pass its limit of 256 MB .*--vcd-cycles A:B' \
   "$A" run "$T/d.npu" data/digits --limit 4 --backend rtl --vcd "$T/d.vcd"
-[ -s "$T/d.vcd" ] || fail "no VCD"
+[ -e "$T/d.vcd" ] && fail "an over-limit VCD left behind"
+expect 2 'would pass its limit of 1 MB' "$A" run "$T/d.npu" data/digits --limit 2 --backend rtl \
+  --vcd "$T/d.vcd" --vcd-cycles 0:100000 --vcd-max-mb 1
+[ -e "$T/d.vcd" ] && fail "an over-limit VCD left behind (--vcd-max-mb)"
+expect 2 'window starts at cycle 99999999, but the run takes [0-9]+ cycles' "$A" run "$T/d.npu" \
+  data/digits --limit 2 --backend rtl --vcd "$T/d.vcd" --vcd-cycles 99999999:100000000
+expect 1 '--vcd-cycles takes A:B' "$A" run "$T/d.npu" data/digits --backend rtl --vcd "$T/d.vcd" \
+  --vcd-cycles 5:5
+expect 1 'add --backend rtl' "$A" run "$T/d.npu" data/digits --vcd "$T/d.vcd"
+expect 0 'DRAM bit-exact with the simulator on 4/4 samples; cycle-exact with the timing model' \
+  "$A" run "$T/d.npu" data/digits --limit 4 --backend rtl --vcd "$T/d.vcd" --vcd-cycles 1000:3000
+mb=$(sed -nE 's/^wrote .*d\.vcd: ([0-9.]+) MB, cycles 1000 to 2999 of .*/\1/p' <<<"$out")
+[ -n "$mb" ] || fail "the run does not name the VCD's size and cycles: $out"
+[ "$mb" = "$(awk -v b="$(stat -c %s "$T/d.vcd")" 'BEGIN { printf "%.1f", b / 1e6 }')" ] \
+  || fail "VCD size $mb MB is not the file's"
+[ "$(grep -m1 '^#' "$T/d.vcd")" = '#2004' ] && [ "$(grep '^#' "$T/d.vcd" | tail -1)" = '#6003' ] \
+  || fail "VCD times outside the window"
 "$A" compile "$T/d.q8" --chip npu16 -o "$T/d16.npu" >/dev/null
 expect 2 'built for chip test4x4' "$A" run "$T/d16.npu" data/digits --limit 1 --backend rtl
 

@@ -5,7 +5,8 @@
 // evaluation it takes each channel's request (a beat: aligned address, byte
 // mask; a store's data is written at once) and queues its answer for
 // dram_latency cycles later; then it raises the clock. The cycle count runs
-// from reset release until the chip raises done.
+// from reset release until the chip raises done. A trace (VCD) holds the
+// cycles of its window only and is measured as it grows (tracer below).
 #include "an_rtl_shim.h"
 
 #include "Van_npu.h"
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <sys/stat.h>
 
 namespace {
 
@@ -49,42 +51,107 @@ struct channel {
     std::deque<answer> q;
 };
 
+// The VCD: dumps the cycles inside the job's window and watches its size.
+// After the first dumped cycle (header and full values) it notes the size;
+// at 256, 512, ... dumped cycles (then every 8192) it flushes, measures
+// and extrapolates the bytes a cycle since then over the cycles left in the
+// window (or, without an end, in expect_cycles). Passing vcd_max, measured
+// or estimated, is fatal: the file is closed and removed.
+struct tracer {
+    an_rtl_job *job;
+    std::unique_ptr<VerilatedVcdC> vcd;
+    int64_t dumped = 0, base = 0, next = 1;
+
+    bool inside(int64_t cyc) const {
+        return vcd && cyc >= job->vcd_from && (job->vcd_to <= 0 || cyc < job->vcd_to);
+    }
+    void dump(int64_t cyc, uint64_t t) {
+        if (inside(cyc)) vcd->dump(t);
+    }
+    int64_t size() {
+        vcd->flush();
+        return size_closed();
+    }
+    int64_t size_closed() const {
+        struct stat st;
+        return stat(job->vcd, &st) == 0 ? (int64_t)st.st_size : 0;
+    }
+    // the cycle the window ends before (-1: unknown)
+    int64_t end() const {
+        int64_t e = job->vcd_to > 0 ? job->vcd_to : -1;
+        if (job->expect_cycles > 0 && (e < 0 || job->expect_cycles < e)) e = job->expect_cycles;
+        return e;
+    }
+    // after cycle cyc ran (and was dumped when inside); false once over the limit
+    bool after(int64_t cyc) {
+        if (!inside(cyc)) return true;
+        if (!dumped++) job->vcd_first = cyc;
+        job->vcd_last = cyc;
+        if (job->vcd_max <= 0 || dumped < next) return true;
+        const int64_t now = size();
+        if (dumped == 1) {
+            base = now, next = 256;
+            job->vcd_bytes = now;
+        } else {
+            next = dumped < 8192 ? 2 * dumped : dumped + 8192;
+            const double rate = (double)(now - base) / (double)(dumped - 1);
+            const int64_t e = end();
+            job->vcd_bytes = e > cyc ? now + (int64_t)(rate * (double)(e - 1 - cyc)) : now;
+        }
+        if (job->vcd_bytes <= job->vcd_max && now <= job->vcd_max) return true;
+        if (now > job->vcd_bytes) job->vcd_bytes = now;
+        job->vcd_over = 1;
+        vcd->close();
+        vcd.reset();
+        std::remove(job->vcd);
+        const int64_t e = end();
+        snprintf(job->err, sizeof job->err,
+                 "%s: the trace would pass its limit of %.0f MB (%.1f MB after %lld of %lld "
+                 "cycles: about %.0f MB at that rate), so it was stopped and removed; trace a "
+                 "window (--vcd-cycles A:B) or raise the limit (--vcd-max-mb N, 0: none)",
+                 job->vcd, (double)job->vcd_max / 1e6, (double)now / 1e6, (long long)dumped,
+                 (long long)(e > 0 ? e - job->vcd_first : dumped), (double)job->vcd_bytes / 1e6);
+        return false;
+    }
+};
+
 } // namespace
 
 extern "C" const an_rtl_chip *an_rtl_shim_chip(void) {
-    static const an_rtl_chip chip = {AN_RTL_CHIP_NAME,       AN_RTL_ROWS,      AN_RTL_COLS,
-                                     AN_RTL_INSN_DEPTH,      AN_RTL_TOKEN_DEPTH, AN_RTL_ACT_BYTES,
-                                     AN_RTL_WGT_BYTES,       AN_RTL_ACC_BYTES,
-                                     AN_RTL_DRAM_LATENCY,    AN_RTL_DRAM_BPC,  AN_RTL_DRAM_BURST};
+    static const an_rtl_chip chip = {AN_RTL_CHIP_NAME,  AN_RTL_ROWS,        AN_RTL_COLS,
+                                     AN_RTL_INSN_DEPTH, AN_RTL_TOKEN_DEPTH, AN_RTL_ACT_BYTES,
+                                     AN_RTL_WGT_BYTES,  AN_RTL_ACC_BYTES,   AN_RTL_DRAM_LATENCY,
+                                     AN_RTL_DRAM_BPC,   AN_RTL_DRAM_BURST};
     return &chip;
 }
 
 extern "C" int an_rtl_shim_run(an_rtl_job *job) {
     std::unique_ptr<VerilatedContext> ctx(new VerilatedContext);
     std::unique_ptr<Van_npu> m(new Van_npu(ctx.get()));
-    std::unique_ptr<VerilatedVcdC> tr;
+    tracer tr{job, nullptr};
     uint64_t t = 0;
     job->cycles = job->insns_done = 0;
+    job->vcd_bytes = job->vcd_first = job->vcd_over = 0;
+    job->vcd_last = -1;
     job->err[0] = 0;
     if (job->vcd) {
         ctx->traceEverOn(true);
-        tr.reset(new VerilatedVcdC);
-        m->trace(tr.get(), 99);
-        tr->open(job->vcd);
-        if (!tr->isOpen()) {
+        tr.vcd.reset(new VerilatedVcdC);
+        m->trace(tr.vcd.get(), 99);
+        tr.vcd->open(job->vcd);
+        if (!tr.vcd->isOpen()) {
             snprintf(job->err, sizeof job->err, "%s: cannot open the trace file", job->vcd);
             return 1;
         }
     }
+    // a reset cycle (traced when the window starts at cycle 0)
     auto tick = [&]() {
         m->clk = 0;
         m->eval();
-        if (tr) tr->dump(t);
-        t++;
+        tr.dump(0, t++);
         m->clk = 1;
         m->eval();
-        if (tr) tr->dump(t);
-        t++;
+        tr.dump(0, t++);
     };
     m->rst = 1;
     m->insn_valid = 0;
@@ -163,7 +230,8 @@ extern "C" int an_rtl_shim_run(an_rtl_job *job) {
             if (due[k]) ch[k].q.pop_front();
         uint8_t wd[64];
         bool ok = true;
-        if (m->dl_rq_valid) ok = request(ch[0], "load", m->dl_rq_addr, m->dl_rq_mask, m->dl_rq_tag, nullptr);
+        if (m->dl_rq_valid)
+            ok = request(ch[0], "load", m->dl_rq_addr, m->dl_rq_mask, m->dl_rq_tag, nullptr);
         if (ok && m->dc_rq_valid)
             ok = request(ch[1], "compute", m->dc_rq_addr, m->dc_rq_mask, m->dc_rq_tag, nullptr);
         if (ok && m->ds_rq_valid) {
@@ -175,17 +243,22 @@ extern "C" int an_rtl_shim_run(an_rtl_job *job) {
             break;
         }
         const bool fetched = m->insn_valid && m->insn_ready;
-        if (tr) tr->dump(t);
-        t++;
+        tr.dump(job->cycles, t++);
         m->clk = 1;
         m->eval();
-        if (tr) tr->dump(t);
-        t++;
+        tr.dump(job->cycles, t++);
         if (fetched) pc++;
+        if (!tr.after(job->cycles)) {
+            rc = 1;
+            break;
+        }
         job->cycles++;
     }
     job->insns_done = m->insn_count;
     m->final();
-    if (tr) tr->close();
+    if (tr.vcd) {
+        tr.vcd->close();
+        job->vcd_bytes = tr.size_closed();
+    }
     return rc;
 }

@@ -36,14 +36,24 @@ typedef struct an_rtl_job {
     int64_t dram_size;
     an_rtl_host_fn host;
     void *host_ctx;
-    const char *vcd;    /* trace file or NULL */
-    int64_t max_cycles; /* give up after this many */
+    const char *vcd;       /* trace file or NULL */
+    int64_t vcd_from;      /* trace cycles [vcd_from, vcd_to) counted from reset release */
+    int64_t vcd_to;        /* <= 0: to the end */
+    int64_t vcd_max;       /* bytes the trace may reach; <= 0: no limit */
+    int64_t expect_cycles; /* the run's length if known (the estimate), else 0 */
+    int64_t max_cycles;    /* give up after this many */
     /* out */
     int64_t cycles, insns_done;
-    char err[256]; /* set when the return is nonzero */
+    int64_t vcd_bytes;           /* the trace's size */
+    int64_t vcd_first, vcd_last; /* the cycles it holds (vcd_last < vcd_first: none) */
+    int vcd_over;                /* 1: stopped at vcd_max (measured or estimated), trace removed */
+    char err[256];               /* set when the return is nonzero */
 } an_rtl_job;
 
-/* 0 on success; nonzero with job->err set. */
+/* 0 on success; nonzero with job->err set. With vcd_max set, the trace is
+** measured after its first cycles and extrapolated to the window (or to
+** expect_cycles); a trace that would pass vcd_max, or that does, stops the
+** run at once: vcd_over set, the file removed, vcd_bytes the estimate. */
 int an_rtl_shim_run(an_rtl_job *job);
 
 #ifdef __cplusplus

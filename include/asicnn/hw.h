@@ -55,15 +55,31 @@ an_status an_hw_synth(const an_npu_config *c, const an_hw_synth_opts *o, char **
 ** name and numbers); *names lists the configurations it has. */
 int an_hw_rtl_available(const an_npu_config *c, const char **names);
 
+/* A VCD trace of a run: the cycles [from, to) counted from reset release
+** (to <= 0: to the end). A trace that would pass max_bytes (<= 0: no limit),
+** by its size extrapolated from its first cycles or by its size so far,
+** stops the run with AN_ERR_RANGE and is removed. */
+typedef struct an_hw_vcd {
+    const char *path;
+    int64_t from, to;
+    int64_t max_bytes;
+} an_hw_vcd;
+#define AN_HW_VCD_MAX_MB 256 /* the CLI's default limit */
+
 typedef struct an_hw_rtl_result {
-    int64_t cycles; /* clock cycles of the run (reset released to done) */
-    int64_t insns;  /* instructions the chip executed */
-    double seconds; /* wall time inside the model */
+    int64_t cycles;              /* clock cycles of the run (reset released to done) */
+    int64_t insns;               /* instructions the chip executed */
+    double seconds;              /* wall time inside the model */
+    int64_t vcd_bytes;           /* the trace's size (over the limit: its estimate) */
+    int64_t vcd_first, vcd_last; /* the cycles the trace holds */
 } an_hw_rtl_result;
 
 /* Run exe's program once on the RTL. dram holds exe->dram_size bytes: the
-** initial image in, the final image out. vcd (may be NULL) gets a trace. */
-an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_hw_rtl_result *r);
+** initial image in, the final image out. vcd (may be NULL) asks for a trace;
+** a window that starts past the run's last cycle is AN_ERR_RANGE before
+** anything runs. */
+an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const an_hw_vcd *vcd,
+                        an_hw_rtl_result *r);
 
 /* Accuracy of the RTL on raw samples, and its equality with the functional
 ** simulator: after every batch the RTL's whole DRAM image (every layer's
@@ -75,8 +91,9 @@ typedef struct an_hw_rtl_eval {
     int64_t model_cycles;      /* the timing model's cycles per batch (each batch's RTL count
                                   must equal it) */
     double rtl_seconds, sim_seconds;
+    an_hw_rtl_result first; /* the first batch's run (its trace) */
 } an_hw_rtl_eval;
-an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const char *vcd,
+an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const an_hw_vcd *vcd,
                              an_hw_rtl_eval *r);
 
 #ifdef __cplusplus

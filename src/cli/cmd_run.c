@@ -17,6 +17,7 @@
 static const char HELP[] =
     "usage: asicnn run model.npu DATA [--split test|train] [--limit N] [--ref model.q8]\n"
     "                  [--no-check] [--trace FILE] [--backend sim|rtl] [--vcd FILE]\n"
+    "                  [--vcd-cycles A:B] [--vcd-max-mb N]\n"
     "\n"
     "Run an executable on the simulated chip over DATA's test split: accuracy, and\n"
     "every layer compared byte for byte with the integer reference engine (the\n"
@@ -24,7 +25,9 @@ static const char HELP[] =
     "samples only. --trace FILE also times one batch and writes its Chrome/Perfetto\n"
     "trace (docs/timing.md). --backend rtl also runs every batch on the Verilated\n"
     "RTL (docs/hw.md): its whole DRAM image must equal the simulator's and its cycle\n"
-    "count the timing model's, batch by batch; --vcd FILE traces the first batch.\n"
+    "count the timing model's, batch by batch; --vcd FILE traces the first batch\n"
+    "(its cycles A to B-1 with --vcd-cycles A:B). A trace that would pass N MB\n"
+    "(--vcd-max-mb, default 256; 0: no limit) stops the run early and is removed.\n"
     "--ref must be the graph the executable was compiled from (another\n"
     "calibration of the same model is an input error).\n"
     "\n" CLI_CSV_HELP;
@@ -77,11 +80,28 @@ static an_status same_graph(const an_npu_exe *x, const an_q_graph *own, const an
                    ref, x->source);
 }
 
+/* --vcd-cycles A:B: 0 <= A < B; 0 on success. */
+static int parse_window(const char *v, an_hw_vcd *w) {
+    const char *colon = strchr(v, ':');
+    char a[32];
+    if (!colon || colon == v || (size_t)(colon - v) >= sizeof a) return -1;
+    memcpy(a, v, (size_t)(colon - v));
+    a[colon - v] = 0;
+    return cli_parse_i64(a, &w->from) || cli_parse_i64(colon + 1, &w->to) || w->from < 0 ||
+                   w->to <= w->from
+               ? -1
+               : 0;
+}
+
 /* --backend rtl: the RTL against the simulator (DRAM) and the timing model (cycles). */
-static an_status cli_run_rtl(const an_npu_exe *x, const an_dataset *sub, const char *vcd) {
+static an_status cli_run_rtl(const an_npu_exe *x, const an_dataset *sub, const an_hw_vcd *vcd) {
     an_hw_rtl_eval e;
     an_status s = an_hw_rtl_evaluate(x, sub, vcd, &e);
     if (s) return s;
+    if (vcd)
+        printf("wrote %s: %.1f MB, cycles %lld to %lld of the first batch's %lld\n", vcd->path,
+               (double)e.first.vcd_bytes / 1e6, (long long)e.first.vcd_first,
+               (long long)e.first.vcd_last, (long long)e.model_cycles);
     printf("rtl: accuracy %.2f%% (%lld/%lld); DRAM bit-exact with the simulator on %lld/%lld "
            "samples; cycle-exact with the timing model: %lld cycles per batch; %.0f cycles/s, "
            "%.2f s (simulator %.3f s)\n",
@@ -93,8 +113,9 @@ static an_status cli_run_rtl(const an_npu_exe *x, const an_dataset *sub, const c
 }
 
 int cmd_run(int argc, char **argv) {
-    const char *pos[2], *ref = NULL, *trace = NULL, *vcd = NULL, *v;
-    int rtl = 0;
+    const char *pos[2], *ref = NULL, *trace = NULL, *v;
+    an_hw_vcd vcd = {.max_bytes = (int64_t)AN_HW_VCD_MAX_MB * 1000000};
+    int rtl = 0, window = 0;
     int npos = 0, check = 1;
     int64_t limit = -1;
     an_split split = AN_SPLIT_TEST;
@@ -116,7 +137,16 @@ int cmd_run(int argc, char **argv) {
             rtl = strcmp(v, "rtl") == 0;
         } else if ((r = cli_opt(argc, argv, &i, "--vcd", &v))) {
             if (r < 0) return cli_usage("run", "--vcd needs a file");
-            vcd = v;
+            vcd.path = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--vcd-cycles", &v))) {
+            if (r < 0 || parse_window(v, &vcd))
+                return cli_usage("run", "--vcd-cycles takes A:B, cycles with 0 <= A < B");
+            window = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--vcd-max-mb", &v))) {
+            int64_t mb;
+            if (r < 0 || cli_parse_i64(v, &mb) || mb < 0 || mb > INT64_MAX / 1000000)
+                return cli_usage("run", "--vcd-max-mb takes megabytes >= 0 (0: no limit)");
+            vcd.max_bytes = mb * 1000000;
         } else if ((r = cli_opt(argc, argv, &i, "--trace", &v))) {
             if (r < 0) return cli_usage("run", "--trace needs a file");
             trace = v;
@@ -138,7 +168,9 @@ int cmd_run(int argc, char **argv) {
         }
     }
     if (npos < 2) return cli_usage("run", "needs model.npu and DATA");
-    const char *outs[] = {trace, vcd};
+    if (vcd.path && !rtl) return cli_usage("run", "--vcd traces the RTL: add --backend rtl");
+    if (window && !vcd.path) return cli_usage("run", "--vcd-cycles needs --vcd FILE");
+    const char *outs[] = {trace, vcd.path};
     for (int k = 0; k < 2; k++) {
         an_status s0 = outs[k] ? cli_check_output(outs[k]) : AN_OK;
         if (s0) return cli_error(s0);
@@ -169,7 +201,7 @@ int cmd_run(int argc, char **argv) {
         double t0 = an_now();
         s = an_npu_evaluate(&x, have_ref ? &g : NULL, &sub, &r);
         dt = an_now() - t0;
-        if (!s && rtl) s = cli_run_rtl(&x, &sub, vcd);
+        if (!s && rtl) s = cli_run_rtl(&x, &sub, vcd.path ? &vcd : NULL);
     }
     if (!s) {
         printf("%s on %s (chip %s, batch %d): %lld samples, %lld instructions executed, %.1f s\n",

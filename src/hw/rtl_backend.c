@@ -28,7 +28,24 @@ int an_hw_rtl_available(const an_npu_config *c, const char **names) {
     return same_chip(c, m);
 }
 
-an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_hw_rtl_result *r) {
+/* The run's length from the timing model (the RTL must match it), for the
+** trace's estimate; a window past it is an error. */
+static an_status vcd_cycles(const an_npu_exe *x, const an_hw_vcd *v, int64_t *cycles) {
+    an_profile pr;
+    an_status s = an_npu_profile_run(x, NULL, NULL, &pr);
+    if (s) return s;
+    *cycles = pr.cycles;
+    an_profile_free(&pr);
+    if (v->from >= *cycles)
+        return an_fail(AN_ERR_RANGE,
+                       "%s: the trace window starts at cycle %lld, but the run "
+                       "takes %lld cycles",
+                       v->path, (long long)v->from, (long long)*cycles);
+    return AN_OK;
+}
+
+an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const an_hw_vcd *vcd,
+                        an_hw_rtl_result *r) {
     *r = (an_hw_rtl_result){0};
     const an_rtl_chip *m = an_rtl_shim_chip();
     if (!same_chip(&x->cfg, m))
@@ -41,6 +58,9 @@ an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_
                        "%s: %d host operator(s): the rtl backend runs programs without host "
                        "operators only",
                        x->source, x->n_host);
+    int64_t expect = 0;
+    an_status s = vcd ? vcd_cycles(x, vcd, &expect) : AN_OK;
+    if (s) return s;
     uint8_t *insns = malloc((size_t)x->n_insns * AN_ISA_BYTES + 1);
     if (!insns) return an_fail(AN_ERR_NOMEM, "out of memory for the instruction stream");
     for (int64_t i = 0; i < x->n_insns; i++)
@@ -49,7 +69,11 @@ an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_
                       .n_insns = x->n_insns,
                       .dram = dram,
                       .dram_size = x->dram_size,
-                      .vcd = vcd,
+                      .vcd = vcd ? vcd->path : NULL,
+                      .vcd_from = vcd ? vcd->from : 0,
+                      .vcd_to = vcd ? vcd->to : 0,
+                      .vcd_max = vcd ? vcd->max_bytes : 0,
+                      .expect_cycles = expect,
                       .max_cycles = INT64_C(1) << 40};
     const double t0 = an_now();
     const int rc = an_rtl_shim_run(&job);
@@ -57,6 +81,10 @@ an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_
     free(insns);
     r->cycles = job.cycles;
     r->insns = job.insns_done;
+    r->vcd_bytes = job.vcd_bytes;
+    r->vcd_first = job.vcd_first;
+    r->vcd_last = job.vcd_last;
+    if (rc && job.vcd_over) return an_fail(AN_ERR_RANGE, "%s", job.err);
     if (rc) return an_fail(AN_ERR_INTERNAL, "%s: rtl: %s", x->source, job.err);
     return AN_OK;
 }
@@ -68,7 +96,8 @@ int an_hw_rtl_available(const an_npu_config *c, const char **names) {
     return 0;
 }
 
-an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_hw_rtl_result *r) {
+an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const an_hw_vcd *vcd,
+                        an_hw_rtl_result *r) {
     *r = (an_hw_rtl_result){0};
     return an_fail(AN_ERR_UNSUPPORTED,
                    "the rtl backend is not in this build (Verilator was not found by CMake)");
@@ -76,7 +105,7 @@ an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const char *vcd, an_
 
 #endif
 
-an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const char *vcd,
+an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const an_hw_vcd *vcd,
                              an_hw_rtl_eval *r) {
     *r = (an_hw_rtl_eval){0};
     const int64_t F = (int64_t)x->input.h * x->input.w * x->input.c;
@@ -111,6 +140,7 @@ an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const c
         an_npu_write_input(x, q, dram);
         an_hw_rtl_result rr;
         if ((s = an_hw_rtl_run(x, dram, at == 0 ? vcd : NULL, &rr))) break;
+        if (at == 0) r->first = rr;
         r->cycles += rr.cycles;
         r->rtl_seconds += rr.seconds;
         if (rr.cycles != r->model_cycles) {
