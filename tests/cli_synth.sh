@@ -2,7 +2,9 @@
 # asicnn synth from the CLI on a tiny 2x2 chip: the ASIC flow (Yosys onto
 # the OSU 0.18 um cells, OpenSTA) and the XC7Z020 flow write JSON reports
 # whose fields are present and sane, and OpenSTA read the whole netlist.
-# Skips when yosys, sta or the OSU liberty file are missing.
+# Its error paths (unknown chip, missing liberty, unwritable report) fail
+# before synthesis and leave nothing behind. No time limit: results only.
+# Skips the synthesis when yosys, sta or the OSU liberty file are missing.
 # Usage: tests/cli_synth.sh path/to/asicnn   (run from the repository root)
 set -euo pipefail
 A=$1
@@ -10,17 +12,25 @@ A=$1
 expect 0 'usage: asicnn synth' "$A" synth --help
 expect 1 '--target needs asic or xc7z020' "$A" synth --target gpu
 expect 1 '--period needs' "$A" synth --period -3
-
-LIB=/usr/share/qflow/tech/osu018/osu018_stdcells.lib
-command -v yosys >/dev/null && command -v sta >/dev/null && [ -r "$LIB" ] \
-  || { echo "cli_synth: yosys, sta or the OSU liberty missing, skipped"; exit 0; }
 cat > "$T/tiny.json" <<'J'
 {"name": "tiny2x2", "rows": 2, "cols": 2, "act_kib": 1, "wgt_kib": 1, "acc_kib": 1,
  "vector_lanes": 2, "dram_bytes_per_cycle": 2.0, "dram_latency_cycles": 10,
  "dram_burst_bytes": 16, "clock_mhz": 100.0, "insn_queue_depth": 4,
  "token_queue_depth": 4, "tech_nm": 180}
 J
-expect 0 'wrote .*a.json' "$A" synth --chip "$T/tiny.json" --target asic -o "$T/a.json" --timeout 600
+
+# the flow's errors, each before any synthesis, leaving no work directory
+expect 2 'neither a preset' "$A" synth --chip "$T/none.json" -o "$T/e.json"
+expect 2 "$T/no/e.json" "$A" synth --chip "$T/tiny.json" -o "$T/no/e.json"
+[ -e "$T/no" ] && fail "a failed synth made the report's directory"
+LIB=/usr/share/qflow/tech/osu018/osu018_stdcells.lib
+command -v yosys >/dev/null && command -v sta >/dev/null && [ -r "$LIB" ] \
+  || { echo "cli_synth: yosys, sta or the OSU liberty missing, skipped"; exit 0; }
+expect 2 "$T/none.lib: liberty file not found" \
+  "$A" synth --chip "$T/tiny.json" --liberty "$T/none.lib" -o "$T/e.json"
+[ -e "$T/e.d" ] || [ -e "$T/e.json" ] && fail "a failed synth left its work directory or report"
+# no --timeout: a loaded machine may take long; the test checks results only
+expect 0 'wrote .*a.json' "$A" synth --chip "$T/tiny.json" --target asic -o "$T/a.json"
 python3 - "$T/a.json" <<'P' || fail "ASIC report"
 import json, sys
 r = json.load(open(sys.argv[1]))
