@@ -82,6 +82,26 @@ Test(q8, round_trip_keeps_every_field) {
     an_q_graph_free(&h);
 }
 
+/* Shapes whose element count overflows 64 bits are refused, not multiplied
+** (the fuzzer's q8 crash: input 0x31ffff03 x 0x0001ffff x ...; UBSan in
+** make test-sanitize catches the overflow this guards against). */
+Test(q8, huge_shapes_refused_without_overflow) {
+    an_q_graph g;
+    small_graph(&g);
+    const an_q_input keep = g.input;
+    g.input.h = 0x31ffff03, g.input.w = 0x7fffffff, g.input.c = 0x7fffffff;
+    cr_assert_neq(an_q_graph_validate(&g), AN_OK);
+    cr_assert(strstr(an_errmsg(), "input: bad shape"), "%s", an_errmsg());
+    g.input = keep;
+    const int h = g.layers[0].h, w = g.layers[0].w, c = g.layers[0].c;
+    g.layers[0].h = 0x7fffffff, g.layers[0].w = 0x7fffffff, g.layers[0].c = 0x40000000;
+    cr_assert_neq(an_q_graph_validate(&g), AN_OK);
+    cr_assert(strstr(an_errmsg(), "bad output shape"), "%s", an_errmsg());
+    g.layers[0].h = h, g.layers[0].w = w, g.layers[0].c = c;
+    cr_assert_eq(an_q_graph_validate(&g), AN_OK, "%s", an_errmsg());
+    an_q_graph_free(&g);
+}
+
 Test(q8, corruption_truncation_and_bad_fields) {
     an_q_graph g;
     small_graph(&g);

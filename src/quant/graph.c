@@ -91,6 +91,12 @@ static int qp_ok(float scale, int32_t zp) {
     return isfinite(scale) && scale > 0 && zp >= -128 && zp <= 127;
 }
 
+/* A shape of 1..Q_MAX_TENSOR values, its product taken without overflow. */
+static int shape_ok(int h, int w, int c) {
+    return h >= 1 && w >= 1 && c >= 1 && (int64_t)h * w <= Q_MAX_TENSOR &&
+           (int64_t)h * w * c <= Q_MAX_TENSOR;
+}
+
 /* A window op's geometry against its input: every window overlaps the input. */
 static an_status check_window(const an_q_graph *g, int i, const an_q_layer *l,
                               const an_q_tinfo *in) {
@@ -152,7 +158,7 @@ static an_status check_layer(const an_q_graph *g, int i) {
     if (l->op == AN_Q_ADD ? (l->in[1] < 0 || l->in[1] > i) : l->in[1] != -1)
         return BAD("%s: layer %d (%s): field in[1] = %d is invalid for %s", src, i, l->name,
                    l->in[1], AN_Q_OP_NAME[l->op]);
-    if (l->h < 1 || l->w < 1 || l->c < 1 || (int64_t)l->h * l->w * l->c > Q_MAX_TENSOR)
+    if (!shape_ok(l->h, l->w, l->c))
         return BAD("%s: layer %d (%s): bad output shape %dx%dx%d", src, i, l->name, l->h, l->w,
                    l->c);
     if (!qp_ok(l->scale, l->zero_point))
@@ -214,7 +220,7 @@ static an_status check_layer(const an_q_graph *g, int i) {
 an_status an_q_graph_validate(const an_q_graph *g) {
     const an_q_input *in = &g->input;
     const char *src = g->source;
-    if (in->h < 1 || in->w < 1 || in->c < 1 || (int64_t)in->h * in->w * in->c > Q_MAX_TENSOR)
+    if (!shape_ok(in->h, in->w, in->c))
         return BAD("%s: input: bad shape %dx%dx%d", src, in->h, in->w, in->c);
     if (!qp_ok(in->scale, in->zero_point))
         return BAD("%s: input: field scale/zero_point = %g/%d invalid", src, (double)in->scale,
