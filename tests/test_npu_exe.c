@@ -8,6 +8,7 @@
 */
 #include "test_quant_util.h"
 
+#include "asicnn/arch.h"
 #include "asicnn/npu.h"
 
 #include <unistd.h>
@@ -252,7 +253,7 @@ Test(npu_exe, hostile_input_layout) {
     cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
     an_q_graph_free(&g);
     cr_assert_eq(x.in_layout.layout, AN_NPU_IN_IM2COL);
-    cr_assert_eq(an_npu_input_bytes(&x), 81 * 2 * 16); /* 18 bytes: 2 rows of 16 */
+    cr_assert_eq(npu_input_bytes(&x), 81 * 2 * 16); /* 18 bytes: 2 rows of 16 */
     snprintf(x.source, sizeof x.source, "bad.npu");
     const an_npu_input_layout keep = x.in_layout;
 #define F(name) offsetof(an_npu_input_layout, name)

@@ -8,6 +8,7 @@
 */
 #include "test_quant_util.h"
 
+#include "asicnn/arch.h"
 #include "asicnn/npu.h"
 #include "leakcheck.h"
 
@@ -253,7 +254,7 @@ Test(npu_layers, first_conv_reads_host_im2col_rows) {
     cr_assert(L->kh == 5 && L->sh == 2 && L->pt == 1 && L->pl == 2 && L->oh == 6 && L->ow == 6);
     cr_assert_eq(L->rows_per_px, 5); /* 75 bytes in rows of 16 */
     const int64_t F = 12 * 11 * 3, PX = 5 * 16;
-    cr_assert_eq(an_npu_input_bytes(&x), 36 * PX);
+    cr_assert_eq(npu_input_bytes(&x), 36 * PX);
     int8_t in[2 * 12 * 11 * 3];
     tq_random_input(in, 2 * F, &r);
     uint8_t *dram = calloc((size_t)x.dram_size, 1);

@@ -166,6 +166,12 @@ an_status npu_schedule(const an_isa_insn *prog, int64_t n, const an_npu_config *
 int npu_token_channel(an_isa_queue q, unsigned dep_bit);
 extern const char *const NPU_CHANNEL_NAME[4];
 
+/* ---- the input layout (layout.c) ---- */
+
+/* DRAM bytes one input sample takes in the executable's input layout (the
+** samples as they are, or the first convolution's im2col rows). */
+int64_t npu_input_bytes(const an_npu_exe *x);
+
 /* ---- the dry-run checker (check.c) ---- */
 an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog);
 

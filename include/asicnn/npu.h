@@ -166,9 +166,6 @@ an_status an_npu_save(const char *path, const an_npu_exe *x);
 an_status an_npu_parse(const uint8_t *buf, size_t n, const char *name, an_npu_exe *x);
 an_status an_npu_load(const char *path, an_npu_exe *x);
 
-/* DRAM bytes one input sample takes in the executable's input layout. */
-int64_t an_npu_input_bytes(const an_npu_exe *x);
-
 /* Write x->batch int8 samples (NHWC, [batch, h*w*c]) into dram at the input
 ** tensor's address in the executable's layout: every backend that puts the
 ** input into the chip's DRAM goes through this one function. */

@@ -283,7 +283,7 @@ an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog) {
     if (!s) { /* the host wrote the weights and the input before the start */
         uint8_t *init = k->sp[NPU_DRAM].init;
         const an_npu_tensor *in = &x->input;
-        const int64_t in_end = in->dram + (int64_t)x->batch * an_npu_input_bytes(x);
+        const int64_t in_end = in->dram + (int64_t)x->batch * npu_input_bytes(x);
         set_bits(init, 0, x->data_size);
         set_bits(init, in->dram, in_end);
     }

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli_model.h"
 
+#include "asicnn/arch.h"
 #include "asicnn/npu.h"
 
 #include <stdlib.h>
@@ -131,7 +132,7 @@ int cmd_compile(int argc, char **argv) {
             printf("input written by the host as im2col rows: %dx%d pixels x %d row(s) of %d "
                    "bytes (window %dx%d, stride %dx%d), %lld bytes per sample\n",
                    il->oh, il->ow, il->rows_per_px, il->row_bytes, il->kh, il->kw, il->sh, il->sw,
-                   (long long)an_npu_input_bytes(&x));
+                   (long long)npu_input_bytes(&x));
         printf("compiled for %s: %lld instructions, %lld bytes of weights and parameters, "
                "%lld bytes of DRAM, %d host op(s), %.2f s\n",
                cfg.name, (long long)x.n_insns, (long long)x.data_size, (long long)x.dram_size,

@@ -89,7 +89,7 @@ an_status an_npu_validate(const an_npu_exe *x) {
         return BAD("%s: section DATA: %lld bytes do not fit DRAM (%lld bytes)", x->source,
                    (long long)x->data_size, (long long)x->dram_size);
     if ((s = npu_input_layout_check(x)) ||
-        (s = check_tensor(x, &x->input, an_npu_input_bytes(x), "input")) ||
+        (s = check_tensor(x, &x->input, npu_input_bytes(x), "input")) ||
         (s = check_tensor(x, &x->output, 0, "output")))
         return s;
     if (x->n_affine != 1 && x->n_affine != tensor_size(&x->input))

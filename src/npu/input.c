@@ -11,19 +11,11 @@
 **   the window leaves the image), then the zero point to the end of the
 **   rows. Each conv tile's input is then one contiguous DMA.
 ** - an_npu_write_input is the one writer every backend uses; it touches
-**   only [input.dram, input.dram + batch * an_npu_input_bytes(x)).
+**   only [input.dram, input.dram + batch * npu_input_bytes(x)).
 */
 #include "npu_internal.h"
 
 #include <string.h>
-
-int64_t an_npu_input_bytes(const an_npu_exe *x) {
-    const an_npu_tensor *t = &x->input;
-    const an_npu_input_layout *l = &x->in_layout;
-    if (l->layout == AN_NPU_IN_IM2COL)
-        return (int64_t)l->oh * l->ow * l->rows_per_px * l->row_bytes;
-    return (int64_t)t->h * t->w * t->c;
-}
 
 /* One sample's im2col rows from its NHWC bytes. */
 static void im2col_sample(const an_npu_tensor *t, const an_npu_input_layout *l, const int8_t *in,
@@ -48,7 +40,7 @@ static void im2col_sample(const an_npu_tensor *t, const an_npu_input_layout *l, 
 
 void an_npu_write_input(const an_npu_exe *x, const int8_t *in, uint8_t *dram) {
     const an_npu_tensor *t = &x->input;
-    const int64_t F = (int64_t)t->h * t->w * t->c, bytes = an_npu_input_bytes(x);
+    const int64_t F = (int64_t)t->h * t->w * t->c, bytes = npu_input_bytes(x);
     if (x->in_layout.layout != AN_NPU_IN_IM2COL) {
         memcpy(dram + t->dram, in, (size_t)(F * x->batch));
         return;
@@ -90,7 +82,7 @@ an_status npu_input_layout_check(const an_npu_exe *x) {
                    x->source, l->row_bytes, l->rows_per_px, x->cfg.rows, x->cfg.rows,
                    (long long)((k + x->cfg.rows - 1) / x->cfg.rows));
     if ((int64_t)l->rows_per_px * l->row_bytes > (INT64_C(1) << 26) ||
-        an_npu_input_bytes(x) > (INT64_C(1) << 26))
+        npu_input_bytes(x) > (INT64_C(1) << 26))
         return BAD("%s: section TENS: input im2col rows take more than %lld bytes per sample",
                    x->source, (long long)(INT64_C(1) << 26));
     return AN_OK;
