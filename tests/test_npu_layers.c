@@ -276,3 +276,53 @@ Test(npu_layers, first_conv_reads_host_im2col_rows) {
     on_all_chips(&g, 2, AN_NPU_CONV_AUTO, 0, 71);
     an_q_graph_free(&g);
 }
+
+/* Whether the line of text that holds key also holds what. */
+static int line_has(const char *text, const char *key, const char *what) {
+    const char *k = strstr(text, key);
+    if (!k) return 0;
+    const char *end = strchr(k, '\n'), *w = strstr(k, what);
+    return w && (!end || w < end);
+}
+
+/* The smallest chip the validator accepts with a tall array (64x8: 512
+** bytes of activations, an input half of 3 rows of 64): one pixel of a 5x5
+** conv over 8 channels needs 25 rows (4 as im2col), so its reduction is
+** split down to kernel columns (some chunks wholly in the padding), and a
+** 3x3 conv over 32 channels down to kernel rows; a dense over 1152 inputs
+** splits its channel blocks, reloaded for each of two output blocks; a
+** global max pool that crowds the accumulators leaves its conv and runs on
+** the host. Bit-exact with the reference engine. */
+Test(npu_layers, reduction_split_on_a_minimal_chip) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    snprintf(c.name, sizeof c.name, "min64x8");
+    c.rows = 64, c.cols = 8, c.vec_lanes = 8;
+    c.act_bytes = 8 * 64, c.wgt_bytes = 2 * 64 * 8, c.acc_bytes = 16 * 8 * 4;
+    cr_assert_eq(an_npu_config_validate(&c, "min"), AN_OK, "%s", an_errmsg());
+    an_rng r;
+    an_rng_seed(&r, 70, 1);
+    an_q_graph g;
+    tq_graph(&g, 5, 6, 6, 8, 0.03f, 5);
+    tq_conv(&g, 0, 32, 5, 1, 1, 1, &r); /* 6x6x32 */
+    tq_flatten(&g, 1);
+    tq_dense(&g, 2, 12, 1, &r);
+    tq_conv(&g, 1, 3, 3, 1, 1, 1, &r);
+    tq_pool(&g, AN_Q_MAXPOOL, 4, 6, 1, 0); /* global: 36 rows */
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.print_after = "tile", o.conv = AN_NPU_CONV_KPOS;
+    an_npu_exe x;
+    char *dump = NULL;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, &dump), AN_OK, "%s", an_errmsg());
+    /* the convs split down to one kernel row, the dense its channel blocks */
+    cr_assert(line_has(dump, "conv2d_1 ", "reduction split 1x"), "%s", dump);
+    cr_assert(line_has(dump, "dense_3 ", "reduction split 1x1x3 (6 chunks)"), "%s", dump);
+    cr_assert(line_has(dump, "conv2d_4 ", "reduction split 1x"), "%s", dump);
+    cr_assert_eq(x.layers[4].mode, AN_NPU_MODE_HOST);
+    free(dump);
+    an_npu_exe_free(&x);
+    check(&g, &c, 2, AN_NPU_CONV_KPOS, 0, 71);
+    check(&g, &c, 1, AN_NPU_CONV_AUTO, 0, 72);
+    check(&g, &c, 1, AN_NPU_CONV_IM2COL, 0, 73);
+    an_q_graph_free(&g);
+}

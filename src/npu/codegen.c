@@ -119,78 +119,198 @@ static an_status load_weights(cprog *p, const cop *o, int ob, int j0, int j1, in
                      C);
 }
 
-/* The input DMA(s) of the tile of conv op o at final output (fy0, fx0) of
-** image img into the activation buffer at in_base: one DMA (kpos, host
-** im2col rows), or one per conv pixel (im2col by DMA). */
-static an_status load_conv_tile(gen *G, const cop *o, int img, int fy0, int fx0, int64_t in_base) {
+/* One conv tile: image img, conv pixels [cy0, cy0 + cth) x [cx0, cx0 +
+** ctw), final pixels (fy0, fx0) fth x ftw; the input rows of the chunk
+** loaded last (in_row: first activation row, tiw: its tile's columns). */
+typedef struct ctile {
+    int img, cy0, cx0, cth, ctw, fy0, fx0, fth, ftw;
+    int64_t in_row;
+    int tiw;
+} ctile;
+
+/* The tile of conv op o at final output (fy0, fx0) of image img. */
+static ctile tile_at(const cop *o, int img, int fy0, int fx0) {
+    ctile t = {.img = img, .fy0 = fy0, .fx0 = fx0};
+    t.fth = o->th < o->fh - fy0 ? o->th : o->fh - fy0;
+    t.ftw = o->tw < o->fw - fx0 ? o->tw : o->fw - fx0;
+    int cy1, cx1;
+    npu_span(o, 1, fy0, t.fth, &t.cy0, &cy1);
+    npu_span(o, 0, fx0, t.ftw, &t.cx0, &cx1);
+    t.cth = cy1 - t.cy0, t.ctw = cx1 - t.cx0;
+    return t;
+}
+
+/* Tile t reads chunk ch's input from the activation buffer at in_base: its
+** first row and the input window's width (with padding). */
+static void tile_reads(const cop *o, ctile *t, const npu_chunk *ch, int64_t in_base, int64_t R) {
+    t->in_row = in_base / R, t->tiw = (t->ctw - 1) * o->sw + ch->kx1 - ch->kx0;
+}
+
+/* The input DMA(s) of tile t for chunk ch (kpos: those kernel rows, columns
+** and channel blocks of the window, one DMA; host im2col rows: one DMA;
+** im2col by DMA: one per conv pixel) into the activation buffer at in_base. */
+static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chunk *ch,
+                            int64_t in_base) {
     cprog *p = G->p;
     const int64_t R = p->cfg->rows;
     const an_q_tinfo in = npu_tinfo(p, o->in_t);
-    const int fth = o->th < o->fh - fy0 ? o->th : o->fh - fy0;
-    const int ftw = o->tw < o->fw - fx0 ? o->tw : o->fw - fx0;
-    int cy0, cy1, cx0, cx1;
-    npu_span(o, 1, fy0, fth, &cy0, &cy1);
-    npu_span(o, 0, fx0, ftw, &cx0, &cx1);
-    const int cth = cy1 - cy0, ctw = cx1 - cx0;
-    const int iy0 = cy0 * o->sh - o->pt, iy1 = (cy1 - 1) * o->sh - o->pt + o->kh;
-    const int ix0 = cx0 * o->sw - o->pl, ix1 = (cx1 - 1) * o->sw - o->pl + o->kw;
-    const int64_t src_img = p->tdram[o->in_t] + img * (int64_t)o->ih * o->iw * o->ic;
+    const int cy1 = t->cy0 + t->cth, cx1 = t->cx0 + t->ctw;
+    /* input window (with padding) of the conv pixels, for the chunk's cells */
+    const int iy0 = t->cy0 * o->sh - o->pt + ch->ky0, iy1 = (cy1 - 1) * o->sh - o->pt + ch->ky1;
+    const int ix0 = t->cx0 * o->sw - o->pl + ch->kx0, ix1 = (cx1 - 1) * o->sw - o->pl + ch->kx1;
+    const int64_t src_img = p->tdram[o->in_t] + t->img * ((int64_t)o->ih * o->iw * o->ic);
     an_status s = AN_OK;
-    if (o->mode == AN_NPU_MODE_KPOS) { /* one DMA: pixels of ncb rows each */
+    if (o->mode == AN_NPU_MODE_KPOS) { /* one DMA: pixels of ncc rows each */
+        const int ncc = ch->cb1 - ch->cb0;
+        /* the data rows and columns, clipped to the image (none when a
+           split window lies wholly in the padding) */
+        int y0 = iy0 < 0 ? 0 : iy0, x0 = ix0 < 0 ? 0 : ix0;
+        y0 = y0 > iy1 ? iy1 : y0, x0 = x0 > ix1 ? ix1 : x0;
+        int y1 = iy1 > o->ih ? o->ih : iy1, x1 = ix1 > o->iw ? o->iw : ix1;
+        y1 = y1 < y0 ? y0 : y1, x1 = x1 < x0 ? x0 : x1;
+        const int64_t cbyte = (int64_t)ch->cb0 * R;
         an_isa_insn d = insn(AN_ISA_LOAD);
-        const int y0 = iy0 < 0 ? 0 : iy0, x0 = ix0 < 0 ? 0 : ix0;
-        const int y1 = iy1 > o->ih ? o->ih : iy1, x1 = ix1 > o->iw ? o->iw : ix1;
         d.buf = AN_BUF_ACT, d.sram = in_base;
-        d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic;
+        d.dram =
+            y1 > y0 && x1 > x0 ? src_img + ((int64_t)y0 * o->iw + x0) * o->ic + cbyte : src_img;
         d.ysize = y1 - y0, d.xsize = x1 - x0;
-        d.xbytes = o->ic, d.pitch = (int64_t)o->ncb * R;
+        d.xbytes = o->ic - cbyte < ncc * R ? o->ic - cbyte : ncc * R, d.pitch = ncc * R;
         d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
         d.pad_top = y0 - iy0, d.pad_bottom = iy1 - y1, d.pad_left = x0 - ix0;
         d.pad_right = ix1 - x1, d.pad_value = in.zero_point;
-        s = npu_emit(p, &d);
-    } else if (o->mode == AN_NPU_MODE_IM2COL_IN) { /* the host's rows: one DMA */
+        return npu_emit(p, &d);
+    }
+    if (o->mode == AN_NPU_MODE_IM2COL_IN) { /* the host's rows: one DMA */
         const int64_t pxb = (int64_t)o->kr * R;
         an_isa_insn d = insn(AN_ISA_LOAD);
         d.buf = AN_BUF_ACT, d.sram = in_base;
-        d.dram = p->tdram[o->in_t] + img * (int64_t)o->oh * o->ow * pxb +
-                 ((int64_t)cy0 * o->ow + cx0) * pxb;
-        d.ysize = cth, d.xsize = ctw, d.xbytes = d.pitch = d.dram_xstride = pxb;
+        d.dram = p->tdram[o->in_t] + t->img * (int64_t)o->oh * o->ow * pxb +
+                 ((int64_t)t->cy0 * o->ow + t->cx0) * pxb;
+        d.ysize = t->cth, d.xsize = t->ctw, d.xbytes = d.pitch = d.dram_xstride = pxb;
         d.dram_ystride = (int64_t)o->ow * pxb;
-        s = npu_emit(p, &d);
-    } else { /* im2col: one DMA per conv pixel builds its kr rows */
-        for (int cy = cy0; cy < cy1 && !s; cy++)
-            for (int cx = cx0; cx < cx1 && !s; cx++) {
-                const int wy0 = cy * o->sh - o->pt, wx0 = cx * o->sw - o->pl;
-                const int y0 = wy0 < 0 ? 0 : wy0, x0 = wx0 < 0 ? 0 : wx0;
-                const int y1 = wy0 + o->kh > o->ih ? o->ih : wy0 + o->kh;
-                const int x1 = wx0 + o->kw > o->iw ? o->iw : wx0 + o->kw;
-                const int64_t px = (int64_t)(cy - cy0) * ctw + (cx - cx0);
-                an_isa_insn d = insn(AN_ISA_LOAD);
-                d.buf = AN_BUF_ACT, d.sram = in_base + px * o->kr * R;
-                d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic;
-                d.ysize = y1 - y0, d.xsize = x1 - x0, d.xbytes = d.pitch = o->ic;
-                d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
-                d.pad_top = y0 - wy0, d.pad_bottom = wy0 + o->kh - y1;
-                d.pad_left = x0 - wx0, d.pad_right = wx0 + o->kw - x1;
-                d.pad_tail = (int64_t)o->kr * R - (int64_t)o->kh * o->kw * o->ic;
-                d.pad_value = in.zero_point;
-                s = npu_emit(p, &d);
+        return npu_emit(p, &d);
+    }
+    /* im2col: one DMA per conv pixel builds its kr rows */
+    for (int cy = t->cy0; cy < cy1 && !s; cy++)
+        for (int cx = t->cx0; cx < cx1 && !s; cx++) {
+            const int wy0 = cy * o->sh - o->pt, wx0 = cx * o->sw - o->pl;
+            const int y0 = wy0 < 0 ? 0 : wy0, x0 = wx0 < 0 ? 0 : wx0;
+            const int y1 = wy0 + o->kh > o->ih ? o->ih : wy0 + o->kh;
+            const int x1 = wx0 + o->kw > o->iw ? o->iw : wx0 + o->kw;
+            const int64_t px = (int64_t)(cy - t->cy0) * t->ctw + (cx - t->cx0);
+            an_isa_insn d = insn(AN_ISA_LOAD);
+            d.buf = AN_BUF_ACT, d.sram = in_base + px * o->kr * R;
+            d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic;
+            d.ysize = y1 - y0, d.xsize = x1 - x0, d.xbytes = d.pitch = o->ic;
+            d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
+            d.pad_top = y0 - wy0, d.pad_bottom = wy0 + o->kh - y1;
+            d.pad_left = x0 - wx0, d.pad_right = wx0 + o->kw - x1;
+            d.pad_tail = (int64_t)o->kr * R - (int64_t)o->kh * o->kw * o->ic;
+            d.pad_value = in.zero_point;
+            s = npu_emit(p, &d);
+        }
+    return s;
+}
+
+/* The PRELOAD + GEMM pairs of chunk ch of output block ob over tile t
+** (weights from row wbase when resident, else streamed a half at a time):
+** GEMM accumulates after the reduction's first tile; with gmax one GEMM
+** per pool window cell max-pools into the pooled rows at acc_p. */
+static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chunk *ch, int ob,
+                             int64_t wbase, int gmax, int64_t acc_t, int64_t acc_p) {
+    cprog *p = G->p;
+    const int64_t R = p->cfg->rows;
+    const int group = (int)(p->wgt_half_rows / R); /* weight tiles per half */
+    const int64_t ncc = ch->cb1 - ch->cb0;
+    an_status s = AN_OK;
+    for (int j0 = ch->j0; j0 < ch->j0 + ch->n && !s; j0 += group) {
+        const int j1 = j0 + group < ch->j0 + ch->n ? j0 + group : ch->j0 + ch->n;
+        int64_t wrow = wbase + ((int64_t)ob * o->nchunks + j0) * R;
+        if (!o->wgt_resident) {
+            wrow = (G->w_flip++ & 1) * p->wgt_half_rows;
+            s = load_weights(p, o, ob, j0, j1, wrow);
+        }
+        for (int j = j0; j < j1 && !s; j++, wrow += R) {
+            an_isa_insn pre = insn(AN_ISA_PRELOAD);
+            pre.wgt = wrow;
+            if ((s = npu_emit(p, &pre))) break;
+            if (gmax) { /* one GEMM per window cell, max into the pooled rows */
+                for (int cell = 0; cell < o->psh * o->psw && !s; cell++) {
+                    const int dy = cell / o->psw, dx = cell % o->psw;
+                    an_isa_insn g = insn(AN_ISA_GEMM);
+                    g.accumulate = g.max = cell > 0, g.acc = acc_p;
+                    g.n_outer = t->fth, g.n_inner = t->ftw, g.acc_outer = t->ftw, g.acc_inner = 1;
+                    g.act = t->in_row + ((int64_t)dy * t->ctw + dx) * o->kr + j;
+                    g.act_outer = (int64_t)o->psh * t->ctw * o->kr;
+                    g.act_inner = (int64_t)o->psw * o->kr;
+                    s = npu_emit(p, &g);
+                }
+                continue;
             }
+            an_isa_insn g = insn(AN_ISA_GEMM);
+            g.accumulate = j > 0, g.acc = acc_t;
+            g.n_outer = t->cth, g.n_inner = t->ctw, g.acc_outer = t->ctw, g.acc_inner = 1;
+            if (o->mode == AN_NPU_MODE_KPOS) {
+                int ky, kx, cb;
+                npu_kpos_cell(ch, j - ch->j0, &ky, &kx, &cb);
+                g.act = t->in_row + ((int64_t)(ky - ch->ky0) * t->tiw + (kx - ch->kx0)) * ncc +
+                        (cb - ch->cb0);
+                g.act_outer = (int64_t)o->sh * t->tiw * ncc;
+                g.act_inner = (int64_t)o->sw * ncc;
+            } else {
+                g.act = t->in_row + j;
+                g.act_outer = (int64_t)t->ctw * o->kr, g.act_inner = o->kr;
+            }
+            s = npu_emit(p, &g);
+        }
     }
     return s;
 }
 
+/* The epilogue of output block ob of tile t (parameter rows at prm): bias,
+** requantization and the int8 write in one pass, on the pooled rows when
+** that is exact (max pooling commutes with them; with gmax the GEMMs pooled
+** already), else requantize, pool and write; then the store. */
+static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int64_t prm, int gmax,
+                               int pool_first, int64_t acc_t, int64_t acc_p) {
+    cprog *p = G->p;
+    const an_q_layer *l = &p->g->layers[o->layer];
+    const int has_pool = o->pool_layer >= 0;
+    const int64_t fpx = (int64_t)t->fth * t->ftw, npx = (int64_t)t->cth * t->ctw;
+    int64_t src = gmax ? acc_p : acc_t;
+    an_status s = AN_OK;
+    if (!gmax && has_pool && !pool_first) { /* requantize, pool, write */
+        const an_isa_insn q = requant(l, acc_t, prm, npx, 0);
+        if ((s = npu_emit(p, &q)) || (s = tile_pool(G, o, acc_t, acc_p, t->cy0, t->cx0, t->cth,
+                                                    t->ctw, t->fy0, t->fx0, t->fth, t->ftw, &src)))
+            return s;
+        return tile_store(G, o, vec(AN_VOP_WRITE, 0, src, fpx), t->fy0, t->fx0, t->fth, t->ftw,
+                          t->img, ob);
+    }
+    if (!gmax && has_pool &&
+        (s = tile_pool(G, o, acc_t, acc_p, t->cy0, t->cx0, t->cth, t->ctw, t->fy0, t->fx0, t->fth,
+                       t->ftw, &src)))
+        return s;
+    return tile_store(G, o, requant(l, src, prm, fpx, 1), t->fy0, t->fx0, t->fth, t->ftw, t->img,
+                      ob);
+}
+
+/* A conv (or dense): parameters and resident weights once, then per tile
+** its input (once, a tile ahead in program order so that it loads while
+** the tile before computes; or per chunk and output block when the
+** reduction is split), per output block the array's pairs and the
+** epilogue. */
 static an_status gen_conv(gen *G, const cop *o) {
     cprog *p = G->p;
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
-    const an_q_layer *l = &p->g->layers[o->layer];
     const int64_t P = 3 * (int64_t)(o->prm_resident ? o->nob : 1), acc_t = P;
     const int64_t acc_p = acc_t + (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
-    const int64_t group = p->wgt_half_rows / R; /* weight tiles per half */
     const int pool_first = npu_pool_first(p, o),
               gmax = npu_gemm_pool(o, o->mode, o->nchunks, pool_first);
-    const int has_pool = o->pool_layer >= 0;
+    const int nq = npu_kpos_nchunks(o);
+    int first = 1;
+    int64_t next_base = 0; /* where the next tile's input was loaded */
     an_status s = o->prm_resident ? load_rows(p, AN_BUF_ACC, 0, o->pdram, P, 4 * C) : AN_OK;
     int64_t wbase = 0;
     if (o->wgt_resident) {
@@ -198,100 +318,45 @@ static an_status gen_conv(gen *G, const cop *o) {
         for (int ob = 0; ob < o->nob && !s; ob++)
             s = load_weights(p, o, ob, 0, o->nchunks, wbase + (int64_t)ob * o->nchunks * R);
     }
-    int first = 1;
-    int64_t next_base = 0; /* where the next tile's input was loaded */
     for (int img = 0; img < o->nb && !s; img++)
         for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
             for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw) {
-                const int fth = o->th < o->fh - fy0 ? o->th : o->fh - fy0;
-                const int ftw = o->tw < o->fw - fx0 ? o->tw : o->fw - fx0;
-                int cy0, cy1, cx0, cx1;
-                npu_span(o, 1, fy0, fth, &cy0, &cy1);
-                npu_span(o, 0, fx0, ftw, &cx0, &cx1);
-                const int cth = cy1 - cy0, ctw = cx1 - cx0;
-                /* the input window's width (with padding) of the conv pixels */
-                const int tiw = (ctw - 1) * o->sw + o->kw;
-                int64_t in_base = next_base;
-                if (first) { /* the first tile's input; later ones load a tile ahead */
-                    in_base = (G->in_flip++ & 1) * p->in_half;
-                    s = load_conv_tile(G, o, img, fy0, fx0, in_base);
-                    first = 0;
-                }
-                const int64_t in_row = in_base / R;
-                int nimg = img, nfy = fy0, nfx = fx0 + o->tw;
-                if (nfx >= o->fw) nfx = 0, nfy += o->th;
-                if (nfy >= o->fh) nfy = 0, nimg++;
-                if (!s && nimg < o->nb) { /* the next tile's input loads while this one computes */
-                    next_base = (G->in_flip++ & 1) * p->in_half;
-                    s = load_conv_tile(G, o, nimg, nfy, nfx, next_base);
+                ctile t = tile_at(o, img, fy0, fx0);
+                npu_chunk ch;
+                npu_kpos_chunk(o, 0, &ch);
+                if (nq == 1) { /* the input once per tile, loaded a tile ahead */
+                    int64_t in_base = next_base;
+                    if (first) { /* the first tile's input */
+                        in_base = (G->in_flip++ & 1) * p->in_half;
+                        s = load_input(G, o, &t, &ch, in_base);
+                        first = 0;
+                    }
+                    tile_reads(o, &t, &ch, in_base, R);
+                    int nimg = img, nfy = fy0, nfx = fx0 + o->tw;
+                    if (nfx >= o->fw) nfx = 0, nfy += o->th;
+                    if (nfy >= o->fh) nfy = 0, nimg++;
+                    /* the next tile's input loads while this one computes */
+                    if (!s && nimg < o->nb) {
+                        next_base = (G->in_flip++ & 1) * p->in_half;
+                        const ctile n = tile_at(o, nimg, nfy, nfx);
+                        s = load_input(G, o, &n, &ch, next_base);
+                    }
                 }
                 for (int ob = 0; ob < o->nob && !s; ob++) {
                     const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
                     if (!o->prm_resident) /* this block's multiplier, shift, bias rows */
                         s = load_rows(p, AN_BUF_ACC, 0, o->pdram + (int64_t)ob * 3 * 4 * C, 3,
                                       4 * C);
-                    for (int j0 = 0; j0 < o->nchunks && !s; j0 += (int)group) {
-                        const int j1 = j0 + group < o->nchunks ? j0 + (int)group : o->nchunks;
-                        int64_t wrow = wbase + ((int64_t)ob * o->nchunks + j0) * R;
-                        if (!o->wgt_resident) {
-                            wrow = (G->w_flip++ & 1) * p->wgt_half_rows;
-                            s = load_weights(p, o, ob, j0, j1, wrow);
+                    for (int q = 0; q < nq && !s; q++) {
+                        if (nq > 1) { /* a split reduction: each chunk by its own DMA */
+                            npu_kpos_chunk(o, q, &ch);
+                            const int64_t in_base = (G->in_flip++ & 1) * p->in_half;
+                            if ((s = load_input(G, o, &t, &ch, in_base))) break;
+                            tile_reads(o, &t, &ch, in_base, R);
                         }
-                        for (int j = j0; j < j1 && !s; j++, wrow += R) {
-                            an_isa_insn pre = insn(AN_ISA_PRELOAD);
-                            pre.wgt = wrow;
-                            if ((s = npu_emit(p, &pre))) break;
-                            if (gmax) { /* one GEMM per window cell, max into the pooled rows */
-                                for (int cell = 0; cell < o->psh * o->psw && !s; cell++) {
-                                    const int dy = cell / o->psw, dx = cell % o->psw;
-                                    an_isa_insn g = insn(AN_ISA_GEMM);
-                                    g.accumulate = g.max = cell > 0, g.acc = acc_p;
-                                    g.n_outer = fth, g.n_inner = ftw, g.acc_outer = ftw;
-                                    g.acc_inner = 1;
-                                    g.act = in_row + ((int64_t)dy * ctw + dx) * o->kr + j;
-                                    g.act_outer = (int64_t)o->psh * ctw * o->kr;
-                                    g.act_inner = (int64_t)o->psw * o->kr;
-                                    s = npu_emit(p, &g);
-                                }
-                                continue;
-                            }
-                            an_isa_insn g = insn(AN_ISA_GEMM);
-                            g.accumulate = j > 0, g.acc = acc_t;
-                            g.n_outer = cth, g.n_inner = ctw, g.acc_outer = ctw, g.acc_inner = 1;
-                            if (o->mode == AN_NPU_MODE_KPOS) {
-                                const int cb = j % o->ncb, kx = (j / o->ncb) % o->kw,
-                                          ky = j / o->ncb / o->kw;
-                                g.act = in_row + ((int64_t)ky * tiw + kx) * o->ncb + cb;
-                                g.act_outer = (int64_t)o->sh * tiw * o->ncb;
-                                g.act_inner = (int64_t)o->sw * o->ncb;
-                            } else {
-                                g.act = in_row + j;
-                                g.act_outer = (int64_t)ctw * o->kr, g.act_inner = o->kr;
-                            }
-                            s = npu_emit(p, &g);
-                        }
+                        s = chunk_gemms(G, o, &t, &ch, ob, wbase, gmax, acc_t, acc_p);
                     }
-                    if (s) break;
-                    /* bias, requantization and the int8 write in one pass, on the
-                       pooled rows when that is exact (max pooling commutes with
-                       them; with gmax the GEMMs pooled already) */
-                    const int64_t fpx = (int64_t)fth * ftw, npx = (int64_t)cth * ctw;
-                    int64_t src = gmax ? acc_p : acc_t;
-                    if (!gmax && has_pool && !pool_first) { /* requantize, pool, write */
-                        const an_isa_insn q = requant(l, acc_t, prm, npx, 0);
-                        if ((s = npu_emit(p, &q)) ||
-                            (s = tile_pool(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth,
-                                           ftw, &src)))
-                            break;
-                        s = tile_store(G, o, vec(AN_VOP_WRITE, 0, src, fpx), fy0, fx0, fth, ftw,
-                                       img, ob);
-                        continue;
-                    }
-                    if (!gmax && has_pool &&
-                        (s = tile_pool(G, o, acc_t, acc_p, cy0, cx0, cth, ctw, fy0, fx0, fth, ftw,
-                                       &src)))
-                        break;
-                    s = tile_store(G, o, requant(l, src, prm, fpx, 1), fy0, fx0, fth, ftw, img, ob);
+                    if (!s) s = tile_epilogue(G, o, &t, ob, prm, gmax, pool_first, acc_t, acc_p);
                 }
             }
     return s;

@@ -80,6 +80,10 @@ static void dump_ops(cprog *p, const char *pass) {
             say(p, " | tile %dx%d, %d tile(s), %d chunk(s) x %d block(s)%s, cost ~%lld", o->th,
                 o->tw, o->tiles, o->nchunks, o->nob, o->wgt_resident ? ", weights resident" : "",
                 (long long)o->cost);
+        if (o->th && o->mode == AN_NPU_MODE_KPOS &&
+            (o->rky < o->kh || o->rkx < o->kw || o->rcb < o->ncb))
+            say(p, " | reduction split %dx%dx%d (%d chunks)", o->rky, o->rkx, o->rcb,
+                npu_kpos_nchunks(o));
         if (p->tdram && o->kind != COP_FUSED)
             say(p, " | dram in %lld out %lld", (long long)p->tdram[o->in_t],
                 (long long)p->tdram[o->out_t]);
@@ -140,22 +144,27 @@ an_status npu_pass_alloc(cprog *p) {
         }
         if (o->kind != COP_CONV) continue;
         for (int ob = 0; ob < o->nob; ob++) {
-            for (int j = 0; j < o->nchunks; j++) {
-                uint8_t *tile = p->data + o->wdram + ((int64_t)ob * o->nchunks + j) * R * C;
-                for (int64_t r = 0; r < R; r++) {
-                    int64_t kk; /* index into the layer's OHWI / [out][in] row */
-                    if (o->mode == AN_NPU_MODE_IM2COL || o->mode == AN_NPU_MODE_IM2COL_IN) {
-                        kk = (int64_t)j * R + r;
-                        if (kk >= l->k) continue;
-                    } else {
-                        const int cb = j % o->ncb, pos = j / o->ncb;
-                        const int64_t ic = (int64_t)cb * R + r;
-                        if (ic >= o->ic) continue;
-                        kk = (int64_t)pos * o->ic + ic;
-                    }
-                    for (int64_t col = 0; col < C; col++) {
-                        const int64_t oc = (int64_t)ob * C + col;
-                        if (oc < o->oc) tile[r * C + col] = (uint8_t)l->weights[oc * l->k + kk];
+            for (int q = 0; q < npu_kpos_nchunks(o); q++) {
+                npu_chunk ch;
+                npu_kpos_chunk(o, q, &ch);
+                for (int j = ch.j0; j < ch.j0 + ch.n; j++) {
+                    uint8_t *tile = p->data + o->wdram + ((int64_t)ob * o->nchunks + j) * R * C;
+                    int ky, kx, cb; /* kpos: the kernel position and channel block */
+                    npu_kpos_cell(&ch, j - ch.j0, &ky, &kx, &cb);
+                    for (int64_t r = 0; r < R; r++) {
+                        int64_t kk; /* index into the layer's OHWI / [out][in] row */
+                        if (o->mode == AN_NPU_MODE_IM2COL || o->mode == AN_NPU_MODE_IM2COL_IN) {
+                            kk = (int64_t)j * R + r;
+                            if (kk >= l->k) continue;
+                        } else {
+                            const int64_t ic = (int64_t)cb * R + r;
+                            if (ic >= o->ic) continue;
+                            kk = ((int64_t)ky * o->kw + kx) * o->ic + ic;
+                        }
+                        for (int64_t col = 0; col < C; col++) {
+                            const int64_t oc = (int64_t)ob * C + col;
+                            if (oc < o->oc) tile[r * C + col] = (uint8_t)l->weights[oc * l->k + kk];
+                        }
                     }
                 }
             }

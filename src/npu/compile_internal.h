@@ -31,13 +31,15 @@ typedef struct cop {
     int fh, fw;                             /* final output (after the pool) */
     int in_t, in2_t, out_t;                 /* tensor ids (out_t: final) */
     /* tile */
-    int th, tw;       /* final-output tile */
-    int tiles;        /* per image */
-    int nob, ncb, kr; /* output-channel blocks, input-channel blocks, im2col rows per pixel */
-    int nchunks;      /* weight tiles per output block */
-    int wgt_resident; /* all weight tiles stay in one half of the weight buffer */
-    int prm_resident; /* conv parameter rows of every block stay in the accumulators */
-    int64_t cost;     /* estimated cycles, for the report */
+    int th, tw;        /* final-output tile */
+    int tiles;         /* per image */
+    int nob, ncb, kr;  /* output-channel blocks, input-channel blocks, im2col rows per pixel */
+    int rky, rkx, rcb; /* kpos reduction chunk: kernel rows, columns, channel blocks (chunk.c) */
+    int split;         /* kpos may split the reduction into chunks (tile pass) */
+    int nchunks;       /* weight tiles per output block */
+    int wgt_resident;  /* all weight tiles stay in one half of the weight buffer */
+    int prm_resident;  /* conv parameter rows of every block stay in the accumulators */
+    int64_t cost;      /* estimated cycles, for the report */
     /* alloc */
     int64_t wdram, pdram; /* weight tiles / parameter rows in DATA */
 } cop;
@@ -100,6 +102,25 @@ int npu_pool_first(const cprog *p, const cop *o);
 ** tile, im2col rows, non-overlapping windows, no pool padding, and
 ** pool_first (npu_pool_first) holds. */
 int npu_gemm_pool(const cop *o, int mode, int64_t chunks, int pool_first);
+
+/* Reduction chunks of a kpos conv (chunk.c): kernel rows [ky0, ky1), columns
+** [kx0, kx1), channel blocks [cb0, cb1); weight tiles j0 .. j0 + n - 1, in
+** (ky, kx, cb) order. Other modes are one chunk of all nchunks weight tiles
+** (whose cells mean nothing there). */
+typedef struct npu_chunk {
+    int ky0, ky1, kx0, kx1, cb0, cb1;
+    int j0, n;
+} npu_chunk;
+int npu_kpos_nchunks(const cop *o);
+void npu_kpos_chunk(const cop *o, int q, npu_chunk *ch);
+/* Kernel position and channel block of tile t of chunk ch. */
+void npu_kpos_cell(const npu_chunk *ch, int t, int *ky, int *kx, int *cb);
+/* rk[] = {rky, rkx, rcb} for a cth x ctw conv tile: the whole reduction
+** when its input fits an input half, else (with split) the largest chunk
+** that does; 0 when none fits. */
+int npu_kpos_split(const cprog *p, const cop *o, int cth, int ctw, int split, int rk[3]);
+/* Load-queue cycles of every chunk of a cth x ctw tile split as rk. */
+int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int cth, int ctw);
 
 /* Tensor shape/qparams helpers. */
 an_q_tinfo npu_tinfo(const cprog *p, int t);

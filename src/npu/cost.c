@@ -10,6 +10,8 @@
 **            the pairs pipeline (two weight banks); results complete
 **            R + C - 2 later, and the vector unit waits for them.
 **   vector   n rows x ceil(C / lanes); pools every window cell.
+** A kpos reduction split into chunks (chunk.c) loads each chunk by its own
+** DMA, again for every output block.
 ** The three queues overlap across tiles (double buffering), so a layer
 ** costs about tiles x max(load, compute, store) per tile plus one tile's
 ** load and store to fill and drain the pipeline, plus its weights when
@@ -57,12 +59,13 @@ static int64_t input_cycles(const cprog *p, const cop *o, int mode, int cth, int
     }
     if (mode == AN_NPU_MODE_IM2COL) /* per pixel: kh rows of kw * ic bytes, the tail padded */
         return pix * npu_cost_dma(c, o->kh, (int64_t)o->kw * o->ic, 1);
-    /* kpos: one DMA, a pixel's channels padded to ncb rows of R */
-    const int64_t tih = (int64_t)(cth - 1) * o->sh + o->kh;
-    const int64_t tiw = (int64_t)(ctw - 1) * o->sw + o->kw;
-    if (o->ic % R == 0) /* pixels adjacent: whole rows are runs */
-        return npu_cost_dma(c, tih, tiw * o->ic, 2 * tih);
-    return npu_cost_dma(c, tih * tiw, o->ic, tih * tiw); /* each pixel a run, then padding */
+    /* kpos: one DMA per reduction chunk (the whole window unless it is
+       split, and then again for every output block), a pixel's channels
+       padded to whole rows of R */
+    int rk[3];
+    npu_kpos_split(p, o, cth, ctw, o->split, rk);
+    const int whole = rk[0] == o->kh && rk[1] == o->kw && rk[2] == o->ncb;
+    return npu_kpos_load_cycles(p, o, rk, cth, ctw) * (whole ? 1 : o->nob);
 }
 
 int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw) {

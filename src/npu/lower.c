@@ -179,44 +179,41 @@ static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t 
         in_bytes = pix * o->kr * R;
         if (mode == AN_NPU_MODE_IM2COL_IN && (int64_t)o->kr * R > 65535)
             return 0; /* one pixel's rows are one DMA element */
-    } else {
-        const int64_t tih = (int64_t)(cth - 1) * o->sh + o->kh,
-                      tiw = (int64_t)(ctw - 1) * o->sw + o->kw;
-        in_bytes = o->ncb * tih * tiw * R;
-        /* the GEMM's row steps and the DMA's element (a pixel's channels) */
-        if (tiw * o->sh * o->ncb > (1 << 24) - 1 || (int64_t)o->sw * o->ncb > 65535 ||
-            o->ncb * R > 65535)
-            return 0;
+    } else {          /* kpos: the window, or its reduction in chunks, fits (chunk.c) */
+        int rk[3];
+        if (!npu_kpos_split(p, o, cth, ctw, o->split, rk)) return 0;
+        in_bytes = 0;
     }
     if (in_bytes > p->in_half) return 0;
     *cost = npu_conv_cost(p, o, mode, th, tw);
     return 1;
 }
 
-/* The error for a layer no tile of which fits: the buffer and the smallest
-** size that holds one output pixel (parameters per block, the lowering
-** with the smallest input window). */
+/* The error for a layer no tile of which fits, even with its pool run on
+** its own and its reduction split into chunks of one row: the buffer and
+** the smallest size that holds one output pixel (accumulators: 3 parameter
+** rows and the pixel's row; activations: 8 rows of max(R, C), so that a
+** staging eighth holds the pixel and an input half a row of R); when both
+** hold that, an instruction field cannot address the pixel. */
 static an_status no_tile(const cprog *p, const cop *o) {
     const an_npu_config *c = p->cfg;
     const an_q_layer *l = &p->g->layers[o->layer];
     const int64_t R = c->rows, C = c->cols, row = R > C ? R : C;
-    const int has_pool = o->pool_layer >= 0;
-    const int64_t pix = (int64_t)npu_max_span(o, 1, 1) * npu_max_span(o, 0, 1);
-    const int64_t acc = (3 + pix + has_pool) * 4 * C;
-    const int64_t tih = (int64_t)npu_max_span(o, 1, 1) * o->sh + o->kh, tiw = o->kw;
-    int64_t in = o->ncb * tih * (int64_t)(npu_max_span(o, 0, 1) * o->sw + tiw) * R;
-    if (l->op == AN_Q_CONV2D && pix * o->kr * R < in) in = pix * o->kr * R;
-    /* the activation buffer: two input halves and two staging eighths */
-    int64_t act = (2 * in + 2 * row + R - 1) / R * R;
-    if (act < 8 * row) act = 8 * row;
-    const char *buf = acc > c->acc_bytes ? "accumulator" : "activation";
-    const char *key = acc > c->acc_bytes ? "acc_kib" : "act_kib";
-    const int64_t need = acc > c->acc_bytes ? acc : act * 4 / 3;
+    const int64_t acc = 4 * 4 * C, act = 8 * row;
+    if (acc <= c->acc_bytes && act <= c->act_bytes)
+        return an_fail(AN_ERR_UNSUPPORTED,
+                       "%s: layer %d (%s): no tile of its output fits chip %s: the instruction "
+                       "fields cannot address one output pixel (%dx%d kernel, stride %dx%d, %d "
+                       "input channels)",
+                       p->g->source, o->layer, l->name, c->name, o->kh, o->kw, o->sh, o->sw, o->ic);
+    const int short_acc = acc > c->acc_bytes;
     return an_fail(AN_ERR_UNSUPPORTED,
                    "%s: layer %d (%s): no tile of its output fits chip %s: one output pixel "
-                   "needs the %s buffer to hold at least %lld KiB (%s = %g)",
-                   p->g->source, o->layer, l->name, c->name, buf, (long long)((need + 1023) / 1024),
-                   key, (acc > c->acc_bytes ? c->acc_bytes : c->act_bytes) / 1024.0);
+                   "needs the %s buffer to hold at least %lld bytes (%s = %g)",
+                   p->g->source, o->layer, l->name, c->name,
+                   short_acc ? "accumulator" : "activation", (long long)(short_acc ? acc : act),
+                   short_acc ? "acc_kib" : "act_kib",
+                   (short_acc ? c->acc_bytes : c->act_bytes) / 1024.0);
 }
 
 /* The tile for a mode: the most pixels (then the widest) among those whose
@@ -237,6 +234,55 @@ static int best_tile(const cprog *p, const cop *o, int mode, int *th, int *tw, i
                     best_px = px, *th = h, *tw = w, *cost = cst;
             }
     return best_px > 0;
+}
+
+/* The lowering and tile of conv or pool op o (*th x *tw final pixels, *cost
+** cycles); 0 if none fits. The cheapest of the lowerings the options allow;
+** when that does not fit, any lowering that does, then parameters loaded
+** per output block (all of them would crowd the accumulators), then a kpos
+** reduction split into chunks that fit an input half. */
+static int choose(cprog *p, cop *o, int *th, int *tw, int64_t *cost) {
+    const an_q_layer *l = &p->g->layers[o->layer];
+    int th2 = 0, tw2 = 0;
+    int64_t cost2 = 0;
+    o->prm_resident = 1, o->split = 0;
+    int ok = best_tile(p, o, o->mode, th, tw, cost);
+    /* the other lowerings, when the options leave the choice: im2col by
+       DMA, and im2col rows written by the host when the conv alone reads
+       the network input */
+    const int auto_conv = o->kind == COP_CONV && !o->forced && l->op == AN_Q_CONV2D;
+    const int in_ok = auto_conv && o->in_t == 0 && readers(p->g, 0) == 1;
+    const int alt[2] = {AN_NPU_MODE_IM2COL, AN_NPU_MODE_IM2COL_IN};
+    for (int a = 0; a < 2; a++)
+        if ((a == 0 ? auto_conv : in_ok) && best_tile(p, o, alt[a], &th2, &tw2, &cost2) &&
+            (!ok || cost2 < *cost)) {
+            o->mode = alt[a];
+            *th = th2, *tw = tw2, *cost = cost2, ok = 1;
+        }
+    for (int split = 0; split < 2 && !ok && o->kind == COP_CONV; split++)
+        for (int r = 0; r < 2 && !ok; r++) {
+            o->prm_resident = r == 0, o->split = split;
+            for (int m = 0; m < 2 - split && !ok; m++) {
+                const int mode = m == 0 ? AN_NPU_MODE_KPOS : AN_NPU_MODE_IM2COL;
+                if (mode == AN_NPU_MODE_IM2COL && l->op != AN_Q_CONV2D) continue;
+                if ((ok = best_tile(p, o, mode, th, tw, cost))) o->mode = mode;
+            }
+        }
+    return ok;
+}
+
+/* Undo the fusion of conv o with the pool after it: the conv writes its
+** output to DRAM and the pool runs as its own op (on the host if the vector
+** unit cannot hold its window either). */
+static void unfuse(cprog *p, cop *o) {
+    for (int k = 0; k < p->n_ops; k++) {
+        cop *q = &p->ops[k];
+        if (q->kind != COP_FUSED || q->layer != o->pool_layer) continue;
+        q->kind = COP_POOL, q->mode = AN_NPU_MODE_VECTOR;
+    }
+    o->pool_layer = -1;
+    o->fh = o->oh, o->fw = o->ow;
+    o->out_t = o->layer + 1;
 }
 
 an_status npu_pass_tile(cprog *p) {
@@ -267,32 +313,12 @@ an_status npu_pass_tile(cprog *p) {
         o->ncb = o->kind == COP_POOL ? cdiv(o->ic, C) : cdiv(o->ic, R);
         o->kr = cdiv((int64_t)o->kh * o->kw * o->ic, R);
         if (o->kind == COP_POOL) o->nob = o->ncb;
-        int th = 0, tw = 0, th2 = 0, tw2 = 0;
-        int64_t cost = 0, cost2 = 0;
-        o->prm_resident = 1;
-        int ok = best_tile(p, o, o->mode, &th, &tw, &cost);
-        /* the other lowerings, when the options leave the choice: im2col by
-           DMA, and im2col rows written by the host when the conv alone reads
-           the network input */
-        const int auto_conv = o->kind == COP_CONV && !o->forced && l->op == AN_Q_CONV2D;
-        const int in_ok = auto_conv && o->in_t == 0 && readers(p->g, 0) == 1;
-        const int alt[2] = {AN_NPU_MODE_IM2COL, AN_NPU_MODE_IM2COL_IN};
-        for (int a = 0; a < 2; a++)
-            if ((a == 0 ? auto_conv : in_ok) && best_tile(p, o, alt[a], &th2, &tw2, &cost2) &&
-                (!ok || cost2 < cost)) {
-                o->mode = alt[a];
-                th = th2, tw = tw2, cost = cost2, ok = 1;
-            }
-        /* what the options asked for does not fit: any lowering that does,
-           and parameters loaded per output block when all of them would
-           crowd the accumulators */
-        for (int r = 0; r < 2 && !ok && o->kind == COP_CONV; r++) {
-            o->prm_resident = r == 0;
-            for (int m = 0; m < 2 && !ok; m++) {
-                const int mode = m == 0 ? AN_NPU_MODE_KPOS : AN_NPU_MODE_IM2COL;
-                if (mode == AN_NPU_MODE_IM2COL && l->op != AN_Q_CONV2D) continue;
-                if ((ok = best_tile(p, o, mode, &th, &tw, &cost))) o->mode = mode;
-            }
+        int th = 0, tw = 0;
+        int64_t cost = 0;
+        int ok = choose(p, o, &th, &tw, &cost);
+        if (!ok && o->pool_layer >= 0) { /* the pool's window crowds the accumulators */
+            unfuse(p, o);
+            ok = choose(p, o, &th, &tw, &cost);
         }
         if (!ok) {
             if (o->kind == COP_POOL) { /* too big for the vector unit: the host runs it */
@@ -305,6 +331,10 @@ an_status npu_pass_tile(cprog *p) {
         o->th = th, o->tw = tw, o->cost = cost;
         o->tiles = cdiv(o->fh, th) * cdiv(o->fw, tw);
         o->nchunks = o->mode == AN_NPU_MODE_KPOS ? o->kh * o->kw * o->ncb : o->kr;
+        int rk[3] = {o->kh, o->kw, o->ncb};
+        if (o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS)
+            npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split, rk);
+        o->rky = rk[0], o->rkx = rk[1], o->rcb = rk[2];
         o->wgt_resident = (int64_t)o->nchunks * o->nob * R <= p->wgt_half_rows;
     }
     return AN_OK;
