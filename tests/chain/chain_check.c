@@ -116,8 +116,7 @@ static void check_rtl(const an_npu_exe *x, const an_npu_sim *sim, const int8_t *
     uint8_t *dram = calloc((size_t)x->dram_size, 1);
     if (!dram) return set(r, CH_BUG_SIM, "out of memory");
     memcpy(dram, x->data, (size_t)x->data_size);
-    memcpy(dram + x->input.dram, in,
-           (size_t)x->batch * (size_t)(x->input.h * x->input.w * x->input.c));
+    an_npu_write_input(x, in, dram); /* in the executable's input layout, as the simulator */
     an_hw_rtl_result rr;
     const uint8_t *want = an_npu_sim_dram(sim);
     if (an_hw_rtl_run(x, dram, NULL, &rr) != AN_OK) {
