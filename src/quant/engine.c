@@ -138,7 +138,10 @@ static void run_layer(an_q_engine *e, int i, int b, int16_t *patch, uint8_t *vs,
     case AN_Q_ADD: {
         const an_q_tinfo in2 = an_q_tensor_info(g, l->in[1]);
         const int8_t *x2 = e->t[l->in[1]] + (size_t)b * an_q_tensor_size(g, l->in[1]);
-        q_ref_add(l, &in, &in2, x, x2, y);
+        if (e->isa == Q_ISA_VNNI && fast)
+            q_vnni_add(l, &in, &in2, x, x2, y);
+        else
+            q_ref_add(l, &in, &in2, x, x2, y);
         break;
     }
     default:

@@ -105,28 +105,59 @@ Q_TARGET static inline __m512i srdhm_tail(__m512i p) {
     return _mm512_srai_epi64(v, 31);
 }
 
-/* 16 accumulators to int8, requantized per channel, clamped, stored
-** (lanes of kmask) at y. */
-Q_TARGET static inline void requant_store(__m512i acc, const q_vnni_w *p, int oc, int32_t zp,
-                                          int32_t lo, int32_t hi, __mmask16 kmask, int8_t *y) {
-    acc = _mm512_add_epi32(acc, _mm512_load_si512(p->comp + oc));
-    const __m512i m = _mm512_load_si512(p->mult + oc), e = _mm512_load_si512(p->rshift + oc);
-    const __m512i pe = srdhm_tail(_mm512_mul_epi32(acc, m));
+/* TFLite MultiplyByQuantizedMultiplier of 16 lanes x with multipliers
+** m >= 0 and right shifts e >= 0 (no left shift): SRDHM on 64-bit lanes,
+** then RoundingDivideByPOT. */
+Q_TARGET static inline __m512i mbqm16(__m512i x, __m512i m, __m512i e) {
+    const __m512i pe = srdhm_tail(_mm512_mul_epi32(x, m));
     const __m512i po =
-        srdhm_tail(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), _mm512_srli_epi64(m, 32)));
-    __m512i x = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
-    /* RoundingDivideByPOT(x, e) */
+        srdhm_tail(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32)));
+    x = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
     const __m512i one = _mm512_set1_epi32(1);
     const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
     const __m512i rem = _mm512_and_si512(x, mask);
     const __m512i thr = _mm512_add_epi32(_mm512_srli_epi32(mask, 1),
                                          _mm512_and_si512(_mm512_srai_epi32(x, 31), one));
     x = _mm512_srav_epi32(x, e);
-    x = _mm512_mask_add_epi32(x, _mm512_cmpgt_epi32_mask(rem, thr), x, one);
+    return _mm512_mask_add_epi32(x, _mm512_cmpgt_epi32_mask(rem, thr), x, one);
+}
+
+/* clamp(x + zp, lo, hi) of 16 lanes stored as int8 (lanes of kmask) at y;
+** clamping before adding zp keeps every lane within int32. */
+Q_TARGET static inline void clamp_store(__m512i x, int32_t zp, int32_t lo, int32_t hi,
+                                        __mmask16 kmask, int8_t *y) {
     x = _mm512_min_epi32(x, _mm512_set1_epi32(hi - zp));
     x = _mm512_max_epi32(x, _mm512_set1_epi32(lo - zp));
     x = _mm512_add_epi32(x, _mm512_set1_epi32(zp));
     _mm512_mask_cvtepi32_storeu_epi8(y, kmask, x);
+}
+
+/* 16 accumulators to int8, requantized per channel, clamped, stored
+** (lanes of kmask) at y. */
+Q_TARGET static inline void requant_store(__m512i acc, const q_vnni_w *p, int oc, int32_t zp,
+                                          int32_t lo, int32_t hi, __mmask16 kmask, int8_t *y) {
+    acc = _mm512_add_epi32(acc, _mm512_load_si512(p->comp + oc));
+    const __m512i x =
+        mbqm16(acc, _mm512_load_si512(p->mult + oc), _mm512_load_si512(p->rshift + oc));
+    clamp_store(x, zp, lo, hi, kmask, y);
+}
+
+/* The TFLite int8 add of n elements, 16 at a time (q_ref_add's arithmetic). */
+Q_TARGET static void add_vnni(const an_q_layer *l, int32_t zpa, int32_t zpb, const int8_t *xa,
+                              const int8_t *xb, int8_t *y, int64_t n) {
+    __m512i m[3], e[3];
+    for (int j = 0; j < 3; j++)
+        m[j] = _mm512_set1_epi32(l->add_mult[j]), e[j] = _mm512_set1_epi32(-l->add_shift[j]);
+    const __m512i za = _mm512_set1_epi32(zpa), zb = _mm512_set1_epi32(zpb);
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __m512i va = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(k, xa + i));
+        __m512i vb = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(k, xb + i));
+        va = _mm512_slli_epi32(_mm512_sub_epi32(va, za), AN_Q_ADD_LEFT_SHIFT);
+        vb = _mm512_slli_epi32(_mm512_sub_epi32(vb, zb), AN_Q_ADD_LEFT_SHIFT);
+        const __m512i sum = _mm512_add_epi32(mbqm16(va, m[0], e[0]), mbqm16(vb, m[1], e[1]));
+        clamp_store(mbqm16(sum, m[2], e[2]), l->zero_point, l->act_min, l->act_max, k, y + i);
+    }
 }
 
 /* Lanes of oc block b that hold real channels. */
@@ -304,6 +335,17 @@ static void rows_vnni(const an_q_layer *l, const q_vnni_w *p, const uint8_t *a, 
 ** follows them). */
 static size_t rows_bytes(const an_q_layer *l) {
     return ((size_t)Q_VNNI_ROWS * (size_t)((l->k + 3) / 4 * 4) + 8 + 63) & ~(size_t)63;
+}
+
+void q_vnni_add(const an_q_layer *l, const an_q_tinfo *a, const an_q_tinfo *b, const int8_t *xa,
+                const int8_t *xb, int8_t *y) {
+#ifdef Q_VNNI_BUILD
+    if (l->add_shift[0] <= 0 && l->add_shift[1] <= 0 && l->add_shift[2] <= 0) {
+        add_vnni(l, a->zero_point, b->zero_point, xa, xb, y, (int64_t)l->h * l->w * l->c);
+        return;
+    }
+#endif
+    q_ref_add(l, a, b, xa, xb, y);
 }
 
 size_t q_vnni_scratch(const an_q_layer *l, const an_q_tinfo *in) {

@@ -94,6 +94,10 @@ void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_q_tinfo *in,
                    int8_t *y, uint8_t *scratch, size_t scratch_stride, int par);
 void q_vnni_dense(const an_q_layer *l, const q_vnni_w *p, const int8_t *x, int8_t *y,
                   uint8_t *scratch);
+/* The int8 add of one sample, 16 lanes at a time (the reference's kernel
+** when a multiplier has a left shift). */
+void q_vnni_add(const an_q_layer *l, const an_q_tinfo *a, const an_q_tinfo *b, const int8_t *xa,
+                const int8_t *xb, int8_t *y);
 
 /* Max pooling of one sample, channels innermost (AVX2 max over the
 ** channels); the reference's semantics (valid cells only). */
