@@ -47,14 +47,15 @@ for m in $MODELS; do
   "$A" train models/$m.model $DATA -o "$W/$m.ckpt" --epochs 1 --limit 1000 --quiet >/dev/null
   "$A" quantize "$W/$m.ckpt" $DATA -o "$W/$m.q8" --calib-images 100 --no-eval >/dev/null
   for c in $CHIPS; do
+    cn=$(basename "$c" .json) # a preset's name, or a config file's
     for b in $BATCHES; do
-      npu=$W/$m-$c-$b.npu
+      npu=$W/$m-$cn-$b.npu
       "$A" compile "$W/$m.q8" --chip "$c" --batch "$b" -o "$npu" >/dev/null
       "$A" profile "$npu" --csv "$W/p.csv" >/dev/null
       exact=no
       "$A" run "$npu" $DATA --limit "$CHECK" 2>/dev/null |
         grep -qE "bit-exact with the reference engine on ([0-9]+)/\1 " && exact=yes
-      line=$(awk -F, -v m="$m" -v c="$c" -v b="$b" -v ex="$exact" '
+      line=$(awk -F, -v m="$m" -v c="$cn" -v b="$b" -v ex="$exact" '
         NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
         $1 == "total" {
           cyc = $col["cycles"]; fl = $col["mac_floor"]; df = $col["dram_floor"]
