@@ -15,6 +15,13 @@ expect 0 'usage: asicnn hw gen' "$A" hw --help
 expect 1 'gen needs -o' "$A" hw gen
 expect 2 'neither a preset' "$A" hw gen --chip warp-drive -o "$T/g"
 expect 0 'wrote .*an_params.vh for chip test4x4' "$A" hw gen --chip configs/test4x4.json -o "$T/g"
+# every file in configs/ by its name, from any directory
+AA=$(cd "$(dirname "$A")" && pwd)/$(basename "$A")
+for f in configs/*.json; do
+  n=$(basename "$f" .json)
+  set +e; out=$(cd "$T" && "$AA" hw gen --chip "$n" -o "g-$n" 2>&1); set -e
+  grep -qE "for chip $n |chip $n: the RTL needs" <<<"$out" || fail "--chip $n by name: $out"
+done
 grep -q '^`define AN_ROWS        4$' "$T/g/an_params.vh" || fail "AN_ROWS"
 grep -q '^`define AN_DMA_SRAM_SHIFT 18$' "$T/g/an_params.vh" || fail "DMA sram shift"
 grep -q '^`define AN_VEC_ZP(i) (\$signed(i\[40 +: 8\]))$' "$T/g/an_params.vh" || fail "VEC zp getter"
@@ -25,7 +32,7 @@ grep -q '^`define AN_ROWS        16$' "$T/g16/an_params.vh" || fail "npu16 rows"
 "$A" train models/seed_cnn.model data/digits -o "$T/d.ckpt" --epochs 1 --limit 500 \
   --quiet --threads 2 >/dev/null
 "$A" quantize "$T/d.ckpt" data/digits -o "$T/d.q8" --calib-images 100 --no-eval >/dev/null
-"$A" compile "$T/d.q8" --chip configs/test4x4.json -o "$T/d.npu" --batch 2 >/dev/null
+"$A" compile "$T/d.q8" --chip test4x4 -o "$T/d.npu" --batch 2 >/dev/null  # configs/ by name
 set +e; out=$("$A" run "$T/d.npu" data/digits --limit 1 --backend rtl 2>&1); set -e
 if grep -q 'not in this build' <<<"$out"; then echo "cli_hw: no Verilator, rtl skipped"; exit 0; fi
 # A whole batch's VCD passes 1 GB: stopped early and removed, unless a

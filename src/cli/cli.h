@@ -32,6 +32,17 @@ an_status cli_output_dir(const char *dir, char *created, size_t cap);
 /* Remove what cli_output_dir made (everything under it); "" does nothing. */
 void cli_remove_created(const char *created);
 
+/* Files of asicnn's own (cli_paths.c): rel ("hw/rtl", "configs/x.json")
+** in the current directory, else beside the executable (an install's
+** share/asicnn, a build directory's source tree), else in the source tree
+** it was built from; the path found goes to out. 1 when found; else out
+** is rel. */
+int cli_find_file(const char *rel, char *out, size_t cap);
+/* A --chip argument: a preset or a file as given; a bare name NAME that is
+** neither becomes configs/NAME.json where cli_find_file finds it. The
+** result stays valid for the command's run (a few at a time). */
+const char *cli_chip_arg(const char *chip);
+
 /* Write text to path atomically (temporary file, then rename). */
 an_status cli_write_text(const char *path, const char *text);
 

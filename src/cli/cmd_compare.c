@@ -76,10 +76,10 @@ int cmd_compare(int argc, char **argv) {
         }
         if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
             if (r < 0) return cli_usage("compare", "--chip needs a preset or a JSON file");
-            o.chip = v, chip_given = 1;
+            o.chip = cli_chip_arg(v), chip_given = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--fpga-chip", &v))) {
             if (r < 0) return cli_usage("compare", "--fpga-chip needs a preset or a JSON file");
-            o.fpga_chip = v;
+            o.fpga_chip = cli_chip_arg(v);
         } else if ((r = cli_opt(argc, argv, &i, "--ckpt", &v))) {
             if (r < 0) return cli_usage("compare", "--ckpt needs a checkpoint");
             o.ckpt = v;

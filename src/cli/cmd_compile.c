@@ -18,7 +18,8 @@ static const char HELP[] =
     "                      [--print-after PASS|all] [--list-passes]\n"
     "\n"
     "Compile an int8 graph for the accelerator. --chip takes a preset (npu16, the\n"
-    "default; vta-pynq; nvdla-small-like; tpu-v1-like) or a JSON configuration.\n"
+    "default; vta-pynq; nvdla-small-like; tpu-v1-like), a JSON configuration, or\n"
+    "the name of one in configs/ (test4x4, pynq-8x16: configs/NAME.json).\n"
     "--batch N compiles for N samples per run (default 1). --conv chooses how\n"
     "convolutions become GEMMs (auto: by estimated cost per layer). --host\n"
     "maxpool,avgpool,add runs those ops on the host. --print-after prints the\n"
@@ -45,7 +46,7 @@ int cmd_compile(int argc, char **argv) {
             o.no_fuse = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
             if (r < 0) return cli_usage("compile", "--chip needs a value");
-            chip = v;
+            chip = cli_chip_arg(v);
         } else if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
             if (r < 0) return cli_usage("compile", "-o needs a file");
             outp = v;

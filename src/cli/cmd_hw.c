@@ -32,7 +32,7 @@ int cmd_hw(int argc, char **argv) {
         }
         if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
             if (r < 0) return cli_usage("hw", "--chip needs a preset name or a JSON file");
-            chip = v;
+            chip = cli_chip_arg(v);
         } else if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
             if (r < 0) return cli_usage("hw", "-o needs a directory");
             dir = v;

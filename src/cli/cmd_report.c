@@ -46,7 +46,7 @@ static int parse(int argc, char **argv, report_args *a) {
         } else if ((r = cli_opt(argc, argv, &i, "-o", &v)) > 0) {
             a->dir = v;
         } else if ((r = cli_opt(argc, argv, &i, "--chip", &v)) > 0) {
-            a->chip = v;
+            a->chip = cli_chip_arg(v);
         } else if ((r = cli_opt(argc, argv, &i, "--synth", &v)) > 0) {
             a->synth = v;
         } else if ((r = cli_opt(argc, argv, &i, "--batch", &v))) {

@@ -83,7 +83,7 @@ static int parse(int argc, char **argv, sweep_args *a) {
                 return cli_usage("sweep", "--batch takes a whole number in [1, 1024]");
             a->batch = (int)b;
         } else if ((r = cli_opt(argc, argv, &i, "--chip", &s)) > 0) {
-            a->chip = s;
+            a->chip = cli_chip_arg(s);
         } else if ((r = cli_opt(argc, argv, &i, "--synth", &s)) > 0) {
             a->synth = s;
         } else if ((r = cli_opt(argc, argv, &i, "-o", &s)) > 0) {

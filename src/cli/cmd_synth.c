@@ -33,13 +33,13 @@ static const char HELP[] =
     "  --liberty FILE    ASIC cell library (default: qflow's OSU 0.18 um)\n"
     "  --timeout S       limit per tool run (default 3600)\n"
     "  --work DIR        scripts, logs and netlist (default: REPORT without .json)\n"
-    "Run from the repository root (it reads hw/rtl and hw/synth). The chip\n"
-    "defaults to npu16.\n";
+    "It reads hw/rtl and hw/synth from the current directory when it has them,\n"
+    "else asicnn's own (beside the executable). The chip defaults to npu16; a\n"
+    "name NAME that is no preset is configs/NAME.json.\n";
 
 int cmd_synth(int argc, char **argv) {
     const char *chip = "npu16", *out = NULL, *work = NULL, *target = "asic", *v;
-    an_hw_synth_opts o = {
-        .rtl_dir = "hw/rtl", .synth_dir = "hw/synth", .period_ns = 10.0, .activity = 0.1};
+    an_hw_synth_opts o = {.period_ns = 10.0, .activity = 0.1};
     for (int i = 1; i < argc; i++) {
         int r;
         int64_t n;
@@ -51,7 +51,7 @@ int cmd_synth(int argc, char **argv) {
             o.nodsp = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
             if (r < 0) return cli_usage("synth", "--chip needs a preset name or a JSON file");
-            chip = v;
+            chip = cli_chip_arg(v);
         } else if ((r = cli_opt(argc, argv, &i, "--target", &v))) {
             if (r < 0 || (strcmp(v, "asic") != 0 && strcmp(v, "xc7z020") != 0))
                 return cli_usage("synth", "--target needs asic or xc7z020");
@@ -80,6 +80,15 @@ int cmd_synth(int argc, char **argv) {
         }
     }
     o.target = strcmp(target, "asic") == 0 ? AN_HW_ASIC : AN_HW_XC7Z020;
+    char rtl_dir[1024], synth_dir[1024];
+    if (!cli_find_file("hw/rtl/an_npu.v", rtl_dir, sizeof rtl_dir) ||
+        !cli_find_file("hw/synth", synth_dir, sizeof synth_dir)) {
+        return cli_error(an_fail(AN_ERR_IO, "hw/rtl/an_npu.v or hw/synth is neither in the "
+                                            "current directory nor beside the executable "
+                                            "(run from the repository)"));
+    }
+    rtl_dir[strlen(rtl_dir) - strlen("/an_npu.v")] = 0;
+    o.rtl_dir = rtl_dir, o.synth_dir = synth_dir;
     an_npu_config c;
     an_status s = an_npu_config_get(chip, &c);
     if (s) return cli_error(s);
