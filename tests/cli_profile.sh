@@ -2,6 +2,7 @@
 # End-to-end tests of the timing model from the CLI: asicnn profile on the
 # seed CNN (per-layer table, CSV, trace), asicnn run --trace, and asicnn
 # scalesim reproducing SCALE-Sim's AlexNet Conv1 golden value.
+# A config that is empty, binary or sets no array key is an error.
 # Usage: tests/cli_profile.sh path/to/asicnn   (run from the repository root)
 set -euo pipefail
 A=$1
@@ -15,6 +16,16 @@ expect 0 '112283 cycles .*util 91.68%  mapping 94.53%' \
   "$A" scalesim tests/fixtures/scalesim/alexnet_conv1.csv \
   --config tests/fixtures/scalesim/scale.cfg --out "$T"
 grep -q '^0, 112283, 0, 91.68' "$T/alexnet_conv1_ws32/COMPUTE_REPORT.csv" || fail "COMPUTE_REPORT"
+# a config that is empty, binary or sets none of the array's keys is an
+# error, not the defaults; nothing is written
+: >"$T/empty.cfg"
+printf 'ANNPU\0\0\0\1\2' >"$T/bin.cfg"
+printf '[general]\nrun_name = x\n' >"$T/nokeys.cfg"
+for c in empty:'empty' bin:'not a text INI file' nokeys:'sets none of ArrayHeight'; do
+  expect 2 "${c#*:}" "$A" scalesim tests/fixtures/scalesim/alexnet_conv1.csv \
+    --config "$T/${c%%:*}.cfg" --out "$T/ss"
+done
+[ -e "$T/ss" ] && fail "scalesim wrote output for a bad config"
 
 [ -f data/digits/train-images-idx3-ubyte.gz ] || { echo "cli_profile: no data, skipped"; exit 0; }
 "$A" train models/seed_cnn.model data/digits -o "$T/d.ckpt" --epochs 1 --limit 300 >/dev/null

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 static const char HELP[] =
@@ -23,6 +24,36 @@ static const char HELP[] =
 static an_status load_text(const char *path, char **text) {
     size_t n;
     return an_read_file(path, 1 << 24, text, &n);
+}
+
+/* A SCALE-Sim config is a text INI that sets the array: an empty or binary
+** file, or one that sets none of its keys, is an error rather than the
+** defaults. */
+static an_status load_config(const char *path, char **text) {
+    size_t n;
+    an_status s = an_read_file(path, 1 << 24, text, &n);
+    if (s) return s;
+    if (n == 0)
+        return an_fail(AN_ERR_FORMAT,
+                       "%s: empty (a SCALE-Sim config sets ArrayHeight, "
+                       "ArrayWidth and Dataflow)",
+                       path);
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char ch = (unsigned char)(*text)[i];
+        if (ch == 0 || (ch < 32 && ch != '\t' && ch != '\n' && ch != '\r'))
+            return an_fail(AN_ERR_FORMAT,
+                           "%s: byte %zu is 0x%02x: not a text INI file (a "
+                           "SCALE-Sim config)",
+                           path, i, ch);
+    }
+    static const char *const KEYS[] = {"arrayheight", "arraywidth", "dataflow"};
+    for (int k = 0; k < 3; k++)
+        for (const char *p = *text; *p; p++)
+            if (strncasecmp(p, KEYS[k], strlen(KEYS[k])) == 0) return AN_OK;
+    return an_fail(AN_ERR_FORMAT,
+                   "%s: sets none of ArrayHeight, ArrayWidth, Dataflow (SCALE-Sim's "
+                   "[architecture_presets])",
+                   path);
 }
 
 int cmd_scalesim(int argc, char **argv) {
@@ -54,7 +85,7 @@ int cmd_scalesim(int argc, char **argv) {
     int n = 0;
     char *text = NULL;
     an_status s = AN_OK;
-    if (cfg && !(s = load_text(cfg, &text))) s = an_ss_config_parse(text, cfg, &c);
+    if (cfg && !(s = load_config(cfg, &text))) s = an_ss_config_parse(text, cfg, &c);
     if (!cfg) s = an_ss_config_parse("", "defaults", &c);
     char made[1024] = "", dir[1024];
     if (!s) {
