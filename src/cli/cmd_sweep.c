@@ -140,6 +140,36 @@ static an_status gather(an_sweep_point *pts, int n) {
     return AN_OK;
 }
 
+/* Each size the grid lists passes the chip's checks on the base chip
+** (square arrays for --rows/--cols), so that a bad value fails before the
+** sweep, naming its option; a grid whose every point still fails (the
+** model fits none) is an error after it, with no chart. */
+static an_status check_grid(const an_npu_config *base, const an_sweep_grid *gr) {
+    char what[48];
+    for (int k = 0; k < gr->n_rows + gr->n_cols; k++) {
+        const int rows = k < gr->n_rows, v = rows ? gr->rows[k] : gr->cols[k - gr->n_rows];
+        an_npu_config c = *base;
+        if (rows) c.rows = v;
+        c.cols = c.vec_lanes = v; /* as the sweep's points: a lane per column */
+        snprintf(what, sizeof what, "--%s %d", rows ? "rows" : "cols", v);
+        an_status s = an_npu_config_validate(&c, what);
+        if (s) return s;
+    }
+    for (int k = 0; k < gr->n_act + gr->n_bw; k++) {
+        an_npu_config c = *base;
+        if (k < gr->n_act) {
+            c.act_bytes = (int64_t)gr->act_kib[k] * 1024;
+            snprintf(what, sizeof what, "--act-buf %d", gr->act_kib[k]);
+        } else {
+            c.dram_bytes_per_cycle = gr->bw[k - gr->n_act];
+            snprintf(what, sizeof what, "--bw %g", gr->bw[k - gr->n_act]);
+        }
+        an_status s = an_npu_config_validate(&c, what);
+        if (s) return s;
+    }
+    return AN_OK;
+}
+
 static an_status sweep(const sweep_args *a) {
     an_q_graph g = {0};
     an_npu_config base, ncfg;
@@ -149,6 +179,7 @@ static an_status sweep(const sweep_args *a) {
     if (!s && a->svg) s = cli_check_output(a->svg);
     if (!s) s = cli_load_q8_or_npu(a->model, &g, &ncfg, &is_npu);
     if (!s) s = an_npu_config_get(a->chip, &base);
+    if (!s) s = check_grid(&base, &a->grid);
     if (!s) s = an_synth_load(a->synth, &sy);
     const int n = s ? 0 : an_sweep_size(&a->grid);
     an_sweep_point *pts = n ? calloc((size_t)n, sizeof *pts) : NULL;
@@ -180,7 +211,15 @@ static an_status sweep(const sweep_args *a) {
             s = an_sweep_write_csv(a->out, pts, n);
             if (!s) printf("wrote %s\n", a->out);
         }
-        if (!s && mpi_rank == 0 && an_plot_available()) {
+        int ran = 0;
+        for (int i = 0; i < n; i++) ran += !pts[i].failed;
+        if (!s && mpi_rank == 0 && !ran) {
+            printf("no Pareto chart: no configuration ran\n");
+            s = an_fail(AN_ERR_UNSUPPORTED,
+                        "%s: no configuration of the grid ran (%s's notes "
+                        "say why)",
+                        a->model, a->out);
+        } else if (!s && mpi_rank == 0 && an_plot_available()) {
             char svg_path[512], *svg = NULL;
             if (a->svg)
                 snprintf(svg_path, sizeof svg_path, "%s", a->svg);
