@@ -43,11 +43,23 @@ int cli_find_file(const char *rel, char *out, size_t cap);
 ** result stays valid for the command's run (a few at a time). */
 const char *cli_chip_arg(const char *chip);
 
+/* The kind of file a path holds, by its first bytes (cli_kind.c). */
+typedef enum { CLI_KIND_OTHER, CLI_KIND_CKPT, CLI_KIND_Q8, CLI_KIND_NPU, CLI_KIND_ONNX } cli_kind;
+cli_kind cli_file_kind(const char *path);
+/* "a float checkpoint (.ckpt)", "an int8 graph (.q8)", ... */
+const char *cli_kind_name(cli_kind k);
+/* s from loading path as a want: a format error on a file of another known
+** kind becomes one saying what it is and which commands take it. */
+an_status cli_kind_check(an_status s, const char *path, cli_kind want);
+
 /* Write text to path atomically (temporary file, then rename). */
 an_status cli_write_text(const char *path, const char *text);
 
 /* True when path ends with suffix. */
 int cli_ends_with(const char *path, const char *suffix);
+
+/* "s" unless n is 1: "%lld sample%s", n, cli_s(n). */
+const char *cli_s(int64_t n);
 
 /* True when arg is -h or --help. */
 int cli_is_help(const char *arg);

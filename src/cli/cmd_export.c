@@ -47,7 +47,7 @@ int cmd_export(int argc, char **argv) {
     if (s) return cli_error(s);
     if (an_q8_is_file(in)) {
         an_q_graph g;
-        if ((s = an_q8_load(in, &g))) return cli_error(s);
+        if ((s = cli_kind_check(an_q8_load(in, &g), in, CLI_KIND_Q8))) return cli_error(s);
         s = an_onnx_export_q8(out, &g);
         an_q_graph_free(&g);
     } else {

@@ -190,7 +190,7 @@ int cmd_profile(int argc, char **argv) {
         an_status s0 = outs[k] ? cli_check_output(outs[k]) : AN_OK;
         if (s0) return cli_error(s0);
     }
-    an_status s = an_npu_load(path, &x);
+    an_status s = cli_kind_check(an_npu_load(path, &x), path, CLI_KIND_NPU);
     if (s) return cli_error(s);
     an_profile pr;
     memset(&pr, 0, sizeof pr);

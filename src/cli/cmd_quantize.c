@@ -200,7 +200,7 @@ int cmd_quantize(int argc, char **argv) {
         if (!s) {
             const double fa = 100.0 * (double)c.float_correct / (double)c.n;
             const double qa = 100.0 * (double)c.int8_correct / (double)c.n;
-            printf("\ntest split, %lld samples:\n", (long long)c.n);
+            printf("\ntest split, %lld sample%s:\n", (long long)c.n, cli_s(c.n));
             printf("  float accuracy  %6.2f%%\n", fa);
             printf("  int8 accuracy   %6.2f%%  (%+.2f pp)\n", qa, qa - fa);
             printf("  agreement       %6.2f%%  (%lld predictions differ)\n",
@@ -267,7 +267,7 @@ int cmd_eval_q8(int argc, char **argv) {
     an_dataset ds = {0};
     an_q_eval r = {0};
     an_csv_options csv;
-    an_status s = an_q8_load(pos[0], &g);
+    an_status s = cli_kind_check(an_q8_load(pos[0], &g), pos[0], CLI_KIND_Q8);
     if (!s && (s = cli_data_csv(&data, g.data_opts, pos[0], &csv, NULL))) an_q_graph_free(&g);
     if (s) return cli_error(s);
     double dt = 0;
@@ -282,8 +282,8 @@ int cmd_eval_q8(int argc, char **argv) {
         dt = an_now() - t0;
     }
     if (!s) {
-        printf("%s (int8, %s) on %s (%s split): %lld samples\n", pos[0], g.calib, pos[1],
-               split == AN_SPLIT_TEST ? "test" : "train", (long long)r.n);
+        printf("%s (int8, %s) on %s (%s split): %lld sample%s\n", pos[0], g.calib, pos[1],
+               split == AN_SPLIT_TEST ? "test" : "train", (long long)r.n, cli_s(r.n));
         const char *path = an_q_fast_path(run_impl);
         printf("accuracy %.2f%% (%lld/%lld), %s engine%s%s%s, %.0f img/s\n",
                100.0 * (double)r.correct / (double)r.n, (long long)r.correct, (long long)r.n,
@@ -303,7 +303,7 @@ int cmd_eval_q8(int argc, char **argv) {
 
 int cmd_summary_q8(const char *path) {
     an_q_graph g;
-    an_status s = an_q8_load(path, &g);
+    an_status s = cli_kind_check(an_q8_load(path, &g), path, CLI_KIND_Q8);
     if (s) return cli_error(s);
     int64_t weights = 0, macs = 0;
     for (int i = 0; i < g.n_layers; i++) {

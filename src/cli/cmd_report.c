@@ -94,7 +94,7 @@ static an_status build(const report_args *a, report_state *st) {
     an_npu_config cfg;
     an_synth sy;
     char path[1024];
-    an_status s = an_q8_load(a->q8, &st->g);
+    an_status s = cli_kind_check(an_q8_load(a->q8, &st->g), a->q8, CLI_KIND_Q8);
     an_csv_options csv; /* the CSV options the .q8 recorded */
     if (!s) s = cli_data_csv(NULL, st->g.data_opts, a->q8, &csv, NULL);
     if (!s)

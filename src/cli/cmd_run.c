@@ -180,13 +180,14 @@ int cmd_run(int argc, char **argv) {
     int have_ref = 0;
     an_dataset ds = {0};
     an_csv_options csv;
-    an_status s = an_npu_load(pos[0], &x);
+    an_status s = cli_kind_check(an_npu_load(pos[0], &x), pos[0], CLI_KIND_NPU);
     if (s) return cli_error(s);
     /* the graph it was compiled from: the reference, and its data options */
     if (x.qref_size) s = an_q8_parse(x.qref, (size_t)x.qref_size, pos[0], &own);
     if (!s) s = cli_data_csv(&data, own.data_opts, pos[0], &csv, NULL);
     if (!s && check && ref) {
-        if (!(s = an_q8_load(ref, &g))) s = same_graph(&x, x.qref_size ? &own : NULL, &g, ref);
+        s = cli_kind_check(an_q8_load(ref, &g), ref, CLI_KIND_Q8);
+        if (!s) s = same_graph(&x, x.qref_size ? &own : NULL, &g, ref);
         have_ref = !s;
     } else if (!s && check && x.qref_size) {
         g = own, own = (an_q_graph){0}, have_ref = 1;
@@ -204,8 +205,9 @@ int cmd_run(int argc, char **argv) {
         if (!s && rtl) s = cli_run_rtl(&x, &sub, vcd.path ? &vcd : NULL);
     }
     if (!s) {
-        printf("%s on %s (chip %s, batch %d): %lld samples, %lld instructions executed, %.1f s\n",
-               pos[0], pos[1], x.cfg.name, x.batch, (long long)r.n, (long long)r.insns, dt);
+        printf("%s on %s (chip %s, batch %d): %lld sample%s, %lld instructions executed, %.1f s\n",
+               pos[0], pos[1], x.cfg.name, x.batch, (long long)r.n, cli_s(r.n), (long long)r.insns,
+               dt);
         printf("accuracy %.2f%% (%lld/%lld) on the chip\n", 100.0 * (double)r.correct / (double)r.n,
                (long long)r.correct, (long long)r.n);
         if (have_ref)

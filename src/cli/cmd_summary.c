@@ -48,7 +48,10 @@ int cmd_summary(int argc, char **argv) {
         an_onnx_model_free(&om);
     } else {
         s = is_checkpoint(argv[1]) ? cli_load_ckpt(argv[1], &m, &norm)
-                                   : an_model_load_spec(argv[1], &m);
+            : cli_file_kind(argv[1]) == CLI_KIND_NPU
+                ? an_fail(AN_ERR_FORMAT, "%s is %s: asicnn disasm shows it", argv[1],
+                          cli_kind_name(CLI_KIND_NPU))
+                : an_model_load_spec(argv[1], &m);
         if (s) return cli_error(s);
     }
     printf("Model: %s\n", argv[1]);

@@ -162,7 +162,7 @@ int cmd_train(int argc, char **argv) {
     an_ckpt_extra x = {0};
     an_status s;
     if (a.resume)
-        s = an_ckpt_load(a.resume, &m, &x, &optim);
+        s = cli_kind_check(an_ckpt_load(a.resume, &m, &x, &optim), a.resume, CLI_KIND_CKPT);
     else
         s = an_model_load_spec(a.spec, &m);
     if (!s) s = cli_data_csv(&a.given, x.data_opts, a.resume, &a.csv, a.csv_text);
@@ -226,11 +226,11 @@ int cmd_train(int argc, char **argv) {
         } else {
             an_model_init_params(&m, (uint64_t)a.seed);
         }
-        printf("training %s on %s: %lld samples", a.resume ? a.resume : a.spec, a.data,
-               (long long)train.n);
+        printf("training %s on %s: %lld sample%s", a.resume ? a.resume : a.spec, a.data,
+               (long long)train.n, cli_s(train.n));
         if (have_val) printf(", validating on %lld", (long long)val.n);
-        printf(", %lld epochs, batch %lld, %lld threads\n", (long long)a.epochs, (long long)a.batch,
-               (long long)a.threads);
+        printf(", %lld epoch%s, batch %lld, %lld thread%s\n", (long long)a.epochs, cli_s(a.epochs),
+               (long long)a.batch, (long long)a.threads, cli_s(a.threads));
         fflush(stdout);
         an_train_opts o = {.epochs = (int)a.epochs,
                            .batch = (int)a.batch,
