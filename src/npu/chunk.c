@@ -12,6 +12,9 @@
 **   group); a chunk's weight tiles are consecutive, in (ky, kx, cb) order,
 **   so the weight buffer streams them as they come. Unsplit (one chunk),
 **   tile j is kernel position j / ncb, channel block j % ncb.
+** - When the accumulators hold the partial sums of every output block of a
+**   tile at once (npu_kpos_hold), the chunks are the outer loop and each is
+**   loaded once per tile; otherwise once per tile and output block.
 ** - npu_kpos_split picks the largest chunk that fits: channel blocks are
 **   split first (no input is loaded twice), then kernel rows, then kernel
 **   columns (their halo is reloaded per chunk); group sizes are balanced.
@@ -132,4 +135,10 @@ int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int 
                     cyc += (int64_t)cnt[0][a] * cnt[1][b] * cnt[2][e] *
                            chunk_cycles(p, o, cth, ctw, size[0][a], size[1][b], size[2][e]);
     return cyc;
+}
+
+int npu_kpos_hold(const cprog *p, const cop *o, int64_t pix, int64_t fpix) {
+    const int has_pool = o->pool_layer >= 0;
+    const int64_t rows = an_npu_acc_rows(p->cfg) - 3 * (int64_t)(o->prm_resident ? o->nob : 1);
+    return o->nob > 1 && o->nob * pix + (has_pool ? fpix : 0) <= rows;
 }

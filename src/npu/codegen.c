@@ -267,13 +267,15 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
     return s;
 }
 
-/* The epilogue of output block ob of tile t (parameter rows at prm): bias,
+/* The epilogue of output block ob of tile t (its parameter rows: of every
+** block, or only its own at row 0): bias,
 ** requantization and the int8 write in one pass, on the pooled rows when
 ** that is exact (max pooling commutes with them; with gmax the GEMMs pooled
 ** already), else requantize, pool and write; then the store. */
-static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int64_t prm, int gmax,
+static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int gmax,
                                int pool_first, int64_t acc_t, int64_t acc_p) {
     cprog *p = G->p;
+    const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
     const an_q_layer *l = &p->g->layers[o->layer];
     const int has_pool = o->pool_layer >= 0;
     const int64_t fpx = (int64_t)t->fth * t->ftw, npx = (int64_t)t->cth * t->ctw;
@@ -295,17 +297,54 @@ static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int
                       ob);
 }
 
+/* The multiplier, shift and bias rows of output block ob alone, at row 0 of
+** the accumulators (when those of every block would crowd them). */
+static an_status load_params(cprog *p, const cop *o, int ob) {
+    const int64_t C = p->cfg->cols;
+    return load_rows(p, AN_BUF_ACC, 0, o->pdram + (int64_t)ob * 3 * 4 * C, 3, 4 * C);
+}
+
+/* Tile t of a split reduction (each chunk its own DMA): with o->hold, each
+** chunk loads once and feeds the partial sums of every output block (block
+** ob's at acc_t + ob * pix, the pooled rows after them), then the
+** epilogues run; otherwise block by block, every chunk loaded again. */
+static an_status split_tile(gen *G, const cop *o, ctile *t, int64_t wbase, int64_t acc_t,
+                            int64_t pix, int pool_first) {
+    cprog *p = G->p;
+    const int64_t R = p->cfg->rows;
+    const int nq = npu_kpos_nchunks(o);
+    const int outer = o->hold ? 1 : o->nob, inner = o->hold ? o->nob : 1;
+    const int64_t acc_p = acc_t + inner * pix;
+    an_status s = AN_OK;
+    for (int a = 0; a < outer && !s; a++) {
+        for (int q = 0; q < nq && !s; q++) {
+            npu_chunk ch;
+            npu_kpos_chunk(o, q, &ch);
+            const int64_t in_base = (G->in_flip++ & 1) * p->in_half;
+            if ((s = load_input(G, o, t, &ch, in_base))) break;
+            tile_reads(o, t, &ch, in_base, R);
+            for (int b = 0; b < inner && !s; b++)
+                s = chunk_gemms(G, o, t, &ch, a + b, wbase, 0, acc_t + b * pix, acc_p);
+        }
+        for (int b = 0; b < inner && !s; b++) {
+            if (!o->prm_resident) s = load_params(p, o, a + b);
+            if (!s) s = tile_epilogue(G, o, t, a + b, 0, pool_first, acc_t + b * pix, acc_p);
+        }
+    }
+    return s;
+}
+
 /* A conv (or dense): parameters and resident weights once, then per tile
 ** its input (once, a tile ahead in program order so that it loads while
-** the tile before computes; or per chunk and output block when the
-** reduction is split), per output block the array's pairs and the
-** epilogue. */
+** the tile before computes) and per output block the array's pairs and
+** the epilogue; a split reduction's tiles as split_tile says. */
 static an_status gen_conv(gen *G, const cop *o) {
     cprog *p = G->p;
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
     const int64_t P = 3 * (int64_t)(o->prm_resident ? o->nob : 1), acc_t = P;
-    const int64_t acc_p = acc_t + (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
+    const int64_t pix = (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
+    const int64_t acc_p = acc_t + pix;
     const int pool_first = npu_pool_first(p, o),
               gmax = npu_gemm_pool(o, o->mode, o->nchunks, pool_first);
     const int nq = npu_kpos_nchunks(o);
@@ -322,41 +361,32 @@ static an_status gen_conv(gen *G, const cop *o) {
         for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
             for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw) {
                 ctile t = tile_at(o, img, fy0, fx0);
+                if (nq > 1) { /* a split reduction */
+                    s = split_tile(G, o, &t, wbase, acc_t, pix, pool_first);
+                    continue;
+                }
                 npu_chunk ch;
                 npu_kpos_chunk(o, 0, &ch);
-                if (nq == 1) { /* the input once per tile, loaded a tile ahead */
-                    int64_t in_base = next_base;
-                    if (first) { /* the first tile's input */
-                        in_base = (G->in_flip++ & 1) * p->in_half;
-                        s = load_input(G, o, &t, &ch, in_base);
-                        first = 0;
-                    }
-                    tile_reads(o, &t, &ch, in_base, R);
-                    int nimg = img, nfy = fy0, nfx = fx0 + o->tw;
-                    if (nfx >= o->fw) nfx = 0, nfy += o->th;
-                    if (nfy >= o->fh) nfy = 0, nimg++;
-                    /* the next tile's input loads while this one computes */
-                    if (!s && nimg < o->nb) {
-                        next_base = (G->in_flip++ & 1) * p->in_half;
-                        const ctile n = tile_at(o, nimg, nfy, nfx);
-                        s = load_input(G, o, &n, &ch, next_base);
-                    }
+                int64_t in_base = next_base;
+                if (first) { /* the first tile's input */
+                    in_base = (G->in_flip++ & 1) * p->in_half;
+                    s = load_input(G, o, &t, &ch, in_base);
+                    first = 0;
+                }
+                tile_reads(o, &t, &ch, in_base, R);
+                int nimg = img, nfy = fy0, nfx = fx0 + o->tw;
+                if (nfx >= o->fw) nfx = 0, nfy += o->th;
+                if (nfy >= o->fh) nfy = 0, nimg++;
+                /* the next tile's input loads while this one computes */
+                if (!s && nimg < o->nb) {
+                    next_base = (G->in_flip++ & 1) * p->in_half;
+                    const ctile n = tile_at(o, nimg, nfy, nfx);
+                    s = load_input(G, o, &n, &ch, next_base);
                 }
                 for (int ob = 0; ob < o->nob && !s; ob++) {
-                    const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
-                    if (!o->prm_resident) /* this block's multiplier, shift, bias rows */
-                        s = load_rows(p, AN_BUF_ACC, 0, o->pdram + (int64_t)ob * 3 * 4 * C, 3,
-                                      4 * C);
-                    for (int q = 0; q < nq && !s; q++) {
-                        if (nq > 1) { /* a split reduction: each chunk by its own DMA */
-                            npu_kpos_chunk(o, q, &ch);
-                            const int64_t in_base = (G->in_flip++ & 1) * p->in_half;
-                            if ((s = load_input(G, o, &t, &ch, in_base))) break;
-                            tile_reads(o, &t, &ch, in_base, R);
-                        }
-                        s = chunk_gemms(G, o, &t, &ch, ob, wbase, gmax, acc_t, acc_p);
-                    }
-                    if (!s) s = tile_epilogue(G, o, &t, ob, prm, gmax, pool_first, acc_t, acc_p);
+                    if (!o->prm_resident) s = load_params(p, o, ob);
+                    if (!s) s = chunk_gemms(G, o, &t, &ch, ob, wbase, gmax, acc_t, acc_p);
+                    if (!s) s = tile_epilogue(G, o, &t, ob, gmax, pool_first, acc_t, acc_p);
                 }
             }
     return s;

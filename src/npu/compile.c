@@ -82,8 +82,8 @@ static void dump_ops(cprog *p, const char *pass) {
                 (long long)o->cost);
         if (o->th && o->mode == AN_NPU_MODE_KPOS &&
             (o->rky < o->kh || o->rkx < o->kw || o->rcb < o->ncb))
-            say(p, " | reduction split %dx%dx%d (%d chunks)", o->rky, o->rkx, o->rcb,
-                npu_kpos_nchunks(o));
+            say(p, " | reduction split %dx%dx%d (%d chunks%s)", o->rky, o->rkx, o->rcb,
+                npu_kpos_nchunks(o), o->hold ? ", every block held" : "");
         if (p->tdram && o->kind != COP_FUSED)
             say(p, " | dram in %lld out %lld", (long long)p->tdram[o->in_t],
                 (long long)p->tdram[o->out_t]);

@@ -36,6 +36,7 @@ typedef struct cop {
     int nob, ncb, kr;  /* output-channel blocks, input-channel blocks, im2col rows per pixel */
     int rky, rkx, rcb; /* kpos reduction chunk: kernel rows, columns, channel blocks (chunk.c) */
     int split;         /* kpos may split the reduction into chunks (tile pass) */
+    int hold;          /* split: every output block's partial sums held at once (chunk.c) */
     int nchunks;       /* weight tiles per output block */
     int wgt_resident;  /* all weight tiles stay in one half of the weight buffer */
     int prm_resident;  /* conv parameter rows of every block stay in the accumulators */
@@ -119,6 +120,11 @@ void npu_kpos_cell(const npu_chunk *ch, int t, int *ky, int *kx, int *cb);
 ** when its input fits an input half, else (with split) the largest chunk
 ** that does; 0 when none fits. */
 int npu_kpos_split(const cprog *p, const cop *o, int cth, int ctw, int split, int rk[3]);
+/* Whether a split reduction's tile of pix conv pixels (fpix final ones)
+** can hold the partial sums of all output blocks at once in the
+** accumulators (block ob's at the tile rows + ob * pix, the pooled rows
+** after them): then each chunk loads once per tile, not once per block. */
+int npu_kpos_hold(const cprog *p, const cop *o, int64_t pix, int64_t fpix);
 /* Load-queue cycles of every chunk of a cth x ctw tile split as rk. */
 int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int cth, int ctw);
 

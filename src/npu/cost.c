@@ -49,7 +49,8 @@ int npu_gemm_pool(const cop *o, int mode, int64_t chunks, int pool_first) {
 }
 
 /* Load-queue cycles of one tile's input in mode (cth x ctw conv pixels). */
-static int64_t input_cycles(const cprog *p, const cop *o, int mode, int cth, int ctw) {
+static int64_t input_cycles(const cprog *p, const cop *o, int mode, int cth, int ctw,
+                            int64_t fpix) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, pix = (int64_t)cth * ctw;
     if (o->kind == COP_POOL) return npu_cost_dma(c, pix, o->ic < c->cols ? o->ic : c->cols, 0);
@@ -60,12 +61,13 @@ static int64_t input_cycles(const cprog *p, const cop *o, int mode, int cth, int
     if (mode == AN_NPU_MODE_IM2COL) /* per pixel: kh rows of kw * ic bytes, the tail padded */
         return pix * npu_cost_dma(c, o->kh, (int64_t)o->kw * o->ic, 1);
     /* kpos: one DMA per reduction chunk (the whole window unless it is
-       split, and then again for every output block), a pixel's channels
-       padded to whole rows of R */
+       split, and then again for every output block unless the accumulators
+       hold them all), a pixel's channels padded to whole rows of R */
     int rk[3];
     npu_kpos_split(p, o, cth, ctw, o->split, rk);
-    const int whole = rk[0] == o->kh && rk[1] == o->kw && rk[2] == o->ncb;
-    return npu_kpos_load_cycles(p, o, rk, cth, ctw) * (whole ? 1 : o->nob);
+    const int once = (rk[0] == o->kh && rk[1] == o->kw && rk[2] == o->ncb) ||
+                     npu_kpos_hold(p, o, (int64_t)cth * ctw, fpix);
+    return npu_kpos_load_cycles(p, o, rk, cth, ctw) * (once ? 1 : o->nob);
 }
 
 int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw) {
@@ -79,7 +81,7 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw) {
     const int64_t chunks = o->kind == COP_POOL        ? 0
                            : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * o->kw * o->ncb
                                                       : o->kr;
-    int64_t ld = input_cycles(p, o, mode, cth, ctw);
+    int64_t ld = input_cycles(p, o, mode, cth, ctw, fpix);
     /* per output block: the array's pairs, their drain, the epilogue: one
        requantize-and-write pass (on the pooled rows when that is exact, after
        a vector pool unless the GEMMs pool with max), or requantize, pool and

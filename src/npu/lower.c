@@ -335,6 +335,9 @@ an_status npu_pass_tile(cprog *p) {
         if (o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS)
             npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split, rk);
         o->rky = rk[0], o->rkx = rk[1], o->rcb = rk[2];
+        o->hold = npu_kpos_nchunks(o) > 1 &&
+                  npu_kpos_hold(p, o, (int64_t)npu_max_span(o, 1, th) * npu_max_span(o, 0, tw),
+                                (int64_t)th * tw);
         o->wgt_resident = (int64_t)o->nchunks * o->nob * R <= p->wgt_half_rows;
     }
     return AN_OK;
