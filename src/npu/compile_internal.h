@@ -100,7 +100,8 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw);
 int npu_pool_first(const cprog *p, const cop *o);
 /* Whether the GEMMs themselves max-pool o (GEMM max into the pooled rows):
 ** in mode with chunks weight tiles per output block: the reduction fits one
-** tile, im2col rows, non-overlapping windows, no pool padding, and
+** tile, im2col rows, non-overlapping windows, no pool padding (every
+** window wholly inside the conv output, bottom and right too), and
 ** pool_first (npu_pool_first) holds. */
 int npu_gemm_pool(const cop *o, int mode, int64_t chunks, int pool_first);
 

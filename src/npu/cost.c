@@ -45,7 +45,8 @@ int npu_pool_first(const cprog *p, const cop *o) {
 int npu_gemm_pool(const cop *o, int mode, int64_t chunks, int pool_first) {
     return pool_first && chunks == 1 &&
            (mode == AN_NPU_MODE_IM2COL || mode == AN_NPU_MODE_IM2COL_IN) && o->pkh == o->psh &&
-           o->pkw == o->psw && o->ppt == 0 && o->ppl == 0;
+           o->pkw == o->psw && o->ppt == 0 && o->ppl == 0 && (int64_t)o->fh * o->psh <= o->oh &&
+           (int64_t)o->fw * o->psw <= o->ow;
 }
 
 /* Load-queue cycles of one tile's input in mode (cth x ctw conv pixels). */
