@@ -95,24 +95,23 @@ static an_status write_csv(const char *path, const an_profile *pr, const an_npu_
     return an_afile_commit(&af);
 }
 
+/* One row of the bounds table: b against the cycles achieved. */
+static void bound_row(const char *name, const an_bound *b, int64_t cycles) {
+    printf("%-12s %10lld %10lld %10lld %10lld %10lld %10lld %7.1f%%\n", name, (long long)b->macs,
+           (long long)b->mac_floor, (long long)b->scalesim, (long long)b->dram_floor,
+           (long long)b->bound, (long long)cycles,
+           cycles ? 100.0 * (double)b->bound / (double)cycles : 0.0);
+}
+
 /* The cycles against what the array and the DRAM allow (docs/timing.md). */
 static void report_bounds(const an_profile *pr, const an_npu_exe *x, const an_bound *b,
                           const an_bound *bt) {
     printf("\n%-12s %10s %10s %10s %10s %10s %10s %8s\n", "bounds", "MACs", "MAC floor",
            "SCALE-Sim", "DRAM floor", "bound", "cycles", "of bound");
-    for (int l = 0; l < pr->n_layers; l++) {
-        if (!b[l].bound) continue;
-        const int64_t cy = pr->layer[l].cycles;
-        printf("%-12s %10lld %10lld %10lld %10lld %10lld %10lld %7.1f%%\n", x->layers[l].name,
-               (long long)b[l].macs, (long long)b[l].mac_floor, (long long)b[l].scalesim,
-               (long long)b[l].dram_floor, (long long)b[l].bound, (long long)cy,
-               cy ? 100.0 * (double)b[l].bound / (double)cy : 0.0);
-    }
+    for (int l = 0; l < pr->n_layers; l++)
+        if (b[l].bound) bound_row(x->layers[l].name, &b[l], pr->layer[l].cycles);
+    bound_row("total", bt, pr->cycles);
     const int64_t floor = bt->mac_floor > bt->dram_floor ? bt->mac_floor : bt->dram_floor;
-    printf("%-12s %10lld %10lld %10lld %10lld %10lld %10lld %7.1f%%\n", "total",
-           (long long)bt->macs, (long long)bt->mac_floor, (long long)bt->scalesim,
-           (long long)bt->dram_floor, (long long)bt->bound, (long long)pr->cycles,
-           pr->cycles ? 100.0 * (double)bt->bound / (double)pr->cycles : 0.0);
     printf("floor ratio %.2f (cycles over max(MAC floor, DRAM floor) of the whole model)\n",
            floor ? (double)pr->cycles / (double)floor : 0.0);
 }

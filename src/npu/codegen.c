@@ -403,30 +403,25 @@ static an_status gen_pool(gen *G, const cop *o) {
         for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
             for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw)
                 for (int cb = 0; cb < o->ncb && !s; cb++) {
-                    const int fth = o->th < o->fh - fy0 ? o->th : o->fh - fy0;
-                    const int ftw = o->tw < o->fw - fx0 ? o->tw : o->fw - fx0;
-                    int cy0, cy1, cx0, cx1;
-                    npu_span(o, 1, fy0, fth, &cy0, &cy1);
-                    npu_span(o, 0, fx0, ftw, &cx0, &cx1);
+                    const ctile t = tile_at(o, img, fy0, fx0);
                     const int64_t in_base = (G->in_flip++ & 1) * p->in_half;
                     an_isa_insn d = insn(AN_ISA_LOAD);
                     d.buf = AN_BUF_ACT, d.sram = in_base;
                     d.dram = p->tdram[o->in_t] + img * img_bytes +
-                             ((int64_t)cy0 * o->iw + cx0) * o->ic + (int64_t)cb * C;
-                    d.ysize = cy1 - cy0, d.xsize = cx1 - cx0;
+                             ((int64_t)t.cy0 * o->iw + t.cx0) * o->ic + (int64_t)cb * C;
+                    d.ysize = t.cth, d.xsize = t.ctw;
                     d.xbytes = o->ic - cb * C < C ? o->ic - cb * C : C, d.pitch = C;
                     d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
                     if ((s = npu_emit(p, &d))) break;
-                    an_isa_insn w =
-                        vec(AN_VOP_WIDEN, acc_t, in_base, (int64_t)(cy1 - cy0) * (cx1 - cx0));
+                    an_isa_insn w = vec(AN_VOP_WIDEN, acc_t, in_base, (int64_t)t.cth * t.ctw);
                     w.vpitch = C;
                     if ((s = npu_emit(p, &w))) break;
                     int64_t src;
-                    s = tile_pool(G, o, acc_t, acc_t + maxc, cy0, cx0, cy1 - cy0, cx1 - cx0, fy0,
-                                  fx0, fth, ftw, &src);
+                    s = tile_pool(G, o, acc_t, acc_t + maxc, t.cy0, t.cx0, t.cth, t.ctw, fy0, fx0,
+                                  t.fth, t.ftw, &src);
                     if (!s)
-                        s = tile_store(G, o, vec(AN_VOP_WRITE, 0, src, (int64_t)fth * ftw), fy0,
-                                       fx0, fth, ftw, img, cb);
+                        s = tile_store(G, o, vec(AN_VOP_WRITE, 0, src, (int64_t)t.fth * t.ftw), fy0,
+                                       fx0, t.fth, t.ftw, img, cb);
                 }
     return s;
 }
