@@ -29,20 +29,21 @@ Test(timing, single_tile_closed_form) {
     an_npu_exe x;
     tt_program(&x, &c, 1, 64, 1);
     an_profile p = tt_profile(&x, NULL);
-    /* fetch dispatches insn k at cycle k, it may start at k + 1:
-       LOAD wgt   1 .. 1 + 100 + 256/16                  = 117
-       PRELOAD    117 (token) .. + R = 133; holds the queue to 118
-       LOAD act   117 (queue) .. + 100 + 64*16/16        = 281
-       GEMM       281 (token) .. + T + R + C - 2 = 94    = 375
-       VEC write  375 .. + T rows x ceil(C/lanes)        = 439
-       STORE      439 (token) .. + 100 + 64*16/16        = 603
-       FINISH     439 .. 440 */
-    cr_assert_eq(p.cycles, 603);
+    /* fetch dispatches insn k at cycle k, it may start at k + 4 (three
+       decode stages):
+       LOAD wgt   4 .. 4 + 100 + 256/16                  = 120
+       PRELOAD    120 (token) .. + R = 136; holds the queue to 121
+       LOAD act   120 (queue) .. + 100 + 64*16/16        = 284
+       GEMM       284 (token) .. + T + R + C - 2 = 94    = 378
+       VEC write  378 .. + T rows x ceil(C/lanes)        = 442
+       STORE      442 (token) .. + 100 + 64*16/16        = 606
+       FINISH     442 .. 443 */
+    cr_assert_eq(p.cycles, 606);
     cr_assert_eq(p.cls[AN_PC_GEMM].busy, 94);
     cr_assert_eq(p.cls[AN_PC_PRELOAD].busy, 16);
-    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 281 - 118);
+    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 284 - 121);
     cr_assert_eq(p.cls[AN_PC_STORE].stall[AN_STALL_COMPUTE],
-                 439); /* the whole wait, to the binding term */
+                 442); /* the whole wait, to the binding term */
     cr_assert_eq(p.total.macs, 64 * 16 * 16);
     cr_assert_eq(p.total.rd[AN_MEM_DRAM], 256 + 1024);
     cr_assert_eq(p.total.wr[AN_MEM_DRAM], 1024);
@@ -99,7 +100,7 @@ Test(timing, array_pipelines_preloads_and_gemms) {
     tt_emit(&x, &(an_isa_insn){.op = AN_ISA_FINISH});
     cr_assert_eq(an_npu_validate(&x), AN_OK, "%s", an_errmsg());
     an_profile p = tt_profile(&x, NULL);
-    /* LOAD act 1 .. 1 + 100 + 8 = 109; LOAD wgt 109 .. + 100 + 64 = W = 273.
+    /* LOAD act 4 .. 4 + 100 + 8 = 112; LOAD wgt 112 .. + 100 + 64 = W = 276.
        PRELOAD k holds the queue 1 cycle and the weight port R; the PRELOAD
        into a bank waits for the GEMM two back to stream past every PE
        (start + T + C - 2 = 22 after it); a GEMM issues T rows:
@@ -108,7 +109,7 @@ Test(timing, array_pipelines_preloads_and_gemms) {
        VEC write W+87 .. W+95 (after every GEMM completes); STORE W+95 ..
        + 100 + 8 = W+203. Without the pipeline the array alone would take
        K (2R + C + T - 2) = 216 cycles instead of 87. */
-    const int64_t W = 273;
+    const int64_t W = 276;
     cr_assert_eq(p.cycles, W + 203);
     cr_assert_eq(p.total.macs, (int64_t)K * T * R * C);
     an_profile_free(&p);
@@ -171,22 +172,22 @@ Test(timing, dma_runs_in_closed_form) {
 
 Test(timing, fifo_slot_usable_the_cycle_after_the_pop) {
     /* single_tile_closed_form with one-token FIFOs: LOAD wgt's token fills
-       the load->compute FIFO; PRELOAD pops it at its start, 117, so LOAD act
-       may push from 118 (one cycle of fifo full), and every later
+       the load->compute FIFO; PRELOAD pops it at its start, 120, so LOAD act
+       may push from 121 (one cycle of fifo full), and every later
        instruction moves one cycle:
-       LOAD act   118 .. + 100 + 1024/16                 = 282
-       GEMM       282 (token) .. + 94                    = 376
-       VEC write  376 .. + 64                            = 440
-       STORE      440 (token) .. + 100 + 1024/16         = 604 */
+       LOAD act   121 .. + 100 + 1024/16                 = 285
+       GEMM       285 (token) .. + 94                    = 379
+       VEC write  379 .. + 64                            = 443
+       STORE      443 (token) .. + 100 + 1024/16         = 607 */
     an_npu_config c = chip(16, 100);
     c.token_depth = 1;
     an_npu_exe x;
     tt_program(&x, &c, 1, 64, 1);
     an_profile p = tt_profile(&x, NULL);
-    cr_assert_eq(p.cycles, 604);
+    cr_assert_eq(p.cycles, 607);
     cr_assert_eq(p.cls[AN_PC_LOAD_ACT].stall[AN_STALL_FIFO], 1);
     cr_assert_eq(p.total.stall[AN_STALL_FIFO], 1);
-    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 282 - 118);
+    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 285 - 121);
     an_profile_free(&p);
     an_npu_exe_free(&x);
 }

@@ -2,9 +2,10 @@
 // columns (output channels) of int8 x int8 -> int32 PEs.
 //
 // Two weight banks per PE, so a tile loads while the other computes. Weight
-// load: w_we writes tile row w_row (C bytes on w_in) into bank w_bank of PE
-// row w_row, one row a cycle; a PRELOAD writes row r in its cycle r (top row
-// first), just ahead of the activations that use it.
+// load: w_we[r] writes the C bytes on w_in into bank w_bank[r] of PE row r
+// (one row a cycle, each row's enable and bank its own net so that none
+// fans out to the whole array); a PRELOAD writes row r in its cycle r (top
+// row first), just ahead of the activations that use it.
 // Compute: one activation vector a_in (R bytes, byte r = row r) per cycle
 // with a_valid, and the bank a_bank it multiplies. Row r's byte (and its bank
 // bit) is delayed r cycles (input skew), travels right one PE per cycle;
@@ -45,9 +46,8 @@ module an_array #(
 ) (
     input  wire           clk,
     input  wire           rst,
-    input  wire           w_we,
-    input  wire [31:0]    w_row,
-    input  wire           w_bank,
+    input  wire [R-1:0]   w_we,
+    input  wire [R-1:0]   w_bank,
     input  wire [C*8-1:0] w_in,
     input  wire           a_valid,
     input  wire           a_bank,
@@ -67,7 +67,7 @@ module an_array #(
             // input skew: row r's byte waits r cycles (a register chain)
             wire [7:0] a_skew;
             wire ab_skew;
-            wire row_we = w_we && w_row == r;
+
             if (r == 0) begin : g_noskew
                 assign a_skew = a_in[7:0];
                 assign ab_skew = a_bank;
@@ -97,7 +97,7 @@ module an_array #(
                     assign a_i = g_row[r].g_col[c-1].a_o;
                     assign ab_i = g_row[r].g_col[c-1].ab_o;
                 end
-                an_pe pe (.clk(clk), .w_we(row_we), .w_bank(w_bank), .w_in(w_in[c*8 +: 8]),
+                an_pe pe (.clk(clk), .w_we(w_we[r]), .w_bank(w_bank[r]), .w_in(w_in[c*8 +: 8]),
                           .a_in(a_i), .ab_in(ab_i), .a_out(a_o), .ab_out(ab_o), .p_in(p_i),
                           .p_out(p_o), .p_sum(p_s));
             end

@@ -25,6 +25,7 @@
 // writes.
 `default_nettype none
 `include "an_params.vh"
+`include "an_decode.vh"
 module an_compute #(
     parameter R = 4,
     parameter C = 4,
@@ -38,6 +39,7 @@ module an_compute #(
     input  wire                   rst,
     input  wire                   go,
     input  wire [255:0]           insn,
+    input  wire [`AN_DEC_W-1:0]   dec,
     output wire                   ready,
     output wire                   busy,
     output wire [7:0]             push_prev,
@@ -84,18 +86,24 @@ module an_compute #(
 
     // ---------------- issue: the array pipeline's clock ----------------
     reg [31:0] now;                          // cycles since reset
-    reg [31:0] q_next;                       // earliest start of the next PRELOAD / GEMM
-    reg [31:0] wport_free, array_free, last_end;
-    reg [31:0] bank_free [0:1];
+    // Each wait of the pipeline is a count of cycles left (0: free now),
+    // counted down, with a registered flag for "free now", so that whether an
+    // instruction may start is an AND of flip-flops (no compare of times):
+    //   q_*     the queue's next PRELOAD / GEMM
+    //   wp_*    the weight port (the latest PRELOAD's last row)
+    //   ar_*    the array's input (the latest GEMM's last row)
+    //   bk*_*   each weight bank (its latest GEMM's rows past every PE)
+    //   dr_*    every PRELOAD and GEMM completed (the array drained)
+    reg [31:0] q_cnt, wp_cnt, ar_cnt, bk0_cnt, bk1_cnt, dr_cnt;
+    reg q_ok, wp_ok, ar_ok, bk0_ok, bk1_ok, dr_ok;
+    reg [31:0] last_end;                     // the latest PRELOAD / GEMM end (absolute)
     reg npre;                                // bank of the next PRELOAD
     reg cur_bank;                            // bank of the latest PRELOAD
     wire [3:0] in_op = `AN_ANY_OP(insn);
     wire in_pre = in_op == `AN_OP_PRELOAD, in_gemm = in_op == `AN_OP_GEMM;
     reg on;                                  // a VEC, LOAD, HOST, SYNC or FINISH runs
-    wire drained = now >= last_end;
-    assign ready = !on && now >= q_next &&
-                   (in_pre ? now >= wport_free && now >= bank_free[npre]
-                    : in_gemm ? now >= array_free : drained);
+    assign ready = !on && q_ok &&
+                   (in_pre ? wp_ok && (npre ? bk1_ok : bk0_ok) : in_gemm ? ar_ok : dr_ok);
     wire go_pre = go && in_pre, go_gemm = go && in_gemm;
     wire go_oth = go && !in_pre && !in_gemm;
 
@@ -109,7 +117,7 @@ module an_compute #(
     // ---------------- LOAD into acc ----------------
     wire dma_last;
     an_dma #(BPC, BURST, 0, ACC_ABITS) dma_acc (
-        .clk(clk), .rst(rst), .go(go_oth && in_op == `AN_OP_LOAD), .insn(insn),
+        .clk(clk), .rst(rst), .go(go_oth && in_op == `AN_OP_LOAD), .insn(insn), .dec(dec),
         .busy(), .last(dma_last),
         .rq_valid(dc_rq_valid), .rq_addr(dc_rq_addr), .rq_mask(dc_rq_mask), .rq_tag(dc_rq_tag),
         .rq_wdata(), .rs_valid(dc_rs_valid), .rs_mask(dc_rs_mask), .rs_tag(dc_rs_tag),
@@ -117,17 +125,34 @@ module an_compute #(
         .s_rdata({(BPC*8){1'b0}}));
 
     // ---------------- PRELOAD: one tile row a cycle into a bank ----------------
-    reg p_on, p_bank;
+    // row r's write enable and bank: row 0's in the PRELOAD's first cycle,
+    // row r's r cycles later down a register chain (one net per PE row)
+    reg p_on;
     reg [31:0] p_row, p_base;
     wire [31:0] p_row_c = go_pre ? 32'd0 : p_row;
     wire p_we = go_pre || p_on;
     assign wgt_ra = ((go_pre ? `AN_PRELOAD_WGT(insn) : p_base) + p_row_c) * C;
+    wire [R-1:0] w_we, w_bank;
+    assign w_we[0] = go_pre;
+    assign w_bank[0] = npre;
+    genvar wr;
+    generate
+        for (wr = 1; wr < R; wr = wr + 1) begin : g_wrow
+            reg we_r, bank_r;
+            always @(posedge clk) begin
+                we_r <= !rst && w_we[wr-1];
+                bank_r <= w_bank[wr-1];
+            end
+            assign w_we[wr] = we_r;
+            assign w_bank[wr] = bank_r;
+        end
+    endgenerate
 
     // ---------------- GEMM: issue rows, retire them LAT cycles later ----------------
     reg [255:0] gi_r;
     wire [255:0] gi = go_gemm ? insn : gi_r;
     wire [15:0] n_inner = `AN_GEMM_N_INNER(gi);
-    wire [31:0] gemm_t = `AN_GEMM_N_OUTER(insn) * `AN_GEMM_N_INNER(insn);
+    wire [31:0] gemm_t = `AN_DEC_T(dec); // n_outer x n_inner (an_decode)
     reg g_on;
     reg [31:0] g_cnt, g_t;
     reg [15:0] ii;
@@ -144,8 +169,8 @@ module an_compute #(
     wire r_valid = rp_out[ACC_ABITS+2], r_max = rp_out[ACC_ABITS+1], r_accum = rp_out[ACC_ABITS];
     wire [ACC_ABITS-1:0] r_row = rp_out[ACC_ABITS-1:0];
     wire [C*32-1:0] y_out;
-    an_array #(R, C) array (.clk(clk), .rst(rst), .w_we(p_we), .w_row(p_row_c),
-                            .w_bank(go_pre ? npre : p_bank), .w_in(wgt_rd), .a_valid(issue),
+    an_array #(R, C) array (.clk(clk), .rst(rst), .w_we(w_we), .w_bank(w_bank),
+                            .w_in(wgt_rd), .a_valid(issue),
                             .a_bank(cur_bank), .a_in(act_rd[R*8-1:0]), .y_valid(),
                             .y_out(y_out));
 
@@ -162,7 +187,9 @@ module an_compute #(
     reg [FB:0] f_cnt;
     wire [FB-1:0] f_last = f_tail == 0 ? FD[FB-1:0] - 1'b1 : f_tail - 1'b1;
     wire f_emit = f_cnt != 0 && f_end[f_head] == now + 1;
-    wire in_emit = arr_push && end_new == now + 1;
+    // ends in this cycle: a duration of 1 with the array drained by then
+    wire dur1 = go_pre ? R == 1 : gemm_t + R + C - 2 == 1;
+    wire in_emit = arr_push && dur1 && dr_cnt <= 1;
     wire f_merge = arr_push && !in_emit && f_cnt != 0 && f_end[f_last] == end_new;
     wire f_push = arr_push && !in_emit && !f_merge;
     wire [3:0] o_dep = `AN_ANY_DEP(ci);
@@ -170,7 +197,25 @@ module an_compute #(
                        (last ? {7'd0, o_dep[`AN_DEP_PUSH_PREV]} : 8'd0);
     assign push_next = (f_emit ? f_nn[f_head] : 8'd0) + (in_emit ? nn_new : 8'd0) +
                        (last ? {7'd0, o_dep[`AN_DEP_PUSH_NEXT]} : 8'd0);
-    assign busy = on || p_on || g_on || !drained || f_cnt != 0;
+    assign busy = on || p_on || g_on || !dr_ok || f_cnt != 0;
+
+    // ---------------- the waits' next counts ----------------
+    // a wait set to k cycles from now counts k - 1 next cycle; a wait that
+    // only grows (a bank, the drain) keeps the larger of the two
+    function [31:0] dn(input [31:0] n);
+        dn = n == 0 ? 32'd0 : n - 1;
+    endfunction
+    function [31:0] mx(input [31:0] a, input [31:0] b);
+        mx = a > b ? a : b;
+    endfunction
+    wire [31:0] gt1 = gemm_t != 0 ? gemm_t - 1 : 32'd0;           // max(T, 1) - 1
+    wire [31:0] gbk = gemm_t + C > 3 ? gemm_t + C - 3 : 32'd0;    // T + C - 2, - 1
+    wire [31:0] q_nx = go_pre ? 32'd0 : go_gemm ? gt1 : dn(q_cnt);
+    wire [31:0] wp_nx = go_pre ? R - 1 : dn(wp_cnt);
+    wire [31:0] ar_nx = go_gemm ? gt1 : dn(ar_cnt);
+    wire [31:0] bk0_nx = go_gemm && !cur_bank ? mx(dn(bk0_cnt), gbk) : dn(bk0_cnt);
+    wire [31:0] bk1_nx = go_gemm && cur_bank ? mx(dn(bk1_cnt), gbk) : dn(bk1_cnt);
+    wire [31:0] dr_nx = go_pre || go_gemm ? mx(dn(dr_cnt), dur - 1) : dn(dr_cnt);
 
     // ---------------- vector unit ----------------
     wire [15:0] vn = `AN_VEC_N(ci);
@@ -179,13 +224,16 @@ module an_compute #(
     reg [31:0] vptr;
     wire to_act = vop == `AN_VOP_WRITE || (vop == `AN_VOP_REQUANT && `AN_VEC_WR8(ci));
     wire [31:0] vptr_c = go_oth ? (to_act ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci)) : vptr;
-    // pools: window cell (py, px, ky, kx)
+    // pools: window cell (py, px, ky, kx) at grid cell (cell_y, cell_x) =
+    // (py sh + oy + ky, px sw + ox + kx), its window's corner at (by, bx);
+    // kept as registers, stepped by adds (no multiply in a cycle)
     reg [11:0] py, px;
     reg [7:0] ky, kx;
-    wire signed [31:0] cell_y = $signed({20'd0, py}) * $signed({24'd0, `AN_VEC_SH(ci)}) +
-                                `AN_VEC_OY(ci) + $signed({24'd0, ky});
-    wire signed [31:0] cell_x = $signed({20'd0, px}) * $signed({24'd0, `AN_VEC_SW(ci)}) +
-                                `AN_VEC_OX(ci) + $signed({24'd0, kx});
+    reg signed [31:0] by_r, bx_r, cy_r, cx_r;
+    wire signed [31:0] oy0 = `AN_VEC_OY(insn), ox0 = `AN_VEC_OX(insn);
+    wire signed [31:0] by_c = go_oth ? oy0 : by_r, bx_c = go_oth ? ox0 : bx_r;
+    wire signed [31:0] cell_y = go_oth ? oy0 : cy_r, cell_x = go_oth ? ox0 : cx_r;
+    wire signed [31:0] psh = $signed({24'd0, `AN_VEC_SH(ci)}), psw = $signed({24'd0, `AN_VEC_SW(ci)});
     wire [11:0] pgh = `AN_VEC_GH(ci), pgw = `AN_VEC_GW(ci);
     wire cell_in = cell_y >= 0 && cell_y < $signed({20'd0, pgh}) && cell_x >= 0 &&
                    cell_x < $signed({20'd0, pgw});
@@ -324,8 +372,9 @@ module an_compute #(
     always @(posedge clk) begin
         if (rst) begin
             on <= 0; fin <= 0; cyc <= 0; now <= 0;
-            q_next <= 0; wport_free <= 0; array_free <= 0; last_end <= 0;
-            bank_free[0] <= 0; bank_free[1] <= 0; npre <= 0; cur_bank <= 0;
+            q_cnt <= 0; wp_cnt <= 0; ar_cnt <= 0; bk0_cnt <= 0; bk1_cnt <= 0; dr_cnt <= 0;
+            q_ok <= 1; wp_ok <= 1; ar_ok <= 1; bk0_ok <= 1; bk1_ok <= 1; dr_ok <= 1;
+            last_end <= 0; npre <= 0; cur_bank <= 0;
             p_on <= 0; p_row <= 0; g_on <= 0; g_cnt <= 0;
             f_head <= 0; f_tail <= 0; f_cnt <= 0;
             ii <= 0; py <= 0; px <= 0; ky <= 0; kx <= 0; pcnt <= 0;
@@ -343,11 +392,8 @@ module an_compute #(
             end
             // PRELOAD
             if (go_pre) begin
-                q_next <= now + 1;
-                wport_free <= now + R;
                 npre <= !npre;
                 cur_bank <= npre;
-                p_bank <= npre;
                 p_base <= `AN_PRELOAD_WGT(insn);
             end
             if (p_we) begin
@@ -358,12 +404,14 @@ module an_compute #(
             if (go_gemm) begin
                 gi_r <= insn;
                 g_t <= gemm_t;
-                q_next <= now + (gemm_t != 0 ? gemm_t : 32'd1);
-                array_free <= now + (gemm_t != 0 ? gemm_t : 32'd1);
-                if (now + gemm_t + C - 2 > bank_free[cur_bank])
-                    bank_free[cur_bank] <= now + gemm_t + C - 2;
             end
             if (go_pre || go_gemm) last_end <= end_new;
+            q_cnt <= q_nx; q_ok <= q_nx == 0;
+            wp_cnt <= wp_nx; wp_ok <= wp_nx == 0;
+            ar_cnt <= ar_nx; ar_ok <= ar_nx == 0;
+            bk0_cnt <= bk0_nx; bk0_ok <= bk0_nx == 0;
+            bk1_cnt <= bk1_nx; bk1_ok <= bk1_nx == 0;
+            dr_cnt <= dr_nx; dr_ok <= dr_nx == 0;
             rp[0] <= {issue, `AN_GEMM_MAX(gi), `AN_GEMM_ACCUMULATE(gi), c_row_c[ACC_ABITS-1:0]};
             for (j = 1; j < LAT; j = j + 1) rp[j] <= rp[j-1];
             if (issue) begin
@@ -408,13 +456,24 @@ module an_compute #(
                     if (px + 1 == `AN_VEC_OW(ci)) begin
                         px <= 0;
                         py <= pool_last ? 12'd0 : py + 1;
-                    end else px <= px + 1;
+                        by_r <= by_c + psh; bx_r <= `AN_VEC_OX(ci);
+                        cy_r <= by_c + psh; cx_r <= `AN_VEC_OX(ci);
+                    end else begin
+                        px <= px + 1;
+                        by_r <= by_c; bx_r <= bx_c + psw;
+                        cy_r <= by_c; cx_r <= bx_c + psw;
+                    end
                 end else begin
                     pcnt <= ncnt;
                     for (j = 0; j < C; j = j + 1) psum[j] <= nsum[j];
+                    by_r <= by_c; bx_r <= bx_c;
                     if (kx + 1 == `AN_VEC_KW(ci)) begin
                         kx <= 0; ky <= ky + 1;
-                    end else kx <= kx + 1;
+                        cy_r <= cell_y + 1; cx_r <= bx_c;
+                    end else begin
+                        kx <= kx + 1;
+                        cy_r <= cell_y; cx_r <= cell_x + 1;
+                    end
                 end
             end
         end

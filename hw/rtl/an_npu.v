@@ -31,6 +31,7 @@
 // engine is idle.
 `default_nettype none
 `include "an_params.vh"
+`include "an_decode.vh"
 module an_npu #(
     parameter R = `AN_ROWS,
     parameter C = `AN_COLS,
@@ -86,24 +87,48 @@ module an_npu #(
     localparam WC = 4 * C;         // accumulator row bytes
     localparam LAB = ACT_ABITS > WGT_ABITS ? ACT_ABITS : WGT_ABITS;
 
-    // ---------------- fetch and queues ----------------
+    // ---------------- fetch, decode and queues ----------------
+    // An instruction taken from the port spends AN_DECODE_STAGES cycles in
+    // an_decode (docs/timing.md: it can start that + 1 after its dispatch at the
+    // earliest); its queue counts it from its dispatch, so the port takes an
+    // instruction when its queue, counting those on their way, has room.
+    localparam QW = 256 + `AN_DEC_W;
     wire [3:0] in_op = `AN_ANY_OP(insn_data);
     wire [1:0] in_q = in_op == `AN_OP_STORE ? `AN_QUEUE_STORE
                     : (in_op == `AN_OP_LOAD && `AN_DMA_BUF(insn_data) != `AN_BUF_ACC) ? `AN_QUEUE_LOAD
                     : `AN_QUEUE_COMPUTE;
     wire [QBITS-1:0] cnt0, cnt1, cnt2;
-    wire [255:0] head0, head1, head2;
-    wire full0 = cnt0 == QDEPTH, full1 = cnt1 == QDEPTH, full2 = cnt2 == QDEPTH;
+    wire [QW-1:0] qh0, qh1, qh2;
+    wire [255:0] head0 = qh0[255:0], head1 = qh1[255:0], head2 = qh2[255:0];
     wire go0, go1, go2;
+    // instructions of each queue in it or on their way to it
+    reg [QBITS:0] held0, held1, held2;
+    wire full0 = held0 == QDEPTH, full1 = held1 == QDEPTH, full2 = held2 == QDEPTH;
     // a full queue takes an instruction in the cycle its head starts
     // (docs/timing.md: fetch waits for the start of the instruction
     // insn_depth places ahead, not for the cycle after)
     assign insn_ready = in_q == 2'd0 ? !full0 || go0 : in_q == 2'd1 ? !full1 || go1
                       : !full2 || go2;
     wire fetch = insn_valid && insn_ready;
-    an_fifo #(256, QDEPTH, QBITS) q_load (clk, rst, fetch && in_q == 2'd0, insn_data, go0, head0, cnt0);
-    an_fifo #(256, QDEPTH, QBITS) q_comp (clk, rst, fetch && in_q == 2'd1, insn_data, go1, head1, cnt1);
-    an_fifo #(256, QDEPTH, QBITS) q_store(clk, rst, fetch && in_q == 2'd2, insn_data, go2, head2, cnt2);
+    always @(posedge clk) begin
+        if (rst) begin
+            held0 <= 0; held1 <= 0; held2 <= 0;
+        end else begin
+            held0 <= held0 + (fetch && in_q == 2'd0 ? 1'b1 : 1'b0) - (go0 ? 1'b1 : 1'b0);
+            held1 <= held1 + (fetch && in_q == 2'd1 ? 1'b1 : 1'b0) - (go1 ? 1'b1 : 1'b0);
+            held2 <= held2 + (fetch && in_q == 2'd2 ? 1'b1 : 1'b0) - (go2 ? 1'b1 : 1'b0);
+        end
+    end
+    wire dv;
+    wire [1:0] dq;
+    wire [255:0] di;
+    wire [`AN_DEC_W-1:0] dd;
+    an_decode #(LAB, ACT_ABITS, ACC_ABITS) decode (
+        .clk(clk), .rst(rst), .in_valid(fetch), .in_q(in_q), .in_insn(insn_data),
+        .out_valid(dv), .out_q(dq), .out_insn(di), .out_dec(dd));
+    an_fifo #(QW, QDEPTH, QBITS) q_load (clk, rst, dv && dq == 2'd0, {dd, di}, go0, qh0, cnt0);
+    an_fifo #(QW, QDEPTH, QBITS) q_comp (clk, rst, dv && dq == 2'd1, {dd, di}, go1, qh1, cnt1);
+    an_fifo #(QW, QDEPTH, QBITS) q_store(clk, rst, dv && dq == 2'd2, {dd, di}, go2, qh2, cnt2);
 
     // ---------------- dependency tokens ----------------
     // channels: 0 load->compute, 1 compute->load, 2 compute->store, 3 store->compute
@@ -212,13 +237,13 @@ module an_npu #(
 
     // ---------------- load and store engines ----------------
     an_dma #(BPC, BURST, 0, LAB) dma_load (
-        .clk(clk), .rst(rst), .go(go0), .insn(head0), .busy(busy0), .last(last0),
+        .clk(clk), .rst(rst), .go(go0), .insn(head0), .dec(qh0[QW-1:256]), .busy(busy0), .last(last0),
         .rq_valid(dl_rq_valid), .rq_addr(dl_rq_addr), .rq_mask(dl_rq_mask), .rq_tag(dl_rq_tag),
         .rq_wdata(), .rs_valid(dl_rs_valid), .rs_mask(dl_rs_mask), .rs_tag(dl_rs_tag),
         .rs_rdata(dl_rs_data), .s_we(ld_we), .s_addr(ld_a), .s_wdata(ld_wd), .s_wmask(ld_wm),
         .s_rdata({(BPC*8){1'b0}}));
     an_dma #(BPC, BURST, 1, ACT_ABITS) dma_store (
-        .clk(clk), .rst(rst), .go(go2), .insn(head2), .busy(busy2), .last(last2),
+        .clk(clk), .rst(rst), .go(go2), .insn(head2), .dec(qh2[QW-1:256]), .busy(busy2), .last(last2),
         .rq_valid(ds_rq_valid), .rq_addr(ds_rq_addr), .rq_mask(ds_rq_mask), .rq_tag(),
         .rq_wdata(ds_rq_data), .rs_valid(ds_rs_valid), .rs_mask({BPC{1'b0}}), .rs_tag(32'd0),
         .rs_rdata({(BPC*8){1'b0}}), .s_we(), .s_addr(st_a), .s_wdata(), .s_wmask(),
@@ -227,7 +252,7 @@ module an_npu #(
     // ---------------- compute engine ----------------
     wire fin;
     an_compute #(R, C, ACT_ABITS, WGT_ABITS, ACC_ABITS, BPC, BURST) compute (
-        .clk(clk), .rst(rst), .go(go1), .insn(head1), .ready(ready1), .busy(busy1),
+        .clk(clk), .rst(rst), .go(go1), .insn(head1), .dec(qh1[QW-1:256]), .ready(ready1), .busy(busy1),
         .push_prev(cpush_prev), .push_next(cpush_next),
         .act_ra(act_ra), .act_rd(act_rd), .act_we(act_we), .act_wa(act_wa), .act_wd(act_wd),
         .act_wm(act_wm), .wgt_ra(wgt_ra), .wgt_rd(wgt_rd),
@@ -238,5 +263,5 @@ module an_npu #(
         .dc_rq_tag(dc_rq_tag), .dc_rs_valid(dc_rs_valid), .dc_rs_mask(dc_rs_mask),
         .dc_rs_tag(dc_rs_tag), .dc_rs_data(dc_rs_data),
         .host_req(host_req), .host_idx(host_idx), .host_ack(host_ack), .fin(fin));
-    assign done = fin && cnt0 == 0 && cnt1 == 0 && cnt2 == 0 && !busy0 && !busy1 && !busy2;
+    assign done = fin && held0 == 0 && held1 == 0 && held2 == 0 && !busy0 && !busy1 && !busy2;
 endmodule

@@ -97,6 +97,12 @@ typedef enum npu_space {
 } npu_space;
 extern const char *const NPU_SPACE_NAME[NPU_SPACE_COUNT];
 
+/* Cycles an instruction spends in the fetch unit's decode pipeline between
+** its dispatch and its queue (docs/timing.md): it can start AN_DECODE_STAGES
+** + 1 cycles after its dispatch at the earliest. The RTL's an_decode has as
+** many register stages (an_params.vh carries the number). */
+#define AN_DECODE_STAGES 3
+
 /* Limits the loader enforces beyond the field widths. */
 #define NPU_MAX_DRAM  (INT64_C(1) << 28) /* simulated DRAM bytes */
 #define NPU_MAX_INSNS (INT64_C(1) << 24)

@@ -197,7 +197,7 @@ void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_
     do {                                                                                           \
         if ((v) > start) start = (v), cause = (why);                                               \
     } while (0)
-    BOUND(t->fetch[index] + 1, AN_STALL_FETCH);
+    BOUND(t->fetch[index] + 1 + AN_DECODE_STAGES, AN_STALL_FETCH);
     for (int k = 0; k < 2; k++) {
         if (d->dep & POPS[k]) {
             const int ch = npu_token_channel(q, POPS[k]);

@@ -1,0 +1,141 @@
+// an_decode: the fetch unit's decode pipeline (docs/hw.md, docs/timing.md).
+// Every instruction passes AN_DECODE_STAGES register stages between the
+// instruction port and its queue, one instruction a cycle; on the way it is
+// decoded into the products and loop bounds its engine would otherwise
+// compute in its first cycle (a DMA's grid, runs and padding gaps, a GEMM's
+// row count), so that no engine multiplies when it starts an instruction.
+//
+//   stage 1 (from the port)  sums and first products (rows, runs' bytes)
+//   stage 2                  the grid row's bytes, the run length, chunks
+//   stage 3                  the first data byte, the padding gaps
+//
+// SRAM offsets are kept modulo 2^AB of the buffer the instruction's engine
+// addresses (AB_LOAD for the load queue, AB_STORE for the store queue,
+// AB_ACC for a LOAD into the accumulators), exactly as an_dma wraps them;
+// DRAM quantities are 32-bit; run ends are rounded out to DRAM bursts. Field layout: an_decode.vh.
+`default_nettype none
+`include "an_params.vh"
+`include "an_decode.vh"
+module an_decode #(
+    parameter AB_LOAD = 14,
+    parameter AB_STORE = 14,
+    parameter AB_ACC = 14
+) (
+    input  wire                   clk,
+    input  wire                   rst,
+    input  wire                   in_valid,
+    input  wire [1:0]             in_q,
+    input  wire [255:0]           in_insn,
+    output reg                    out_valid,
+    output reg  [1:0]             out_q,
+    output reg  [255:0]           out_insn,
+    output reg  [`AN_DEC_W-1:0]   out_dec
+);
+    // the machine model's AN_DECODE_STAGES (include/asicnn/arch.h) is this
+    // module's register stages: a mismatch does not elaborate
+    generate
+        if (`AN_DECODE_STAGES != 3) begin : g_stages_differ
+            an_decode_has_3_stages mismatch ();
+        end
+    endgenerate
+
+    // ---------------- stage 1: from the instruction port ----------------
+    wire [15:0] ysz = `AN_DMA_YSIZE(in_insn), xsz = `AN_DMA_XSIZE(in_insn);
+    wire [15:0] xb = `AN_DMA_XBYTES(in_insn), pitch = `AN_DMA_PITCH(in_insn);
+    wire [7:0] pt = `AN_DMA_PAD_TOP(in_insn), pl = `AN_DMA_PAD_LEFT(in_insn);
+    wire [7:0] pr = `AN_DMA_PAD_RIGHT(in_insn), pb = `AN_DMA_PAD_BOTTOM(in_insn);
+    wire [4:0] ab = in_q == `AN_QUEUE_LOAD ? AB_LOAD : in_q == `AN_QUEUE_STORE ? AB_STORE : AB_ACC;
+    reg v1;
+    reg [1:0] q1;
+    reg [255:0] i1;
+    reg [31:0] m1, rowlen1, xrun1, plp1, prp1, ysxs1, t1;
+    reg [17:0] gh1, gw1;
+    reg nodata1, elemc1, rc1;
+    always @(posedge clk) begin
+        v1 <= !rst && in_valid;
+        q1 <= in_q;
+        i1 <= in_insn;
+        m1 <= ab == 5'd0 ? 32'd0 : 32'hffffffff >> (6'd32 - {1'b0, ab});
+        gh1 <= pt + ysz + pb;
+        gw1 <= pl + xsz + pr;
+        rowlen1 <= xsz * xb;
+        xrun1 <= xsz * pitch;
+        plp1 <= pl * pitch;
+        prp1 <= pr * pitch;
+        ysxs1 <= ysz * xsz;
+        t1 <= `AN_GEMM_N_OUTER(in_insn) * `AN_GEMM_N_INNER(in_insn);
+        nodata1 <= ysz == 0 || xsz == 0 || xb == 0;
+        elemc1 <= pitch > xb;
+        rc1 <= xsz == 1 || (`AN_DMA_DRAM_XSTRIDE(in_insn) == xb && pitch == xb);
+    end
+
+    // ---------------- stage 2: grid row, run length, chunks ----------------
+    wire [15:0] ysz1 = `AN_DMA_YSIZE(i1), xb1 = `AN_DMA_XBYTES(i1), pitch1 = `AN_DMA_PITCH(i1);
+    wire [7:0] pl1 = `AN_DMA_PAD_LEFT(i1), pr1 = `AN_DMA_PAD_RIGHT(i1);
+    wire one1 = rc1 && (ysz1 == 1 || (`AN_DMA_DRAM_YSTRIDE(i1) == rowlen1 && pitch1 == xb1 &&
+                                      pl1 + pr1 == 0));
+    wire nod1 = nodata1 || gw1 == 0 || pitch1 == 0;
+    wire [31:0] side1 = (plp1 + prp1) & m1;
+    reg v2;
+    reg [1:0] q2;
+    reg [255:0] i2;
+    reg [31:0] m2, grow2, runlen2, side2, chunk2, ngaps2, gin2, plp2, prp2, t2;
+    reg [17:0] gh2;
+    reg nodata2, elemc2, rc2, one2, nod2;
+    always @(posedge clk) begin
+        v2 <= !rst && v1;
+        q2 <= q1;
+        i2 <= i1;
+        m2 <= m1;
+        gh2 <= gh1;
+        grow2 <= (gw1 * pitch1) & m1;
+        runlen2 <= one1 ? ysz1 * rowlen1 : rc1 ? rowlen1 : {16'd0, xb1};
+        side2 <= side1;
+        chunk2 <= nod1 ? 32'd0 : elemc1 ? {16'd0, xb1} & m1 : side1 != 0 ? xrun1 & m1
+                : (ysz1 * xrun1) & m1;
+        ngaps2 <= nod1 ? 32'd0 : elemc1 ? ysxs1 - 1 : side1 != 0 ? ysz1 - 1 : 32'd0;
+        gin2 <= (pitch1 - xb1) & m1;
+        plp2 <= plp1;
+        prp2 <= prp1;
+        t2 <= t1;
+        nodata2 <= nodata1;
+        elemc2 <= elemc1;
+        rc2 <= rc1;
+        one2 <= one1;
+        nod2 <= nod1;
+    end
+
+    // ---------------- stage 3: first data byte, padding gaps ----------------
+    wire [31:0] sram2 = `AN_DMA_SRAM(i2);
+    wire [7:0] pt2 = `AN_DMA_PAD_TOP(i2), pb2 = `AN_DMA_PAD_BOTTOM(i2);
+    wire [31:0] tail2 = `AN_DMA_PAD_TAIL(i2);
+    wire [31:0] first_off = pt2 * grow2 + plp2;          // s_first - sram
+    wire [31:0] after = (prp2 + pb2 * grow2 + tail2) & m2;
+    localparam [31:0] BMASK = `AN_DRAM_BURST - 1;
+    always @(posedge clk) begin
+        out_valid <= !rst && v2;
+        out_q <= q2;
+        out_insn <= i2;
+        out_dec <= 0;
+        `AN_DEC_GROW(out_dec) <= grow2;
+        `AN_DEC_RUNLEN(out_dec) <= runlen2;
+        `AN_DEC_SFIRST(out_dec) <= (sram2 + first_off) & m2;
+        `AN_DEC_CHUNK(out_dec) <= chunk2;
+        `AN_DEC_NGAPS(out_dec) <= ngaps2;
+        `AN_DEC_GIN(out_dec) <= gin2;
+        `AN_DEC_GROW_GAP(out_dec) <= elemc2 ? (gin2 + side2) & m2 : side2;
+        `AN_DEC_GFIRST(out_dec) <= nod2 ? (gh2 * grow2 + tail2) & m2 : first_off & m2;
+        `AN_DEC_GLAST(out_dec) <= nod2 ? 32'd0 : elemc2 ? (gin2 + after) & m2 : after;
+        `AN_DEC_T(out_dec) <= t2;
+        `AN_DEC_RLB(out_dec) <= runlen2 + BMASK;
+        `AN_DEC_XRL(out_dec) <= {8'd0, `AN_DMA_DRAM_XSTRIDE(i2)} + runlen2 + BMASK;
+        `AN_DEC_YRL(out_dec) <= `AN_DMA_DRAM_YSTRIDE(i2) + runlen2 + BMASK;
+        `AN_DEC_GIN_Z(out_dec) <= gin2 == 0;
+        `AN_DEC_GROW_GAP_Z(out_dec) <= (elemc2 ? (gin2 + side2) & m2 : side2) == 0;
+        `AN_DEC_GLAST_Z(out_dec) <= (nod2 ? 32'd0 : elemc2 ? (gin2 + after) & m2 : after) == 0;
+        `AN_DEC_RC(out_dec) <= rc2;
+        `AN_DEC_ONE(out_dec) <= one2;
+        `AN_DEC_NODATA(out_dec) <= nodata2;
+        `AN_DEC_ELEMC(out_dec) <= elemc2;
+    end
+endmodule
