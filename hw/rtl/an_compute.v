@@ -175,7 +175,8 @@ module an_compute #(
                             .y_out(y_out));
 
     // ---------------- completion: in order, tokens pushed at the end ----------------
-    wire [31:0] dur = go_pre ? R : gemm_t + R + C - 2;
+    // (selected by the head's opcode, not by go: ready before go is)
+    wire [31:0] dur = in_pre ? R : gemm_t + R + C - 2;
     wire [31:0] end_new = now + dur > last_end ? now + dur : last_end;
     wire [3:0] in_dep = `AN_ANY_DEP(insn);
     wire [7:0] np_new = {7'd0, in_dep[`AN_DEP_PUSH_PREV]};
@@ -188,7 +189,7 @@ module an_compute #(
     wire [FB-1:0] f_last = f_tail == 0 ? FD[FB-1:0] - 1'b1 : f_tail - 1'b1;
     wire f_emit = f_cnt != 0 && f_end[f_head] == now + 1;
     // ends in this cycle: a duration of 1 with the array drained by then
-    wire dur1 = go_pre ? R == 1 : gemm_t + R + C - 2 == 1;
+    wire dur1 = in_pre ? R == 1 : gemm_t + R + C - 2 == 1;
     wire in_emit = arr_push && dur1 && dr_cnt <= 1;
     wire f_merge = arr_push && !in_emit && f_cnt != 0 && f_end[f_last] == end_new;
     wire f_push = arr_push && !in_emit && !f_merge;

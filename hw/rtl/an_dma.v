@@ -61,106 +61,75 @@ module an_dma #(
 );
     reg [255:0] ci_r;
     reg [`AN_DEC_W-1:0] cd_r;
-    wire [255:0] ci = go ? insn : ci_r;
-    wire [`AN_DEC_W-1:0] cd = go ? dec : cd_r;
     reg on;
     assign busy = on;
     localparam [31:0] BMASK = BB - 1;
 
-    // ---------------- fields ----------------
-    // SRAM offsets at AB bits (SRAM addresses wrap at 2^AB), DRAM at 32
-    wire [31:0] pitch = {16'd0, `AN_DMA_PITCH(ci)}, ystr = `AN_DMA_DRAM_YSTRIDE(ci);
-    wire [15:0] xsz = `AN_DMA_XSIZE(ci);
-    wire [31:0] grow = `AN_DEC_GROW(cd); // (an_decode wraps it at AB bits)
-    wire [AB-1:0] chunk = `AN_DEC_CHUNK(cd);
-    wire [31:0] runlen = `AN_DEC_RUNLEN(cd);
-    wire rc = `AN_DEC_RC(cd), one = `AN_DEC_ONE(cd), elemc = `AN_DEC_ELEMC(cd);
-    // the first cycle's, from insn and dec alone
-    wire [31:0] dram0 = `AN_DMA_DRAM(insn);
-    wire [31:0] sfirst0 = `AN_DEC_SFIRST(dec);
-    wire [AB-1:0] gfirst0 = `AN_DEC_GFIRST(dec);
-    wire [AB-1:0] sram0 = `AN_DMA_SRAM(insn);
-    wire nodata0 = `AN_DEC_NODATA(dec);
-
-    // ---------------- requests: runs of bursts, a beat per cycle ----------------
-    // ra: the run's first DRAM byte, bp: the next beat, re: the run's end
-    // rounded out to a burst; rrow / srow: the row's first byte in DRAM /
-    // SRAM, srun: the run's in SRAM; yl / xl: rows / elements after this one
-    reg rq_on, rq_done;
+    // ---------------- the walk's state ----------------
+    // requests: ra the run's first DRAM byte, bp the next beat, re the run's
+    // end rounded out to a burst; rrow / srow the row's first byte in DRAM /
+    // SRAM, srun the run's in SRAM; yl / xl rows / elements after this one.
+    // padding: the current stretch (pa, prem), kl = ngaps - k (gaps after
+    // this one; -1 once past the last), cl the elements of the row after the
+    // chunk this gap follows.
+    reg rq_on, rq_done, pad_on, pad_empty_r;
     reg [31:0] ra, rrow, bp, re, srun, srow;
-    reg [15:0] yl, xl;
-    wire [31:0] ra_c = go ? dram0 : ra, rrow_c = go ? dram0 : rrow;
-    wire [31:0] bp_c = go ? dram0 & ~BMASK : bp;
-    wire [31:0] re_c = go ? (dram0 + `AN_DEC_RLB(dec)) & ~BMASK : re;
-    wire [31:0] srun_c = go ? sfirst0 : srun, srow_c = go ? sfirst0 : srow;
-    wire [15:0] yl_c = go ? `AN_DMA_YSIZE(insn) - 16'd1 : yl;
-    wire [15:0] xl_c = go ? `AN_DMA_XSIZE(insn) - 16'd1 : xl;
-    assign rq_valid = (go && !nodata0) || rq_on;
-    assign rq_addr = bp_c;
-    wire [31:0] d = bp_c - ra_c; // the beat's byte 0 from the run's first byte
-    assign rq_tag = srun_c + d;
-    wire run_end = bp_c + BW == re_c;
-    wire runs_end = one || (yl_c == 0 && (rc || xl_c == 0));
-    wire next_row = rc || xl_c == 0;
-    // the next run: the next row's, or the next element's
-    wire [31:0] nra = next_row ? rrow_c + ystr : ra_c + {8'd0, `AN_DMA_DRAM_XSTRIDE(ci)};
-    wire [31:0] nre = next_row ? rrow_c + `AN_DEC_YRL(cd) : ra_c + `AN_DEC_XRL(cd);
-    integer j;
-    reg [31:0] dj;
-    always @* begin
-        for (j = 0; j < BW; j = j + 1) begin
-            dj = d + j;
-            rq_mask[j] = !dj[31] && dj < runlen;
-        end
-    end
-    assign rq_wdata = s_rdata;
-
-    // ---------------- padding: stretches between data chunks ----------------
-    // data chunks: an element when pitch > xbytes, else a row when rows have
-    // side padding, else all; gap k (k = 1 .. ngaps) follows chunk k - 1,
-    // gap 0 comes before the first chunk, gap ngaps + 1 after the last.
-    // The walk holds the current stretch (pa, prem), kl = ngaps - k (gaps
-    // after this one; -1 once past the last) and cl, the elements of the
-    // row after the chunk this gap follows.
-    reg pad_on, pad_empty_r;
+    reg [15:0] yl, xl, cl;
     reg signed [32:0] kl;
-    reg [15:0] cl;
     reg [AB-1:0] pa, prem;
-    // the gap after the current one: {length, empty, elements after its chunk}
-    function [AB+16:0] gap_after(input signed [32:0] k, input [15:0] c, input el,
-                                 input [`AN_DEC_W-1:0] dd, input [15:0] xs);
-        begin
-            if (k > 0)
-                gap_after = (!el || c == 0) ? {`AN_DEC_GROW_GAP(dd), `AN_DEC_GROW_GAP_Z(dd),
-                                              xs - 16'd1}
-                          : {`AN_DEC_GIN(dd), `AN_DEC_GIN_Z(dd), c - 16'd1};
-            else if (k == 0) gap_after = {`AN_DEC_GLAST(dd), `AN_DEC_GLAST_Z(dd), 16'd0};
-            else gap_after = {{AB{1'b0}}, 1'b1, 16'd0};
-        end
-    endfunction
-    // the first cycle: gap 0, or gap 1 when gap 0 is empty
-    wire [AB+16:0] gap1 = gap_after($signed({1'b0, `AN_DEC_NGAPS(dec)}), `AN_DMA_XSIZE(insn) - 16'd1,
-                                    `AN_DEC_ELEMC(dec), dec, `AN_DMA_XSIZE(insn));
-    wire g0z = gfirst0 == 0;
+    // the first cycle's state, from insn and dec alone: gap 0, or gap 1
+    // when gap 0 is empty
+    wire [31:0] dram0 = `AN_DMA_DRAM(insn), sfirst0 = `AN_DEC_SFIRST(dec);
+    wire [AB-1:0] gfirst0 = `AN_DEC_GFIRST(dec), sram0 = `AN_DMA_SRAM(insn);
+    wire [15:0] xs0 = `AN_DMA_XSIZE(insn) - 16'd1;
+    wire nodata0 = `AN_DEC_NODATA(dec), g0z = gfirst0 == 0;
+    wire [AB+16:0] gap1;
+    an_dma_gap #(AB) first_gap (.k({1'b0, `AN_DEC_NGAPS(dec)}), .c(xs0), .insn(insn), .dec(dec),
+                                .gap(gap1));
     wire pdn0 = g0z && gap1[16];
+    wire signed [32:0] kl0 = $signed({1'b0, `AN_DEC_NGAPS(dec)}) - (g0z ? 33'sd1 : 33'sd0);
+    wire [15:0] cl0 = g0z ? gap1[15:0] : xs0;
+    wire [AB-1:0] pa0 = g0z ? sram0 + `AN_DEC_CHUNK(dec) : sram0;
+    wire [AB-1:0] prem0 = g0z ? gap1[AB+16:17] : gfirst0;
+
+    // ---------------- one cycle of the walk, from each state ----------------
+    // The first cycle walks from the instruction, later ones from the
+    // registers; both are computed and go picks one at the end, so go's
+    // arrival is not added to the walk's adds and compares.
+    localparam SW = 6 * 32 + 3 * 16 + 33 + 2 * AB; // a state
+    localparam OW = BW + 32 + 2 + SW + 2 + BB;     // a walk's outputs
+    wire [SW-1:0] st0 = {dram0, dram0, dram0 & ~BMASK, (dram0 + `AN_DEC_RLB(dec)) & ~BMASK,
+                         sfirst0, sfirst0, `AN_DMA_YSIZE(insn) - 16'd1, xs0, cl0, kl0, pa0, prem0};
+    wire [SW-1:0] str = {ra, rrow, bp, re, srun, srow, yl, xl, cl, kl, pa, prem};
+    wire [OW-1:0] o0, or_;
+    an_dma_walk #(BW, BB, AB) walk0 (.insn(insn), .dec(dec), .st(st0), .o(o0));
+    an_dma_walk #(BW, BB, AB) walkr (.insn(ci_r), .dec(cd_r), .st(str), .o(or_));
+    wire [OW-1:0] o = go ? o0 : or_;
+    wire [SW-1:0] st = go ? st0 : str;
+    // o = {rq_mask, rq_tag, run_end, runs_end, next state, seg_end, p_end, p_mask}
+    wire [BW-1:0] w_mask = o[OW-1 -: BW];
+    wire [31:0] w_tag = o[OW-BW-1 -: 32];
+    wire run_end = o[OW-BW-33], runs_end = o[OW-BW-34];
+    wire [SW-1:0] nst = o[BB+2 +: SW];
+    wire seg_end = o[BB+1], p_end = o[BB];
+    wire [BB-1:0] p_mask = o[BB-1:0];
+    wire [AB-1:0] pa_c = st[2*AB-1:AB];
+
+    // ---------------- requests ----------------
+    assign rq_valid = (go && !nodata0) || rq_on;
+    assign rq_addr = st[SW-65 -: 32];
+    assign rq_tag = w_tag;
+    always @* rq_mask = w_mask;
+    assign rq_wdata = s_rdata;
     wire pad_act = !STORE && (pad_on || (go && nodata0 && !pdn0));
-    wire signed [32:0] kl_c = go ? $signed({1'b0, `AN_DEC_NGAPS(dec)}) - (g0z ? 33'sd1 : 33'sd0) : kl;
-    wire [15:0] cl_c = go ? (g0z ? gap1[15:0] : `AN_DMA_XSIZE(insn) - 16'd1) : cl;
-    wire [AB-1:0] pa_c = go ? (g0z ? sram0 + chunk : sram0) : pa;
-    wire [AB-1:0] prem_c = go ? (g0z ? gap1[AB+16:17] : gfirst0) : prem;
-    wire seg_end = prem_c <= BB;
-    wire [AB+16:0] gapn = gap_after(kl_c, cl_c, elemc, cd, xsz);
-    wire p_end = seg_end && gapn[16];
-    reg [BB-1:0] p_mask;
-    always @* begin
-        for (j = 0; j < BB; j = j + 1) p_mask[j] = j < prem_c;
-    end
 
     // ---------------- SRAM port ----------------
     assign s_we = !STORE && (pad_act || rs_valid);
     assign s_addr = pad_act ? pa_c : STORE ? rq_tag[AB-1:0] : rs_tag[AB-1:0];
     assign s_wmask = pad_act ? p_mask : {{(BB-BW){1'b0}}, rs_mask};
-    assign s_wdata = pad_act ? {BB{`AN_DMA_PAD_VALUE(ci)}} : {{(BB-BW){8'd0}}, rs_rdata};
+    wire [255:0] ci = go ? insn : ci_r;
+    assign s_wdata = pad_act ? {BB{`AN_DMA_PAD_VALUE(ci)}}
+                             : {{(BB-BW){8'd0}}, rs_rdata};
 
     // ---------------- phases ----------------
     reg [31:0] outst;
@@ -168,6 +137,7 @@ module an_dma #(
     wire pdn_now = go ? pdn0 : pad_empty_r;
     assign last = (pad_act && p_end) || (data_last && (STORE || pdn_now)) ||
                   (go && nodata0 && (STORE || pdn0));
+    localparam PW = 16 + 33 + 2 * AB; // the padding part of a state
     always @(posedge clk) begin
         if (rst) begin
             on <= 0; rq_on <= 0; rq_done <= 0; pad_on <= 0; outst <= 0;
@@ -179,45 +149,106 @@ module an_dma #(
                 rq_done <= nodata0;
             end
             if (go || on) on <= !last;
-            // requests
+            // requests: the next beat, or the next run
             if (rq_valid) begin
-                if (run_end) begin
-                    if (runs_end) begin
-                        rq_on <= 0;
-                        rq_done <= 1;
-                    end else begin
-                        rq_on <= 1;
-                        yl <= next_row ? yl_c - 16'd1 : yl_c;
-                        xl <= next_row ? xsz - 16'd1 : xl_c - 16'd1;
-                        rrow <= next_row ? nra : rrow_c;
-                        srow <= next_row ? srow_c + grow : srow_c;
-                        ra <= nra;
-                        re <= nre & ~BMASK;
-                        srun <= next_row ? srow_c + grow : srun_c + pitch;
-                        bp <= nra & ~BMASK;
-                    end
-                end else begin
-                    rq_on <= 1;
-                    ra <= ra_c; rrow <= rrow_c; srun <= srun_c; srow <= srow_c;
-                    re <= re_c; yl <= yl_c; xl <= xl_c;
-                    bp <= bp_c + BW;
-                end
+                rq_on <= !(run_end && runs_end);
+                if (run_end && runs_end) rq_done <= 1;
+                {ra, rrow, bp, re, srun, srow, yl, xl} <= nst[SW-1:PW];
             end
             outst <= outst + (rq_valid ? 1 : 0) - (rs_valid ? 1 : 0);
             // padding (a LOAD; a STORE has none)
             if (!STORE && data_last && !pdn_now) pad_on <= 1;
             if (!STORE && go && nodata0 && !pdn0) pad_on <= 1;
             if (go || pad_act) begin
-                if (pad_act && seg_end) begin
-                    kl <= kl_c - 33'sd1; cl <= gapn[15:0];
-                    pa <= pa_c + prem_c + chunk; prem <= gapn[AB+16:17];
-                end else if (pad_act) begin
-                    kl <= kl_c; cl <= cl_c; pa <= pa_c + BB; prem <= prem_c - BB;
-                end else begin
-                    kl <= kl_c; cl <= cl_c; pa <= pa_c; prem <= prem_c;
-                end
+                {cl, kl, pa, prem} <= pad_act ? nst[PW-1:0] : st[PW-1:0];
                 if (pad_act && p_end) pad_on <= 0;
             end
         end
     end
+endmodule
+
+// an_dma_gap: the padding gap after gap k of an_dma's walk: {length, empty,
+// elements of the row after its chunk}, from kl = ngaps - k and c, the
+// elements after the current chunk (an_decode's lengths and empty flags).
+module an_dma_gap #(
+    parameter AB = 14
+) (
+    input  wire signed [32:0]     k,
+    input  wire [15:0]            c,
+    input  wire [255:0]           insn,
+    input  wire [`AN_DEC_W-1:0]   dec,
+    output reg  [AB+16:0]         gap
+);
+    always @* begin
+        if (k > 0)
+            gap = (!`AN_DEC_ELEMC(dec) || c == 0)
+                ? {`AN_DEC_GROW_GAP(dec), `AN_DEC_GROW_GAP_Z(dec), `AN_DMA_XSIZE(insn) - 16'd1}
+                : {`AN_DEC_GIN(dec), `AN_DEC_GIN_Z(dec), c - 16'd1};
+        else if (k == 0) gap = {`AN_DEC_GLAST(dec), `AN_DEC_GLAST_Z(dec), 16'd0};
+        else gap = {{AB{1'b0}}, 1'b1, 16'd0};
+    end
+endmodule
+
+// an_dma_walk: one cycle of an_dma's walk from a state st (an_dma's layout),
+// combinational: the beat's mask and tag, whether it ends its run and the
+// last run, the next state (requests: the next beat or run; padding: the
+// next stretch), and the padding write's end flags and byte mask.
+module an_dma_walk #(
+    parameter BW = 4,
+    parameter BB = 16,
+    parameter AB = 14
+) (
+    input  wire [255:0]                         insn,
+    input  wire [`AN_DEC_W-1:0]                 dec,
+    input  wire [6*32+3*16+33+2*AB-1:0]         st,
+    output wire [BW+32+2+6*32+3*16+33+2*AB+2+BB-1:0] o
+);
+    localparam [31:0] BMASK = BB - 1;
+    localparam [AB-1:0] BBA = BB;
+    wire [31:0] ra, rrow, bp, re, srun, srow;
+    wire [15:0] yl, xl, cl;
+    wire signed [32:0] kl;
+    wire [AB-1:0] pa, prem;
+    assign {ra, rrow, bp, re, srun, srow, yl, xl, cl, kl, pa, prem} = st;
+    wire [31:0] pitch = {16'd0, `AN_DMA_PITCH(insn)}, grow = `AN_DEC_GROW(dec);
+    wire [31:0] runlen = `AN_DEC_RUNLEN(dec);
+    wire rc = `AN_DEC_RC(dec), one = `AN_DEC_ONE(dec);
+
+    // requests: this beat, and the next run (the next row's or element's)
+    wire [31:0] d = bp - ra; // the beat's byte 0 from the run's first byte
+    wire run_end = bp + BW == re;
+    wire runs_end = one || (yl == 0 && (rc || xl == 0));
+    wire next_row = rc || xl == 0;
+    wire [31:0] nra = next_row ? rrow + `AN_DMA_DRAM_YSTRIDE(insn)
+                               : ra + {8'd0, `AN_DMA_DRAM_XSTRIDE(insn)};
+    wire [31:0] nre = next_row ? rrow + `AN_DEC_YRL(dec) : ra + `AN_DEC_XRL(dec);
+    reg [BW-1:0] mask;
+    reg [31:0] dj;
+    integer j;
+    always @* begin
+        for (j = 0; j < BW; j = j + 1) begin
+            dj = d + j;
+            mask[j] = !dj[31] && dj < runlen;
+        end
+    end
+    wire [6*32+2*16-1:0] rq_next = !run_end
+        ? {ra, rrow, bp + BW, re, srun, srow, yl, xl}
+        : {nra, next_row ? nra : rrow, nra & ~BMASK, nre & ~BMASK,
+           next_row ? srow + grow : srun + pitch, next_row ? srow + grow : srow,
+           next_row ? yl - 16'd1 : yl, next_row ? `AN_DMA_XSIZE(insn) - 16'd1 : xl - 16'd1};
+
+    // padding: this stretch's BB-byte write, then the next stretch
+    wire seg_end = prem <= BB;
+    wire [AB+16:0] gapn;
+    an_dma_gap #(AB) next_gap (.k(kl), .c(cl), .insn(insn), .dec(dec), .gap(gapn));
+    wire p_end = seg_end && gapn[16];
+    reg [BB-1:0] p_mask;
+    always @* begin
+        for (j = 0; j < BB; j = j + 1) p_mask[j] = j < prem;
+    end
+    wire [AB-1:0] pa_gap = pa + prem + `AN_DEC_CHUNK(dec); // (AB bits: it wraps)
+    wire [16+33+2*AB-1:0] pad_next = seg_end
+        ? {gapn[15:0], kl - 33'sd1, pa_gap, gapn[AB+16:17]}
+        : {cl, kl, pa + BBA, prem - BBA};
+    assign o = {mask, srun + d, run_end, runs_end, rq_next, pad_next, seg_end, p_end, p_mask};
 endmodule
