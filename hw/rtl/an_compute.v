@@ -85,7 +85,6 @@ module an_compute #(
     localparam FB = $clog2(FD);
 
     // ---------------- issue: the array pipeline's clock ----------------
-    reg [31:0] now;                          // cycles since reset
     // Each wait of the pipeline is a count of cycles left (0: free now),
     // counted down, with a registered flag for "free now", so that whether an
     // instruction may start is an AND of flip-flops (no compare of times):
@@ -96,7 +95,6 @@ module an_compute #(
     //   dr_*    every PRELOAD and GEMM completed (the array drained)
     reg [31:0] q_cnt, wp_cnt, ar_cnt, bk0_cnt, bk1_cnt, dr_cnt;
     reg q_ok, wp_ok, ar_ok, bk0_ok, bk1_ok, dr_ok;
-    reg [31:0] last_end;                     // the latest PRELOAD / GEMM end (absolute)
     reg npre;                                // bank of the next PRELOAD
     reg cur_bank;                            // bank of the latest PRELOAD
     wire [3:0] in_op = `AN_ANY_OP(insn);
@@ -175,23 +173,28 @@ module an_compute #(
                             .y_out(y_out));
 
     // ---------------- completion: in order, tokens pushed at the end ----------------
-    // (selected by the head's opcode, not by go: ready before go is)
-    wire [31:0] dur = in_pre ? R : gemm_t + R + C - 2;
-    wire [31:0] end_new = now + dur > last_end ? now + dur : last_end;
+    // An instruction ends rel_new cycles from now: its duration, or later to
+    // end in order (never before the array drains). The completion FIFO
+    // keeps, for each PRELOAD / GEMM that pushes tokens, the cycles from the
+    // end of the entry before it to its own; head_cnt / tail_cnt count down
+    // to the first / last entry's end. Times stay relative: no adder on now.
+    // (dur is selected by the head's opcode, not by go: ready before go is)
+    wire [31:0] dur = in_pre ? R : `AN_DEC_TL(dec);
+    wire [31:0] rel_new = dur > dr_cnt ? dur : dr_cnt;
     wire [3:0] in_dep = `AN_ANY_DEP(insn);
     wire [7:0] np_new = {7'd0, in_dep[`AN_DEP_PUSH_PREV]};
     wire [7:0] nn_new = {7'd0, in_dep[`AN_DEP_PUSH_NEXT]};
     wire arr_push = (go_pre || go_gemm) && (np_new != 0 || nn_new != 0);
-    reg [31:0] f_end [0:FD-1];
+    reg [31:0] f_dl [0:FD-1];
     reg [7:0] f_np [0:FD-1], f_nn [0:FD-1];
     reg [FB-1:0] f_head, f_tail;
     reg [FB:0] f_cnt;
+    reg [31:0] head_cnt, tail_cnt;
     wire [FB-1:0] f_last = f_tail == 0 ? FD[FB-1:0] - 1'b1 : f_tail - 1'b1;
-    wire f_emit = f_cnt != 0 && f_end[f_head] == now + 1;
-    // ends in this cycle: a duration of 1 with the array drained by then
-    wire dur1 = in_pre ? R == 1 : gemm_t + R + C - 2 == 1;
-    wire in_emit = arr_push && dur1 && dr_cnt <= 1;
-    wire f_merge = arr_push && !in_emit && f_cnt != 0 && f_end[f_last] == end_new;
+    wire [FB-1:0] f_hn = f_head == FD[FB-1:0] - 1'b1 ? {FB{1'b0}} : f_head + 1'b1;
+    wire f_emit = f_cnt != 0 && head_cnt == 1;
+    wire in_emit = arr_push && rel_new == 1;   // ends in this cycle
+    wire f_merge = arr_push && !in_emit && f_cnt != 0 && rel_new == tail_cnt;
     wire f_push = arr_push && !in_emit && !f_merge;
     wire [3:0] o_dep = `AN_ANY_DEP(ci);
     assign push_prev = (f_emit ? f_np[f_head] : 8'd0) + (in_emit ? np_new : 8'd0) +
@@ -209,14 +212,21 @@ module an_compute #(
     function [31:0] mx(input [31:0] a, input [31:0] b);
         mx = a > b ? a : b;
     endfunction
-    wire [31:0] gt1 = gemm_t != 0 ? gemm_t - 1 : 32'd0;           // max(T, 1) - 1
-    wire [31:0] gbk = gemm_t + C > 3 ? gemm_t + C - 3 : 32'd0;    // T + C - 2, - 1
+    wire [31:0] gt1 = `AN_DEC_TQ(dec), gbk = `AN_DEC_TBK(dec); // (an_decode)
+    wire gt1z = `AN_DEC_TQ_Z(dec), gbkz = `AN_DEC_TBK_Z(dec), dur_le1 = in_pre ? R <= 1 : `AN_DEC_TL_LE1(dec);
     wire [31:0] q_nx = go_pre ? 32'd0 : go_gemm ? gt1 : dn(q_cnt);
     wire [31:0] wp_nx = go_pre ? R - 1 : dn(wp_cnt);
     wire [31:0] ar_nx = go_gemm ? gt1 : dn(ar_cnt);
     wire [31:0] bk0_nx = go_gemm && !cur_bank ? mx(dn(bk0_cnt), gbk) : dn(bk0_cnt);
     wire [31:0] bk1_nx = go_gemm && cur_bank ? mx(dn(bk1_cnt), gbk) : dn(bk1_cnt);
-    wire [31:0] dr_nx = go_pre || go_gemm ? mx(dn(dr_cnt), dur - 1) : dn(dr_cnt);
+    wire [31:0] dr_nx = go_pre || go_gemm ? mx(dn(dr_cnt), dn(dur)) : dn(dr_cnt);
+    // their "free next cycle" flags, without waiting for the counts
+    wire q_okn = go_pre ? 1'b1 : go_gemm ? gt1z : q_cnt <= 1;
+    wire wp_okn = go_pre ? R <= 1 : wp_cnt <= 1;
+    wire ar_okn = go_gemm ? gt1z : ar_cnt <= 1;
+    wire bk0_okn = bk0_cnt <= 1 && !(go_gemm && !cur_bank && !gbkz);
+    wire bk1_okn = bk1_cnt <= 1 && !(go_gemm && cur_bank && !gbkz);
+    wire dr_okn = dr_cnt <= 1 && !((go_pre || go_gemm) && !dur_le1);
 
     // ---------------- vector unit ----------------
     wire [15:0] vn = `AN_VEC_N(ci);
@@ -372,17 +382,16 @@ module an_compute #(
     integer j;
     always @(posedge clk) begin
         if (rst) begin
-            on <= 0; fin <= 0; cyc <= 0; now <= 0;
+            on <= 0; fin <= 0; cyc <= 0;
             q_cnt <= 0; wp_cnt <= 0; ar_cnt <= 0; bk0_cnt <= 0; bk1_cnt <= 0; dr_cnt <= 0;
             q_ok <= 1; wp_ok <= 1; ar_ok <= 1; bk0_ok <= 1; bk1_ok <= 1; dr_ok <= 1;
-            last_end <= 0; npre <= 0; cur_bank <= 0;
+            npre <= 0; cur_bank <= 0; head_cnt <= 0; tail_cnt <= 0;
             p_on <= 0; p_row <= 0; g_on <= 0; g_cnt <= 0;
             f_head <= 0; f_tail <= 0; f_cnt <= 0;
             ii <= 0; py <= 0; px <= 0; ky <= 0; kx <= 0; pcnt <= 0;
             for (j = 0; j < C; j = j + 1) psum[j] <= 0;
             for (j = 0; j < LAT; j = j + 1) rp[j] <= 0;
         end else begin
-            now <= now + 1;
             if (go_oth) begin
                 ci_r <= insn;
                 if (in_op == `AN_OP_FINISH) fin <= 1;
@@ -406,13 +415,12 @@ module an_compute #(
                 gi_r <= insn;
                 g_t <= gemm_t;
             end
-            if (go_pre || go_gemm) last_end <= end_new;
-            q_cnt <= q_nx; q_ok <= q_nx == 0;
-            wp_cnt <= wp_nx; wp_ok <= wp_nx == 0;
-            ar_cnt <= ar_nx; ar_ok <= ar_nx == 0;
-            bk0_cnt <= bk0_nx; bk0_ok <= bk0_nx == 0;
-            bk1_cnt <= bk1_nx; bk1_ok <= bk1_nx == 0;
-            dr_cnt <= dr_nx; dr_ok <= dr_nx == 0;
+            q_cnt <= q_nx; q_ok <= q_okn;
+            wp_cnt <= wp_nx; wp_ok <= wp_okn;
+            ar_cnt <= ar_nx; ar_ok <= ar_okn;
+            bk0_cnt <= bk0_nx; bk0_ok <= bk0_okn;
+            bk1_cnt <= bk1_nx; bk1_ok <= bk1_okn;
+            dr_cnt <= dr_nx; dr_ok <= dr_okn;
             rp[0] <= {issue, `AN_GEMM_MAX(gi), `AN_GEMM_ACCUMULATE(gi), c_row_c[ACC_ABITS-1:0]};
             for (j = 1; j < LAT; j = j + 1) rp[j] <= rp[j-1];
             if (issue) begin
@@ -434,7 +442,7 @@ module an_compute #(
             end
             // completions
             if (f_push) begin
-                f_end[f_tail] <= end_new;
+                f_dl[f_tail] <= rel_new - tail_cnt;
                 f_np[f_tail] <= np_new;
                 f_nn[f_tail] <= nn_new;
                 f_tail <= f_tail == FD[FB-1:0] - 1'b1 ? {FB{1'b0}} : f_tail + 1'b1;
@@ -445,6 +453,10 @@ module an_compute #(
             end
             if (f_emit) f_head <= f_head == FD[FB-1:0] - 1'b1 ? {FB{1'b0}} : f_head + 1'b1;
             f_cnt <= f_cnt + (f_push ? 1 : 0) - (f_emit ? 1 : 0);
+            if (f_emit) head_cnt <= f_cnt == 1 ? rel_new - 1 : f_dl[f_hn];
+            else if (f_cnt == 0) head_cnt <= rel_new - 1;
+            else head_cnt <= head_cnt - 1;
+            tail_cnt <= f_push ? rel_new - 1 : dn(tail_cnt);
             // vector rows
             if (active && op == `AN_OP_VEC && !is_pool)
                 vptr <= vptr_c + `AN_VEC_VPITCH(ci);

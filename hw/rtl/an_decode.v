@@ -7,7 +7,8 @@
 //
 //   stage 1 (from the port)  sums and first products (rows, runs' bytes)
 //   stage 2                  the grid row's bytes, the run length, chunks
-//   stage 3                  the first data byte, the padding gaps
+//   stage 3                  the first data byte, the padding gaps, a
+//                            GEMM's times in the array pipeline
 //
 // SRAM offsets are kept modulo 2^AB of the buffer the instruction's engine
 // addresses (AB_LOAD for the load queue, AB_STORE for the store queue,
@@ -112,6 +113,10 @@ module an_decode #(
     wire [31:0] first_off = pt2 * grow2 + plp2;          // s_first - sram
     wire [31:0] after = (prp2 + pb2 * grow2 + tail2) & m2;
     localparam [31:0] BMASK = `AN_DRAM_BURST - 1;
+    // a GEMM's times in the array pipeline (an_compute)
+    wire [31:0] tl = t2 + `AN_ROWS + `AN_COLS - 2;
+    wire [31:0] tq = t2 != 0 ? t2 - 1 : 32'd0;
+    wire [31:0] tbk = t2 + `AN_COLS > 3 ? t2 + `AN_COLS - 3 : 32'd0;
     always @(posedge clk) begin
         out_valid <= !rst && v2;
         out_q <= q2;
@@ -127,6 +132,12 @@ module an_decode #(
         `AN_DEC_GFIRST(out_dec) <= nod2 ? (gh2 * grow2 + tail2) & m2 : first_off & m2;
         `AN_DEC_GLAST(out_dec) <= nod2 ? 32'd0 : elemc2 ? (gin2 + after) & m2 : after;
         `AN_DEC_T(out_dec) <= t2;
+        `AN_DEC_TL(out_dec) <= tl;
+        `AN_DEC_TQ(out_dec) <= tq;
+        `AN_DEC_TBK(out_dec) <= tbk;
+        `AN_DEC_TQ_Z(out_dec) <= tq == 0;
+        `AN_DEC_TBK_Z(out_dec) <= tbk == 0;
+        `AN_DEC_TL_LE1(out_dec) <= tl <= 1;
         `AN_DEC_RLB(out_dec) <= runlen2 + BMASK;
         `AN_DEC_XRL(out_dec) <= {8'd0, `AN_DMA_DRAM_XSTRIDE(i2)} + runlen2 + BMASK;
         `AN_DEC_YRL(out_dec) <= `AN_DMA_DRAM_YSTRIDE(i2) + runlen2 + BMASK;

@@ -2,7 +2,7 @@
 // its queue (the products and bounds its engine needs in its first cycle).
 `ifndef AN_DECODE_VH
 `define AN_DECODE_VH
-`define AN_DEC_W 423
+`define AN_DEC_W 522
 `define AN_DEC_GROW(d)     d[31:0]    // SRAM bytes of a padded grid row
 `define AN_DEC_RUNLEN(d)   d[63:32]   // DRAM bytes of a run
 `define AN_DEC_SFIRST(d)   d[95:64]   // SRAM address of the first data byte
@@ -23,4 +23,10 @@
 `define AN_DEC_GIN_Z(d)    d[420]     // the in-row gap is empty
 `define AN_DEC_GROW_GAP_Z(d) d[421]   // the row-end gap is empty
 `define AN_DEC_GLAST_Z(d)  d[422]     // the last gap is empty
+`define AN_DEC_TL(d)       d[454:423] // GEMM duration, T + R + C - 2
+`define AN_DEC_TQ(d)       d[486:455] // cycles a GEMM holds the queue after its first, max(T, 1) - 1
+`define AN_DEC_TBK(d)      d[518:487] // its bank busy after its first cycle, max(T + C - 3, 0)
+`define AN_DEC_TQ_Z(d)     d[519]     // TQ == 0
+`define AN_DEC_TBK_Z(d)    d[520]     // TBK == 0
+`define AN_DEC_TL_LE1(d)   d[521]     // TL <= 1
 `endif
