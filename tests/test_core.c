@@ -1,6 +1,6 @@
 /*
-** Core module tests: status messages, arena, tensors, RNG, CRC32, atomic
-** file writes.
+** Core module tests: status messages, arena, tensors, RNG, CRC32,
+** little-endian bytes, the text buffer, atomic file writes.
 */
 #include "asicnn/core.h"
 
@@ -17,6 +17,8 @@ TestSuite(arena, .fini = leakcheck);
 TestSuite(tensor, .fini = leakcheck);
 TestSuite(rng, .fini = leakcheck);
 TestSuite(crc, .fini = leakcheck);
+TestSuite(bytes, .fini = leakcheck);
+TestSuite(textbuf, .fini = leakcheck);
 TestSuite(afile, .fini = leakcheck);
 
 Test(status, message_and_context) {
@@ -127,6 +129,42 @@ static char *slurp(const char *path) {
     buf[n] = '\0';
     fclose(f);
     return buf;
+}
+
+Test(bytes, little_endian_whatever_the_host) {
+    uint8_t b[8];
+    an_le_put(b, UINT64_C(0x0123456789abcdef), 8);
+    const uint8_t want[8] = {0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01};
+    cr_assert_arr_eq(b, want, 8);
+    cr_assert_eq(an_le_get(b, 8), UINT64_C(0x0123456789abcdef));
+    cr_assert_eq(an_le_get(b, 4), UINT64_C(0x89abcdef));
+    cr_assert_eq(an_le_get(b + 6, 2), UINT64_C(0x0123));
+    memset(b, 0xaa, sizeof b);
+    an_le_put(b, (uint32_t)-2, 4); /* writes exactly width bytes */
+    cr_assert_eq(an_le_get(b, 4), UINT64_C(0xfffffffe));
+    cr_assert_eq(b[4], 0xaa);
+}
+
+Test(textbuf, appends_grow_and_take_hands_over) {
+    an_buf b = {0};
+    cr_assert_null(an_buf_take(&b), "nothing written: no text");
+    for (int i = 0; i < 1000; i++) an_buf_printf(&b, "%d,", i); /* past the first 4 KiB */
+    cr_assert_eq(b.oom, 0);
+    cr_assert_eq(b.len, strlen(b.s));
+    cr_assert(strncmp(b.s, "0,1,2,", 6) == 0);
+    cr_assert(strcmp(b.s + b.len - 4, "999,") == 0);
+    const size_t len = b.len;
+    char *s = an_buf_take(&b);
+    cr_assert_eq(strlen(s), len);
+    cr_assert_null(b.s, "take empties the buffer");
+    free(s);
+    an_buf_printf(&b, "%s", "");
+    cr_assert_str_eq(b.s, "", "an empty append still gives a string");
+    b.oom = 1; /* as after a failed allocation: appends stop, take gives nothing */
+    an_buf_printf(&b, "lost");
+    cr_assert_str_eq(b.s, "");
+    cr_assert_null(an_buf_take(&b));
+    cr_assert_null(b.s);
 }
 
 Test(afile, commit_replaces_abort_keeps) {

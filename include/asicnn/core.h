@@ -1,6 +1,6 @@
 /*
 ** asicnn core: status codes, arena allocation, tensors, seeded RNG, CRC32,
-** atomic file writes and a progress bar.
+** little-endian bytes, a text buffer, atomic file writes and a progress bar.
 **
 ** Contract
 ** - Every fallible library function returns an an_status. On failure it has
@@ -13,6 +13,7 @@
 #ifndef ASICNN_CORE_H
 #define ASICNN_CORE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,6 +135,31 @@ void an_rng_shuffle(an_rng *r, int64_t *idx, int64_t n);
 /* CRC32 (IEEE 802.3, as zlib and PNG use). Start with crc = 0. */
 
 uint32_t an_crc32(uint32_t crc, const void *buf, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Little-endian integers of width bytes (1..8) at p, whatever the host.    */
+
+uint64_t an_le_get(const uint8_t *p, int width);
+void an_le_put(uint8_t *p, uint64_t v, int width);
+
+/* ------------------------------------------------------------------------ */
+/* Text buffer: printf-style appends into a growing string.                 */
+
+/* Start from (an_buf){0}. An allocation failure sets oom and later appends
+** do nothing, so the caller checks once; s is NUL-terminated once anything
+** is in it. */
+typedef struct an_buf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} an_buf;
+
+void an_buf_printf(an_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void an_buf_vprintf(an_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* The text, which the caller frees (NULL when nothing was written or after
+** an allocation failure); b is empty again either way. */
+char *an_buf_take(an_buf *b);
+void an_buf_free(an_buf *b);
 
 /* ------------------------------------------------------------------------ */
 /* Atomic file writes: a temporary file beside the target, fsync, rename.   */
