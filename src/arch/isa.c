@@ -122,14 +122,9 @@ const char *an_isa_format(const an_isa_insn *d, char *buf, size_t n) {
 }
 
 void an_isa_to_bytes(const an_insn *in, uint8_t out[AN_ISA_BYTES]) {
-    for (int w = 0; w < AN_ISA_WORDS; w++)
-        for (int b = 0; b < 8; b++) out[w * 8 + b] = (uint8_t)(in->w[w] >> (8 * b));
+    for (int w = 0; w < AN_ISA_WORDS; w++) an_le_put(out + w * 8, in->w[w], 8);
 }
 
 void an_isa_from_bytes(const uint8_t in[AN_ISA_BYTES], an_insn *out) {
-    for (int w = 0; w < AN_ISA_WORDS; w++) {
-        uint64_t v = 0;
-        for (int b = 7; b >= 0; b--) v = (v << 8) | in[w * 8 + b];
-        out->w[w] = v;
-    }
+    for (int w = 0; w < AN_ISA_WORDS; w++) out->w[w] = an_le_get(in + w * 8, 8);
 }

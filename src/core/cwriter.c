@@ -19,7 +19,8 @@ void an_cw_bytes(an_cwriter *w, const void *p, size_t n) {
 }
 
 void an_cw_u32(an_cwriter *w, uint32_t v) {
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    uint8_t b[4];
+    an_le_put(b, v, 4);
     an_cw_bytes(w, b, 4);
 }
 

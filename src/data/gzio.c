@@ -20,7 +20,7 @@ static size_t gunzip_guess(const uint8_t *in, size_t n, size_t max) {
     size_t guess = 1 << 16;
     if (n >= 18) {
         const uint8_t *t = in + n - 4;
-        guess = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+        guess = (size_t)an_le_get(t, 4);
     }
     size_t bound = n > SIZE_MAX / 1032 ? SIZE_MAX : n * 1032;
     if (guess > bound) guess = bound;

@@ -70,7 +70,7 @@ static an_status need(ckpt_reader *r, uint64_t n, const char *what) {
 static uint32_t get_u32(ckpt_reader *r) {
     const uint8_t *b = r->p + r->off;
     r->off += 4;
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return (uint32_t)an_le_get(b, 4);
 }
 
 static uint64_t get_u64(ckpt_reader *r) {
@@ -213,8 +213,7 @@ an_status an_ckpt_parse(const uint8_t *buf, size_t n, const char *name, an_model
     if (optim) *optim = NULL;
     if (n < 16)
         return an_fail(AN_ERR_FORMAT, "%s: too short to be a checkpoint (%zu bytes)", name, n);
-    const uint32_t want = (uint32_t)buf[n - 4] | (uint32_t)buf[n - 3] << 8 |
-                          (uint32_t)buf[n - 2] << 16 | (uint32_t)buf[n - 1] << 24;
+    const uint32_t want = (uint32_t)an_le_get(buf + n - 4, 4);
     if (memcmp(buf, CKPT_MAGIC, 8) != 0)
         return an_fail(AN_ERR_FORMAT, "%s: not an asicnn checkpoint (bad magic)", name);
     if (an_crc32(0, buf, n - 4) != want)

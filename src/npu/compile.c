@@ -107,7 +107,7 @@ static int64_t align64(int64_t v) {
 
 /* Little-endian int32 into the DATA image. */
 static void put32(uint8_t *b, int32_t v) {
-    for (int i = 0; i < 4; i++) b[i] = (uint8_t)((uint32_t)v >> (8 * i));
+    an_le_put(b, (uint32_t)v, 4);
 }
 
 an_status npu_pass_alloc(cprog *p) {

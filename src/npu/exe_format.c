@@ -58,19 +58,15 @@ static void io_bytes(codec *c, void *p, size_t n) {
 /* Little-endian integers of 4 and 8 bytes. */
 static void io_u64(codec *c, uint64_t *v) {
     uint8_t b[8];
-    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(*v >> (8 * i));
+    an_le_put(b, *v, 8);
     io_bytes(c, b, 8);
-    if (!c->writing) {
-        *v = 0;
-        for (int i = 7; i >= 0; i--) *v = (*v << 8) | b[i];
-    }
+    if (!c->writing) *v = an_le_get(b, 8);
 }
 static void io_u32(codec *c, uint32_t *v) {
     uint8_t b[4];
-    for (int i = 0; i < 4; i++) b[i] = (uint8_t)(*v >> (8 * i));
+    an_le_put(b, *v, 4);
     io_bytes(c, b, 4);
-    if (!c->writing)
-        *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    if (!c->writing) *v = (uint32_t)an_le_get(b, 4);
 }
 static void io_i32(codec *c, int32_t *v) {
     uint32_t u = (uint32_t)*v;
@@ -318,14 +314,12 @@ an_status npu_decode_file(const uint8_t *buf, size_t n, const char *name, an_npu
         if (n - at < 8) return BAD("%s: truncated before section %s", name, TAGS[k]);
         if (memcmp(buf + at, TAGS[k], 4) != 0)
             return BAD("%s: section %d should be %s (file offset %zu)", name, k, TAGS[k], at);
-        const uint32_t len = (uint32_t)buf[at + 4] | (uint32_t)buf[at + 5] << 8 |
-                             (uint32_t)buf[at + 6] << 16 | (uint32_t)buf[at + 7] << 24;
+        const uint32_t len = (uint32_t)an_le_get(buf + at + 4, 4);
         at += 8;
         if (len > n - at || n - at - len < 4)
             return BAD("%s: section %s: length %u passes the end of the file", name, TAGS[k], len);
         const uint8_t *p = buf + at + len;
-        const uint32_t scrc =
-            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        const uint32_t scrc = (uint32_t)an_le_get(p, 4);
         if (scrc != an_crc32(0, buf + at, len))
             return BAD("%s: section %s: checksum mismatch (corrupt file)", name, TAGS[k]);
         codec c = {.buf = (uint8_t *)buf + at, .n = len, .what = TAGS[k]};

@@ -143,10 +143,6 @@ static size_t count(const int64_t *dims, int ndim) {
     return n;
 }
 
-static void put_le(uint8_t *p, uint64_t v, int width) {
-    for (int i = 0; i < width; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
 const char *ox_build_init_f32(ox_builder *b, const char *name, const float *v, const int64_t *dims,
                               int ndim) {
     const size_t n = count(dims, ndim);
@@ -154,7 +150,7 @@ const char *ox_build_init_f32(ox_builder *b, const char *name, const float *v, c
     for (size_t i = 0; raw && i < n; i++) {
         uint32_t u;
         memcpy(&u, &v[i], 4);
-        put_le(raw + 4 * i, u, 4);
+        an_le_put(raw + 4 * i, u, 4);
     }
     return name;
 }
@@ -171,7 +167,7 @@ const char *ox_build_init_i32(ox_builder *b, const char *name, const int32_t *v,
                               const int64_t *dims, int ndim) {
     const size_t n = count(dims, ndim);
     uint8_t *raw = init_raw(b, name, OX_INT32, dims, ndim, 4 * n);
-    for (size_t i = 0; raw && i < n; i++) put_le(raw + 4 * i, (uint32_t)v[i], 4);
+    for (size_t i = 0; raw && i < n; i++) an_le_put(raw + 4 * i, (uint32_t)v[i], 4);
     return name;
 }
 
@@ -179,7 +175,7 @@ const char *ox_build_init_i64(ox_builder *b, const char *name, const int64_t *v,
                               const int64_t *dims, int ndim) {
     const size_t n = count(dims, ndim);
     uint8_t *raw = init_raw(b, name, OX_INT64, dims, ndim, 8 * n);
-    for (size_t i = 0; raw && i < n; i++) put_le(raw + 8 * i, (uint64_t)v[i], 8);
+    for (size_t i = 0; raw && i < n; i++) an_le_put(raw + 8 * i, (uint64_t)v[i], 8);
     return name;
 }
 

@@ -21,12 +21,6 @@ int64_t ox_numel(const Onnx__TensorProto *t) {
     return n;
 }
 
-static uint64_t le_bytes(const uint8_t *p, int width) {
-    uint64_t v = 0;
-    for (int i = width - 1; i >= 0; i--) v = v << 8 | p[i];
-    return v;
-}
-
 static int elem_width(int dtype) {
     switch (dtype) {
     case OX_FLOAT:
@@ -45,7 +39,7 @@ static int elem_width(int dtype) {
 
 /* Element i of raw little-endian data of dtype, as double. */
 static double raw_elem(const uint8_t *p, int dtype) {
-    uint64_t u = le_bytes(p, elem_width(dtype));
+    uint64_t u = an_le_get(p, elem_width(dtype));
     switch (dtype) {
     case OX_FLOAT: {
         uint32_t w = (uint32_t)u;
@@ -163,7 +157,7 @@ an_status ox_tensor_i64(ox_ctx *x, const Onnx__TensorProto *t, int64_t **out, in
                            x->name, t->name ? t->name : "?");
         v = an_arena_alloc(&x->arena, (size_t)(count ? count : 1) * 8, 8);
         if (!v) return an_fail(AN_ERR_NOMEM, "%s: out of memory", x->name);
-        for (int64_t i = 0; i < count; i++) v[i] = (int64_t)le_bytes(t->raw_data.data + i * 8, 8);
+        for (int64_t i = 0; i < count; i++) v[i] = (int64_t)an_le_get(t->raw_data.data + i * 8, 8);
         *out = v, *n = count;
         return AN_OK;
     }

@@ -105,7 +105,7 @@ static an_status need(q8_reader *r, uint64_t n, int li, const char *what) {
 static uint32_t get_u32(q8_reader *r) {
     const uint8_t *b = r->p + r->off;
     r->off += 4;
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    return (uint32_t)an_le_get(b, 4);
 }
 
 static int32_t get_i32(q8_reader *r) {
@@ -239,8 +239,7 @@ an_status an_q8_parse(const uint8_t *buf, size_t n, const char *name, an_q_graph
     if (n < 24)
         return an_fail(AN_ERR_FORMAT, "%s: truncated: %zu bytes is too short for a .q8 file", name,
                        n);
-    uint32_t want = (uint32_t)buf[n - 4] | (uint32_t)buf[n - 3] << 8 | (uint32_t)buf[n - 2] << 16 |
-                    (uint32_t)buf[n - 1] << 24;
+    uint32_t want = (uint32_t)an_le_get(buf + n - 4, 4);
     if (an_crc32(0, buf, n - 4) != want)
         return an_fail(AN_ERR_FORMAT,
                        "%s: field crc: checksum mismatch (the file is corrupt or truncated)", name);
