@@ -42,20 +42,8 @@ static void say(cprog *p, const char *fmt, ...) __attribute__((format(printf, 2,
 static void say(cprog *p, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    const int n = vsnprintf(NULL, 0, fmt, ap);
+    an_buf_vprintf(&p->dump, fmt, ap);
     va_end(ap);
-    if (n < 0) return;
-    if (p->dump_n + (size_t)n + 1 > p->dump_cap) {
-        size_t cap = p->dump_cap ? p->dump_cap : 4096;
-        while (cap < p->dump_n + (size_t)n + 1) cap *= 2;
-        char *d = realloc(p->dump, cap);
-        if (!d) return;
-        p->dump = d, p->dump_cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(p->dump + p->dump_n, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    p->dump_n += (size_t)n;
 }
 
 static const char *const KIND[] = {"conv", "pool", "add", "alias", "host", "fused"};
@@ -319,14 +307,14 @@ an_status an_npu_compile(const an_q_graph *g, const an_npu_config *cfg,
             (long long)x->n_insns, (long long)x->data_size, (long long)x->dram_size);
     snprintf(x->source, sizeof x->source, "%s", g->source);
     if (!s) s = an_npu_validate(x); /* the compiler's output must pass the loader's checks */
-    if (!s && dump) *dump = p->dump, p->dump = NULL;
+    if (!s && dump) *dump = an_buf_take(&p->dump);
     free(p->ops);
     free(p->tdram);
     free(p->host);
     free(p->data);
     free(p->ins);
     free(p->ins_layer);
-    free(p->dump);
+    an_buf_free(&p->dump);
     if (s) an_npu_exe_free(x);
     return s;
 }

@@ -65,8 +65,7 @@ typedef struct cprog {
     an_npu_host_op *host;
     int n_host;
     int cur_layer;
-    char *dump; /* --print-after text */
-    size_t dump_n, dump_cap;
+    an_buf dump; /* --print-after text */
 } cprog;
 
 an_status npu_pass_lower(cprog *p);

@@ -68,28 +68,6 @@ void ox_layers_free(ox_layers *L) {
     *L = (ox_layers){0};
 }
 
-/* Append printf output to a growing string; -1 on allocation failure. */
-static int sb_printf(char **s, size_t *len, size_t *cap, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int sb_printf(char **s, size_t *len, size_t *cap, const char *fmt, ...) {
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(*s ? *s + *len : NULL, *s ? *cap - *len : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) return -1;
-        if (*s && *len + (size_t)k < *cap) {
-            *len += (size_t)k;
-            return 0;
-        }
-        size_t nc = (*cap ? *cap * 2 : 4096) + (size_t)k;
-        char *ns = realloc(*s, nc);
-        if (!ns) return -1;
-        *s = ns, *cap = nc;
-    }
-}
-
 static void window_text(const ox_layer *l, char *buf, size_t n) {
     const ox_window *w = &l->win;
     const char *pad = w->padmode == 1 ? "same" : "valid";
@@ -101,10 +79,13 @@ static void window_text(const ox_layer *l, char *buf, size_t n) {
     snprintf(buf, n, "%dx%d stride=%dx%d %s", w->kh, w->kw, w->sh, w->sw, pad);
 }
 
-static int layer_line(const ox_layers *L, const ox_layer *l, char **s, size_t *len, size_t *cap) {
+static void layer_line(const ox_layers *L, const ox_layer *l, an_buf *b) {
     if (l->op == AN_OP_INPUT) {
-        if (l->h == 1 && l->w == 1) return sb_printf(s, len, cap, "input %d\n", l->c);
-        return sb_printf(s, len, cap, "input %dx%dx%d\n", l->h, l->w, l->c);
+        if (l->h == 1 && l->w == 1)
+            an_buf_printf(b, "input %d\n", l->c);
+        else
+            an_buf_printf(b, "input %dx%dx%d\n", l->h, l->w, l->c);
+        return;
     }
     char args[96] = "";
     switch (l->op) {
@@ -134,8 +115,8 @@ static int layer_line(const ox_layers *L, const ox_layer *l, char **s, size_t *l
     const char *kw = l->op == AN_OP_MAXPOOL   ? "maxpool2d"
                      : l->op == AN_OP_AVGPOOL ? "avgpool2d"
                                               : AN_OP_NAME[l->op];
-    return sb_printf(s, len, cap, "%s%s%s%s name=%s from=%s\n", kw, args, l->act ? " " : "",
-                     l->act ? AN_ACT_NAME[l->act] : "", l->name, L->v[l->in[0]].name);
+    an_buf_printf(b, "%s%s%s%s name=%s from=%s\n", kw, args, l->act ? " " : "",
+                  l->act ? AN_ACT_NAME[l->act] : "", l->name, L->v[l->in[0]].name);
 }
 
 /* Copy n floats into the model's parameters at off (n must match). */
@@ -155,18 +136,13 @@ static an_status put(const an_model *m, const an_node *nd, int64_t off, int64_t 
 }
 
 an_status ox_layers_to_model(ox_ctx *x, const ox_layers *L, const char *comment, an_model *m) {
-    char *s = NULL;
-    size_t len = 0, cap = 0;
-    int bad = sb_printf(&s, &len, &cap, "%s", comment);
-    for (int i = 0; i < L->n && !bad; i++) bad = layer_line(L, &L->v[i], &s, &len, &cap);
-    if (!bad)
-        bad = sb_printf(&s, &len, &cap,
-                        "compile optimizer=adam lr=0.001 loss=sparse_categorical_crossentropy "
-                        "metrics=accuracy\n");
-    if (bad) {
-        free(s);
-        return an_fail(AN_ERR_NOMEM, "%s: out of memory (spec)", x->name);
-    }
+    an_buf b = {0};
+    an_buf_printf(&b, "%s", comment);
+    for (int i = 0; i < L->n; i++) layer_line(L, &L->v[i], &b);
+    an_buf_printf(&b, "compile optimizer=adam lr=0.001 loss=sparse_categorical_crossentropy "
+                      "metrics=accuracy\n");
+    char *s = an_buf_take(&b);
+    if (!s) return an_fail(AN_ERR_NOMEM, "%s: out of memory (spec)", x->name);
     an_status st = an_model_parse(s, x->name, m);
     free(s);
     if (st)
