@@ -53,6 +53,14 @@ int32_t an_q_mul_by_quantized(int32_t x, int32_t multiplier, int shift);
 ** >= 0; too small values give (0, 0), too large ones fail. */
 an_status an_q_quantize_multiplier(double real, int32_t *multiplier, int *shift);
 
+/* The TFLite int8 add's multipliers and shifts (input 0, input 1, output)
+** from the scales of its two inputs and its output: both inputs are scaled
+** by 1 / (2 * max scale) after a left shift of AN_Q_ADD_LEFT_SHIFT, the sum
+** back to the output scale. AN_ERR_UNSUPPORTED when the output scale is too
+** small for an int8 requantization (a shift above 0). */
+an_status an_q_add_params(double in0_scale, double in1_scale, double out_scale, int32_t mult[3],
+                          int32_t shift[3]);
+
 /* round(x), halves away from zero, saturated to int32. */
 int32_t an_q_round_sat32(double x);
 

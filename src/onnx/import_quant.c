@@ -151,19 +151,9 @@ static an_status finish_linear(qctx *Q, an_q_layer *l) {
 
 /* TFLite int8 add parameters (as the quantizer computes them). */
 static an_status finish_add(qctx *Q, an_q_layer *l) {
-    const double sa = an_q_tensor_info(Q->g, l->in[0]).scale;
-    const double sb = an_q_tensor_info(Q->g, l->in[1]).scale;
-    const double twice = 2 * fmax(sa, sb);
-    const double real[3] = {sa / twice, sb / twice,
-                            twice / ((double)(1 << AN_Q_ADD_LEFT_SHIFT) * l->scale)};
-    for (int j = 0; j < 3; j++) {
-        int sh;
-        an_status s = an_q_quantize_multiplier(real[j], &l->add_mult[j], &sh);
-        if (s) return s;
-        if (sh > 0) return an_fail(AN_ERR_UNSUPPORTED, "add output scale is too small");
-        l->add_shift[j] = sh;
-    }
-    return AN_OK;
+    return an_q_add_params(an_q_tensor_info(Q->g, l->in[0]).scale,
+                           an_q_tensor_info(Q->g, l->in[1]).scale, l->scale, l->add_mult,
+                           l->add_shift);
 }
 
 static void map_quantize(qctx *Q) {

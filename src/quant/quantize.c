@@ -163,18 +163,12 @@ static an_status quantize_add(qctx *q, int i) {
     l->in[0] = q->tmap[n->inputs[0]];
     l->in[1] = q->tmap[n->inputs[1]];
     out_qparams(q, l, last, act);
-    const double sa = an_q_tensor_info(q->g, l->in[0]).scale;
-    const double sb = an_q_tensor_info(q->g, l->in[1]).scale;
-    const double twice = 2 * fmax(sa, sb);
-    const double real[3] = {sa / twice, sb / twice,
-                            twice / ((double)(1 << AN_Q_ADD_LEFT_SHIFT) * l->scale)};
-    for (int j = 0; j < 3; j++) {
-        int sh;
-        an_status s = an_q_quantize_multiplier(real[j], &l->add_mult[j], &sh);
-        if (s) return an_fail_context(s, "%s: %s", q->m->source, n->name);
-        if (sh > 0) return unsupported(q, n, "add output scale is too small for int8 requant");
-        l->add_shift[j] = sh;
-    }
+    an_status s = an_q_add_params(an_q_tensor_info(q->g, l->in[0]).scale,
+                                  an_q_tensor_info(q->g, l->in[1]).scale, l->scale, l->add_mult,
+                                  l->add_shift);
+    if (s == AN_ERR_UNSUPPORTED)
+        return an_fail_context(s, "%s:%d: %s", q->m->source, n->line, n->name);
+    if (s) return an_fail_context(s, "%s: %s", q->m->source, n->name);
     q->tmap[i] = q->tmap[last] = q->g->n_layers;
     return AN_OK;
 }

@@ -74,3 +74,19 @@ an_status an_q_quantize_multiplier(double real, int32_t *multiplier, int *shift)
     *shift = e;
     return AN_OK;
 }
+
+an_status an_q_add_params(double in0_scale, double in1_scale, double out_scale, int32_t mult[3],
+                          int32_t shift[3]) {
+    const double twice = 2 * fmax(in0_scale, in1_scale);
+    const double real[3] = {in0_scale / twice, in1_scale / twice,
+                            twice / ((double)(1 << AN_Q_ADD_LEFT_SHIFT) * out_scale)};
+    for (int j = 0; j < 3; j++) {
+        int sh;
+        an_status s = an_q_quantize_multiplier(real[j], &mult[j], &sh);
+        if (s) return s;
+        if (sh > 0)
+            return an_fail(AN_ERR_UNSUPPORTED, "add output scale is too small for int8 requant");
+        shift[j] = sh;
+    }
+    return AN_OK;
+}
