@@ -63,6 +63,10 @@ an_status an_npu_config_parse(const char *text, const char *src, an_npu_config *
 an_status an_npu_config_validate(const an_npu_config *c, const char *src);
 /* The configuration as JSON (malloc'd string). */
 char *an_npu_config_json(const an_npu_config *c);
+/* Whether a and b describe the same hardware: every field that changes what
+** a program computes or how many cycles it takes (not the name, the clock
+** or the technology node). */
+int an_npu_config_same_chip(const an_npu_config *a, const an_npu_config *b);
 
 /* Rows of each buffer in the units instructions address: activation rows
 ** of R bytes, weight rows of C bytes, accumulator rows of C int32. */

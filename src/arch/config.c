@@ -38,6 +38,14 @@ int64_t an_npu_acc_rows(const an_npu_config *c) {
     return c->acc_bytes / (4 * (int64_t)c->cols);
 }
 
+int an_npu_config_same_chip(const an_npu_config *a, const an_npu_config *b) {
+    return a->rows == b->rows && a->cols == b->cols && a->act_bytes == b->act_bytes &&
+           a->wgt_bytes == b->wgt_bytes && a->acc_bytes == b->acc_bytes &&
+           a->vec_lanes == b->vec_lanes && a->dram_bytes_per_cycle == b->dram_bytes_per_cycle &&
+           a->dram_latency == b->dram_latency && a->dram_burst == b->dram_burst &&
+           a->insn_depth == b->insn_depth && a->token_depth == b->token_depth;
+}
+
 static int pow2(int64_t v) {
     return v > 0 && (v & (v - 1)) == 0;
 }

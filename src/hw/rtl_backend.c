@@ -14,12 +14,21 @@
 #ifdef ASICNN_HAVE_RTL
 #include "an_rtl_shim.h"
 
+/* Whether c is the chip the model was built for (its vector unit has a lane
+** per column). */
 static int same_chip(const an_npu_config *c, const an_rtl_chip *m) {
-    return strcmp(c->name, m->name) == 0 && c->rows == m->rows && c->cols == m->cols &&
-           c->insn_depth == m->insn_depth && c->token_depth == m->token_depth &&
-           c->act_bytes == m->act_bytes && c->wgt_bytes == m->wgt_bytes &&
-           c->acc_bytes == m->acc_bytes && c->dram_latency == m->dram_latency &&
-           c->dram_bytes_per_cycle == m->dram_bpc && c->dram_burst == m->dram_burst;
+    const an_npu_config built = {.rows = m->rows,
+                                 .cols = m->cols,
+                                 .act_bytes = m->act_bytes,
+                                 .wgt_bytes = m->wgt_bytes,
+                                 .acc_bytes = m->acc_bytes,
+                                 .vec_lanes = m->cols,
+                                 .dram_bytes_per_cycle = m->dram_bpc,
+                                 .dram_latency = m->dram_latency,
+                                 .dram_burst = m->dram_burst,
+                                 .insn_depth = m->insn_depth,
+                                 .token_depth = m->token_depth};
+    return an_npu_config_same_chip(c, &built);
 }
 
 int an_hw_rtl_available(const an_npu_config *c, const char **names) {

@@ -75,18 +75,12 @@ static program *get(an_device *d, an_program h) {
     return &d->prog[h];
 }
 
-static an_status same_chip(const an_npu_config *a, const an_npu_config *b, const char *src) {
-    if (a->rows != b->rows || a->cols != b->cols || a->act_bytes != b->act_bytes ||
-        a->wgt_bytes != b->wgt_bytes || a->acc_bytes != b->acc_bytes ||
-        a->vec_lanes != b->vec_lanes)
-        return an_fail(AN_ERR_FORMAT, "%s: compiled for chip %s, the device is %s", src, b->name,
-                       a->name);
-    return AN_OK;
-}
-
 an_status an_device_load(an_device *d, const an_npu_exe *x, an_program *h) {
     *h = -1;
-    an_status s = same_chip(&d->cfg, &x->cfg, x->source);
+    an_status s = an_npu_config_same_chip(&d->cfg, &x->cfg)
+                      ? AN_OK
+                      : an_fail(AN_ERR_FORMAT, "%s: compiled for chip %s, the device is %s",
+                                x->source, x->cfg.name, d->cfg.name);
     uint8_t *img = NULL;
     size_t n = 0;
     if (!s) s = an_npu_serialize(x, &img, &n);
