@@ -171,6 +171,10 @@ an_status npu_schedule(const an_isa_insn *prog, int64_t n, const an_npu_config *
 ** that queue has no such neighbour. */
 int npu_token_channel(an_isa_queue q, unsigned dep_bit);
 extern const char *const NPU_CHANNEL_NAME[4];
+/* The dep bits that pop a token (from the previous, the next queue) and
+** those that push one, for loops over both neighbours of a queue. */
+extern const unsigned NPU_DEP_POPS[2];
+extern const unsigned NPU_DEP_PUSHES[2];
 
 /* ---- the input layout (layout.c) ---- */
 

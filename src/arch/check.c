@@ -231,15 +231,13 @@ static an_status check_accesses(checker *k, const an_isa_insn *d) {
 
 static an_status check_step(void *ctx, an_isa_queue q, int64_t index, const an_isa_insn *d) {
     checker *k = ctx;
-    static const unsigned POPS[2] = {AN_DEP_POP_PREV, AN_DEP_POP_NEXT};
-    static const unsigned PUSHES[2] = {AN_DEP_PUSH_PREV, AN_DEP_PUSH_NEXT};
     const int64_t depth = k->x->cfg.token_depth;
     k->q = q;
     k->idx = index;
     k->vc = k->cur[q];
     for (int i = 0; i < 2; i++) {
-        if (!(d->dep & POPS[i])) continue;
-        const int ch = npu_token_channel(q, POPS[i]);
+        if (!(d->dep & NPU_DEP_POPS[i])) continue;
+        const int ch = npu_token_channel(q, NPU_DEP_POPS[i]);
         const vclock t = k->fifo[ch][k->fhead[ch]];
         k->fhead[ch] = (k->fhead[ch] + 1) % depth;
         k->flen[ch]--;
@@ -252,8 +250,8 @@ static an_status check_step(void *ctx, an_isa_queue q, int64_t index, const an_i
     k->vc.v[q] = k->seq[q];
     k->cur[q] = k->vc;
     for (int i = 0; i < 2; i++) {
-        if (!(d->dep & PUSHES[i])) continue;
-        const int ch = npu_token_channel(q, PUSHES[i]);
+        if (!(d->dep & NPU_DEP_PUSHES[i])) continue;
+        const int ch = npu_token_channel(q, NPU_DEP_PUSHES[i]);
         k->fifo[ch][(k->fhead[ch] + k->flen[ch]) % depth] = k->vc;
         k->flen[ch]++;
     }

@@ -63,6 +63,8 @@ static const int BUF_SPACE[AN_BUF_COUNT] = {NPU_ACT, NPU_WGT, NPU_ACC};
 
 const char *const NPU_CHANNEL_NAME[4] = {"load->compute", "compute->load", "compute->store",
                                          "store->compute"};
+const unsigned NPU_DEP_POPS[2] = {AN_DEP_POP_PREV, AN_DEP_POP_NEXT};
+const unsigned NPU_DEP_PUSHES[2] = {AN_DEP_PUSH_PREV, AN_DEP_PUSH_NEXT};
 
 int npu_token_channel(an_isa_queue q, unsigned bit) {
     switch (q) {

@@ -13,17 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const unsigned POPS[2] = {AN_DEP_POP_PREV, AN_DEP_POP_NEXT};
-static const unsigned PUSHES[2] = {AN_DEP_PUSH_PREV, AN_DEP_PUSH_NEXT};
-
 /* Why instruction d on queue q cannot run now, or NULL when it can. */
 static const char *blocked(const an_isa_insn *d, an_isa_queue q, const int64_t tokens[4],
                            int64_t depth) {
     for (int i = 0; i < 2; i++) {
-        if ((d->dep & POPS[i]) && tokens[npu_token_channel(q, POPS[i])] == 0)
-            return NPU_CHANNEL_NAME[npu_token_channel(q, POPS[i])];
-        if ((d->dep & PUSHES[i]) && tokens[npu_token_channel(q, PUSHES[i])] >= depth)
-            return NPU_CHANNEL_NAME[npu_token_channel(q, PUSHES[i])];
+        if ((d->dep & NPU_DEP_POPS[i]) && tokens[npu_token_channel(q, NPU_DEP_POPS[i])] == 0)
+            return NPU_CHANNEL_NAME[npu_token_channel(q, NPU_DEP_POPS[i])];
+        if ((d->dep & NPU_DEP_PUSHES[i]) &&
+            tokens[npu_token_channel(q, NPU_DEP_PUSHES[i])] >= depth)
+            return NPU_CHANNEL_NAME[npu_token_channel(q, NPU_DEP_PUSHES[i])];
     }
     return NULL;
 }
@@ -51,10 +49,12 @@ an_status npu_schedule(const an_isa_insn *prog, int64_t n, const an_npu_config *
                 const an_isa_insn *d = &prog[i];
                 if (blocked(d, (an_isa_queue)q, tokens, c->token_depth)) break;
                 for (int k = 0; k < 2; k++)
-                    if (d->dep & POPS[k]) tokens[npu_token_channel((an_isa_queue)q, POPS[k])]--;
+                    if (d->dep & NPU_DEP_POPS[k])
+                        tokens[npu_token_channel((an_isa_queue)q, NPU_DEP_POPS[k])]--;
                 s = step(ctx, (an_isa_queue)q, i, d);
                 for (int k = 0; k < 2; k++)
-                    if (d->dep & PUSHES[k]) tokens[npu_token_channel((an_isa_queue)q, PUSHES[k])]++;
+                    if (d->dep & NPU_DEP_PUSHES[k])
+                        tokens[npu_token_channel((an_isa_queue)q, NPU_DEP_PUSHES[k])]++;
                 head[q] = (head[q] + 1) % depth;
                 len[q]--;
                 done++;
