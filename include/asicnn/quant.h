@@ -196,6 +196,13 @@ const int8_t *an_q_engine_run(an_q_engine *e, const int8_t *x, int B);
 /* Tensor t of the last run: [B, an_q_tensor_size(g, t)]. */
 const int8_t *an_q_engine_tensor(const an_q_engine *e, int t);
 
+/* One sample through a pooling or add layer with the reference kernels,
+** outside any graph (what a host runs between a chip's instructions): in[0]
+** and x[0] describe its input, in[1] and x[1] an add's second one; y gets
+** the l->h x l->w x l->c output. Other ops write nothing. */
+void an_q_ref_layer(const an_q_layer *l, const an_q_tinfo in[2], const int8_t *const x[2],
+                    int8_t *y);
+
 /* Index of the largest int8 logit (the first on ties). */
 int an_q_argmax(const int8_t *logits, int n);
 

@@ -96,3 +96,20 @@ void q_ref_add(const an_q_layer *l, const an_q_tinfo *a, const an_q_tinfo *b, co
                          l->act_max);
     }
 }
+
+void an_q_ref_layer(const an_q_layer *l, const an_q_tinfo in[2], const int8_t *const x[2],
+                    int8_t *y) {
+    switch (l->op) {
+    case AN_Q_MAXPOOL:
+        q_ref_maxpool(l, &in[0], x[0], y);
+        break;
+    case AN_Q_AVGPOOL:
+        q_ref_avgpool(l, &in[0], x[0], y);
+        break;
+    case AN_Q_ADD:
+        q_ref_add(l, &in[0], &in[1], x[0], x[1], y);
+        break;
+    default:
+        break;
+    }
+}

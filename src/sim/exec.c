@@ -11,7 +11,6 @@
 ** The accumulator buffer is an int32 array that DMA also addresses as
 ** little-endian bytes; the simulator assumes a little-endian host.
 */
-#include "quant/quant_internal.h"
 #include "sim/sim_internal.h"
 
 #include <stdlib.h>
@@ -286,16 +285,13 @@ static void do_host(an_npu_sim *s, const an_isa_insn *d) {
                     .act_max = h->act_max};
     memcpy(l.add_mult, h->add_mult, sizeof l.add_mult);
     memcpy(l.add_shift, h->add_shift, sizeof l.add_shift);
-    const an_q_tinfo a = tinfo(&h->in[0]), b = tinfo(&h->in[1]);
-    const int64_t na = (int64_t)a.h * a.w * a.c, nb = (int64_t)b.h * b.w * b.c,
-                  ny = (int64_t)l.h * l.w * l.c;
+    const an_q_tinfo in[2] = {tinfo(&h->in[0]), tinfo(&h->in[1])};
+    const int64_t na = (int64_t)in[0].h * in[0].w * in[0].c,
+                  nb = (int64_t)in[1].h * in[1].w * in[1].c, ny = (int64_t)l.h * l.w * l.c;
     for (int64_t i = 0; i < s->x->batch; i++) {
-        const int8_t *xa = (const int8_t *)s->dram + h->in[0].dram + i * na;
-        int8_t *y = (int8_t *)s->dram + h->out.dram + i * ny;
-        if (h->op == AN_Q_MAXPOOL) q_ref_maxpool(&l, &a, xa, y);
-        if (h->op == AN_Q_AVGPOOL) q_ref_avgpool(&l, &a, xa, y);
-        if (h->op == AN_Q_ADD)
-            q_ref_add(&l, &a, &b, xa, (const int8_t *)s->dram + h->in[1].dram + i * nb, y);
+        const int8_t *x[2] = {(const int8_t *)s->dram + h->in[0].dram + i * na,
+                              (const int8_t *)s->dram + h->in[1].dram + i * nb};
+        an_q_ref_layer(&l, in, x, (int8_t *)s->dram + h->out.dram + i * ny);
     }
 }
 
