@@ -31,7 +31,7 @@
 **   from the simulator's, or the RTL failing).
 */
 #include "asicnn/hw.h"
-#include "asicnn/runtime.h"
+#include "asicnn/sim.h"
 
 #include <stdio.h>
 #include <stdlib.h>

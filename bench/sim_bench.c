@@ -7,7 +7,7 @@
 **
 **   sim_bench [model.npu]
 */
-#include "asicnn/runtime.h"
+#include "asicnn/sim.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 ** stopping at a checksum mismatch.
 */
 #include "asicnn/npu.h"
+#include "asicnn/sim.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 
 #include "asicnn/npu.h"
+#include "asicnn/sim.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,6 +10,7 @@
 
 #include "asicnn/arch.h"
 #include "asicnn/npu.h"
+#include "asicnn/sim.h"
 #include "leakcheck.h"
 
 TestSuite(npu_layers, .fini = leakcheck);

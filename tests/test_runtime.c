@@ -4,6 +4,7 @@
 ** elements, counters and errors, unload, close; the RTL backend refuses
 ** cleanly. Outputs equal the functional executor's.
 */
+#include "asicnn/runtime.h"
 #include "test_timing_util.h"
 
 #include <pthread.h>

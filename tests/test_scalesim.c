@@ -5,7 +5,7 @@
 ** repository) read from a topology CSV and config in its own formats, and
 ** LeNet-5 Conv1 on 16x16 in all three dataflows (values measured with v2).
 */
-#include "asicnn/runtime.h"
+#include "asicnn/report.h"
 
 #include <criterion/criterion.h>
 #include <math.h>

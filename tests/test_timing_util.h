@@ -8,7 +8,7 @@
 #ifndef ASICNN_TEST_TIMING_UTIL_H
 #define ASICNN_TEST_TIMING_UTIL_H
 
-#include "asicnn/runtime.h"
+#include "asicnn/sim.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

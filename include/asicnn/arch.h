@@ -1,15 +1,19 @@
 /*
 ** asicnn arch: the machine model under both the compiler and the simulator
-** (docs/isa.md, docs/timing.md). What defines the chip beside its
-** configuration and encoding (npu.h, isa.h): the memory spaces and the
-** address arithmetic of every instruction, the static check of one
-** instruction against the chip, the bytes it touches, the queue/token
-** scheduler, the dry run every executable passes before it runs, the
-** counters an instruction adds and the closed-form cost of each
-** instruction. src/npu (compiler, executable loader) and src/sim (executor,
+** (docs/isa.md, docs/timing.md). What defines the chip beside its encoding
+** (isa.h): its configuration (presets, JSON, validation), the in-memory
+** form of a program for it (the executable; npu.h stores, loads and
+** compiles one), the memory spaces and the address arithmetic of every
+** instruction, the static check of one instruction against the chip, the
+** bytes it touches, the queue/token scheduler, the dry run every
+** executable passes before it runs, the counters an instruction adds and
+** the closed-form cost of each instruction. src/npu (compiler, executable loader) and src/sim
+*(executor,
 ** timing model) both stand on it; nothing here knows either of them.
 **
 ** Contract
+** - A chip configuration is plain data; an_npu_config_validate rejects any
+**   configuration the hardware cannot have, naming the field.
 ** - Pure functions of an instruction, the chip configuration and (for host
 **   operators) the executable; nothing allocates except the scheduler and
 **   the dry run, which free what they take.
@@ -20,11 +24,126 @@
 #ifndef ASICNN_ARCH_H
 #define ASICNN_ARCH_H
 
-#include "asicnn/npu.h"
+#include "asicnn/isa.h"
+#include "asicnn/quant.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ------------------------------------------------------------------------ */
+/* Chip configuration                                                       */
+
+/* The largest array side (rows, cols) a configuration may have. */
+#define AN_NPU_MAX_DIM 1024
+
+typedef struct an_npu_config {
+    char name[32];
+    int32_t rows, cols;          /* systolic array R x C (reduction x output channels) */
+    int64_t act_bytes;           /* activation buffer (int8) */
+    int64_t wgt_bytes;           /* weight buffer (int8) */
+    int64_t acc_bytes;           /* accumulator buffer (int32) */
+    int32_t vec_lanes;           /* vector unit lanes (divides cols) */
+    double dram_bytes_per_cycle; /* DRAM bandwidth */
+    int32_t dram_latency;        /* cycles from request to first byte */
+    int32_t dram_burst;          /* bytes per burst */
+    double clock_mhz;            /* clock */
+    int32_t insn_depth;          /* instruction queue depth (each queue) */
+    int32_t token_depth;         /* dependency-token FIFO depth (each direction) */
+    int32_t tech_nm;             /* technology node for energy */
+} an_npu_config;
+
+/* Preset names, NULL-terminated: "npu16" (the default), "vta-pynq",
+** "nvdla-small-like", "tpu-v1-like". configs/NAME.json hold the same. */
+extern const char *const AN_NPU_PRESETS[];
+
+/* A preset by name, or a JSON file when name_or_path is not a preset. */
+an_status an_npu_config_get(const char *name_or_path, an_npu_config *c);
+/* Parse a JSON configuration (text is NUL-terminated); src names it. */
+an_status an_npu_config_parse(const char *text, const char *src, an_npu_config *c);
+/* Every field, naming the first bad one. */
+an_status an_npu_config_validate(const an_npu_config *c, const char *src);
+/* The configuration as JSON (malloc'd string). */
+char *an_npu_config_json(const an_npu_config *c);
+/* Whether a and b describe the same hardware: every field that changes what
+** a program computes or how many cycles it takes (not the name, the clock
+** or the technology node). */
+int an_npu_config_same_chip(const an_npu_config *a, const an_npu_config *b);
+
+/* Rows of each buffer in the units instructions address: activation rows
+** of R bytes, weight rows of C bytes, accumulator rows of C int32. */
+int64_t an_npu_act_rows(const an_npu_config *c);
+int64_t an_npu_wgt_rows(const an_npu_config *c);
+int64_t an_npu_acc_rows(const an_npu_config *c);
+
+/* ------------------------------------------------------------------------ */
+/* Executable: a program for the chip, in memory (npu.h stores and loads it) */
+
+/* A tensor in DRAM: batch samples of h*w*c int8 (NHWC) from dram on. */
+typedef struct an_npu_tensor {
+    int64_t dram;
+    int32_t h, w, c;
+    float scale;
+    int32_t zero_point;
+} an_npu_tensor;
+
+/* An operator the host runs between instructions (AN_OP_HOST). */
+typedef struct an_npu_host_op {
+    int32_t op;               /* an_q_op: maxpool, avgpool or add */
+    int32_t layer;            /* int8 graph layer */
+    an_npu_tensor in[2], out; /* in[1] for add only */
+    int32_t kh, kw, sh, sw, pt, pl;
+    int32_t act_min, act_max;
+    int32_t add_mult[3], add_shift[3];
+} an_npu_host_op;
+
+typedef struct an_npu_layer {
+    char name[AN_Q_NAME_MAX];
+    int32_t op;                    /* an_q_op */
+    int32_t mode;                  /* an_npu_mode (npu.h) */
+    int64_t out_dram;              /* output tensor in DRAM, -1 when it never gets there (fused) */
+    int32_t h, w, c;               /* output shape */
+    int32_t tile_h, tile_w, tiles; /* output tile and tile count (per sample for conv) */
+    int64_t first_insn, n_insn;    /* its instructions */
+    int64_t macs;                  /* array MACs issued (R*C per streamed row) */
+} an_npu_layer;
+
+/* How the host writes the input tensor into DRAM (an_npu_write_input). */
+typedef enum an_npu_in_layout {
+    AN_NPU_IN_NHWC = 0,   /* batch samples of h*w*c bytes */
+    AN_NPU_IN_IM2COL = 1, /* per sample, per output pixel of the conv that reads it
+                             (row-major): its kh x kw x c window in OHWI order, the
+                             zero point where the window leaves the image, padded
+                             with the zero point to rows_per_px rows of row_bytes */
+} an_npu_in_layout;
+
+typedef struct an_npu_input_layout {
+    int32_t layout;                 /* an_npu_in_layout */
+    int32_t kh, kw, sh, sw, pt, pl; /* IM2COL: the window of the conv reading it */
+    int32_t oh, ow;                 /* IM2COL: that conv's output pixels */
+    int32_t row_bytes, rows_per_px; /* IM2COL: R, ceil(kh*kw*c / R) */
+} an_npu_input_layout;
+
+typedef struct an_npu_exe {
+    an_npu_config cfg;
+    int32_t batch;
+    int64_t dram_size; /* simulated DRAM bytes */
+    an_insn *insns;    /* [n_insns] */
+    int64_t n_insns;
+    uint8_t *data; /* [data_size] initial DRAM bytes at address 0 */
+    int64_t data_size;
+    an_npu_tensor input, output;
+    an_npu_input_layout in_layout; /* how the input lies in DRAM */
+    int64_t n_affine;              /* raw -> int8 input map (as an_q_input) */
+    float *in_mul, *in_add;        /* [n_affine] */
+    an_npu_layer *layers;          /* [n_layers] one per int8 graph layer */
+    int32_t n_layers;
+    an_npu_host_op *host; /* [n_host] */
+    int32_t n_host;
+    uint8_t *qref; /* [qref_size] the .q8 image it came from, or NULL */
+    int64_t qref_size;
+    char source[256]; /* file name, for messages */
+} an_npu_exe;
 
 /* ------------------------------------------------------------------------ */
 /* Counters                                                                 */

@@ -3,7 +3,8 @@
 ** float and int8 measured, the ASIC and the FPGA through the simulator, a
 ** GPU measured or modelled), synthesis reports, the chip-config sweep with
 ** its area model and Pareto front, and the self-contained HTML report with
-** gnuplot charts (docs/compare.md).
+** gnuplot charts (docs/compare.md); SCALE-Sim v2's cycle formulas and the
+** bounds a layer cannot beat (docs/timing.md).
 **
 ** Contract
 ** - Every comparison row says whether it was measured or modelled and
@@ -18,7 +19,7 @@
 
 #include "asicnn/npu.h"
 #include "asicnn/quant.h"
-#include "asicnn/runtime.h"
+#include "asicnn/sim.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -176,6 +177,54 @@ an_status an_sweep_run(const an_q_graph *g, const an_npu_config *base, const an_
 /* Mark the Pareto front (minimal latency, energy, area). */
 void an_sweep_pareto(an_sweep_point *pts, int n);
 an_status an_sweep_write_csv(const char *path, const an_sweep_point *pts, int n);
+
+/* ------------------------------------------------------------------------ */
+/* SCALE-Sim v2 compatible analytic mode: a cycle formula, not a simulation */
+
+typedef enum an_ss_flow { AN_SS_WS = 0, AN_SS_OS, AN_SS_IS } an_ss_flow;
+
+typedef struct an_ss_config {
+    char run_name[64];
+    int32_t rows, cols;
+    an_ss_flow flow;
+} an_ss_config;
+
+typedef struct an_ss_layer {
+    char name[64];
+    int64_t ih, iw, fh, fw, ch, nf, sh, sw;
+} an_ss_layer;
+
+typedef struct an_ss_result {
+    int64_t cycles, stalls, macs, folds;
+    double overall_util, mapping_eff, compute_util; /* percent */
+} an_ss_result;
+
+/* Parse SCALE-Sim's INI config and topology CSV (src names them). */
+an_status an_ss_config_parse(const char *text, const char *src, an_ss_config *c);
+an_status an_ss_topology_parse(const char *text, const char *src, an_ss_layer **layers, int *n);
+/* One layer in CALC mode (no memory stalls), SCALE-Sim's formulas. */
+an_status an_ss_layer_run(const an_ss_config *c, const an_ss_layer *l, an_ss_result *r);
+/* COMPUTE_REPORT.csv for n layers. */
+an_status an_ss_write_report(const char *path, const an_ss_result *r, int n);
+
+/* ------------------------------------------------------------------------ */
+/* Bounds: what a layer cannot beat                                         */
+
+/* What a layer cannot beat (docs/timing.md, "Bounds"): its MACs over the
+** array (mac_floor), SCALE-Sim v2's weight-stationary compute-only cycles for
+** the same GEMM on the same array with the batch folded into the output
+** pixels (scalesim), the bytes it must move at least once (weights, input,
+** output) over the DRAM bandwidth (dram_floor), and bound = max(scalesim,
+** dram_floor). Layers that do not use the array (pools, adds, flatten) have
+** only a DRAM floor, and bound 0 (not counted). */
+typedef struct an_bound {
+    int64_t macs, mac_floor, scalesim, dram_bytes, dram_floor, bound;
+} an_bound;
+
+/* Bounds of every layer of x (out[n_layers]) from the int8 graph g it was
+** compiled from, and of the whole model (*total: floors of the whole model;
+** scalesim and bound the sums over layers). Fails when g is not x's graph. */
+an_status an_npu_bounds(const an_npu_exe *x, const an_q_graph *g, an_bound *out, an_bound *total);
 
 /* ------------------------------------------------------------------------ */
 /* Charts and the HTML page                                                 */

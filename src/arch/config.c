@@ -4,7 +4,7 @@
 ** and vector sizes that are powers of two, buffers that hold at least the
 ** smallest tile, sizes that fit the instruction fields).
 */
-#include "asicnn/npu.h"
+#include "asicnn/arch.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

@@ -9,7 +9,8 @@
 #include "cli.h"
 #include "cli_model.h"
 
-#include "asicnn/runtime.h"
+#include "asicnn/report.h"
+#include "asicnn/sim.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
 
 #include "asicnn/hw.h"
 #include "asicnn/npu.h"
-#include "asicnn/runtime.h"
+#include "asicnn/sim.h"
 
 #include <stdlib.h>
 #include <string.h>

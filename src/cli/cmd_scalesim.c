@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "cli_model.h"
 
-#include "asicnn/runtime.h"
+#include "asicnn/report.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
 ** build time every call fails with AN_ERR_UNSUPPORTED.
 */
 #include "asicnn/hw.h"
-#include "asicnn/runtime.h"
+#include "asicnn/sim.h"
 
 #include <stdlib.h>
 #include <string.h>

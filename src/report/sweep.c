@@ -4,7 +4,7 @@
 ** model, and the Pareto front over latency, energy and area.
 */
 #include "asicnn/report.h"
-#include "asicnn/runtime.h"
+#include "asicnn/sim.h"
 
 #include <stdio.h>
 #include <string.h>

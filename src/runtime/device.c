@@ -6,7 +6,7 @@
 ** per run, joined by wait). One mutex per device guards the table; a
 ** program's run owns the program until it is waited for.
 */
-#include "sim/sim_internal.h"
+#include "asicnn/runtime.h"
 
 #include <pthread.h>
 #include <stdlib.h>

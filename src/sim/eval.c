@@ -4,7 +4,7 @@
 ** reaches DRAM, and the logits, are compared byte for byte on every sample.
 ** The last batch is padded with copies of its first sample.
 */
-#include "asicnn/arch.h"
+#include "asicnn/sim.h"
 
 #include <stdlib.h>
 #include <string.h>

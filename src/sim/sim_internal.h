@@ -7,7 +7,7 @@
 #ifndef ASICNN_SIM_INTERNAL_H
 #define ASICNN_SIM_INTERNAL_H
 
-#include "asicnn/runtime.h"
+#include "asicnn/sim.h"
 
 /* Per-instruction record kept when tracing. */
 typedef struct npu_event {

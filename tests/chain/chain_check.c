@@ -14,7 +14,7 @@
 #include "chain.h"
 
 #include "asicnn/hw.h"
-#include "asicnn/runtime.h"
+#include "asicnn/sim.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -91,7 +91,7 @@ static int compile_case(const ch_case *k, const an_q_graph *g, an_npu_exe *x, ch
     return 0;
 }
 
-/* The layers' cycles must partition the total (runtime.h). */
+/* The layers' cycles must partition the total (sim.h). */
 static int check_profile(const an_npu_sim *sim, int64_t *cycles, ch_result *r) {
     an_profile p;
     if (an_npu_sim_profile(sim, &p) != AN_OK) {

@@ -6,7 +6,7 @@
 ** output bytes moved once, at the chip's bandwidth). The achieved cycles of
 ** the timing model are held against max(SCALE-Sim, DRAM floor).
 */
-#include "asicnn/runtime.h"
+#include "asicnn/report.h"
 
 #include <math.h>
 #include <string.h>

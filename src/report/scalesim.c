@@ -6,7 +6,7 @@
 ** takes 2R + C + T - 2 cycles (WS, IS) or R + C + T - 2 (OS); the layer
 ** takes folds x per-fold - 1. Writes COMPUTE_REPORT.csv.
 */
-#include "asicnn/runtime.h"
+#include "asicnn/report.h"
 
 #include <ctype.h>
 #include <stdio.h>
