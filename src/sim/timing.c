@@ -48,8 +48,6 @@ struct npu_timing {
 ** compute->load, compute->store, store->compute. */
 static const int CHANNEL_FROM[4] = {AN_STALL_LOAD, AN_STALL_COMPUTE, AN_STALL_COMPUTE,
                                     AN_STALL_STORE};
-static const unsigned POPS[2] = {AN_DEP_POP_PREV, AN_DEP_POP_NEXT};
-static const unsigned PUSHES[2] = {AN_DEP_PUSH_PREV, AN_DEP_PUSH_NEXT};
 
 void npu_timing_free(npu_timing *t) {
     if (!t) return;
@@ -199,12 +197,12 @@ void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_
     } while (0)
     BOUND(t->fetch[index] + 1 + AN_DECODE_STAGES, AN_STALL_FETCH);
     for (int k = 0; k < 2; k++) {
-        if (d->dep & POPS[k]) {
-            const int ch = npu_token_channel(q, POPS[k]);
+        if (d->dep & NPU_DEP_POPS[k]) {
+            const int ch = npu_token_channel(q, NPU_DEP_POPS[k]);
             BOUND(t->push_t[ch][t->pops[ch]], CHANNEL_FROM[ch]);
         }
-        if (d->dep & PUSHES[k]) {
-            const int ch = npu_token_channel(q, PUSHES[k]);
+        if (d->dep & NPU_DEP_PUSHES[k]) {
+            const int ch = npu_token_channel(q, NPU_DEP_PUSHES[k]);
             /* the slot a pop frees is usable from the cycle after it */
             if (t->pushes[ch] >= t->x->cfg.token_depth)
                 BOUND(t->pop_t[ch][t->pushes[ch] - t->x->cfg.token_depth] + 1, AN_STALL_FIFO);
@@ -212,16 +210,16 @@ void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_
     }
 #undef BOUND
     for (int k = 0; k < 2; k++)
-        if (d->dep & POPS[k]) {
-            const int ch = npu_token_channel(q, POPS[k]);
+        if (d->dep & NPU_DEP_POPS[k]) {
+            const int ch = npu_token_channel(q, NPU_DEP_POPS[k]);
             t->pop_t[ch][t->pops[ch]++] = start;
         }
     /* a queue completes in order: nothing ends before its predecessor */
     int64_t end = start + c.cycles;
     if (end < t->qlast[q]) end = t->qlast[q];
     for (int k = 0; k < 2; k++)
-        if (d->dep & PUSHES[k]) {
-            const int ch = npu_token_channel(q, PUSHES[k]);
+        if (d->dep & NPU_DEP_PUSHES[k]) {
+            const int ch = npu_token_channel(q, NPU_DEP_PUSHES[k]);
             t->push_t[ch][t->pushes[ch]++] = end;
         }
     if (q == AN_QUEUE_COMPUTE)
