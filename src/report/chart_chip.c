@@ -8,62 +8,63 @@
 #define SVG_HEAD "set terminal svg size 720,400 dynamic font 'sans,11'\nset output\n"
 
 an_status an_chart_layers(const an_profile *p, const an_npu_exe *x, char **svg) {
-    rp_buf b = {0};
-    rp_printf(&b,
-              SVG_HEAD "set title 'Per layer on %s: cycles (busy and stalls) and array "
-                       "utilisation'\nset style data histograms\n"
-                       "set style histogram rowstacked\nset style fill solid 0.8\n"
-                       "set boxwidth 0.6\nset ylabel 'cycles'\nset y2label 'utilisation %%'\n"
-                       "set y2tics\nset y2range [0:100]\nset xtics rotate by -30 font ',9'\n"
-                       "set key outside right\nset grid ytics\n$d << EOD\n",
-              p->cfg.name);
+    an_buf b = {0};
+    an_buf_printf(&b,
+                  SVG_HEAD "set title 'Per layer on %s: cycles (busy and stalls) and array "
+                           "utilisation'\nset style data histograms\n"
+                           "set style histogram rowstacked\nset style fill solid 0.8\n"
+                           "set boxwidth 0.6\nset ylabel 'cycles'\nset y2label 'utilisation %%'\n"
+                           "set y2tics\nset y2range [0:100]\nset xtics rotate by -30 font ',9'\n"
+                           "set key outside right\nset grid ytics\n$d << EOD\n",
+                  p->cfg.name);
     for (int l = 0; l < p->n_layers; l++) {
         const an_perf *q = &p->layer[l];
         int64_t st = 0;
         for (int k = 0; k < AN_STALL_COUNT; k++) st += q->stall[k];
         const int64_t busy = q->cycles > st ? q->cycles - st : 0;
-        rp_printf(&b, "%s %lld", x->layers[l].name, (long long)busy);
+        an_buf_printf(&b, "%s %lld", x->layers[l].name, (long long)busy);
         for (int k = 0; k < AN_STALL_COUNT; k++) {
             /* stalls overlap across queues: scale them into the layer's cycles */
             const double share = st ? (double)q->stall[k] / (double)st : 0;
-            rp_printf(&b, " %.0f", share * (double)(q->cycles - busy));
+            an_buf_printf(&b, " %.0f", share * (double)(q->cycles - busy));
         }
-        rp_printf(&b, " %.2f\n", 100 * an_perf_util(q, &p->cfg, q->cycles));
+        an_buf_printf(&b, " %.2f\n", 100 * an_perf_util(q, &p->cfg, q->cycles));
     }
-    rp_printf(&b, "EOD\nplot $d using 2:xtic(1) title 'busy'");
+    an_buf_printf(&b, "EOD\nplot $d using 2:xtic(1) title 'busy'");
     for (int k = 0; k < AN_STALL_COUNT; k++)
-        rp_printf(&b, ", '' using %d title 'stall: %s'", 3 + k, AN_STALL_NAME[k]);
-    rp_printf(&b,
-              ", '' using 0:%d axes x1y2 with linespoints lw 2 pt 7 lc rgb 'black' "
-              "title 'utilisation'\n",
-              3 + AN_STALL_COUNT);
+        an_buf_printf(&b, ", '' using %d title 'stall: %s'", 3 + k, AN_STALL_NAME[k]);
+    an_buf_printf(&b,
+                  ", '' using 0:%d axes x1y2 with linespoints lw 2 pt 7 lc rgb 'black' "
+                  "title 'utilisation'\n",
+                  3 + AN_STALL_COUNT);
     return rp_plot(&b, svg);
 }
 
 an_status an_chart_roofline(const an_profile *p, const an_npu_exe *x, char **svg) {
     const double peak = 2.0 * p->cfg.rows * p->cfg.cols, bw = p->cfg.dram_bytes_per_cycle;
-    rp_buf b = {0};
-    rp_printf(&b,
-              SVG_HEAD "set title 'Roofline of %s: peak %.0f ops/cycle, DRAM %.1f B/cycle'\n"
-                       "set logscale xy\nset xlabel 'operational intensity (ops per DRAM byte)'\n"
-                       "set ylabel 'ops per cycle'\nset grid\nset key top left\n"
-                       "set xrange [0.1:10000]\nset yrange [0.1:%g]\n$d << EOD\n",
-              p->cfg.name, peak, bw, peak * 4);
+    an_buf b = {0};
+    an_buf_printf(&b,
+                  SVG_HEAD
+                  "set title 'Roofline of %s: peak %.0f ops/cycle, DRAM %.1f B/cycle'\n"
+                  "set logscale xy\nset xlabel 'operational intensity (ops per DRAM byte)'\n"
+                  "set ylabel 'ops per cycle'\nset grid\nset key top left\n"
+                  "set xrange [0.1:10000]\nset yrange [0.1:%g]\n$d << EOD\n",
+                  p->cfg.name, peak, bw, peak * 4);
     int points = 0;
     for (int l = 0; l < p->n_layers; l++) {
         double oi, att, roof;
         an_perf_roofline(&p->layer[l], &p->cfg, p->layer[l].cycles, &oi, &att, &roof);
         if (oi > 0 && att > 0) {
-            rp_printf(&b, "%g %g %s\n", oi, att, x->layers[l].name);
+            an_buf_printf(&b, "%g %g %s\n", oi, att, x->layers[l].name);
             points++;
         }
     }
-    if (!points) rp_printf(&b, "1 1 none\n");
-    rp_printf(&b,
-              "EOD\nroof(x) = (x * %g < %g) ? x * %g : %g\n"
-              "plot roof(x) with lines lw 2 lc rgb '#cc3311' title 'roof', "
-              "$d using 1:2 with points pt 7 ps 1.2 lc rgb '#4477aa' title 'layers', "
-              "$d using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
-              bw, peak, bw, peak);
+    if (!points) an_buf_printf(&b, "1 1 none\n");
+    an_buf_printf(&b,
+                  "EOD\nroof(x) = (x * %g < %g) ? x * %g : %g\n"
+                  "plot roof(x) with lines lw 2 lc rgb '#cc3311' title 'roof', "
+                  "$d using 1:2 with points pt 7 ps 1.2 lc rgb '#4477aa' title 'layers', "
+                  "$d using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
+                  bw, peak, bw, peak);
     return rp_plot(&b, svg);
 }

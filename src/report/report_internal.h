@@ -1,23 +1,15 @@
 /*
-** Inside src/report: a growing text buffer for gnuplot scripts and the
-** HTML page.
+** Inside src/report: HTML escaping and gnuplot runs over core's text
+** buffer (an_buf), which holds the chart scripts and the HTML page.
 */
 #ifndef ASICNN_REPORT_INTERNAL_H
 #define ASICNN_REPORT_INTERNAL_H
 
 #include "asicnn/report.h"
 
-typedef struct rp_buf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} rp_buf;
-
-void rp_printf(rp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Text with <, >, & and quotes escaped for HTML. */
-void rp_html(rp_buf *b, const char *text);
-void rp_free(rp_buf *b);
+void rp_html(an_buf *b, const char *text);
 /* Run the script in b through gnuplot (an_plot_svg) and free b. */
-an_status rp_plot(rp_buf *b, char **svg);
+an_status rp_plot(an_buf *b, char **svg);
 
 #endif /* ASICNN_REPORT_INTERNAL_H */
