@@ -57,17 +57,11 @@ static int on_path(const char *name) {
     return 0;
 }
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* Run argv with stdout and stderr into log, in dir, killed (with its whole
 ** process group) after timeout_s seconds; *secs gets the wall time. */
 static an_status run_tool(char *const argv[], const char *dir, const char *log, int timeout_s,
                           double *secs) {
-    const double t0 = now_s();
+    const double t0 = an_now();
     pid_t pid = fork();
     if (pid < 0) return an_fail(AN_ERR_IO, "%s: cannot start: %s", argv[0], strerror(errno));
     if (pid == 0) {
@@ -84,7 +78,7 @@ static an_status run_tool(char *const argv[], const char *dir, const char *log, 
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid) break;
         if (r < 0 && errno != EINTR) return an_fail(AN_ERR_IO, "%s: wait failed", argv[0]);
-        if (now_s() - t0 > timeout_s) {
+        if (an_now() - t0 > timeout_s) {
             kill(-pid, SIGKILL);
             waitpid(pid, &status, 0);
             return an_fail(AN_ERR_IO, "%s ran past its limit of %d s and was stopped (log: %s)",
@@ -93,7 +87,7 @@ static an_status run_tool(char *const argv[], const char *dir, const char *log, 
         struct timespec d = {0, 50000000};
         nanosleep(&d, NULL);
     }
-    *secs = now_s() - t0;
+    *secs = an_now() - t0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         return an_fail(AN_ERR_UNSUPPORTED, "%s could not be run (not installed?)", argv[0]);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
