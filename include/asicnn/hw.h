@@ -27,7 +27,7 @@ an_status an_hw_params_text(const an_npu_config *c, char **text);
 /* Write DIR/an_params.vh (creating DIR) for chip c. */
 an_status an_hw_gen(const an_npu_config *c, const char *dir);
 
-/* ---- synthesis (src/hw/synth.c) ---- */
+/* ---- synthesis (src/hw/synth*.c) ---- */
 
 typedef enum an_hw_target { AN_HW_ASIC = 0, AN_HW_XC7Z020 } an_hw_target;
 
@@ -41,6 +41,8 @@ typedef struct an_hw_synth_opts {
     int nodsp;             /* FPGA: no DSP48E1 */
     const char *liberty;   /* ASIC cells; NULL: the OSU 0.18 um library of qflow */
     int timeout_s;         /* per tool run; <= 0: 3600 */
+    const char *vcd;       /* ASIC power: a trace of the rtl backend (`run --vcd`) whose
+                              per-register toggles drive a second power report; NULL none */
 } an_hw_synth_opts;
 
 /* Synthesize chip c with Yosys (and OpenSTA for the ASIC) run as child

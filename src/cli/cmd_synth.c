@@ -1,12 +1,14 @@
 /*
 ** asicnn synth: synthesize the chip in Verilog (hw/rtl) for a standard-cell
 ** ASIC (Yosys + OpenSTA onto the OSU 0.18 um cells) or the XC7Z020 FPGA
-** (Yosys synth_xilinx), and write the JSON report that `compare` reads
-** (schema in docs/hw.md). The tools' scripts and logs stay in the work
+** (Yosys synth_xilinx), write the JSON report that `compare` reads (schema
+** in docs/hw.md) and print its sign-off summary; --summary prints that of
+** an existing report. The tools' scripts and logs stay in the work
 ** directory next to the report.
 */
 #include "cli.h"
 #include "cli_model.h"
+#include "cli_synth.h"
 
 #include "asicnn/hw.h"
 
@@ -19,9 +21,11 @@
 static const char HELP[] =
     "usage: asicnn synth [--chip NAME|FILE.json] [--target asic|xc7z020] [-o REPORT.json]\n"
     "                    [--period NS] [--activity A] [--nodsp] [--liberty FILE]\n"
-    "                    [--timeout S] [--work DIR]\n"
+    "                    [--timeout S] [--work DIR] [--vcd TRACE.vcd]\n"
+    "       asicnn synth --summary REPORT.json\n"
     "\n"
-    "Synthesize the chip's RTL (hw/rtl) and write a JSON report (docs/hw.md).\n"
+    "Synthesize the chip's RTL (hw/rtl), write a JSON report (docs/hw.md) and\n"
+    "print its sign-off summary.\n"
     "  --target asic     Yosys onto the OSU 0.18 um cells, OpenSTA timing and power\n"
     "                    (default); SRAMs black-boxed, their area and power modelled\n"
     "  --target xc7z020  Yosys synth_xilinx: LUT, FF, DSP48E1, BRAM36 against the\n"
@@ -33,12 +37,26 @@ static const char HELP[] =
     "  --liberty FILE    ASIC cell library (default: qflow's OSU 0.18 um)\n"
     "  --timeout S       limit per tool run (default 3600)\n"
     "  --work DIR        scripts, logs and netlist (default: REPORT without .json)\n"
+    "  --vcd FILE        ASIC power also from simulated activity: a trace of the rtl\n"
+    "                    backend (asicnn run X.npu DATA --backend rtl --vcd FILE\n"
+    "                    --vcd-max-mb 0) for this chip (docs/energy.md)\n"
+    "  --summary FILE    print the summary of an existing report; no synthesis\n"
     "It reads hw/rtl and hw/synth from the current directory when it has them,\n"
     "else asicnn's own (beside the executable). The chip defaults to npu16; a\n"
     "name NAME that is no preset is configs/NAME.json.\n";
 
+/* The summary of the report at path. */
+static int print_summary(const char *path) {
+    char *text = NULL;
+    size_t n = 0;
+    an_status s = an_read_file(path, 1 << 24, &text, &n);
+    if (!s) s = cli_synth_summary(text, path, stdout);
+    free(text);
+    return s ? cli_error(s) : 0;
+}
+
 int cmd_synth(int argc, char **argv) {
-    const char *chip = "npu16", *out = NULL, *work = NULL, *target = "asic", *v;
+    const char *chip = "npu16", *out = NULL, *work = NULL, *target = "asic", *summary = NULL, *v;
     an_hw_synth_opts o = {.period_ns = 10.0, .activity = 0.1};
     for (int i = 1; i < argc; i++) {
         int r;
@@ -59,6 +77,12 @@ int cmd_synth(int argc, char **argv) {
         } else if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
             if (r < 0) return cli_usage("synth", "-o needs a file");
             out = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--vcd", &v))) {
+            if (r < 0) return cli_usage("synth", "--vcd needs a trace file");
+            o.vcd = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--summary", &v))) {
+            if (r < 0) return cli_usage("synth", "--summary needs a report file");
+            summary = v;
         } else if ((r = cli_opt(argc, argv, &i, "--work", &v))) {
             if (r < 0) return cli_usage("synth", "--work needs a directory");
             work = v;
@@ -79,7 +103,10 @@ int cmd_synth(int argc, char **argv) {
             return cli_usage("synth", "unexpected argument '%s'", argv[i]);
         }
     }
+    if (summary) return print_summary(summary);
     o.target = strcmp(target, "asic") == 0 ? AN_HW_ASIC : AN_HW_XC7Z020;
+    if (o.vcd && o.target != AN_HW_ASIC)
+        return cli_usage("synth", "--vcd gives ASIC power: it needs --target asic");
     char rtl_dir[1024], synth_dir[1024];
     if (!cli_find_file("hw/rtl/an_npu.v", rtl_dir, sizeof rtl_dir) ||
         !cli_find_file("hw/synth", synth_dir, sizeof synth_dir)) {
@@ -125,7 +152,9 @@ int cmd_synth(int argc, char **argv) {
         cli_remove_created(made_out);
         return cli_error(s);
     }
+    s = cli_synth_summary(json, rep, stdout);
     free(json);
+    if (s) return cli_error(s);
     printf("wrote %s\n", rep);
     return 0;
 }

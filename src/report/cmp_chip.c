@@ -7,10 +7,12 @@
 ** array (OSU 0.18 um, docs/hw.md) there are two rows: one at the report's
 ** node (its STA Fmax and area, the energy model scaled to that node by
 ** docs/energy.md's rule) and one at the config's node, the report's
-** figures scaled by the classical rule (delay ~ node, area ~ node^2;
-** Dennard et al., IEEE JSSC 1974), an estimate, with the clock capped at
-** the config's. Without a report the one row is the config's clock, the
-** area model and the energy model, all at the config's node.
+** figures scaled by the classical rule (delay ~ node, so the clock is the
+** STA Fmax x report node / config node; area ~ node^2; Dennard et al.,
+** IEEE JSSC 1974), an estimate. The config's clock_mhz is used only when
+** there is no report for this array, and the row says so; then the row is
+** the config's clock, the area model and the energy model, all at the
+** config's node.
 **
 ** The FPGA row is the pynq-8x16 design (configs/pynq-8x16.json), which
 ** fits the XC7Z020's 220 DSP48E1, at the config's 100 MHz (lowered to the
@@ -92,8 +94,14 @@ an_status an_cmp_asic(const an_q_graph *g, const an_npu_config *cfg, const an_cm
         *n = 1;
         memset(r, 0, sizeof *r);
         snprintf(r->target, sizeof r->target, "ASIC %.24s %dnm", cfg->name, nm);
-        snprintf(clk, sizeof clk, "clock %.0f MHz from the %s config (%d nm)", cfg->clock_mhz,
-                 cfg->name, nm);
+        snprintf(clk, sizeof clk,
+                 "clock %.0f MHz from the %s config (%d nm): %s, so no signed-off clock "
+                 "(asicnn synth --chip %s --target asic -o %.100s)",
+                 cfg->clock_mhz, cfg->name, nm,
+                 !sy.have_asic ? "no synthesis report"
+                 : !same       ? "the synthesis report is for another array"
+                               : "the synthesis report has no Fmax or area",
+                 cfg->name, sy.asic_path);
         const an_area_model am = an_area_default(&sy);
         r->area_mm2 = an_area_mm2(&am, cfg);
         snprintf(area, sizeof area, "area modelled at %d nm (%s)%s", nm, am.source,
@@ -124,13 +132,12 @@ an_status an_cmp_asic(const an_q_graph *g, const an_npu_config *cfg, const an_cm
     finish(r, cfg, &xs, o->batch, sy.asic_fmax_mhz, clk, energy, area);
     /* row 2: the report's clock and area scaled to the config's node */
     an_cmp_row *q = r + 1;
-    const double k = (double)nm / snm, fmax = sy.asic_fmax_mhz / k;
-    const double mhz = fmax < cfg->clock_mhz ? fmax : cfg->clock_mhz;
+    const double k = (double)nm / snm, mhz = sy.asic_fmax_mhz / k;
     snprintf(q->target, sizeof q->target, "ASIC %.24s %dnm", cfg->name, nm);
     snprintf(clk, sizeof clk,
-             "clock %.0f MHz = the lower of the %s config's %.0f MHz and the STA Fmax scaled "
-             "%.0f x %d/%d = %.0f MHz (scaling estimate: delay ~ node, Dennard 1974)",
-             mhz, cfg->name, cfg->clock_mhz, sy.asic_fmax_mhz, snm, nm, fmax);
+             "clock %.0f MHz = STA Fmax %.1f MHz x %d/%d (scaling estimate: gate delay ~ "
+             "feature size, Dennard 1974; the %s config's %.0f MHz is not used)",
+             mhz, sy.asic_fmax_mhz, snm, nm, cfg->name, cfg->clock_mhz);
     q->area_mm2 = sy.asic_area_mm2 * k * k;
     snprintf(area, sizeof area,
              "area %.3f mm^2 x (%d/%d)^2 from %.200s (scaling estimate: area ~ node^2)",
