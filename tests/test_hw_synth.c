@@ -1,7 +1,7 @@
 /*
 ** The synthesis driver's readers on small hand-written inputs: a VCD's
 ** toggles per clock by register name (x neither counts nor resets, the
-** first value is no toggle, vectors and scalars, the ports' mean), a
+** first value is no toggle, vectors and scalars), a
 ** Yosys netlist's hierarchy and flip-flops with escaped names, stat's
 ** per-module areas summing to the top's area, and a malformed trace
 ** refused naming the file.
@@ -51,7 +51,9 @@ static const char VCD[] = "$scope module TOP $end\n"
 
 Test(hw_synth, vcd_toggles_per_clock) {
     hw_activity *a = NULL;
-    cr_assert_eq(hw_activity_read(write_tmp("a.vcd", VCD), "TOP.an_npu", &a), AN_OK);
+    const char *p = write_tmp("a.vcd", VCD);
+    cr_assert_eq(hw_activity_read(p, "TOP.an_npu", &a), AN_OK);
+    remove(p);
     cr_assert_float_eq(hw_activity_clocks(a), 4, 1e-9);
     cr_assert_float_eq(hw_activity_of(a, "r[0]"), 4.0 / 4, 1e-9);
     cr_assert_float_eq(hw_activity_of(a, "r[1]"), 1.0 / 4, 1e-9);
@@ -60,8 +62,6 @@ Test(hw_synth, vcd_toggles_per_clock) {
     cr_assert_float_eq(hw_activity_of(a, "u.s"), 2.0 / 4, 1e-9);
     cr_assert_eq(hw_activity_of(a, "r[4]"), -1);
     cr_assert_eq(hw_activity_of(a, "q[0]"), -1);
-    /* ports: din toggles 2 bits once over 2 bits and 4 clocks */
-    cr_assert_float_eq(hw_activity_in_mean(a), 2.0 / 2 / 4, 1e-9);
     hw_activity_free(a);
 }
 
@@ -69,6 +69,7 @@ Test(hw_synth, vcd_malformed_is_an_error) {
     hw_activity *a = NULL;
     const char *p = write_tmp("b.vcd", "not a trace\n");
     const an_status s = hw_activity_read(p, "TOP.an_npu", &a);
+    remove(p);
     cr_assert_eq(s, AN_ERR_FORMAT);
     cr_assert(strstr(an_errmsg(), p), "%s", an_errmsg());
     cr_assert_null(a);
@@ -121,7 +122,9 @@ static int collect(void *ctx, const char *inst, const char *reg) {
 
 Test(hw_synth, netlist_hierarchy_and_flip_flops) {
     hw_netlist *nl = NULL;
-    cr_assert_eq(hw_netlist_read(write_tmp("n.v", NETLIST), &nl), AN_OK);
+    const char *p = write_tmp("n.v", NETLIST);
+    cr_assert_eq(hw_netlist_read(p, &nl), AN_OK);
+    remove(p);
     seen s = {.n = 0};
     cr_assert_eq(hw_netlist_each_ff(nl, "an_npu", "DFF", collect, &s), 0);
     cr_assert_eq(s.n, 2);

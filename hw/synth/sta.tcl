@@ -1,7 +1,7 @@
 # hw/synth/sta.tcl: OpenSTA (2.0.x) timing and power of the netlist that
 # asic.ys wrote (docs/hw.md). `asicnn synth --target asic` fills in the
 # {NAMES}: LIB, NETLIST, TOP, PERIOD (ns), ACTIVITY (toggles per clock) and
-# SIMULATED (empty, or a script of simulated per-register activities).
+# SIMULATED (empty, or the script of the power from simulated activity).
 # Lines starting with AN_ are what the driver parses.
 read_liberty {LIB}
 read_verilog {NETLIST}
@@ -26,10 +26,10 @@ puts [format "AN_FMAX_MHZ %.3f" [expr 1000.0 / ({PERIOD} - $ws)]]
 set worst [lindex [find_timing_paths -path_delay max] 0]
 puts "AN_START_PIN [get_full_name [get_property $worst startpoint]]"
 puts "AN_END_PIN [get_full_name [get_property $worst endpoint]]"
-# simulated activity first: a global activity, once set, overrides every pin
-{SIMULATED}
 set_power_activity -global -activity {ACTIVITY}
 set_power_activity -input -activity {ACTIVITY}
 puts "AN_POWER vectorless"
 report_power -digits 6
+# with a trace: every module instance's power at two global activities
+{SIMULATED}
 exit

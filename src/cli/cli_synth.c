@@ -82,20 +82,18 @@ static void asic(FILE *f, const cJSON *j) {
                     num(m, "instances"), mm2, logic > 0 ? 100.0 * mm2 / logic : 0);
         }
     }
-    char what[48];
-    snprintf(what, sizeof what, "vectorless");
     fprintf(f, "  power at %.0f MHz (logic from OpenSTA, SRAM modelled as an upper bound):\n",
             num(j, "power_clock_mhz"));
-    power_line(f, what, j);
+    power_line(f, "vectorless", j);
     fprintf(f, "                    (every net toggles %g times a clock)\n", num(j, "activity"));
     const cJSON *sim = cJSON_GetObjectItemCaseSensitive(j, "simulated_power");
     if (sim) {
         power_line(f, "simulated", sim);
         fprintf(f,
-                "                    (%s: %s clocks, %s of %s flip-flops annotated, mean %.3f "
+                "                    (%s: %s clocks, %s of %s flip-flops matched, mean %.3f "
                 "toggles a clock)\n",
                 str(sim, "trace"), commas(num(sim, "clocks"), a, sizeof a),
-                commas(num(sim, "flip_flops_annotated"), b, sizeof b),
+                commas(num(sim, "flip_flops_matched"), b, sizeof b),
                 commas(num(sim, "flip_flops"), d, sizeof d), num(sim, "mean_ff_activity"));
     }
 }

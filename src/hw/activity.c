@@ -219,15 +219,8 @@ an_status hw_activity_read(const char *vcd, const char *scope, hw_activity **out
             char type[32], id[64], ref[256];
             int w;
             if (sc.depth == 1 && sscanf(p, "$var %31s %d %63s %255s", type, &w, id, ref) == 4 &&
-                w >= 1) { /* the top's ports */
-                const int k = add_sig(a, id, w);
-                if (k < 0 || grow((void **)&a->port, &a->capport, a->nport, sizeof *a->port))
-                    bad = 1;
-                else if (strcmp(ref, "clk") == 0)
-                    root_clk = k;
-                else
-                    a->port[a->nport++] = k;
-            }
+                w == 1 && strcmp(ref, "clk") == 0 && (root_clk = add_sig(a, id, 1)) < 0)
+                bad = 1; /* the top's clock port */
             if (path && declare(a, p, path) < 0) bad = 1;
         } else if (strncmp(p, "$enddefinitions", 15) == 0) {
             body = 1;
@@ -262,23 +255,12 @@ void hw_activity_free(hw_activity *a) {
     for (int i = 0; i < a->nvar; i++) free(a->vars[i].name);
     free(a->sigs);
     free(a->vars);
-    free(a->port);
     free(a->idx);
     free(a);
 }
 
 double hw_activity_clocks(const hw_activity *a) {
     return (double)a->clocks;
-}
-
-double hw_activity_in_mean(const hw_activity *a) {
-    double t = 0, bits = 0;
-    for (int i = 0; i < a->nport; i++) {
-        const sig *s = &a->sigs[a->port[i]];
-        for (int b = 0; b < s->width; b++) t += (double)s->toggle[b];
-        bits += s->width;
-    }
-    return bits > 0 && a->clocks > 0 ? t / bits / (double)a->clocks : 0;
 }
 
 static const var *find_var(const hw_activity *a, const char *name) {

@@ -88,9 +88,6 @@ an_status hw_activity_read(const char *vcd, const char *scope, hw_activity **a);
 void hw_activity_free(hw_activity *a);
 /* Clocks the VCD spans. */
 double hw_activity_clocks(const hw_activity *a);
-/* Mean toggles per clock of the top's ports (the scope's parent's
-** signals), clk aside. */
-double hw_activity_in_mean(const hw_activity *a);
 /* Toggles per clock of the register bit reg ("a.b.acc[3]", relative to the
 ** scope); -1 when the VCD has no such bit. */
 double hw_activity_of(const hw_activity *a, const char *reg);
@@ -102,12 +99,18 @@ an_status hw_asic(const an_npu_config *c, const an_hw_synth_opts *o, const char 
 an_status hw_xc7(const an_npu_config *c, const an_hw_synth_opts *o, const char *gen, int tmo,
                  cJSON *j);
 
-/* ---- synth_power.c ---- */
+/* ---- synth_power.c: power from simulated activity ---- */
 
-/* Write the OpenSTA script at path that sets the activities of the
-** netlist's flip-flops (below top) from the trace vcd and reports power;
+typedef struct hw_groups hw_groups;
+/* Match the trace vcd's register bits to the netlist's flip-flops (below
+** top), group their toggles per clock by module instance, and write the
+** OpenSTA script that reports every instance's power at activity 0 and act;
 ** *info gets the match's figures (JSON). */
-an_status hw_power_script(const hw_netlist *nl, const char *top, const char *vcd, const char *path,
-                          cJSON **info);
+an_status hw_power_prepare(const hw_netlist *nl, const char *top, const char *vcd,
+                           const char *script, double act, hw_groups **g, cJSON **info);
+/* The simulated power (internal, switching, leakage, total in W) from the
+** script's lines in OpenSTA's log; 0 when they are missing. */
+int hw_power_combine(const hw_groups *g, const char *log, double act, double w[4]);
+void hw_groups_free(hw_groups *g);
 
 #endif /* ASICNN_HW_INTERNAL_H */

@@ -149,13 +149,17 @@ static void add_power(cJSON *j, const char *prefix, const double w[4], double sr
     cJSON_AddNumberToObject(j, k, w[3] * 1e3 + sram_mw);
 }
 
+static double activity_of(const an_hw_synth_opts *o) {
+    return o->activity > 0 ? o->activity : 0.1;
+}
+
 /* Fill the scripts into the work directory. */
 static an_status scripts(const an_hw_synth_opts *o, const char *lib, const char *gen,
                          const char *sim) {
     char per[32], act[32], dly[32], netlist[HW_PATHN], tpl[HW_PATHN], out[HW_PATHN];
     const double period = o->period_ns > 0 ? o->period_ns : 10.0;
     snprintf(per, sizeof per, "%g", period);
-    snprintf(act, sizeof act, "%g", o->activity > 0 ? o->activity : 0.1);
+    snprintf(act, sizeof act, "%g", activity_of(o));
     snprintf(dly, sizeof dly, "%d", (int)(period * 1000));
     hw_path(netlist, o->out_dir, "netlist.v");
     const hw_subst sub[] = {{"LIB", lib},        {"RTL", o->rtl_dir}, {"GEN", gen},
@@ -173,10 +177,10 @@ static an_status scripts(const an_hw_synth_opts *o, const char *lib, const char 
     return s;
 }
 
-/* Yosys, then the netlist read back (and the activity script when a trace
-** is given). */
+/* Yosys, then the netlist read back (and, given a trace, its activities
+** grouped by module instance with their script). */
 static an_status synthesize(const an_hw_synth_opts *o, const char *lib, const char *gen, int tmo,
-                            double *secs, hw_netlist **nl, cJSON **sim) {
+                            double *secs, hw_netlist **nl, hw_groups **g, cJSON **sim) {
     char ys[HW_PATHN], log[HW_PATHN], path[HW_PATHN], act[HW_PATHN], src[HW_PATHN + 16] = "";
     hw_path(act, o->out_dir, "activity.tcl");
     if (o->vcd) snprintf(src, sizeof src, "source {%s}", act);
@@ -188,7 +192,7 @@ static an_status synthesize(const an_hw_synth_opts *o, const char *lib, const ch
     if ((s = hw_run_tool(argv, log, tmo, secs))) return s;
     hw_path(path, o->out_dir, "netlist.v");
     if ((s = hw_netlist_read(path, nl))) return s;
-    if (o->vcd && (s = hw_power_script(*nl, TOP, o->vcd, act, sim))) {
+    if (o->vcd && (s = hw_power_prepare(*nl, TOP, o->vcd, act, activity_of(o), g, sim))) {
         hw_netlist_free(*nl);
         *nl = NULL;
     }
@@ -197,13 +201,12 @@ static an_status synthesize(const an_hw_synth_opts *o, const char *lib, const ch
 
 /* OpenSTA's figures. */
 typedef struct sta_out {
-    double instances, slack, fmax, vectorless[4], simulated[4], sim_pins;
-    int have_sim;
+    double instances, slack, fmax, vectorless[4], simulated[4];
     cJSON *crit;
 } sta_out;
 
-static an_status run_sta(const an_hw_synth_opts *o, int tmo, const hw_netlist *nl, double *secs,
-                         sta_out *r) {
+static an_status run_sta(const an_hw_synth_opts *o, int tmo, const hw_netlist *nl,
+                         const hw_groups *g, double *secs, sta_out *r) {
     char tcl[HW_PATHN], log[HW_PATHN];
     char *sl = NULL;
     hw_path(tcl, o->out_dir, "sta.tcl");
@@ -219,12 +222,11 @@ static an_status run_sta(const an_hw_synth_opts *o, int tmo, const hw_netlist *n
     r->instances = hw_num_after(sl, NULL, "AN_STA_CELLS");
     r->slack = hw_num_after(sl, NULL, "AN_WORST_SLACK_NS");
     r->fmax = hw_num_after(sl, NULL, "AN_FMAX_MHZ");
-    r->sim_pins = hw_num_after(sl, NULL, "AN_SIM_PINS");
     const int vl = power_after(sl, "AN_POWER vectorless", r->vectorless);
-    r->have_sim = power_after(sl, "AN_POWER simulated", r->simulated);
+    const int sim = !g || hw_power_combine(g, sl, activity_of(o), r->simulated);
     r->crit = path_json(sl, nl);
     free(sl);
-    if (r->instances <= 0 || r->fmax <= 0 || !vl || (o->vcd && !r->have_sim)) {
+    if (r->instances <= 0 || r->fmax <= 0 || !vl || !sim) {
         cJSON_Delete(r->crit);
         return an_fail(AN_ERR_FORMAT, "%s: no cell count, slack or power from OpenSTA", log);
     }
@@ -244,13 +246,15 @@ an_status hw_asic(const an_npu_config *c, const an_hw_synth_opts *o, const char 
         return an_fail(AN_ERR_IO, "%s: cannot read the trace (--vcd)", o->vcd);
     double t_syn = 0, t_sta = 0;
     hw_netlist *nl = NULL;
+    hw_groups *g = NULL;
     cJSON *sim = NULL;
     ystat y = {0};
     sta_out r = {0};
-    an_status s = synthesize(o, lib, gen, tmo, &t_syn, &nl, &sim);
+    an_status s = synthesize(o, lib, gen, tmo, &t_syn, &nl, &g, &sim);
     if (!s) s = read_stat(o->out_dir, &y);
-    if (!s) s = run_sta(o, tmo, nl, &t_sta, &r);
+    if (!s) s = run_sta(o, tmo, nl, g, &t_sta, &r);
     hw_netlist_free(nl);
+    hw_groups_free(g);
     /* STA counts every instance at every level; Yosys' total replaces each
     ** hierarchical instance with its contents */
     if (!s && (long)r.instances != (long)y.cells + y.hier) {
@@ -291,15 +295,14 @@ an_status hw_asic(const an_npu_config *c, const an_hw_synth_opts *o, const char 
     cJSON_AddNumberToObject(j, "power_clock_mhz", mhz);
     add_power(j, "", r.vectorless, sram_mw);
     if (sim) {
-        cJSON_AddNumberToObject(sim, "flip_flops_annotated", r.sim_pins);
         add_power(sim, "", r.simulated, sram_mw);
         cJSON_AddStringToObject(
             sim, "method",
             "toggles per clock of every register bit in the trace (Verilator VCD of the rtl "
-            "backend) set on the Q pin of the flip-flop holding it (set_power_activity -pins); "
-            "inputs at the ports' mean toggle rate; OpenSTA propagates through the logic; "
-            "flip-flops without a counterpart get OpenSTA's D-to-Q estimate; SRAM as modelled "
-            "(upper bound)");
+            "backend) matched to the flip-flop holding it; per module instance, OpenSTA's power "
+            "of its own cells at global activity 0 and 'activity', interpolated linearly to the "
+            "mean toggle rate of its matched flip-flops (the design's mean where it has none); "
+            "SRAM as modelled (upper bound)");
         cJSON_AddItemToObject(j, "simulated_power", sim);
     }
     cJSON_AddItemToObject(j, "sram", sram);
