@@ -59,11 +59,13 @@ echo "npu16 chip: $lat us latency per image, $thr images/s, $epi uJ per image (b
 echo
 echo "== sign-off: npu16 ASIC (Yosys + OpenSTA) and the FPGA design on the XC7Z020 =="
 # Each report is cached under a hash of the RTL, the synthesis scripts, the
-# chip's config and the flow's options (and the traced program for the
-# simulated power): an unchanged chip prints its report again at once. Both
-# flows run side by side (one Yosys each). A missing tool is said loudly.
+# chip's config and the target (and the traced program for the simulated
+# power): an unchanged chip prints its report again at once. Both flows run
+# side by side (one Yosys each). A missing tool or a failed flow is said
+# loudly, and a failed flow leaves no report behind.
 synth_key() { # target chip-config [trace-program]
-  { cat hw/rtl/*.v hw/synth/* "$2"; echo "$1"; [ -n "${3:-}" ] && cat "$3"; } | sha256sum | cut -c1-16
+  { cat hw/rtl/*.v hw/synth/* "$2"; echo "$1"; if [ -n "${3:-}" ]; then cat "$3"; fi; } |
+    sha256sum | cut -c1-16
 }
 synth_cached() { # target chip-config report [vcd program]
   local key; key=$(synth_key "$1" "$2" "${5:-}")
@@ -71,8 +73,8 @@ synth_cached() { # target chip-config report [vcd program]
     echo "(cached: $3, key $key; RTL, scripts and config unchanged)" >"$3.txt"
     "$ASICNN" synth --summary "$3" >>"$3.txt" 2>&1 && return 0
   fi
-  rm -f "$3.key"
-  "$ASICNN" synth --target "$1" --chip "$2" -o "$3" ${4:+--vcd "$4"} >"$3.txt" 2>&1 &&
+  rm -f "$3" "$3.key" # a failed run leaves no stale report for the comparison
+  "$ASICNN" synth --target "$1" --chip "$2" -o "$3" --timeout 900 ${4:+--vcd "$4"} >"$3.txt" 2>&1 &&
     echo "$key" >"$3.key"
 }
 missing=""

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # asicnn synth from the CLI on a tiny 2x2 chip: the ASIC flow (Yosys onto
 # the OSU 0.18 um cells, OpenSTA) and the XC7Z020 flow write JSON reports
-# whose fields are present and sane, and OpenSTA read the whole netlist.
+# whose fields are present and sane, and OpenSTA read the whole netlist;
+# each prints its sign-off summary, and --summary prints it again from the
+# JSON. The ASIC run takes a hand-written trace (--vcd) toggling one PE's
+# weight register: its power from simulated activity is reported beside
+# the vectorless one.
 # Its error paths (unknown chip, missing liberty, unwritable report) fail
 # before synthesis and leave nothing behind; the FPGA flow runs from outside
 # the repository. No time limit: results only.
@@ -30,8 +34,32 @@ command -v yosys >/dev/null && command -v sta >/dev/null && [ -r "$LIB" ] \
 expect 2 "$T/none.lib: liberty file not found" \
   "$A" synth --chip "$T/tiny.json" --liberty "$T/none.lib" -o "$T/e.json"
 [ -e "$T/e.d" ] || [ -e "$T/e.json" ] && fail "a failed synth left its work directory or report"
+expect 2 "$T/none.vcd: cannot read the trace" \
+  "$A" synth --chip "$T/tiny.json" --vcd "$T/none.vcd" -o "$T/e.json"
+[ -e "$T/e.d" ] || [ -e "$T/e.json" ] && fail "a failed synth left its work directory or report"
+expect 1 '--vcd gives ASIC power' "$A" synth --chip "$T/tiny.json" --target xc7z020 --vcd x.vcd
+echo '{"not": "a report"}' >"$T/bad.json"
+expect 2 "$T/bad.json: not a synthesis report" "$A" synth --summary "$T/bad.json"
+# one PE's weight register w0 over 8 clocks: bit 0 toggles 7 times, bit 1 3 times, the rest never
+{
+  printf '$scope module TOP $end\n $var wire 1 ! clk $end\n $scope module an_npu $end\n'
+  for s in compute array 'g_row[0]' 'g_col[0]' pe; do printf ' $scope module %s $end\n' "$s"; done
+  printf '  $var wire 8 # w0 [7:0] $end\n'
+  for _ in 1 2 3 4 5 6; do printf '$upscope $end\n'; done
+  printf '$upscope $end\n$enddefinitions $end\n'
+  for c in 0 1 2 3 4 5 6 7; do
+    printf '#%d\n0!\nb000000%d%d #\n#%d\n1!\n' $((2 * c)) $(((c / 2) % 2)) $((c % 2)) $((2 * c + 1))
+  done
+} >"$T/w.vcd"
 # no --timeout: a loaded machine may take long; the test checks results only
-expect 0 'wrote .*a.json' "$A" synth --chip "$T/tiny.json" --target asic -o "$T/a.json"
+expect 0 'wrote .*a.json' "$A" synth --chip "$T/tiny.json" --target asic -o "$T/a.json" --vcd "$T/w.vcd"
+for w in 'Fmax [0-9.]+ MHz' 'SRAM [0-9.]+ \(MODELLED\)' 'critical path' 'from .*\(module an_' \
+  'largest modules' 'an_pe +x4 ' 'vectorless +[0-9.]+ mW' 'simulated +[0-9.]+ mW' '8 of [0-9,]+ flip-flops matched'; do
+  grep -qE "$w" <<<"$out" || fail "ASIC summary lacks '$w': $out"
+done
+summary=$out
+expect 0 'Fmax' "$A" synth --summary "$T/a.json"
+[ "$out" = "$(grep -v -e '^wrote ' -e '^asicnn synth: ' <<<"$summary")" ] || fail "--summary differs: $out"
 python3 - "$T/a.json" <<'P' || fail "ASIC report"
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -44,12 +72,24 @@ assert r["yosys_check_clean"]
 assert 20 < r["fmax_mhz"] < 1000 and r["worst_slack_ns"] > -1000
 assert r["critical_path"]["startpoint"] and r["critical_path"]["data_arrival_ns"] > 0
 assert "MODELLED" in r["sram"]["model"] and r["activity"] == 0.1
+m = r["modules"]
+assert abs(sum(x["area_um2"] for x in m) - r["logic_area_um2"]) < 2, m
+assert m == sorted(m, key=lambda x: -x["area_um2"]) and any(x["module"] == "an_pe" and x["instances"] == 4 for x in m)
+c = r["critical_path"]
+assert c["start_pin"] and c["end_pin"] and c["start_module"].startswith("an_") and c["end_module"], c
+s = r["simulated_power"]
+assert s["clocks"] == 8 and s["flip_flops_matched"] == 8 and s["flip_flops"] == r["flip_flops"], s
+assert abs(s["mean_ff_activity"] - (7 / 8 + 3 / 8) / 8) < 1e-9, s
+assert 0 < s["power_mw"] and s["logic_power_leakage_mw"] > 0 and s["sram_power_mw"] == r["sram_power_mw"]
 P
 grep -q '^Error' "$T/a.d/sta.log" && fail "STA log has errors"
 # from outside the repository: hw/rtl and hw/synth found beside the executable
 AA=$(cd "$(dirname "$A")" && pwd)/$(basename "$A")
 expect 0 'wrote .*x.json' sh -c 'cd "$1" && "$2" synth --chip tiny.json --target xc7z020 -o x.json' \
   sh "$T" "$AA"
+for w in '^  LUT +[0-9,]+ +53,200' '^  DSP48E1 ' '^  BRAM36 ' 'verdict +fits'; do
+  grep -qE "$w" <<<"$out" || fail "XC7 summary lacks '$w': $out"
+done
 python3 - "$T/x.json" <<'P' || fail "XC7 report"
 import json, sys
 r = json.load(open(sys.argv[1]))

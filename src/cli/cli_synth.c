@@ -38,8 +38,8 @@ static const char *commas(double n, char *buf, size_t cap) {
 
 static void power_line(FILE *f, const char *what, const cJSON *p) {
     fprintf(f,
-            "  power %-11s %.1f mW = logic %.1f (internal %.1f, switching %.1f, leakage %.3f) "
-            "+ SRAM %.1f (modelled)\n",
+            "    %-10s %.1f mW = logic %.1f (internal %.1f, switching %.1f, leakage %.3f) "
+            "+ SRAM %.1f\n",
             what, num(p, "power_mw"), num(p, "logic_power_mw"), num(p, "logic_power_internal_mw"),
             num(p, "logic_power_switching_mw"), num(p, "logic_power_leakage_mw"),
             num(p, "sram_power_mw"));
@@ -82,15 +82,15 @@ static void asic(FILE *f, const cJSON *j) {
                     num(m, "instances"), mm2, logic > 0 ? 100.0 * mm2 / logic : 0);
         }
     }
-    fprintf(f, "  power at %.0f MHz (logic from OpenSTA, SRAM modelled as an upper bound):\n",
+    fprintf(f, "  power       at %.0f MHz (logic: OpenSTA; SRAM: modelled, an upper bound)\n",
             num(j, "power_clock_mhz"));
     power_line(f, "vectorless", j);
-    fprintf(f, "                    (every net toggles %g times a clock)\n", num(j, "activity"));
+    fprintf(f, "               (every net toggles %g times a clock)\n", num(j, "activity"));
     const cJSON *sim = cJSON_GetObjectItemCaseSensitive(j, "simulated_power");
     if (sim) {
         power_line(f, "simulated", sim);
         fprintf(f,
-                "                    (%s: %s clocks, %s of %s flip-flops matched, mean %.3f "
+                "               (%s: %s clocks, %s of %s flip-flops matched, mean %.3f "
                 "toggles a clock)\n",
                 str(sim, "trace"), commas(num(sim, "clocks"), a, sizeof a),
                 commas(num(sim, "flip_flops_matched"), b, sizeof b),
