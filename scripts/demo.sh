@@ -64,7 +64,7 @@ echo "== sign-off: npu16 ASIC (Yosys + OpenSTA) and the FPGA design on the XC7Z0
 # side by side (one Yosys each). A missing tool or a failed flow is said
 # loudly, and a failed flow leaves no report behind.
 synth_key() { # target chip-config [trace-program]
-  { cat hw/rtl/*.v hw/synth/* "$2"; echo "$1"; if [ -n "${3:-}" ]; then cat "$3"; fi; } |
+  { cat hw/rtl/* hw/synth/* "$2"; echo "$1"; if [ -n "${3:-}" ]; then cat "$3"; fi; } |
     sha256sum | cut -c1-16
 }
 synth_cached() { # target chip-config report [vcd program]

@@ -73,8 +73,8 @@ static int reg_of(void *ctx, const char *inst, const char *reg) {
     return 1;
 }
 
-/* One end of the worst path: pin (an instance path and a pin name, or a
-** port), the module of the instance it is on and, at a flip-flop, the
+/* One end of the worst path: pin (a cell's instance path and a pin name,
+** or a port), the module the cell sits in and, at a flip-flop, the
 ** register it holds. */
 static void path_end(cJSON *o, const char *key, const char *pin, const hw_netlist *nl) {
     char inst[HW_PATHN], parent[HW_PATHN], k[64];
@@ -90,9 +90,7 @@ static void path_end(cJSON *o, const char *key, const char *pin, const hw_netlis
         *slash = 0;
     else
         parent[0] = 0;
-    const char *mod = hw_netlist_module_of(nl, TOP, inst);
-    if (!mod || strchr(mod, '\\') || strncmp(mod, "DFF", 3) == 0 || !*inst)
-        mod = hw_netlist_module_of(nl, TOP, parent); /* a standard cell's parent */
+    const char *mod = hw_netlist_module_of(nl, TOP, parent); /* the module the cell is in */
     find_reg f = {inst, ""};
     if (*inst) hw_netlist_each_ff(nl, TOP, "DFF", reg_of, &f);
     snprintf(k, sizeof k, "%s_pin", key);
