@@ -3,7 +3,9 @@
 ** child processes (synth_tool.c), Yosys' stat and OpenSTA's log are parsed
 ** (synth_stat.c), the SRAM black boxes are modelled (synth_sram.c), the
 ** written netlist is read back for its hierarchy and flip-flops (netlist.c),
-** and a VCD becomes per-register switching activity (activity.c).
+** a VCD becomes per-register switching activity (activity.c) and that the
+** power of a workload (synth_power.c); synth_asic.c and synth_xc7.c are the
+** two flows that synth.c runs.
 **
 ** Contract: every function returns an_status (or a value with a stated
 ** "absent" result) and never prints.
