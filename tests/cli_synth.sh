@@ -54,7 +54,7 @@ expect 2 "$T/bad.json: not a synthesis report" "$A" synth --summary "$T/bad.json
 # no --timeout: a loaded machine may take long; the test checks results only
 expect 0 'wrote .*a.json' "$A" synth --chip "$T/tiny.json" --target asic -o "$T/a.json" --vcd "$T/w.vcd"
 for w in 'Fmax [0-9.]+ MHz' 'SRAM [0-9.]+ \(MODELLED\)' 'critical path' 'from .*\(module an_' \
-  'largest modules' 'an_pe +x4 ' 'vectorless +[0-9.]+ mW' 'simulated +[0-9.]+ mW' '8 of [0-9,]+ flip-flops matched'; do
+  'largest modules' '^    an_[a-z_]+ +x[0-9]+ +[0-9.]+ mm\^2 ' 'vectorless +[0-9.]+ mW' 'simulated +[0-9.]+ mW' '8 of [0-9,]+ flip-flops matched'; do
   grep -qE "$w" <<<"$out" || fail "ASIC summary lacks '$w': $out"
 done
 summary=$out
