@@ -10,6 +10,7 @@
 #   make bench-ort      asicnn vs ONNX Runtime (npm), float and int8, batch 1 and 64 (ORT_BENCH_ARGS="--threads 2")
 #   make bench-rtl      simulator vs Verilated RTL speed on the digits CNN (RTL_BENCH_ARGS="--runs 5")
 #   make test-rtl-npu16 the RTL built for npu16: bit- and cycle-exact on the seed and residual CNNs
+#   make test-rtl-fpga  the same on npu16 with the FPGA array (two int8 products per DSP48E1)
 #   make format         clang-format every C file in place
 # CI=1 turns compiler warnings into errors.
 
@@ -17,13 +18,14 @@ BUILD        ?= build
 BUILD_ASAN   ?= build-asan
 BUILD_FUZZ   ?= build-fuzz
 BUILD_NPU16  ?= build-npu16
+BUILD_FPGA   ?= build-fpga
 JOBS         ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 WERROR       := $(if $(CI),ON,OFF)
 CMAKE_FLAGS  ?=
 
-.PHONY: all bootstrap build data demo test test-sanitize test-rtl-npu16 fuzz fuzz-chain bench \
-  bench-chip bench-data bench-ort bench-rtl format clean
+.PHONY: all bootstrap build data demo test test-sanitize test-rtl-npu16 test-rtl-fpga fuzz \
+  fuzz-chain bench bench-chip bench-data bench-ort bench-rtl format clean
 
 all: build
 
@@ -55,6 +57,14 @@ test-rtl-npu16: data
 	  -DASICNN_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_NPU16) -j $(JOBS) --target asicnn
 	@tests/rtl_npu16.sh $(BUILD_NPU16)/asicnn
+
+# The npu16 model with the array the XC7Z020 synthesis builds (hw/synth/xc7.ys
+# defines AN_DSP_PACK: column pairs share one multiplier), on the same runs.
+test-rtl-fpga: data
+	@cmake -S . -B $(BUILD_FPGA) -DASICNN_RTL_CHIP=$(CURDIR)/configs/npu16.json -DASICNN_RTL_PACK=ON \
+	  -DASICNN_TESTS=OFF -DASICNN_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_FPGA) -j $(JOBS) --target asicnn
+	@tests/rtl_npu16.sh $(BUILD_FPGA)/asicnn
 
 # No harness reaches the CUDA backend: the fuzz build leaves it out (its
 # sanitizer flags are C-only anyway, so a build with it also works).
@@ -107,4 +117,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_NPU16)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_NPU16) $(BUILD_FPGA)
