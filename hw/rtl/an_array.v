@@ -21,9 +21,11 @@
 // multiplier (an_pe_pair), two int8 products per DSP48E1 as in Xilinx's
 // WP486; the same bits in the same cycles as PACK = 0 (the ASIC array), for
 // every int8 weight and activation. An odd last column stays a plain PE.
-// LUT_PAIRS (with PACK; `define AN_LUT_PAIRS) builds the last LUT_PAIRS
-// pairs, row-major (bottom rows, right side), as two PEs with LUT
-// multipliers instead: fewer DSP48E1 where the rest of the chip needs them.
+// DSP_MAX (with PACK; `define AN_ARRAY_DSP) caps the array's DSP
+// multipliers (one a pair, one a PE of an odd last column; 0: no cap): the
+// LUT_PAIRS = (that count - DSP_MAX) last pairs, row-major (bottom rows,
+// right side), are two PEs with LUT multipliers instead, leaving the rest of
+// the chip its DSP48E1. npu16 on the XC7Z020: 128 pairs, DSP_MAX 118.
 // (Last, so a plain PE never sits above a pair: a pair's column 2k+1 sums run
 // a cycle ahead of a plain PE's and are put back in step by p_out1.)
 `default_nettype none
@@ -169,17 +171,21 @@ endmodule
 `else
 `define AN_ARRAY_PACK 0
 `endif
-`ifdef AN_LUT_PAIRS
-`define AN_ARRAY_LUT_PAIRS `AN_LUT_PAIRS
+`ifdef AN_ARRAY_DSP
+`define AN_ARRAY_DSP_MAX `AN_ARRAY_DSP
 `else
-`define AN_ARRAY_LUT_PAIRS 0
+`define AN_ARRAY_DSP_MAX 0
 `endif
 
 module an_array #(
     parameter R = 4,
     parameter C = 4,
     parameter PACK = `AN_ARRAY_PACK,   // 1: column pairs share a multiplier (an_pe_pair)
-    parameter LUT_PAIRS = `AN_ARRAY_LUT_PAIRS // with PACK: pairs in LUT multipliers
+    parameter DSP_MAX = `AN_ARRAY_DSP_MAX, // with PACK: the array's DSP multipliers, at most
+    // with PACK: pairs in LUT multipliers (those past DSP_MAX, all pairs at most)
+    parameter LUT_PAIRS = DSP_MAX == 0 || R * (C / 2) + R * (C % 2) <= DSP_MAX ? 0 :
+                          R * (C % 2) >= DSP_MAX ? R * (C / 2) :
+                          R * (C / 2) + R * (C % 2) - DSP_MAX
 ) (
     input  wire           clk,
     input  wire           rst,
