@@ -25,7 +25,7 @@
 // multipliers (one a pair, one a PE of an odd last column; 0: no cap): the
 // LUT_PAIRS = (that count - DSP_MAX) last pairs, row-major (bottom rows,
 // right side), are two PEs with LUT multipliers instead, leaving the rest of
-// the chip its DSP48E1. npu16 on the XC7Z020: 128 pairs, DSP_MAX 118.
+// the chip its DSP48E1 (hw/synth/xc7.ys sets the cap for the XC7Z020).
 // (Last, so a plain PE never sits above a pair: a pair's column 2k+1 sums run
 // a cycle ahead of a plain PE's and are put back in step by p_out1.)
 `default_nettype none
