@@ -29,9 +29,33 @@
 // (Last, so a plain PE never sits above a pair: a pair's column 2k+1 sums run
 // a cycle ahead of a plain PE's and are put back in step by p_out1.)
 `default_nettype none
-module an_pe #(
-    parameter LUTMUL = 0                // 1: the multiply in LUTs (mul8_booth), not a DSP
-) (
+module an_pe (
+    input  wire               clk,
+    input  wire               w_we,     // write w_in into bank w_bank
+    input  wire               w_bank,
+    input  wire signed [7:0]  w_in,
+    input  wire signed [7:0]  a_in,
+    input  wire               ab_in,    // the bank a_in multiplies
+    output reg  signed [7:0]  a_out,
+    output reg                ab_out,
+    input  wire signed [31:0] p_in,
+    output reg  signed [31:0] p_out,  // registered: to the PE below
+    output wire signed [31:0] p_sum   // combinational: the bottom row's output
+);
+    reg signed [7:0] w0, w1;
+    assign p_sum = p_in + a_in * (ab_in ? w1 : w0);
+    always @(posedge clk) begin
+        if (w_we && !w_bank) w0 <= w_in;
+        if (w_we && w_bank) w1 <= w_in;
+        a_out <= a_in;
+        ab_out <= ab_in;
+        p_out <= p_sum;
+    end
+endmodule
+
+// an_pe_lut: an_pe with its multiply in LUTs (the FPGA array's pairs past
+// its DSP cap, an_array DSP_MAX); same ports, same cycles, same bits.
+module an_pe_lut (
     input  wire               clk,
     input  wire               w_we,     // write w_in into bank w_bank
     input  wire               w_bank,
@@ -71,14 +95,7 @@ module an_pe #(
             mul8_booth = acc + negs;
         end
     endfunction
-    wire signed [7:0] w = ab_in ? w1 : w0;
-    generate
-        if (LUTMUL) begin : g_lut
-            assign p_sum = p_in + mul8_booth(a_in, w);
-        end else begin : g_mul
-            assign p_sum = p_in + a_in * w;
-        end
-    endgenerate
+    assign p_sum = p_in + mul8_booth(a_in, ab_in ? w1 : w0);
     always @(posedge clk) begin
         if (w_we && !w_bank) w0 <= w_in;
         if (w_we && w_bank) w1 <= w_in;
@@ -250,6 +267,14 @@ module an_array #(
                     assign a_i = g_row[r].g_col[c-1].a_o;
                     assign ab_i = g_row[r].g_col[c-1].ab_o;
                 end
+                // the plain PE, always there (its instance path is the ASIC's); in a
+                // pair's columns its outputs go unused and synthesis removes it
+                wire signed [7:0] pa_o;
+                wire pab_o;
+                wire signed [31:0] pp_o, pp_s;
+                an_pe pe (.clk(clk), .w_we(w_we[r]), .w_bank(w_bank[r]), .w_in(w_in[c*8 +: 8]),
+                          .a_in(a_i), .ab_in(ab_i), .a_out(pa_o), .ab_out(pab_o), .p_in(p_i),
+                          .p_out(pp_o), .p_sum(pp_s));
                 if (PACK && c % 2 == 0 && c + 1 < C && r * (C / 2) + c / 2 < LUT_FROM)
                 begin : g_pair
                     // columns c and c + 1; column c + 1 takes its outputs from here,
@@ -275,11 +300,15 @@ module an_array #(
                     assign ab_o = g_row[r].g_col[c-1].g_pair.ab_o1;
                     assign p_o = g_row[r].g_col[c-1].g_pair.p_o1; // for a plain PE below
                     assign p_s = g_row[r].g_col[c-1].g_pair.p_s1;
+                end else if (PACK && c / 2 < C / 2) begin : g_lut // a pair past the DSP cap
+                    an_pe_lut pl (.clk(clk), .w_we(w_we[r]), .w_bank(w_bank[r]),
+                                  .w_in(w_in[c*8 +: 8]), .a_in(a_i), .ab_in(ab_i), .a_out(a_o),
+                                  .ab_out(ab_o), .p_in(p_i), .p_out(p_o), .p_sum(p_s));
                 end else begin : g_pe
-                    an_pe #(.LUTMUL(PACK && c / 2 < C / 2 && r * (C / 2) + c / 2 >= LUT_FROM))
-                        pe (.clk(clk), .w_we(w_we[r]), .w_bank(w_bank[r]), .w_in(w_in[c*8 +: 8]),
-                            .a_in(a_i), .ab_in(ab_i), .a_out(a_o), .ab_out(ab_o), .p_in(p_i),
-                            .p_out(p_o), .p_sum(p_s));
+                    assign a_o = pa_o;
+                    assign ab_o = pab_o;
+                    assign p_o = pp_o;
+                    assign p_s = pp_s;
                 end
             end
         end
