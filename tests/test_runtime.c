@@ -1,8 +1,10 @@
 /*
 ** The device API: open, load two executables at once, set inputs, run
 ** blocking and asynchronously from several threads, read outputs,
-** elements, counters and errors, unload, close; the RTL backend refuses
-** cleanly. Outputs equal the functional executor's.
+** elements, counters and errors, unload, close; a backend that cannot run
+** a program refuses it at load with its reason. Outputs equal the
+** functional executor's. The backend interface: names, refusals, a run
+** and its outputs, DRAM and counters.
 */
 #include "asicnn/runtime.h"
 #include "test_timing_util.h"
@@ -28,12 +30,16 @@ Test(runtime, end_to_end) {
     an_npu_config c;
     cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
     an_device *d;
-    cr_assert_neq(an_device_open(&d, &c, AN_BACKEND_RTL), AN_OK);
-    cr_assert_eq(an_device_open(&d, &c, AN_BACKEND_SIM), AN_OK);
     an_npu_exe x1, x2;
     tt_program(&x1, &c, 1, 16, 1);
     tt_program(&x2, &c, 3, 32, 2);
     an_program p1, p2;
+    /* no embedded graph for the reference engine: refused at load, saying so */
+    cr_assert_eq(an_device_open(&d, &c, AN_BACKEND_REF), AN_OK);
+    cr_assert_eq(an_device_load(d, &x1, &p1), AN_ERR_UNSUPPORTED);
+    cr_assert(strstr(an_errmsg(), "int8 graph"), "%s", an_errmsg());
+    an_device_close(d);
+    cr_assert_eq(an_device_open(&d, &c, AN_BACKEND_SIM), AN_OK);
     cr_assert_eq(an_device_load(d, &x1, &p1), AN_OK, "%s", an_errmsg());
     cr_assert_eq(an_device_load(d, &x2, &p2), AN_OK, "%s", an_errmsg());
     cr_assert_neq(p1, p2);
@@ -77,4 +83,47 @@ Test(runtime, end_to_end) {
     an_device_close(d);
     an_npu_exe_free(&x1);
     an_npu_exe_free(&x2);
+}
+
+Test(runtime, backend_interface) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    an_backend_kind k;
+    for (int i = 0; i < AN_BACKEND_COUNT; i++) {
+        cr_assert_eq(an_backend_by_name(an_backend_name((an_backend_kind)i), &k), AN_OK);
+        cr_assert_eq(k, (an_backend_kind)i);
+    }
+    cr_assert_eq(an_backend_by_name("fpga", &k), AN_ERR_USAGE);
+    an_npu_exe x;
+    tt_program(&x, &c, 2, 32, 1);
+    /* npu16 is not the chip the RTL of this build was made for */
+    cr_assert_eq(an_backend_supports(AN_BACKEND_RTL, &x), AN_ERR_UNSUPPORTED);
+    cr_assert_eq(an_backend_supports(AN_BACKEND_GPU, &x), AN_ERR_UNSUPPORTED);
+    an_backend *b;
+    cr_assert_eq(an_backend_load(&b, AN_BACKEND_SIM, &x, NULL), AN_OK, "%s", an_errmsg());
+    cr_assert_str_eq(an_backend_get_name(b), "sim");
+    const size_t ni = (size_t)x.batch * x.input.h * x.input.w * x.input.c;
+    const size_t no = (size_t)x.batch * x.output.h * x.output.w * x.output.c;
+    int8_t *in = calloc(ni, 1), *out = calloc(no, 1), *want = calloc(no, 1);
+    for (size_t i = 0; i < ni; i++) in[i] = (int8_t)(i % 7 - 3);
+    an_profile p;
+    cr_assert_neq(an_backend_output(b, out), AN_OK); /* not run yet */
+    cr_assert_null(an_backend_dram(b));
+    cr_assert_eq(an_backend_run(b, in), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(an_backend_output(b, out), AN_OK);
+    an_npu_sim *s;
+    cr_assert_eq(an_npu_sim_create(&s, &x), AN_OK);
+    cr_assert_eq(an_npu_sim_run(s, in, want), AN_OK);
+    cr_assert_arr_eq(out, want, no);
+    cr_assert_arr_eq(an_backend_dram(b), an_npu_sim_dram(s), (size_t)x.dram_size);
+    an_npu_sim_free(s);
+    cr_assert_eq(an_backend_counters(b, &p), AN_OK);
+    cr_assert_gt(p.cycles, 0);
+    cr_assert_gt(an_perf_energy(&p.total), 0);
+    an_profile_free(&p);
+    an_backend_close(b);
+    free(in);
+    free(out);
+    free(want);
+    an_npu_exe_free(&x);
 }

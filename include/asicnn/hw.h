@@ -83,21 +83,6 @@ typedef struct an_hw_rtl_result {
 an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const an_hw_vcd *vcd,
                         an_hw_rtl_result *r);
 
-/* Accuracy of the RTL on raw samples, and its equality with the functional
-** simulator: after every batch the RTL's whole DRAM image (every layer's
-** output) must equal the simulator's byte for byte; the first difference
-** fails naming the sample batch and byte. vcd traces the first batch only. */
-typedef struct an_hw_rtl_eval {
-    int64_t n, correct, equal; /* equal: samples whose DRAM matched the simulator's */
-    int64_t cycles;            /* RTL cycles, all batches */
-    int64_t model_cycles;      /* the timing model's cycles per batch (each batch's RTL count
-                                  must equal it) */
-    double rtl_seconds, sim_seconds;
-    an_hw_rtl_result first; /* the first batch's run (its trace) */
-} an_hw_rtl_eval;
-an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const an_hw_vcd *vcd,
-                             an_hw_rtl_eval *r);
-
 #ifdef __cplusplus
 }
 #endif

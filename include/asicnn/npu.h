@@ -47,6 +47,9 @@ extern const char *const AN_NPU_MODE_NAME[AN_NPU_MODE_COUNT];
 
 void an_npu_exe_free(an_npu_exe *x);
 
+/* A deep copy of x in y, validated (an_npu_validate); on failure y is empty. */
+an_status an_npu_exe_copy(const an_npu_exe *x, an_npu_exe *y);
+
 /* Whole .npu image in a malloc'd buffer / written atomically. */
 an_status an_npu_serialize(const an_npu_exe *x, uint8_t **buf, size_t *n);
 an_status an_npu_save(const char *path, const an_npu_exe *x);

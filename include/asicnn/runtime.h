@@ -1,8 +1,14 @@
 /*
-** asicnn runtime: the device API that opens a chip, loads executables and
-** runs them, synchronously or not, and reads their outputs and counters.
+** asicnn runtime: one backend interface that runs an executable on the
+** integer reference engine, the simulator, the Verilated RTL or a GPU, and
+** the device API on top of it that opens a chip, loads executables and runs
+** them, synchronously or not, and reads their outputs and counters.
 **
 ** Contract
+** - Every backend runs a whole batch of x.batch int8 samples and returns
+**   the same int8 logits for the same input (they are bit-exact with the
+**   reference engine); a backend that cannot run a program says why before
+**   anything runs.
 ** - A device is thread-safe; each loaded program is a private, validated
 **   copy of its executable.
 ** - Library calls return an_status with a message; nothing prints.
@@ -10,6 +16,7 @@
 #ifndef ASICNN_RUNTIME_H
 #define ASICNN_RUNTIME_H
 
+#include "asicnn/hw.h"
 #include "asicnn/sim.h"
 
 #ifdef __cplusplus
@@ -17,22 +24,76 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------ */
-/* Device API                                                               */
+/* Backends                                                                 */
 
-typedef enum an_backend { AN_BACKEND_SIM = 0, AN_BACKEND_RTL } an_backend;
+typedef enum an_backend_kind {
+    AN_BACKEND_SIM = 0, /* the functional simulator with its timing model */
+    AN_BACKEND_RTL,     /* the Verilated RTL (when this build has it) */
+    AN_BACKEND_REF,     /* the integer reference engine on the embedded int8 graph */
+    AN_BACKEND_GPU,     /* the CUDA backend on the embedded int8 graph */
+    AN_BACKEND_COUNT
+} an_backend_kind;
+
+/* "sim", "rtl", "ref", "gpu". */
+const char *an_backend_name(an_backend_kind k);
+/* The kind named name; AN_ERR_USAGE listing the names when none is. */
+an_status an_backend_by_name(const char *name, an_backend_kind *k);
+
+/* Options of a load (zero: none). */
+typedef struct an_backend_opts {
+    const an_hw_vcd *vcd;        /* rtl: trace the first run */
+    an_hw_rtl_result *rtl_first; /* rtl: receives the first run's result (its trace) */
+} an_backend_opts;
+
+typedef struct an_backend an_backend; /* a backend holding one loaded program */
+
+/* AN_OK when kind k can run x, else AN_ERR_UNSUPPORTED saying why. */
+an_status an_backend_supports(an_backend_kind k, const an_npu_exe *x);
+/* Load x on a backend of kind k (x must outlive it); opts may be NULL. */
+an_status an_backend_load(an_backend **b, an_backend_kind k, const an_npu_exe *x,
+                          const an_backend_opts *opts);
+const char *an_backend_get_name(const an_backend *b);
+/* Run one batch: in holds x.batch samples [batch, input size]. */
+an_status an_backend_run(an_backend *b, const int8_t *in);
+/* The last run's logits [batch, output size]. */
+an_status an_backend_output(const an_backend *b, int8_t *out);
+/* The last run's DRAM image (x.dram_size bytes), NULL when the backend has
+** none (ref, gpu). */
+const uint8_t *an_backend_dram(const an_backend *b);
+/* Counters of the last run (the caller frees with an_profile_free): the
+** simulator's whole profile with energy, the RTL's cycles and instructions;
+** AN_ERR_UNSUPPORTED for a backend that counts nothing. */
+an_status an_backend_counters(const an_backend *b, an_profile *p);
+void an_backend_close(an_backend *b);
+
+/* A backend checked against the simulator on raw samples: accuracy, the
+** logits of every batch equal, the DRAM image equal where the backend has
+** one, and its cycles equal to the timing model's where it counts them; the
+** first difference fails naming the batch and byte. */
+typedef struct an_backend_eval {
+    int64_t n, correct, equal;   /* equal: samples that matched the simulator */
+    int64_t cycles;              /* the backend's cycles, all batches (0: it counts none) */
+    int64_t model_cycles;        /* the timing model's cycles per batch */
+    double seconds, sim_seconds; /* wall time in the backend's runs, the simulator's */
+    int dram_checked;            /* 1: the DRAM images were compared, not only the logits */
+} an_backend_eval;
+an_status an_backend_evaluate(an_backend_kind k, const an_npu_exe *x, const an_dataset *raw,
+                              const an_backend_opts *opts, an_backend_eval *r);
+
+/* ------------------------------------------------------------------------ */
+/* Device API                                                               */
 
 typedef struct an_device an_device;
 typedef int32_t an_program; /* a loaded executable's handle, >= 0 */
 
 typedef enum an_run_state { AN_RUN_IDLE = 0, AN_RUN_BUSY, AN_RUN_DONE, AN_RUN_FAILED } an_run_state;
 
-/* Open a device for chip cfg on a backend (the RTL backend is not built
-** yet: AN_ERR_UNSUPPORTED). Thread-safe per device. */
-an_status an_device_open(an_device **out, const an_npu_config *cfg, an_backend backend);
+/* Open a device for chip cfg on a backend. Thread-safe per device. */
+an_status an_device_open(an_device **out, const an_npu_config *cfg, an_backend_kind backend);
 void an_device_close(an_device *d);
 
-/* Load an executable (copied; it must target the device's chip). Several
-** may be loaded at once. */
+/* Load an executable (copied; it must target the device's chip, and the
+** backend must support it). Several may be loaded at once. */
 an_status an_device_load(an_device *d, const an_npu_exe *x, an_program *prog);
 an_status an_device_load_file(an_device *d, const char *path, an_program *prog);
 an_status an_device_unload(an_device *d, an_program prog);
@@ -52,7 +113,8 @@ const char *an_device_error(an_device *d, an_program prog);
 /* Output of the last run: whole tensor, or element i. */
 an_status an_device_get_output(an_device *d, an_program prog, int8_t *out, int64_t n);
 an_status an_device_get_element(an_device *d, an_program prog, int64_t i, int8_t *v);
-/* Counters of the last run (the caller frees with an_profile_free). */
+/* Counters of the last run (the caller frees with an_profile_free), as
+** an_backend_counters gives them. */
 an_status an_device_counters(an_device *d, an_program prog, an_profile *p);
 
 #ifdef __cplusplus

@@ -2,13 +2,14 @@
 ** asicnn run: an executable on the functional simulator over a data set's
 ** test split: accuracy on the chip and, with the int8 graph embedded in the
 ** executable (or --ref model.q8), equality with the integer reference
-** engine on every DRAM-visible layer of every sample.
+** engine on every DRAM-visible layer of every sample; --backend runs it
+** also on another backend of the runtime, held against the simulator.
 */
 #include "cli.h"
 #include "cli_model.h"
 
-#include "asicnn/hw.h"
 #include "asicnn/npu.h"
+#include "asicnn/runtime.h"
 #include "asicnn/sim.h"
 
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 
 static const char HELP[] =
     "usage: asicnn run model.npu DATA [--split test|train] [--limit N] [--ref model.q8]\n"
-    "                  [--no-check] [--trace FILE] [--backend sim|rtl] [--vcd FILE]\n"
+    "                  [--no-check] [--trace FILE] [--backend sim|rtl|ref|gpu] [--vcd FILE]\n"
     "                  [--vcd-cycles A:B] [--vcd-max-mb N]\n"
     "\n"
     "Run an executable on the simulated chip over DATA's test split: accuracy, and\n"
@@ -25,7 +26,9 @@ static const char HELP[] =
     "samples only. --trace FILE also times one batch and writes its Chrome/Perfetto\n"
     "trace (docs/timing.md). --backend rtl also runs every batch on the Verilated\n"
     "RTL (docs/hw.md): its whole DRAM image must equal the simulator's and its cycle\n"
-    "count the timing model's, batch by batch; --vcd FILE traces the first batch\n"
+    "count the timing model's, batch by batch; --backend ref and gpu also run the\n"
+    "embedded int8 graph on the reference engine or a CUDA GPU, whose logits must\n"
+    "equal the simulator's. --vcd FILE traces the RTL's first batch\n"
     "(its cycles A to B-1 with --vcd-cycles A:B). A trace that would pass N MB\n"
     "(--vcd-max-mb, default 256; 0: no limit) stops the run early and is removed.\n"
     "--ref must be the graph the executable was compiled from (another\n"
@@ -93,29 +96,35 @@ static int parse_window(const char *v, an_hw_vcd *w) {
                : 0;
 }
 
-/* --backend rtl: the RTL against the simulator (DRAM) and the timing model (cycles). */
-static an_status cli_run_rtl(const an_npu_exe *x, const an_dataset *sub, const an_hw_vcd *vcd) {
-    an_hw_rtl_eval e;
-    an_status s = an_hw_rtl_evaluate(x, sub, vcd, &e);
+/* --backend KIND: the backend against the simulator (logits, DRAM where it
+** has one, cycles where it counts them). */
+static an_status cli_run_backend(an_backend_kind k, const an_npu_exe *x, const an_dataset *sub,
+                                 const an_hw_vcd *vcd) {
+    an_backend_eval e;
+    an_hw_rtl_result first = {0};
+    const an_backend_opts o = {.vcd = vcd, .rtl_first = &first};
+    an_status s = an_backend_evaluate(k, x, sub, &o, &e);
     if (s) return s;
     if (vcd)
         printf("wrote %s: %.1f MB, cycles %lld to %lld of the first batch's %lld\n", vcd->path,
-               (double)e.first.vcd_bytes / 1e6, (long long)e.first.vcd_first,
-               (long long)e.first.vcd_last, (long long)e.model_cycles);
-    printf("rtl: accuracy %.2f%% (%lld/%lld); DRAM bit-exact with the simulator on %lld/%lld "
-           "samples; cycle-exact with the timing model: %lld cycles per batch; %.0f cycles/s, "
-           "%.2f s (simulator %.3f s)\n",
-           100.0 * (double)e.correct / (double)e.n, (long long)e.correct, (long long)e.n,
-           (long long)e.equal, (long long)e.n, (long long)e.model_cycles,
-           e.rtl_seconds > 0 ? (double)e.cycles / e.rtl_seconds : 0.0, e.rtl_seconds,
-           e.sim_seconds);
+               (double)first.vcd_bytes / 1e6, (long long)first.vcd_first, (long long)first.vcd_last,
+               (long long)e.model_cycles);
+    printf(
+        "%s: accuracy %.2f%% (%lld/%lld); %s bit-exact with the simulator on %lld/%lld samples; ",
+        an_backend_name(k), 100.0 * (double)e.correct / (double)e.n, (long long)e.correct,
+        (long long)e.n, e.dram_checked ? "DRAM" : "logits", (long long)e.equal, (long long)e.n);
+    if (e.cycles)
+        printf("cycle-exact with the timing model: %lld cycles per batch; %.0f cycles/s, ",
+               (long long)e.model_cycles, e.seconds > 0 ? (double)e.cycles / e.seconds : 0.0);
+    printf("%.2f s (simulator %.3f s)\n", e.seconds, e.sim_seconds);
     return AN_OK;
 }
 
 int cmd_run(int argc, char **argv) {
     const char *pos[2], *ref = NULL, *trace = NULL, *v;
     an_hw_vcd vcd = {.max_bytes = (int64_t)AN_HW_VCD_MAX_MB * 1000000};
-    int rtl = 0, window = 0;
+    an_backend_kind backend = AN_BACKEND_SIM;
+    int window = 0;
     int npos = 0, check = 1;
     int64_t limit = -1;
     an_split split = AN_SPLIT_TEST;
@@ -132,9 +141,8 @@ int cmd_run(int argc, char **argv) {
             if (r < 0 || cli_parse_i64(v, &limit) || limit < 1)
                 return cli_usage("run", "--limit takes a whole number >= 1");
         } else if ((r = cli_opt(argc, argv, &i, "--backend", &v))) {
-            if (r < 0 || (strcmp(v, "sim") && strcmp(v, "rtl")))
-                return cli_usage("run", "--backend takes sim or rtl");
-            rtl = strcmp(v, "rtl") == 0;
+            if (r < 0 || an_backend_by_name(v, &backend))
+                return cli_usage("run", "--backend takes sim, rtl, ref or gpu");
         } else if ((r = cli_opt(argc, argv, &i, "--vcd", &v))) {
             if (r < 0) return cli_usage("run", "--vcd needs a file");
             vcd.path = v;
@@ -168,7 +176,8 @@ int cmd_run(int argc, char **argv) {
         }
     }
     if (npos < 2) return cli_usage("run", "needs model.npu and DATA");
-    if (vcd.path && !rtl) return cli_usage("run", "--vcd traces the RTL: add --backend rtl");
+    if (vcd.path && backend != AN_BACKEND_RTL)
+        return cli_usage("run", "--vcd traces the RTL: add --backend rtl");
     if (window && !vcd.path) return cli_usage("run", "--vcd-cycles needs --vcd FILE");
     const char *outs[] = {trace, vcd.path};
     for (int k = 0; k < 2; k++) {
@@ -202,7 +211,8 @@ int cmd_run(int argc, char **argv) {
         double t0 = an_now();
         s = an_npu_evaluate(&x, have_ref ? &g : NULL, &sub, &r);
         dt = an_now() - t0;
-        if (!s && rtl) s = cli_run_rtl(&x, &sub, vcd.path ? &vcd : NULL);
+        if (!s && backend != AN_BACKEND_SIM)
+            s = cli_run_backend(backend, &x, &sub, vcd.path ? &vcd : NULL);
     }
     if (!s) {
         printf("%s on %s (chip %s, batch %d): %lld sample%s, %lld instructions executed, %.1f s\n",

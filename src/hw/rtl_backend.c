@@ -3,13 +3,13 @@
 ** harness in hw/tb), with the executable's DRAM image. The model is built
 ** for one chip configuration (CMake's ASICNN_RTL_CHIP); an executable for
 ** another chip is refused with a message naming both. Without Verilator at
-** build time every call fails with AN_ERR_UNSUPPORTED.
+** build time every call fails with AN_ERR_UNSUPPORTED. The runtime's rtl
+** backend (src/runtime) holds it against the simulator.
 */
 #include "asicnn/hw.h"
 #include "asicnn/sim.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #ifdef ASICNN_HAVE_RTL
 #include "an_rtl_shim.h"
@@ -113,72 +113,3 @@ an_status an_hw_rtl_run(const an_npu_exe *x, uint8_t *dram, const an_hw_vcd *vcd
 }
 
 #endif
-
-an_status an_hw_rtl_evaluate(const an_npu_exe *x, const an_dataset *raw, const an_hw_vcd *vcd,
-                             an_hw_rtl_eval *r) {
-    *r = (an_hw_rtl_eval){0};
-    const int64_t F = (int64_t)x->input.h * x->input.w * x->input.c;
-    const int64_t N = (int64_t)x->output.h * x->output.w * x->output.c;
-    const int B = x->batch;
-    if (raw->features != F || !raw->y)
-        return an_fail(AN_ERR_FORMAT, "%s: needs labelled samples of %lld features", raw->name,
-                       (long long)F);
-    an_q_graph qin = {.input = {x->input.h, x->input.w, x->input.c, x->input.scale,
-                                x->input.zero_point, x->n_affine, x->in_mul, x->in_add}};
-    an_npu_sim *sim = NULL;
-    int8_t *q = NULL, *out = NULL;
-    uint8_t *dram = NULL;
-    an_profile pr;
-    an_status s = an_npu_profile_run(x, NULL, NULL, &pr);
-    if (s) return s;
-    r->model_cycles = pr.cycles;
-    an_profile_free(&pr);
-    s = an_npu_sim_create(&sim, x);
-    if (!s) s = an_alloc_array((void **)&q, (size_t)B, (size_t)F, "int8 input");
-    if (!s) s = an_alloc_array((void **)&out, (size_t)B, (size_t)N, "int8 output");
-    if (!s) s = an_alloc_array((void **)&dram, 1, (size_t)x->dram_size, "DRAM");
-    for (int64_t at = 0; !s && at < raw->n; at += B) {
-        const int n = (int)(raw->n - at < B ? raw->n - at : B);
-        an_q_quantize_input(&qin, raw->x + at * F, n, q);
-        for (int b = n; b < B; b++) memcpy(q + (size_t)b * F, q, (size_t)F);
-        double t0 = an_now();
-        if ((s = an_npu_sim_run(sim, q, out))) break;
-        r->sim_seconds += an_now() - t0;
-        memset(dram, 0, (size_t)x->dram_size);
-        memcpy(dram, x->data, (size_t)x->data_size);
-        an_npu_write_input(x, q, dram);
-        an_hw_rtl_result rr;
-        if ((s = an_hw_rtl_run(x, dram, at == 0 ? vcd : NULL, &rr))) break;
-        if (at == 0) r->first = rr;
-        r->cycles += rr.cycles;
-        r->rtl_seconds += rr.seconds;
-        if (rr.cycles != r->model_cycles) {
-            s = an_fail(AN_ERR_INTERNAL,
-                        "%s: the RTL took %lld cycles for the batch at sample %lld, the timing "
-                        "model %lld (docs/timing.md is the convention both must follow)",
-                        x->source, (long long)rr.cycles, (long long)at, (long long)r->model_cycles);
-            break;
-        }
-        const uint8_t *want = an_npu_sim_dram(sim);
-        for (int64_t i = 0; i < x->dram_size; i++)
-            if (dram[i] != want[i]) {
-                s = an_fail(AN_ERR_INTERNAL,
-                            "%s: RTL and simulator differ in the batch at sample %lld, DRAM "
-                            "byte %lld: %d vs %d",
-                            x->source, (long long)at, (long long)i, (int8_t)dram[i],
-                            (int8_t)want[i]);
-                break;
-            }
-        if (s) break;
-        r->equal += n;
-        const int8_t *logits = (const int8_t *)dram + x->output.dram;
-        for (int b = 0; b < n; b++)
-            r->correct += an_q_argmax(logits + (size_t)b * N, (int)N) == raw->y[at + b];
-        r->n += n;
-    }
-    free(q);
-    free(out);
-    free(dram);
-    an_npu_sim_free(sim);
-    return s;
-}

@@ -1,10 +1,10 @@
 /*
 ** The device API (include/asicnn/runtime.h): a device is a chip
-** configuration and a backend; it holds loaded executables (programs),
-** each with its own simulated chip, input and output buffers, state,
-** last error and counters. Runs are blocking or asynchronous (one pthread
-** per run, joined by wait). One mutex per device guards the table; a
-** program's run owns the program until it is waited for.
+** configuration and a backend kind; it holds loaded executables (programs),
+** each a private copy with its own backend (an_backend), input and output
+** buffers, state and last error. Runs are blocking or asynchronous (one
+** pthread per run, joined by wait). One mutex per device guards the table;
+** a program's run owns the program until it is waited for.
 */
 #include "asicnn/runtime.h"
 
@@ -17,7 +17,7 @@
 typedef struct program {
     int used;
     an_npu_exe exe;
-    an_npu_sim *sim;
+    an_backend *be;
     int8_t *in, *out;
     int64_t n_in, n_out;
     an_run_state state;
@@ -29,15 +29,15 @@ typedef struct program {
 
 struct an_device {
     an_npu_config cfg;
-    an_backend backend;
+    an_backend_kind backend;
     pthread_mutex_t mu;
     program prog[MAX_PROGRAMS];
 };
 
-an_status an_device_open(an_device **out, const an_npu_config *cfg, an_backend backend) {
+an_status an_device_open(an_device **out, const an_npu_config *cfg, an_backend_kind backend) {
     *out = NULL;
-    if (backend != AN_BACKEND_SIM)
-        return an_fail(AN_ERR_UNSUPPORTED, "device: the RTL backend is not built yet");
+    if (backend < 0 || backend >= AN_BACKEND_COUNT)
+        return an_fail(AN_ERR_USAGE, "device: no backend %d", (int)backend);
     an_status s = an_npu_config_validate(cfg, "device");
     if (s) return s;
     an_device *d = calloc(1, sizeof *d);
@@ -51,7 +51,7 @@ an_status an_device_open(an_device **out, const an_npu_config *cfg, an_backend b
 
 static void drop(program *p) {
     if (p->joinable) pthread_join(p->thread, NULL);
-    an_npu_sim_free(p->sim);
+    an_backend_close(p->be);
     an_npu_exe_free(&p->exe);
     free(p->in);
     free(p->out);
@@ -81,9 +81,7 @@ an_status an_device_load(an_device *d, const an_npu_exe *x, an_program *h) {
                       ? AN_OK
                       : an_fail(AN_ERR_FORMAT, "%s: compiled for chip %s, the device is %s",
                                 x->source, x->cfg.name, d->cfg.name);
-    uint8_t *img = NULL;
-    size_t n = 0;
-    if (!s) s = an_npu_serialize(x, &img, &n);
+    if (!s) s = an_backend_supports(d->backend, x);
     if (s) return s;
     pthread_mutex_lock(&d->mu);
     int slot = -1;
@@ -91,8 +89,7 @@ an_status an_device_load(an_device *d, const an_npu_exe *x, an_program *h) {
         if (!d->prog[i].used) slot = i;
     if (slot < 0) s = an_fail(AN_ERR_RANGE, "device: %d programs already loaded", MAX_PROGRAMS);
     program *p = slot >= 0 ? &d->prog[slot] : NULL;
-    if (!s) s = an_npu_parse(img, n, x->source, &p->exe); /* a private, validated copy */
-    free(img);
+    if (!s) s = an_npu_exe_copy(x, &p->exe); /* a private, validated copy */
     if (!s) {
         p->used = 1;
         p->dev = d;
@@ -102,8 +99,7 @@ an_status an_device_load(an_device *d, const an_npu_exe *x, an_program *h) {
         p->out = calloc((size_t)p->n_out, 1);
         if (!p->in || !p->out) s = an_fail(AN_ERR_NOMEM, "out of memory for the program's tensors");
         if (!s) memset(p->in, (int8_t)p->exe.input.zero_point, (size_t)p->n_in);
-        if (!s) s = an_npu_sim_create(&p->sim, &p->exe);
-        if (!s) s = an_npu_sim_timing(p->sim, 0);
+        if (!s) s = an_backend_load(&p->be, d->backend, &p->exe, NULL);
         if (s)
             drop(p);
         else
@@ -169,7 +165,8 @@ an_status an_device_set_input(an_device *d, an_program h, const int8_t *in, int6
 
 static void *run_thread(void *arg) {
     program *p = arg;
-    an_status s = an_npu_sim_run(p->sim, p->in, p->out);
+    an_status s = an_backend_run(p->be, p->in);
+    if (!s) s = an_backend_output(p->be, p->out);
     pthread_mutex_lock(&p->dev->mu);
     if (s) snprintf(p->error, sizeof p->error, "%s", an_errmsg());
     p->state = s ? AN_RUN_FAILED : AN_RUN_DONE;
@@ -266,11 +263,7 @@ an_status an_device_get_element(an_device *d, an_program h, int64_t i, int8_t *v
 
 an_status an_device_counters(an_device *d, an_program h, an_profile *out) {
     program *p = done(d, h);
-    an_status s = p ? an_npu_sim_profile(p->sim, out) : AN_ERR_USAGE;
-    if (!s) {
-        const an_energy_params e = an_energy_for(&p->exe.cfg, AN_DRAM_LPDDR4);
-        an_profile_energy(out, &e);
-    }
+    an_status s = p ? an_backend_counters(p->be, out) : AN_ERR_USAGE;
     pthread_mutex_unlock(&d->mu);
     return s;
 }

@@ -1,0 +1,102 @@
+/*
+** The backend interface (include/asicnn/runtime.h): the table of backends
+** by kind, and the calls that check a request (a loaded program, a
+** completed run) before handing it to the backend's operations.
+*/
+#include "backend_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const rt_backend_iface *const IFACE[AN_BACKEND_COUNT] = {
+    [AN_BACKEND_SIM] = &rt_backend_sim,
+    [AN_BACKEND_RTL] = &rt_backend_rtl,
+    [AN_BACKEND_REF] = &rt_backend_ref,
+    [AN_BACKEND_GPU] = &rt_backend_gpu,
+};
+
+const char *an_backend_name(an_backend_kind k) {
+    return k >= 0 && k < AN_BACKEND_COUNT ? IFACE[k]->name : "?";
+}
+
+an_status an_backend_by_name(const char *name, an_backend_kind *k) {
+    for (int i = 0; i < AN_BACKEND_COUNT; i++)
+        if (strcmp(name, IFACE[i]->name) == 0) {
+            *k = (an_backend_kind)i;
+            return AN_OK;
+        }
+    return an_fail(AN_ERR_USAGE, "no backend '%s' (sim, rtl, ref or gpu)", name);
+}
+
+an_status an_backend_supports(an_backend_kind k, const an_npu_exe *x) {
+    if (k < 0 || k >= AN_BACKEND_COUNT) return an_fail(AN_ERR_USAGE, "no backend %d", (int)k);
+    return IFACE[k]->supports(x);
+}
+
+an_status an_backend_load(an_backend **out, an_backend_kind k, const an_npu_exe *x,
+                          const an_backend_opts *opts) {
+    *out = NULL;
+    an_status s = an_backend_supports(k, x);
+    if (s) return s;
+    an_backend *b = calloc(1, sizeof *b);
+    if (!b) return an_fail(AN_ERR_NOMEM, "out of memory for the %s backend", IFACE[k]->name);
+    b->ops = IFACE[k];
+    b->x = x;
+    if (opts) b->opts = *opts;
+    if ((s = b->ops->load(b))) {
+        an_backend_close(b);
+        return s;
+    }
+    *out = b;
+    return AN_OK;
+}
+
+const char *an_backend_get_name(const an_backend *b) {
+    return b->ops->name;
+}
+
+an_status an_backend_run(an_backend *b, const int8_t *in) {
+    b->ran = 0;
+    an_status s = b->ops->run(b, in);
+    b->ran = !s;
+    return s;
+}
+
+/* AN_OK when b has a completed run. */
+static an_status ran(const an_backend *b) {
+    return b->ran ? AN_OK
+                  : an_fail(AN_ERR_USAGE, "%s: the %s backend has no completed run", b->x->source,
+                            b->ops->name);
+}
+
+an_status an_backend_output(const an_backend *b, int8_t *out) {
+    an_status s = ran(b);
+    if (!s) b->ops->output(b, out);
+    return s;
+}
+
+const uint8_t *an_backend_dram(const an_backend *b) {
+    return b->ran && b->ops->dram ? b->ops->dram(b) : NULL;
+}
+
+an_status an_backend_counters(const an_backend *b, an_profile *p) {
+    memset(p, 0, sizeof *p);
+    an_status s = ran(b);
+    if (!s && !b->ops->counters)
+        s = an_fail(AN_ERR_UNSUPPORTED, "the %s backend keeps no counters", b->ops->name);
+    return s ? s : b->ops->counters(b, p);
+}
+
+void an_backend_close(an_backend *b) {
+    if (!b) return;
+    b->ops->close(b);
+    free(b);
+}
+
+an_status rt_needs_graph(const an_npu_exe *x, const char *backend) {
+    if (x->qref_size) return AN_OK;
+    return an_fail(AN_ERR_UNSUPPORTED,
+                   "%s: the %s backend runs the int8 graph embedded in the executable, and it "
+                   "has none (compile it from a .q8)",
+                   x->source, backend);
+}

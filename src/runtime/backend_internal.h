@@ -1,0 +1,45 @@
+/*
+** Between the backend dispatcher (backend.c) and the backends, one file
+** each (backend_ref.c, backend_sim.c, backend_rtl.c, backend_gpu.c): the
+** table of operations every backend fills, in the spirit of ggml's backend
+** interface. The dispatcher checks sizes and states; a backend only does
+** its own work.
+*/
+#ifndef ASICNN_RUNTIME_BACKEND_INTERNAL_H
+#define ASICNN_RUNTIME_BACKEND_INTERNAL_H
+
+#include "asicnn/runtime.h"
+
+typedef struct rt_backend_iface {
+    const char *name;
+    /* AN_OK, or AN_ERR_UNSUPPORTED with the reason. */
+    an_status (*supports)(const an_npu_exe *x);
+    /* Set b->impl up for b->x. */
+    an_status (*load)(an_backend *b);
+    /* One batch [x.batch, input size]. */
+    an_status (*run)(an_backend *b, const int8_t *in);
+    /* The last run's logits [x.batch, output size]. */
+    void (*output)(const an_backend *b, int8_t *out);
+    /* The last run's DRAM image, NULL when the backend has none. */
+    const uint8_t *(*dram)(const an_backend *b);
+    /* The last run's counters; NULL when the backend counts nothing. */
+    an_status (*counters)(const an_backend *b, an_profile *p);
+    /* Free b->impl (also after a failed load). */
+    void (*close)(an_backend *b);
+} rt_backend_iface;
+
+struct an_backend {
+    const rt_backend_iface *ops;
+    const an_npu_exe *x;
+    an_backend_opts opts;
+    int ran; /* a run completed */
+    void *impl;
+};
+
+extern const rt_backend_iface rt_backend_sim, rt_backend_rtl, rt_backend_ref, rt_backend_gpu;
+
+/* The supports check of a backend that runs the int8 graph embedded in x
+** (ref, gpu): AN_ERR_UNSUPPORTED naming x and the backend when it has none. */
+an_status rt_needs_graph(const an_npu_exe *x, const char *backend);
+
+#endif /* ASICNN_RUNTIME_BACKEND_INTERNAL_H */
