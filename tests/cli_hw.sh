@@ -6,6 +6,8 @@
 # DRAM image equals the simulator's after every batch, and its cycle count
 # equals the timing model's exactly. A VCD over its size limit stops the run
 # early and is removed; one inside a window holds only the window's cycles.
+# The reference engine runs it through the runtime too, and the device API
+# (examples/runtime_example.c) gives the same logits on the simulator and RTL.
 # Usage: tests/cli_hw.sh path/to/asicnn   (run from the repository root)
 set -euo pipefail
 A=$1
@@ -33,6 +35,10 @@ grep -q '^`define AN_ROWS        16$' "$T/g16/an_params.vh" || fail "npu16 rows"
   --quiet --threads 2 >/dev/null
 "$A" quantize "$T/d.ckpt" data/digits -o "$T/d.q8" --calib-images 100 --no-eval >/dev/null
 "$A" compile "$T/d.q8" --chip test4x4 -o "$T/d.npu" --batch 2 >/dev/null  # configs/ by name
+# the runtime's other backends, held against the simulator
+expect 0 'ref: accuracy .*; logits bit-exact with the simulator on 3/3 samples' \
+  "$A" run "$T/d.npu" data/digits --limit 3 --backend ref
+expect 1 'takes sim, rtl, ref or gpu' "$A" run "$T/d.npu" data/digits --backend fpga
 set +e; out=$("$A" run "$T/d.npu" data/digits --limit 1 --backend rtl 2>&1); set -e
 if grep -q 'not in this build' <<<"$out"; then echo "cli_hw: no Verilator, rtl skipped"; exit 0; fi
 # A whole batch's VCD passes 1 GB: stopped early and removed, unless a
@@ -59,6 +65,10 @@ mb=$(sed -nE 's/^wrote .*d\.vcd: ([0-9.]+) MB, cycles 1000 to 2999 of .*/\1/p' <
   || fail "VCD times outside the window"
 "$A" compile "$T/d.q8" --chip npu16 -o "$T/d16.npu" >/dev/null
 expect 2 'built for chip test4x4' "$A" run "$T/d16.npu" data/digits --limit 1 --backend rtl
+# the device API on the simulator and on the RTL (examples/runtime_example.c)
+out=$("$(dirname "$A")/runtime_example" "$T/d.npu") || fail "runtime_example: $out"
+grep -q '^same logits on every backend that ran$' <<<"$out" && grep -q '^rtl logits:' <<<"$out" \
+  || fail "runtime_example: $out"
 
 "$A" train models/resnet_small.model data/digits -o "$T/r.ckpt" --epochs 1 --limit 200 \
   --quiet --threads 2 >/dev/null
