@@ -4,7 +4,8 @@
 ** elements, counters and errors, unload, close; a backend that cannot run
 ** a program refuses it at load with its reason. Outputs equal the
 ** functional executor's. The backend interface: names, refusals, a run
-** and its outputs, DRAM and counters.
+** and its outputs, DRAM and counters, and a profile equal to the
+** simulator's own.
 */
 #include "asicnn/runtime.h"
 #include "test_timing_util.h"
@@ -121,6 +122,15 @@ Test(runtime, backend_interface) {
     cr_assert_gt(p.cycles, 0);
     cr_assert_gt(an_perf_energy(&p.total), 0);
     an_profile_free(&p);
+    /* one batch on a zero-point input: the simulator's own profile */
+    an_profile want_p;
+    cr_assert_eq(an_backend_profile(AN_BACKEND_SIM, &x, &p), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(an_npu_profile_run(&x, NULL, NULL, &want_p), AN_OK);
+    cr_assert_eq(p.cycles, want_p.cycles);
+    cr_assert_eq(an_perf_energy(&p.total), an_perf_energy(&want_p.total));
+    an_profile_free(&want_p);
+    an_profile_free(&p);
+    cr_assert_eq(an_backend_profile(AN_BACKEND_REF, &x, &p), AN_ERR_UNSUPPORTED);
     an_backend_close(b);
     free(in);
     free(out);

@@ -66,6 +66,10 @@ const uint8_t *an_backend_dram(const an_backend *b);
 an_status an_backend_counters(const an_backend *b, an_profile *p);
 void an_backend_close(an_backend *b);
 
+/* The counters of one batch of x on backend k, run on an all-zero-point
+** input (cycles do not depend on the values). */
+an_status an_backend_profile(an_backend_kind k, const an_npu_exe *x, an_profile *p);
+
 /* A backend checked against the simulator on raw samples: accuracy, the
 ** logits of every batch equal, the DRAM image equal where the backend has
 ** one, and its cycles equal to the timing model's where it counts them; the

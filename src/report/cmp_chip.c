@@ -32,9 +32,8 @@ static an_status profile(const an_q_graph *g, const an_npu_config *cfg, int B, i
     an_npu_exe x;
     an_status s = an_npu_compile(g, cfg, &co, NULL, 0, &x, NULL);
     if (s) return s;
-    an_profile pr;
-    const an_energy_params e = an_energy_for(cfg, AN_DRAM_LPDDR4);
-    if (!(s = an_npu_profile_run(&x, &e, NULL, &pr))) {
+    an_profile pr; /* the simulator's counters, energy at LPDDR4 */
+    if (!(s = an_backend_profile(AN_BACKEND_SIM, &x, &pr))) {
         *cycles = pr.cycles;
         *energy_pj = an_perf_energy(&pr.total);
         an_profile_free(&pr);
