@@ -65,6 +65,11 @@ an_status an_npu_load(const char *path, an_npu_exe *x);
 ** input into the chip's DRAM goes through this one function. */
 void an_npu_write_input(const an_npu_exe *x, const int8_t *in, uint8_t *dram);
 
+/* Quantize raw samples [at, at + x->batch) with the executable's input map
+** into q [batch, input size]; a last, partial batch is padded with copies of
+** its first sample. Returns the number of real samples in the batch. */
+int an_npu_quantize_batch(const an_npu_exe *x, const an_dataset *raw, int64_t at, int8_t *q);
+
 /* Validate an in-memory executable: fields, ranges and the dry run. */
 an_status an_npu_validate(const an_npu_exe *x);
 

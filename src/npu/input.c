@@ -1,6 +1,7 @@
 /*
 ** The executable's input layout: how the host writes the input tensor into
-** the chip's DRAM, its size, and the loader's check of its fields.
+** the chip's DRAM, its size, the loader's check of its fields, and the
+** quantization of a batch of raw samples with the executable's input map.
 **
 ** Contract
 ** - AN_NPU_IN_NHWC: the samples as they come, h*w*c bytes each.
@@ -86,4 +87,16 @@ an_status npu_input_layout_check(const an_npu_exe *x) {
         return BAD("%s: section TENS: input im2col rows take more than %lld bytes per sample",
                    x->source, (long long)(INT64_C(1) << 26));
     return AN_OK;
+}
+
+int an_npu_quantize_batch(const an_npu_exe *x, const an_dataset *raw, int64_t at, int8_t *q) {
+    const int64_t F = (int64_t)x->input.h * x->input.w * x->input.c;
+    const int B = x->batch;
+    const int n = (int)(raw->n - at < B ? raw->n - at : B);
+    /* the input map as a graph input, to reuse the quantizer's exact rounding */
+    const an_q_graph qin = {.input = {x->input.h, x->input.w, x->input.c, x->input.scale,
+                                      x->input.zero_point, x->n_affine, x->in_mul, x->in_add}};
+    an_q_quantize_input(&qin, raw->x + at * F, n, q);
+    for (int b = n; b < B; b++) memcpy(q + (size_t)b * F, q, (size_t)F);
+    return n;
 }

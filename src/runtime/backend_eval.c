@@ -8,7 +8,6 @@
 #include "backend_internal.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 /* The first byte where a and b differ, or -1. */
 static int64_t first_diff(const uint8_t *a, const uint8_t *b, int64_t n) {
@@ -71,8 +70,6 @@ an_status an_backend_evaluate(an_backend_kind k, const an_npu_exe *x, const an_d
     if (raw->features != F || !raw->y)
         return an_fail(AN_ERR_FORMAT, "%s: needs labelled samples of %lld features", raw->name,
                        (long long)F);
-    an_q_graph qin = {.input = {x->input.h, x->input.w, x->input.c, x->input.scale,
-                                x->input.zero_point, x->n_affine, x->in_mul, x->in_add}};
     an_backend *b = NULL, *sim = NULL;
     int8_t *q = NULL, *got = NULL, *want = NULL;
     an_status s = an_backend_load(&b, k, x, opts);
@@ -81,9 +78,7 @@ an_status an_backend_evaluate(an_backend_kind k, const an_npu_exe *x, const an_d
     if (!s) s = an_alloc_array((void **)&got, (size_t)B, (size_t)N, "int8 output");
     if (!s) s = an_alloc_array((void **)&want, (size_t)B, (size_t)N, "int8 output");
     for (int64_t at = 0; !s && at < raw->n; at += B) {
-        const int n = (int)(raw->n - at < B ? raw->n - at : B);
-        an_q_quantize_input(&qin, raw->x + at * F, n, q);
-        for (int i = n; i < B; i++) memcpy(q + (size_t)i * F, q, (size_t)F);
+        const int n = an_npu_quantize_batch(x, raw, at, q);
         if ((s = check_batch(b, sim, q, at, got, want, r))) break;
         r->equal += n;
         for (int i = 0; i < n; i++)

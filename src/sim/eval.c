@@ -36,9 +36,6 @@ an_status an_npu_evaluate(const an_npu_exe *x, const an_q_graph *ref, const an_d
                        (long long)raw->features, x->source, (long long)F);
     if (!raw->y) return an_fail(AN_ERR_FORMAT, "%s: evaluation needs labels", raw->name);
     an_status s = ref ? same_graph(x, ref) : AN_OK;
-    /* the input map as a graph input, to reuse the quantizer's exact rounding */
-    an_q_graph qin = {.input = {x->input.h, x->input.w, x->input.c, x->input.scale,
-                                x->input.zero_point, x->n_affine, x->in_mul, x->in_add}};
     an_npu_sim *sim = NULL;
     an_q_engine *eng = NULL;
     int8_t *q = NULL, *out = NULL;
@@ -47,9 +44,7 @@ an_status an_npu_evaluate(const an_npu_exe *x, const an_q_graph *ref, const an_d
     if (!s) s = an_alloc_array((void **)&q, (size_t)B, (size_t)F, "int8 input");
     if (!s) s = an_alloc_array((void **)&out, (size_t)B, (size_t)N, "int8 output");
     for (int64_t at = 0; !s && at < raw->n; at += B) {
-        const int n = (int)(raw->n - at < B ? raw->n - at : B);
-        an_q_quantize_input(&qin, raw->x + at * F, n, q);
-        for (int b = n; b < B; b++) memcpy(q + (size_t)b * F, q, (size_t)F);
+        const int n = an_npu_quantize_batch(x, raw, at, q);
         if ((s = an_npu_sim_run(sim, q, out))) break;
         for (int k = 0; k < AN_QUEUE_COUNT; k++) r->insns += an_npu_sim_count(sim, (an_isa_queue)k);
         if (eng) {
