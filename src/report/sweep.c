@@ -4,7 +4,7 @@
 ** model, and the Pareto front over latency, energy and area.
 */
 #include "asicnn/report.h"
-#include "asicnn/sim.h"
+#include "asicnn/runtime.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -43,9 +43,8 @@ static an_status run_one(const an_q_graph *g, const an_npu_config *c, int B, int
     an_status s = an_npu_config_validate(c, c->name);
     if (!s) s = an_npu_compile(g, c, &co, NULL, 0, &x, NULL);
     if (s) return s;
-    an_profile pr;
-    const an_energy_params e = an_energy_for(c, AN_DRAM_LPDDR4);
-    if (!(s = an_npu_profile_run(&x, &e, NULL, &pr))) {
+    an_profile pr; /* the simulator's counters, energy at LPDDR4 */
+    if (!(s = an_backend_profile(AN_BACKEND_SIM, &x, &pr))) {
         *cycles = pr.cycles;
         *pj = an_perf_energy(&pr.total);
         *util = 100 * an_perf_util(&pr.total, c, pr.cycles);
