@@ -1,10 +1,11 @@
 /*
-** The .npu executable: save/load round trip, and a catalogue of corrupt and
-** hostile files the loader must refuse with a clear message naming the
-** file and what is wrong (never a crash): truncations, flipped bytes in
-** every section, a bad magic, version or header checksum, and files with
-** valid checksums but hostile fields (addresses outside the chip, unknown
-** opcodes, reserved bits, tokens removed, impossible chips and tensors).
+** The .npu executable: save/load round trip, a validated deep copy, and a
+** catalogue of corrupt and hostile files the loader must refuse with a
+** clear message naming the file and what is wrong (never a crash):
+** truncations, flipped bytes in every section, a bad magic, version or
+** header checksum, and files with valid checksums but hostile fields
+** (addresses outside the chip, unknown opcodes, reserved bits, tokens
+** removed, impossible chips and tensors).
 */
 #include "test_quant_util.h"
 
@@ -29,15 +30,9 @@ static void build(an_npu_exe *x, uint8_t **buf, size_t *n, int host) {
     tq_pool(&g, AN_Q_MAXPOOL, 3, 2, 2, 0);
     tq_flatten(&g, 4);
     tq_dense(&g, 5, 5, 0, &r);
-    char path[] = "/tmp/asicnn-npu-exe-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    close(fd);
-    cr_assert_eq(an_q8_save(path, &g), AN_OK, "%s", an_errmsg());
     char *q8;
     size_t q8n;
-    cr_assert_eq(an_read_file(path, 1 << 24, &q8, &q8n), AN_OK);
-    unlink(path);
+    tq_q8_image(&g, &q8, &q8n);
     an_npu_config c;
     cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
     an_npu_compile_opts o = an_npu_compile_defaults();
@@ -79,6 +74,27 @@ Test(npu_exe, round_trip_and_file) {
     an_npu_exe_free(&x);
     an_npu_exe_free(&y);
     an_npu_exe_free(&z);
+}
+
+Test(npu_exe, copy) {
+    an_npu_exe x, y;
+    uint8_t *buf, *buf2;
+    size_t n, n2;
+    build(&x, &buf, &n, 1);
+    cr_assert_eq(an_npu_exe_copy(&x, &y), AN_OK, "%s", an_errmsg());
+    cr_assert_neq(y.insns, x.insns);
+    cr_assert_neq(y.host, x.host);
+    cr_assert_eq(an_npu_serialize(&y, &buf2, &n2), AN_OK);
+    cr_assert_eq(n2, n);
+    cr_assert_arr_eq(buf2, buf, n);
+    free(buf2);
+    an_npu_exe_free(&y);
+    /* a copy is validated: DRAM too small for the program is refused, and empty */
+    x.dram_size = 1;
+    cr_assert_neq(an_npu_exe_copy(&x, &y), AN_OK);
+    cr_assert_null(y.insns);
+    free(buf);
+    an_npu_exe_free(&x);
 }
 
 /* File offset of section tag. */

@@ -1,7 +1,8 @@
 /*
 ** Helpers for the quant tests: build int8 graphs layer by layer with
 ** random (seeded) weights, biases and scales, the way the quantizer would
-** fill them in, and a float64 "dequantize, compute, requantize" reference.
+** fill them in, a float64 "dequantize, compute, requantize" reference, and
+** a graph's .q8 image (what an executable embeds).
 */
 #ifndef ASICNN_TEST_QUANT_UTIL_H
 #define ASICNN_TEST_QUANT_UTIL_H
@@ -12,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static inline int tq_out(int in, int k, int s, int same) {
     return same ? (in + s - 1) / s : (in - k) / s + 1;
@@ -133,6 +135,17 @@ static inline an_q_layer *tq_add(an_q_graph *g, int a, int b, int act, an_rng *r
 
 static inline void tq_random_input(int8_t *x, int64_t n, an_rng *r) {
     for (int64_t i = 0; i < n; i++) x[i] = (int8_t)((int)an_rng_below(r, 256) - 128);
+}
+
+/* g's .q8 file image in *q8 (malloc'd, *n bytes), through a temporary file. */
+static inline void tq_q8_image(const an_q_graph *g, char **q8, size_t *n) {
+    char path[] = "/tmp/asicnn-q8-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    cr_assert_eq(an_q8_save(path, g), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(an_read_file(path, 1 << 24, q8, n), AN_OK);
+    unlink(path);
 }
 
 #endif /* ASICNN_TEST_QUANT_UTIL_H */
