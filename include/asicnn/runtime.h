@@ -52,6 +52,7 @@ an_status an_backend_supports(an_backend_kind k, const an_npu_exe *x);
 /* Load x on a backend of kind k (x must outlive it); opts may be NULL. */
 an_status an_backend_load(an_backend **b, an_backend_kind k, const an_npu_exe *x,
                           const an_backend_opts *opts);
+/* The name of b's kind ("sim", "rtl", "ref", "gpu"). */
 const char *an_backend_get_name(const an_backend *b);
 /* Run one batch: in holds x.batch samples [batch, input size]. */
 an_status an_backend_run(an_backend *b, const int8_t *in);
