@@ -6,7 +6,8 @@
 ** functional executor's. The backend interface: names, refusals, a run
 ** and its outputs, DRAM and counters, a profile equal to the simulator's
 ** own, and the reference engine's logits equal to the simulator's on a
-** compiled graph, directly and through a device.
+** compiled graph, directly and through a device; the RTL through a device
+** (when this build has it) equal to the simulator in outputs and cycles.
 */
 #include "asicnn/runtime.h"
 #include "test_quant_util.h"
@@ -200,5 +201,44 @@ Test(runtime, ref_equals_sim) {
     free(in);
     free(want);
     free(got);
+    an_npu_exe_free(&x);
+}
+
+/* The RTL through a device: the same outputs and cycles as the simulator's
+** (skipped when this build has no Verilated model for test4x4). */
+Test(runtime, rtl_device_equals_sim) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get(ASICNN_TEST_DIR "/../configs/test4x4.json", &c), AN_OK, "%s",
+                 an_errmsg());
+    if (!an_hw_rtl_available(&c, NULL))
+        cr_skip_test("no Verilated model for test4x4 in this build");
+    an_npu_exe x;
+    tt_program(&x, &c, 1, 8, 1);
+    const int64_t ni = (int64_t)x.batch * x.input.h * x.input.w * x.input.c;
+    const int64_t no = (int64_t)x.batch * x.output.h * x.output.w * x.output.c;
+    int8_t *in = calloc((size_t)ni, 1), *out[2] = {calloc((size_t)no, 1), calloc((size_t)no, 1)};
+    for (int64_t i = 0; i < ni; i++) in[i] = (int8_t)(i * 7 % 11 - 5);
+    int64_t cycles[2];
+    const an_backend_kind kinds[2] = {AN_BACKEND_SIM, AN_BACKEND_RTL};
+    for (int k = 0; k < 2; k++) {
+        an_device *d;
+        an_program h;
+        an_profile p;
+        cr_assert_eq(an_device_open(&d, &c, kinds[k]), AN_OK);
+        cr_assert_eq(an_device_load(d, &x, &h), AN_OK, "%s", an_errmsg());
+        cr_assert_eq(an_device_set_input(d, h, in, ni), AN_OK);
+        cr_assert_eq(an_device_run(d, h), AN_OK, "%s", an_errmsg());
+        cr_assert_eq(an_device_get_output(d, h, out[k], no), AN_OK);
+        cr_assert_eq(an_device_counters(d, h, &p), AN_OK, "%s", an_errmsg());
+        cycles[k] = p.cycles;
+        an_profile_free(&p);
+        an_device_close(d);
+    }
+    cr_assert_arr_eq(out[1], out[0], (size_t)no);
+    cr_assert_eq(cycles[1], cycles[0]);
+    cr_assert_gt(cycles[1], 0);
+    free(in);
+    free(out[0]);
+    free(out[1]);
     an_npu_exe_free(&x);
 }
