@@ -41,19 +41,20 @@ an_status hw_xc7(const an_npu_config *c, const an_hw_synth_opts *o, const char *
     double sram_um2, sram_mw, bram_model;
     cJSON *sram = hw_sram_json(c, 100.0, &sram_um2, &sram_mw, &bram_model);
     const double bram = (double)r36 + 0.5 * (double)r18 + bram_model;
-    /* the array's PEs are one DSP48E1 each; the rest (requantization
-    ** multipliers, pool address arithmetic) is fixed */
-    const long array_dsp = o->nodsp ? 0 : (long)c->rows * c->cols;
+    /* the FPGA array (hw/rtl/an_array.v with AN_DSP_PACK) puts a column
+    ** pair's two PEs on one DSP48E1 (an odd last column's PEs one each), at
+    ** most; the rest (requantization multipliers, decode products) is fixed */
+    const long array_dsp = o->nodsp ? 0 : (long)c->rows * ((c->cols + 1) / 2);
     const long other_dsp = dsp - array_dsp > 0 ? dsp - array_dsp : 0;
     int n_fit = 0;
-    while ((long)(n_fit + 1) * (n_fit + 1) + other_dsp <= 220) n_fit++;
+    while ((long)(n_fit + 1) * ((n_fit + 2) / 2) + other_dsp <= 220) n_fit++;
     const int fits = lut <= 53200 && ff <= 106400 && dsp <= 220 && bram <= 140;
     char why[512];
     snprintf(why, sizeof why,
              "%s: LUT %ld/53200, FF %ld/106400, DSP48E1 %ld/220, BRAM36 %.1f/140%s",
              fits ? "fits" : "does not fit", lut, ff, dsp, bram,
-             dsp > 220 ? "; too many DSP48E1: use --nodsp (array multipliers in LUTs) or a "
-                         "smaller array"
+             dsp > 220 ? "; too many DSP48E1: lower AN_ARRAY_DSP in hw/synth/xc7.ys (more "
+                         "PE pairs on LUT multipliers), use --nodsp, or a smaller array"
                        : "");
     cJSON_AddStringToObject(j, "device",
                             "xc7z020 (53,200 LUT, 106,400 FF, 220 DSP48E1, 140 "
