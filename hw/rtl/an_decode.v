@@ -112,6 +112,8 @@ module an_decode #(
     wire [31:0] tail2 = `AN_DMA_PAD_TAIL(i2);
     wire [31:0] first_off = pt2 * grow2 + plp2;          // s_first - sram
     wire [31:0] after = (prp2 + pb2 * grow2 + tail2) & m2;
+    wire [31:0] growgap = elemc2 ? (gin2 + side2) & m2 : side2;  // the gap at a row's end
+    wire [31:0] glast = nod2 ? 32'd0 : elemc2 ? (gin2 + after) & m2 : after; // after the last chunk
     localparam [31:0] BMASK = `AN_DRAM_BURST - 1;
     // a GEMM's times in the array pipeline (an_compute)
     wire [31:0] tl = t2 + `AN_ROWS + `AN_COLS - 2;
@@ -128,9 +130,9 @@ module an_decode #(
         `AN_DEC_CHUNK(out_dec) <= chunk2;
         `AN_DEC_NGAPS(out_dec) <= ngaps2;
         `AN_DEC_GIN(out_dec) <= gin2;
-        `AN_DEC_GROW_GAP(out_dec) <= elemc2 ? (gin2 + side2) & m2 : side2;
+        `AN_DEC_GROW_GAP(out_dec) <= growgap;
         `AN_DEC_GFIRST(out_dec) <= nod2 ? (gh2 * grow2 + tail2) & m2 : first_off & m2;
-        `AN_DEC_GLAST(out_dec) <= nod2 ? 32'd0 : elemc2 ? (gin2 + after) & m2 : after;
+        `AN_DEC_GLAST(out_dec) <= glast;
         `AN_DEC_T(out_dec) <= t2;
         `AN_DEC_TL(out_dec) <= tl;
         `AN_DEC_TQ(out_dec) <= tq;
@@ -142,8 +144,8 @@ module an_decode #(
         `AN_DEC_XRL(out_dec) <= {8'd0, `AN_DMA_DRAM_XSTRIDE(i2)} + runlen2 + BMASK;
         `AN_DEC_YRL(out_dec) <= `AN_DMA_DRAM_YSTRIDE(i2) + runlen2 + BMASK;
         `AN_DEC_GIN_Z(out_dec) <= gin2 == 0;
-        `AN_DEC_GROW_GAP_Z(out_dec) <= (elemc2 ? (gin2 + side2) & m2 : side2) == 0;
-        `AN_DEC_GLAST_Z(out_dec) <= (nod2 ? 32'd0 : elemc2 ? (gin2 + after) & m2 : after) == 0;
+        `AN_DEC_GROW_GAP_Z(out_dec) <= growgap == 0;
+        `AN_DEC_GLAST_Z(out_dec) <= glast == 0;
         `AN_DEC_RC(out_dec) <= rc2;
         `AN_DEC_ONE(out_dec) <= one2;
         `AN_DEC_NODATA(out_dec) <= nodata2;
