@@ -37,8 +37,9 @@ has err "unknown subcommand 'frobnicate'"
 expect 1 "$ASICNN" data info
 expect 1 "$ASICNN" data convert only-one-arg
 expect 1 "$ASICNN" data info $FX/iris_small.csv --header maybe
-has err "bad value for --header: 'maybe'"
+has err -- "--header 'maybe': takes yes, no or auto"
 expect 1 "$ASICNN" data info $FX/iris_small.csv --bogus 3
+has err "unknown option '--bogus'"
 expect 1 "$ASICNN" data show $FX/iris_small.csv minus-one
 expect 1 "$ASICNN" data convert $FX/iris_small.csv "$T/out.unknown"
 has err "cannot tell what to write"

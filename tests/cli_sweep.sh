@@ -9,7 +9,7 @@ A=$1
 
 expect 0 'usage: asicnn sweep' "$A" sweep --help
 expect 1 'needs model.q8' "$A" sweep
-expect 1 '--rows/--cols' "$A" sweep x.q8 --rows 4,x
+expect 1 "--rows takes up to 16 sizes in \[1, 1024\], not '4,x'" "$A" sweep x.q8 --rows 4,x
 [ -f data/digits/train-images-idx3-ubyte.gz ] || { echo "cli_sweep: no data, skipped"; exit 0; }
 "$A" train models/seed_cnn.model data/digits -o "$T/d.ckpt" --epochs 1 --limit 300 >/dev/null
 "$A" quantize "$T/d.ckpt" data/digits -o "$T/d.q8" --calib-images 100 >/dev/null

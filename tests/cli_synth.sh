@@ -15,8 +15,8 @@ set -euo pipefail
 A=$1
 . "$(dirname "$0")/testlib.sh"
 expect 0 'usage: asicnn synth' "$A" synth --help
-expect 1 '--target needs asic or xc7z020' "$A" synth --target gpu
-expect 1 '--period needs' "$A" synth --period -3
+expect 1 "--target takes asic or xc7z020, not 'gpu'" "$A" synth --target gpu
+expect 1 '--period takes a number > 0' "$A" synth --period -3
 cat > "$T/tiny.json" <<'J'
 {"name": "tiny2x2", "rows": 2, "cols": 2, "act_kib": 1, "wgt_kib": 1, "acc_kib": 1,
  "vector_lanes": 2, "dram_bytes_per_cycle": 2.0, "dram_latency_cycles": 10,

@@ -13,18 +13,25 @@ IRIS=/usr/lib/python3/dist-packages/sklearn/datasets/data/iris.csv
 [ -f "$IRIS" ] || IRIS=tests/fixtures/data/iris_small.csv
 n=$(($(wc -l <"$IRIS") - 1))
 acc() { sed -nE "s/^accuracy ([0-9.]+)% .*/\1/p" <<<"$out" | head -1; }
+loss() { sed -nE "s/^accuracy .*, loss ([0-9.]+),? .*/\1/p" <<<"$out" | head -1; }
 
 expect 0 'saved' "$A" train models/seed_mlp.model "$IRIS" -o "$T/iris.ckpt" --epochs 30 \
   --label-col -1 --quiet --threads 1
 expect 0 "accuracy [0-9.]+% \([0-9]+/$n\), loss" "$A" eval "$T/iris.ckpt" "$IRIS"
-float=$(acc)
+float=$(acc) floss=$(loss)
 awk -v a="$float" 'BEGIN { exit !(a >= 80) }' || fail "iris trained to only $float%"
 expect 0 'int8 accuracy' "$A" quantize "$T/iris.ckpt" "$IRIS" -o "$T/iris.q8"
-expect 0 "accuracy [0-9.]+% \([0-9]+/$n\)" "$A" eval "$T/iris.q8" "$IRIS"
-int8=$(acc)
+# eval of the .q8 reports as eval of the checkpoint does: accuracy, loss
+# (of its dequantized logits, near the float loss), the per-class table
+expect 0 "accuracy [0-9.]+% \([0-9]+/$n\), loss [0-9.]+, " "$A" eval "$T/iris.q8" "$IRIS"
+int8=$(acc) qloss=$(loss)
 awk -v a="$float" -v b="$int8" 'BEGIN { d = a - b; exit !(d < 5 && d > -5) }' ||
   fail "int8 $int8% far from float $float%"
+awk -v a="$floss" -v b="$qloss" 'BEGIN { exit !(b > 0 && b < 2 * a + 0.05 && a < 2 * b + 0.05) }' ||
+  fail "int8 loss $qloss far from float loss $floss"
 grep -q 'per-class accuracy' <<<"$out" || fail "eval of a .q8 has no per-class table"
+expect 1 '--engine and --check-fast are for an int8 graph' \
+  "$A" eval "$T/iris.ckpt" "$IRIS" --check-fast
 expect 0 'compiled for npu16' "$A" compile "$T/iris.q8" --chip npu16 -o "$T/iris.npu"
 expect 0 "bit-exact with the reference engine on $n/$n" "$A" run "$T/iris.npu" "$IRIS"
 [ "$(acc)" = "$int8" ] || fail "run: $(acc)% on the chip, $int8% in int8"

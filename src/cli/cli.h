@@ -1,6 +1,8 @@
 /*
 ** asicnn CLI internals: the command table and the helpers every command
-** uses to report errors. Only the CLI prints and exits; library calls return
+** uses: usage errors, output paths, asicnn's own files, file kinds, and the
+** data options (the option parser itself is cli_opts.h). Only the CLI prints and exits; library
+*calls return
 ** an_status and the CLI turns it into a message and an exit code
 ** (docs/cli.md lists the codes).
 */
@@ -10,6 +12,8 @@
 #include "asicnn/data.h"
 #include "asicnn/npu.h"
 #include "asicnn/quant.h"
+
+#include "cli_opts.h"
 
 typedef struct cli_command {
     const char *name;
@@ -61,27 +65,34 @@ int cli_ends_with(const char *path, const char *suffix);
 /* "s" unless n is 1: "%lld sample%s", n, cli_s(n). */
 const char *cli_s(int64_t n);
 
-/* True when arg is -h or --help. */
-int cli_is_help(const char *arg);
-
-/* Parse a whole decimal integer / float argument; 0 on success. */
-int cli_parse_i64(const char *s, int64_t *out);
-int cli_parse_f64(const char *s, double *out);
-
-/* CSV loading options (--label-col, --header, --delim, --range, --max-label,
-** --shape) into c: 1 when name is one of them and val is good, -1 when val is
-** bad, 0 when name is another option. */
-int cli_csv_opt(const char *name, const char *val, an_csv_options *c);
-
 /* The CSV options given on a command line, as "name=value ..." text
 ** (an_csv_options_format's form), applied over what a model file stored. */
 typedef struct cli_data {
     char given[2 * AN_CSV_OPTS_MAX];
 } cli_data;
 
-/* If argv[*i] is a CSV option, check it, record it in d and advance *i:
-** 1 done, -1 bad or missing value (usage already printed), 0 another. */
-int cli_scan_data_opt(const char *cmd, int argc, char **argv, int *i, cli_data *d);
+/* A CLI_FN parser of the data options: checks one (def->name less its
+** "--") as an_csv_option_set does and records it in the cli_data at
+** def->dst. */
+int cli_data_opt(const cli_opt_def *def, const char *val, char *why, size_t cap);
+
+/* The data options, a fragment of a command's option table recording into
+** d (a cli_data *): every command that reads a data set has them. */
+#define CLI_DATA_OPTS(d)                                                                           \
+    {.kind = CLI_HEADING,                                                                          \
+     .help = "CSV options (recorded in the checkpoint, .q8 and .npu: later commands\n"             \
+             "need them only to override):"},                                                      \
+        CLI_DATA_OPT(d, "--label-col", "K", "label column (0 first, -1 last; default 0)"),         \
+        CLI_DATA_OPT(d, "--header", "yes|no|auto",                                                 \
+                     "first line is a header (auto: when not all numeric)"),                       \
+        CLI_DATA_OPT(d, "--delim", "C", "',' (default), ';', tab or auto"),                        \
+        CLI_DATA_OPT(d, "--range", "MIN:MAX", "drop rows with a feature outside [MIN, MAX]"),      \
+        CLI_DATA_OPT(d, "--max-label", "N",                                                        \
+                     "drop rows whose label is not an integer in [0, N] (9999)"),                  \
+        CLI_DATA_OPT(d, "--shape", "HxWxC", "sample shape (default 1xFx1; 784 features: 28x28x1)")
+/* One of them. */
+#define CLI_DATA_OPT(d, nm, mt, hp)                                                                \
+    { .name = nm, .kind = CLI_FN, .dst = (d), .fn = cli_data_opt, .meta = mt, .help = hp }
 
 /* The CSV options to read data with: defaults, then the stored text (from
 ** a checkpoint or .q8; source names it in errors; may be NULL or ""), then
@@ -100,16 +111,6 @@ an_status cli_load_data(const char *path, an_split split, const an_csv_options *
 /* The input size of an int8 graph. */
 int64_t cli_q_features(const an_q_graph *g);
 
-#define CLI_CSV_HELP                                                                               \
-    "CSV options (recorded in the checkpoint, .q8 and .npu: later commands\n"                      \
-    "need them only to override):\n"                                                               \
-    "  --label-col K           label column (0 first, -1 last; default 0)\n"                       \
-    "  --header yes|no|auto    first line is a header (auto: when not all numeric)\n"              \
-    "  --delim C               ',' (default), ';', tab or auto\n"                                  \
-    "  --range MIN:MAX         drop rows with a feature outside [MIN, MAX]\n"                      \
-    "  --max-label N           drop rows whose label is not an integer in [0, N] (9999)\n"         \
-    "  --shape HxWxC           sample shape (default 1xFx1; 784 features: 28x28x1)\n"
-
 int cmd_data(int argc, char **argv);
 
 int cmd_train(int argc, char **argv);
@@ -117,8 +118,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
-/* eval of a .q8 int8 graph (cmd_eval hands .q8 files to it) */
-int cmd_eval_q8(int argc, char **argv);
 /* summary of a .q8 int8 graph (cmd_summary hands .q8 files to it) */
 int cmd_summary_q8(const char *path);
 

@@ -2,52 +2,42 @@
 ** Data options shared by every command that reads a data set (data, train,
 ** eval, predict, quantize, run, compare, report): the CSV options given on
 ** the command line, applied over the ones a checkpoint or .q8 recorded at
-** training; and the one loader that says what cleaning dropped and refuses
-** data that cannot be what the model was trained on. Help text:
-** CLI_CSV_HELP.
+** training (the option table fragment CLI_DATA_OPTS parses them with
+** cli_data_opt); and the one loader that says what cleaning dropped and
+** refuses data that cannot be what the model was trained on.
 */
 #include "cli.h"
-#include "cli_model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int cli_csv_opt(const char *name, const char *val, an_csv_options *c) {
-    static const char *const NAMES[] = {"--label-col", "--header",    "--delim",
-                                        "--range",     "--max-label", "--shape"};
-    for (size_t k = 0; k < sizeof NAMES / sizeof NAMES[0]; k++)
-        if (strcmp(name, NAMES[k]) == 0) return an_csv_option_set(c, name + 2, val) ? -1 : 1;
-    return 0;
-}
-
-int cli_scan_data_opt(const char *cmd, int argc, char **argv, int *i, cli_data *d) {
-    static const char *const NAMES[] = {"--label-col", "--header",    "--delim",
-                                        "--range",     "--max-label", "--shape"};
-    for (size_t k = 0; k < sizeof NAMES / sizeof NAMES[0]; k++) {
-        const char *v;
-        int r = cli_opt(argc, argv, i, NAMES[k], &v);
-        if (r < 0) return cli_usage(cmd, "%s needs a value", NAMES[k]), -1;
-        if (r == 0) continue;
-        an_csv_options probe = an_csv_defaults();
-        if (an_csv_option_set(&probe, NAMES[k] + 2, v))
-            return cli_usage(cmd, "%s", an_errmsg()), -1;
-        /* kept in the stored form, where items are separated by spaces */
-        char one[AN_CSV_OPTS_MAX];
-        const char *val = v;
-        size_t vlen = strlen(v);
-        if (strcmp(NAMES[k], "--delim") == 0) {
-            an_csv_options_format(&probe, one, sizeof one);
-            val = strstr(one, "delim=") + 6;
-            vlen = strcspn(val, " ");
-        } else if (strchr(v, ' ')) {
-            return cli_usage(cmd, "%s '%s': no spaces in the value", NAMES[k], v), -1;
-        }
-        size_t used = strlen(d->given);
-        int n = snprintf(d->given + used, sizeof d->given - used, "%s%s=%.*s", used ? " " : "",
-                         NAMES[k] + 2, (int)vlen, val);
-        if (n < 0 || (size_t)n >= sizeof d->given - used)
-            return cli_usage(cmd, "too many data options"), -1;
-        return 1;
+int cli_data_opt(const cli_opt_def *def, const char *val, char *why, size_t cap) {
+    cli_data *d = def->dst;
+    const char *key = def->name + 2;
+    an_csv_options probe = an_csv_defaults();
+    if (an_csv_option_set(&probe, key, val)) {
+        snprintf(why, cap, "%s", an_errmsg());
+        return -1;
+    }
+    /* kept in the stored form, where items are separated by spaces */
+    char one[AN_CSV_OPTS_MAX];
+    const char *v = val;
+    size_t vlen = strlen(val);
+    if (strcmp(key, "delim") == 0) {
+        an_csv_options_format(&probe, one, sizeof one);
+        v = strstr(one, "delim=") + 6;
+        vlen = strcspn(v, " ");
+    } else if (strchr(val, ' ')) {
+        snprintf(why, cap, "%s '%s': no spaces in the value", def->name, val);
+        return -1;
+    }
+    const size_t used = strlen(d->given);
+    const int n = snprintf(d->given + used, sizeof d->given - used, "%s%s=%.*s", used ? " " : "",
+                           key, (int)vlen, v);
+    if (n < 0 || (size_t)n >= sizeof d->given - used) {
+        d->given[used] = 0;
+        snprintf(why, cap, "too many data options");
+        return -1;
     }
     return 0;
 }

@@ -1,5 +1,5 @@
 /*
-** Shared helpers of the model commands: option scanning, data loading with
+** Shared helpers of the model commands: --split and --engine, data loading with
 ** the model's normalisation, checkpoint loading.
 */
 #include "cli_model.h"
@@ -8,33 +8,8 @@
 
 #include <string.h>
 
-int cli_opt(int argc, char **argv, int *i, const char *name, const char **val) {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0') return 0;
-    if (*i + 1 >= argc) return -1;
-    *val = argv[++*i];
-    return 1;
-}
-
-int cli_parse_norm(const char *s, int *auto_mode, an_norm_mode *mode) {
-    *auto_mode = 0;
-    if (strcmp(s, "auto") == 0)
-        *auto_mode = 1;
-    else if (strcmp(s, "255") == 0)
-        *mode = AN_NORM_SCALE255;
-    else if (strcmp(s, "std") == 0)
-        *mode = AN_NORM_STANDARD;
-    else if (strcmp(s, "none") == 0)
-        *mode = AN_NORM_NONE;
-    else
-        return -1;
-    return 0;
+an_split cli_split_of(int index) {
+    return index == 1 ? AN_SPLIT_TRAIN : AN_SPLIT_TEST;
 }
 
 an_status cli_load_normalized(const char *path, an_split split, const an_csv_options *csv,
@@ -63,4 +38,23 @@ an_status cli_load_ckpt_data(const char *path, const cli_data *d, an_model *m, a
     s = cli_data_csv(d, x.data_opts, path, csv ? csv : &scratch, csv_text);
     if (s) an_norm_free(norm), an_model_free(m);
     return s;
+}
+
+/* --engine: fast, fast-vnni, fast-avx2, fast-scalar or reference (ref). */
+int cli_engine_opt(const cli_opt_def *def, const char *v, char *why, size_t cap) {
+    static const struct {
+        const char *name;
+        an_q_impl impl;
+    } E[] = {{"fast", AN_Q_IMPL_FAST},
+             {"reference", AN_Q_IMPL_REF},
+             {"ref", AN_Q_IMPL_REF},
+             {"fast-scalar", AN_Q_IMPL_FAST_SCALAR},
+             {"fast-avx2", AN_Q_IMPL_FAST_AVX2},
+             {"fast-vnni", AN_Q_IMPL_FAST_VNNI}};
+    for (size_t k = 0; k < sizeof E / sizeof E[0]; k++)
+        if (strcmp(v, E[k].name) == 0) {
+            *(an_q_impl *)def->dst = E[k].impl;
+            return 0;
+        }
+    return -1;
 }

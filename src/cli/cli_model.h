@@ -1,21 +1,23 @@
 /*
 ** CLI helpers shared by the model commands (train, eval, predict, summary):
-** option scanning, and loading a data set normalised the way a model expects.
+** the --split option, and loading a data set normalised the way a model expects.
 */
 #ifndef ASICNN_CLI_MODEL_H
 #define ASICNN_CLI_MODEL_H
 
 #include "asicnn/nn.h"
+#include "asicnn/quant.h"
 
 #include "cli.h"
 
-/* If argv[*i] is option `name` ("--epochs 5" or "--epochs=5"), store its value
-** in *val, advance *i past it and return 1; return -1 when the value is
-** missing, 0 when argv[*i] is another option. */
-int cli_opt(int argc, char **argv, int *i, const char *name, const char **val);
-
-/* Parse "auto|255|std|none". Returns 0 on success. */
-int cli_parse_norm(const char *s, int *auto_mode, an_norm_mode *mode);
+/* --split test|train, an option table entry (the index into an int). */
+#define CLI_SPLIT_OPT(d)                                                                           \
+    {                                                                                              \
+        .name = "--split", .kind = CLI_ENUM, .dst = (d), .choices = "test|train",                  \
+        .help = "the split to read (default test)"                                                 \
+    }
+/* The split an index of "test|train" names. */
+an_split cli_split_of(int index);
 
 /* Load split `split` of DATA (CSV read with csv, checked against the
 ** model's classes as cli_load_data does) and apply norm (already fitted). */
@@ -27,6 +29,23 @@ an_status cli_load_normalized(const char *path, an_split split, const an_csv_opt
 an_status cli_load_ckpt(const char *path, an_model *m, an_norm *norm);
 an_status cli_load_ckpt_data(const char *path, const cli_data *d, an_model *m, an_norm *norm,
                              an_csv_options *csv, char *csv_text);
+
+/* --engine: fast, fast-vnni, fast-avx2, fast-scalar or reference (ref) into
+** the an_q_impl at def->dst; a CLI_FN parser. */
+int cli_engine_opt(const cli_opt_def *def, const char *v, char *why, size_t cap);
+
+/* The command line of asicnn eval. */
+typedef struct cli_eval_args {
+    const char *model, *data;
+    an_split split;
+    int64_t batch, threads;
+    an_q_impl impl; /* --engine (.q8) */
+    int check;      /* --check-fast (.q8) */
+    cli_data given; /* CSV options */
+} cli_eval_args;
+
+/* eval of an int8 graph (cmd_eval_q8.c). */
+int cmd_eval_q8(const cli_eval_args *a);
 
 /* Per-class accuracy and the N x N confusion matrix (rows: true class). */
 void cli_print_confusion(const int64_t *confusion, int N);

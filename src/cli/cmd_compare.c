@@ -11,25 +11,19 @@
 
 #include <string.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn compare model.q8|model.npu DATA [--chip NAME|FILE] [--fpga-chip NAME|FILE]\n"
-    "                      [--ckpt model.ckpt] [--batch N] [--synth DIR] [--cpu-watts W] [--csv "
-    "FILE] [--json FILE]\n"
-    "                      [--threads N] [--no-ort]\n"
+    "                      [--ckpt model.ckpt] [--batch N] [--synth DIR] [--cpu-watts W]\n"
+    "                      [--csv FILE] [--json FILE] [--threads N] [--no-ort]\n"
     "\n"
     "Run the int8 model on every target and print latency per image (batch 1),\n"
-    "throughput at --batch (64), energy per image, test accuracy, and area and clock\n"
+    "throughput at --batch, energy per image, test accuracy, and area and clock\n"
     "for the hardware targets. Rows are labelled measured (wall time or CUDA events\n"
     "on this machine) or modelled (simulator cycles, GPU roofline) and list the source\n"
-    "of every constant. --ckpt adds the float checkpoint on the CPU. --synth DIR holds\n"
-    "synthesis reports (default out/). The chip is the .npu's, or --chip (npu16).\n"
-    "With an ASIC report for its array the chip has two rows: at the report's node\n"
-    "(0.18 um) and scaled to the config's node (an estimate). The FPGA row is\n"
-    "--fpga-chip (default pynq-8x16 = configs/pynq-8x16.json, fits the XC7Z020).\n"
+    "of every constant. With an ASIC report for its array the chip has two rows: at\n"
+    "the report's node (0.18 um) and scaled to the config's node (an estimate).\n"
     "CPU rows (asicnn's engines and, when installed, ONNX Runtime int8 and float on\n"
-    "the exported ONNX; --no-ort leaves those out) run on --threads (all cores) and\n"
-    "give medians of 5 runs. docs/compare.md explains every figure.\n"
-    "\n" CLI_CSV_HELP;
+    "the exported ONNX) give medians of 5 runs. docs/compare.md explains every figure.\n";
 
 /* The int8 graph of a .q8, or the one embedded in a .npu (its chip in *cfg). */
 an_status cli_load_q8_or_npu(const char *path, an_q_graph *g, an_npu_config *cfg, int *is_npu) {
@@ -63,59 +57,81 @@ static an_status write_file(const an_cmp *c, const char *path, int fmt) {
 }
 
 int cmd_compare(int argc, char **argv) {
-    const char *pos[2], *csv = NULL, *json = NULL, *v;
-    int npos = 0, chip_given = 0;
+    const char *pos[2], *csv = NULL, *json = NULL, *chip = NULL, *fpga = NULL;
     an_cmp_opts o = an_cmp_defaults();
     cli_data data = {0};
-    for (int i = 1; i < argc; i++) {
-        int r;
-        int64_t n;
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
-            if (r < 0) return cli_usage("compare", "--chip needs a preset or a JSON file");
-            o.chip = cli_chip_arg(v), chip_given = 1;
-        } else if ((r = cli_opt(argc, argv, &i, "--fpga-chip", &v))) {
-            if (r < 0) return cli_usage("compare", "--fpga-chip needs a preset or a JSON file");
-            o.fpga_chip = cli_chip_arg(v);
-        } else if ((r = cli_opt(argc, argv, &i, "--ckpt", &v))) {
-            if (r < 0) return cli_usage("compare", "--ckpt needs a checkpoint");
-            o.ckpt = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--synth", &v))) {
-            if (r < 0) return cli_usage("compare", "--synth needs a directory");
-            o.synth_dir = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--csv", &v))) {
-            if (r < 0) return cli_usage("compare", "--csv needs a file");
-            csv = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--json", &v))) {
-            if (r < 0) return cli_usage("compare", "--json needs a file");
-            json = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--batch", &v))) {
-            if (r < 0 || cli_parse_i64(v, &n) || n < 1 || n > 4096)
-                return cli_usage("compare", "--batch takes a whole number in [1, 4096]");
-            o.batch = (int)n;
-        } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
-            if (r < 0 || cli_parse_i64(v, &n) || n < 1 || n > 1024)
-                return cli_usage("compare", "--threads takes a whole number in [1, 1024]");
-            o.threads = (int)n;
-        } else if (strcmp(argv[i], "--no-ort") == 0) {
-            o.no_ort = 1;
-        } else if ((r = cli_opt(argc, argv, &i, "--cpu-watts", &v))) {
-            if (r < 0 || cli_parse_f64(v, &o.cpu_watts) || o.cpu_watts <= 0)
-                return cli_usage("compare", "--cpu-watts takes a power in W > 0");
-        } else if ((r = cli_scan_data_opt("compare", argc, argv, &i, &data))) {
-            if (r < 0) return 1;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("compare", "unknown option '%s'", argv[i]);
-        } else if (npos < 2) {
-            pos[npos++] = argv[i];
-        } else {
-            return cli_usage("compare", "unexpected argument '%s'", argv[i]);
-        }
-    }
-    if (npos < 2) return cli_usage("compare", "needs model.q8 (or model.npu) and DATA");
+    const cli_opt_def opts[] = {
+        {.name = "--chip",
+         .kind = CLI_STR,
+         .dst = &chip,
+         .meta = "NAME|FILE",
+         .help = "the chip: the .npu's, else this (default npu16)"},
+        {.name = "--fpga-chip",
+         .kind = CLI_STR,
+         .dst = &fpga,
+         .meta = "NAME|FILE",
+         .help =
+             "the FPGA row's chip (default pynq-8x16 =\nconfigs/pynq-8x16.json, fits the XC7Z020)"},
+        {.name = "--ckpt",
+         .kind = CLI_STR,
+         .dst = &o.ckpt,
+         .meta = "model.ckpt",
+         .help = "add the float checkpoint on the CPU"},
+        {.name = "--batch",
+         .kind = CLI_INT,
+         .dst = &o.batch,
+         .lo = 1,
+         .hi = 4096,
+         .meta = "N",
+         .help = "throughput batch (default 64)"},
+        {.name = "--synth",
+         .kind = CLI_STR,
+         .dst = &o.synth_dir,
+         .meta = "DIR",
+         .help = "synthesis reports (default out/)"},
+        {.name = "--cpu-watts",
+         .kind = CLI_F64,
+         .dst = &o.cpu_watts,
+         .lo = 0,
+         .hi = CLI_NO_MAX,
+         .open = CLI_OPEN_LO,
+         .meta = "W",
+         .help = "CPU package power estimate (default 35)"},
+        {.name = "--csv",
+         .kind = CLI_STR,
+         .dst = &csv,
+         .meta = "FILE",
+         .help = "also write the table as CSV"},
+        {.name = "--json",
+         .kind = CLI_STR,
+         .dst = &json,
+         .meta = "FILE",
+         .help = "also write the table as JSON"},
+        {.name = "--threads",
+         .kind = CLI_INT,
+         .dst = &o.threads,
+         .lo = 1,
+         .hi = 1024,
+         .meta = "N",
+         .help = "threads of every CPU row (default: all cores)"},
+        {.name = "--no-ort",
+         .kind = CLI_FLAG,
+         .dst = &o.no_ort,
+         .help = "leave out the ONNX Runtime rows"},
+        CLI_DATA_OPTS(&data),
+        {0}};
+    const cli_cmd_spec spec = {.cmd = "compare",
+                               .usage = USAGE,
+                               .opts = opts,
+                               .pos = pos,
+                               .min_pos = 2,
+                               .max_pos = 2,
+                               .needs = "needs model.q8 (or model.npu) and DATA"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    const int chip_given = chip != NULL;
+    if (chip) o.chip = cli_chip_arg(chip);
+    if (fpga) o.fpga_chip = cli_chip_arg(fpga);
     const char *outs[] = {csv, json};
     for (int k = 0; k < 2; k++) {
         an_status s0 = outs[k] ? cli_check_output(outs[k]) : AN_OK;

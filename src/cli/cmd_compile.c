@@ -12,83 +12,99 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn compile model.q8 [--chip NAME|FILE.json] -o model.npu [--batch N]\n"
     "                      [--conv auto|kpos|im2col] [--host OPS] [--no-fuse] [--no-ref]\n"
     "                      [--print-after PASS|all] [--list-passes]\n"
     "\n"
-    "Compile an int8 graph for the accelerator. --chip takes a preset (npu16, the\n"
-    "default; vta-pynq; nvdla-small-like; tpu-v1-like), a JSON configuration, or\n"
-    "the name of one in configs/ (test4x4, pynq-8x16: configs/NAME.json).\n"
-    "--batch N compiles for N samples per run (default 1). --conv chooses how\n"
-    "convolutions become GEMMs (auto: by estimated cost per layer). --host\n"
-    "maxpool,avgpool,add runs those ops on the host. --print-after prints the\n"
-    "program after a compiler pass (--list-passes lists them). The .q8 is embedded\n"
-    "for `asicnn run` to check against, unless --no-ref.\n";
+    "Compile an int8 graph for the accelerator. The .q8 is embedded for `asicnn run`\n"
+    "to check against, unless --no-ref.\n";
+
+/* --host maxpool,avgpool,add into the compile options' host_ops mask. */
+static int host_ops(const cli_opt_def *def, const char *val, char *why, size_t cap) {
+    uint32_t *mask = def->dst;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", val);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int k = 0;
+        while (k < AN_Q_OP_COUNT && strcmp(AN_Q_OP_NAME[k], t) != 0) k++;
+        if (k != AN_Q_MAXPOOL && k != AN_Q_AVGPOOL && k != AN_Q_ADD) {
+            snprintf(why, cap, "--host takes maxpool, avgpool and add, not '%s'", t);
+            return -1;
+        }
+        *mask |= 1u << k;
+    }
+    return 0;
+}
 
 int cmd_compile(int argc, char **argv) {
-    const char *in = NULL, *outp = NULL, *chip = "npu16", *v;
+    const char *pos[1], *outp = NULL, *chip = "npu16";
     an_npu_compile_opts o = an_npu_compile_defaults();
-    int embed = 1;
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if (strcmp(argv[i], "--list-passes") == 0) {
-            for (int k = 0; AN_NPU_PASSES[k]; k++) printf("%s\n", AN_NPU_PASSES[k]);
-            return 0;
-        }
-        if (strcmp(argv[i], "--no-ref") == 0) {
-            embed = 0;
-        } else if (strcmp(argv[i], "--no-fuse") == 0) {
-            o.no_fuse = 1;
-        } else if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
-            if (r < 0) return cli_usage("compile", "--chip needs a value");
-            chip = cli_chip_arg(v);
-        } else if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
-            if (r < 0) return cli_usage("compile", "-o needs a file");
-            outp = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--batch", &v))) {
-            int64_t b;
-            if (r < 0 || cli_parse_i64(v, &b) || b < 1 || b > 65536)
-                return cli_usage("compile", "--batch takes 1..65536");
-            o.batch = (int)b;
-        } else if ((r = cli_opt(argc, argv, &i, "--conv", &v))) {
-            if (r < 0) return cli_usage("compile", "--conv needs a value");
-            if (strcmp(v, "auto") == 0)
-                o.conv = AN_NPU_CONV_AUTO;
-            else if (strcmp(v, "kpos") == 0)
-                o.conv = AN_NPU_CONV_KPOS;
-            else if (strcmp(v, "im2col") == 0)
-                o.conv = AN_NPU_CONV_IM2COL;
-            else
-                return cli_usage("compile", "--conv takes auto, kpos or im2col, not '%s'", v);
-        } else if ((r = cli_opt(argc, argv, &i, "--host", &v))) {
-            if (r < 0) return cli_usage("compile", "--host needs a list of ops");
-            char buf[256];
-            snprintf(buf, sizeof buf, "%s", v);
-            for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
-                int k = 0;
-                while (k < AN_Q_OP_COUNT && strcmp(AN_Q_OP_NAME[k], t) != 0) k++;
-                if (k != AN_Q_MAXPOOL && k != AN_Q_AVGPOOL && k != AN_Q_ADD)
-                    return cli_usage("compile", "--host takes maxpool, avgpool and add, not '%s'",
-                                     t);
-                o.host_ops |= 1u << k;
-            }
-        } else if ((r = cli_opt(argc, argv, &i, "--print-after", &v))) {
-            if (r < 0) return cli_usage("compile", "--print-after needs a pass");
-            o.print_after = v;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("compile", "unknown option '%s'", argv[i]);
-        } else if (!in) {
-            in = argv[i];
-        } else {
-            return cli_usage("compile", "unexpected argument '%s'", argv[i]);
-        }
+    int no_ref = 0, list = 0, conv = 0;
+    const cli_opt_def opts[] = {
+        {.name = "--chip",
+         .kind = CLI_STR,
+         .dst = &chip,
+         .meta = "NAME|FILE",
+         .help = "a preset (npu16, the default; vta-pynq; nvdla-small-like;\n"
+                 "tpu-v1-like), a JSON configuration, or the name of one in\n"
+                 "configs/ (test4x4, pynq-8x16: configs/NAME.json)"},
+        {.name = "-o",
+         .kind = CLI_STR,
+         .dst = &outp,
+         .meta = "FILE",
+         .help = "the executable to write (.npu; required)"},
+        {.name = "--batch",
+         .kind = CLI_INT,
+         .dst = &o.batch,
+         .lo = 1,
+         .hi = 65536,
+         .meta = "N",
+         .help = "samples per run (default 1)"},
+        {.name = "--conv",
+         .kind = CLI_ENUM,
+         .dst = &conv,
+         .choices = "auto|kpos|im2col",
+         .help = "how convolutions become GEMMs (auto: by estimated cost\nper layer)"},
+        {.name = "--host",
+         .kind = CLI_FN,
+         .dst = &o.host_ops,
+         .fn = host_ops,
+         .meta = "OPS",
+         .help = "maxpool,avgpool,add: run those ops on the host"},
+        {.name = "--no-fuse",
+         .kind = CLI_FLAG,
+         .dst = &o.no_fuse,
+         .help = "keep pools as their own vector passes"},
+        {.name = "--no-ref",
+         .kind = CLI_FLAG,
+         .dst = &no_ref,
+         .help = "do not embed the .q8 (run then cannot check)"},
+        {.name = "--print-after",
+         .kind = CLI_STR,
+         .dst = &o.print_after,
+         .meta = "PASS|all",
+         .help = "print the program after a compiler pass"},
+        {.name = "--list-passes",
+         .kind = CLI_FLAG,
+         .dst = &list,
+         .help = "list the compiler passes and exit"},
+        {0}};
+    const cli_cmd_spec spec = {
+        .cmd = "compile", .usage = USAGE, .opts = opts, .pos = pos, .max_pos = 1};
+    int npos;
+    const int rc = cli_parse(&spec, argc, argv, &npos);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    if (list) {
+        for (int k = 0; AN_NPU_PASSES[k]; k++) printf("%s\n", AN_NPU_PASSES[k]);
+        return 0;
     }
-    if (!in) return cli_usage("compile", "needs model.q8");
+    if (!npos) return cli_usage("compile", "needs model.q8");
+    static const an_npu_conv_choice CONV[] = {AN_NPU_CONV_AUTO, AN_NPU_CONV_KPOS,
+                                              AN_NPU_CONV_IM2COL};
+    o.conv = CONV[conv];
+    chip = cli_chip_arg(chip);
+    const char *in = pos[0];
     if (!outp) return cli_usage("compile", "needs -o model.npu");
     if (!cli_ends_with(outp, ".npu"))
         return cli_usage("compile", "-o %s: an executable is a .npu file", outp);
@@ -108,7 +124,7 @@ int cmd_compile(int argc, char **argv) {
     an_npu_exe x;
     char *dump = NULL;
     double t0 = an_now();
-    s = an_npu_compile(&g, &cfg, &o, (const uint8_t *)bytes, embed ? n : 0, &x, &dump);
+    s = an_npu_compile(&g, &cfg, &o, (const uint8_t *)bytes, no_ref ? 0 : n, &x, &dump);
     double dt = an_now() - t0;
     if (dump) fputs(dump, stdout);
     free(dump);

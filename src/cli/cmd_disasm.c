@@ -9,21 +9,25 @@
 
 #include <string.h>
 
-static const char HELP[] = "usage: asicnn disasm model.npu\n"
-                           "\n"
-                           "Print an executable's chip, tensors and instructions.\n";
+static const char USAGE[] = "usage: asicnn disasm model.npu\n"
+                            "\n"
+                            "Print an executable's chip, tensors and instructions.\n";
 
 int cmd_disasm(int argc, char **argv) {
-    if (argc == 2 && cli_is_help(argv[1])) {
-        fputs(HELP, stdout);
-        return 0;
-    }
-    if (argc != 2) return cli_usage("disasm", "needs exactly one model.npu");
+    const char *path = NULL;
+    const cli_cmd_spec spec = {.cmd = "disasm",
+                               .usage = USAGE,
+                               .pos = &path,
+                               .min_pos = 1,
+                               .max_pos = 1,
+                               .needs = "needs model.npu"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
     an_npu_exe x;
-    an_status s = cli_kind_check(an_npu_load(argv[1], &x), argv[1], CLI_KIND_NPU);
+    an_status s = cli_kind_check(an_npu_load(path, &x), path, CLI_KIND_NPU);
     if (s) return cli_error(s);
     const an_npu_config *c = &x.cfg;
-    printf("; %s: chip %s (%dx%d), batch %d, %lld instructions, %lld bytes of DRAM\n", argv[1],
+    printf("; %s: chip %s (%dx%d), batch %d, %lld instructions, %lld bytes of DRAM\n", path,
            c->name, c->rows, c->cols, x.batch, (long long)x.n_insns, (long long)x.dram_size);
     printf("; input  %dx%dx%d at DRAM %lld (scale %g, zero point %d)\n", x.input.h, x.input.w,
            x.input.c, (long long)x.input.dram, (double)x.input.scale, x.input.zero_point);

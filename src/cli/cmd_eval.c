@@ -1,5 +1,6 @@
 /*
-** asicnn eval CKPT DATA: accuracy, per-class accuracy and confusion matrix.
+** asicnn eval CKPT|Q8 DATA: accuracy, loss, per-class accuracy and the
+** confusion matrix (a .q8 goes to cmd_eval_q8.c after the parse).
 ** asicnn predict CKPT DATA INDEX: class probabilities for one sample.
 */
 #include "cli.h"
@@ -11,69 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char EVAL_HELP[] =
+static const char EVAL_USAGE[] =
     "usage: asicnn eval model.ckpt|model.q8 DATA [--split test|train] [--batch N]\n"
     "                   [--threads N] [--engine E] [--check-fast]\n"
     "\n"
-    "Evaluate a checkpoint on DATA's test split (or --split train): accuracy, loss,\n"
-    "per-class accuracy and the confusion matrix (rows: true class, columns:\n"
-    "predicted). Inputs are normalised as they were in training.\n"
-    "\n"
-    "  --split test|train   the split to evaluate (default test)\n"
-    "  --batch N            samples per step (default 256)\n"
-    "  --threads N          CPU threads (default: all cores)\n"
-    "\n"
-    "On an int8 graph (.q8), raw samples are quantized with the graph's input map:\n"
-    "  --engine E           fast (default: the best kernels this CPU runs, chosen at\n"
-    "                       run time), fast-vnni (AVX-512 VNNI), fast-avx2, fast-scalar\n"
-    "                       or reference\n"
-    "  --check-fast         fast path (or the one --engine names) and reference engine\n"
-    "                       compared on every tensor of every sample; the first\n"
-    "                       differing byte fails\n"
-    "\n" CLI_CSV_HELP;
+    "Evaluate a checkpoint or an int8 graph on DATA's test split (or --split train):\n"
+    "accuracy, loss, per-class accuracy and the confusion matrix (rows: true class,\n"
+    "columns: predicted). A checkpoint's inputs are normalised as they were in\n"
+    "training; an int8 graph quantizes raw samples with its input map, takes the\n"
+    "argmax of its int8 logits and reports the loss of those logits dequantized.\n";
 
-static const char PREDICT_HELP[] =
+static const char PREDICT_USAGE[] =
     "usage: asicnn predict model.ckpt DATA INDEX [--split test|train]\n"
     "\n"
     "Print the predicted class and the class probabilities for sample INDEX of\n"
-    "DATA's test split (or --split train), with its true label.\n\n" CLI_CSV_HELP;
-
-/* Shared argument scan: positional args into pos[], --split/--batch/--threads. */
-static int scan(const char *cmd, const char *help, int argc, char **argv, const char **pos,
-                int npos_want, an_split *split, int64_t *batch, int64_t *threads, cli_data *data) {
-    int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *v, *arg = argv[i];
-        int r;
-        if (cli_is_help(arg)) {
-            fputs(help, stdout);
-            exit(0);
-        }
-        if ((r = cli_opt(argc, argv, &i, "--split", &v))) {
-            if (r < 0 || (strcmp(v, "test") && strcmp(v, "train")))
-                return cli_usage(cmd, "--split takes test or train");
-            *split = strcmp(v, "train") == 0 ? AN_SPLIT_TRAIN : AN_SPLIT_TEST;
-        } else if ((r = cli_opt(argc, argv, &i, "--batch", &v))) {
-            if (r < 0 || cli_parse_i64(v, batch) || *batch < 1 || *batch > 65536)
-                return cli_usage(cmd, "--batch takes a whole number in 1..65536");
-        } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
-            if (r < 0 || cli_parse_i64(v, threads) || *threads < 1 || *threads > 1024)
-                return cli_usage(cmd, "--threads takes a whole number in 1..1024");
-        } else if ((r = cli_scan_data_opt(cmd, argc, argv, &i, data))) {
-            if (r < 0) return 1;
-        } else if (arg[0] == '-' && arg[1]) {
-            return cli_usage(cmd, "unknown option '%s'", arg);
-        } else if (npos < npos_want) {
-            pos[npos++] = arg;
-        } else {
-            return cli_usage(cmd, "unexpected argument '%s'", arg);
-        }
-    }
-    if (npos < npos_want)
-        return cli_usage(cmd, npos_want == 2 ? "needs model.ckpt and DATA"
-                                             : "needs model.ckpt, DATA and INDEX");
-    return 0;
-}
+    "DATA's test split (or --split train), with its true label.\n";
 
 void cli_print_confusion(const int64_t *confusion, int N) {
     printf("\nper-class accuracy:\n");
@@ -95,36 +48,23 @@ void cli_print_confusion(const int64_t *confusion, int N) {
     }
 }
 
-/* The first positional argument, when it is an int8 graph (.q8 magic). */
-static int first_is_q8(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] != '-') return an_q8_is_file(argv[i]);
-    return 0;
-}
-
-int cmd_eval(int argc, char **argv) {
-    if (first_is_q8(argc, argv)) return cmd_eval_q8(argc, argv);
-    const char *pos[2];
-    an_split split = AN_SPLIT_TEST;
-    int64_t batch = 256, threads = sysconf(_SC_NPROCESSORS_ONLN);
-    cli_data data = {0};
-    an_csv_options csv;
-    int rc = scan("eval", EVAL_HELP, argc, argv, pos, 2, &split, &batch, &threads, &data);
-    if (rc) return rc;
+/* eval of a checkpoint. */
+static int eval_ckpt(const cli_eval_args *a) {
     an_model m;
     an_norm norm;
     an_dataset ds = {0};
     an_eval_result r = {0};
-    an_status s = cli_load_ckpt_data(pos[0], &data, &m, &norm, &csv, NULL);
+    an_csv_options csv;
+    an_status s = cli_load_ckpt_data(a->model, &a->given, &m, &norm, &csv, NULL);
     if (s) return cli_error(s);
-    if (!(s = cli_load_normalized(pos[1], split, &csv, an_node_size(&m.nodes[0]),
+    if (!(s = cli_load_normalized(a->data, a->split, &csv, an_node_size(&m.nodes[0]),
                                   m.nodes[m.output].c, &norm, &ds))) {
-        double t0 = an_now();
-        s = an_evaluate(&m, &ds, (int)batch, (int)threads, &r);
-        double dt = an_now() - t0;
+        const double t0 = an_now();
+        s = an_evaluate(&m, &ds, (int)a->batch, (int)a->threads, &r);
+        const double dt = an_now() - t0;
         if (!s) {
-            printf("%s on %s (%s split): %lld sample%s\n", pos[0], pos[1],
-                   split == AN_SPLIT_TEST ? "test" : "train", (long long)r.n, cli_s(r.n));
+            printf("%s on %s (%s split): %lld sample%s\n", a->model, a->data,
+                   a->split == AN_SPLIT_TEST ? "test" : "train", (long long)r.n, cli_s(r.n));
             printf("accuracy %.2f%% (%lld/%lld), loss %.4f, %.0f img/s\n",
                    100.0 * (double)r.correct / (double)r.n, (long long)r.correct, (long long)r.n,
                    r.loss, (double)r.n / dt);
@@ -138,14 +78,81 @@ int cmd_eval(int argc, char **argv) {
     return s ? cli_error(s) : 0;
 }
 
+int cmd_eval(int argc, char **argv) {
+    const char *pos[2];
+    int split_i = 0;
+    cli_eval_args a = {
+        .batch = 256, .threads = sysconf(_SC_NPROCESSORS_ONLN), .impl = AN_Q_IMPL_FAST};
+    const cli_opt_def opts[] = {
+        CLI_SPLIT_OPT(&split_i),
+        {.name = "--batch",
+         .kind = CLI_I64,
+         .dst = &a.batch,
+         .lo = 1,
+         .hi = 65536,
+         .meta = "N",
+         .help = "samples per step (default 256)"},
+        {.name = "--threads",
+         .kind = CLI_I64,
+         .dst = &a.threads,
+         .lo = 1,
+         .hi = 1024,
+         .meta = "N",
+         .help = "CPU threads (default: all cores; the int8 engines use one)"},
+        {.kind = CLI_HEADING, .help = "int8 graph (.q8) options:"},
+        {.name = "--engine",
+         .kind = CLI_FN,
+         .dst = &a.impl,
+         .fn = cli_engine_opt,
+         .meta = "E",
+         .takes = "fast, fast-vnni, fast-avx2, fast-scalar or reference",
+         .help = "fast (default: the best kernels this CPU runs, chosen at\n"
+                 "run time), fast-vnni (AVX-512 VNNI), fast-avx2, fast-scalar\n"
+                 "or reference"},
+        {.name = "--check-fast",
+         .kind = CLI_FLAG,
+         .dst = &a.check,
+         .help = "fast path (or the one --engine names) and reference engine\n"
+                 "compared on every tensor of every sample; the first\n"
+                 "differing byte fails"},
+        CLI_DATA_OPTS(&a.given),
+        {0}};
+    const cli_cmd_spec spec = {.cmd = "eval",
+                               .usage = EVAL_USAGE,
+                               .opts = opts,
+                               .pos = pos,
+                               .min_pos = 2,
+                               .max_pos = 2,
+                               .needs = "needs model.ckpt (or model.q8) and DATA"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    a.model = pos[0], a.data = pos[1], a.split = cli_split_of(split_i);
+    if (an_q8_is_file(a.model)) return cmd_eval_q8(&a);
+    if (a.check || a.impl != AN_Q_IMPL_FAST)
+        return cli_usage("eval",
+                         "--engine and --check-fast are for an int8 graph (.q8); %s is "
+                         "not one",
+                         a.model);
+    return eval_ckpt(&a);
+}
+
 int cmd_predict(int argc, char **argv) {
     const char *pos[3];
-    an_split split = AN_SPLIT_TEST;
-    int64_t batch = 1, threads = 1, index;
+    int split_i = 0;
+    int64_t index;
     cli_data data = {0};
     an_csv_options csv;
-    int rc = scan("predict", PREDICT_HELP, argc, argv, pos, 3, &split, &batch, &threads, &data);
-    if (rc) return rc;
+    const cli_opt_def opts[] = {CLI_SPLIT_OPT(&split_i), CLI_DATA_OPTS(&data), {0}};
+    const cli_cmd_spec spec = {.cmd = "predict",
+                               .usage = PREDICT_USAGE,
+                               .opts = opts,
+                               .pos = pos,
+                               .min_pos = 3,
+                               .max_pos = 3,
+                               .needs = "needs model.ckpt, DATA and INDEX"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    const an_split split = cli_split_of(split_i);
     if (cli_parse_i64(pos[2], &index) || index < 0)
         return cli_usage("predict", "INDEX must be a whole number >= 0, got '%s'", pos[2]);
     an_model m;

@@ -7,7 +7,7 @@
 
 #include "asicnn/onnx.h"
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn export model.ckpt|model.q8 -o model.onnx\n"
     "\n"
     "Export a float checkpoint as ONNX (opset 13; input N x C x H x W or N x F,\n"
@@ -16,31 +16,21 @@ static const char HELP[] =
     "per-channel scales, int32 biases). The float model takes the data set's raw\n"
     "values: its input normalisation (x / 255, or (x - mean) / std) is exported\n"
     "as nodes at the input, which import restores. The int8 model takes the\n"
-    "normalised input. Both record the CSV options in metadata_props.\n"
-    "\n"
-    "  -o, --output FILE  the .onnx file to write\n";
+    "normalised input. Both record the CSV options in metadata_props.\n";
 
 int cmd_export(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *v, *arg = argv[i];
-        int r;
-        if (cli_is_help(arg)) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if ((r = cli_opt(argc, argv, &i, "-o", &v)) ||
-            (r = cli_opt(argc, argv, &i, "--output", &v))) {
-            if (r < 0) return cli_usage("export", "-o needs a file name");
-            out = v;
-        } else if (arg[0] == '-' && arg[1]) {
-            return cli_usage("export", "unknown option '%s'", arg);
-        } else if (!in) {
-            in = arg;
-        } else {
-            return cli_usage("export", "unexpected argument '%s'", arg);
-        }
-    }
+    const cli_opt_def opts[] = {{.name = "--output",
+                                 .alias = "-o",
+                                 .kind = CLI_STR,
+                                 .dst = &out,
+                                 .meta = "FILE",
+                                 .help = "the .onnx file to write"},
+                                {0}};
+    const cli_cmd_spec spec = {
+        .cmd = "export", .usage = USAGE, .opts = opts, .pos = &in, .max_pos = 1};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
     if (!in || !out) return cli_usage("export", "needs model.ckpt (or model.q8) and -o model.onnx");
     if (!cli_is_onnx_path(out)) return cli_usage("export", "-o %s: an ONNX file is a .onnx", out);
     an_status s = cli_check_output(out);

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn hw gen [--chip NAME|FILE.json] -o DIR\n"
     "\n"
     "Write DIR/an_params.vh: the chip's parameters (array, buffers, queues)\n"
@@ -18,29 +18,34 @@ static const char HELP[] =
     "RTL in hw/rtl (see docs/hw.md). The chip defaults to npu16.\n";
 
 int cmd_hw(int argc, char **argv) {
-    const char *chip = "npu16", *dir = NULL, *v;
-    if (argc < 2 || cli_is_help(argv[1])) {
-        fputs(HELP, argc < 2 ? stderr : stdout);
-        return argc < 2;
+    const char *chip = "npu16", *dir = NULL, *sub = NULL;
+    const cli_opt_def opts[] = {{.name = "--chip",
+                                 .kind = CLI_STR,
+                                 .dst = &chip,
+                                 .meta = "NAME|FILE",
+                                 .help = "the chip (default npu16)"},
+                                {.name = "-o",
+                                 .kind = CLI_STR,
+                                 .dst = &dir,
+                                 .meta = "DIR",
+                                 .help = "where an_params.vh goes (required)"},
+                                {0}};
+    const cli_cmd_spec spec = {.cmd = "hw",
+                               .usage = USAGE,
+                               .opts = opts,
+                               .pos = &sub,
+                               .min_pos = 1,
+                               .max_pos = 1,
+                               .needs = "needs a subcommand: gen"};
+    if (argc < 2) {
+        cli_opts_help(&spec, stderr);
+        return 1;
     }
-    if (strcmp(argv[1], "gen") != 0) return cli_usage("hw", "unknown subcommand '%s'", argv[1]);
-    for (int i = 2; i < argc; i++) {
-        int r;
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
-            if (r < 0) return cli_usage("hw", "--chip needs a preset name or a JSON file");
-            chip = cli_chip_arg(v);
-        } else if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
-            if (r < 0) return cli_usage("hw", "-o needs a directory");
-            dir = v;
-        } else {
-            return cli_usage("hw", "unexpected argument '%s'", argv[i]);
-        }
-    }
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    if (strcmp(sub, "gen") != 0) return cli_usage("hw", "unknown subcommand '%s'", sub);
     if (!dir) return cli_usage("hw", "gen needs -o DIR");
+    chip = cli_chip_arg(chip);
     an_npu_config c;
     char made[1024] = "";
     an_status s = an_npu_config_get(chip, &c);

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn import model.onnx -o OUT [--norm auto|255|none]\n"
     "\n"
     "Import an ONNX model (opsets 9 to 17). A float model becomes a checkpoint\n"
@@ -17,45 +17,39 @@ static const char HELP[] =
     "predict, quantize and further training; a quantized model (QDQ or\n"
     "QLinearConv / QLinearMatMul) becomes an int8 graph (OUT, e.g. model.q8)\n"
     "with its integers taken as they are. A final Softmax is dropped: asicnn\n"
-    "models output logits.\n"
-    "\n"
-    "  -o, --output OUT   file to write: .ckpt for a float model, .q8 for a\n"
-    "                     quantized one (another extension is refused)\n"
-    "  --norm MODE        what the model's input is: 255 (pixels / 255), none (the\n"
-    "                     data set's raw values) or auto (default): the\n"
-    "                     normalisation an asicnn export carries, else 255 for an\n"
-    "                     image input and none for a vector; recorded in OUT\n"
-    "\n"
+    "models output logits.\n";
+static const char NOTES[] =
     "Unsupported models fail with every unsupported node and attribute listed.\n";
 
 int cmd_import(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
     an_onnx_opts o = an_onnx_defaults();
-    for (int i = 1; i < argc; i++) {
-        const char *v, *arg = argv[i];
-        int r;
-        if (cli_is_help(arg)) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if ((r = cli_opt(argc, argv, &i, "-o", &v)) ||
-            (r = cli_opt(argc, argv, &i, "--output", &v))) {
-            if (r < 0) return cli_usage("import", "-o needs a file name");
-            out = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--norm", &v))) {
-            if (r < 0 || (strcmp(v, "255") && strcmp(v, "none") && strcmp(v, "auto")))
-                return cli_usage("import", "--norm takes auto, 255 or none");
-            o.auto_norm = strcmp(v, "auto") == 0;
-            o.norm = strcmp(v, "255") == 0 ? AN_NORM_SCALE255 : AN_NORM_NONE;
-        } else if (arg[0] == '-' && arg[1]) {
-            return cli_usage("import", "unknown option '%s'", arg);
-        } else if (!in) {
-            in = arg;
-        } else {
-            return cli_usage("import", "unexpected argument '%s'", arg);
-        }
-    }
+    int norm = 0;
+    const cli_opt_def opts[] = {{.name = "--output",
+                                 .alias = "-o",
+                                 .kind = CLI_STR,
+                                 .dst = &out,
+                                 .meta = "OUT",
+                                 .help = "file to write: .ckpt for a float model, .q8 for a\n"
+                                         "quantized one (another extension is refused)"},
+                                {.name = "--norm",
+                                 .kind = CLI_ENUM,
+                                 .dst = &norm,
+                                 .choices = "auto|255|none",
+                                 .meta = "MODE",
+                                 .help =
+                                     "what the model's input is: 255 (pixels / 255), none (the\n"
+                                     "data set's raw values) or auto (default): the\n"
+                                     "normalisation an asicnn export carries, else 255 for an\n"
+                                     "image input and none for a vector; recorded in OUT"},
+                                {0}};
+    const cli_cmd_spec spec = {
+        .cmd = "import", .usage = USAGE, .notes = NOTES, .opts = opts, .pos = &in, .max_pos = 1};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
     if (!in || !out) return cli_usage("import", "needs model.onnx and -o OUT");
+    o.auto_norm = norm == 0;
+    o.norm = norm == 1 ? AN_NORM_SCALE255 : AN_NORM_NONE;
     an_onnx_model m;
     an_status s = cli_check_output(out);
     if (s) return cli_error(s);

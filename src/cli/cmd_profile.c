@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn profile model.npu [--csv FILE] [--trace FILE] [--dram lpddr4|ddr3|hbm2]\n"
     "\n"
     "Time one run of the executable on the simulated chip (cycle-exact for the model in\n"
@@ -155,35 +155,35 @@ static void report(const an_profile *pr, const an_npu_exe *x) {
 }
 
 int cmd_profile(int argc, char **argv) {
-    const char *path = NULL, *csv = NULL, *trace = NULL, *v;
-    an_dram_kind dram = AN_DRAM_LPDDR4;
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--csv", &v))) {
-            if (r < 0) return cli_usage("profile", "--csv needs a file");
-            csv = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--trace", &v))) {
-            if (r < 0) return cli_usage("profile", "--trace needs a file");
-            trace = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--dram", &v))) {
-            if (r < 0 || (strcmp(v, "lpddr4") && strcmp(v, "ddr3") && strcmp(v, "hbm2")))
-                return cli_usage("profile", "--dram takes lpddr4, ddr3 or hbm2");
-            dram = strcmp(v, "ddr3") == 0   ? AN_DRAM_DDR3
-                   : strcmp(v, "hbm2") == 0 ? AN_DRAM_HBM2
-                                            : AN_DRAM_LPDDR4;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("profile", "unknown option '%s'", argv[i]);
-        } else if (!path) {
-            path = argv[i];
-        } else {
-            return cli_usage("profile", "unexpected argument '%s'", argv[i]);
-        }
-    }
-    if (!path) return cli_usage("profile", "needs model.npu");
+    const char *path = NULL, *csv = NULL, *trace = NULL;
+    int dram_i = 0;
+    const cli_opt_def opts[] = {{.name = "--csv",
+                                 .kind = CLI_STR,
+                                 .dst = &csv,
+                                 .meta = "FILE",
+                                 .help = "write the per-layer rows (every counter) as CSV"},
+                                {.name = "--trace",
+                                 .kind = CLI_STR,
+                                 .dst = &trace,
+                                 .meta = "FILE",
+                                 .help = "write the run's Chrome/Perfetto trace"},
+                                {.name = "--dram",
+                                 .kind = CLI_ENUM,
+                                 .dst = &dram_i,
+                                 .choices = "lpddr4|ddr3|hbm2",
+                                 .help = "the DRAM's energy per bit (default lpddr4)"},
+                                {0}};
+    const cli_cmd_spec spec = {.cmd = "profile",
+                               .usage = USAGE,
+                               .opts = opts,
+                               .pos = &path,
+                               .min_pos = 1,
+                               .max_pos = 1,
+                               .needs = "needs model.npu"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    static const an_dram_kind DRAM[] = {AN_DRAM_LPDDR4, AN_DRAM_DDR3, AN_DRAM_HBM2};
+    const an_dram_kind dram = DRAM[dram_i];
     an_npu_exe x;
     const char *outs[] = {csv, trace};
     for (int k = 0; k < 2; k++) {

@@ -2,8 +2,7 @@
 ** asicnn quantize CKPT DATA -o OUT.q8: calibrate on the first N training
 ** samples, quantize to an int8 graph, save it, then compare the float and
 ** int8 models on the test split (accuracy, agreement, per-layer SQNR).
-** asicnn eval OUT.q8 DATA: accuracy and confusion of an int8 graph, with
-** --check-fast comparing the fast path with the reference on every sample.
+** asicnn summary OUT.q8: its layers.
 */
 #include "cli.h"
 #include "cli_model.h"
@@ -14,59 +13,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn quantize model.ckpt DATA -o model.q8 [options]\n"
     "\n"
     "Quantize a trained checkpoint to an int8 graph (TFLite int8 scheme: per-channel\n"
     "symmetric weights, per-tensor asymmetric activations, int32 biases, fixed-point\n"
     "requantization), calibrating activation ranges on DATA's training split, then\n"
     "compare float and int8 on the test split: accuracy, prediction agreement and\n"
-    "per-layer SQNR. docs/quantization.md defines the integer semantics and the file.\n"
-    "\n"
-    "  -o FILE              the .q8 file to write (atomically)\n"
-    "  --calib METHOD       min-max (default), percentile or entropy\n"
-    "  --calib-images N     calibration samples, the first N of the training split\n"
-    "                       (default 1000; 0 = all)\n"
-    "  --percentile P       percentile method's cut, in (50, 100] (default 99.99)\n"
-    "  --entropy-floor P    entropy never clips below this percentile (default 99.9;\n"
-    "                       0 = pure KL divergence)\n"
-    "  --calib-bins N       histogram bins of percentile and entropy (default 2048)\n"
-    "  --calib-ma C         min-max with a moving average of per-batch extremes (0..1)\n"
-    "  --no-eval            skip the float vs int8 comparison\n"
-    "  --engine E           int8 engine for the comparison: fast (default), reference\n"
-    "\n" CLI_CSV_HELP;
+    "per-layer SQNR. docs/quantization.md defines the integer semantics and the file.\n";
 
-static const char EVAL_HELP[] =
-    "usage: asicnn eval model.q8 DATA [--split test|train] [--engine E]\n"
-    "                   [--check-fast] [--batch N]\n"
-    "\n"
-    "Evaluate an int8 graph: raw samples are quantized with the graph's input map and\n"
-    "classified by the argmax of the int8 logits; the fast path's kernels are printed.\n"
-    "--check-fast runs the fast path (or the one --engine names) and the reference\n"
-    "engine on every sample and fails on the first differing byte of any tensor.\n"
-    "\n"
-    "  --split test|train   the split to evaluate (default test)\n"
-    "  --engine E           fast (default: the best kernels this CPU runs, chosen at\n"
-    "                       run time), fast-vnni (AVX-512 VNNI), fast-avx2, fast-scalar\n"
-    "                       or reference\n"
-    "  --check-fast         fast path and reference engine, compared on every tensor\n"
-    "  --batch N            samples per engine call (default 256)\n"
-    "  --threads N          accepted for eval model.ckpt's sake; the int8 engines use one\n"
-    "\n" CLI_CSV_HELP;
+/* --calib: one of AN_CALIB_NAME. */
+static int calib_opt(const cli_opt_def *def, const char *v, char *why, size_t cap) {
+    for (int k = 0; k < AN_CALIB_COUNT; k++)
+        if (strcmp(v, AN_CALIB_NAME[k]) == 0) {
+            *(an_calib_method *)def->dst = (an_calib_method)k;
+            return 0;
+        }
+    return -1;
+}
 
-static int parse_engine(const char *v, an_q_impl *impl) {
-    if (strcmp(v, "fast") == 0)
-        *impl = AN_Q_IMPL_FAST;
-    else if (strcmp(v, "reference") == 0 || strcmp(v, "ref") == 0)
-        *impl = AN_Q_IMPL_REF;
-    else if (strcmp(v, "fast-scalar") == 0)
-        *impl = AN_Q_IMPL_FAST_SCALAR;
-    else if (strcmp(v, "fast-avx2") == 0)
-        *impl = AN_Q_IMPL_FAST_AVX2;
-    else if (strcmp(v, "fast-vnni") == 0)
-        *impl = AN_Q_IMPL_FAST_VNNI;
-    else
-        return -1;
+/* --entropy-floor: 0 or a percentile in (50, 100]. */
+static int floor_opt(const cli_opt_def *def, const char *v, char *why, size_t cap) {
+    double d;
+    if (cli_parse_f64(v, &d) || (d != 0 && !(d > 50 && d <= 100))) return -1;
+    *(double *)def->dst = d;
     return 0;
 }
 
@@ -88,65 +58,82 @@ static void print_layers(const an_q_graph *g, const an_q_compare *c) {
 
 int cmd_quantize(int argc, char **argv) {
     const char *pos[2], *out = NULL;
-    int npos = 0, no_eval = 0;
+    int no_eval = 0;
     an_calib_opts co = an_calib_defaults();
     an_q_impl impl = AN_Q_IMPL_FAST;
     cli_data data = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *v, *arg = argv[i];
-        int r;
-        double d;
-        int64_t n;
-        if (cli_is_help(arg)) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
-            if (r < 0) return cli_usage("quantize", "-o needs a file name");
-            out = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--calib-images", &v))) {
-            if (r < 0 || cli_parse_i64(v, &n) || n < 0)
-                return cli_usage("quantize", "--calib-images takes a whole number >= 0");
-            co.images = n;
-        } else if ((r = cli_opt(argc, argv, &i, "--calib-ma", &v))) {
-            if (r < 0 || cli_parse_f64(v, &d) || d < 0 || d > 1)
-                return cli_usage("quantize", "--calib-ma takes a number in [0, 1]");
-            co.ma = d;
-        } else if ((r = cli_opt(argc, argv, &i, "--calib", &v))) {
-            int k = 0;
-            while (r > 0 && k < AN_CALIB_COUNT && strcmp(v, AN_CALIB_NAME[k])) k++;
-            if (r < 0 || k == AN_CALIB_COUNT)
-                return cli_usage("quantize", "--calib takes min-max, percentile or entropy");
-            co.method = (an_calib_method)k;
-        } else if ((r = cli_opt(argc, argv, &i, "--calib-bins", &v))) {
-            if (r < 0 || cli_parse_i64(v, &n) || n < 256 || n > (1 << 20))
-                return cli_usage("quantize", "--calib-bins takes a whole number in 256..1048576");
-            co.bins = (int)n;
-        } else if ((r = cli_opt(argc, argv, &i, "--entropy-floor", &v))) {
-            if (r < 0 || cli_parse_f64(v, &d) || (d != 0 && !(d > 50 && d <= 100)))
-                return cli_usage("quantize", "--entropy-floor takes 0 or a number in (50, 100]");
-            co.entropy_floor = d;
-        } else if ((r = cli_opt(argc, argv, &i, "--percentile", &v))) {
-            if (r < 0 || cli_parse_f64(v, &d) || !(d > 50 && d <= 100))
-                return cli_usage("quantize", "--percentile takes a number in (50, 100]");
-            co.percentile = d;
-        } else if ((r = cli_opt(argc, argv, &i, "--engine", &v))) {
-            if (r < 0 || parse_engine(v, &impl))
-                return cli_usage("quantize", "--engine takes fast or reference");
-        } else if (strcmp(arg, "--no-eval") == 0) {
-            no_eval = 1;
-        } else if ((r = cli_scan_data_opt("quantize", argc, argv, &i, &data))) {
-            if (r < 0) return 1;
-        } else if (arg[0] == '-' && arg[1]) {
-            return cli_usage("quantize", "unknown option '%s'", arg);
-        } else if (npos < 2) {
-            pos[npos++] = arg;
-        } else {
-            return cli_usage("quantize", "unexpected argument '%s'", arg);
-        }
-    }
-    if (npos < 2) return cli_usage("quantize", "needs model.ckpt and DATA");
-    if (!out) return cli_usage("quantize", "needs -o model.q8");
+    const cli_opt_def opts[] = {
+        {.name = "-o",
+         .kind = CLI_STR,
+         .dst = &out,
+         .meta = "FILE",
+         .help = "the .q8 file to write (atomically)"},
+        {.name = "--calib",
+         .kind = CLI_FN,
+         .dst = &co.method,
+         .fn = calib_opt,
+         .meta = "METHOD",
+         .takes = "min-max, percentile or entropy",
+         .help = "min-max (default), percentile or entropy"},
+        {.name = "--calib-images",
+         .kind = CLI_I64,
+         .dst = &co.images,
+         .lo = 0,
+         .hi = CLI_NO_MAX,
+         .meta = "N",
+         .help = "calibration samples, the first N of the training split\n(default 1000; 0 = all)"},
+        {.name = "--percentile",
+         .kind = CLI_F64,
+         .dst = &co.percentile,
+         .lo = 50,
+         .hi = 100,
+         .open = CLI_OPEN_LO,
+         .meta = "P",
+         .help = "percentile method's cut, in (50, 100] (default 99.99)"},
+        {.name = "--entropy-floor",
+         .kind = CLI_FN,
+         .dst = &co.entropy_floor,
+         .fn = floor_opt,
+         .meta = "P",
+         .takes = "0 or a number in (50, 100]",
+         .help = "entropy never clips below this percentile (default 99.9;\n"
+                 "0 = pure KL divergence)"},
+        {.name = "--calib-bins",
+         .kind = CLI_INT,
+         .dst = &co.bins,
+         .lo = 256,
+         .hi = 1 << 20,
+         .meta = "N",
+         .help = "histogram bins of percentile and entropy (default 2048)"},
+        {.name = "--calib-ma",
+         .kind = CLI_F64,
+         .dst = &co.ma,
+         .lo = 0,
+         .hi = 1,
+         .meta = "C",
+         .help = "min-max with a moving average of per-batch extremes (0..1)"},
+        {.name = "--no-eval",
+         .kind = CLI_FLAG,
+         .dst = &no_eval,
+         .help = "skip the float vs int8 comparison"},
+        {.name = "--engine",
+         .kind = CLI_FN,
+         .dst = &impl,
+         .fn = cli_engine_opt,
+         .meta = "E",
+         .takes = "fast or reference",
+         .help = "int8 engine for the comparison: fast (default), reference"},
+        CLI_DATA_OPTS(&data),
+        {0}};
+    const cli_cmd_spec spec = {.cmd = "quantize",
+                               .usage = USAGE,
+                               .opts = opts,
+                               .pos = pos,
+                               .min_pos = 2,
+                               .max_pos = 2,
+                               .needs = "needs model.ckpt and DATA"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
     if (!cli_ends_with(out, ".q8"))
         return cli_usage("quantize", "-o %s: an int8 graph is a .q8 file", out);
     an_status s0 = cli_check_output(out);
@@ -218,86 +205,6 @@ int cmd_quantize(int argc, char **argv) {
     an_dataset_free(&test);
     an_norm_free(&norm);
     an_model_free(&m);
-    return s ? cli_error(s) : 0;
-}
-
-int cmd_eval_q8(int argc, char **argv) {
-    const char *pos[2];
-    int npos = 0, check = 0;
-    int64_t batch = 256;
-    an_split split = AN_SPLIT_TEST;
-    an_q_impl impl = AN_Q_IMPL_FAST;
-    cli_data data = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *v, *arg = argv[i];
-        int r;
-        if (cli_is_help(arg)) {
-            fputs(EVAL_HELP, stdout);
-            return 0;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--split", &v))) {
-            if (r < 0 || (strcmp(v, "test") && strcmp(v, "train")))
-                return cli_usage("eval", "--split takes test or train");
-            split = strcmp(v, "train") == 0 ? AN_SPLIT_TRAIN : AN_SPLIT_TEST;
-        } else if ((r = cli_opt(argc, argv, &i, "--engine", &v))) {
-            if (r < 0 || parse_engine(v, &impl))
-                return cli_usage("eval", "--engine takes fast, fast-vnni, fast-avx2, fast-scalar "
-                                         "or reference");
-        } else if ((r = cli_opt(argc, argv, &i, "--batch", &v))) {
-            if (r < 0 || cli_parse_i64(v, &batch) || batch < 1 || batch > 65536)
-                return cli_usage("eval", "--batch takes a whole number in 1..65536");
-        } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
-            int64_t t;
-            if (r < 0 || cli_parse_i64(v, &t) || t < 1 || t > 1024)
-                return cli_usage("eval", "--threads takes a whole number in 1..1024");
-        } else if (strcmp(arg, "--check-fast") == 0) {
-            check = 1;
-        } else if ((r = cli_scan_data_opt("eval", argc, argv, &i, &data))) {
-            if (r < 0) return 1;
-        } else if (arg[0] == '-' && arg[1]) {
-            return cli_usage("eval", "unknown option '%s'", arg);
-        } else if (npos < 2) {
-            pos[npos++] = arg;
-        } else {
-            return cli_usage("eval", "unexpected argument '%s'", arg);
-        }
-    }
-    if (npos < 2) return cli_usage("eval", "needs model.q8 and DATA");
-    an_q_graph g;
-    an_dataset ds = {0};
-    an_q_eval r = {0};
-    an_csv_options csv;
-    an_status s = cli_kind_check(an_q8_load(pos[0], &g), pos[0], CLI_KIND_Q8);
-    if (!s && (s = cli_data_csv(&data, g.data_opts, pos[0], &csv, NULL))) an_q_graph_free(&g);
-    if (s) return cli_error(s);
-    double dt = 0;
-    /* --check-fast: the fast path (or the one named), every tensor compared
-    ** with the reference */
-    const an_q_impl run_impl = check && impl == AN_Q_IMPL_REF ? AN_Q_IMPL_FAST : impl;
-    if (!(s = cli_load_data(pos[1], split, &csv, cli_q_features(&g), g.layers[g.n_layers - 1].c,
-                            &ds))) {
-        double t0 = an_now();
-        s = an_q_evaluate(&g, &ds, run_impl, check ? AN_Q_IMPL_REF : AN_Q_IMPL_COUNT, (int)batch,
-                          &r);
-        dt = an_now() - t0;
-    }
-    if (!s) {
-        printf("%s (int8, %s) on %s (%s split): %lld sample%s\n", pos[0], g.calib, pos[1],
-               split == AN_SPLIT_TEST ? "test" : "train", (long long)r.n, cli_s(r.n));
-        const char *path = an_q_fast_path(run_impl);
-        printf("accuracy %.2f%% (%lld/%lld), %s engine%s%s%s, %.0f img/s\n",
-               100.0 * (double)r.correct / (double)r.n, (long long)r.correct, (long long)r.n,
-               AN_Q_IMPL_NAME[run_impl], path ? " (" : "", path ? path : "", path ? ")" : "",
-               (double)r.n / dt);
-        if (check)
-            printf("check: fast path (%s) == reference engine, bit for bit, on every tensor of "
-                   "all %lld samples\n",
-                   path, (long long)r.n);
-        cli_print_confusion(r.confusion, r.classes);
-    }
-    an_q_eval_free(&r);
-    an_dataset_free(&ds);
-    an_q_graph_free(&g);
     return s ? cli_error(s) : 0;
 }
 

@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn report --q8 model.q8 [--ckpt model.ckpt] DATA [-o DIR] [--chip NAME]\n"
     "                     [--batch N] [--synth DIR]\n"
     "\n"
@@ -28,43 +28,52 @@ static const char HELP[] =
 typedef struct report_args {
     const char *q8, *ckpt, *data, *dir, *chip, *synth;
     int batch;
+    cli_data given; /* CSV options over the .q8's */
 } report_args;
 
 static int parse(int argc, char **argv, report_args *a) {
-    const char *v;
     *a = (report_args){.dir = "report", .chip = "npu16", .synth = "out", .batch = 64};
-    for (int i = 1; i < argc; i++) {
-        int r;
-        int64_t n;
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            return -1;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--q8", &v)) > 0) {
-            a->q8 = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--ckpt", &v)) > 0) {
-            a->ckpt = v;
-        } else if ((r = cli_opt(argc, argv, &i, "-o", &v)) > 0) {
-            a->dir = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--chip", &v)) > 0) {
-            a->chip = cli_chip_arg(v);
-        } else if ((r = cli_opt(argc, argv, &i, "--synth", &v)) > 0) {
-            a->synth = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--batch", &v))) {
-            if (r < 0 || cli_parse_i64(v, &n) || n < 1 || n > 4096)
-                return cli_usage("report", "--batch takes a whole number in [1, 4096]");
-            a->batch = (int)n;
-        } else if (r < 0) {
-            return cli_usage("report", "%s needs a value", argv[i]);
-        } else if (argv[i][0] == '-') {
-            return cli_usage("report", "unknown option '%s'", argv[i]);
-        } else if (!a->data) {
-            a->data = argv[i];
-        } else {
-            return cli_usage("report", "unexpected argument '%s'", argv[i]);
-        }
-    }
+    const cli_opt_def opts[] = {
+        {.name = "--q8",
+         .kind = CLI_STR,
+         .dst = &a->q8,
+         .meta = "model.q8",
+         .help = "the int8 graph (required)"},
+        {.name = "--ckpt",
+         .kind = CLI_STR,
+         .dst = &a->ckpt,
+         .meta = "model.ckpt",
+         .help = "the float checkpoint: float accuracy and training curves"},
+        {.name = "-o",
+         .kind = CLI_STR,
+         .dst = &a->dir,
+         .meta = "DIR",
+         .help = "the report's directory (default report)"},
+        {.name = "--chip",
+         .kind = CLI_STR,
+         .dst = &a->chip,
+         .meta = "NAME|FILE",
+         .help = "the chip (default npu16)"},
+        {.name = "--batch",
+         .kind = CLI_INT,
+         .dst = &a->batch,
+         .lo = 1,
+         .hi = 4096,
+         .meta = "N",
+         .help = "throughput batch (default 64)"},
+        {.name = "--synth",
+         .kind = CLI_STR,
+         .dst = &a->synth,
+         .meta = "DIR",
+         .help = "synthesis reports (default out/)"},
+        CLI_DATA_OPTS(&a->given),
+        {0}};
+    const cli_cmd_spec spec = {
+        .cmd = "report", .usage = USAGE, .opts = opts, .pos = &a->data, .max_pos = 1};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc;
     if (!a->q8 || !a->data) return cli_usage("report", "needs --q8 model.q8 and DATA");
+    a->chip = cli_chip_arg(a->chip);
     return 0;
 }
 
@@ -96,8 +105,8 @@ static an_status build(const report_args *a, report_state *st) {
     an_synth sy;
     char path[1024];
     an_status s = cli_kind_check(an_q8_load(a->q8, &st->g), a->q8, CLI_KIND_Q8);
-    an_csv_options csv; /* the CSV options the .q8 recorded */
-    if (!s) s = cli_data_csv(NULL, st->g.data_opts, a->q8, &csv, NULL);
+    an_csv_options csv; /* the CSV options the .q8 recorded, under the given ones */
+    if (!s) s = cli_data_csv(&a->given, st->g.data_opts, a->q8, &csv, NULL);
     if (!s)
         s = cli_load_data(a->data, AN_SPLIT_TEST, &csv, cli_q_features(&st->g),
                           st->g.layers[st->g.n_layers - 1].c, &st->ds);
@@ -183,7 +192,7 @@ static an_status write_page(const report_args *a, report_state *st, int *charts)
 int cmd_report(int argc, char **argv) {
     report_args a;
     const int rc = parse(argc, argv, &a);
-    if (rc) return rc < 0 ? 0 : rc;
+    if (rc) return rc == CLI_HELP ? 0 : rc;
     char made[1024];
     an_status s = cli_output_dir(a.dir, made, sizeof made);
     if (s) return cli_error(s);

@@ -15,25 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn run model.npu DATA [--split test|train] [--limit N] [--ref model.q8]\n"
     "                  [--no-check] [--trace FILE] [--backend sim|rtl|ref|gpu] [--vcd FILE]\n"
     "                  [--vcd-cycles A:B] [--vcd-max-mb N]\n"
     "\n"
     "Run an executable on the simulated chip over DATA's test split: accuracy, and\n"
     "every layer compared byte for byte with the integer reference engine (the\n"
-    "int8 graph embedded at compile time, or --ref). --limit N runs the first N\n"
-    "samples only. --trace FILE also times one batch and writes its Chrome/Perfetto\n"
-    "trace (docs/timing.md). --backend rtl also runs every batch on the Verilated\n"
-    "RTL (docs/hw.md): its whole DRAM image must equal the simulator's and its cycle\n"
-    "count the timing model's, batch by batch; --backend ref and gpu also run the\n"
-    "embedded int8 graph on the reference engine or a CUDA GPU, whose logits must\n"
-    "equal the simulator's. --vcd FILE traces the RTL's first batch\n"
-    "(its cycles A to B-1 with --vcd-cycles A:B). A trace that would pass N MB\n"
-    "(--vcd-max-mb, default 256; 0: no limit) stops the run early and is removed.\n"
-    "--ref must be the graph the executable was compiled from (another\n"
-    "calibration of the same model is an input error).\n"
-    "\n" CLI_CSV_HELP;
+    "int8 graph embedded at compile time, or --ref).\n";
+static const char NOTES[] =
+    "--backend rtl also runs every batch on the Verilated RTL (docs/hw.md): its\n"
+    "whole DRAM image must equal the simulator's and its cycle count the timing\n"
+    "model's, batch by batch; --backend ref and gpu also run the embedded int8\n"
+    "graph on the reference engine or a CUDA GPU, whose logits must equal the\n"
+    "simulator's. A --vcd trace that would pass --vcd-max-mb stops the run early\n"
+    "and is removed.\n";
 
 /* Equal float fields (bit patterns: the same file gives the same bits). */
 static int same_f32(const float *a, const float *b, int64_t n) {
@@ -83,8 +79,9 @@ static an_status same_graph(const an_npu_exe *x, const an_q_graph *own, const an
                    ref, x->source);
 }
 
-/* --vcd-cycles A:B: 0 <= A < B; 0 on success. */
-static int parse_window(const char *v, an_hw_vcd *w) {
+/* --vcd-cycles A:B: 0 <= A < B into the an_hw_vcd at def->dst; 0 on success. */
+static int parse_window(const cli_opt_def *def, const char *v, char *why, size_t cap) {
+    an_hw_vcd *w = def->dst;
     const char *colon = strchr(v, ':');
     char a[32];
     if (!colon || colon == v || (size_t)(colon - v) >= sizeof a) return -1;
@@ -94,6 +91,11 @@ static int parse_window(const char *v, an_hw_vcd *w) {
                    w->to <= w->from
                ? -1
                : 0;
+}
+
+/* --backend: a backend by name into the an_backend_kind at def->dst. */
+static int backend_opt(const cli_opt_def *def, const char *v, char *why, size_t cap) {
+    return an_backend_by_name(v, def->dst) ? -1 : 0;
 }
 
 /* --backend KIND: the backend against the simulator (logits, DRAM where it
@@ -121,61 +123,78 @@ static an_status cli_run_backend(an_backend_kind k, const an_npu_exe *x, const a
 }
 
 int cmd_run(int argc, char **argv) {
-    const char *pos[2], *ref = NULL, *trace = NULL, *v;
-    an_hw_vcd vcd = {.max_bytes = (int64_t)AN_HW_VCD_MAX_MB * 1000000};
+    const char *pos[2], *ref = NULL, *trace = NULL;
+    an_hw_vcd vcd = {.from = -1};
     an_backend_kind backend = AN_BACKEND_SIM;
-    int window = 0;
-    int npos = 0, check = 1;
-    int64_t limit = -1;
-    an_split split = AN_SPLIT_TEST;
+    int no_check = 0, split_i = 0;
+    int64_t limit = -1, vcd_mb = AN_HW_VCD_MAX_MB;
     cli_data data = {0};
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if (strcmp(argv[i], "--no-check") == 0) {
-            check = 0;
-        } else if ((r = cli_opt(argc, argv, &i, "--limit", &v))) {
-            if (r < 0 || cli_parse_i64(v, &limit) || limit < 1)
-                return cli_usage("run", "--limit takes a whole number >= 1");
-        } else if ((r = cli_opt(argc, argv, &i, "--backend", &v))) {
-            if (r < 0 || an_backend_by_name(v, &backend))
-                return cli_usage("run", "--backend takes sim, rtl, ref or gpu");
-        } else if ((r = cli_opt(argc, argv, &i, "--vcd", &v))) {
-            if (r < 0) return cli_usage("run", "--vcd needs a file");
-            vcd.path = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--vcd-cycles", &v))) {
-            if (r < 0 || parse_window(v, &vcd))
-                return cli_usage("run", "--vcd-cycles takes A:B, cycles with 0 <= A < B");
-            window = 1;
-        } else if ((r = cli_opt(argc, argv, &i, "--vcd-max-mb", &v))) {
-            int64_t mb;
-            if (r < 0 || cli_parse_i64(v, &mb) || mb < 0 || mb > INT64_MAX / 1000000)
-                return cli_usage("run", "--vcd-max-mb takes megabytes >= 0 (0: no limit)");
-            vcd.max_bytes = mb * 1000000;
-        } else if ((r = cli_opt(argc, argv, &i, "--trace", &v))) {
-            if (r < 0) return cli_usage("run", "--trace needs a file");
-            trace = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--ref", &v))) {
-            if (r < 0) return cli_usage("run", "--ref needs a .q8 file");
-            ref = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--split", &v))) {
-            if (r < 0 || (strcmp(v, "test") && strcmp(v, "train")))
-                return cli_usage("run", "--split takes test or train");
-            split = strcmp(v, "train") == 0 ? AN_SPLIT_TRAIN : AN_SPLIT_TEST;
-        } else if ((r = cli_scan_data_opt("run", argc, argv, &i, &data))) {
-            if (r < 0) return 1;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("run", "unknown option '%s'", argv[i]);
-        } else if (npos < 2) {
-            pos[npos++] = argv[i];
-        } else {
-            return cli_usage("run", "unexpected argument '%s'", argv[i]);
-        }
-    }
-    if (npos < 2) return cli_usage("run", "needs model.npu and DATA");
+    const cli_opt_def opts[] = {
+        CLI_SPLIT_OPT(&split_i),
+        {.name = "--limit",
+         .kind = CLI_I64,
+         .dst = &limit,
+         .lo = 1,
+         .hi = CLI_NO_MAX,
+         .meta = "N",
+         .help = "run the first N samples only"},
+        {.name = "--ref",
+         .kind = CLI_STR,
+         .dst = &ref,
+         .meta = "model.q8",
+         .help = "the graph to check against (instead of the embedded one);\n"
+                 "must be the one the executable was compiled from"},
+        {.name = "--no-check",
+         .kind = CLI_FLAG,
+         .dst = &no_check,
+         .help = "no comparison with the reference engine"},
+        {.name = "--trace",
+         .kind = CLI_STR,
+         .dst = &trace,
+         .meta = "FILE",
+         .help = "also time one batch and write its Chrome/Perfetto trace\n(docs/timing.md)"},
+        {.name = "--backend",
+         .kind = CLI_FN,
+         .dst = &backend,
+         .fn = backend_opt,
+         .meta = "sim|rtl|ref|gpu",
+         .takes = "sim, rtl, ref or gpu",
+         .help = "also run on this backend, held against the simulator"},
+        {.name = "--vcd",
+         .kind = CLI_STR,
+         .dst = &vcd.path,
+         .meta = "FILE",
+         .help = "trace the RTL's first batch (--backend rtl)"},
+        {.name = "--vcd-cycles",
+         .kind = CLI_FN,
+         .dst = &vcd,
+         .fn = parse_window,
+         .meta = "A:B",
+         .takes = "A:B, cycles with 0 <= A < B",
+         .help = "trace cycles A to B-1 only"},
+        {.name = "--vcd-max-mb",
+         .kind = CLI_I64,
+         .dst = &vcd_mb,
+         .lo = 0,
+         .hi = (double)(INT64_MAX / 1000000),
+         .meta = "N",
+         .help = "stop a trace that would pass N MB (default 256; 0: no limit)"},
+        CLI_DATA_OPTS(&data),
+        {0}};
+    const cli_cmd_spec spec = {.cmd = "run",
+                               .usage = USAGE,
+                               .notes = NOTES,
+                               .opts = opts,
+                               .pos = pos,
+                               .min_pos = 2,
+                               .max_pos = 2,
+                               .needs = "needs model.npu and DATA"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    const int check = !no_check, window = vcd.from >= 0;
+    const an_split split = cli_split_of(split_i);
+    if (!window) vcd.from = 0;
+    vcd.max_bytes = vcd_mb * 1000000;
     if (vcd.path && backend != AN_BACKEND_RTL)
         return cli_usage("run", "--vcd traces the RTL: add --backend rtl");
     if (window && !vcd.path) return cli_usage("run", "--vcd-cycles needs --vcd FILE");

@@ -13,7 +13,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn scalesim topology.csv [--config scale.cfg] [--out DIR]\n"
     "\n"
     "SCALE-Sim v2's analytic cycle counts for its topology CSV (name, ifmap h, w,\n"
@@ -57,28 +57,27 @@ static an_status load_config(const char *path, char **text) {
 }
 
 int cmd_scalesim(int argc, char **argv) {
-    const char *topo = NULL, *cfg = NULL, *out = ".", *v;
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--config", &v))) {
-            if (r < 0) return cli_usage("scalesim", "--config needs a file");
-            cfg = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--out", &v))) {
-            if (r < 0) return cli_usage("scalesim", "--out needs a directory");
-            out = v;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("scalesim", "unknown option '%s'", argv[i]);
-        } else if (!topo) {
-            topo = argv[i];
-        } else {
-            return cli_usage("scalesim", "unexpected argument '%s'", argv[i]);
-        }
-    }
-    if (!topo) return cli_usage("scalesim", "needs topology.csv");
+    const char *topo = NULL, *cfg = NULL, *out = ".";
+    const cli_opt_def opts[] = {{.name = "--config",
+                                 .kind = CLI_STR,
+                                 .dst = &cfg,
+                                 .meta = "FILE",
+                                 .help = "SCALE-Sim's INI config (default: 32x32 ws)"},
+                                {.name = "--out",
+                                 .kind = CLI_STR,
+                                 .dst = &out,
+                                 .meta = "DIR",
+                                 .help = "where DIR/run_name/COMPUTE_REPORT.csv goes (default .)"},
+                                {0}};
+    const cli_cmd_spec spec = {.cmd = "scalesim",
+                               .usage = USAGE,
+                               .opts = opts,
+                               .pos = &topo,
+                               .min_pos = 1,
+                               .max_pos = 1,
+                               .needs = "needs topology.csv"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
     an_ss_config c;
     an_ss_layer *layers = NULL;
     an_ss_result *res = NULL;

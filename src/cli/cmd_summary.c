@@ -10,10 +10,10 @@
 
 #include <string.h>
 
-static const char HELP[] = "usage: asicnn summary model.model|model.ckpt|model.q8|model.onnx\n"
-                           "\n"
-                           "Print each layer with its output shape, parameters and MACs per "
-                           "sample,\nthen the totals and the compile settings.\n";
+static const char USAGE[] = "usage: asicnn summary model.model|model.ckpt|model.q8|model.onnx\n"
+                            "\n"
+                            "Print each layer with its output shape, parameters and MACs per "
+                            "sample,\nthen the totals and the compile settings.\n";
 
 /* A checkpoint starts with its magic; anything else is read as a spec. */
 static int is_checkpoint(const char *path) {
@@ -26,35 +26,39 @@ static int is_checkpoint(const char *path) {
 }
 
 int cmd_summary(int argc, char **argv) {
-    if (argc == 2 && cli_is_help(argv[1])) {
-        fputs(HELP, stdout);
-        return 0;
-    }
-    if (argc != 2) return cli_usage("summary", "needs one SPEC or CKPT file");
-    if (an_q8_is_file(argv[1])) return cmd_summary_q8(argv[1]);
+    const char *path = NULL;
+    const cli_cmd_spec spec = {.cmd = "summary",
+                               .usage = USAGE,
+                               .pos = &path,
+                               .min_pos = 1,
+                               .max_pos = 1,
+                               .needs = "needs one SPEC or CKPT file"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    if (an_q8_is_file(path)) return cmd_summary_q8(path);
     an_model m;
     an_norm norm = {0};
     an_status s;
-    if (cli_is_onnx_path(argv[1])) {
+    if (cli_is_onnx_path(path)) {
         an_onnx_model om;
-        if ((s = cli_load_onnx(argv[1], &om))) return cli_error(s);
+        if ((s = cli_load_onnx(path, &om))) return cli_error(s);
         if (om.kind == AN_ONNX_INT8) {
-            int rc = cmd_summary_onnx_q8(argv[1], &om.qgraph);
+            const int q = cmd_summary_onnx_q8(path, &om.qgraph);
             an_onnx_model_free(&om);
-            return rc;
+            return q;
         }
         m = om.model; /* the float model moves out of om */
         om.model = (an_model){0};
         an_onnx_model_free(&om);
     } else {
-        s = is_checkpoint(argv[1]) ? cli_load_ckpt(argv[1], &m, &norm)
-            : cli_file_kind(argv[1]) == CLI_KIND_NPU
-                ? an_fail(AN_ERR_FORMAT, "%s is %s: asicnn disasm shows it", argv[1],
+        s = is_checkpoint(path) ? cli_load_ckpt(path, &m, &norm)
+            : cli_file_kind(path) == CLI_KIND_NPU
+                ? an_fail(AN_ERR_FORMAT, "%s is %s: asicnn disasm shows it", path,
                           cli_kind_name(CLI_KIND_NPU))
-                : an_model_load_spec(argv[1], &m);
+                : an_model_load_spec(path, &m);
         if (s) return cli_error(s);
     }
-    printf("Model: %s\n", argv[1]);
+    printf("Model: %s\n", path);
     printf("%-22s %-12s %-16s %12s %14s\n", "Layer", "Type", "Output shape", "Params", "MACs");
     printf("%.*s\n", 80,
            "=================================================================="

@@ -16,7 +16,7 @@
 #include <mpi.h>
 #endif
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn sweep model.q8|model.npu [--rows 4,8,16,32,64] [--cols LIST]\n"
     "                    [--act-buf KIB,...] [--bw BYTES_PER_CYCLE,...] [--chip BASE]\n"
     "                    [--batch N] [--synth DIR] [-o sweep.csv] [--svg pareto.svg]\n"
@@ -43,6 +43,25 @@ static int parse_list(const char *s, double *v, int max, double lo, double hi) {
     return n ? n : -1;
 }
 
+/* --rows, --cols, --act-buf, --bw: a list into the an_sweep_grid at def->dst. */
+static int grid_opt(const cli_opt_def *def, const char *val, char *why, size_t cap) {
+    an_sweep_grid *g = def->dst;
+    double v[16];
+    int n;
+    if (strcmp(def->name, "--bw") == 0) {
+        if ((n = parse_list(val, g->bw, 8, 0.01, 1e6)) < 0) return -1;
+        g->n_bw = n;
+        return 0;
+    }
+    const int act = strcmp(def->name, "--act-buf") == 0;
+    if ((n = act ? parse_list(val, v, 8, 1, 1 << 20) : parse_list(val, v, 16, 1, 1024)) < 0)
+        return -1;
+    int *dst = act ? g->act_kib : strcmp(def->name, "--rows") == 0 ? g->rows : g->cols;
+    for (int k = 0; k < n; k++) dst[k] = (int)v[k];
+    *(act ? &g->n_act : strcmp(def->name, "--rows") == 0 ? &g->n_rows : &g->n_cols) = n;
+    return 0;
+}
+
 typedef struct sweep_args {
     const char *model, *out, *svg, *chip, *synth;
     an_sweep_grid grid;
@@ -50,57 +69,75 @@ typedef struct sweep_args {
 } sweep_args;
 
 static int parse(int argc, char **argv, sweep_args *a) {
-    double v[16];
-    const char *s;
     memset(a, 0, sizeof *a);
     a->out = "sweep.csv", a->chip = "npu16", a->synth = "out", a->batch = 8;
-    for (int i = 1; i < argc; i++) {
-        int r, n;
-        int64_t b;
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            return -1;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--rows", &s)) ||
-            (r = cli_opt(argc, argv, &i, "--cols", &s))) {
-            const int rows =
-                strcmp(argv[i - 1], "--rows") == 0 || strncmp(argv[i], "--rows=", 7) == 0;
-            if (r < 0 || (n = parse_list(s, v, 16, 1, 1024)) < 0)
-                return cli_usage("sweep", "--rows/--cols take up to 16 sizes in [1, 1024]");
-            for (int k = 0; k < n; k++) (rows ? a->grid.rows : a->grid.cols)[k] = (int)v[k];
-            *(rows ? &a->grid.n_rows : &a->grid.n_cols) = n;
-        } else if ((r = cli_opt(argc, argv, &i, "--act-buf", &s))) {
-            if (r < 0 || (n = parse_list(s, v, 8, 1, 1 << 20)) < 0)
-                return cli_usage("sweep", "--act-buf takes up to 8 sizes in KiB");
-            for (int k = 0; k < n; k++) a->grid.act_kib[k] = (int)v[k];
-            a->grid.n_act = n;
-        } else if ((r = cli_opt(argc, argv, &i, "--bw", &s))) {
-            if (r < 0 || (n = parse_list(s, a->grid.bw, 8, 0.01, 1e6)) < 0)
-                return cli_usage("sweep", "--bw takes up to 8 bandwidths in bytes/cycle");
-            a->grid.n_bw = n;
-        } else if ((r = cli_opt(argc, argv, &i, "--batch", &s))) {
-            if (r < 0 || cli_parse_i64(s, &b) || b < 1 || b > 1024)
-                return cli_usage("sweep", "--batch takes a whole number in [1, 1024]");
-            a->batch = (int)b;
-        } else if ((r = cli_opt(argc, argv, &i, "--chip", &s)) > 0) {
-            a->chip = cli_chip_arg(s);
-        } else if ((r = cli_opt(argc, argv, &i, "--synth", &s)) > 0) {
-            a->synth = s;
-        } else if ((r = cli_opt(argc, argv, &i, "-o", &s)) > 0) {
-            a->out = s;
-        } else if ((r = cli_opt(argc, argv, &i, "--svg", &s)) > 0) {
-            a->svg = s;
-        } else if (r < 0) {
-            return cli_usage("sweep", "%s needs a value", argv[i]);
-        } else if (argv[i][0] == '-') {
-            return cli_usage("sweep", "unknown option '%s'", argv[i]);
-        } else if (!a->model) {
-            a->model = argv[i];
-        } else {
-            return cli_usage("sweep", "unexpected argument '%s'", argv[i]);
-        }
-    }
-    if (!a->model) return cli_usage("sweep", "needs model.q8 (or model.npu)");
+    const cli_opt_def opts[] = {
+        {.name = "--rows",
+         .kind = CLI_FN,
+         .dst = &a->grid,
+         .fn = grid_opt,
+         .meta = "LIST",
+         .takes = "up to 16 sizes in [1, 1024]",
+         .help = "array rows (default 4,8,16,32,64; square without --cols)"},
+        {.name = "--cols",
+         .kind = CLI_FN,
+         .dst = &a->grid,
+         .fn = grid_opt,
+         .meta = "LIST",
+         .takes = "up to 16 sizes in [1, 1024]",
+         .help = "array columns"},
+        {.name = "--act-buf",
+         .kind = CLI_FN,
+         .dst = &a->grid,
+         .fn = grid_opt,
+         .meta = "KIB,...",
+         .takes = "up to 8 sizes in KiB",
+         .help = "activation buffer sizes"},
+        {.name = "--bw",
+         .kind = CLI_FN,
+         .dst = &a->grid,
+         .fn = grid_opt,
+         .meta = "BYTES_PER_CYCLE,...",
+         .takes = "up to 8 bandwidths in bytes/cycle",
+         .help = "DRAM bandwidths"},
+        {.name = "--chip",
+         .kind = CLI_STR,
+         .dst = &a->chip,
+         .meta = "BASE",
+         .help = "the fields not swept (default npu16)"},
+        {.name = "--batch",
+         .kind = CLI_INT,
+         .dst = &a->batch,
+         .lo = 1,
+         .hi = 1024,
+         .meta = "N",
+         .help = "throughput batch (default 8)"},
+        {.name = "--synth",
+         .kind = CLI_STR,
+         .dst = &a->synth,
+         .meta = "DIR",
+         .help = "synthesis reports that calibrate the area model (default out/)"},
+        {.name = "-o",
+         .kind = CLI_STR,
+         .dst = &a->out,
+         .meta = "FILE",
+         .help = "the CSV (default sweep.csv)"},
+        {.name = "--svg",
+         .kind = CLI_STR,
+         .dst = &a->svg,
+         .meta = "FILE",
+         .help = "the Pareto chart (default beside the CSV)"},
+        {0}};
+    const cli_cmd_spec spec = {.cmd = "sweep",
+                               .usage = USAGE,
+                               .opts = opts,
+                               .pos = &a->model,
+                               .min_pos = 1,
+                               .max_pos = 1,
+                               .needs = "needs model.q8 (or model.npu)"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc;
+    a->chip = cli_chip_arg(a->chip);
     if (!a->grid.n_rows) {
         static const int def[] = {4, 8, 16, 32, 64};
         memcpy(a->grid.rows, def, sizeof def);
@@ -247,7 +284,7 @@ static an_status sweep(const sweep_args *a) {
 int cmd_sweep(int argc, char **argv) {
     sweep_args a;
     const int rc = parse(argc, argv, &a);
-    if (rc) return rc < 0 ? 0 : rc;
+    if (rc) return rc == CLI_HELP ? 0 : rc;
 #ifdef ASICNN_HAVE_MPI
     /* only when launched by mpirun: a plain run never touches MPI */
     const int use_mpi = getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE");

@@ -18,32 +18,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn synth [--chip NAME|FILE.json] [--target asic|xc7z020] [-o REPORT.json]\n"
     "                    [--period NS] [--activity A] [--nodsp] [--liberty FILE]\n"
     "                    [--timeout S] [--work DIR] [--vcd TRACE.vcd]\n"
     "       asicnn synth --summary REPORT.json\n"
     "\n"
     "Synthesize the chip's RTL (hw/rtl), write a JSON report (docs/hw.md) and\n"
-    "print its sign-off summary.\n"
-    "  --target asic     Yosys onto the OSU 0.18 um cells, OpenSTA timing and power\n"
-    "                    (default); SRAMs black-boxed, their area and power modelled\n"
-    "  --target xc7z020  Yosys synth_xilinx: LUT, FF, DSP48E1, BRAM36 against the\n"
-    "                    XC7Z020 and whether the chip fits\n"
-    "  -o FILE           the report (default out/synth-CHIP-TARGET.json)\n"
-    "  --period NS       ASIC clock constraint (default 10)\n"
-    "  --activity A      ASIC power: toggles per net per clock (default 0.1)\n"
-    "  --nodsp           FPGA: multipliers in LUTs, no DSP48E1\n"
-    "  --liberty FILE    ASIC cell library (default: qflow's OSU 0.18 um)\n"
-    "  --timeout S       limit per tool run (default 3600)\n"
-    "  --work DIR        scripts, logs and netlist (default: REPORT without .json)\n"
-    "  --vcd FILE        ASIC power also from simulated activity: a trace of the rtl\n"
-    "                    backend (asicnn run X.npu DATA --backend rtl --vcd FILE\n"
-    "                    --vcd-max-mb 0) for this chip (docs/energy.md)\n"
-    "  --summary FILE    print the summary of an existing report; no synthesis\n"
+    "print its sign-off summary.\n";
+static const char NOTES[] =
     "It reads hw/rtl and hw/synth from the current directory when it has them,\n"
-    "else asicnn's own (beside the executable). The chip defaults to npu16; a\n"
-    "name NAME that is no preset is configs/NAME.json.\n";
+    "else asicnn's own (beside the executable, or its install's share/asicnn).\n";
 
 /* The summary of the report at path. */
 static int print_summary(const char *path) {
@@ -56,53 +41,83 @@ static int print_summary(const char *path) {
 }
 
 int cmd_synth(int argc, char **argv) {
-    const char *chip = "npu16", *out = NULL, *work = NULL, *target = "asic", *summary = NULL, *v;
+    const char *chip = "npu16", *out = NULL, *work = NULL, *summary = NULL;
     an_hw_synth_opts o = {.period_ns = 10.0, .activity = 0.1};
-    for (int i = 1; i < argc; i++) {
-        int r;
-        int64_t n;
-        if (cli_is_help(argv[i])) {
-            fputs(HELP, stdout);
-            return 0;
-        }
-        if (strcmp(argv[i], "--nodsp") == 0) {
-            o.nodsp = 1;
-        } else if ((r = cli_opt(argc, argv, &i, "--chip", &v))) {
-            if (r < 0) return cli_usage("synth", "--chip needs a preset name or a JSON file");
-            chip = cli_chip_arg(v);
-        } else if ((r = cli_opt(argc, argv, &i, "--target", &v))) {
-            if (r < 0 || (strcmp(v, "asic") != 0 && strcmp(v, "xc7z020") != 0))
-                return cli_usage("synth", "--target needs asic or xc7z020");
-            target = v;
-        } else if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
-            if (r < 0) return cli_usage("synth", "-o needs a file");
-            out = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--vcd", &v))) {
-            if (r < 0) return cli_usage("synth", "--vcd needs a trace file");
-            o.vcd = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--summary", &v))) {
-            if (r < 0) return cli_usage("synth", "--summary needs a report file");
-            summary = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--work", &v))) {
-            if (r < 0) return cli_usage("synth", "--work needs a directory");
-            work = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--liberty", &v))) {
-            if (r < 0) return cli_usage("synth", "--liberty needs a file");
-            o.liberty = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--period", &v))) {
-            if (r < 0 || cli_parse_f64(v, &o.period_ns) || o.period_ns <= 0)
-                return cli_usage("synth", "--period needs a positive number of ns");
-        } else if ((r = cli_opt(argc, argv, &i, "--activity", &v))) {
-            if (r < 0 || cli_parse_f64(v, &o.activity) || o.activity <= 0 || o.activity > 2)
-                return cli_usage("synth", "--activity needs a number in (0, 2]");
-        } else if ((r = cli_opt(argc, argv, &i, "--timeout", &v))) {
-            if (r < 0 || cli_parse_i64(v, &n) || n <= 0 || n > 86400)
-                return cli_usage("synth", "--timeout needs seconds in 1..86400");
-            o.timeout_s = (int)n;
-        } else {
-            return cli_usage("synth", "unexpected argument '%s'", argv[i]);
-        }
-    }
+    int target_i = 0;
+    const cli_opt_def opts[] = {
+        {.name = "--chip",
+         .kind = CLI_STR,
+         .dst = &chip,
+         .meta = "NAME|FILE",
+         .help = "the chip (default npu16; a name NAME that is no preset is\nconfigs/NAME.json)"},
+        {.name = "--target",
+         .kind = CLI_ENUM,
+         .dst = &target_i,
+         .choices = "asic|xc7z020",
+         .help = "asic (default): Yosys onto the OSU 0.18 um cells, OpenSTA\n"
+                 "timing and power; SRAMs black-boxed, their area and power\n"
+                 "modelled. xc7z020: Yosys synth_xilinx: LUT, FF, DSP48E1,\n"
+                 "BRAM36 against the XC7Z020 and whether the chip fits"},
+        {.name = "-o",
+         .kind = CLI_STR,
+         .dst = &out,
+         .meta = "FILE",
+         .help = "the report (default out/synth-CHIP-TARGET.json)"},
+        {.name = "--period",
+         .kind = CLI_F64,
+         .dst = &o.period_ns,
+         .lo = 0,
+         .hi = CLI_NO_MAX,
+         .open = CLI_OPEN_LO,
+         .meta = "NS",
+         .help = "ASIC clock constraint (default 10)"},
+        {.name = "--activity",
+         .kind = CLI_F64,
+         .dst = &o.activity,
+         .lo = 0,
+         .hi = 2,
+         .open = CLI_OPEN_LO,
+         .meta = "A",
+         .help = "ASIC power: toggles per net per clock (default 0.1)"},
+        {.name = "--nodsp",
+         .kind = CLI_FLAG,
+         .dst = &o.nodsp,
+         .help = "FPGA: multipliers in LUTs, no DSP48E1"},
+        {.name = "--liberty",
+         .kind = CLI_STR,
+         .dst = &o.liberty,
+         .meta = "FILE",
+         .help = "ASIC cell library (default: qflow's OSU 0.18 um)"},
+        {.name = "--timeout",
+         .kind = CLI_INT,
+         .dst = &o.timeout_s,
+         .lo = 1,
+         .hi = 86400,
+         .meta = "S",
+         .help = "limit per tool run (default 3600)"},
+        {.name = "--work",
+         .kind = CLI_STR,
+         .dst = &work,
+         .meta = "DIR",
+         .help = "scripts, logs and netlist (default: REPORT without .json)"},
+        {.name = "--vcd",
+         .kind = CLI_STR,
+         .dst = &o.vcd,
+         .meta = "FILE",
+         .help = "ASIC power also from simulated activity: a trace of the rtl\n"
+                 "backend (asicnn run X.npu DATA --backend rtl --vcd FILE\n"
+                 "--vcd-max-mb 0) for this chip (docs/energy.md)"},
+        {.name = "--summary",
+         .kind = CLI_STR,
+         .dst = &summary,
+         .meta = "FILE",
+         .help = "print the summary of an existing report; no synthesis"},
+        {0}};
+    const cli_cmd_spec spec = {.cmd = "synth", .usage = USAGE, .notes = NOTES, .opts = opts};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    const char *target = target_i ? "xc7z020" : "asic";
+    chip = cli_chip_arg(chip);
     if (summary) return print_summary(summary);
     o.target = strcmp(target, "asic") == 0 ? AN_HW_ASIC : AN_HW_XC7Z020;
     if (o.vcd && o.target != AN_HW_ASIC)

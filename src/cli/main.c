@@ -4,8 +4,6 @@
 */
 #include "cli.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,26 +54,8 @@ int cli_ends_with(const char *path, const char *suffix) {
     return n > k && strcmp(path + n - k, suffix) == 0;
 }
 
-int cli_is_help(const char *arg) {
+static int is_help(const char *arg) {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
-}
-
-int cli_parse_i64(const char *s, int64_t *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end) return -1;
-    *out = v;
-    return 0;
-}
-
-int cli_parse_f64(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v)) return -1;
-    *out = v;
-    return 0;
 }
 
 static void usage(FILE *out) {
@@ -94,7 +74,7 @@ int main(int argc, char **argv) {
         usage(stderr);
         return 1;
     }
-    if (cli_is_help(argv[1])) {
+    if (is_help(argv[1])) {
         usage(stdout);
         return 0;
     }
