@@ -47,8 +47,8 @@ static an_status alexnet(an_npu_exe *x) {
     x->insns = calloc(2 + 2 * KC * NT + 1, sizeof *x->insns);
     if (!x->data || !x->insns) return an_fail(AN_ERR_NOMEM, "out of memory");
     for (int64_t i = 0; i < W; i++) x->data[i] = (uint8_t)((i * 7) % 255 - 127);
-    x->input = (an_npu_tensor){W, 1, 1, (int32_t)A, 1.0f, 0};
-    x->output = (an_npu_tensor){W, 1, 1, 16, 1.0f, 0};
+    x->input = (an_tensor){.h = 1, .w = 1, .c = (int32_t)A, .scale = 1.0f, .dram = W};
+    x->output = (an_tensor){.h = 1, .w = 1, .c = 16, .scale = 1.0f, .dram = W};
     an_isa_insn d[2 + 2 * 12 * 3 + 1];
     int n = 0;
     d[n] = dma(AN_BUF_WGT, 0, 0, W), d[n++].dep = AN_DEP_PUSH_NEXT;

@@ -82,7 +82,7 @@ static int check_float(const an_ort *o, const char *ckpt, const char *onnx, an_m
 /* Int8: the reference engine vs ONNX Runtime on q [n, features] (HWC). */
 static int check_int8(const an_ort *o, const char *q8, const char *onnx, const an_q_graph *g,
                       const int8_t *q, int64_t n, int lsb) {
-    const an_q_tinfo ti = an_q_tensor_info(g, 0), to = an_q_tensor_info(g, g->n_layers);
+    const an_tensor ti = an_q_tensor_info(g, 0), to = an_q_tensor_info(g, g->n_layers);
     const int64_t F = an_q_tensor_size(g, 0), K = an_q_tensor_size(g, g->n_layers);
     const int vec = ti.h == 1 && ti.w == 1;
     an_q_engine *e = NULL;
@@ -172,7 +172,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "ort_check: %s\n", an_errmsg());
             return 2;
         }
-        const an_q_tinfo ti = an_q_tensor_info(&g, 0);
+        const an_tensor ti = an_q_tensor_info(&g, 0);
         int8_t *q = NULL;
         if (!inputs(pos[2], &n, ti.h, ti.w, ti.c, &ds) &&
             !an_alloc_array((void **)&q, (size_t)n, (size_t)ds.features, "int8 inputs")) {

@@ -145,8 +145,8 @@ static void mk_exe(an_npu_exe *x, const an_isa_insn *prog, int n, int out_bytes)
     x->batch = 1, x->dram_size = 4096, x->data_size = 512;
     x->data = malloc(512);
     for (int i = 0; i < 512; i++) x->data[i] = (uint8_t)(i * 7);
-    x->input = (an_npu_tensor){1024, 4, 4, 2, 1.0f, 0};
-    x->output = (an_npu_tensor){2048, 1, 1, out_bytes, 1.0f, 0};
+    x->input = (an_tensor){.h = 4, .w = 4, .c = 2, .scale = 1.0f, .dram = 1024};
+    x->output = (an_tensor){.h = 1, .w = 1, .c = out_bytes, .scale = 1.0f, .dram = 2048};
     x->n_affine = 1;
     x->in_mul = malloc(4), x->in_add = malloc(4);
     x->in_mul[0] = 1, x->in_add[0] = 0;

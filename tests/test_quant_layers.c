@@ -29,7 +29,7 @@ static void check_conv(int H, int C, int OC, int k, int s, int same, int act, ui
     tq_graph(&g, 1, H, H + 1, C, 0.01f + 0.02f * an_rng_uniform(&r),
              (int)an_rng_below(&r, 100) - 50);
     an_q_layer *l = tq_conv(&g, 0, OC, k, s, same, act, &r);
-    const an_q_tinfo in = an_q_tensor_info(&g, 0);
+    const an_tensor in = an_q_tensor_info(&g, 0);
     int8_t *x = malloc((size_t)an_q_tensor_size(&g, 0)); /* [H, W, C] */
     tq_random_input(x, an_q_tensor_size(&g, 0), &r);
     an_q_engine *e;
@@ -82,7 +82,7 @@ Test(quant_layers, dense) {
         an_q_graph g;
         tq_graph(&g, 1, 1, 1, 37 + 50 * t, 0.02f, (int)an_rng_below(&r, 256) - 128);
         an_q_layer *l = tq_dense(&g, 0, 10 + t, t & 1, &r);
-        const an_q_tinfo in = an_q_tensor_info(&g, 0);
+        const an_tensor in = an_q_tensor_info(&g, 0);
         int8_t x[200];
         tq_random_input(x, l->k, &r);
         an_q_engine *e;
@@ -182,7 +182,7 @@ Test(quant_layers, add_and_relu) {
         run_ref(&g, x, &e);
         const int8_t *a = an_q_engine_tensor(e, 1), *b = an_q_engine_tensor(e, 2),
                      *y = an_q_engine_tensor(e, 3);
-        const an_q_tinfo ta = an_q_tensor_info(&g, 1), tb = an_q_tensor_info(&g, 2);
+        const an_tensor ta = an_q_tensor_info(&g, 1), tb = an_q_tensor_info(&g, 2);
         for (int i = 0; i < 100; i++) {
             double real = ta.scale * (a[i] - ta.zero_point) + tb.scale * (b[i] - tb.zero_point);
             cr_assert(abs(y[i] - qout(l, real)) <= 1, "add %d: %d vs %d", i, y[i], qout(l, real));

@@ -112,7 +112,8 @@ Test(quant_torch, ops_match_pytorch_within_one_lsb) {
                 cr_assert_eq(an_q_quantize_multiplier(real[j], &l->add_mult[j], &sh), AN_OK);
                 l->add_shift[j] = sh;
             }
-            const an_q_tinfo ta = {H, W, C, sx, zx}, tb = {H, W, C, sb, zb};
+            const an_tensor ta = {.h = H, .w = W, .c = C, .scale = sx, .zero_point = zx},
+                            tb = {.h = H, .w = W, .c = C, .scale = sb, .zero_point = zb};
             q_ref_add(l, &ta, &tb, x, x2, got);
         } else {
             an_q_engine *e;

@@ -47,7 +47,7 @@ static inline an_q_layer *tq_push(an_q_graph *g, an_q_op op, int in) {
 
 /* Random output qparams, per-channel weights and bias; act: 0 none, 1 relu, 2 relu6. */
 static inline void tq_fill_linear(an_q_graph *g, an_q_layer *l, an_rng *r, int act) {
-    const an_q_tinfo in = an_q_tensor_info(g, l->in[0]);
+    const an_tensor in = an_q_tensor_info(g, l->in[0]);
     l->scale = 0.02f + 0.05f * an_rng_uniform(r);
     l->zero_point = act ? -128 : (int)an_rng_below(r, 60) - 30;
     if (act) l->act_min = l->zero_point;
@@ -78,7 +78,7 @@ static inline void tq_fill_linear(an_q_graph *g, an_q_layer *l, an_rng *r, int a
 
 static inline an_q_layer *tq_conv(an_q_graph *g, int in, int oc, int k, int s, int same, int act,
                                   an_rng *r) {
-    const an_q_tinfo t = an_q_tensor_info(g, in);
+    const an_tensor t = an_q_tensor_info(g, in);
     an_q_layer *l = tq_push(g, AN_Q_CONV2D, in);
     l->kh = l->kw = k, l->sh = l->sw = s;
     l->h = tq_out(t.h, k, s, same), l->w = tq_out(t.w, k, s, same), l->c = oc;
@@ -97,7 +97,7 @@ static inline an_q_layer *tq_dense(an_q_graph *g, int in, int n, int act, an_rng
 }
 
 static inline an_q_layer *tq_pool(an_q_graph *g, an_q_op op, int in, int k, int s, int same) {
-    const an_q_tinfo t = an_q_tensor_info(g, in);
+    const an_tensor t = an_q_tensor_info(g, in);
     an_q_layer *l = tq_push(g, op, in);
     l->kh = l->kw = k, l->sh = l->sw = s;
     l->h = tq_out(t.h, k, s, same), l->w = tq_out(t.w, k, s, same), l->c = t.c;
@@ -107,7 +107,7 @@ static inline an_q_layer *tq_pool(an_q_graph *g, an_q_op op, int in, int k, int 
 }
 
 static inline an_q_layer *tq_flatten(an_q_graph *g, int in) {
-    const an_q_tinfo t = an_q_tensor_info(g, in);
+    const an_tensor t = an_q_tensor_info(g, in);
     an_q_layer *l = tq_push(g, AN_Q_FLATTEN, in);
     l->h = l->w = 1, l->c = t.h * t.w * t.c;
     l->scale = t.scale, l->zero_point = t.zero_point;
@@ -115,7 +115,7 @@ static inline an_q_layer *tq_flatten(an_q_graph *g, int in) {
 }
 
 static inline an_q_layer *tq_add(an_q_graph *g, int a, int b, int act, an_rng *r) {
-    const an_q_tinfo ta = an_q_tensor_info(g, a), tb = an_q_tensor_info(g, b);
+    const an_tensor ta = an_q_tensor_info(g, a), tb = an_q_tensor_info(g, b);
     an_q_layer *l = tq_push(g, AN_Q_ADD, a);
     l->in[1] = b;
     l->h = ta.h, l->w = ta.w, l->c = ta.c;

@@ -44,8 +44,8 @@ static inline void tt_program(an_npu_exe *x, const an_npu_config *c, int n, int 
     x->data_size = A;
     x->data = malloc((size_t)A);
     for (int64_t i = 0; i < A; i++) x->data[i] = (uint8_t)(i % 7 + 1);
-    x->input = (an_npu_tensor){A, 1, 1, n * T * (int32_t)R, 1.0f, 0};
-    x->output = (an_npu_tensor){O, 1, 1, n * T * (int32_t)C, 1.0f, 0};
+    x->input = (an_tensor){.h = 1, .w = 1, .c = n * T * (int32_t)R, .scale = 1.0f, .dram = A};
+    x->output = (an_tensor){.h = 1, .w = 1, .c = n * T * (int32_t)C, .scale = 1.0f, .dram = O};
     x->n_affine = 1;
     x->in_mul = malloc(4), x->in_add = malloc(4);
     x->in_mul[0] = 1, x->in_add[0] = 0;

@@ -79,19 +79,11 @@ int64_t an_npu_acc_rows(const an_npu_config *c);
 /* ------------------------------------------------------------------------ */
 /* Executable: a program for the chip, in memory (npu.h stores and loads it) */
 
-/* A tensor in DRAM: batch samples of h*w*c int8 (NHWC) from dram on. */
-typedef struct an_npu_tensor {
-    int64_t dram;
-    int32_t h, w, c;
-    float scale;
-    int32_t zero_point;
-} an_npu_tensor;
-
 /* An operator the host runs between instructions (AN_OP_HOST). */
 typedef struct an_npu_host_op {
-    int32_t op;               /* an_q_op: maxpool, avgpool or add */
-    int32_t layer;            /* int8 graph layer */
-    an_npu_tensor in[2], out; /* in[1] for add only */
+    int32_t op;           /* an_q_op: maxpool, avgpool or add */
+    int32_t layer;        /* int8 graph layer */
+    an_tensor in[2], out; /* in[1] for add only */
     int32_t kh, kw, sh, sw, pt, pl;
     int32_t act_min, act_max;
     int32_t add_mult[3], add_shift[3];
@@ -132,7 +124,7 @@ typedef struct an_npu_exe {
     int64_t n_insns;
     uint8_t *data; /* [data_size] initial DRAM bytes at address 0 */
     int64_t data_size;
-    an_npu_tensor input, output;
+    an_tensor input, output;       /* int8, placed in DRAM (their dram field) */
     an_npu_input_layout in_layout; /* how the input lies in DRAM */
     int64_t n_affine;              /* raw -> int8 input map (as an_q_input) */
     float *in_mul, *in_add;        /* [n_affine] */

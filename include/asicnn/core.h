@@ -1,6 +1,7 @@
 /*
-** asicnn core: status codes, arena allocation, tensors, seeded RNG, CRC32,
-** little-endian bytes, a text buffer, atomic file writes and a progress bar.
+** asicnn core: status codes, arena allocation, the tensor descriptor,
+** seeded RNG, CRC32, little-endian bytes, a text buffer, atomic file writes
+** and a progress bar.
 **
 ** Contract
 ** - Every fallible library function returns an an_status. On failure it has
@@ -79,38 +80,32 @@ void *an_arena_alloc(an_arena *a, size_t size, size_t align);
 void an_arena_free(an_arena *a);
 
 /* ------------------------------------------------------------------------ */
-/* Tensors                                                                  */
+/* Tensors: the one descriptor that quant, the compiler, the simulator and  */
+/* the backends share.                                                      */
 
-typedef enum an_dtype { AN_F32 = 0, AN_I8, AN_U8, AN_I32, AN_DTYPE_COUNT } an_dtype;
+/* Element types. AN_I8 is 0, so a zeroed descriptor is an int8 tensor. */
+typedef enum an_dtype { AN_I8 = 0, AN_I32, AN_F32, AN_DTYPE_COUNT } an_dtype;
 
 extern const char *const AN_DTYPE_NAME[AN_DTYPE_COUNT];
 extern const size_t AN_DTYPE_SIZE[AN_DTYPE_COUNT];
 
-#define AN_MAX_DIMS 4
-
-/* Quantization parameters: real = scale * (q - zero_point). Per-tensor when
-** channel_scales is NULL, otherwise per channel along axis. */
-typedef struct an_qparams {
+/* A tensor: h x w x c elements per sample in HWC order (a vector is
+** 1 x 1 x c) of type dtype, with per-tensor quantization parameters,
+** real = scale * (q - zero_point) (per-channel weight scales live with the
+** layer that owns the weights, an_q_layer), and its placement where it has
+** one: in an executable, the DRAM byte address from which its batch samples
+** lie back to back. */
+typedef struct an_tensor {
+    int32_t h, w, c;
     float scale;
     int32_t zero_point;
-    int axis;                    /* channel axis for per-channel params */
-    const float *channel_scales; /* [dim[axis]] or NULL */
-} an_qparams;
-
-typedef struct an_tensor {
     an_dtype dtype;
-    int ndim;
-    int64_t dim[AN_MAX_DIMS]; /* row-major; dim[ndim-1] varies fastest */
-    an_qparams q;
-    void *data; /* not owned: arena or caller memory */
+    int64_t dram; /* DRAM placement (an executable's tensors); 0 elsewhere */
 } an_tensor;
 
+/* Elements (h*w*c) and bytes of one sample. */
 int64_t an_tensor_numel(const an_tensor *t);
-size_t an_tensor_nbytes(const an_tensor *t);
-/* Fill in a tensor header and allocate its data from the arena. */
-an_status an_tensor_alloc(an_tensor *t, an_arena *a, an_dtype dt, int ndim, const int64_t *dim);
-/* "28x28x1"-style shape text into buf. */
-const char *an_tensor_shape_str(const an_tensor *t, char *buf, size_t n);
+int64_t an_tensor_bytes(const an_tensor *t);
 
 /* ------------------------------------------------------------------------ */
 /* Seeded RNG (PCG32): the same seed gives the same stream on every machine. */

@@ -136,13 +136,8 @@ typedef struct an_q_graph {
 
 void an_q_graph_free(an_q_graph *g);
 
-/* Shape, scale and zero point of tensor t (0 = input). */
-typedef struct an_q_tinfo {
-    int32_t h, w, c;
-    float scale;
-    int32_t zero_point;
-} an_q_tinfo;
-an_q_tinfo an_q_tensor_info(const an_q_graph *g, int t);
+/* The descriptor (shape, scale, zero point; int8) of tensor t (0 = input). */
+an_tensor an_q_tensor_info(const an_q_graph *g, int t);
 int64_t an_q_tensor_size(const an_q_graph *g, int t);
 
 /* Check every field (ids, shapes, ranges, accumulator bounds); errors name
@@ -200,7 +195,7 @@ const int8_t *an_q_engine_tensor(const an_q_engine *e, int t);
 ** outside any graph (what a host runs between a chip's instructions): in[0]
 ** and x[0] describe its input, in[1] and x[1] an add's second one; y gets
 ** the l->h x l->w x l->c output. Other ops write nothing. */
-void an_q_ref_layer(const an_q_layer *l, const an_q_tinfo in[2], const int8_t *const x[2],
+void an_q_ref_layer(const an_q_layer *l, const an_tensor in[2], const int8_t *const x[2],
                     int8_t *y);
 
 /* Index of the largest int8 logit (the first on ties). */

@@ -280,14 +280,14 @@ an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog) {
             s = an_fail(AN_ERR_NOMEM, "%s: out of memory for the dry run", x->source);
     if (!s) { /* the host wrote the weights and the input before the start */
         uint8_t *init = k->sp[NPU_DRAM].init;
-        const an_npu_tensor *in = &x->input;
+        const an_tensor *in = &x->input;
         const int64_t in_end = in->dram + (int64_t)x->batch * npu_input_bytes(x);
         set_bits(init, 0, x->data_size);
         set_bits(init, in->dram, in_end);
     }
     if (!s) s = npu_schedule(prog, x->n_insns, c, x->source, check_step, k);
     if (!s) {
-        const an_npu_tensor *o = &x->output;
+        const an_tensor *o = &x->output;
         const int64_t end = o->dram + (int64_t)x->batch * o->h * o->w * o->c;
         const int64_t b = first_clear(k->sp[NPU_DRAM].init, o->dram, end);
         if (b < end)

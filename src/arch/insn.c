@@ -220,8 +220,8 @@ static int put(npu_range *out, int k, int space, int write, int64_t lo, int64_t 
     return k + 1;
 }
 
-static int64_t tensor_bytes(const an_npu_tensor *t, int batch) {
-    return (int64_t)t->h * t->w * t->c * batch;
+static int64_t tensor_bytes(const an_tensor *t, int batch) {
+    return an_tensor_bytes(t) * batch;
 }
 
 int npu_footprint(const an_isa_insn *d, const an_npu_config *c, const an_npu_exe *x,

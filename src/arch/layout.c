@@ -7,7 +7,7 @@
 #include "asicnn/arch.h"
 
 int64_t npu_input_bytes(const an_npu_exe *x) {
-    const an_npu_tensor *t = &x->input;
+    const an_tensor *t = &x->input;
     const an_npu_input_layout *l = &x->in_layout;
     if (l->layout == AN_NPU_IN_IM2COL)
         return (int64_t)l->oh * l->ow * l->rows_per_px * l->row_bytes;

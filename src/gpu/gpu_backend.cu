@@ -100,7 +100,7 @@ extern "C" an_status an_gpu_create(an_gpu **out, const an_q_graph *g, int max_ba
 static void launch(an_gpu *gp, int i, int B) {
     const an_q_graph *g = gp->g;
     const an_q_layer *l = &g->layers[i];
-    const an_q_tinfo in = an_q_tensor_info(g, l->in[0]);
+    const an_tensor in = an_q_tensor_info(g, l->in[0]);
     const int8_t *x = gp->t[l->in[0]];
     int8_t *y = gp->t[i + 1];
     switch (l->op) {

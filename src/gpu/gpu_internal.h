@@ -16,13 +16,13 @@ typedef struct gpu_layer {
     int32_t *bias, *mult, *shift;
 } gpu_layer;
 
-void gpu_launch_conv(const an_q_layer *l, const gpu_layer *d, an_q_tinfo in, const int8_t *x,
+void gpu_launch_conv(const an_q_layer *l, const gpu_layer *d, an_tensor in, const int8_t *x,
                      int8_t *y, int B, cudaStream_t st);
 void gpu_launch_dense(const an_q_layer *l, const gpu_layer *d, const int8_t *x, int8_t *y, int B,
                       cudaStream_t st);
-void gpu_launch_pool(const an_q_layer *l, an_q_tinfo in, const int8_t *x, int8_t *y, int B,
+void gpu_launch_pool(const an_q_layer *l, an_tensor in, const int8_t *x, int8_t *y, int B,
                      cudaStream_t st);
-void gpu_launch_add(const an_q_layer *l, an_q_tinfo a, an_q_tinfo b, const int8_t *xa,
+void gpu_launch_add(const an_q_layer *l, an_tensor a, an_tensor b, const int8_t *xa,
                     const int8_t *xb, int8_t *y, int B, cudaStream_t st);
 
 #endif /* ASICNN_GPU_INTERNAL_H */

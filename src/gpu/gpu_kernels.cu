@@ -123,7 +123,7 @@ static unsigned blocks(long long total) {
     return (unsigned)((total + 255) / 256);
 }
 
-void gpu_launch_conv(const an_q_layer *l, const gpu_layer *d, an_q_tinfo in, const int8_t *x,
+void gpu_launch_conv(const an_q_layer *l, const gpu_layer *d, an_tensor in, const int8_t *x,
                      int8_t *y, int B, cudaStream_t st) {
     const conv_args a = {in.h,  in.w,  in.c,          in.zero_point, l->h,      l->w,
                          l->c,  l->kh, l->kw,         l->sh,         l->sw,     l->pt,
@@ -139,7 +139,7 @@ void gpu_launch_dense(const an_q_layer *l, const gpu_layer *d, const int8_t *x, 
                                            l->zero_point, l->act_min, l->act_max, x, y, total);
 }
 
-void gpu_launch_pool(const an_q_layer *l, an_q_tinfo in, const int8_t *x, int8_t *y, int B,
+void gpu_launch_pool(const an_q_layer *l, an_tensor in, const int8_t *x, int8_t *y, int B,
                      cudaStream_t st) {
     const pool_args a = {in.h,  in.w,  in.c,  l->h,  l->w,  l->kh,
                          l->kw, l->sh, l->sw, l->pt, l->pl, l->op == AN_Q_AVGPOOL};
@@ -147,7 +147,7 @@ void gpu_launch_pool(const an_q_layer *l, an_q_tinfo in, const int8_t *x, int8_t
     k_pool<<<blocks(total), 256, 0, st>>>(a, x, y, total);
 }
 
-void gpu_launch_add(const an_q_layer *l, an_q_tinfo a, an_q_tinfo b, const int8_t *xa,
+void gpu_launch_add(const an_q_layer *l, an_tensor a, an_tensor b, const int8_t *xa,
                     const int8_t *xb, int8_t *y, int B, cudaStream_t st) {
     const add_args r = {a.zero_point,   b.zero_point,    l->add_mult[0], l->add_shift[0],
                         l->add_mult[1], l->add_shift[1], l->add_mult[2], l->add_shift[2],

@@ -85,7 +85,7 @@ static an_status tile_store(gen *G, const cop *o, an_isa_insn w, int fy0, int fx
                             int img, int blk) {
     cprog *p = G->p;
     const int64_t C = p->cfg->cols;
-    const an_q_tinfo out = npu_tinfo(p, o->out_t);
+    const an_tensor out = npu_tinfo(p, o->out_t);
     an_status s = AN_OK;
     const int64_t stage = 2 * p->in_half + (G->st_flip++ & 1) * p->stage_half;
     w.dst = stage, w.vpitch = C;
@@ -153,7 +153,7 @@ static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chun
                             int64_t in_base) {
     cprog *p = G->p;
     const int64_t R = p->cfg->rows;
-    const an_q_tinfo in = npu_tinfo(p, o->in_t);
+    const an_tensor in = npu_tinfo(p, o->in_t);
     const int cy1 = t->cy0 + t->cth, cx1 = t->cx0 + t->ctw;
     /* input window (with padding) of the conv pixels, for the chunk's cells */
     const int iy0 = t->cy0 * o->sh - o->pt + ch->ky0, iy1 = (cy1 - 1) * o->sh - o->pt + ch->ky1;
@@ -430,7 +430,7 @@ static an_status gen_add(gen *G, const cop *o) {
     cprog *p = G->p;
     const int64_t C = p->cfg->cols;
     const an_q_layer *l = &p->g->layers[o->layer];
-    const an_q_tinfo a = npu_tinfo(p, o->in_t), b = npu_tinfo(p, o->in2_t);
+    const an_tensor a = npu_tinfo(p, o->in_t), b = npu_tinfo(p, o->in2_t);
     const int64_t n = (int64_t)p->B * l->h * l->w * l->c, t = o->th;
     const int64_t ra = 6, rb = 6 + t;
     an_status s = load_rows(p, AN_BUF_ACC, 0, o->pdram, 6, 4 * C);
@@ -474,10 +474,10 @@ static an_status gen_host(gen *G, const cop *o) {
                           .act_min = l->act_min,
                           .act_max = l->act_max};
     const int ids[3] = {o->in_t, l->op == AN_Q_ADD ? o->in2_t : o->in_t, o->out_t};
-    an_npu_tensor *t[3] = {&h->in[0], &h->in[1], &h->out};
+    an_tensor *t[3] = {&h->in[0], &h->in[1], &h->out};
     for (int k = 0; k < 3; k++) {
-        const an_q_tinfo ti = npu_tinfo(p, ids[k]);
-        *t[k] = (an_npu_tensor){p->tdram[ids[k]], ti.h, ti.w, ti.c, ti.scale, ti.zero_point};
+        *t[k] = npu_tinfo(p, ids[k]);
+        t[k]->dram = p->tdram[ids[k]];
     }
     memcpy(h->add_mult, l->add_mult, sizeof h->add_mult);
     memcpy(h->add_shift, l->add_shift, sizeof h->add_shift);

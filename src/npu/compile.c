@@ -205,9 +205,8 @@ static an_status pass_emit(cprog *p, an_npu_exe *x) {
     x->data_size = p->data_size;
     x->n_host = p->n_host;
     x->host = p->host, p->host = NULL;
-    const an_q_tinfo ti = npu_tinfo(p, 0), to = npu_tinfo(p, g->n_layers);
-    x->input = (an_npu_tensor){p->tdram[0], ti.h, ti.w, ti.c, ti.scale, ti.zero_point};
-    x->output = (an_npu_tensor){p->tdram[g->n_layers], to.h, to.w, to.c, to.scale, to.zero_point};
+    x->input = npu_tinfo(p, 0), x->input.dram = p->tdram[0];
+    x->output = npu_tinfo(p, g->n_layers), x->output.dram = p->tdram[g->n_layers];
     for (int k = 0; k < p->n_ops; k++) {
         const cop *o = &p->ops[k];
         if (o->mode == AN_NPU_MODE_IM2COL_IN)

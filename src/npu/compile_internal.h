@@ -129,6 +129,6 @@ int npu_kpos_hold(const cprog *p, const cop *o, int64_t pix, int64_t fpix);
 int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int cth, int ctw);
 
 /* Tensor shape/qparams helpers. */
-an_q_tinfo npu_tinfo(const cprog *p, int t);
+an_tensor npu_tinfo(const cprog *p, int t);
 
 #endif /* ASICNN_COMPILE_INTERNAL_H */

@@ -116,7 +116,7 @@ static void io_config(codec *c, an_npu_config *g) {
     io_i32(c, &g->insn_depth), io_i32(c, &g->token_depth), io_i32(c, &g->tech_nm);
 }
 
-static void io_tensor(codec *c, an_npu_tensor *t) {
+static void io_tensor(codec *c, an_tensor *t) {
     io_i64(c, &t->dram);
     io_i32(c, &t->h), io_i32(c, &t->w), io_i32(c, &t->c);
     io_f32(c, &t->scale);

@@ -16,18 +16,14 @@ an_status npu_decode_file(const uint8_t *buf, size_t n, const char *name, an_npu
 
 #define BAD(...) an_fail(AN_ERR_FORMAT, __VA_ARGS__)
 
-static int64_t tensor_size(const an_npu_tensor *t) {
-    return (int64_t)t->h * t->w * t->c;
-}
-
 /* A tensor of batch samples of bytes each (<= 0: h*w*c) inside DRAM with
 ** valid quantization. */
-static an_status check_tensor(const an_npu_exe *x, const an_npu_tensor *t, int64_t bytes,
+static an_status check_tensor(const an_npu_exe *x, const an_tensor *t, int64_t bytes,
                               const char *what) {
     if (t->h < 1 || t->w < 1 || t->c < 1 || t->h > 65536 || t->w > 65536 || t->c > 65536 ||
-        tensor_size(t) > (INT64_C(1) << 26))
+        an_tensor_numel(t) > (INT64_C(1) << 26))
         return BAD("%s: %s: bad shape %dx%dx%d", x->source, what, t->h, t->w, t->c);
-    if (bytes <= 0) bytes = tensor_size(t);
+    if (bytes <= 0) bytes = an_tensor_numel(t);
     if (t->dram < 0 || t->dram + bytes * x->batch > x->dram_size)
         return BAD("%s: %s: field dram = %lld: %lld bytes pass the end of DRAM (%lld bytes)",
                    x->source, what, (long long)t->dram, (long long)(bytes * x->batch),
@@ -51,9 +47,9 @@ static an_status check_host(const an_npu_exe *x, int i) {
     if (h->act_min < -128 || h->act_max > 127 || h->act_min > h->act_max)
         return BAD("%s: %s: field act_min/act_max = %d/%d invalid", x->source, what, h->act_min,
                    h->act_max);
-    const an_npu_tensor *a = &h->in[0], *o = &h->out;
+    const an_tensor *a = &h->in[0], *o = &h->out;
     if (h->op == AN_Q_ADD) {
-        const an_npu_tensor *b = &h->in[1];
+        const an_tensor *b = &h->in[1];
         if (a->h != o->h || a->w != o->w || a->c != o->c || b->h != o->h || b->w != o->w ||
             b->c != o->c)
             return BAD("%s: %s: add inputs and output shapes differ", x->source, what);
@@ -92,9 +88,9 @@ an_status an_npu_validate(const an_npu_exe *x) {
         (s = check_tensor(x, &x->input, npu_input_bytes(x), "input")) ||
         (s = check_tensor(x, &x->output, 0, "output")))
         return s;
-    if (x->n_affine != 1 && x->n_affine != tensor_size(&x->input))
+    if (x->n_affine != 1 && x->n_affine != an_tensor_numel(&x->input))
         return BAD("%s: section TENS: field n_affine = %lld (must be 1 or %lld)", x->source,
-                   (long long)x->n_affine, (long long)tensor_size(&x->input));
+                   (long long)x->n_affine, (long long)an_tensor_numel(&x->input));
     for (int64_t i = 0; i < x->n_affine; i++)
         if (!isfinite(x->in_mul[i]) || !isfinite(x->in_add[i]))
             return BAD("%s: section TENS: field in_mul/in_add[%lld] is not finite", x->source,
@@ -116,7 +112,7 @@ an_status an_npu_validate(const an_npu_exe *x) {
             l->first_insn > x->n_insns || l->n_insn > x->n_insns - l->first_insn)
             return BAD("%s: section LAYR: layer %d: bad name, op, mode or instruction range",
                        x->source, i);
-        const an_npu_tensor t = {l->out_dram, l->h, l->w, l->c, 1.0f, 0};
+        const an_tensor t = {.h = l->h, .w = l->w, .c = l->c, .scale = 1.0f, .dram = l->out_dram};
         if (l->out_dram != -1 && (s = check_tensor(x, &t, 0, "layer output"))) return s;
     }
     if (x->qref_size) {

@@ -19,7 +19,7 @@
 #include <string.h>
 
 /* One sample's im2col rows from its NHWC bytes. */
-static void im2col_sample(const an_npu_tensor *t, const an_npu_input_layout *l, const int8_t *in,
+static void im2col_sample(const an_tensor *t, const an_npu_input_layout *l, const int8_t *in,
                           uint8_t *out) {
     const int64_t px_bytes = (int64_t)l->rows_per_px * l->row_bytes;
     memset(out, (uint8_t)(int8_t)t->zero_point, (size_t)(px_bytes * l->oh * l->ow));
@@ -40,7 +40,7 @@ static void im2col_sample(const an_npu_tensor *t, const an_npu_input_layout *l, 
 }
 
 void an_npu_write_input(const an_npu_exe *x, const int8_t *in, uint8_t *dram) {
-    const an_npu_tensor *t = &x->input;
+    const an_tensor *t = &x->input;
     const int64_t F = (int64_t)t->h * t->w * t->c, bytes = npu_input_bytes(x);
     if (x->in_layout.layout != AN_NPU_IN_IM2COL) {
         memcpy(dram + t->dram, in, (size_t)(F * x->batch));
@@ -54,7 +54,7 @@ void an_npu_write_input(const an_npu_exe *x, const int8_t *in, uint8_t *dram) {
 
 an_status npu_input_layout_check(const an_npu_exe *x) {
     const an_npu_input_layout *l = &x->in_layout;
-    const an_npu_tensor *t = &x->input;
+    const an_tensor *t = &x->input;
     if (l->layout == AN_NPU_IN_NHWC) {
         if (l->kh || l->kw || l->sh || l->sw || l->pt || l->pl || l->oh || l->ow || l->row_bytes ||
             l->rows_per_px)

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-an_q_tinfo npu_tinfo(const cprog *p, int t) {
+an_tensor npu_tinfo(const cprog *p, int t) {
     return an_q_tensor_info(p->g, t);
 }
 
@@ -27,7 +27,7 @@ static int cdiv(int64_t a, int64_t b) {
 }
 
 /* Whether the vector unit can run pool layer l (fields of the VEC format). */
-static int pool_supported(const an_q_layer *l, const an_q_tinfo *in) {
+static int pool_supported(const an_q_layer *l, const an_tensor *in) {
     return l->kh <= 255 && l->kw <= 255 && l->sh <= 255 && l->sw <= 255 && l->pt <= 127 &&
            l->pl <= 127 && in->h <= 4095 && in->w <= 4095 && l->h <= 4095 && l->w <= 4095;
 }
@@ -36,7 +36,7 @@ an_status npu_pass_lower(cprog *p) {
     const an_q_graph *g = p->g;
     for (int i = 0; i < g->n_layers; i++) {
         const an_q_layer *l = &g->layers[i];
-        const an_q_tinfo in = npu_tinfo(p, l->in[0]);
+        const an_tensor in = npu_tinfo(p, l->in[0]);
         cop *o = &p->ops[p->n_ops++];
         *o = (cop){.layer = i,
                    .pool_layer = -1,

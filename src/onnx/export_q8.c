@@ -31,7 +31,7 @@ typedef struct qx {
 
 /* QuantizeLinear + DequantizeLinear of float value `in` as tensor t. */
 static void qdq(qx *X, int t, const char *in, const char *label) {
-    const an_q_tinfo ti = an_q_tensor_info(X->g, t);
+    const an_tensor ti = an_q_tensor_info(X->g, t);
     char sn[96], zn[96], nm[96];
     snprintf(sn, sizeof sn, "t%d_scale", t);
     snprintf(zn, sizeof zn, "t%d_zero_point", t);
@@ -68,7 +68,7 @@ static const char *clamp(qx *X, const an_q_layer *l, const char *in) {
 
 /* Weights and bias of a conv/dense layer as DequantizeLinear nodes. */
 static an_status params(qx *X, const an_q_layer *l, int conv, const char **wf, const char **bf) {
-    const an_q_tinfo in = an_q_tensor_info(X->g, l->in[0]);
+    const an_tensor in = an_q_tensor_info(X->g, l->in[0]);
     const int C = l->c, K = l->k;
     int8_t *w = malloc((size_t)C * K);
     int32_t *bias = malloc(sizeof(int32_t) * (size_t)C);
@@ -144,7 +144,7 @@ static an_status params(qx *X, const an_q_layer *l, int conv, const char **wf, c
 }
 
 static void window(qx *X, Onnx__NodeProto *o, const an_q_layer *l) {
-    const an_q_tinfo in = an_q_tensor_info(X->g, l->in[0]);
+    const an_tensor in = an_q_tensor_info(X->g, l->in[0]);
     int pb = (l->h - 1) * l->sh + l->kh - in.h - l->pt;
     int pr = (l->w - 1) * l->sw + l->kw - in.w - l->pl;
     pb = pb > 0 ? pb : 0, pr = pr > 0 ? pr : 0;
@@ -163,7 +163,7 @@ static an_status layer(qx *X, int i) {
                                                    "AveragePool", "Add",  "Flatten"};
     X->four[t] = l->op != AN_Q_DENSE && l->op != AN_Q_FLATTEN && X->four[a];
     if (l->op == AN_Q_FLATTEN) {
-        const an_q_tinfo ti = an_q_tensor_info(X->g, a);
+        const an_tensor ti = an_q_tensor_info(X->g, a);
         if (ti.h * ti.w > 1 && ti.c > 1) X->fh[t] = ti.h, X->fw[t] = ti.w, X->fc[t] = ti.c;
     } else if (l->op != AN_Q_DENSE) {
         X->fh[t] = X->fh[a], X->fw[t] = X->fw[a], X->fc[t] = X->fc[a];

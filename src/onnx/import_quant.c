@@ -109,7 +109,7 @@ static an_q_layer *new_layer(qctx *Q, an_q_op op, int in0) {
 static void set_val(qctx *Q, int kind, int t, int h, int w, int c, const ox_val *like) {
     ox_val *o = out0(Q);
     if (!o) return;
-    const an_q_tinfo ti = an_q_tensor_info(Q->g, t);
+    const an_tensor ti = an_q_tensor_info(Q->g, t);
     o->quant = kind, o->id = t, o->h = h, o->w = w, o->c = c;
     o->scale = ti.scale, o->zp = ti.zero_point;
     o->kind = h == 1 && w == 1 && (!like || like->kind == OX_VEC) ? OX_VEC : OX_IMG;
@@ -138,7 +138,7 @@ static const qconst *const_input(qctx *Q, int k, const char *what) {
 /* ---- QuantizeLinear / DequantizeLinear ---- */
 
 static an_status finish_linear(qctx *Q, an_q_layer *l) {
-    const an_q_tinfo in = an_q_tensor_info(Q->g, l->in[0]);
+    const an_tensor in = an_q_tensor_info(Q->g, l->in[0]);
     for (int oc = 0; oc < l->c; oc++) {
         const double M = (double)in.scale * (double)l->w_scale[oc] / (double)l->scale;
         int sh;
@@ -293,7 +293,7 @@ static int alloc_linear(qctx *Q, an_q_layer *l, int C, int K) {
 
 /* Bias from a dequantized int32 constant, with -in_zp * sum(w) folded in. */
 static int set_bias(qctx *Q, an_q_layer *l, const qconst *b) {
-    const an_q_tinfo in = an_q_tensor_info(Q->g, l->in[0]);
+    const an_tensor in = an_q_tensor_info(Q->g, l->in[0]);
     if (b && b->n != l->c) {
         ox_problem(Q->x, "bias has %lld values for %d channels", (long long)b->n, l->c);
         return -1;

@@ -74,7 +74,7 @@ an_status an_q_engine_create(an_q_engine **out, const an_q_graph *g, int max_bat
         const an_q_layer *l = &g->layers[i];
         if (l->op != AN_Q_CONV2D && l->op != AN_Q_DENSE) continue;
         if (e->isa == Q_ISA_VNNI) {
-            const an_q_tinfo ti = an_q_tensor_info(g, l->in[0]);
+            const an_tensor ti = an_q_tensor_info(g, l->in[0]);
             const size_t need = (q_vnni_scratch(l, &ti) + 63) & ~(size_t)63;
             ok = (e->vw[i] = q_vnni_pack(l)) != NULL;
             if (need > e->vstride) e->vstride = need;
@@ -99,7 +99,7 @@ an_status an_q_engine_create(an_q_engine **out, const an_q_graph *g, int max_bat
 static void run_layer(an_q_engine *e, int i, int b, int16_t *patch, uint8_t *vs, int par) {
     const an_q_graph *g = e->g;
     const an_q_layer *l = &g->layers[i];
-    const an_q_tinfo in = an_q_tensor_info(g, l->in[0]);
+    const an_tensor in = an_q_tensor_info(g, l->in[0]);
     const int8_t *x = e->t[l->in[0]] + (size_t)b * an_q_tensor_size(g, l->in[0]);
     int8_t *y = e->t[i + 1] + (size_t)b * an_q_tensor_size(g, i + 1);
     const int fast = e->impl != AN_Q_IMPL_REF;
@@ -136,7 +136,7 @@ static void run_layer(an_q_engine *e, int i, int b, int16_t *patch, uint8_t *vs,
         memcpy(y, x, (size_t)an_q_tensor_size(g, i + 1));
         break;
     case AN_Q_ADD: {
-        const an_q_tinfo in2 = an_q_tensor_info(g, l->in[1]);
+        const an_tensor in2 = an_q_tensor_info(g, l->in[1]);
         const int8_t *x2 = e->t[l->in[1]] + (size_t)b * an_q_tensor_size(g, l->in[1]);
         if (e->isa == Q_ISA_VNNI && fast)
             q_vnni_add(l, &in, &in2, x, x2, y);

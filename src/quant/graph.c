@@ -37,17 +37,28 @@ void an_q_graph_free(an_q_graph *g) {
     *g = (an_q_graph){0};
 }
 
-an_q_tinfo an_q_tensor_info(const an_q_graph *g, int t) {
-    if (t <= 0)
-        return (an_q_tinfo){g->input.h, g->input.w, g->input.c, g->input.scale,
-                            g->input.zero_point};
+an_tensor an_q_tensor_info(const an_q_graph *g, int t) {
+    if (t <= 0) {
+        const an_q_input *i = &g->input;
+        return (an_tensor){.h = i->h,
+                           .w = i->w,
+                           .c = i->c,
+                           .scale = i->scale,
+                           .zero_point = i->zero_point,
+                           .dtype = AN_I8};
+    }
     const an_q_layer *l = &g->layers[t - 1];
-    return (an_q_tinfo){l->h, l->w, l->c, l->scale, l->zero_point};
+    return (an_tensor){.h = l->h,
+                       .w = l->w,
+                       .c = l->c,
+                       .scale = l->scale,
+                       .zero_point = l->zero_point,
+                       .dtype = AN_I8};
 }
 
 int64_t an_q_tensor_size(const an_q_graph *g, int t) {
-    an_q_tinfo i = an_q_tensor_info(g, t);
-    return (int64_t)i.h * i.w * i.c;
+    const an_tensor i = an_q_tensor_info(g, t);
+    return an_tensor_numel(&i);
 }
 
 void an_q_choose_qparams(float lo, float hi, float *scale, int32_t *zp) {
@@ -99,7 +110,7 @@ static int shape_ok(int h, int w, int c) {
 
 /* A window op's geometry against its input: every window overlaps the input. */
 static an_status check_window(const an_q_graph *g, int i, const an_q_layer *l,
-                              const an_q_tinfo *in) {
+                              const an_tensor *in) {
     const char *src = g->source;
     if (l->kh < 1 || l->kw < 1 || l->kh > 4096 || l->kw > 4096 || l->sh < 1 || l->sw < 1 ||
         l->sh > 4096 || l->sw > 4096)
@@ -168,7 +179,7 @@ static an_status check_layer(const an_q_graph *g, int i) {
     if (l->act_min < -128 || l->act_max > 127 || l->act_min > l->act_max)
         return BAD("%s: layer %d (%s): field act_min/act_max = %d/%d invalid", src, i, l->name,
                    l->act_min, l->act_max);
-    const an_q_tinfo in = an_q_tensor_info(g, l->in[0]);
+    const an_tensor in = an_q_tensor_info(g, l->in[0]);
     const int64_t in_size = (int64_t)in.h * in.w * in.c;
     an_status s;
     switch (l->op) {
@@ -200,7 +211,7 @@ static an_status check_layer(const an_q_graph *g, int i) {
                        in.c, l->c);
         return check_window(g, i, l, &in);
     case AN_Q_ADD: {
-        const an_q_tinfo b = an_q_tensor_info(g, l->in[1]);
+        const an_tensor b = an_q_tensor_info(g, l->in[1]);
         if (in.h != l->h || in.w != l->w || in.c != l->c || b.h != l->h || b.w != l->w ||
             b.c != l->c)
             return BAD("%s: layer %d (%s): add inputs and output shapes differ", src, i, l->name);

@@ -9,6 +9,10 @@
 
 #include "asicnn/quant.h"
 
+/* The fast engine's files still spell the tensor descriptor by its old
+** name; it is the same type as core's an_tensor. */
+typedef an_tensor an_q_tinfo;
+
 /* Requantize an int32 accumulator to the output's int8:
 ** clamp(MBQM(acc, m, s) + zp, lo, hi). */
 static inline int8_t q_requant(int32_t acc, int32_t m, int32_t s, int32_t zp, int32_t lo,
@@ -34,13 +38,13 @@ static inline int8_t q_avg_round(int32_t sum, int32_t count) {
 
 /* ---- reference kernels: one sample, plain loops (ref_engine.c) ---- */
 
-void q_ref_conv2d(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, /* [H, W, C] */
-                  int8_t *y);                                                 /* [OH, OW, OC] */
-void q_ref_dense(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x,  /* [K] */
-                 int8_t *y);                                                  /* [N] */
-void q_ref_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y);
-void q_ref_avgpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y);
-void q_ref_add(const an_q_layer *l, const an_q_tinfo *a, const an_q_tinfo *b,
+void q_ref_conv2d(const an_q_layer *l, const an_tensor *in, const int8_t *x, /* [H, W, C] */
+                  int8_t *y);                                                /* [OH, OW, OC] */
+void q_ref_dense(const an_q_layer *l, const an_tensor *in, const int8_t *x,  /* [K] */
+                 int8_t *y);                                                 /* [N] */
+void q_ref_maxpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y);
+void q_ref_avgpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y);
+void q_ref_add(const an_q_layer *l, const an_tensor *a, const an_tensor *b,
                const int8_t *xa, /* [H, W, C] */
                const int8_t *xb, /* [H, W, C] */
                int8_t *y);       /* [H, W, C] */
@@ -62,7 +66,7 @@ static inline int q_kpad(int k) {
 int16_t *q_fast_weights(const an_q_layer *l);
 
 /* One sample through conv2d / dense; patch is scratch of kpad int16. */
-void q_fast_conv2d(const an_q_layer *l, const int16_t *w16, const an_q_tinfo *in, const int8_t *x,
+void q_fast_conv2d(const an_q_layer *l, const int16_t *w16, const an_tensor *in, const int8_t *x,
                    int8_t *y, int16_t *patch, int avx2);
 void q_fast_dense(const an_q_layer *l, const int16_t *w16, const int8_t *x, int8_t *y,
                   int16_t *patch, int avx2);
@@ -87,23 +91,23 @@ int q_vnni_supported(void);
 q_vnni_w *q_vnni_pack(const an_q_layer *l);
 void q_vnni_free(q_vnni_w *p);
 /* Scratch bytes one thread needs for layer l on input in. */
-size_t q_vnni_scratch(const an_q_layer *l, const an_q_tinfo *in);
+size_t q_vnni_scratch(const an_q_layer *l, const an_tensor *in);
 /* One sample through conv2d; scratch holds a block per thread (stride
 ** scratch_stride); par spreads the blocks over OpenMP threads. */
-void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_q_tinfo *in, const int8_t *x,
+void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_tensor *in, const int8_t *x,
                    int8_t *y, uint8_t *scratch, size_t scratch_stride, int par);
 void q_vnni_dense(const an_q_layer *l, const q_vnni_w *p, const int8_t *x, int8_t *y,
                   uint8_t *scratch);
 /* The int8 add of one sample, 16 lanes at a time (the reference's kernel
 ** when a multiplier has a left shift). */
-void q_vnni_add(const an_q_layer *l, const an_q_tinfo *a, const an_q_tinfo *b, const int8_t *xa,
+void q_vnni_add(const an_q_layer *l, const an_tensor *a, const an_tensor *b, const int8_t *xa,
                 const int8_t *xb, int8_t *y);
 
 /* Max pooling of one sample, channels innermost (AVX2 max over the
 ** channels); the reference's semantics (valid cells only). */
-void q_fast_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y);
+void q_fast_maxpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y);
 /* Average pooling of one sample, channels innermost; the reference's
 ** rounding (half away from zero). */
-void q_fast_avgpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y);
+void q_fast_avgpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y);
 
 #endif /* ASICNN_QUANT_INTERNAL_H */

@@ -105,7 +105,7 @@ static an_status quantize_linear(qctx *q, int i) {
         l->k = (int32_t)an_node_size(inn);
     }
     out_qparams(q, l, last, act);
-    const an_q_tinfo in = an_q_tensor_info(q->g, l->in[0]);
+    const an_tensor in = an_q_tensor_info(q->g, l->in[0]);
     const int OC = l->c, K = l->k;
     an_status s;
     if ((s = an_alloc_array((void **)&l->weights, (size_t)OC * K, 1, "weights")) ||
@@ -178,7 +178,7 @@ static void quantize_same(qctx *q, int i, an_q_op op) {
     const an_node *n = &q->m->nodes[i];
     an_q_layer *l = push(q, op, n, i);
     l->in[0] = q->tmap[n->inputs[0]];
-    const an_q_tinfo in = an_q_tensor_info(q->g, l->in[0]);
+    const an_tensor in = an_q_tensor_info(q->g, l->in[0]);
     l->scale = in.scale, l->zero_point = in.zero_point;
     if (op != AN_Q_FLATTEN)
         l->kh = n->kh, l->kw = n->kw, l->sh = n->sh, l->sw = n->sw, l->pt = n->pt, l->pl = n->pl;

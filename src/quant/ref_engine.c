@@ -7,7 +7,7 @@
 */
 #include "quant_internal.h"
 
-void q_ref_conv2d(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y) {
+void q_ref_conv2d(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
     const int H = in->h, W = in->w, C = in->c, zp_in = in->zero_point;
     for (int oy = 0; oy < l->h; oy++) {
         for (int ox = 0; ox < l->w; ox++) {
@@ -33,7 +33,7 @@ void q_ref_conv2d(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, in
     }
 }
 
-void q_ref_dense(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y) {
+void q_ref_dense(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
     (void)in;
     for (int n = 0; n < l->c; n++) {
         int32_t acc = l->bias[n];
@@ -43,7 +43,7 @@ void q_ref_dense(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int
     }
 }
 
-void q_ref_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y) {
+void q_ref_maxpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
     const int W = in->w, C = in->c;
     for (int oy = 0; oy < l->h; oy++) {
         for (int ox = 0; ox < l->w; ox++) {
@@ -64,7 +64,7 @@ void q_ref_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, i
     }
 }
 
-void q_ref_avgpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y) {
+void q_ref_avgpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
     const int W = in->w, C = in->c;
     for (int oy = 0; oy < l->h; oy++) {
         for (int ox = 0; ox < l->w; ox++) {
@@ -84,7 +84,7 @@ void q_ref_avgpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, i
     }
 }
 
-void q_ref_add(const an_q_layer *l, const an_q_tinfo *a, const an_q_tinfo *b, const int8_t *xa,
+void q_ref_add(const an_q_layer *l, const an_tensor *a, const an_tensor *b, const int8_t *xa,
                const int8_t *xb, int8_t *y) {
     const int64_t n = (int64_t)l->h * l->w * l->c;
     for (int64_t i = 0; i < n; i++) {
@@ -97,7 +97,7 @@ void q_ref_add(const an_q_layer *l, const an_q_tinfo *a, const an_q_tinfo *b, co
     }
 }
 
-void an_q_ref_layer(const an_q_layer *l, const an_q_tinfo in[2], const int8_t *const x[2],
+void an_q_ref_layer(const an_q_layer *l, const an_tensor in[2], const int8_t *const x[2],
                     int8_t *y) {
     switch (l->op) {
     case AN_Q_MAXPOOL:

@@ -26,7 +26,7 @@ static an_ss_layer ss_layer(const an_q_graph *g, int l, int64_t B) {
         s.iw = B, s.ch = q->k, s.nf = q->c;
         return s;
     }
-    const an_q_tinfo in = an_q_tensor_info(g, q->in[0]);
+    const an_tensor in = an_q_tensor_info(g, q->in[0]);
     s.fh = q->kh, s.fw = q->kw, s.sh = q->sh, s.sw = q->sw, s.ch = in.c, s.nf = q->c;
     s.ih = (int64_t)(q->h - 1) * q->sh + q->kh;
     s.iw = ((int64_t)q->w * B - 1) * q->sw + q->kw;

@@ -105,7 +105,7 @@ an_status an_cmp_cpu_ort(const an_q_graph *g, const an_dataset *test, const an_c
         snprintf(why, why_n, "ONNX Runtime rows left out: %s", an_errmsg());
         return AN_OK;
     }
-    const an_q_tinfo ti = an_q_tensor_info(g, 0), to = an_q_tensor_info(g, g->n_layers);
+    const an_tensor ti = an_q_tensor_info(g, 0), to = an_q_tensor_info(g, g->n_layers);
     const int64_t F = an_q_tensor_size(g, 0),
                   n = test->n < ORT_ACC_IMAGES ? test->n : ORT_ACC_IMAGES;
     char path[512];

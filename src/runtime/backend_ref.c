@@ -34,7 +34,7 @@ static an_status ref_run(an_backend *b, const int8_t *in) {
 
 static void ref_output(const an_backend *b, int8_t *out) {
     const ref_impl *m = b->impl;
-    const an_npu_tensor *o = &b->x->output;
+    const an_tensor *o = &b->x->output;
     memcpy(out, m->out, (size_t)b->x->batch * o->h * o->w * o->c);
 }
 

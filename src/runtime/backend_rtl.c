@@ -55,7 +55,7 @@ static an_status rtl_run(an_backend *b, const int8_t *in) {
 
 static void rtl_output(const an_backend *b, int8_t *out) {
     const rtl_impl *m = b->impl;
-    const an_npu_tensor *o = &b->x->output;
+    const an_tensor *o = &b->x->output;
     memcpy(out, m->dram + o->dram, (size_t)b->x->batch * o->h * o->w * o->c);
 }
 

@@ -20,7 +20,7 @@ static an_status sim_supports(const an_npu_exe *x) {
 }
 
 static an_status sim_load(an_backend *b) {
-    const an_npu_tensor *o = &b->x->output;
+    const an_tensor *o = &b->x->output;
     sim_impl *m = calloc(1, sizeof *m);
     b->impl = m;
     if (!m) return an_fail(AN_ERR_NOMEM, "out of memory for the simulator");

@@ -263,10 +263,6 @@ static void do_vec(an_npu_sim *s, const an_isa_insn *d) {
 
 /* ---- host operators: the reference kernels on DRAM tensors ---- */
 
-static an_q_tinfo tinfo(const an_npu_tensor *t) {
-    return (an_q_tinfo){t->h, t->w, t->c, t->scale, t->zero_point};
-}
-
 static void do_host(an_npu_sim *s, const an_isa_insn *d) {
     const an_npu_host_op *h = &s->x->host[d->host];
     an_q_layer l = {.op = (an_q_op)h->op,
@@ -285,13 +281,12 @@ static void do_host(an_npu_sim *s, const an_isa_insn *d) {
                     .act_max = h->act_max};
     memcpy(l.add_mult, h->add_mult, sizeof l.add_mult);
     memcpy(l.add_shift, h->add_shift, sizeof l.add_shift);
-    const an_q_tinfo in[2] = {tinfo(&h->in[0]), tinfo(&h->in[1])};
-    const int64_t na = (int64_t)in[0].h * in[0].w * in[0].c,
-                  nb = (int64_t)in[1].h * in[1].w * in[1].c, ny = (int64_t)l.h * l.w * l.c;
+    const int64_t na = an_tensor_numel(&h->in[0]), nb = an_tensor_numel(&h->in[1]),
+                  ny = an_tensor_numel(&h->out);
     for (int64_t i = 0; i < s->x->batch; i++) {
         const int8_t *x[2] = {(const int8_t *)s->dram + h->in[0].dram + i * na,
                               (const int8_t *)s->dram + h->in[1].dram + i * nb};
-        an_q_ref_layer(&l, in, x, (int8_t *)s->dram + h->out.dram + i * ny);
+        an_q_ref_layer(&l, h->in, x, (int8_t *)s->dram + h->out.dram + i * ny);
     }
 }
 
@@ -325,7 +320,7 @@ static an_status exec_step(void *ctx, an_isa_queue q, int64_t index, const an_is
 
 an_status an_npu_sim_run(an_npu_sim *s, const int8_t *in, int8_t *out) {
     const an_npu_exe *x = s->x;
-    const an_npu_tensor *to = &x->output;
+    const an_tensor *to = &x->output;
     memset(s->count, 0, sizeof s->count);
     if (s->timing) npu_timing_reset(s->timing);
     memcpy(s->dram, x->data, (size_t)x->data_size);

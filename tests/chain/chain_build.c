@@ -41,7 +41,7 @@ static void out_qparams(an_q_layer *l, const ch_layer *d, an_rng *r) {
 
 /* Weights, biases and requantization of a conv/dense layer with reduction
 ** length l->k over input qparams in. */
-static int linear_params(an_q_layer *l, const ch_layer *d, an_q_tinfo in, an_rng *r) {
+static int linear_params(an_q_layer *l, const ch_layer *d, an_tensor in, an_rng *r) {
     const int64_t n = (int64_t)l->c * l->k;
     l->weights = malloc((size_t)n);
     l->bias = malloc(4 * (size_t)l->c);
@@ -80,7 +80,7 @@ static int linear_params(an_q_layer *l, const ch_layer *d, an_q_tinfo in, an_rng
 }
 
 /* Add: the TFLite rescaling, or multipliers and shifts at their ends. */
-static void add_params(an_q_layer *l, const ch_layer *d, an_q_tinfo a, an_q_tinfo b, an_rng *r) {
+static void add_params(an_q_layer *l, const ch_layer *d, an_tensor a, an_tensor b, an_rng *r) {
     const double twice = 2 * fmax(a.scale, b.scale);
     const double real[3] = {a.scale / twice, b.scale / twice,
                             twice / ((double)(1 << AN_Q_ADD_LEFT_SHIFT) * l->scale)};
@@ -94,7 +94,7 @@ static void add_params(an_q_layer *l, const ch_layer *d, an_q_tinfo a, an_q_tinf
 }
 
 /* Window geometry of layer i over input t; 0 when it does not fit. */
-static int set_window(an_q_layer *l, const ch_layer *d, an_q_tinfo t) {
+static int set_window(an_q_layer *l, const ch_layer *d, an_tensor t) {
     if (d->kh < 1 || d->kw < 1 || d->sh < 1 || d->sw < 1 || d->pt < 0 || d->pb < 0 || d->pl < 0 ||
         d->pr < 0 || d->pt >= d->kh || d->pb >= d->kh || d->pl >= d->kw || d->pr >= d->kw ||
         t.h + d->pt + d->pb < d->kh || t.w + d->pl + d->pr < d->kw)
@@ -114,7 +114,7 @@ static int build_layer(an_q_graph *g, const ch_layer *d, int i) {
     if (d->in0 < 0 || d->in0 > i || (d->op == AN_Q_ADD && (d->in1 < 0 || d->in1 > i))) return 0;
     an_rng r;
     an_rng_seed(&r, d->seed, 3);
-    const an_q_tinfo t = an_q_tensor_info(g, d->in0);
+    const an_tensor t = an_q_tensor_info(g, d->in0);
     switch (d->op) {
     case AN_Q_CONV2D:
         if (d->c < 1 || !set_window(l, d, t)) return 0;
@@ -137,7 +137,7 @@ static int build_layer(an_q_graph *g, const ch_layer *d, int i) {
         l->act_min = -128, l->act_max = 127;
         return 1;
     case AN_Q_ADD: {
-        const an_q_tinfo b = an_q_tensor_info(g, d->in1);
+        const an_tensor b = an_q_tensor_info(g, d->in1);
         if (t.h != b.h || t.w != b.w || t.c != b.c) return 0;
         l->in[1] = d->in1;
         l->h = t.h, l->w = t.w, l->c = t.c;
