@@ -164,6 +164,19 @@ Test(textbuf, appends_grow_and_take_hands_over) {
     cr_assert_null(b.s);
 }
 
+Test(textbuf, byte_appends_keep_nuls) {
+    an_buf b = {0};
+    static const char bytes[3] = {'a', 0, 'b'};
+    for (int i = 0; i < 2000; i++) an_buf_append(&b, bytes, 3); /* past the first 4 KiB */
+    cr_assert_eq(b.oom, 0);
+    cr_assert_eq(b.len, 6000);
+    cr_assert_eq(memcmp(b.s + 5997, bytes, 3), 0);
+    cr_assert_eq(b.s[b.len], 0, "still terminated");
+    an_buf_printf(&b, "%d", 7);
+    cr_assert_str_eq(b.s + 6000, "7");
+    an_buf_free(&b);
+}
+
 Test(afile, commit_replaces_abort_keeps) {
     char dir[] = "/tmp/asicnn-afile-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
@@ -210,6 +223,17 @@ Test(afile, checksummed_little_endian_writer) {
     cr_assert_eq(memcmp(buf, want, 20), 0);
     uint32_t crc = an_crc32(0, want, 20);
     cr_assert_eq(memcmp(buf + 20, &crc, 4), 0); /* little-endian host */
+    /* the same writes into memory give the same bytes */
+    an_buf mem = {0};
+    an_cw_open_mem(&w, &mem);
+    an_cw_u32(&w, 0x01020304u);
+    an_cw_u64(&w, 0x0a0b0c0d0e0f1011ull);
+    an_cw_f32s(&w, &f, 1);
+    an_cw_i32s(&w, &i, 1);
+    cr_assert_eq(an_cw_finish(&w), AN_OK);
+    cr_assert_eq(mem.len, 24);
+    cr_assert_eq(memcmp(mem.s, buf, 24), 0);
+    an_buf_free(&mem);
     free(buf);
     unlink(path);
 }

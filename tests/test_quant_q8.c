@@ -77,6 +77,14 @@ Test(q8, round_trip_keeps_every_field) {
             cr_assert(memcmp(a->w_scale, b->w_scale, 4 * (size_t)a->c) == 0);
         }
     }
+    /* the in-memory image is the file, byte for byte */
+    size_t n_file, n_mem;
+    uint8_t *file = read_all(path, &n_file), *mem;
+    cr_assert_eq(an_q8_encode(&g, &mem, &n_mem), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(n_mem, n_file);
+    cr_assert_eq(memcmp(mem, file, n_file), 0);
+    free(mem);
+    free(file);
     unlink(path);
     an_q_graph_free(&g);
     an_q_graph_free(&h);

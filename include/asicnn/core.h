@@ -151,6 +151,8 @@ typedef struct an_buf {
 
 void an_buf_printf(an_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void an_buf_vprintf(an_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Append n bytes (any, NULs too: len counts them). */
+void an_buf_append(an_buf *b, const void *p, size_t n);
 /* The text, which the caller frees (NULL when nothing was written or after
 ** an allocation failure); b is empty again either way. */
 char *an_buf_take(an_buf *b);
@@ -181,11 +183,14 @@ void an_afile_abort(an_afile *f);
 ** and commits the file, or removes it when anything failed. */
 typedef struct an_cwriter {
     an_afile f;
+    an_buf *mem;  /* an_cw_open_mem: the bytes go here, not to a file */
     uint32_t crc; /* CRC32 of every byte written so far */
     an_status s;  /* first failure */
 } an_cwriter;
 
 an_status an_cw_open(an_cwriter *w, const char *path);
+/* The same bytes (CRC included) appended to mem instead of a file. */
+void an_cw_open_mem(an_cwriter *w, an_buf *mem);
 void an_cw_bytes(an_cwriter *w, const void *p, size_t n);
 void an_cw_u32(an_cwriter *w, uint32_t v);
 void an_cw_u64(an_cwriter *w, uint64_t v);

@@ -151,6 +151,8 @@ void an_q_quantize_input(const an_q_graph *g, const float *x, int64_t n, int8_t 
 /* .q8 files: versioned, little-endian, CRC32, written atomically.          */
 
 an_status an_q8_save(const char *path, const an_q_graph *g);
+/* The bytes an_q8_save would write, into a malloc'd *buf of *n bytes. */
+an_status an_q8_encode(const an_q_graph *g, uint8_t **buf, size_t *n);
 an_status an_q8_load(const char *path, an_q_graph *g);
 /* Parse an in-memory image of a .q8 file; name is for messages. */
 an_status an_q8_parse(const uint8_t *buf, size_t n, const char *name, an_q_graph *g);

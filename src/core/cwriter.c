@@ -1,7 +1,8 @@
 /*
 ** Checksummed little-endian writer (see an_cwriter in core.h): integers and
 ** floats are written byte by byte in little-endian order whatever the host,
-** a running CRC32 covers every byte, and the file appears only on success.
+** a running CRC32 covers every byte, and the file appears only on success;
+** or the same bytes into a memory buffer (an_cw_open_mem).
 */
 #include "asicnn/core.h"
 
@@ -12,10 +13,19 @@ an_status an_cw_open(an_cwriter *w, const char *path) {
     return w->s = an_afile_open(&w->f, path);
 }
 
+void an_cw_open_mem(an_cwriter *w, an_buf *mem) {
+    *w = (an_cwriter){.mem = mem};
+}
+
 void an_cw_bytes(an_cwriter *w, const void *p, size_t n) {
     if (w->s || n == 0) return;
     w->crc = an_crc32(w->crc, p, n);
-    w->s = an_afile_write(&w->f, p, n);
+    if (!w->mem) {
+        w->s = an_afile_write(&w->f, p, n);
+        return;
+    }
+    an_buf_append(w->mem, p, n);
+    if (w->mem->oom) w->s = an_fail(AN_ERR_NOMEM, "out of memory for %zu bytes", w->mem->len + n);
 }
 
 void an_cw_u32(an_cwriter *w, uint32_t v) {
@@ -48,6 +58,7 @@ void an_cw_f32s(an_cwriter *w, const float *v, int64_t n) {
 an_status an_cw_finish(an_cwriter *w) {
     uint32_t crc = w->crc;
     an_cw_u32(w, crc);
+    if (w->mem) return w->s;
     if (w->s) {
         an_afile_abort(&w->f);
         return w->s;

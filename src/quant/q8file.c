@@ -32,54 +32,74 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-an_status an_q8_save(const char *path, const an_q_graph *g) {
-    an_status s = an_q_graph_validate(g);
-    if (s) return an_fail_context(s, "refusing to save %s", path);
-    an_cwriter w;
-    if ((s = an_cw_open(&w, path))) return s;
-    an_cw_bytes(&w, Q8_MAGIC, 8);
-    an_cw_u32(&w, Q8_VERSION);
-    an_cw_u32(&w, (uint32_t)g->n_layers);
+/* Every byte of g's .q8 image through w, and the CRC. */
+static an_status write_graph(an_cwriter *w, const an_q_graph *g) {
+    an_cw_bytes(w, Q8_MAGIC, 8);
+    an_cw_u32(w, Q8_VERSION);
+    an_cw_u32(w, (uint32_t)g->n_layers);
     uint32_t cl = (uint32_t)strnlen(g->calib, sizeof g->calib);
-    an_cw_u32(&w, cl);
-    an_cw_bytes(&w, g->calib, cl);
+    an_cw_u32(w, cl);
+    an_cw_bytes(w, g->calib, cl);
     const an_q_input *in = &g->input;
-    an_cw_u32(&w, (uint32_t)(in->h)), an_cw_u32(&w, (uint32_t)(in->w)),
-        an_cw_u32(&w, (uint32_t)(in->c));
-    an_cw_f32s(&w, &in->scale, 1), an_cw_u32(&w, (uint32_t)(in->zero_point));
-    an_cw_u32(&w, (uint32_t)in->n_affine);
-    an_cw_f32s(&w, in->in_mul, in->n_affine);
-    an_cw_f32s(&w, in->in_add, in->n_affine);
+    an_cw_u32(w, (uint32_t)(in->h)), an_cw_u32(w, (uint32_t)(in->w)),
+        an_cw_u32(w, (uint32_t)(in->c));
+    an_cw_f32s(w, &in->scale, 1), an_cw_u32(w, (uint32_t)(in->zero_point));
+    an_cw_u32(w, (uint32_t)in->n_affine);
+    an_cw_f32s(w, in->in_mul, in->n_affine);
+    an_cw_f32s(w, in->in_add, in->n_affine);
     for (int i = 0; i < g->n_layers; i++) {
         const an_q_layer *l = &g->layers[i];
         char name[AN_Q_NAME_MAX] = {0}, fnode[AN_Q_NAME_MAX] = {0};
         memcpy(name, l->name, strnlen(l->name, AN_Q_NAME_MAX - 1));
         memcpy(fnode, l->float_node, strnlen(l->float_node, AN_Q_NAME_MAX - 1));
-        an_cw_u32(&w, (uint32_t)l->op);
-        an_cw_bytes(&w, name, AN_Q_NAME_MAX);
-        an_cw_bytes(&w, fnode, AN_Q_NAME_MAX);
+        an_cw_u32(w, (uint32_t)l->op);
+        an_cw_bytes(w, name, AN_Q_NAME_MAX);
+        an_cw_bytes(w, fnode, AN_Q_NAME_MAX);
         const int32_t f[] = {l->in[0], l->in[1], l->h,  l->w,  l->c, l->kh,
                              l->kw,    l->sh,    l->sw, l->pt, l->pl};
-        an_cw_i32s(&w, f, (int64_t)(sizeof f / sizeof f[0]));
-        an_cw_f32s(&w, &l->scale, 1);
-        an_cw_u32(&w, (uint32_t)(l->zero_point)), an_cw_u32(&w, (uint32_t)(l->act_min)),
-            an_cw_u32(&w, (uint32_t)(l->act_max));
-        an_cw_u32(&w, (uint32_t)(l->k));
+        an_cw_i32s(w, f, (int64_t)(sizeof f / sizeof f[0]));
+        an_cw_f32s(w, &l->scale, 1);
+        an_cw_u32(w, (uint32_t)(l->zero_point)), an_cw_u32(w, (uint32_t)(l->act_min)),
+            an_cw_u32(w, (uint32_t)(l->act_max));
+        an_cw_u32(w, (uint32_t)(l->k));
         if (l->op == AN_Q_CONV2D || l->op == AN_Q_DENSE) {
-            an_cw_bytes(&w, l->weights, (size_t)l->c * (size_t)l->k);
-            an_cw_i32s(&w, l->bias, l->c);
-            an_cw_i32s(&w, l->mult, l->c);
-            an_cw_i32s(&w, l->shift, l->c);
-            an_cw_f32s(&w, l->w_scale, l->c);
+            an_cw_bytes(w, l->weights, (size_t)l->c * (size_t)l->k);
+            an_cw_i32s(w, l->bias, l->c);
+            an_cw_i32s(w, l->mult, l->c);
+            an_cw_i32s(w, l->shift, l->c);
+            an_cw_f32s(w, l->w_scale, l->c);
         } else if (l->op == AN_Q_ADD) {
-            an_cw_i32s(&w, l->add_mult, 3);
-            an_cw_i32s(&w, l->add_shift, 3);
+            an_cw_i32s(w, l->add_mult, 3);
+            an_cw_i32s(w, l->add_shift, 3);
         }
     }
     uint32_t dl = (uint32_t)strnlen(g->data_opts, sizeof g->data_opts - 1);
-    an_cw_u32(&w, dl);
-    an_cw_bytes(&w, g->data_opts, dl);
-    return an_cw_finish(&w);
+    an_cw_u32(w, dl);
+    an_cw_bytes(w, g->data_opts, dl);
+    return an_cw_finish(w);
+}
+
+an_status an_q8_save(const char *path, const an_q_graph *g) {
+    an_status s = an_q_graph_validate(g);
+    if (s) return an_fail_context(s, "refusing to save %s", path);
+    an_cwriter w;
+    return (s = an_cw_open(&w, path)) ? s : write_graph(&w, g);
+}
+
+an_status an_q8_encode(const an_q_graph *g, uint8_t **buf, size_t *n) {
+    *buf = NULL, *n = 0;
+    an_status s = an_q_graph_validate(g);
+    if (s) return an_fail_context(s, "refusing to encode %s", g->source);
+    an_buf b = {0};
+    an_cwriter w;
+    an_cw_open_mem(&w, &b);
+    if ((s = write_graph(&w, g))) {
+        an_buf_free(&b);
+        return s;
+    }
+    *n = b.len;
+    *buf = (uint8_t *)an_buf_take(&b);
+    return AN_OK;
 }
 
 /* ---- reading ------------------------------------------------------------ */
