@@ -127,13 +127,46 @@ Test(runtime, backend_interface) {
     an_profile_free(&p);
     /* one batch on a zero-point input: the simulator's own profile */
     an_profile want_p;
-    cr_assert_eq(an_backend_profile(AN_BACKEND_SIM, &x, &p), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(an_backend_profile(AN_BACKEND_SIM, &x, NULL, NULL, &p), AN_OK, "%s", an_errmsg());
     cr_assert_eq(an_npu_profile_run(&x, NULL, NULL, &want_p), AN_OK);
     cr_assert_eq(p.cycles, want_p.cycles);
     cr_assert_eq(an_perf_energy(&p.total), an_perf_energy(&want_p.total));
     an_profile_free(&want_p);
     an_profile_free(&p);
-    cr_assert_eq(an_backend_profile(AN_BACKEND_REF, &x, &p), AN_ERR_UNSUPPORTED);
+    /* with another DRAM's energy and a trace: the simulator's own, byte for byte */
+    char dir[] = "/tmp/an_rt_trace_XXXXXX", got_path[64], want_path[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(got_path, sizeof got_path, "%s/got.json", dir);
+    snprintf(want_path, sizeof want_path, "%s/want.json", dir);
+    const an_energy_params e = an_energy_for(&x.cfg, AN_DRAM_DDR3);
+    cr_assert_eq(an_backend_profile(AN_BACKEND_SIM, &x, &e, got_path, &p), AN_OK, "%s",
+                 an_errmsg());
+    cr_assert_eq(an_npu_profile_run(&x, &e, want_path, &want_p), AN_OK);
+    cr_assert_eq(an_perf_energy(&p.total), an_perf_energy(&want_p.total));
+    an_profile_free(&want_p);
+    an_profile_free(&p);
+    char *got_t, *want_t;
+    size_t got_n, want_n;
+    cr_assert_eq(an_read_file(got_path, 1 << 26, &got_t, &got_n), AN_OK);
+    cr_assert_eq(an_read_file(want_path, 1 << 26, &want_t, &want_n), AN_OK);
+    cr_assert_eq(got_n, want_n);
+    cr_assert_eq(memcmp(got_t, want_t, got_n), 0);
+    free(got_t);
+    free(want_t);
+    unlink(got_path);
+    unlink(want_path);
+    rmdir(dir);
+    cr_assert_eq(an_backend_profile(AN_BACKEND_REF, &x, NULL, NULL, &p), AN_ERR_UNSUPPORTED);
+    /* what only some backends have is refused with a reason by the others */
+    double ms = 1;
+    cr_assert_eq(an_backend_device_ms(b, &ms), AN_ERR_UNSUPPORTED);
+    cr_assert(strstr(an_errmsg(), "sim backend measures no device time"), "%s", an_errmsg());
+    cr_assert_eq(ms, 0);
+    cr_assert_eq(an_backend_trace(b, "unused.json"), AN_ERR_USAGE, "loaded without trace");
+    cr_assert_neq(access("unused.json", F_OK), 0, "and nothing written");
+    char name[16];
+    an_backend_device_name(b, name, sizeof name);
+    cr_assert_str_eq(name, "sim");
     an_backend_close(b);
     free(in);
     free(out);
@@ -185,6 +218,11 @@ Test(runtime, ref_equals_sim) {
     cr_assert(varied);
     an_profile p;
     cr_assert_eq(an_backend_counters(ref, &p), AN_ERR_UNSUPPORTED); /* it counts nothing */
+    /* nor traces: refused before anything runs, nothing written */
+    cr_assert_eq(an_backend_profile(AN_BACKEND_REF, &x, NULL, "unused.json", &p),
+                 AN_ERR_UNSUPPORTED);
+    cr_assert(strstr(an_errmsg(), "ref backend records no instruction trace"), "%s", an_errmsg());
+    cr_assert_neq(access("unused.json", F_OK), 0);
     an_backend_close(sim);
     an_backend_close(ref);
     /* the same through a device on the reference engine */

@@ -41,8 +41,10 @@ an_status an_backend_by_name(const char *name, an_backend_kind *k);
 
 /* Options of a load (zero: none). */
 typedef struct an_backend_opts {
-    const an_hw_vcd *vcd;        /* rtl: trace the first run */
-    an_hw_rtl_result *rtl_first; /* rtl: receives the first run's result (its trace) */
+    const an_hw_vcd *vcd;           /* rtl: trace the first run */
+    an_hw_rtl_result *rtl_first;    /* rtl: receives the first run's result (its trace) */
+    int trace;                      /* sim: record one event per instruction (an_backend_trace) */
+    const an_energy_params *energy; /* sim: the counters' energy (NULL: LPDDR4 defaults) */
 } an_backend_opts;
 
 typedef struct an_backend an_backend; /* a backend holding one loaded program */
@@ -65,11 +67,25 @@ const uint8_t *an_backend_dram(const an_backend *b);
 ** simulator's whole profile with energy, the RTL's cycles and instructions;
 ** AN_ERR_UNSUPPORTED for a backend that counts nothing. */
 an_status an_backend_counters(const an_backend *b, an_profile *p);
+/* The last run's Chrome trace / Perfetto JSON into path: the sim backend
+** loaded with opts.trace; AN_ERR_UNSUPPORTED saying why for the others. */
+an_status an_backend_trace(const an_backend *b, const char *path);
+/* The last run's time as the device measures it, in ms (gpu: CUDA events
+** around the kernels, the input already on the device); AN_ERR_UNSUPPORTED
+** for a backend that measures none (the chip's time is its cycles). */
+an_status an_backend_device_ms(const an_backend *b, double *ms);
+/* What b runs on into buf (gpu: the CUDA device's name; others: the
+** backend's name). */
+void an_backend_device_name(const an_backend *b, char *buf, size_t n);
 void an_backend_close(an_backend *b);
 
 /* The counters of one batch of x on backend k, run on an all-zero-point
-** input (cycles do not depend on the values). */
-an_status an_backend_profile(an_backend_kind k, const an_npu_exe *x, an_profile *p);
+** input (cycles do not depend on the values), with energy e (NULL: LPDDR4
+** defaults) where the backend counts energy; trace_path (NULL: none)
+** receives the run's trace, refused before the run by a backend that
+** records none. */
+an_status an_backend_profile(an_backend_kind k, const an_npu_exe *x, const an_energy_params *e,
+                             const char *trace_path, an_profile *p);
 
 /* A backend checked against the simulator on raw samples: accuracy, the
 ** logits of every batch equal, the DRAM image equal where the backend has

@@ -10,6 +10,7 @@
 #include "cli_model.h"
 
 #include "asicnn/report.h"
+#include "asicnn/runtime.h"
 #include "asicnn/sim.h"
 
 #include <stdlib.h>
@@ -195,7 +196,7 @@ int cmd_profile(int argc, char **argv) {
     an_profile pr;
     memset(&pr, 0, sizeof pr);
     const an_energy_params e = an_energy_for(&x.cfg, dram);
-    s = an_npu_profile_run(&x, &e, trace, &pr);
+    s = an_backend_profile(AN_BACKEND_SIM, &x, &e, trace, &pr);
     /* bounds need the int8 graph the executable embeds */
     an_q_graph g;
     an_bound *b = NULL, bt;

@@ -19,26 +19,20 @@
 ** report's Fmax when slower); a synthesis report is used only when it is
 ** for that design.
 */
-#include "asicnn/report.h"
-#include "asicnn/runtime.h"
+#include "report_internal.h"
 
 #include <string.h>
 
 /* Cycles and energy (pJ) of one run of g on cfg at batch B. */
 static an_status profile(const an_q_graph *g, const an_npu_config *cfg, int B, int64_t *cycles,
                          double *energy_pj) {
-    an_npu_compile_opts co = an_npu_compile_defaults();
-    co.batch = B;
-    an_npu_exe x;
-    an_status s = an_npu_compile(g, cfg, &co, NULL, 0, &x, NULL);
-    if (s) return s;
-    an_profile pr; /* the simulator's counters, energy at LPDDR4 */
-    if (!(s = an_backend_profile(AN_BACKEND_SIM, &x, &pr))) {
+    an_profile pr;
+    an_status s = rp_chip_profile(g, cfg, B, &pr);
+    if (!s) {
         *cycles = pr.cycles;
         *energy_pj = an_perf_energy(&pr.total);
         an_profile_free(&pr);
     }
-    an_npu_exe_free(&x);
     return s;
 }
 

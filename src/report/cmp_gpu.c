@@ -1,11 +1,14 @@
 /*
-** The GPU row of the comparison: with a CUDA device, the int8 graph on the
-** CUDA backend, its logits checked byte for byte against the reference
-** engine and its kernels timed with CUDA events; without one, the H100
-** SXM roofline + launch-latency model (asicnn/gpu.h), labelled modelled.
+** The GPU row of the comparison: when the gpu backend supports the
+** program (a CUDA build and device), the int8 graph on it through the
+** backend interface (asicnn/runtime.h), its logits checked byte for byte
+** against the ref backend's and its kernels timed by the backend's device
+** time (CUDA events) at batch 1 and B; otherwise the H100 SXM roofline +
+** launch-latency model (asicnn/gpu.h), labelled modelled.
 */
 #include "asicnn/gpu.h"
 #include "asicnn/report.h"
+#include "asicnn/runtime.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,38 +28,80 @@ static void modelled(const an_q_graph *g, const an_cmp_opts *o, an_cmp_row *r) {
              an_gpu_built() ? " (CUDA backend built)" : " (built without CUDA)", sp.source);
 }
 
-/* Time the CUDA backend; fails when its logits differ from the reference. */
-static an_status measured(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *o,
-                          an_cmp_row *r) {
-    const int64_t F = an_q_tensor_size(g, 0), N = an_q_tensor_size(g, g->n_layers);
-    const int B = o->batch;
-    const int64_t n = test->n < B ? test->n : B;
-    an_gpu *gp = NULL;
-    an_q_engine *ref = NULL;
-    int8_t *q = NULL, *y = NULL;
-    an_status s = an_gpu_create(&gp, g, B);
-    if (!s) s = an_q_engine_create(&ref, g, B, AN_Q_IMPL_REF);
-    if (!s) s = an_alloc_array((void **)&q, (size_t)B, (size_t)F, "GPU inputs");
-    if (!s) s = an_alloc_array((void **)&y, (size_t)B, (size_t)N, "GPU outputs");
-    double ms1 = 0, msb = 0, t;
+/* g compiled for cfg at batch B with g embedded: the program the backends
+** load (the gpu and ref backends run the int8 graph it embeds; the chip
+** does not matter). */
+static an_status program(const an_q_graph *g, const an_npu_config *cfg, int B, an_npu_exe *x) {
+    an_npu_compile_opts co = an_npu_compile_defaults();
+    co.batch = B;
+    uint8_t *q8 = NULL;
+    size_t n = 0;
+    an_status s = an_q8_encode(g, &q8, &n);
+    if (!s) s = an_npu_compile(g, cfg, &co, q8, n, x, NULL);
+    free(q8);
+    return s;
+}
+
+/* The gpu and the ref backend on the same batch of test images: fails
+** when their logits differ. */
+static an_status check_exact(const an_npu_exe *x, const int8_t *q) {
+    static const an_backend_kind kinds[2] = {AN_BACKEND_GPU, AN_BACKEND_REF};
+    const size_t N = (size_t)x->batch * (size_t)an_tensor_numel(&x->output);
+    int8_t *y[2] = {NULL, NULL};
+    an_status s = AN_OK;
+    for (int k = 0; !s && k < 2; k++) {
+        an_backend *b = NULL;
+        s = an_alloc_array((void **)&y[k], N, 1, "logits");
+        if (!s) s = an_backend_load(&b, kinds[k], x, NULL);
+        if (!s) s = an_backend_run(b, q);
+        if (!s) s = an_backend_output(b, y[k]);
+        an_backend_close(b);
+    }
+    if (!s && memcmp(y[0], y[1], N))
+        s = an_fail(AN_ERR_INTERNAL, "%s: GPU logits differ from the reference engine", x->source);
+    free(y[0]);
+    free(y[1]);
+    return s;
+}
+
+/* One run of q on b; *ms accumulates its device time / runs. */
+static an_status timed(an_backend *b, const int8_t *q, int runs, double *ms) {
+    double t = 0;
+    an_status s = an_backend_run(b, q);
+    if (!s) s = an_backend_device_ms(b, &t);
+    *ms += t / runs;
+    return s;
+}
+
+/* Time the gpu backend at batch 1 and B (each program loaded once), after
+** checking its logits against the ref backend's on B test images. */
+static an_status measured(const an_npu_exe x[2], const an_dataset *test, an_cmp_row *r) {
+    enum { RUNS = 20 };
+    const an_npu_exe *xb = &x[1];
+    const int B = xb->batch;
+    const int64_t F = an_tensor_numel(&xb->input), n = test->n < B ? test->n : B;
+    an_backend *b[2] = {NULL, NULL};
+    int8_t *q = NULL;
+    an_status s = an_alloc_array((void **)&q, (size_t)B, (size_t)F, "GPU inputs");
     if (!s) {
+        an_dataset part = *test;
+        part.n = n;
         memset(q, 0, (size_t)B * F);
-        an_q_quantize_input(g, test->x, n, q);
-        s = an_gpu_run(gp, q, B, y, &t); /* warm-up */
+        an_npu_quantize_batch(xb, &part, 0, q);
+        s = check_exact(xb, q);
     }
-    if (!s && memcmp(y, an_q_engine_run(ref, q, B), (size_t)B * N))
-        s = an_fail(AN_ERR_INTERNAL, "%s: GPU logits differ from the reference engine", g->source);
-    for (int i = 0; !s && i < 20; i++) {
-        if (!(s = an_gpu_run(gp, q, 1, y, &t))) ms1 += t / 20;
-        if (!s && !(s = an_gpu_run(gp, q, B, y, &t))) msb += t / 20;
-    }
+    for (int k = 0; !s && k < 2; k++) s = an_backend_load(&b[k], AN_BACKEND_GPU, &x[k], NULL);
+    double ms[2] = {0, 0}, warm = 0;
+    if (!s) s = timed(b[1], q, 1, &warm); /* warm-up */
+    for (int i = 0; !s && i < RUNS; i++)
+        for (int k = 0; !s && k < 2; k++) s = timed(b[k], q, RUNS, &ms[k]);
     if (!s) {
         char name[128];
-        an_gpu_device_name(name, sizeof name);
+        an_backend_device_name(b[0], name, sizeof name);
         snprintf(r->target, sizeof r->target, "GPU %.30s", name);
         r->measured = 1;
-        r->latency_us = ms1 * 1e3;
-        r->throughput = B / (msb * 1e-3);
+        r->latency_us = ms[0] * 1e3;
+        r->throughput = B / (ms[1] * 1e-3);
         r->energy_uj = 700.0 * r->latency_us;
         snprintf(r->extra, sizeof r->extra, "CUDA backend, bit-exact on %d images", B);
         snprintf(r->source, sizeof r->source,
@@ -65,17 +110,24 @@ static an_status measured(const an_q_graph *g, const an_dataset *test, const an_
                  "TDP, estimate) x latency");
     }
     free(q);
-    free(y);
-    an_q_engine_free(ref);
-    an_gpu_free(gp);
+    an_backend_close(b[0]);
+    an_backend_close(b[1]);
     return s;
 }
 
-an_status an_cmp_gpu(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *o,
-                     an_cmp_row *r) {
+an_status an_cmp_gpu(const an_q_graph *g, const an_npu_config *cfg, const an_dataset *test,
+                     const an_cmp_opts *o, an_cmp_row *r) {
     r->batch = o->batch;
     r->area_mm2 = r->clock_mhz = -1;
-    if (an_gpu_device_count() > 0) return measured(g, test, o, r);
-    modelled(g, o, r);
-    return AN_OK;
+    an_npu_exe x[2];
+    memset(x, 0, sizeof x);
+    an_status s = program(g, cfg, 1, &x[0]);
+    if (!s) s = program(g, cfg, o->batch, &x[1]);
+    if (!s && an_backend_supports(AN_BACKEND_GPU, &x[1]) == AN_OK)
+        s = measured(x, test, r);
+    else if (!s)
+        modelled(g, o, r);
+    an_npu_exe_free(&x[0]);
+    an_npu_exe_free(&x[1]);
+    return s;
 }

@@ -54,7 +54,7 @@ an_status an_compare(const an_q_graph *g, const an_dataset *test, const an_cmp_o
     if (s) return s;
     c->n += na;
     if (!s) s = an_cmp_fpga(g, &c->fpga, o, &c->rows[c->n++]);
-    if (!s) s = an_cmp_gpu(g, test, o, &c->rows[c->n++]);
+    if (!s) s = an_cmp_gpu(g, &c->asic, test, o, &c->rows[c->n++]);
     for (int i = h; i < c->n; i++) {
         an_cmp_row *r = &c->rows[i];
         r->accuracy = q->accuracy;

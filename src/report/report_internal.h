@@ -1,6 +1,7 @@
 /*
 ** Inside src/report: HTML escaping and gnuplot runs over core's text
-** buffer (an_buf), which holds the chart scripts and the HTML page.
+** buffer (an_buf), which holds the chart scripts and the HTML page, and
+** the chip profile that the comparison's hardware rows and the sweep share.
 */
 #ifndef ASICNN_REPORT_INTERNAL_H
 #define ASICNN_REPORT_INTERNAL_H
@@ -11,5 +12,10 @@
 void rp_html(an_buf *b, const char *text);
 /* Run the script in b through gnuplot (an_plot_svg) and free b. */
 an_status rp_plot(an_buf *b, char **svg);
+
+/* g compiled for chip cfg at batch B (default options) and one batch
+** profiled on the runtime's sim backend, energy at LPDDR4 (chip_profile.c);
+** the caller frees p with an_profile_free. */
+an_status rp_chip_profile(const an_q_graph *g, const an_npu_config *cfg, int B, an_profile *p);
 
 #endif /* ASICNN_REPORT_INTERNAL_H */

@@ -3,8 +3,7 @@
 ** configuration of a grid (OpenMP over configurations), with the area
 ** model, and the Pareto front over latency, energy and area.
 */
-#include "asicnn/report.h"
-#include "asicnn/runtime.h"
+#include "report_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,20 +36,15 @@ static an_npu_config point_cfg(const an_npu_config *base, const an_sweep_grid *g
 /* Cycles, energy and utilisation of one run at batch B. */
 static an_status run_one(const an_q_graph *g, const an_npu_config *c, int B, int64_t *cycles,
                          double *pj, double *util) {
-    an_npu_compile_opts co = an_npu_compile_defaults();
-    co.batch = B;
-    an_npu_exe x;
+    an_profile pr;
     an_status s = an_npu_config_validate(c, c->name);
-    if (!s) s = an_npu_compile(g, c, &co, NULL, 0, &x, NULL);
-    if (s) return s;
-    an_profile pr; /* the simulator's counters, energy at LPDDR4 */
-    if (!(s = an_backend_profile(AN_BACKEND_SIM, &x, &pr))) {
+    if (!s) s = rp_chip_profile(g, c, B, &pr);
+    if (!s) {
         *cycles = pr.cycles;
         *pj = an_perf_energy(&pr.total);
         *util = 100 * an_perf_util(&pr.total, c, pr.cycles);
         an_profile_free(&pr);
     }
-    an_npu_exe_free(&x);
     return s;
 }
 

@@ -5,6 +5,7 @@
 */
 #include "backend_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,12 +80,38 @@ const uint8_t *an_backend_dram(const an_backend *b) {
     return b->ran && b->ops->dram ? b->ops->dram(b) : NULL;
 }
 
+/* AN_OK when b's backend has an operation (has) and a completed run;
+** else AN_ERR_UNSUPPORTED, "the NAME backend " + lacks, or ran's failure. */
+static an_status able(const an_backend *b, int has, const char *lacks) {
+    if (!has) return an_fail(AN_ERR_UNSUPPORTED, "the %s backend %s", b->ops->name, lacks);
+    return ran(b);
+}
+
 an_status an_backend_counters(const an_backend *b, an_profile *p) {
     memset(p, 0, sizeof *p);
     an_status s = ran(b);
-    if (!s && !b->ops->counters)
-        s = an_fail(AN_ERR_UNSUPPORTED, "the %s backend keeps no counters", b->ops->name);
+    if (!s) s = able(b, b->ops->counters != NULL, "keeps no counters");
     return s ? s : b->ops->counters(b, p);
+}
+
+an_status an_backend_trace(const an_backend *b, const char *path) {
+    an_status s =
+        able(b, b->ops->trace != NULL, "records no instruction trace (the sim backend does)");
+    return s ? s : b->ops->trace(b, path);
+}
+
+an_status an_backend_device_ms(const an_backend *b, double *ms) {
+    *ms = 0;
+    an_status s =
+        able(b, b->ops->device_ms != NULL, "measures no device time (a chip's time is its cycles)");
+    return s ? s : b->ops->device_ms(b, ms);
+}
+
+void an_backend_device_name(const an_backend *b, char *buf, size_t n) {
+    if (b->ops->device_name)
+        b->ops->device_name(b, buf, n);
+    else
+        snprintf(buf, n, "%s", b->ops->name);
 }
 
 void an_backend_close(an_backend *b) {

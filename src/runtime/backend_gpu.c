@@ -1,7 +1,8 @@
 /*
 ** The gpu backend: the int8 graph embedded in the executable on CUDA
 ** device 0 (src/gpu), bit-exact with the reference engine. It needs a
-** build with CUDA and a device; it keeps no counters.
+** build with CUDA and a device; it keeps no counters, but measures each
+** run's kernels with CUDA events (an_backend_device_ms).
 */
 #include "backend_internal.h"
 
@@ -15,6 +16,7 @@ typedef struct gpu_impl {
     an_gpu *gp;
     int8_t *out; /* [batch, output size] */
     size_t n_out;
+    double ms; /* the last run's kernels, CUDA events */
 } gpu_impl;
 
 static an_status gpu_supports(const an_npu_exe *x) {
@@ -38,7 +40,18 @@ static an_status gpu_load(an_backend *b) {
 
 static an_status gpu_run(an_backend *b, const int8_t *in) {
     gpu_impl *m = b->impl;
-    return an_gpu_run(m->gp, in, b->x->batch, m->out, NULL);
+    return an_gpu_run(m->gp, in, b->x->batch, m->out, &m->ms);
+}
+
+static an_status gpu_device_ms(const an_backend *b, double *ms) {
+    const gpu_impl *m = b->impl;
+    *ms = m->ms;
+    return AN_OK;
+}
+
+/* CUDA device 0's name, which every run uses. */
+static void gpu_device_name(const an_backend *b, char *buf, size_t n) {
+    an_gpu_device_name(buf, n);
 }
 
 static void gpu_output(const an_backend *b, int8_t *out) {
@@ -55,5 +68,11 @@ static void gpu_close(an_backend *b) {
     free(m);
 }
 
-const rt_backend_iface rt_backend_gpu = {"gpu",      gpu_supports, gpu_load, gpu_run,
-                                         gpu_output, NULL,         NULL,     gpu_close};
+const rt_backend_iface rt_backend_gpu = {.name = "gpu",
+                                         .supports = gpu_supports,
+                                         .load = gpu_load,
+                                         .run = gpu_run,
+                                         .output = gpu_output,
+                                         .device_ms = gpu_device_ms,
+                                         .device_name = gpu_device_name,
+                                         .close = gpu_close};

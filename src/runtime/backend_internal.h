@@ -24,6 +24,12 @@ typedef struct rt_backend_iface {
     const uint8_t *(*dram)(const an_backend *b);
     /* The last run's counters; NULL when the backend counts nothing. */
     an_status (*counters)(const an_backend *b, an_profile *p);
+    /* The last run's trace into path; NULL when the backend records none. */
+    an_status (*trace)(const an_backend *b, const char *path);
+    /* The last run's device time (ms); NULL when the backend measures none. */
+    an_status (*device_ms)(const an_backend *b, double *ms);
+    /* What b runs on; NULL: the backend's name. */
+    void (*device_name)(const an_backend *b, char *buf, size_t n);
     /* Free b->impl (also after a failed load). */
     void (*close)(an_backend *b);
 } rt_backend_iface;

@@ -46,5 +46,9 @@ static void ref_close(an_backend *b) {
     free(m);
 }
 
-const rt_backend_iface rt_backend_ref = {"ref",      ref_supports, ref_load, ref_run,
-                                         ref_output, NULL,         NULL,     ref_close};
+const rt_backend_iface rt_backend_ref = {.name = "ref",
+                                         .supports = ref_supports,
+                                         .load = ref_load,
+                                         .run = ref_run,
+                                         .output = ref_output,
+                                         .close = ref_close};

@@ -81,5 +81,11 @@ static void rtl_close(an_backend *b) {
     free(m);
 }
 
-const rt_backend_iface rt_backend_rtl = {"rtl",      rtl_supports, rtl_load,     rtl_run,
-                                         rtl_output, rtl_dram,     rtl_counters, rtl_close};
+const rt_backend_iface rt_backend_rtl = {.name = "rtl",
+                                         .supports = rtl_supports,
+                                         .load = rtl_load,
+                                         .run = rtl_run,
+                                         .output = rtl_output,
+                                         .dram = rtl_dram,
+                                         .counters = rtl_counters,
+                                         .close = rtl_close};

@@ -1,7 +1,8 @@
 /*
 ** The sim backend: the executable on the functional simulator with its
 ** timing model on, so that every run leaves the whole profile (cycles,
-** counters per class and layer, energy at LPDDR4 defaults).
+** counters per class and layer, energy: the load's or LPDDR4 defaults)
+** and, when the load asks for it, a trace of every instruction.
 */
 #include "backend_internal.h"
 
@@ -27,7 +28,7 @@ static an_status sim_load(an_backend *b) {
     m->n_out = (size_t)b->x->batch * o->h * o->w * o->c;
     an_status s = an_alloc_array((void **)&m->out, m->n_out, 1, "int8 output");
     if (!s) s = an_npu_sim_create(&m->sim, b->x);
-    return s ? s : an_npu_sim_timing(m->sim, 0);
+    return s ? s : an_npu_sim_timing(m->sim, b->opts.trace);
 }
 
 static an_status sim_run(an_backend *b, const int8_t *in) {
@@ -49,10 +50,15 @@ static an_status sim_counters(const an_backend *b, an_profile *p) {
     const sim_impl *m = b->impl;
     an_status s = an_npu_sim_profile(m->sim, p);
     if (!s) {
-        const an_energy_params e = an_energy_for(&b->x->cfg, AN_DRAM_LPDDR4);
-        an_profile_energy(p, &e);
+        const an_energy_params def = an_energy_for(&b->x->cfg, AN_DRAM_LPDDR4);
+        an_profile_energy(p, b->opts.energy ? b->opts.energy : &def);
     }
     return s;
+}
+
+static an_status sim_trace(const an_backend *b, const char *path) {
+    const sim_impl *m = b->impl;
+    return an_trace_write(m->sim, path);
 }
 
 static void sim_close(an_backend *b) {
@@ -63,5 +69,12 @@ static void sim_close(an_backend *b) {
     free(m);
 }
 
-const rt_backend_iface rt_backend_sim = {"sim",      sim_supports, sim_load,     sim_run,
-                                         sim_output, sim_dram,     sim_counters, sim_close};
+const rt_backend_iface rt_backend_sim = {.name = "sim",
+                                         .supports = sim_supports,
+                                         .load = sim_load,
+                                         .run = sim_run,
+                                         .output = sim_output,
+                                         .dram = sim_dram,
+                                         .counters = sim_counters,
+                                         .trace = sim_trace,
+                                         .close = sim_close};
