@@ -136,20 +136,21 @@ an_status an_device_unload(an_device *d, an_program h) {
     return p ? AN_OK : AN_ERR_USAGE;
 }
 
-int64_t an_device_input_size(an_device *d, an_program h) {
+/* Program h's input (out 0) or output (out 1) size, -1 when none. */
+static int64_t io_size(an_device *d, an_program h, int out) {
     pthread_mutex_lock(&d->mu);
     program *p = get(d, h);
-    const int64_t n = p ? p->n_in : -1;
+    const int64_t n = !p ? -1 : out ? p->n_out : p->n_in;
     pthread_mutex_unlock(&d->mu);
     return n;
 }
 
+int64_t an_device_input_size(an_device *d, an_program h) {
+    return io_size(d, h, 0);
+}
+
 int64_t an_device_output_size(an_device *d, an_program h) {
-    pthread_mutex_lock(&d->mu);
-    program *p = get(d, h);
-    const int64_t n = p ? p->n_out : -1;
-    pthread_mutex_unlock(&d->mu);
-    return n;
+    return io_size(d, h, 1);
 }
 
 an_status an_device_set_input(an_device *d, an_program h, const int8_t *in, int64_t n) {
