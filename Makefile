@@ -11,6 +11,8 @@
 #   make bench-rtl      simulator vs Verilated RTL speed on the digits CNN (RTL_BENCH_ARGS="--runs 5")
 #   make test-rtl-npu16 the RTL built for npu16: bit- and cycle-exact on the seed and residual CNNs
 #   make test-rtl-fpga  the same on npu16 with the FPGA array (two int8 products per DSP48E1)
+#   make install        install into PREFIX (/usr/local): bin/asicnn, lib, include,
+#                       share/asicnn (configs, models, hw, scripts), share/doc/asicnn
 #   make format         clang-format every C file in place
 # CI=1 turns compiler warnings into errors.
 
@@ -23,8 +25,9 @@ JOBS         ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 WERROR       := $(if $(CI),ON,OFF)
 CMAKE_FLAGS  ?=
+PREFIX       ?= /usr/local
 
-.PHONY: all bootstrap build data demo test test-sanitize test-rtl-npu16 test-rtl-fpga fuzz \
+.PHONY: all bootstrap build install data demo test test-sanitize test-rtl-npu16 test-rtl-fpga fuzz \
   fuzz-chain bench bench-chip bench-data bench-ort bench-rtl format clean
 
 all: build
@@ -35,6 +38,9 @@ bootstrap:
 build: bootstrap
 	@cmake -S . -B $(BUILD) -DASICNN_WERROR=$(WERROR) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 data: build
 	@scripts/prepare-data.sh $(BUILD)/asicnn

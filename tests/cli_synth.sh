@@ -7,8 +7,9 @@
 # weight register: its power from simulated activity is reported beside
 # the vectorless one.
 # Its error paths (unknown chip, missing liberty, unwritable report) fail
-# before synthesis and leave nothing behind; the FPGA flow runs from outside
-# the repository. No time limit: results only.
+# before synthesis and leave nothing behind; the FPGA flow runs installed
+# (cmake --install into a scratch prefix), from outside the repository, with
+# the chip named from the install's configs. No time limit: results only.
 # Skips the synthesis when yosys, sta or the OSU liberty file are missing.
 # Usage: tests/cli_synth.sh path/to/asicnn   (run from the repository root)
 set -euo pipefail
@@ -83,14 +84,20 @@ assert abs(s["mean_ff_activity"] - (7 / 8 + 3 / 8) / 8) < 1e-9, s
 assert 0 < s["power_mw"] and s["logic_power_leakage_mw"] > 0 and s["sram_power_mw"] == r["sram_power_mw"]
 P
 grep -q '^Error' "$T/a.d/sta.log" && fail "STA log has errors"
-# from outside the repository: hw/rtl and hw/synth found beside the executable
-AA=$(cd "$(dirname "$A")" && pwd)/$(basename "$A")
-expect 0 'wrote .*x.json' sh -c 'cd "$1" && "$2" synth --chip tiny.json --target xc7z020 -o x.json' \
-  sh "$T" "$AA"
+# installed, from outside the repository: the chip by name from
+# PREFIX/share/asicnn/configs, hw/rtl and hw/synth from PREFIX/share/asicnn
+P=$T/prefix S=$T/prefix/share/asicnn
+cmake --install "$(dirname "$A")" --prefix "$P" >"$T/install.log" || fail "install: $(cat "$T/install.log")"
+cp "$T/tiny.json" "$S/configs/tiny2x2.json"
+mkdir "$T/w"
+expect 0 'wrote .*x.json' sh -c 'cd "$1" && "$2" synth --chip tiny2x2 --target xc7z020 -o x.json' \
+  sh "$T/w" "$P/bin/asicnn"
+grep -qF "read_verilog -lib $S/hw/rtl/an_fifo.v" "$T/w/x.d/xc7.ys" ||
+  fail "the installed synth did not read the installed RTL: $(head -20 "$T/w/x.d/xc7.ys")"
 for w in '^  LUT +[0-9,]+ +53,200' '^  DSP48E1 ' '^  BRAM36 ' 'verdict +fits'; do
   grep -qE "$w" <<<"$out" || fail "XC7 summary lacks '$w': $out"
 done
-python3 - "$T/x.json" <<'P' || fail "XC7 report"
+python3 - "$T/w/x.json" <<'P' || fail "XC7 report"
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["lut"] > 0 and r["ff"] > 0 and r["dsp48e1"] >= 4 and r["bram36"] > 0, r

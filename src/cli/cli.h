@@ -42,6 +42,12 @@ void cli_remove_created(const char *created);
 ** it was built from; the path found goes to out. 1 when found; else out
 ** is rel. */
 int cli_find_file(const char *rel, char *out, size_t cap);
+/* The same, leaving out the current directory: asicnn's own copy. */
+int cli_find_own(const char *rel, char *out, size_t cap);
+/* ASICNN_ORT_DRIVER and ASICNN_ORT_MODULES, when unset, to asicnn's own
+** scripts/ort_run.js and ort/node_modules (cli_find_own), so that the ONNX
+** Runtime rows of compare and report come from any directory. */
+void cli_ort_env(void);
 /* A --chip argument: a preset or a file as given; a bare name NAME that is
 ** neither becomes configs/NAME.json where cli_find_file finds it. The
 ** result stays valid for the command's run (a few at a time). */

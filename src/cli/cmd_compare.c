@@ -149,6 +149,7 @@ int cmd_compare(int argc, char **argv) {
     if (!s)
         s = cli_load_data(pos[1], AN_SPLIT_TEST, &dcsv, cli_q_features(&g),
                           g.layers[g.n_layers - 1].c, &ds);
+    cli_ort_env();
     if (!s) s = an_compare(&g, &ds, &o, &c);
     if (!s) s = an_cmp_write(&c, stdout, AN_FMT_TEXT);
     if (!s && csv && !(s = write_file(&c, csv, AN_FMT_CSV))) printf("wrote %s\n", csv);

@@ -115,6 +115,7 @@ static an_status build(const report_args *a, report_state *st) {
     if (s) return s;
     printf("report: comparing targets...\n");
     fflush(stdout);
+    cli_ort_env();
     if ((s = an_compare(&st->g, &st->ds, &o, &st->cmp))) return s;
     an_cmp_write(&st->cmp, stdout, AN_FMT_TEXT);
     snprintf(path, sizeof path, "%s/compare.csv", a->dir);
