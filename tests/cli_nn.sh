@@ -20,6 +20,9 @@ expect 2 'nothere.model: cannot open' "$A" summary "$T/nothere.model"
 
 # usage errors
 expect 1 'needs -o' "$A" train models/seed_cnn.model data/digits
+expect 1 '-o .*/x.q8: a checkpoint is a .ckpt file' \
+  "$A" train models/seed_mlp.model tests/fixtures/data/iris_small.csv -o "$T/x.q8"
+[ -e "$T/x.q8" ] && fail "train wrote a checkpoint named .q8"
 expect 1 'unknown option' "$A" train models/seed_cnn.model data/digits -o "$T/x.ckpt" --epoch 3
 expect 1 'whole number' "$A" train models/seed_cnn.model data/digits -o "$T/x.ckpt" --batch 0
 expect 0 'usage: asicnn train' "$A" train --help

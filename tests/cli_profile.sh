@@ -33,6 +33,8 @@ done
 "$A" compile "$T/d.q8" --chip npu16 -o "$T/d.npu" >/dev/null
 expect 0 'conv2d_2 +kpos +[0-9]+ ' "$A" profile "$T/d.npu" --csv "$T/p.csv" --trace "$T/p.json"
 grep -qE '^latency [0-9]+ cycles' <<<"$out" || fail "no latency: $out"
+grep -q "^(stalls: the load, compute and store queues' stall cycles added up" <<<"$out" ||
+  fail "the table does not say what its stalls column sums: $out"
 grep -qE 'uJ per image, [0-9.]+ TOPS/W' <<<"$out" || fail "no energy: $out"
 head -1 "$T/p.csv" | grep -q '^layer,mode,cycles,busy,macs,util_pct' || fail "csv header"
 [ "$(wc -l < "$T/p.csv")" = 10 ] || fail "csv rows: $(cat "$T/p.csv")"

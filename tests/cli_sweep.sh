@@ -29,6 +29,12 @@ expect 2 '^asicnn: --rows 3: field rows = 3 must be a power of two' \
 expect 2 '^asicnn: --cols 6: field cols = 6' \
   "$A" sweep "$T/d.q8" --rows 4 --cols 6 --synth "$T" -o "$T/bad.csv"
 [ -e "$T/bad.csv" ] && fail "a refused grid wrote its CSV"
+# a gnuplot that fails: its exit status as the program returned it
+mkdir -p "$T/bin"
+printf '#!/bin/sh\ncat >/dev/null\nexit 1\n' >"$T/bin/gnuplot"
+chmod +x "$T/bin/gnuplot"
+expect 2 'gnuplot failed on a chart script \(exit 1\)' \
+  env PATH="$T/bin:$PATH" "$A" sweep "$T/d.q8" --rows 4 --synth "$T" -o "$T/g.csv"
 # more bandwidth never makes a config slower
 awk -F, 'NR>1 {k=$2"x"$3; if ($7==4) a[k]=$10; else b[k]=$10}
   END {for (k in a) if (b[k] > a[k] + 1e-9) {print k; exit 1}}' "$T/s.csv" || fail "bw monotonic"

@@ -131,6 +131,8 @@ static void report(const an_profile *pr, const an_npu_exe *x) {
             0);
     }
     row(stdout, "total", "", &pr->total, pr, NULL, 0);
+    printf("(stalls: the load, compute and store queues' stall cycles added up; each queue\n"
+           " waits on its own, so a layer's stalls can pass its cycles)\n");
     printf("\n%-10s %8s %12s", "class", "insns", "busy cycles");
     for (int k = 0; k < AN_STALL_COUNT; k++) printf(" %12s", AN_STALL_NAME[k]);
     printf("\n");

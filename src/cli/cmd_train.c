@@ -109,6 +109,8 @@ static int parse_args(int argc, char **argv, train_args *a) {
     const int rc = cli_parse(&spec, argc, argv, NULL);
     if (rc) return rc;
     if (!a->out) return cli_usage("train", "needs -o model.ckpt");
+    if (!cli_ends_with(a->out, ".ckpt"))
+        return cli_usage("train", "-o %s: a checkpoint is a .ckpt file", a->out);
     static const an_norm_mode MODE[] = {AN_NORM_NONE, AN_NORM_SCALE255, AN_NORM_STANDARD,
                                         AN_NORM_NONE};
     a->norm_auto = norm == 0;

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int an_plot_available(void) {
@@ -47,7 +48,8 @@ an_status an_plot_svg(const char *script, char **svg) {
     unlink(path);
     if (!buf || rc != 0 || len < 20) {
         free(buf);
-        return an_fail(AN_ERR_IO, "gnuplot failed on a chart script (exit %d)", rc);
+        return an_fail(AN_ERR_IO, "gnuplot failed on a chart script (exit %d)",
+                       rc > 0 && WIFEXITED(rc) ? WEXITSTATUS(rc) : rc);
     }
     buf[len] = 0;
     const char *start = strstr(buf, "<svg");
