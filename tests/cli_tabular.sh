@@ -32,6 +32,8 @@ awk -v a="$floss" -v b="$qloss" 'BEGIN { exit !(b > 0 && b < 2 * a + 0.05 && a <
 grep -q 'per-class accuracy' <<<"$out" || fail "eval of a .q8 has no per-class table"
 expect 1 '--engine and --check-fast are for an int8 graph' \
   "$A" eval "$T/iris.ckpt" "$IRIS" --check-fast
+expect 0 '\(min-max, 1 image\)' "$A" quantize "$T/iris.ckpt" "$IRIS" -o "$T/one.q8" \
+  --calib-images 1 --no-eval
 expect 0 'compiled for npu16' "$A" compile "$T/iris.q8" --chip npu16 -o "$T/iris.npu"
 expect 0 "bit-exact with the reference engine on $n/$n" "$A" run "$T/iris.npu" "$IRIS"
 [ "$(acc)" = "$int8" ] || fail "run: $(acc)% on the chip, $int8% in int8"

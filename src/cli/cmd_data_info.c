@@ -10,18 +10,13 @@
 
 #define INFO_MAX_CLASSES 20 /* histogram entries printed before "..." */
 
-/* "s" unless n is 1. */
-static const char *plural(int64_t n) {
-    return n == 1 ? "" : "s";
-}
-
 /* "8000 images of 28x28x1" or "150 samples of 4 features". */
 static void print_shape(const an_dataset *ds) {
     if (ds->h == 1 && ds->c == 1)
-        printf("%lld sample%s of %lld feature%s", (long long)ds->n, plural(ds->n),
-               (long long)ds->features, plural(ds->features));
+        printf("%lld sample%s of %lld feature%s", (long long)ds->n, cli_s(ds->n),
+               (long long)ds->features, cli_s(ds->features));
     else
-        printf("%lld image%s of %dx%dx%d", (long long)ds->n, plural(ds->n), ds->h, ds->w, ds->c);
+        printf("%lld image%s of %dx%dx%d", (long long)ds->n, cli_s(ds->n), ds->h, ds->w, ds->c);
 }
 
 /* The block `info` prints for one data set; label is "train: " or "". */

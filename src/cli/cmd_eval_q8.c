@@ -76,8 +76,8 @@ int cmd_eval_q8(const cli_eval_args *a) {
                (double)r.n / dt);
         if (a->check)
             printf("check: fast path (%s) == reference engine, bit for bit, on every tensor of "
-                   "all %lld samples\n",
-                   path, (long long)r.n);
+                   "%s%lld sample%s\n",
+                   path, r.n == 1 ? "" : "all ", (long long)r.n, cli_s(r.n));
         cli_print_confusion(r.confusion, r.classes);
     }
     an_q_eval_free(&r);

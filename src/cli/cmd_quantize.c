@@ -163,11 +163,11 @@ int cmd_quantize(int argc, char **argv) {
     if (!s) s = an_quantize(&m, &norm, ranges, &g);
     if (!s) {
         snprintf(g.data_opts, sizeof g.data_opts, "%s", csv_text);
-        snprintf(g.calib, sizeof g.calib, "%s, %lld images", AN_CALIB_NAME[co.method],
-                 (long long)calib.n);
+        snprintf(g.calib, sizeof g.calib, "%s, %lld image%s", AN_CALIB_NAME[co.method],
+                 (long long)calib.n, cli_s(calib.n));
         if (co.method == AN_CALIB_PERCENTILE)
-            snprintf(g.calib, sizeof g.calib, "percentile %g, %lld images", co.percentile,
-                     (long long)calib.n);
+            snprintf(g.calib, sizeof g.calib, "percentile %g, %lld image%s", co.percentile,
+                     (long long)calib.n, cli_s(calib.n));
         s = an_q8_save(out, &g);
     }
     if (!s) {
