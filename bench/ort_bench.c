@@ -48,11 +48,11 @@ static void run_q(void *c, int B) {
 }
 
 typedef struct f_ctx {
-    an_exec *e;
+    an_f_engine *e;
     const float *x;
 } f_ctx;
 static void run_f(void *c, int B) {
-    an_exec_forward(((f_ctx *)c)->e, ((f_ctx *)c)->x, B, 0, 0);
+    an_f_engine_run(((f_ctx *)c)->e, ((f_ctx *)c)->x, B);
 }
 
 /* ips [repeats]: images/s over windows of at least `seconds`, after a
@@ -108,21 +108,21 @@ static an_status bench(const args *a) {
     an_rng_seed(&r, 3, 3);
     for (int64_t i = 0; !s && i < maxB * F; i++)
         xf[i] = an_rng_normal(&r), xq[i] = (int8_t)(an_rng_below(&r, 256) - 128);
-    printf("ort_bench onnxruntime-node=%s model=%s int8_path=%s\n", o.version, a->name,
-           an_q_fast_path(AN_Q_IMPL_FAST));
+    printf("ort_bench onnxruntime-node=%s model=%s float_path=%s int8_path=%s\n", o.version,
+           a->name, an_f_fast_path(AN_F_IMPL_FAST), an_q_fast_path(AN_Q_IMPL_FAST));
     for (int bi = 0; !s && bi < a->n_batches; bi++) {
         const int B = a->batches[bi];
         const int64_t d4[4] = {B, in->c, in->h, in->w}, d2[2] = {B, in->c};
         /* float */
-        an_exec *fe = NULL;
-        if ((s = an_exec_create(&fe, &m, B, 0))) break;
+        an_f_engine *fe = NULL;
+        if ((s = an_f_engine_create(&fe, &m, B, AN_F_IMPL_FAST))) break;
         f_ctx fc = {fe, xf};
         time_windows(run_f, &fc, B, a, mine);
-        an_exec_free(fe);
+        an_f_engine_free(fe);
         if ((s = an_ort_bench(&o, a->onnx, vec ? d2 : d4, vec ? 2 : 4, a->threads, a->repeats,
                               a->seconds, ort, &call_us)))
             break;
-        print_row(a, "float", B, mine, ort, "float32");
+        print_row(a, "float", B, mine, ort, an_f_fast_path(AN_F_IMPL_FAST));
         /* int8 */
         an_q_engine *qe = NULL;
         if ((s = an_q_engine_create(&qe, &g, B, AN_Q_IMPL_FAST))) break;

@@ -177,6 +177,41 @@ void an_exec_set_step_count(an_exec *e, int64_t step);
 float *an_exec_optim_state(an_exec *e, int64_t *n); /* [n] (adam: m then v; sgd: velocity) */
 
 /* ------------------------------------------------------------------------ */
+/* Fast float inference                                                     */
+
+/* Which forward an inference engine runs. */
+typedef enum an_f_impl {
+    AN_F_IMPL_REF = 0,     /* the training executor's forward (an_exec, OpenBLAS) */
+    AN_F_IMPL_FAST,        /* the fast path on the best kernels this CPU runs */
+    AN_F_IMPL_FAST_SCALAR, /* the fast path with its SIMD turned off */
+    AN_F_IMPL_FAST_AVX2,   /* 8-float FMA tiles (AVX2 + FMA) */
+    AN_F_IMPL_FAST_AVX512, /* 16-float FMA tiles (AVX-512) */
+    AN_F_IMPL_COUNT
+} an_f_impl;
+
+extern const char *const AN_F_IMPL_NAME[AN_F_IMPL_COUNT]; /* "ref", "fast", "fast-scalar", ... */
+
+/* The kernels a fast impl runs on this CPU ("AVX-512", "AVX2", "scalar";
+** AN_F_IMPL_FAST: the best one present); NULL for AN_F_IMPL_REF or when
+** the CPU lacks them. */
+const char *an_f_fast_path(an_f_impl impl);
+
+/* A forward-only engine for batches up to max_batch: every weight packed
+** once at creation (so it sees the parameters as they are then), every
+** buffer allocated then. Outputs match the reference forward up to float
+** rounding (another summation order); dropout is the identity and
+** batchnorm uses its running statistics. AN_ERR_UNSUPPORTED when the CPU
+** lacks the impl's kernels. */
+typedef struct an_f_engine an_f_engine;
+
+an_status an_f_engine_create(an_f_engine **out, an_model *m, int max_batch, an_f_impl impl);
+void an_f_engine_free(an_f_engine *e);
+/* Forward x [B, features] (B <= max_batch, on the OpenMP team size set by
+** nn_set_threads or OMP_NUM_THREADS); returns the logits [B, classes], valid
+** until the next run. */
+const float *an_f_engine_run(an_f_engine *e, const float *x, int B);
+
+/* ------------------------------------------------------------------------ */
 /* Training and evaluation                                                  */
 
 typedef struct an_train_opts {
@@ -210,6 +245,8 @@ typedef struct an_eval_result {
     int64_t *confusion; /* [classes, classes]: row = true label, col = predicted; owned */
 } an_eval_result;
 
+/* Accuracy, loss and confusion of ds on the fast inference path
+** (AN_F_IMPL_FAST). */
 an_status an_evaluate(an_model *m, const an_dataset *ds, int batch, int threads, an_eval_result *r);
 void an_eval_result_free(an_eval_result *r);
 

@@ -3,7 +3,8 @@
 **
 ** an_train: mini-batches over a seeded per-epoch shuffle, progress with loss,
 ** accuracy and images/s, validation after each epoch. The same seed and
-** thread count give the same weights, bit for bit.
+** thread count give the same weights, bit for bit. Evaluation and
+** prediction run on the fast inference path (an_f_engine, AN_F_IMPL_FAST).
 */
 #include "nn_internal.h"
 
@@ -112,10 +113,10 @@ an_status an_evaluate(an_model *m, const an_dataset *ds, int batch, int threads,
     if (s) return s;
     nn_set_threads(threads);
     int N = m->nodes[m->output].c;
-    an_exec *e = NULL;
-    if ((s = an_exec_create(&e, m, batch, 0))) return s;
+    an_f_engine *e = NULL;
+    if ((s = an_f_engine_create(&e, m, batch, AN_F_IMPL_FAST))) return s;
     if ((s = an_alloc_array((void **)&r->confusion, (size_t)N * (size_t)N, 8, "confusion"))) {
-        an_exec_free(e);
+        an_f_engine_free(e);
         return s;
     }
     memset(r->confusion, 0, (size_t)N * N * 8);
@@ -123,7 +124,7 @@ an_status an_evaluate(an_model *m, const an_dataset *ds, int batch, int threads,
     double loss = 0;
     for (int64_t at = 0; at < ds->n; at += batch) {
         int B = (int)(ds->n - at < batch ? ds->n - at : batch);
-        const float *logits = an_exec_forward(e, ds->x + at * ds->features, B, 0, 0);
+        const float *logits = an_f_engine_run(e, ds->x + at * ds->features, B);
         loss += (double)nn_softmax_xent_sparse(NULL, logits, ds->y + at, B, N) * B;
         for (int b = 0; b < B; b++) {
             const float *row = logits + (size_t)b * N;
@@ -137,7 +138,7 @@ an_status an_evaluate(an_model *m, const an_dataset *ds, int batch, int threads,
     }
     r->n = ds->n;
     r->loss = ds->n ? loss / (double)ds->n : 0;
-    an_exec_free(e);
+    an_f_engine_free(e);
     return AN_OK;
 }
 
@@ -147,11 +148,11 @@ void an_eval_result_free(an_eval_result *r) {
 }
 
 an_status an_predict(an_model *m, const float *x, float *probs) {
-    an_exec *e = NULL;
-    an_status s = an_exec_create(&e, m, 1, 0);
+    an_f_engine *e = NULL;
+    an_status s = an_f_engine_create(&e, m, 1, AN_F_IMPL_FAST);
     if (s) return s;
-    const float *logits = an_exec_forward(e, x, 1, 0, 0);
+    const float *logits = an_f_engine_run(e, x, 1);
     nn_softmax(probs, logits, 1, m->nodes[m->output].c);
-    an_exec_free(e);
+    an_f_engine_free(e);
     return AN_OK;
 }

@@ -1,0 +1,109 @@
+/*
+** The per-sample NHWC ops of the fast float path around its GEMM (fk.h):
+** the zero-padded copy a convolution reads, max and average pooling, the
+** residual add and inference batchnorm, each with the clamp of a fused
+** ReLU / ReLU6. Channels are innermost, so every inner loop is a SIMD loop
+** over C.
+*/
+#include "fk.h"
+
+/* Valid taps [k0, k1) of a window starting at cell start of an n-cell axis. */
+static inline void taps(int start, int k, int n, int *k0, int *k1) {
+    *k0 = start < 0 ? -start : 0;
+    *k1 = start + k > n ? n - start : k;
+}
+
+void fk_pad_copy(float *dst, int Hp, int Wp, const float *src, const fk_win *g, int r0, int r1) {
+    const int C = g->C;
+    int c0, c1; /* padded columns [c0, c1) hold source columns c0 - PL.. */
+    taps(-g->PL, Wp, g->W, &c0, &c1);
+    for (int r = r0; r < r1 && r < Hp; r++) {
+        const int iy = r - g->PT;
+        if (iy < 0 || iy >= g->H || c1 <= c0) continue;
+        float *d = dst + ((size_t)r * Wp + (size_t)c0) * C; /* [c1 - c0][C] */
+        const float *s = src + ((size_t)iy * g->W + (size_t)(c0 - g->PL)) * C;
+        const size_t n = (size_t)(c1 - c0) * C;
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) d[i] = s[i];
+    }
+}
+
+void fk_maxpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) {
+    const int C = g->C;
+    for (int oh = oh0; oh < oh1; oh++) {
+        const int y0 = oh * g->SH - g->PT;
+        int ky0, ky1;
+        taps(y0, g->KH, g->H, &ky0, &ky1);
+        for (int ow = 0; ow < g->OW; ow++) {
+            const int x0 = ow * g->SW - g->PL;
+            int kx0, kx1;
+            taps(x0, g->KW, g->W, &kx0, &kx1);
+            float *o = out + ((size_t)oh * g->OW + ow) * C; /* [C] */
+            if (ky1 <= ky0 || kx1 <= kx0) {
+                for (int c = 0; c < C; c++) o[c] = 0.0f;
+                continue;
+            }
+            const float *first = in + ((size_t)(y0 + ky0) * g->W + x0 + kx0) * C;
+#pragma omp simd
+            for (int c = 0; c < C; c++) o[c] = first[c];
+            for (int ky = ky0; ky < ky1; ky++)
+                for (int kx = kx0; kx < kx1; kx++) {
+                    const float *x = in + ((size_t)(y0 + ky) * g->W + x0 + kx) * C; /* [C] */
+#pragma omp simd
+                    for (int c = 0; c < C; c++) o[c] = x[c] > o[c] ? x[c] : o[c];
+                }
+        }
+    }
+}
+
+void fk_avgpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) {
+    const int C = g->C;
+    for (int oh = oh0; oh < oh1; oh++) {
+        const int y0 = oh * g->SH - g->PT;
+        int ky0, ky1;
+        taps(y0, g->KH, g->H, &ky0, &ky1);
+        for (int ow = 0; ow < g->OW; ow++) {
+            const int x0 = ow * g->SW - g->PL;
+            int kx0, kx1;
+            taps(x0, g->KW, g->W, &kx0, &kx1);
+            float *o = out + ((size_t)oh * g->OW + ow) * C; /* [C] */
+            for (int c = 0; c < C; c++) o[c] = 0.0f;
+            int count = 0;
+            for (int ky = ky0; ky < ky1; ky++)
+                for (int kx = kx0; kx < kx1; kx++, count++) {
+                    const float *x = in + ((size_t)(y0 + ky) * g->W + x0 + kx) * C; /* [C] */
+#pragma omp simd
+                    for (int c = 0; c < C; c++) o[c] += x[c];
+                }
+            const float inv = count > 0 ? 1.0f / (float)count : 0.0f;
+#pragma omp simd
+            for (int c = 0; c < C; c++) o[c] *= inv;
+        }
+    }
+}
+
+void fk_add(float *out, const float *a, const float *b, size_t n, float lo, float hi) {
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        const float v = a[i] + b[i];
+        out[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+}
+
+void fk_clamp(float *out, const float *in, size_t n, float lo, float hi) {
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) out[i] = in[i] < lo ? lo : in[i] > hi ? hi : in[i];
+}
+
+void fk_affine(float *out, const float *in, const float *mean, const float *scale,
+               const float *shift, size_t P, int C, float lo, float hi) {
+    for (size_t p = 0; p < P; p++) {
+        const float *x = in + p * C; /* [C] */
+        float *o = out + p * C;      /* [C] */
+#pragma omp simd
+        for (int c = 0; c < C; c++) {
+            const float v = (x[c] - mean[c]) * scale[c] + shift[c];
+            o[c] = v < lo ? lo : v > hi ? hi : v;
+        }
+    }
+}
