@@ -70,16 +70,20 @@ static void expect_close(an_model *m, int B, int threads) {
     free(x);
 }
 
-static void check_model(an_model *m) {
+static void check_model_at(an_model *m, const int *batches, int n) {
     an_rng r;
     an_rng_seed(&r, 11, 3);
     an_model_init_params(m, 7);
     for (int64_t i = 0; i < m->n_params; i++) /* nonzero biases too */
         m->params[i] += 0.05f * an_rng_normal(&r);
     randomize_bn(m, &r);
-    const int batches[] = {1, 3, 64};
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < n; i++)
         for (int t = 1; t <= 2; t++) expect_close(m, batches[i], t);
+}
+
+static void check_model(an_model *m) {
+    const int batches[] = {1, 3, 64};
+    check_model_at(m, batches, 3);
 }
 
 static void check_file(const char *name) {
@@ -140,6 +144,19 @@ Test(nn_infer, every_op) {
                "batchnorm\n"
                "dense 33 relu6\n"
                "dense 7\n");
+}
+
+/* A sample large enough (over 16M MACs) that fewer samples than threads
+** split each step's rows over the team. */
+Test(nn_infer, large_sample_split) {
+    an_model m;
+    cr_assert_eq(an_model_parse("input 40x40x16\nconv2d 64 3x3 same relu\nconv2d 24 3x3\n"
+                                "maxpool2d 2x2\nconv2d 8 1x1\nflatten\ndense 10\n",
+                                "spec", &m),
+                 AN_OK, "%s", an_errmsg());
+    const int batches[] = {1};
+    check_model_at(&m, batches, 1);
+    an_model_free(&m);
 }
 
 /* A model whose output is its input reshaped: nothing to compute. */

@@ -65,9 +65,9 @@ static int eval_ckpt(const cli_eval_args *a) {
         if (!s) {
             printf("%s on %s (%s split): %lld sample%s\n", a->model, a->data,
                    a->split == AN_SPLIT_TEST ? "test" : "train", (long long)r.n, cli_s(r.n));
-            printf("accuracy %.2f%% (%lld/%lld), loss %.4f, %.0f img/s\n",
+            printf("accuracy %.2f%% (%lld/%lld), loss %.4f, fast float path (%s), %.0f img/s\n",
                    100.0 * (double)r.correct / (double)r.n, (long long)r.correct, (long long)r.n,
-                   r.loss, (double)r.n / dt);
+                   r.loss, an_f_fast_path(AN_F_IMPL_FAST), (double)r.n / dt);
             cli_print_confusion(r.confusion, r.classes);
         }
     }

@@ -31,6 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A sample's steps are split over threads only from this many MACs (below
+** it the barriers between steps cost more than they save, and far more on
+** a busy machine, where a thread waits for a descheduled one). */
+#define SPLIT_MIN_MACS (16 << 20)
+/* Samples per unit of work when a batch is spread over threads: each unit
+** runs start to end on one thread, no barrier inside; its dense layers are
+** products over its rows. */
+#define CHUNK 16
+
 const char *const AN_F_IMPL_NAME[AN_F_IMPL_COUNT] = {"ref", "fast", "fast-scalar", "fast-avx2",
                                                      "fast-avx512"};
 
@@ -63,6 +72,7 @@ struct an_f_engine {
     const fk_isa *isa;
     an_exec *ref; /* AN_F_IMPL_REF */
     int max_batch, n_steps, first_suffix, threads;
+    int64_t macs;    /* per sample */
     f_step *steps;   /* [n_steps] */
     f_loc *loc;      /* [n_nodes] */
     float *batch;    /* [batch_floats] */
@@ -264,6 +274,7 @@ an_status an_f_engine_create(an_f_engine **out, an_model *m, int max_batch, an_f
     if (!s) s = plan_steps(e, root, root + m->n_nodes);
     for (int k = 0; !s && k < e->n_steps; k++) s = prepare_step(e, &e->steps[k]);
     if (!s) s = place(e, root);
+    for (int i = 0; i < m->n_nodes; i++) e->macs += an_node_macs(m, &m->nodes[i]);
     free(root);
     if (s) {
         an_f_engine_free(e);
@@ -403,20 +414,37 @@ static void prefix_sample(const an_f_engine *e, const float *x, int b, float *sc
     }
 }
 
-const float *an_f_engine_run(an_f_engine *e, const float *x, int B) {
-    if (B > e->max_batch) B = e->max_batch;
-    if (e->ref) return an_exec_forward(e->ref, x, B, 0, 0);
-    const int T = omp_get_max_threads() < e->threads ? omp_get_max_threads() : e->threads;
-    const int per_sample = B >= T;
-#pragma omp parallel num_threads(T) if (T > 1)
+/* The suffix over samples [b0, b1) on the calling thread. */
+static void suffix_rows(const an_f_engine *e, const float *x, int b0, int b1, float *scr) {
+    for (int k = e->first_suffix; k < e->n_steps; k++) {
+        const f_step *s = &e->steps[k];
+        if (s->op != AN_OP_DENSE) {
+            for (int b = b0; b < b1; b++) {
+                if (s->pad) pad_part(e, s, x, b, scr, 0, 1);
+                step_part(e, s, x, b, scr, 0, 1);
+            }
+            continue;
+        }
+        const int K = s->pk.K;
+        const ptrdiff_t seg0 = 0;
+        fk_gemm(e->isa, &s->pk, 0, s->pk.panels, at(e, s->in[0], x, b0, scr), K, &seg0, 1, K,
+                b1 - b0, at(e, s->out, x, b0, scr), s->OC, s->lo, s->hi);
+    }
+}
+
+/* Samples [b0, b1) through the whole model on the calling thread. */
+static void run_rows(const an_f_engine *e, const float *x, int b0, int b1, float *scr) {
+    for (int b = b0; b < b1; b++) prefix_sample(e, x, b, scr, 0, 1);
+    suffix_rows(e, x, b0, b1, scr);
+}
+
+/* Fewer samples than threads on a large model: the team splits every step
+** of each sample (one shared scratch), then every dense layer's tiles. */
+static void run_split(const an_f_engine *e, const float *x, int B, int T) {
+#pragma omp parallel num_threads(T)
     {
         const int t = omp_get_thread_num(), n = omp_get_num_threads();
-        if (per_sample) {
-#pragma omp for schedule(dynamic)
-            for (int b = 0; b < B; b++) prefix_sample(e, x, b, e->scratch[t], 0, 1);
-        } else {
-            for (int b = 0; b < B; b++) prefix_sample(e, x, b, e->scratch[0], t, n);
-        }
+        for (int b = 0; b < B; b++) prefix_sample(e, x, b, e->scratch[0], t, n);
         for (int k = e->first_suffix; k < e->n_steps; k++) {
             const f_step *s = &e->steps[k];
             if (s->op == AN_OP_DENSE) {
@@ -431,6 +459,25 @@ const float *an_f_engine_run(an_f_engine *e, const float *x, int B) {
             }
 #pragma omp barrier
         }
+    }
+}
+
+const float *an_f_engine_run(an_f_engine *e, const float *x, int B) {
+    if (B > e->max_batch) B = e->max_batch;
+    if (e->ref) return an_exec_forward(e->ref, x, B, 0, 0);
+    const int T = omp_get_max_threads() < e->threads ? omp_get_max_threads() : e->threads;
+    if (T > 1 && B < T && e->macs >= SPLIT_MIN_MACS) {
+        run_split(e, x, B, T);
+    } else if (T > 1 && B > 1) {
+        /* chunks of samples, each run start to end by one thread */
+        const int per = B / T < CHUNK ? (B / T > 1 ? B / T : 1) : CHUNK;
+        const int chunks = (B + per - 1) / per;
+#pragma omp parallel for schedule(dynamic) num_threads(T)
+        for (int c = 0; c < chunks; c++)
+            run_rows(e, x, c * per, (c + 1) * per < B ? (c + 1) * per : B,
+                     e->scratch[omp_get_thread_num()]);
+    } else {
+        run_rows(e, x, 0, B, e->scratch[0]);
     }
     const f_loc *o = &e->loc[e->m->output];
     if (o->kind == LOC_X) memcpy((float *)e->out, x, (size_t)B * o->size * sizeof(float));

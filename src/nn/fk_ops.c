@@ -3,9 +3,17 @@
 ** the zero-padded copy a convolution reads, max and average pooling, the
 ** residual add and inference batchnorm, each with the clamp of a fused
 ** ReLU / ReLU6. Channels are innermost, so every inner loop is a SIMD loop
-** over C.
+** over C, compiled for AVX-512, AVX2 and the baseline (GCC target clones,
+** chosen when the program loads); max and sums per channel give the same
+** values on each.
 */
 #include "fk.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define FK_CLONES
+#endif
 
 /* Valid taps [k0, k1) of a window starting at cell start of an n-cell axis. */
 static inline void taps(int start, int k, int n, int *k0, int *k1) {
@@ -13,7 +21,8 @@ static inline void taps(int start, int k, int n, int *k0, int *k1) {
     *k1 = start + k > n ? n - start : k;
 }
 
-void fk_pad_copy(float *dst, int Hp, int Wp, const float *src, const fk_win *g, int r0, int r1) {
+FK_CLONES void fk_pad_copy(float *dst, int Hp, int Wp, const float *src, const fk_win *g, int r0,
+                           int r1) {
     const int C = g->C;
     int c0, c1; /* padded columns [c0, c1) hold source columns c0 - PL.. */
     taps(-g->PL, Wp, g->W, &c0, &c1);
@@ -28,7 +37,7 @@ void fk_pad_copy(float *dst, int Hp, int Wp, const float *src, const fk_win *g, 
     }
 }
 
-void fk_maxpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) {
+FK_CLONES void fk_maxpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) {
     const int C = g->C;
     for (int oh = oh0; oh < oh1; oh++) {
         const int y0 = oh * g->SH - g->PT;
@@ -39,6 +48,18 @@ void fk_maxpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) 
             int kx0, kx1;
             taps(x0, g->KW, g->W, &kx0, &kx1);
             float *o = out + ((size_t)oh * g->OW + ow) * C; /* [C] */
+            if (g->KH == 2 && g->KW == 2 && ky0 == 0 && kx0 == 0 && ky1 == 2 && kx1 == 2) {
+                const float *r0 = in + ((size_t)y0 * g->W + x0) * C; /* [2][C] */
+                const float *r1 = r0 + (size_t)g->W * C;             /* window row 1 [2][C] */
+#pragma omp simd
+                for (int c = 0; c < C; c++) {
+                    /* the reference's scan: a later cell wins only when greater */
+                    const float a = r0[C + c] > r0[c] ? r0[C + c] : r0[c];
+                    const float b = r1[C + c] > r1[c] ? r1[C + c] : r1[c];
+                    o[c] = b > a ? b : a;
+                }
+                continue;
+            }
             if (ky1 <= ky0 || kx1 <= kx0) {
                 for (int c = 0; c < C; c++) o[c] = 0.0f;
                 continue;
@@ -56,7 +77,7 @@ void fk_maxpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) 
     }
 }
 
-void fk_avgpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) {
+FK_CLONES void fk_avgpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) {
     const int C = g->C;
     for (int oh = oh0; oh < oh1; oh++) {
         const int y0 = oh * g->SH - g->PT;
@@ -67,6 +88,14 @@ void fk_avgpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) 
             int kx0, kx1;
             taps(x0, g->KW, g->W, &kx0, &kx1);
             float *o = out + ((size_t)oh * g->OW + ow) * C; /* [C] */
+            if (g->KH == 2 && g->KW == 2 && ky0 == 0 && kx0 == 0 && ky1 == 2 && kx1 == 2) {
+                const float *r0 = in + ((size_t)y0 * g->W + x0) * C; /* [2][C] */
+                const float *r1 = r0 + (size_t)g->W * C;             /* [2][C] */
+#pragma omp simd
+                for (int c = 0; c < C; c++)
+                    o[c] = (((r0[c] + r0[C + c]) + r1[c]) + r1[C + c]) * 0.25f;
+                continue;
+            }
             for (int c = 0; c < C; c++) o[c] = 0.0f;
             int count = 0;
             for (int ky = ky0; ky < ky1; ky++)
@@ -82,7 +111,7 @@ void fk_avgpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) 
     }
 }
 
-void fk_add(float *out, const float *a, const float *b, size_t n, float lo, float hi) {
+FK_CLONES void fk_add(float *out, const float *a, const float *b, size_t n, float lo, float hi) {
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         const float v = a[i] + b[i];
@@ -90,13 +119,13 @@ void fk_add(float *out, const float *a, const float *b, size_t n, float lo, floa
     }
 }
 
-void fk_clamp(float *out, const float *in, size_t n, float lo, float hi) {
+FK_CLONES void fk_clamp(float *out, const float *in, size_t n, float lo, float hi) {
 #pragma omp simd
     for (size_t i = 0; i < n; i++) out[i] = in[i] < lo ? lo : in[i] > hi ? hi : in[i];
 }
 
-void fk_affine(float *out, const float *in, const float *mean, const float *scale,
-               const float *shift, size_t P, int C, float lo, float hi) {
+FK_CLONES void fk_affine(float *out, const float *in, const float *mean, const float *scale,
+                         const float *shift, size_t P, int C, float lo, float hi) {
     for (size_t p = 0; p < P; p++) {
         const float *x = in + p * C; /* [C] */
         float *o = out + p * C;      /* [C] */
