@@ -86,8 +86,12 @@ static const tile_fn NV1[12] = {tile_1_1, tile_2_1, tile_3_1, tile_4_1,  tile_5_
                                 tile_7_1, tile_8_1, tile_9_1, tile_10_1, tile_11_1, tile_12_1};
 static const tile_fn NV2[6] = {tile_1_2, tile_2_2, tile_3_2, tile_4_2, tile_5_2, tile_6_2};
 
+/* One table per vector width (see fk_avx512.c). */
 static void tile(const fk_tile *t, int nv) {
-    (nv == 2 ? NV2 : NV1)[t->mr - 1](t);
+    if (nv == 2)
+        NV2[t->mr - 1](t);
+    else
+        NV1[t->mr - 1](t);
 }
 
 const fk_isa FK_AVX2 = {"AVX2", 8, 2, {12, 6}, tile};

@@ -93,8 +93,15 @@ typedef void (*tile_fn)(const fk_tile *t);
 static const tile_fn NV1[14] = ROW_FNS(1), NV2[14] = ROW_FNS(2);
 static const tile_fn NV4[6] = {tile_1_4, tile_2_4, tile_3_4, tile_4_4, tile_5_4, tile_6_4};
 
+/* One table per vector width: a conditional over arrays of different
+ * lengths would index an object of unknown size (UBSan's object-size). */
 static void tile(const fk_tile *t, int nv) {
-    (nv == 4 ? NV4 : nv == 2 ? NV2 : NV1)[t->mr - 1](t);
+    if (nv == 4)
+        NV4[t->mr - 1](t);
+    else if (nv == 2)
+        NV2[t->mr - 1](t);
+    else
+        NV1[t->mr - 1](t);
 }
 
 /* nv = 3 is never chosen: max_nv 4 with mr[2] = 0 marks it absent. */
