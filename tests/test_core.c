@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 TestSuite(status, .fini = leakcheck);
@@ -198,6 +199,53 @@ Test(afile, commit_replaces_abort_keeps) {
 
     cr_assert_eq(an_afile_open(&f, "/nonexistent-dir/x.bin"), AN_ERR_IO);
     cr_assert(strstr(an_errmsg(), "/nonexistent-dir/x.bin") != NULL);
+}
+
+/* Create an empty file dir/name. */
+static void touch(const char *dir, const char *name) {
+    char p[400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+}
+
+static int exists(const char *dir, const char *name) {
+    char p[400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
+Test(afile, stale_temporaries_of_dead_processes_removed) {
+    char dir[] = "/tmp/asicnn-afile-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    const pid_t child = fork(); /* a pid that is dead once reaped */
+    if (child == 0) _exit(0);
+    cr_assert_gt(child, 0);
+    waitpid(child, NULL, 0);
+    char dead[64], alive[64];
+    snprintf(dead, sizeof dead, "out.bin.tmp.%d.3", (int)child);
+    snprintf(alive, sizeof alive, "out.bin.tmp.%d.0", (int)getpid());
+    touch(dir, dead);
+    touch(dir, alive);
+    touch(dir, "out.bin.tmp.Ab12cd"); /* not ours to judge */
+    touch(dir, "other.bin.tmp.1.0");
+    char path[300];
+    snprintf(path, sizeof path, "%s/out.bin", dir);
+    an_afile f;
+    cr_assert_eq(an_afile_open(&f, path), AN_OK);
+    cr_assert_eq(an_afile_write(&f, "x", 1), AN_OK);
+    cr_assert_eq(an_afile_commit(&f), AN_OK);
+    cr_assert_not(exists(dir, dead), "the dead process's temporary was kept");
+    cr_assert(exists(dir, alive) && exists(dir, "out.bin.tmp.Ab12cd") &&
+              exists(dir, "other.bin.tmp.1.0"));
+    const char *left[] = {alive, "out.bin.tmp.Ab12cd", "other.bin.tmp.1.0", "out.bin"};
+    for (int i = 0; i < 4; i++) {
+        char p[400];
+        snprintf(p, sizeof p, "%s/%s", dir, left[i]);
+        unlink(p);
+    }
+    cr_assert_eq(rmdir(dir), 0);
 }
 
 Test(afile, checksummed_little_endian_writer) {

@@ -5,7 +5,10 @@
 ** never half of one. Where the file system has O_TMPFILE the temporary has
 ** no name until the commit links it ("<path>.tmp.PID.N", renamed at once),
 ** so a process killed while writing leaves no temporary file behind;
-** elsewhere it is "<path>.tmp.XXXXXX" from the start.
+** elsewhere it is "<path>.tmp.XXXXXX" from the start. A process killed in
+** the two system calls between the link and the rename leaves its named
+** temporary; the next write of the same path removes those of dead
+** processes.
 */
 #define _GNU_SOURCE /* O_TMPFILE, linkat */
 
@@ -13,7 +16,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <libgen.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +31,30 @@ static void afile_release(an_afile *f) {
     f->fp = NULL;
 }
 
+/* Remove "<path>.tmp.PID.N" files whose process no longer exists. */
+static void remove_stale(const char *path) {
+    char *d = strdup(path), *b = strdup(path);
+    DIR *dir = d && b ? opendir(dirname(d)) : NULL;
+    if (dir) {
+        const char *base = basename(b);
+        const size_t bl = strlen(base);
+        struct dirent *e;
+        while ((e = readdir(dir))) {
+            if (strncmp(e->d_name, base, bl) != 0 || strncmp(e->d_name + bl, ".tmp.", 5) != 0)
+                continue;
+            char *end;
+            const long pid = strtol(e->d_name + bl + 5, &end, 10);
+            if (pid <= 0 || *end != '.' || end[1] < '0' || end[1] > '9') continue;
+            strtoul(end + 1, &end, 10);
+            if (*end == '\0' && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+                unlinkat(dirfd(dir), e->d_name, 0);
+        }
+        closedir(dir);
+    }
+    free(d);
+    free(b);
+}
+
 an_status an_afile_open(an_afile *f, const char *path) {
     *f = (an_afile){0};
     size_t n = strlen(path);
@@ -36,6 +65,7 @@ an_status an_afile_open(an_afile *f, const char *path) {
         return an_fail(AN_ERR_NOMEM, "%s: out of memory", path);
     }
     snprintf(f->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
+    remove_stale(path);
     int fd = -1;
 #ifdef O_TMPFILE
     char *dir = strdup(path);
@@ -113,10 +143,12 @@ an_status an_afile_commit(an_afile *f) {
         s = link_anon(f);    /* on failure nothing has a name: nothing to remove */
         if (!s) f->anon = 0; /* named now: renamed, or removed below */
     }
-    if (fclose(f->fp) != 0 && !s)
-        s = an_fail(AN_ERR_IO, "%s: close failed: %s", f->path, strerror(errno));
+    /* renamed before the close: a linked name lives for two system calls
+     * (the data is already on disk; the close cannot lose it) */
     if (!s && rename(f->tmp_path, f->path) != 0)
         s = an_fail(AN_ERR_IO, "%s: rename failed: %s", f->path, strerror(errno));
+    if (fclose(f->fp) != 0 && !s)
+        s = an_fail(AN_ERR_IO, "%s: close failed: %s", f->path, strerror(errno));
     if (s && !f->anon)
         unlink(f->tmp_path);
     else if (!s)
