@@ -112,6 +112,36 @@ Test(quant_fast, vnni_blocks_and_tails) {
     }
 }
 
+/* Requantization at the ends of the validator's ranges (multipliers 0,
+** 2^30 and 2^31 - 1, right shifts 0 to 31, biases far from zero) and
+** pooling of wide tensors (every tail of the 64-channel max and the
+** 16-channel average blocks, windows cut by padding, inputs at -128 and
+** 127 that push averages to the int8 ends). */
+Test(quant_fast, requant_ends_and_wide_pools) {
+    static const int32_t MULT[] = {0, 1 << 30, INT32_MAX, (1 << 30) + 12345};
+    for (int t = 0; t < 4; t++) {
+        an_rng r;
+        an_rng_seed(&r, 900 + t, 1);
+        const int C = 60 + 37 * t; /* 60, 97, 134, 171 */
+        an_q_graph g;
+        tq_graph(&g, 6, 7, 6, 3, 0.02f, (int)an_rng_below(&r, 256) - 128);
+        an_q_layer *l = tq_conv(&g, 0, C, 3, 1, 1, t & 1, &r); /* 1 */
+        for (int oc = 0; oc < C; oc++) {
+            l->mult[oc] = MULT[(oc + t) % 4];
+            l->shift[oc] = -(oc % 32);
+            if (oc % 5 == 0) l->bias[oc] = (oc & 2 ? 1 : -1) * (int32_t)(2e8 + oc);
+        }
+        tq_pool(&g, AN_Q_MAXPOOL, 1, 3, 1, 1);     /* 2 */
+        tq_pool(&g, AN_Q_AVGPOOL, 2, 3, 2, 1);     /* 3 */
+        tq_pool(&g, AN_Q_AVGPOOL, 1, 2, 1, t & 1); /* 4 */
+        tq_pool(&g, AN_Q_MAXPOOL, 4, 2, 2, 1);     /* 5 */
+        tq_flatten(&g, 5);                         /* 6 */
+        expect_equal_engines(&g, 1, 950 + t);
+        expect_equal_engines(&g, 5, 960 + t);
+        an_q_graph_free(&g);
+    }
+}
+
 /* A left shift (multiplier above 1): the scalar requantization branch. */
 Test(quant_fast, left_shift) {
     an_rng r;

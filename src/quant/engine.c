@@ -121,13 +121,17 @@ static void run_layer(an_q_engine *e, int i, int b, int16_t *patch, uint8_t *vs,
             q_ref_dense(l, &in, x, y);
         break;
     case AN_Q_MAXPOOL:
-        if (e->isa != Q_ISA_SCALAR && fast)
+        if (e->isa == Q_ISA_VNNI && fast)
+            q_vnni_maxpool(l, &in, x, y);
+        else if (e->isa != Q_ISA_SCALAR && fast)
             q_fast_maxpool(l, &in, x, y);
         else
             q_ref_maxpool(l, &in, x, y);
         break;
     case AN_Q_AVGPOOL:
-        if (e->isa != Q_ISA_SCALAR && fast)
+        if (e->isa == Q_ISA_VNNI && fast)
+            q_vnni_avgpool(l, &in, x, y);
+        else if (e->isa != Q_ISA_SCALAR && fast)
             q_fast_avgpool(l, &in, x, y);
         else
             q_ref_avgpool(l, &in, x, y);

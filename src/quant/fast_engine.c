@@ -68,7 +68,7 @@ static void max_into(int8_t *y, const int8_t *x, int n) {
 }
 #endif
 
-void q_fast_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y) {
+void q_fast_maxpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
     const int W = in->w, C = in->c;
     for (int oy = 0; oy < l->h; oy++) {
         for (int ox = 0; ox < l->w; ox++) {
@@ -85,7 +85,7 @@ void q_fast_maxpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, 
     }
 }
 
-void q_fast_avgpool(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, int8_t *y) {
+void q_fast_avgpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
     enum { CB = 256 }; /* channels summed at a time */
     const int W = in->w, C = in->c;
     int32_t sum[CB];
@@ -192,7 +192,7 @@ static void channels(const an_q_layer *l, const int16_t *w16, const int16_t *pat
     }
 }
 
-void q_fast_conv2d(const an_q_layer *l, const int16_t *w16, const an_q_tinfo *in, const int8_t *x,
+void q_fast_conv2d(const an_q_layer *l, const int16_t *w16, const an_tensor *in, const int8_t *x,
                    int8_t *y, int16_t *patch, int avx2) {
     const int H = in->h, W = in->w, C = in->c, kp = q_kpad(l->k);
     for (int k = l->k; k < kp; k++) patch[k] = 0;

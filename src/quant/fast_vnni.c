@@ -29,10 +29,8 @@
 /* A single sample's conv spreads its blocks over threads from this size. */
 #define Q_VNNI_PAR_MACS (1 << 20)
 
-#if defined(__x86_64__)
+#ifdef Q_VNNI_BUILD
 #include <immintrin.h>
-#define Q_VNNI_BUILD 1
-#define Q_TARGET     __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 /* fully unrolled tile loops keep the accumulators in registers */
 #define Q_UNROLL _Pragma("GCC unroll 16")
 #endif
@@ -53,6 +51,7 @@ void q_vnni_free(q_vnni_w *p) {
     free(p->comp);
     free(p->mult);
     free(p->rshift);
+    free(p->rmask);
     free(p);
 }
 
@@ -64,8 +63,8 @@ q_vnni_w *q_vnni_pack(const an_q_layer *l) {
     const size_t ocp = (size_t)p->ocb * 16, nw = ocp * (size_t)p->k4 * 4;
     p->w = aligned_alloc(64, nw);
     p->comp = aligned_alloc(64, ocp * 4), p->mult = aligned_alloc(64, ocp * 4);
-    p->rshift = aligned_alloc(64, ocp * 4);
-    if (!p->w || !p->comp || !p->mult || !p->rshift) {
+    p->rshift = aligned_alloc(64, ocp * 4), p->rmask = aligned_alloc(64, ocp * 4);
+    if (!p->w || !p->comp || !p->mult || !p->rshift || !p->rmask) {
         q_vnni_free(p);
         return NULL;
     }
@@ -87,39 +86,46 @@ q_vnni_w *q_vnni_pack(const an_q_layer *l) {
         p->comp[oc] =
             (int32_t)(uint32_t)((uint64_t)(in ? (int64_t)l->bias[oc] : 0) - (uint64_t)(128 * sum));
         p->mult[oc] = in ? l->mult[oc] : 0;
-        p->rshift[oc] = in && l->shift[oc] < 0 ? -l->shift[oc] : 0;
+        const int e = in && l->shift[oc] < 0 ? -l->shift[oc] : 0;
+        p->rshift[oc] = e < 31 ? e : 31; /* an_q_rdbpot's bound */
+        p->rmask[oc] = (int32_t)((UINT32_C(1) << p->rshift[oc]) - 1);
     }
     return p;
 }
 
 #ifdef Q_VNNI_BUILD
 
-/* trunc((p + nudge) / 2^31) of signed 64-bit products p, nudge = 2^30 or
-** 1 - 2^30 by the sign of p (gemmlowp SRDHM after the multiply). */
-Q_TARGET static inline __m512i srdhm_tail(__m512i p) {
-    const __m512i s = _mm512_srai_epi64(p, 63);
-    __m512i v = _mm512_add_epi64(p, _mm512_set1_epi64(INT64_C(1) << 30));
-    v = _mm512_add_epi64(v, _mm512_and_si512(s, _mm512_set1_epi64(1 - (INT64_C(1) << 31))));
-    const __m512i sv = _mm512_srai_epi64(v, 63);
-    v = _mm512_add_epi64(v, _mm512_and_si512(sv, _mm512_set1_epi64((INT64_C(1) << 31) - 1)));
-    return _mm512_srai_epi64(v, 31);
+/* gemmlowp's SaturatingRoundingDoublingHighMul of 16 lanes x by m >= 0:
+** trunc((x m + nudge) / 2^31), nudge = 2^30 or 1 - 2^30 by the sign of
+** x m, equals floor((x m + 2^30) / 2^31) for every product (the two
+** differ only where truncation and flooring part, and there the nudges
+** make up the difference), and m >= 0 never saturates. The low 32 bits of
+** that quotient are bits 31..62 of x m + 2^30: even lanes shift them down,
+** odd lanes up into their dword. */
+Q_TARGET static inline __m512i srdhm16(__m512i x, __m512i m) {
+    const __m512i r = _mm512_set1_epi64(INT64_C(1) << 30);
+    const __m512i pe = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), r), 31);
+    const __m512i po = _mm512_slli_epi64(
+        _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32)), r),
+        1);
+    return _mm512_mask_blend_epi32(0xAAAA, pe, po);
+}
+
+/* gemmlowp's RoundingDivideByPOT of 16 lanes by exponents e (0..31) with
+** masks 2^e - 1: x >> e, plus 1 where the remainder exceeds half the mask
+** (one more for negative x). */
+Q_TARGET static inline __m512i rdbpot16(__m512i x, __m512i e, __m512i mask) {
+    const __m512i rem = _mm512_and_si512(x, mask);
+    const __m512i thr = _mm512_add_epi32(_mm512_srli_epi32(mask, 1), _mm512_srli_epi32(x, 31));
+    const __m512i q = _mm512_srav_epi32(x, e);
+    return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, _mm512_set1_epi32(1));
 }
 
 /* TFLite MultiplyByQuantizedMultiplier of 16 lanes x with multipliers
-** m >= 0 and right shifts e >= 0 (no left shift): SRDHM on 64-bit lanes,
-** then RoundingDivideByPOT. */
+** m >= 0 and right shifts e (0..31; no left shift). */
 Q_TARGET static inline __m512i mbqm16(__m512i x, __m512i m, __m512i e) {
-    const __m512i pe = srdhm_tail(_mm512_mul_epi32(x, m));
-    const __m512i po =
-        srdhm_tail(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32)));
-    x = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
     const __m512i one = _mm512_set1_epi32(1);
-    const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
-    const __m512i rem = _mm512_and_si512(x, mask);
-    const __m512i thr = _mm512_add_epi32(_mm512_srli_epi32(mask, 1),
-                                         _mm512_and_si512(_mm512_srai_epi32(x, 31), one));
-    x = _mm512_srav_epi32(x, e);
-    return _mm512_mask_add_epi32(x, _mm512_cmpgt_epi32_mask(rem, thr), x, one);
+    return rdbpot16(srdhm16(x, m), e, _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one));
 }
 
 /* clamp(x + zp, lo, hi) of 16 lanes stored as int8 (lanes of kmask) at y;
@@ -137,8 +143,8 @@ Q_TARGET static inline void clamp_store(__m512i x, int32_t zp, int32_t lo, int32
 Q_TARGET static inline void requant_store(__m512i acc, const q_vnni_w *p, int oc, int32_t zp,
                                           int32_t lo, int32_t hi, __mmask16 kmask, int8_t *y) {
     acc = _mm512_add_epi32(acc, _mm512_load_si512(p->comp + oc));
-    const __m512i x =
-        mbqm16(acc, _mm512_load_si512(p->mult + oc), _mm512_load_si512(p->rshift + oc));
+    const __m512i x = rdbpot16(srdhm16(acc, _mm512_load_si512(p->mult + oc)),
+                               _mm512_load_si512(p->rshift + oc), _mm512_load_si512(p->rmask + oc));
     clamp_store(x, zp, lo, hi, kmask, y);
 }
 
@@ -147,7 +153,8 @@ Q_TARGET static void add_vnni(const an_q_layer *l, int32_t zpa, int32_t zpb, con
                               const int8_t *xb, int8_t *y, int64_t n) {
     __m512i m[3], e[3];
     for (int j = 0; j < 3; j++)
-        m[j] = _mm512_set1_epi32(l->add_mult[j]), e[j] = _mm512_set1_epi32(-l->add_shift[j]);
+        m[j] = _mm512_set1_epi32(l->add_mult[j]),
+        e[j] = _mm512_set1_epi32(-l->add_shift[j] < 31 ? -l->add_shift[j] : 31);
     const __m512i za = _mm512_set1_epi32(zpa), zb = _mm512_set1_epi32(zpb);
     for (int64_t i = 0; i < n; i += 16) {
         const __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
@@ -262,7 +269,7 @@ static void padded_dims(const an_q_layer *l, int *hp, int *wp) {
 /* The input as x + 128 bytes with its padding (in_zp + 128) around it:
 ** pimg [hp][wp][C], cell (iy, ix) at (iy + pt, ix + pl); cells past the
 ** image (never read by a valid tap) are padding too. */
-static void pad_image(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x, uint8_t *pimg) {
+static void pad_image(const an_q_layer *l, const an_tensor *in, const int8_t *x, uint8_t *pimg) {
     int hp, wp;
     padded_dims(l, &hp, &wp);
     const int C = in->c;
@@ -288,7 +295,7 @@ static void pad_image(const an_q_layer *l, const an_q_tinfo *in, const int8_t *x
 ** each kernel row one run of kw * C bytes of the padded image. Short runs
 ** are copied 8 bytes at a time: the excess lands on the next run or in the
 ** row's tail, whose weights are zero (the scratch has 8 bytes of slack). */
-static void gather(const an_q_layer *l, const an_q_tinfo *in, const uint8_t *pimg, int p0, int n,
+static void gather(const an_q_layer *l, const an_tensor *in, const uint8_t *pimg, int p0, int n,
                    uint8_t *a, int lda) {
     int hp, wp;
     padded_dims(l, &hp, &wp);
@@ -337,7 +344,7 @@ static size_t rows_bytes(const an_q_layer *l) {
     return ((size_t)Q_VNNI_ROWS * (size_t)((l->k + 3) / 4 * 4) + 8 + 63) & ~(size_t)63;
 }
 
-void q_vnni_add(const an_q_layer *l, const an_q_tinfo *a, const an_q_tinfo *b, const int8_t *xa,
+void q_vnni_add(const an_q_layer *l, const an_tensor *a, const an_tensor *b, const int8_t *xa,
                 const int8_t *xb, int8_t *y) {
 #ifdef Q_VNNI_BUILD
     if (l->add_shift[0] <= 0 && l->add_shift[1] <= 0 && l->add_shift[2] <= 0) {
@@ -348,7 +355,7 @@ void q_vnni_add(const an_q_layer *l, const an_q_tinfo *a, const an_q_tinfo *b, c
     q_ref_add(l, a, b, xa, xb, y);
 }
 
-size_t q_vnni_scratch(const an_q_layer *l, const an_q_tinfo *in) {
+size_t q_vnni_scratch(const an_q_layer *l, const an_tensor *in) {
     size_t n = rows_bytes(l);
     if (l->op == AN_Q_CONV2D) {
         int hp, wp;
@@ -358,21 +365,33 @@ size_t q_vnni_scratch(const an_q_layer *l, const an_q_tinfo *in) {
     return n;
 }
 
-void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_q_tinfo *in, const int8_t *x,
-                   int8_t *y, uint8_t *scratch, size_t scratch_stride, int par) {
+/* Output positions [ch * Q_VNNI_ROWS, +Q_VNNI_ROWS) of a conv: gathered
+** into a (a thread's rows), multiplied, requantized into y. */
+static void conv_chunk(const an_q_layer *l, const q_vnni_w *p, const an_tensor *in,
+                       const uint8_t *pimg, int ch, uint8_t *a, int8_t *y) {
     const int P = l->h * l->w, lda = p->k4 * 4;
+    const int p0 = ch * Q_VNNI_ROWS, n = P - p0 < Q_VNNI_ROWS ? P - p0 : Q_VNNI_ROWS;
+    gather(l, in, pimg, p0, n, a, lda);
+    rows_vnni(l, p, a, lda, n, y + (size_t)p0 * l->c);
+}
+
+void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_tensor *in, const int8_t *x,
+                   int8_t *y, uint8_t *scratch, size_t scratch_stride, int par) {
+    const int P = l->h * l->w;
     const int chunks = (P + Q_VNNI_ROWS - 1) / Q_VNNI_ROWS;
     uint8_t *pimg = scratch + rows_bytes(l); /* shared by the threads */
     pad_image(l, in, x, pimg);
-    /* threads only where the work outweighs waking them (about 1M MACs) */
-    const int spread = par && chunks > 1 && (int64_t)P * l->k * l->c >= Q_VNNI_PAR_MACS;
-#pragma omp parallel for schedule(static) if (spread)
-    for (int ch = 0; ch < chunks; ch++) {
-        uint8_t *a = scratch + (size_t)omp_get_thread_num() * scratch_stride;
-        const int p0 = ch * Q_VNNI_ROWS, n = P - p0 < Q_VNNI_ROWS ? P - p0 : Q_VNNI_ROWS;
-        gather(l, in, pimg, p0, n, a, lda);
-        rows_vnni(l, p, a, lda, n, y + (size_t)p0 * l->c);
+    /* threads only where the work outweighs waking them; no parallel
+     * region at all otherwise (inside a batch's region it would be a
+     * nested team of one per call) */
+    if (par && chunks > 1 && (int64_t)P * l->k * l->c >= Q_VNNI_PAR_MACS) {
+#pragma omp parallel for schedule(static)
+        for (int ch = 0; ch < chunks; ch++)
+            conv_chunk(l, p, in, pimg, ch, scratch + (size_t)omp_get_thread_num() * scratch_stride,
+                       y);
+        return;
     }
+    for (int ch = 0; ch < chunks; ch++) conv_chunk(l, p, in, pimg, ch, scratch, y);
 }
 
 void q_vnni_dense(const an_q_layer *l, const q_vnni_w *p, const int8_t *x, int8_t *y,

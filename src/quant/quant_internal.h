@@ -9,10 +9,6 @@
 
 #include "asicnn/quant.h"
 
-/* The fast engine's files still spell the tensor descriptor by its old
-** name; it is the same type as core's an_tensor. */
-typedef an_tensor an_q_tinfo;
-
 /* Requantize an int32 accumulator to the output's int8:
 ** clamp(MBQM(acc, m, s) + zp, lo, hi). */
 static inline int8_t q_requant(int32_t acc, int32_t m, int32_t s, int32_t zp, int32_t lo,
@@ -73,16 +69,23 @@ void q_fast_dense(const an_q_layer *l, const int16_t *w16, const int8_t *x, int8
 
 /* ---- AVX-512 VNNI kernels (fast_vnni.c) ---- */
 
+#if defined(__x86_64__)
+#define Q_VNNI_BUILD 1
+/* the instruction sets of the VNNI kernels, enabled per function */
+#define Q_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#endif
+
 /* Output positions gathered per block (a multiple of 8). */
 #define Q_VNNI_ROWS 64
 
 /* A conv/dense layer packed for vpdpbusd: w [ocb][k4][16][4] (64-byte
 ** aligned, zero padded), comp = bias - 128 * sum(w) per channel, the
-** multiplier and right shift per channel (all [ocb * 16]); left is set when
+** multiplier, right shift (at most 31) and its mask 2^shift - 1 per channel
+** (all [ocb * 16]); left is set when
 ** a channel has a left shift (then requantization is scalar). */
 typedef struct q_vnni_w {
     int8_t *w;
-    int32_t *comp, *mult, *rshift;
+    int32_t *comp, *mult, *rshift, *rmask;
     int ocb, k4, left;
 } q_vnni_w;
 
@@ -102,6 +105,12 @@ void q_vnni_dense(const an_q_layer *l, const q_vnni_w *p, const int8_t *x, int8_
 ** when a multiplier has a left shift). */
 void q_vnni_add(const an_q_layer *l, const an_tensor *a, const an_tensor *b, const int8_t *xa,
                 const int8_t *xb, int8_t *y);
+
+/* Max and average pooling of one sample with AVX-512 (fast_vnni_pool.c):
+** the accumulator of up to 64 (max) or 16 (average) channels stays in a
+** register over the window; the reference's semantics. */
+void q_vnni_maxpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y);
+void q_vnni_avgpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y);
 
 /* Max pooling of one sample, channels innermost (AVX2 max over the
 ** channels); the reference's semantics (valid cells only). */
