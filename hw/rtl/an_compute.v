@@ -17,7 +17,11 @@
 // the weight port and its bank are free (the bank's last GEMM has streamed
 // past every PE), a GEMM when the array's input is free, anything else when
 // every earlier PRELOAD and GEMM has completed; no instruction while a VEC,
-// LOAD, HOST, SYNC or FINISH runs. Instructions complete in order: each ends
+// LOAD, HOST, SYNC or FINISH runs, except PRELOADs and GEMMs beside a VEC
+// whose field beside is set (the VEC counts in the drain, so later
+// instructions end after it; it uses accumulator ports A and B, the
+// array's results port C). A pool with wr8 requantizes each cell and
+// writes each window's int8 result into the activation rows. Instructions complete in order: each ends
 // no earlier than the one before it, and its tokens are pushed then
 // (push_prev / push_next: tokens pushed at the edge ending this cycle).
 // The instruction comes on insn in the cycle go is high (its first cycle).
@@ -60,6 +64,12 @@ module an_compute #(
     output reg  [ACC_ABITS-1:0]   acc_wa,
     output reg  [4*C*8-1:0]       acc_wd,
     output reg  [4*C-1:0]         acc_wm,
+    output reg  [ACC_ABITS-1:0]   acc_rc,
+    input  wire [4*C*8-1:0]       acc_rdc,
+    output reg                    acc_wec,
+    output reg  [ACC_ABITS-1:0]   acc_wc,
+    output reg  [4*C*8-1:0]       acc_wdc,
+    output reg  [4*C-1:0]         acc_wmc,
     output wire                   cd_we,
     output wire [ACC_ABITS-1:0]   cd_a,
     output wire [BURST*8-1:0]     cd_wd,
@@ -100,10 +110,13 @@ module an_compute #(
     wire [3:0] in_op = `AN_ANY_OP(insn);
     wire in_pre = in_op == `AN_OP_PRELOAD, in_gemm = in_op == `AN_OP_GEMM;
     reg on;                                  // a VEC, LOAD, HOST, SYNC or FINISH runs
-    assign ready = !on && q_ok &&
-                   (in_pre ? wp_ok && (npre ? bk1_ok : bk0_ok) : in_gemm ? ar_ok : dr_ok);
+    reg vb;                                  // ... a VEC beside the array (field beside)
+    wire arr_free = !on || vb;               // PRELOAD and GEMM may start
+    assign ready = q_ok && (in_pre ? arr_free && wp_ok && (npre ? bk1_ok : bk0_ok)
+                            : in_gemm ? arr_free && ar_ok : !on && dr_ok);
     wire go_pre = go && in_pre, go_gemm = go && in_gemm;
     wire go_oth = go && !in_pre && !in_gemm;
+    wire go_vb = go_oth && in_op == `AN_OP_VEC && `AN_VEC_BESIDE(insn);
 
     reg [255:0] ci_r;
     wire [255:0] ci = go_oth ? insn : ci_r;
@@ -178,7 +191,8 @@ module an_compute #(
     // keeps, for each PRELOAD / GEMM that pushes tokens, the cycles from the
     // end of the entry before it to its own; head_cnt / tail_cnt count down
     // to the first / last entry's end. Times stay relative: no adder on now.
-    // (dur is selected by the head's opcode, not by go: ready before go is)
+    // (dur is selected by the head's opcode, not by go: ready before go is;
+    // a VEC beside the array counts in the drain, so later ends follow its)
     wire [31:0] dur = in_pre ? R : `AN_DEC_TL(dec);
     wire [31:0] rel_new = dur > dr_cnt ? dur : dr_cnt;
     wire [3:0] in_dep = `AN_ANY_DEP(insn);
@@ -219,21 +233,22 @@ module an_compute #(
     wire [31:0] ar_nx = go_gemm ? gt1 : dn(ar_cnt);
     wire [31:0] bk0_nx = go_gemm && !cur_bank ? mx(dn(bk0_cnt), gbk) : dn(bk0_cnt);
     wire [31:0] bk1_nx = go_gemm && cur_bank ? mx(dn(bk1_cnt), gbk) : dn(bk1_cnt);
-    wire [31:0] dr_nx = go_pre || go_gemm ? mx(dn(dr_cnt), dn(dur)) : dn(dr_cnt);
+    wire [31:0] dr_nx = go_pre || go_gemm || go_vb ? mx(dn(dr_cnt), dn(dur)) : dn(dr_cnt);
     // their "free next cycle" flags, without waiting for the counts
     wire q_okn = go_pre ? 1'b1 : go_gemm ? gt1z : q_cnt <= 1;
     wire wp_okn = go_pre ? R <= 1 : wp_cnt <= 1;
     wire ar_okn = go_gemm ? gt1z : ar_cnt <= 1;
     wire bk0_okn = bk0_cnt <= 1 && !(go_gemm && !cur_bank && !gbkz);
     wire bk1_okn = bk1_cnt <= 1 && !(go_gemm && cur_bank && !gbkz);
-    wire dr_okn = dr_cnt <= 1 && !((go_pre || go_gemm) && !dur_le1);
+    wire dr_okn = dr_cnt <= 1 && !((go_pre || go_gemm || go_vb) && !dur_le1);
 
     // ---------------- vector unit ----------------
     wire [15:0] vn = `AN_VEC_N(ci);
     wire is_avg = vop == `AN_VOP_AVGPOOL;
     wire is_pool = vop == `AN_VOP_MAXPOOL || is_avg;
     reg [31:0] vptr;
-    wire to_act = vop == `AN_VOP_WRITE || (vop == `AN_VOP_REQUANT && `AN_VEC_WR8(ci));
+    wire pwr8 = is_pool && `AN_VEC_WR8(ci);  // a pool of requantized cells, int8 out
+    wire to_act = vop == `AN_VOP_WRITE || ((vop == `AN_VOP_REQUANT || is_pool) && `AN_VEC_WR8(ci));
     wire [31:0] vptr_c = go_oth ? (to_act ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci)) : vptr;
     // pools: window cell (py, px, ky, kx) at grid cell (cell_y, cell_x) =
     // (py sh + oy + ky, px sw + ox + kx), its window's corner at (by, bx);
@@ -283,6 +298,9 @@ module an_compute #(
                            : (q > 8'd127 ? 32'sd127 : {24'd0, q});
         end
     endfunction
+    function [31:0] sat8(input signed [31:0] v);
+        sat8 = v < -32'sd128 ? -32'sd128 : v > 32'sd127 ? 32'sd127 : v;
+    endfunction
     wire [C*32-1:0] rq_out;
     genvar g;
     generate
@@ -296,25 +314,26 @@ module an_compute #(
     endgenerate
 
     // ---------------- memory ports ----------------
+    // The array's results take accumulator port C in every cycle; the
+    // vector unit ports A and B, so that a VEC can run beside the array.
     integer c;
-    reg signed [31:0] lane;
+    reg signed [31:0] lane, cv;
     always @* begin
-        act_ra = 0; act_we = 0; act_wa = 0; act_wd = 0; act_wm = 0;
+        act_ra = active && op == `AN_OP_VEC && vop == `AN_VOP_WIDEN ? vptr_c : a_row_c * R;
+        act_we = 0; act_wa = 0; act_wd = 0; act_wm = 0;
         acc_ra = 0; acc_rb = 0; acc_we = 0; acc_wa = 0; acc_wd = 0; acc_wm = 0;
-        lane = 0;
+        lane = 0; cv = 0;
         for (c = 0; c < C; c = c + 1) nsum[c] = psum[c];
-        if (!active) begin
-            act_ra = a_row_c * R;
-            acc_ra = r_row * WC;
-            acc_wa = r_row * WC;
-            acc_we = r_valid;
-            acc_wm = {WC{1'b1}};
-            for (c = 0; c < C; c = c + 1)
-                acc_wd[c*32 +: 32] =
-                    r_max ? (r_accum && $signed(acc_rd[c*32 +: 32]) > $signed(y_out[c*32 +: 32])
-                             ? acc_rd[c*32 +: 32] : y_out[c*32 +: 32])
-                          : (r_accum ? acc_rd[c*32 +: 32] : 32'd0) + y_out[c*32 +: 32];
-        end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_ADD && vn != 0) begin
+        acc_rc = r_row * WC;
+        acc_wc = r_row * WC;
+        acc_wec = r_valid;
+        acc_wmc = {WC{1'b1}};
+        for (c = 0; c < C; c = c + 1)
+            acc_wdc[c*32 +: 32] =
+                r_max ? (r_accum && $signed(acc_rdc[c*32 +: 32]) > $signed(y_out[c*32 +: 32])
+                         ? acc_rdc[c*32 +: 32] : y_out[c*32 +: 32])
+                      : (r_accum ? acc_rdc[c*32 +: 32] : 32'd0) + y_out[c*32 +: 32];
+        if (active && op == `AN_OP_VEC && vop == `AN_VOP_ADD && vn != 0) begin
             acc_rb = (`AN_VEC_SRC(ci) + (`AN_VEC_BCAST(ci) ? 32'd0 : cyc)) * WC;
             acc_ra = (`AN_VEC_DST(ci) + cyc) * WC;
             acc_we = 1; acc_wa = acc_ra; acc_wm = {WC{1'b1}};
@@ -326,14 +345,13 @@ module an_compute #(
             if (`AN_VEC_WR8(ci)) begin // the int8 result straight into the activation rows
                 act_we = 1; act_wa = vptr_c; act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
                 for (c = 0; c < C; c = c + 1) begin
-                    lane = rq_out[c*32 +: 32];
-                    act_wd[c*8 +: 8] = lane < -128 ? 8'h80 : lane > 127 ? 8'h7f : lane[7:0];
+                    lane = sat8(rq_out[c*32 +: 32]);
+                    act_wd[c*8 +: 8] = lane[7:0];
                 end
             end else begin
                 acc_we = 1; acc_wa = acc_ra; acc_wm = {WC{1'b1}}; acc_wd = rq_out;
             end
         end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_WIDEN && vn != 0) begin
-            act_ra = vptr_c;
             acc_we = 1; acc_wa = (`AN_VEC_DST(ci) + cyc) * WC; acc_wm = {WC{1'b1}};
             for (c = 0; c < C; c = c + 1) begin
                 lane = $signed(act_rd[c*8 +: 8]) - `AN_VEC_ZP(ci);
@@ -343,22 +361,30 @@ module an_compute #(
             acc_ra = (`AN_VEC_SRC(ci) + cyc) * WC;
             act_we = 1; act_wa = vptr_c; act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
             for (c = 0; c < C; c = c + 1) begin
-                lane = acc_rd[c*32 +: 32];
-                act_wd[c*8 +: 8] = lane < -128 ? 8'h80 : lane > 127 ? 8'h7f : lane[7:0];
+                lane = sat8(acc_rd[c*32 +: 32]);
+                act_wd[c*8 +: 8] = lane[7:0];
             end
         end else if (active && op == `AN_OP_VEC && is_pool && !no_cells) begin
+            // a cell: the accumulator row, or with wr8 its requantization
             acc_ra = cell_row * WC;
-            for (c = 0; c < C; c = c + 1)
+            acc_rb = `AN_VEC_PRM(ci) * WC;
+            for (c = 0; c < C; c = c + 1) begin
+                cv = pwr8 ? sat8(rq_out[c*32 +: 32]) : acc_rd[c*32 +: 32];
                 if (cell_in)
-                    nsum[c] = is_avg ? psum[c] + $signed(acc_rd[c*32 +: 32])
-                            : (pcnt == 0 || $signed(acc_rd[c*32 +: 32]) > psum[c])
-                              ? $signed({{16{acc_rd[c*32 + 31]}}, acc_rd[c*32 +: 32]}) : psum[c];
-            acc_we = win_last;
-            acc_wa = (`AN_VEC_DST(ci) + py * `AN_VEC_OW(ci) + px) * WC;
-            acc_wm = {WC{1'b1}};
-            for (c = 0; c < C; c = c + 1)
-                acc_wd[c*32 +: 32] = ncnt == 0 ? 32'd0 : is_avg ? avg_of(nsum[c], ncnt)
-                                                   : nsum[c][31:0];
+                    nsum[c] = is_avg ? psum[c] + cv
+                            : (pcnt == 0 || cv > psum[c]) ? $signed({{16{cv[31]}}, cv}) : psum[c];
+            end
+            for (c = 0; c < C; c = c + 1) begin
+                lane = ncnt == 0 ? 32'd0 : is_avg ? avg_of(nsum[c], ncnt) : nsum[c][31:0];
+                acc_wd[c*32 +: 32] = lane;
+                act_wd[c*8 +: 8] = lane[7:0];
+            end
+            if (pwr8) begin // the window's int8 result into the activation rows
+                act_we = win_last; act_wa = vptr_c; act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
+            end else begin
+                acc_we = win_last; acc_wm = {WC{1'b1}};
+                acc_wa = (`AN_VEC_DST(ci) + py * `AN_VEC_OW(ci) + px) * WC;
+            end
         end
     end
 
@@ -382,7 +408,7 @@ module an_compute #(
     integer j;
     always @(posedge clk) begin
         if (rst) begin
-            on <= 0; fin <= 0; cyc <= 0;
+            on <= 0; vb <= 0; fin <= 0; cyc <= 0;
             q_cnt <= 0; wp_cnt <= 0; ar_cnt <= 0; bk0_cnt <= 0; bk1_cnt <= 0; dr_cnt <= 0;
             q_ok <= 1; wp_ok <= 1; ar_ok <= 1; bk0_ok <= 1; bk1_ok <= 1; dr_ok <= 1;
             npre <= 0; cur_bank <= 0; head_cnt <= 0; tail_cnt <= 0;
@@ -394,6 +420,7 @@ module an_compute #(
         end else begin
             if (go_oth) begin
                 ci_r <= insn;
+                vb <= go_vb;
                 if (in_op == `AN_OP_FINISH) fin <= 1;
             end
             if (active) begin
@@ -460,6 +487,8 @@ module an_compute #(
             // vector rows
             if (active && op == `AN_OP_VEC && !is_pool)
                 vptr <= vptr_c + `AN_VEC_VPITCH(ci);
+            else if (active && pwr8 && !no_cells)
+                vptr <= win_last ? vptr_c + `AN_VEC_VPITCH(ci) : vptr_c;
             // pools
             if (active && op == `AN_OP_VEC && is_pool && !no_cells) begin
                 if (win_last) begin

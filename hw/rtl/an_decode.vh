@@ -12,7 +12,7 @@
 `define AN_DEC_GROW_GAP(d) d[223:192] // a gap at a row's end
 `define AN_DEC_GFIRST(d)   d[255:224] // the gap before the first chunk
 `define AN_DEC_GLAST(d)    d[287:256] // the gap after the last chunk
-`define AN_DEC_T(d)        d[319:288] // GEMM rows, n_outer x n_inner
+`define AN_DEC_T(d)        d[319:288] // GEMM rows, n_outer x n_inner (VEC: its rows or cells)
 `define AN_DEC_RC(d)       d[320]     // a row is one run
 `define AN_DEC_ONE(d)      d[321]     // the whole transfer is one run
 `define AN_DEC_NODATA(d)   d[322]     // no DRAM data
@@ -23,7 +23,7 @@
 `define AN_DEC_GIN_Z(d)    d[420]     // the in-row gap is empty
 `define AN_DEC_GROW_GAP_Z(d) d[421]   // the row-end gap is empty
 `define AN_DEC_GLAST_Z(d)  d[422]     // the last gap is empty
-`define AN_DEC_TL(d)       d[454:423] // GEMM duration, T + R + C - 2
+`define AN_DEC_TL(d)       d[454:423] // GEMM duration, T + R + C - 2; VEC duration, max(T, 1)
 `define AN_DEC_TQ(d)       d[486:455] // cycles a GEMM holds the queue after its first, max(T, 1) - 1
 `define AN_DEC_TBK(d)      d[518:487] // its bank busy after its first cycle, max(T + C - 3, 0)
 `define AN_DEC_TQ_Z(d)     d[519]     // TQ == 0

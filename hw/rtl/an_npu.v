@@ -209,6 +209,10 @@ module an_npu #(
     wire [3*WC*8-1:0] acc_rdb;
     wire [WC-1:0] acc_wm;
     wire acc_we;
+    wire [ACC_ABITS-1:0] acc_rc, acc_wc;   // port C: the array's results
+    wire [WC*8-1:0] acc_rdc, acc_wdc;
+    wire [WC-1:0] acc_wmc;
+    wire acc_wec;
     // DMA ports: the load engine writes act or wgt, the store engine reads act
     wire ld_we, cd_we;
     wire [LAB-1:0] ld_a;
@@ -222,16 +226,19 @@ module an_npu #(
     always @(posedge clk) if (go0) ld_buf_r <= `AN_DMA_BUF(head0);
     an_sram #(ACT_BYTES, ACT_ABITS, WA, 1, BURST, BPC) act_mem (
         .clk(clk), .ra(act_ra), .rd(act_rd), .rb({ACT_ABITS{1'b0}}), .rdb(),
-        .we(act_we), .wa(act_wa), .wd(act_wd), .wm(act_wm),
+        .rc({ACT_ABITS{1'b0}}), .rdc(), .wec(1'b0), .wc({ACT_ABITS{1'b0}}), .wdc({(WA*8){1'b0}}),
+        .wmc({WA{1'b0}}), .we(act_we), .wa(act_wa), .wd(act_wd), .wm(act_wm),
         .lwe(ld_we && ld_buf == `AN_BUF_ACT), .lwa(ld_a[ACT_ABITS-1:0]), .lwd(ld_wd), .lwm(ld_wm),
         .lra(st_a), .lrd(st_rd));
     an_sram #(WGT_BYTES, WGT_ABITS, C, 1, BURST, 1) wgt_mem (
         .clk(clk), .ra(wgt_ra), .rd(wgt_rd), .rb({WGT_ABITS{1'b0}}), .rdb(),
-        .we(1'b0), .wa({WGT_ABITS{1'b0}}), .wd({(C*8){1'b0}}), .wm({C{1'b0}}),
+        .rc({WGT_ABITS{1'b0}}), .rdc(), .wec(1'b0), .wc({WGT_ABITS{1'b0}}), .wdc({(C*8){1'b0}}),
+        .wmc({C{1'b0}}), .we(1'b0), .wa({WGT_ABITS{1'b0}}), .wd({(C*8){1'b0}}), .wm({C{1'b0}}),
         .lwe(ld_we && ld_buf == `AN_BUF_WGT), .lwa(ld_a[WGT_ABITS-1:0]), .lwd(ld_wd), .lwm(ld_wm),
         .lra({WGT_ABITS{1'b0}}), .lrd());
     an_sram #(ACC_BYTES, ACC_ABITS, WC, 3 * WC, BURST, 1) acc_mem (
         .clk(clk), .ra(acc_ra), .rd(acc_rd), .rb(acc_rb), .rdb(acc_rdb),
+        .rc(acc_rc), .rdc(acc_rdc), .wec(acc_wec), .wc(acc_wc), .wdc(acc_wdc), .wmc(acc_wmc),
         .we(acc_we), .wa(acc_wa), .wd(acc_wd), .wm(acc_wm),
         .lwe(cd_we), .lwa(cd_a), .lwd(cd_wd), .lwm(cd_wm), .lra({ACC_ABITS{1'b0}}), .lrd());
 
@@ -257,7 +264,8 @@ module an_npu #(
         .act_ra(act_ra), .act_rd(act_rd), .act_we(act_we), .act_wa(act_wa), .act_wd(act_wd),
         .act_wm(act_wm), .wgt_ra(wgt_ra), .wgt_rd(wgt_rd),
         .acc_ra(acc_ra), .acc_rd(acc_rd), .acc_rb(acc_rb), .acc_rdb(acc_rdb), .acc_we(acc_we),
-        .acc_wa(acc_wa), .acc_wd(acc_wd), .acc_wm(acc_wm),
+        .acc_wa(acc_wa), .acc_wd(acc_wd), .acc_wm(acc_wm), .acc_rc(acc_rc), .acc_rdc(acc_rdc),
+        .acc_wec(acc_wec), .acc_wc(acc_wc), .acc_wdc(acc_wdc), .acc_wmc(acc_wmc),
         .cd_we(cd_we), .cd_a(cd_a), .cd_wd(cd_wd), .cd_wm(cd_wm),
         .dc_rq_valid(dc_rq_valid), .dc_rq_addr(dc_rq_addr), .dc_rq_mask(dc_rq_mask),
         .dc_rq_tag(dc_rq_tag), .dc_rs_valid(dc_rs_valid), .dc_rs_mask(dc_rs_mask),

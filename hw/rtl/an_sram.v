@@ -5,6 +5,9 @@
 //   A  read W bytes at ra, and write W bytes at wa under a byte mask
 //      (the compute queue: array, vector unit)
 //   B  read W2 bytes at rb (the vector unit's second operand)
+//   C  read W bytes at rc, and write W bytes at wc under a byte mask (the
+//      array's results, so that a VEC can run beside the array; tied off
+//      on the buffers that need no third port)
 //   DMA  write NLW bytes at lwa under a byte mask, read NLR bytes at lra;
 //        these addresses wrap around the address space (a DMA beat's byte 0
 //        may lie before the buffer's first byte, masked off)
@@ -26,6 +29,12 @@ module an_sram #(
     output reg  [W*8-1:0]     rd,
     input  wire [ABITS-1:0]   rb,
     output reg  [W2*8-1:0]    rdb,
+    input  wire [ABITS-1:0]   rc,
+    output reg  [W*8-1:0]     rdc,
+    input  wire               wec,
+    input  wire [ABITS-1:0]   wc,
+    input  wire [W*8-1:0]     wdc,
+    input  wire [W-1:0]       wmc,
     input  wire               we,
     input  wire [ABITS-1:0]   wa,
     input  wire [W*8-1:0]     wd,
@@ -45,6 +54,8 @@ module an_sram #(
             rd[i*8 +: 8] = ({1'b0, ra} + i < BYTES) ? mem[ra + i] : 8'd0;
         for (i = 0; i < W2; i = i + 1)
             rdb[i*8 +: 8] = ({1'b0, rb} + i < BYTES) ? mem[rb + i] : 8'd0;
+        for (i = 0; i < W; i = i + 1)
+            rdc[i*8 +: 8] = ({1'b0, rc} + i < BYTES) ? mem[rc + i] : 8'd0;
         for (i = 0; i < NLR; i = i + 1) begin
             lr = lra + i;
             lrd[i*8 +: 8] = ({1'b0, lr} < BYTES) ? mem[lr] : 8'd0;
@@ -54,6 +65,9 @@ module an_sram #(
         if (we)
             for (i = 0; i < W; i = i + 1)
                 if (wm[i] && {1'b0, wa} + i < BYTES) mem[wa + i] <= wd[i*8 +: 8];
+        if (wec)
+            for (i = 0; i < W; i = i + 1)
+                if (wmc[i] && {1'b0, wc} + i < BYTES) mem[wc + i] <= wdc[i*8 +: 8];
         if (lwe)
             for (i = 0; i < NLW; i = i + 1) begin
                 lw = lwa + i;

@@ -267,6 +267,13 @@ typedef struct npu_range {
 int npu_footprint(const an_isa_insn *d, const an_npu_config *c, const an_npu_exe *x,
                   npu_range out[NPU_MAX_RANGES]);
 
+/* The first PRELOAD or GEMM that may run while VEC prog[i] runs beside the
+** array (those after it in the compute queue, up to its next instruction
+** of another kind) and touches what the VEC touches, a write on either
+** side; -1 when none does (src/arch/beside.c, docs/timing.md). */
+int64_t npu_beside_conflict(const an_isa_insn *prog, int64_t n, int64_t i, const an_npu_config *c,
+                            const an_npu_exe *x);
+
 /* ---- the scheduler ---- */
 
 /* Fetch dispatches instructions in program order into the three queues

@@ -78,8 +78,11 @@ typedef enum an_isa_vop {
                            clamped to [lo, hi] when clamp */
     AN_VOP_WIDEN = 2,   /* acc[dst+i][c] = (act[src + i*pitch + c] - zp) << shift */
     AN_VOP_WRITE = 3,   /* act[dst + i*pitch + c] = sat8(acc[src+i][c]) */
-    AN_VOP_MAXPOOL = 4, /* windowed max over a gh x gw grid of rows (valid cells only) */
-    AN_VOP_AVGPOOL = 5, /* windowed mean, rounded half away from zero (valid cells only) */
+    AN_VOP_MAXPOOL = 4, /* windowed max over a gh x gw grid of rows (valid cells only);
+                           with wr8 each cell is requantized first (as REQUANT wr8) and
+                           window i's int8 result goes to act[dst + i*pitch + c] */
+    AN_VOP_AVGPOOL = 5, /* windowed mean, rounded half away from zero (valid cells only);
+                           wr8 as for MAXPOOL */
     AN_VOP_COUNT
 } an_isa_vop;
 extern const char *const AN_ISA_VOP_NAME[AN_VOP_COUNT];
@@ -138,6 +141,7 @@ extern const char *const AN_ISA_VOP_NAME[AN_VOP_COUNT];
     X(VEC, oh, 111, 12, 0)                                                                         \
     X(VEC, bias, 123, 1, 0)                                                                        \
     X(VEC, wr8, 124, 1, 0)                                                                         \
+    X(VEC, beside, 125, 1, 0)                                                                      \
     /* word 2 */                                                                                   \
     X(VEC, prm, 128, 20, 0)                                                                        \
     X(VEC, vpitch, 148, 16, 0)                                                                     \

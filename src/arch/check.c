@@ -203,7 +203,9 @@ static an_status check_accesses(checker *k, const an_isa_insn *d) {
                 if (!(s = rows(k, NPU_ACC, d->src + i, 1, AR, 0)))
                     s = access(k, NPU_ACT, d->dst + i * d->vpitch, d->dst + i * d->vpitch + C, 1);
             break;
-        default:
+        default: /* pools: with wr8 each window's int8 result to act */
+            if (d->wr8 && d->oh && d->ow && d->kh && d->kw)
+                s = rows(k, NPU_ACC, d->prm, 2 + d->bias, AR, 0);
             for (int64_t y = 0; y < d->oh && !s; y++)
                 for (int64_t x = 0; x < d->ow && !s; x++) {
                     for (int64_t ky = 0; ky < d->kh && !s; ky++)
@@ -211,7 +213,9 @@ static an_status check_accesses(checker *k, const an_isa_insn *d) {
                             const int64_t cell = npu_pool_cell(d, y, x, ky, kx);
                             if (cell >= 0) s = rows(k, NPU_ACC, d->src + cell, 1, AR, 0);
                         }
-                    if (!s) s = rows(k, NPU_ACC, d->dst + y * d->ow + x, 1, AR, 1);
+                    const int64_t at = d->dst + (y * d->ow + x) * d->vpitch;
+                    if (!s && d->wr8) s = access(k, NPU_ACT, at, at + C, 1);
+                    if (!s && !d->wr8) s = rows(k, NPU_ACC, d->dst + y * d->ow + x, 1, AR, 1);
                 }
             break;
         }
@@ -284,6 +288,17 @@ an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog) {
         const int64_t in_end = in->dram + (int64_t)x->batch * npu_input_bytes(x);
         set_bits(init, 0, x->data_size);
         set_bits(init, in->dram, in_end);
+    }
+    for (int64_t i = 0; i < x->n_insns && !s; i++) {
+        if (prog[i].op != AN_ISA_VEC || !prog[i].beside) continue;
+        const int64_t j = npu_beside_conflict(prog, x->n_insns, i, c, x);
+        if (j >= 0)
+            s = an_fail(AN_ERR_FORMAT,
+                        "%s: instruction %lld (VEC %s): field beside: instruction %lld (%s), "
+                        "which may run while it does, touches the rows it reads or writes; "
+                        "clear beside or give them other rows",
+                        x->source, (long long)i, AN_ISA_VOP_NAME[prog[i].vop], (long long)j,
+                        AN_ISA_OP_NAME[prog[j].op]);
     }
     if (!s) s = npu_schedule(prog, x->n_insns, c, x->source, check_step, k);
     if (!s) {

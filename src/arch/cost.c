@@ -139,8 +139,14 @@ static void cost_vec(const an_npu_config *c, const an_isa_insn *d, npu_cost *o) 
     default: /* pools: every window cell of every output is one row step */
         rows = d->oh * d->ow * d->kh * d->kw;
         o->add.rd[AN_MEM_ACC] = rows * row;
-        o->add.wr[AN_MEM_ACC] = d->oh * d->ow * row;
         o->add.vec_lane_ops = rows * C;
+        if (d->wr8) { /* each cell requantized, each window written as int8 */
+            o->add.rd[AN_MEM_ACC] += (2 + d->bias) * row;
+            o->add.wr[AN_MEM_ACT] = d->oh * d->ow * C;
+            o->add.vec_mul_ops = rows * C;
+        } else {
+            o->add.wr[AN_MEM_ACC] = d->oh * d->ow * row;
+        }
         break;
     }
     o->cycles = rows * per_row > 0 ? rows * per_row : 1;

@@ -177,15 +177,30 @@ an_status npu_insn_check(const an_isa_insn *d, int64_t index, const an_npu_confi
                             "be at least 1",
                             (long long)index, AN_ISA_VOP_NAME[d->vop], (long long)d->kh,
                             (long long)d->kw, (long long)d->sh, (long long)d->sw);
-            acc_end = d->dst + d->oh * d->ow, acc_end2 = d->src + d->gh * d->gw;
+            acc_end2 = d->src + d->gh * d->gw;
+            if (d->wr8) { /* cells requantized with the parameter rows, int8 to act */
+                const int64_t w = d->oh * d->ow;
+                acc_end = d->prm + 2 + d->bias, act_end = w ? d->dst + (w - 1) * d->vpitch + C : 0;
+            } else {
+                acc_end = d->dst + d->oh * d->ow;
+            }
             break;
         default:
             return BADI("instruction %lld (VEC): field vop = %lld is not a vector operation",
                         (long long)index, (long long)d->vop);
         }
-        if ((d->bias || d->wr8) && d->vop != AN_VOP_REQUANT)
-            return BADI("instruction %lld (VEC %s): fields bias and wr8 belong to requant",
+        if ((d->bias || d->wr8) && d->vop != AN_VOP_REQUANT && d->vop != AN_VOP_MAXPOOL &&
+            d->vop != AN_VOP_AVGPOOL)
+            return BADI("instruction %lld (VEC %s): fields bias and wr8 belong to requant and "
+                        "the pools",
                         (long long)index, AN_ISA_VOP_NAME[d->vop]);
+        if (d->bias && !d->wr8 && d->vop != AN_VOP_REQUANT)
+            return BADI("instruction %lld (VEC %s): field bias needs wr8 on a pool",
+                        (long long)index, AN_ISA_VOP_NAME[d->vop]);
+        if (d->beside && d->vop == AN_VOP_WIDEN)
+            return BADI("instruction %lld (VEC widen): field beside: widen reads the "
+                        "activation port the array uses and cannot run beside it",
+                        (long long)index);
         if (acc_end > acc_rows || acc_end2 > acc_rows)
             return BADI("instruction %lld (VEC %s): rows up to %lld pass the accumulator buffer "
                         "(%lld rows)",
@@ -277,6 +292,12 @@ int npu_footprint(const an_isa_insn *d, const an_npu_config *c, const an_npu_exe
             break;
         default: /* pools */
             k = put(out, k, NPU_ACC, 0, d->src * AR, (d->src + d->gh * d->gw) * AR);
+            if (d->wr8) {
+                const int64_t w = d->oh * d->ow;
+                k = put(out, k, NPU_ACC, 0, d->prm * AR, (d->prm + 2 + d->bias) * AR);
+                if (w) k = put(out, k, NPU_ACT, 1, d->dst, d->dst + (w - 1) * d->vpitch + C);
+                break;
+            }
             k = put(out, k, NPU_ACC, 1, d->dst * AR, (d->dst + d->oh * d->ow) * AR);
             break;
         }

@@ -9,7 +9,9 @@
 **
 ** SRAM map per op (bytes for act, rows for acc and wgt):
 **   act  [0, in)  [in, 2 in)  input tiles | [2 in, 2 in + st) [.., + 2 st) staging
-**   acc  [0, P) parameters | [P, P + pixels) conv tile | then pooled tile
+**   acc  [0, P) parameters | [P, P + pixels) conv tile | then pooled tile;
+**        with dbl a second such slot after the first, the two alternating
+**        block by block so that an epilogue runs beside the next GEMMs
 **   wgt  two halves of wgt_half_rows rows
 */
 #include "compile_internal.h"
@@ -18,7 +20,7 @@
 
 typedef struct gen {
     cprog *p;
-    int in_flip, st_flip, w_flip;
+    int in_flip, st_flip, w_flip, acc_flip;
 } gen;
 
 static an_isa_insn insn(int op) {
@@ -63,19 +65,16 @@ static an_isa_insn vec(int vop, int64_t dst, int64_t src, int64_t n) {
     return d;
 }
 
-/* The pool (when there is one) of a tile: from the cth x ctw conv pixels at
-** acc row acc_t into acc row acc_p for the fth x ftw final tile at (fy0,
-** fx0); *src gets the rows the tile's result is in. */
-static an_status tile_pool(gen *G, const cop *o, int64_t acc_t, int64_t acc_p, int cy0, int cx0,
-                           int cth, int ctw, int fy0, int fx0, int fth, int ftw, int64_t *src) {
-    *src = acc_t;
-    if (o->kind != COP_POOL && o->pool_layer < 0) return AN_OK;
-    an_isa_insn d = vec(o->pavg ? AN_VOP_AVGPOOL : AN_VOP_MAXPOOL, acc_p, acc_t, 0);
+/* The pool of a tile: from the cth x ctw conv pixels at acc row acc_t for
+** the fth x ftw final tile at (fy0, fx0) (its conv pixels from (cy0,
+** cx0)); dst is left for the caller. */
+static an_isa_insn pool_insn(const cop *o, int64_t acc_t, int cy0, int cx0, int cth, int ctw,
+                             int fy0, int fx0, int fth, int ftw) {
+    an_isa_insn d = vec(o->pavg ? AN_VOP_AVGPOOL : AN_VOP_MAXPOOL, 0, acc_t, 0);
     d.gh = cth, d.gw = ctw, d.kh = o->pkh, d.kw = o->pkw, d.sh = o->psh, d.sw = o->psw;
     d.oy = (int64_t)fy0 * o->psh - o->ppt - cy0, d.ox = (int64_t)fx0 * o->psw - o->ppl - cx0;
     d.oh = fth, d.ow = ftw;
-    *src = acc_p;
-    return npu_emit(G->p, &d);
+    return d;
 }
 
 /* The tail every conv/pool tile shares: w (a WRITE, or a REQUANT with wr8)
@@ -100,15 +99,12 @@ static an_status tile_store(gen *G, const cop *o, an_isa_insn w, int fy0, int fx
     return npu_emit(p, &st);
 }
 
-/* The requantization of n rows from src of a conv layer: its output block's
-** parameter rows at prm (multiplier, shift, bias), the bias added, clamped
-** to the activation range; in place, or with wr8 as int8 into a staging
-** half (tile_store sets where). */
-static an_isa_insn requant(const an_q_layer *l, int64_t src, int64_t prm, int64_t n, int wr8) {
-    an_isa_insn q = vec(AN_VOP_REQUANT, src, src, n);
-    q.prm = prm, q.bias = 1, q.wr8 = wr8, q.zp = l->zero_point, q.clamp = 1;
-    q.lo = l->act_min, q.hi = l->act_max;
-    return q;
+/* The requantization of a conv layer's output block into q: its parameter
+** rows at prm (multiplier, shift, bias), the bias added, clamped to the
+** activation range, written as int8 (tile_store sets where). */
+static void requant_fields(const an_q_layer *l, int64_t prm, an_isa_insn *q) {
+    q->prm = prm, q->bias = 1, q->wr8 = 1, q->zp = l->zero_point, q->clamp = 1;
+    q->lo = l->act_min, q->hi = l->act_max;
 }
 
 /* Weight tiles [j0, j1) of output block ob into half h (rows). */
@@ -268,33 +264,22 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
 }
 
 /* The epilogue of output block ob of tile t (its parameter rows: of every
-** block, or only its own at row 0): bias,
-** requantization and the int8 write in one pass, on the pooled rows when
-** that is exact (max pooling commutes with them; with gmax the GEMMs pooled
-** already), else requantize, pool and write; then the store. */
+** block, or only its own at row 0), one vector pass: bias, requantization
+** and the int8 write of the conv rows at acc_t, or of the rows at acc_p the
+** GEMMs max-pooled already (gmax), or the pool of the requantized conv
+** rows; then the store. It runs beside the array: the deps pass clears
+** that where the GEMMs after it touch its rows. */
 static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int gmax,
-                               int pool_first, int64_t acc_t, int64_t acc_p) {
-    cprog *p = G->p;
+                               int64_t acc_t, int64_t acc_p) {
     const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
-    const an_q_layer *l = &p->g->layers[o->layer];
-    const int has_pool = o->pool_layer >= 0;
-    const int64_t fpx = (int64_t)t->fth * t->ftw, npx = (int64_t)t->cth * t->ctw;
-    int64_t src = gmax ? acc_p : acc_t;
-    an_status s = AN_OK;
-    if (!gmax && has_pool && !pool_first) { /* requantize, pool, write */
-        const an_isa_insn q = requant(l, acc_t, prm, npx, 0);
-        if ((s = npu_emit(p, &q)) || (s = tile_pool(G, o, acc_t, acc_p, t->cy0, t->cx0, t->cth,
-                                                    t->ctw, t->fy0, t->fx0, t->fth, t->ftw, &src)))
-            return s;
-        return tile_store(G, o, vec(AN_VOP_WRITE, 0, src, fpx), t->fy0, t->fx0, t->fth, t->ftw,
-                          t->img, ob);
-    }
-    if (!gmax && has_pool &&
-        (s = tile_pool(G, o, acc_t, acc_p, t->cy0, t->cx0, t->cth, t->ctw, t->fy0, t->fx0, t->fth,
-                       t->ftw, &src)))
-        return s;
-    return tile_store(G, o, requant(l, src, prm, fpx, 1), t->fy0, t->fx0, t->fth, t->ftw, t->img,
-                      ob);
+    const an_q_layer *l = &G->p->g->layers[o->layer];
+    const int64_t fpx = (int64_t)t->fth * t->ftw;
+    an_isa_insn w = vec(AN_VOP_REQUANT, 0, gmax ? acc_p : acc_t, fpx);
+    if (!gmax && o->pool_layer >= 0)
+        w = pool_insn(o, acc_t, t->cy0, t->cx0, t->cth, t->ctw, t->fy0, t->fx0, t->fth, t->ftw);
+    requant_fields(l, prm, &w);
+    w.beside = 1;
+    return tile_store(G, o, w, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob);
 }
 
 /* The multiplier, shift and bias rows of output block ob alone, at row 0 of
@@ -309,7 +294,7 @@ static an_status load_params(cprog *p, const cop *o, int ob) {
 ** ob's at acc_t + ob * pix, the pooled rows after them), then the
 ** epilogues run; otherwise block by block, every chunk loaded again. */
 static an_status split_tile(gen *G, const cop *o, ctile *t, int64_t wbase, int64_t acc_t,
-                            int64_t pix, int pool_first) {
+                            int64_t pix) {
     cprog *p = G->p;
     const int64_t R = p->cfg->rows;
     const int nq = npu_kpos_nchunks(o);
@@ -328,7 +313,7 @@ static an_status split_tile(gen *G, const cop *o, ctile *t, int64_t wbase, int64
         }
         for (int b = 0; b < inner && !s; b++) {
             if (!o->prm_resident) s = load_params(p, o, a + b);
-            if (!s) s = tile_epilogue(G, o, t, a + b, 0, pool_first, acc_t + b * pix, acc_p);
+            if (!s) s = tile_epilogue(G, o, t, a + b, 0, acc_t + b * pix, acc_p);
         }
     }
     return s;
@@ -342,11 +327,12 @@ static an_status gen_conv(gen *G, const cop *o) {
     cprog *p = G->p;
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
-    const int64_t P = 3 * (int64_t)(o->prm_resident ? o->nob : 1), acc_t = P;
+    const int64_t P = 3 * (int64_t)(o->prm_resident ? o->nob : 1);
     const int64_t pix = (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
-    const int64_t acc_p = acc_t + pix;
-    const int pool_first = npu_pool_first(p, o),
-              gmax = npu_gemm_pool(o, o->mode, o->nchunks, pool_first);
+    /* an accumulator slot: the conv tile, then the pooled rows; with dbl
+       two slots alternate, block by block */
+    const int64_t slot = pix + (o->pool_layer >= 0 ? (int64_t)o->th * o->tw : 0);
+    const int gmax = npu_gemm_pool(o, o->mode, o->nchunks, npu_pool_first(p, o));
     const int nq = npu_kpos_nchunks(o);
     int first = 1;
     int64_t next_base = 0; /* where the next tile's input was loaded */
@@ -362,7 +348,7 @@ static an_status gen_conv(gen *G, const cop *o) {
             for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw) {
                 ctile t = tile_at(o, img, fy0, fx0);
                 if (nq > 1) { /* a split reduction */
-                    s = split_tile(G, o, &t, wbase, acc_t, pix, pool_first);
+                    s = split_tile(G, o, &t, wbase, P, pix);
                     continue;
                 }
                 npu_chunk ch;
@@ -384,9 +370,10 @@ static an_status gen_conv(gen *G, const cop *o) {
                     s = load_input(G, o, &n, &ch, next_base);
                 }
                 for (int ob = 0; ob < o->nob && !s; ob++) {
+                    const int64_t acc_t = P + (o->dbl ? (G->acc_flip++ & 1) * slot : 0);
                     if (!o->prm_resident) s = load_params(p, o, ob);
-                    if (!s) s = chunk_gemms(G, o, &t, &ch, ob, wbase, gmax, acc_t, acc_p);
-                    if (!s) s = tile_epilogue(G, o, &t, ob, gmax, pool_first, acc_t, acc_p);
+                    if (!s) s = chunk_gemms(G, o, &t, &ch, ob, wbase, gmax, acc_t, acc_t + pix);
+                    if (!s) s = tile_epilogue(G, o, &t, ob, gmax, acc_t, acc_t + pix);
                 }
             }
     return s;
@@ -416,12 +403,12 @@ static an_status gen_pool(gen *G, const cop *o) {
                     an_isa_insn w = vec(AN_VOP_WIDEN, acc_t, in_base, (int64_t)t.cth * t.ctw);
                     w.vpitch = C;
                     if ((s = npu_emit(p, &w))) break;
-                    int64_t src;
-                    s = tile_pool(G, o, acc_t, acc_t + maxc, t.cy0, t.cx0, t.cth, t.ctw, fy0, fx0,
-                                  t.fth, t.ftw, &src);
-                    if (!s)
-                        s = tile_store(G, o, vec(AN_VOP_WRITE, 0, src, (int64_t)t.fth * t.ftw), fy0,
-                                       fx0, t.fth, t.ftw, img, cb);
+                    an_isa_insn pl =
+                        pool_insn(o, acc_t, t.cy0, t.cx0, t.cth, t.ctw, fy0, fx0, t.fth, t.ftw);
+                    pl.dst = acc_t + maxc;
+                    if (!(s = npu_emit(p, &pl)))
+                        s = tile_store(G, o, vec(AN_VOP_WRITE, 0, pl.dst, (int64_t)t.fth * t.ftw),
+                                       fy0, fx0, t.fth, t.ftw, img, cb);
                 }
     return s;
 }
@@ -487,7 +474,7 @@ static an_status gen_host(gen *G, const cop *o) {
 }
 
 an_status npu_pass_codegen(cprog *p) {
-    gen G = {p, 0, 0, 0};
+    gen G = {p, 0, 0, 0, 0};
     an_status s = AN_OK;
     for (int k = 0; k < p->n_ops && !s; k++) {
         const cop *o = &p->ops[k];

@@ -39,6 +39,7 @@ typedef struct cop {
     int hold;          /* split: every output block's partial sums held at once (chunk.c) */
     int nchunks;       /* weight tiles per output block */
     int wgt_resident;  /* all weight tiles stay in one half of the weight buffer */
+    int dbl;           /* two accumulator slots: an epilogue runs beside the next GEMMs */
     int prm_resident;  /* conv parameter rows of every block stay in the accumulators */
     int64_t cost;      /* estimated cycles, for the report */
     /* alloc */
@@ -89,9 +90,10 @@ int npu_max_span(const cop *o, int vertical, int n);
 
 /* Closed-form cycle estimates (cost.c, docs/timing.md). A DMA of runs runs
 ** of run_bytes each plus pad cycles of padding; a conv/pool op tiled th x tw
-** (final output) in mode, all its images. */
+** (final output) in mode, all its images; with dbl the accumulators hold
+** two tiles and each epilogue runs beside the next tile's GEMMs. */
 int64_t npu_cost_dma(const an_npu_config *c, int64_t runs, int64_t run_bytes, int64_t pad);
-int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw);
+int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, int dbl);
 
 /* Whether conv op o max-pools before its bias and requantization (exact
 ** when every multiplier is >= 0 and no sum plus bias can wrap: both are

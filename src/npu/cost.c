@@ -9,7 +9,8 @@
 **   array    a PRELOAD/GEMM pair of T rows issues in max(T, R) cycles once
 **            the pairs pipeline (two weight banks); results complete
 **            R + C - 2 later, and the vector unit waits for them.
-**   vector   n rows x ceil(C / lanes); pools every window cell.
+**   vector   n rows x ceil(C / lanes); pools every window cell; with two
+**            accumulator slots it runs beside the next block's pairs.
 ** A kpos reduction split into chunks (chunk.c) loads each chunk by its own
 ** DMA, again for every output block.
 ** The three queues overlap across tiles (double buffering), so a layer
@@ -71,7 +72,7 @@ static int64_t input_cycles(const cprog *p, const cop *o, int mode, int cth, int
     return npu_kpos_load_cycles(p, o, rk, cth, ctw) * (once ? 1 : o->nob);
 }
 
-int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw) {
+int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, int dbl) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols, lanes = cdiv64(C, c->vec_lanes);
     const int cth = npu_max_span(o, 1, th), ctw = npu_max_span(o, 0, tw);
@@ -84,17 +85,19 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw) {
                                                       : o->kr;
     int64_t ld = input_cycles(p, o, mode, cth, ctw, fpix);
     /* per output block: the array's pairs, their drain, the epilogue: one
-       requantize-and-write pass (on the pooled rows when that is exact, after
-       a vector pool unless the GEMMs pool with max), or requantize, pool and
-       write when the pool must come last */
+       vector pass, requantize and write (on the rows the GEMMs pooled with
+       max), or pool the requantized cells and write; beside the next
+       block's pairs with dbl */
     const int first = npu_pool_first(p, o), gmax = npu_gemm_pool(o, mode, chunks, first);
     const int64_t pool = has_pool && !gmax ? fpix * o->pkh * o->pkw : 0;
-    const int64_t epi = !has_pool || first ? fpix + pool : pix + pool + fpix;
+    const int64_t epi = pool ? pool : fpix;
     int64_t cp = 0;
-    if (o->kind == COP_POOL)
+    if (o->kind == COP_POOL) {
         cp = nob * lanes * (pix + pool + fpix);
-    else
-        cp = nob * (chunks * (pix > R ? pix : R) + R + C - 2 + lanes * epi);
+    } else {
+        const int64_t arr = chunks * (pix > R ? pix : R) + R + C - 2;
+        cp = nob * (dbl ? (arr + 1 > lanes * epi ? arr + 1 : lanes * epi) : arr + lanes * epi);
+    }
     const int64_t cw = o->oc < C ? o->oc : C;
     const int64_t st = nob * (cw == o->oc && tw == o->fw ? npu_cost_dma(c, 1, fpix * cw, 0)
                                                          : npu_cost_dma(c, fpix, cw, 0));

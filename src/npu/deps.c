@@ -193,7 +193,21 @@ static an_status no_step(void *ctx, an_isa_queue q, int64_t index, const an_isa_
     return AN_OK;
 }
 
+/* A VEC runs beside the array only where no PRELOAD or GEMM that may run
+** while it does touches its rows (src/arch/beside.c); the flag is cleared
+** elsewhere. SYNCs the pass adds only end such windows sooner. */
+static void clear_beside(cprog *p) {
+    an_npu_exe fake;
+    memset(&fake, 0, sizeof fake);
+    fake.cfg = *p->cfg, fake.batch = p->B, fake.host = p->host, fake.n_host = p->n_host;
+    for (int64_t i = 0; i < p->n_ins; i++)
+        if (p->ins[i].op == AN_ISA_VEC && p->ins[i].beside &&
+            npu_beside_conflict(p->ins, p->n_ins, i, p->cfg, &fake) >= 0)
+            p->ins[i].beside = 0;
+}
+
 an_status npu_pass_deps(cprog *p) {
+    clear_beside(p);
     /* Early pushes let a queue run further ahead, but hold tokens longer:
        with shallow instruction queues or token FIFOs that can deadlock, so
        the scheduler tries the program, and the pushes go on the latest

@@ -161,8 +161,10 @@ static int64_t param_rows(const cop *o) {
                                  : 0;
 }
 
-/* Whether a th x tw final tile fits; *cost gets the op's estimated cycles. */
-static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t *cost) {
+/* Whether a th x tw final tile fits; *cost gets the op's estimated cycles
+** and *dbl whether they are least with two accumulator slots (a whole
+** reduction per tile, both slots fitting). */
+static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t *cost, int *dbl) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
     const int cth = npu_max_span(o, 1, th), ctw = npu_max_span(o, 0, tw);
@@ -173,6 +175,7 @@ static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t 
         fpix > 65535 || cth > 4095 || ctw > 4095)
         return 0;
     int64_t in_bytes;
+    int whole = 1; /* the reduction is one chunk */
     if (o->kind == COP_POOL) {
         in_bytes = pix * C;
     } else if (mode == AN_NPU_MODE_IM2COL || mode == AN_NPU_MODE_IM2COL_IN) {
@@ -182,10 +185,16 @@ static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t 
     } else {          /* kpos: the window, or its reduction in chunks, fits (chunk.c) */
         int rk[3];
         if (!npu_kpos_split(p, o, cth, ctw, o->split, rk)) return 0;
+        whole = rk[0] == o->kh && rk[1] == o->kw && rk[2] == o->ncb;
         in_bytes = 0;
     }
     if (in_bytes > p->in_half) return 0;
-    *cost = npu_conv_cost(p, o, mode, th, tw);
+    *cost = npu_conv_cost(p, o, mode, th, tw, 0);
+    *dbl = 0;
+    if (o->kind == COP_CONV && whole && 2 * (pix + (has_pool ? fpix : 0)) <= acc_rows) {
+        const int64_t c2 = npu_conv_cost(p, o, mode, th, tw, 1);
+        if (c2 < *cost) *cost = c2, *dbl = 1;
+    }
     return 1;
 }
 
@@ -221,17 +230,19 @@ static an_status no_tile(const cprog *p, const cop *o) {
 ** pays what the estimate leaves out (instruction issue, the array's fill
 ** and drain per block); 0 if none fits. Tiles grow monotonically in height
 ** until they stop fitting. */
-static int best_tile(const cprog *p, const cop *o, int mode, int *th, int *tw, int64_t *cost) {
+static int best_tile(const cprog *p, const cop *o, int mode, int *th, int *tw, int64_t *cost,
+                     int *dbl) {
     int64_t least = -1, best_px = 0;
     for (int pass = 0; pass < 2; pass++)
         for (int w = o->fw; w >= 1; w--)
             for (int h = 1; h <= o->fh; h++) {
                 int64_t cst;
-                if (!fits(p, o, mode, h, w, &cst)) break;
+                int d;
+                if (!fits(p, o, mode, h, w, &cst, &d)) break;
                 const int64_t px = (int64_t)h * w;
                 if (pass == 0 && (least < 0 || cst < least)) least = cst;
                 if (pass == 1 && cst <= least + least / 8 && px > best_px)
-                    best_px = px, *th = h, *tw = w, *cost = cst;
+                    best_px = px, *th = h, *tw = w, *cost = cst, *dbl = d;
             }
     return best_px > 0;
 }
@@ -243,10 +254,10 @@ static int best_tile(const cprog *p, const cop *o, int mode, int *th, int *tw, i
 ** reduction split into chunks that fit an input half. */
 static int choose(cprog *p, cop *o, int *th, int *tw, int64_t *cost) {
     const an_q_layer *l = &p->g->layers[o->layer];
-    int th2 = 0, tw2 = 0;
+    int th2 = 0, tw2 = 0, dbl2 = 0;
     int64_t cost2 = 0;
-    o->prm_resident = 1, o->split = 0;
-    int ok = best_tile(p, o, o->mode, th, tw, cost);
+    o->prm_resident = 1, o->split = 0, o->dbl = 0;
+    int ok = best_tile(p, o, o->mode, th, tw, cost, &o->dbl);
     /* the other lowerings, when the options leave the choice: im2col by
        DMA, and im2col rows written by the host when the conv alone reads
        the network input */
@@ -254,10 +265,10 @@ static int choose(cprog *p, cop *o, int *th, int *tw, int64_t *cost) {
     const int in_ok = auto_conv && o->in_t == 0 && readers(p->g, 0) == 1;
     const int alt[2] = {AN_NPU_MODE_IM2COL, AN_NPU_MODE_IM2COL_IN};
     for (int a = 0; a < 2; a++)
-        if ((a == 0 ? auto_conv : in_ok) && best_tile(p, o, alt[a], &th2, &tw2, &cost2) &&
+        if ((a == 0 ? auto_conv : in_ok) && best_tile(p, o, alt[a], &th2, &tw2, &cost2, &dbl2) &&
             (!ok || cost2 < *cost)) {
             o->mode = alt[a];
-            *th = th2, *tw = tw2, *cost = cost2, ok = 1;
+            *th = th2, *tw = tw2, *cost = cost2, o->dbl = dbl2, ok = 1;
         }
     for (int split = 0; split < 2 && !ok && o->kind == COP_CONV; split++)
         for (int r = 0; r < 2 && !ok; r++) {
@@ -265,7 +276,7 @@ static int choose(cprog *p, cop *o, int *th, int *tw, int64_t *cost) {
             for (int m = 0; m < 2 - split && !ok; m++) {
                 const int mode = m == 0 ? AN_NPU_MODE_KPOS : AN_NPU_MODE_IM2COL;
                 if (mode == AN_NPU_MODE_IM2COL && l->op != AN_Q_CONV2D) continue;
-                if ((ok = best_tile(p, o, mode, th, tw, cost))) o->mode = mode;
+                if ((ok = best_tile(p, o, mode, th, tw, cost, &o->dbl))) o->mode = mode;
             }
         }
     return ok;

@@ -176,9 +176,27 @@ static int32_t clamp_shift(int32_t v) {
     return v < -31 ? -31 : v > 30 ? 30 : v;
 }
 
+/* Lane c of a requantization (REQUANT, and the cells of a pool with wr8):
+** x plus the bias row's lane when d->bias, scaled by the multiplier and
+** shift rows at d->prm, plus zp, clamped to [lo, hi] when d->clamp, else to
+** int8 when the result is written as int8, else not at all. */
+static int32_t requant_lane(const an_npu_sim *s, const an_isa_insn *d, int32_t x, int c) {
+    const int C = s->x->cfg.cols;
+    const int32_t *m = s->acc + d->prm * C, *sh = s->acc + (d->prm + 1) * C; /* [C] */
+    const int32_t *bias = s->acc + (d->prm + 2) * C;                          /* [C] when bias */
+    const int64_t lo = d->clamp ? d->lo : d->wr8 ? -128 : INT32_MIN;
+    const int64_t hi = d->clamp ? d->hi : d->wr8 ? 127 : INT32_MAX;
+    if (d->bias) x = (int32_t)((uint32_t)x + (uint32_t)bias[c]);
+    int64_t v = (int64_t)an_q_mul_by_quantized(x, m[c], clamp_shift(sh[c])) + d->zp;
+    return (int32_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+/* A pool over the gh x gw grid at src: each window's max or mean into the
+** accumulator row dst + window, or (wr8) of the requantized cells as int8
+** into act at dst + window x vpitch. */
 static void do_pool(an_npu_sim *s, const an_isa_insn *d) {
     const int C = s->x->cfg.cols;
-    int64_t *sum = malloc(sizeof *sum * (size_t)C);
+    int64_t *sum = malloc(sizeof *sum * (size_t)C); /* [C] */
     if (!sum) return; /* cannot happen for C <= 1024 in practice */
     const int avg = d->vop == AN_VOP_AVGPOOL;
     for (int64_t y = 0; y < d->oh; y++)
@@ -191,10 +209,14 @@ static void do_pool(an_npu_sim *s, const an_isa_insn *d) {
                     if (cell < 0) continue;
                     const int32_t *v = s->acc + (d->src + cell) * C; /* [C] */
                     count++;
-                    for (int c = 0; c < C; c++)
-                        sum[c] = avg ? sum[c] + v[c] : (v[c] > sum[c] ? v[c] : sum[c]);
+                    for (int c = 0; c < C; c++) {
+                        const int64_t e = d->wr8 ? requant_lane(s, d, v[c], c) : v[c];
+                        sum[c] = avg ? sum[c] + e : (e > sum[c] ? e : sum[c]);
+                    }
                 }
-            int32_t *out = s->acc + (d->dst + y * d->ow + x) * C; /* [C] */
+            const int64_t w = y * d->ow + x;
+            int32_t *out = s->acc + (d->dst + w) * C;                 /* [C] without wr8 */
+            int8_t *out8 = (int8_t *)s->act + d->dst + w * d->vpitch; /* [C] with wr8 */
             for (int c = 0; c < C; c++) {
                 int64_t v = sum[c];
                 if (avg) { /* rounded half away from zero, then int8 range, as the reference */
@@ -203,7 +225,10 @@ static void do_pool(an_npu_sim *s, const an_isa_insn *d) {
                 } else if (count == 0) {
                     v = 0;
                 }
-                out[c] = (int32_t)v;
+                if (d->wr8)
+                    out8[c] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+                else
+                    out[c] = (int32_t)v;
             }
         }
     free(sum);
@@ -219,26 +244,19 @@ static void do_vec(an_npu_sim *s, const an_isa_insn *d) {
             for (int c = 0; c < C; c++) y[c] += b[c];
         }
         break;
-    case AN_VOP_REQUANT: { /* in place, or (wr8) from src rows to int8 activation rows */
-        const int32_t *m = s->acc + d->prm * C, *sh = s->acc + (d->prm + 1) * C;
-        const int32_t *bias = s->acc + (d->prm + 2) * C; /* [C] when d->bias */
-        const int64_t lo = d->clamp ? d->lo : d->wr8 ? -128 : INT32_MIN;
-        const int64_t hi = d->clamp ? d->hi : d->wr8 ? 127 : INT32_MAX;
+    case AN_VOP_REQUANT: /* in place, or (wr8) from src rows to int8 activation rows */
         for (int64_t i = 0; i < d->n; i++) {
             int32_t *y = s->acc + ((d->wr8 ? d->src : d->dst) + i) * C;
             int8_t *a = (int8_t *)s->act + d->dst + i * d->vpitch; /* [C] when d->wr8 */
             for (int c = 0; c < C; c++) {
-                const int32_t x = d->bias ? (int32_t)((uint32_t)y[c] + (uint32_t)bias[c]) : y[c];
-                int64_t v = (int64_t)an_q_mul_by_quantized(x, m[c], clamp_shift(sh[c])) + d->zp;
-                v = v < lo ? lo : v > hi ? hi : v;
+                const int32_t v = requant_lane(s, d, y[c], c);
                 if (d->wr8)
                     a[c] = (int8_t)v;
                 else
-                    y[c] = (int32_t)v;
+                    y[c] = v;
             }
         }
         break;
-    }
     case AN_VOP_WIDEN:
         for (int64_t i = 0; i < d->n; i++) {
             const int8_t *a = (const int8_t *)s->act + d->src + i * d->vpitch;

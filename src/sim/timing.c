@@ -146,7 +146,8 @@ static void perf_add(an_perf *p, const an_perf *a, int64_t dur, int64_t stall, i
 
 /* When the compute queue's array pipeline lets d start (docs/timing.md):
 ** a PRELOAD needs the weight port and its bank free, a GEMM the array's
-** input, anything else every earlier compute instruction complete. */
+** input, anything else every earlier compute instruction complete (a VEC
+** running beside the array included). */
 static int64_t array_ready(const npu_timing *t, const an_isa_insn *d) {
     int64_t r = t->qnext[AN_QUEUE_COMPUTE];
     int64_t u;
@@ -179,6 +180,8 @@ static void array_issue(npu_timing *t, const an_isa_insn *d, int64_t start, int6
         const int b = (int)((t->n_preloads - 1) & 1);
         *next = t->array_free = start + issue;
         if (start + T + C - 2 > t->bank_free[b]) t->bank_free[b] = start + T + C - 2;
+    } else if (d->op == AN_ISA_VEC && d->beside) {
+        *next = start + 1; /* the PRELOADs and GEMMs after it run beside it */
     } else {
         *next = end;
     }

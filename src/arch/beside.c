@@ -1,0 +1,32 @@
+/*
+** The static rule that lets a VEC run beside the array (field beside,
+** docs/timing.md): once it starts, the compute queue goes on with the
+** PRELOADs and GEMMs after it, and the first compute instruction of another
+** kind waits for it to end. The hardware compares no addresses, so the
+** program guarantees that none of those PRELOADs and GEMMs touches what the
+** VEC touches where either side writes (npu_footprint's bounding ranges).
+** The dry run refuses a program that breaks the rule; the compiler clears
+** the flag where it would.
+*/
+#include "asicnn/arch.h"
+
+/* Whether two bounding ranges conflict: one space, overlapping, a write. */
+static int clash(const npu_range *a, const npu_range *b) {
+    return a->space == b->space && (a->write || b->write) && a->lo < b->hi && b->lo < a->hi;
+}
+
+int64_t npu_beside_conflict(const an_isa_insn *prog, int64_t n, int64_t i, const an_npu_config *c,
+                            const an_npu_exe *x) {
+    npu_range v[NPU_MAX_RANGES], g[NPU_MAX_RANGES];
+    const int nv = npu_footprint(&prog[i], c, x, v);
+    for (int64_t j = i + 1; j < n; j++) {
+        const an_isa_insn *d = &prog[j];
+        if (an_isa_queue_of(d) != AN_QUEUE_COMPUTE) continue;
+        if (d->op != AN_ISA_PRELOAD && d->op != AN_ISA_GEMM) return -1;
+        const int ng = npu_footprint(d, c, x, g);
+        for (int a = 0; a < nv; a++)
+            for (int b = 0; b < ng; b++)
+                if (clash(&v[a], &g[b])) return j;
+    }
+    return -1;
+}
