@@ -314,3 +314,80 @@ Test(timing, trace_json_schema) {
     an_profile_free(&p);
     an_npu_exe_free(&x);
 }
+
+/* Two GEMMs of T rows through one weight tile, each followed by a VEC
+** write to int8 rows, the first VEC with beside (when set) and the second
+** GEMM into accumulator row acc2; one STORE of both outputs. npu16, L =
+** 100. */
+static void beside_program(an_npu_exe *x, int beside, int64_t acc2) {
+    const int T = 8;
+    const int64_t R = 16, C = 16, A = R * C, I = A + T * R, O = I, st = 2 * T * R;
+    memset(x, 0, sizeof *x);
+    x->cfg = chip(16, 100);
+    x->batch = 1;
+    x->dram_size = O + 2 * T * C;
+    snprintf(x->source, sizeof x->source, "beside");
+    x->insns = calloc(9, sizeof *x->insns);
+    x->data_size = A;
+    x->data = malloc((size_t)A);
+    for (int64_t i = 0; i < A; i++) x->data[i] = (uint8_t)(i % 5 + 1);
+    x->input = (an_tensor){.h = 1, .w = 1, .c = T * (int32_t)R, .scale = 1.0f, .dram = A};
+    x->output = (an_tensor){.h = 1, .w = 1, .c = 2 * T * (int32_t)C, .scale = 1.0f, .dram = O};
+    x->n_affine = 1;
+    x->in_mul = malloc(4), x->in_add = malloc(4);
+    x->in_mul[0] = 1, x->in_add[0] = 0;
+    an_isa_insn d = tt_dma(AN_ISA_LOAD, AN_BUF_ACT, 0, A, T * R, 0);
+    tt_emit(x, &d);
+    d = tt_dma(AN_ISA_LOAD, AN_BUF_WGT, 0, 0, A, AN_DEP_PUSH_NEXT);
+    tt_emit(x, &d);
+    tt_emit(x, &(an_isa_insn){.op = AN_ISA_PRELOAD, .dep = AN_DEP_POP_PREV});
+    for (int k = 0; k < 2; k++) {
+        tt_emit(x, &(an_isa_insn){.op = AN_ISA_GEMM,
+                                  .acc = k ? acc2 : 0,
+                                  .n_outer = 1,
+                                  .n_inner = T,
+                                  .acc_inner = 1,
+                                  .act_inner = 1});
+        tt_emit(x, &(an_isa_insn){.op = AN_ISA_VEC,
+                                  .dep = k ? AN_DEP_PUSH_NEXT : 0,
+                                  .vop = AN_VOP_WRITE,
+                                  .beside = !k && beside,
+                                  .src = k ? acc2 : 0,
+                                  .dst = st + k * T * C,
+                                  .n = T,
+                                  .vpitch = C});
+    }
+    d = tt_dma(AN_ISA_STORE, AN_BUF_ACT, st, O, 2 * T * C, AN_DEP_POP_PREV);
+    tt_emit(x, &d);
+    tt_emit(x, &(an_isa_insn){.op = AN_ISA_FINISH});
+}
+
+/* LOAD act 4 .. 112, LOAD wgt 112 .. W = 228, PRELOAD W, GEMM 1 W+1 ..
+** W+39 (T + R + C - 2 = 38), VEC 1 W+39 .. W+47. Beside: GEMM 2 starts at
+** W+40 (the VEC holds the queue one cycle) and ends at W+78, VEC 2 W+78
+** .. W+86, STORE .. W+86 + 100 + 16 = W+202. Without it GEMM 2 waits for
+** VEC 1: W+47 .. W+85, VEC 2 .. W+93, STORE .. W+209. */
+Test(timing, vec_beside_lets_the_next_gemm_start) {
+    const int64_t W = 228;
+    for (int beside = 0; beside < 2; beside++) {
+        an_npu_exe x;
+        beside_program(&x, beside, 8);
+        cr_assert_eq(an_npu_validate(&x), AN_OK, "%s", an_errmsg());
+        an_profile p = tt_profile(&x, NULL);
+        cr_assert_eq(p.cycles, beside ? W + 202 : W + 209, "beside %d: %lld cycles", beside,
+                     (long long)p.cycles);
+        an_profile_free(&p);
+        an_npu_exe_free(&x);
+    }
+}
+
+/* The hardware compares no addresses: a GEMM that may run beside a VEC and
+** writes the rows it reads is refused by the loader. */
+Test(timing, vec_beside_conflict_is_refused) {
+    an_npu_exe x;
+    beside_program(&x, 1, 0);
+    cr_assert_neq(an_npu_validate(&x), AN_OK);
+    cr_assert(strstr(an_errmsg(), "field beside") && strstr(an_errmsg(), "instruction 5 (GEMM)"),
+              "%s", an_errmsg());
+    an_npu_exe_free(&x);
+}
