@@ -77,26 +77,36 @@ static an_isa_insn pool_insn(const cop *o, int64_t acc_t, int cy0, int cx0, int 
     return d;
 }
 
-/* The tail every conv/pool tile shares: w (a WRITE, or a REQUANT with wr8)
-** puts the fth x ftw final tile into a staging half as int8, and the store
-** of its block blk at (fy0, fx0) of image img. */
-static an_status tile_store(gen *G, const cop *o, an_isa_insn w, int fy0, int fx0, int fth, int ftw,
-                            int img, int blk) {
+/* The staging half the next int8 output goes to (they alternate). */
+static int64_t next_stage(gen *G) {
+    return 2 * G->p->in_half + (G->st_flip++ & 1) * G->p->stage_half;
+}
+
+/* The STORE of channels [c0, c0 + cw) of the fth x ftw final tile at (fy0,
+** fx0) of image img, pixel i of the tile at staging byte stage + i * pitch. */
+static an_status store_tile(gen *G, const cop *o, int64_t stage, int64_t pitch, int64_t c0,
+                            int64_t cw, int fy0, int fx0, int fth, int ftw, int img) {
     cprog *p = G->p;
-    const int64_t C = p->cfg->cols;
-    const an_tensor out = npu_tinfo(p, o->out_t);
-    an_status s = AN_OK;
-    const int64_t stage = 2 * p->in_half + (G->st_flip++ & 1) * p->stage_half;
-    w.dst = stage, w.vpitch = C;
-    if ((s = npu_emit(p, &w))) return s;
-    const int64_t oc = out.c, cw = oc - (int64_t)blk * C < C ? oc - (int64_t)blk * C : C;
+    const int64_t oc = npu_tinfo(p, o->out_t).c;
     an_isa_insn st = insn(AN_ISA_STORE);
     st.buf = AN_BUF_ACT, st.sram = stage;
     st.dram = p->tdram[o->out_t] + (int64_t)img * o->fh * o->fw * oc +
-              ((int64_t)fy0 * o->fw + fx0) * oc + (int64_t)blk * C;
-    st.ysize = fth, st.xsize = ftw, st.xbytes = cw, st.pitch = C;
+              ((int64_t)fy0 * o->fw + fx0) * oc + c0;
+    st.ysize = fth, st.xsize = ftw, st.xbytes = cw, st.pitch = pitch;
     st.dram_ystride = (int64_t)o->fw * oc, st.dram_xstride = oc;
     return npu_emit(p, &st);
+}
+
+/* The tail of a tile's output block blk: w (a WRITE, or a REQUANT or pool
+** with wr8) puts the fth x ftw final tile into a staging half as int8, a
+** pixel every C bytes, and its store. */
+static an_status tile_store(gen *G, const cop *o, an_isa_insn w, int fy0, int fx0, int fth, int ftw,
+                            int img, int blk) {
+    const int64_t C = G->p->cfg->cols, oc = npu_tinfo(G->p, o->out_t).c;
+    const int64_t stage = next_stage(G), c0 = (int64_t)blk * C;
+    w.dst = stage, w.vpitch = C;
+    an_status s = npu_emit(G->p, &w);
+    return s ? s : store_tile(G, o, stage, C, c0, oc - c0 < C ? oc - c0 : C, fy0, fx0, fth, ftw, img);
 }
 
 /* The requantization of a conv layer's output block into q: its parameter
@@ -267,10 +277,12 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
 ** block, or only its own at row 0), one vector pass: bias, requantization
 ** and the int8 write of the conv rows at acc_t, or of the rows at acc_p the
 ** GEMMs max-pooled already (gmax), or the pool of the requantized conv
-** rows; then the store. It runs beside the array: the deps pass clears
-** that where the GEMMs after it touch its rows. */
+** rows; then the store, or (wide >= 0, o->wst) into the staging bytes of
+** the tile's whole pixels at wide, stored once after every block. It runs
+** beside the array: the deps pass clears that where the GEMMs after it
+** touch its rows. */
 static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int gmax,
-                               int64_t acc_t, int64_t acc_p) {
+                               int64_t acc_t, int64_t acc_p, int64_t wide) {
     const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
     const an_q_layer *l = &G->p->g->layers[o->layer];
     const int64_t fpx = (int64_t)t->fth * t->ftw;
@@ -279,7 +291,10 @@ static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int
         w = pool_insn(o, acc_t, t->cy0, t->cx0, t->cth, t->ctw, t->fy0, t->fx0, t->fth, t->ftw);
     requant_fields(l, prm, &w);
     w.beside = 1;
-    return tile_store(G, o, w, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob);
+    if (wide < 0) return tile_store(G, o, w, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob);
+    /* the block's lanes into the tile's whole pixels (o->wst) */
+    w.dst = wide + (int64_t)ob * G->p->cfg->cols, w.vpitch = npu_tinfo(G->p, o->out_t).c;
+    return npu_emit(G->p, &w);
 }
 
 /* The multiplier, shift and bias rows of output block ob alone, at row 0 of
@@ -313,7 +328,7 @@ static an_status split_tile(gen *G, const cop *o, ctile *t, int64_t wbase, int64
         }
         for (int b = 0; b < inner && !s; b++) {
             if (!o->prm_resident) s = load_params(p, o, a + b);
-            if (!s) s = tile_epilogue(G, o, t, a + b, 0, acc_t + b * pix, acc_p);
+            if (!s) s = tile_epilogue(G, o, t, a + b, 0, acc_t + b * pix, acc_p, -1);
         }
     }
     return s;
@@ -369,12 +384,20 @@ static an_status gen_conv(gen *G, const cop *o) {
                     const ctile n = tile_at(o, nimg, nfy, nfx);
                     s = load_input(G, o, &n, &ch, next_base);
                 }
-                for (int ob = 0; ob < o->nob && !s; ob++) {
+                /* with o->wst the blocks go last to first, so that the
+                   lanes past the last channel that a block writes land on
+                   the next pixel's block 0, written after them */
+                const int64_t wide = o->wst ? next_stage(G) : -1;
+                for (int k = 0; k < o->nob && !s; k++) {
+                    const int ob = o->wst ? o->nob - 1 - k : k;
                     const int64_t acc_t = P + (o->dbl ? (G->acc_flip++ & 1) * slot : 0);
                     if (!o->prm_resident) s = load_params(p, o, ob);
                     if (!s) s = chunk_gemms(G, o, &t, &ch, ob, wbase, gmax, acc_t, acc_t + pix);
-                    if (!s) s = tile_epilogue(G, o, &t, ob, gmax, acc_t, acc_t + pix);
+                    if (!s) s = tile_epilogue(G, o, &t, ob, gmax, acc_t, acc_t + pix, wide);
                 }
+                const int64_t oc = npu_tinfo(p, o->out_t).c;
+                if (!s && o->wst)
+                    s = store_tile(G, o, wide, oc, 0, oc, t.fy0, t.fx0, t.fth, t.ftw, t.img);
             }
     return s;
 }

@@ -40,6 +40,7 @@ typedef struct cop {
     int nchunks;       /* weight tiles per output block */
     int wgt_resident;  /* all weight tiles stay in one half of the weight buffer */
     int dbl;           /* two accumulator slots: an epilogue runs beside the next GEMMs */
+    int wst;           /* a tile's blocks staged as whole pixels, one contiguous STORE */
     int prm_resident;  /* conv parameter rows of every block stay in the accumulators */
     int64_t cost;      /* estimated cycles, for the report */
     /* alloc */

@@ -99,8 +99,10 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
         cp = nob * (dbl ? (arr + 1 > lanes * epi ? arr + 1 : lanes * epi) : arr + lanes * epi);
     }
     const int64_t cw = o->oc < C ? o->oc : C;
-    const int64_t st = nob * (cw == o->oc && tw == o->fw ? npu_cost_dma(c, 1, fpix * cw, 0)
-                                                         : npu_cost_dma(c, fpix, cw, 0));
+    int64_t st = nob * (cw == o->oc && tw == o->fw ? npu_cost_dma(c, 1, fpix * cw, 0)
+                                                   : npu_cost_dma(c, fpix, cw, 0));
+    if (o->kind == COP_CONV && chunks && (nob > 1 || o->oc < C) && fpix * o->oc + C <= p->stage_half)
+        st = tw == o->fw ? npu_cost_dma(c, 1, fpix * o->oc, 0) : npu_cost_dma(c, th, tw * o->oc, 0);
     int64_t wgt = 0; /* weights: once for the layer, or with every tile when they stream */
     const int64_t wbytes = nob * chunks * R * C;
     if (chunks && wbytes / C <= p->wgt_half_rows)

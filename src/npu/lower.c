@@ -350,6 +350,12 @@ an_status npu_pass_tile(cprog *p) {
                   npu_kpos_hold(p, o, (int64_t)npu_max_span(o, 1, th) * npu_max_span(o, 0, tw),
                                 (int64_t)th * tw);
         o->wgt_resident = (int64_t)o->nchunks * o->nob * R <= p->wgt_half_rows;
+        /* several blocks, or fewer channels than lanes: staged as whole
+           pixels (the last block's spare lanes spill one pixel on) and
+           stored at once, rather than a narrow strided store per block */
+        const int64_t oc = npu_tinfo(p, o->out_t).c;
+        o->wst = o->kind == COP_CONV && npu_kpos_nchunks(o) == 1 && (o->nob > 1 || oc < C) &&
+                 (int64_t)th * tw * oc + C <= p->stage_half && oc <= 65535;
     }
     return AN_OK;
 }
