@@ -450,20 +450,20 @@ static an_status gen_add(gen *G, const cop *o) {
         if ((s = flat_dma(p, AN_ISA_LOAD, in_base, p->tdram[o->in_t] + at, bytes, C)) ||
             (s = flat_dma(p, AN_ISA_LOAD, in_base + t * C, p->tdram[o->in2_t] + at, bytes, C)))
             break;
-        an_isa_insn v[7] = {vec(AN_VOP_WIDEN, ra, in_base, rows),
+        /* both inputs widened and rescaled, added, requantized into int8 */
+        an_isa_insn v[6] = {vec(AN_VOP_WIDEN, ra, in_base, rows),
                             vec(AN_VOP_REQUANT, ra, 0, rows),
                             vec(AN_VOP_WIDEN, rb, in_base + t * C, rows),
                             vec(AN_VOP_REQUANT, rb, 0, rows),
                             vec(AN_VOP_ADD, ra, rb, rows),
-                            vec(AN_VOP_REQUANT, ra, 0, rows),
-                            vec(AN_VOP_WRITE, 0, ra, rows)};
+                            vec(AN_VOP_REQUANT, 0, ra, rows)};
         v[0].vpitch = v[2].vpitch = C, v[0].shift = v[2].shift = AN_Q_ADD_LEFT_SHIFT;
         v[0].zp = a.zero_point, v[2].zp = b.zero_point;
         v[1].prm = 0, v[3].prm = 2, v[5].prm = 4;
         v[5].clamp = 1, v[5].zp = l->zero_point, v[5].lo = l->act_min, v[5].hi = l->act_max;
-        const int64_t stage = 2 * p->in_half + (G->st_flip++ & 1) * p->stage_half;
-        v[6].dst = stage, v[6].vpitch = C;
-        for (int k = 0; k < 7 && !s; k++) s = npu_emit(p, &v[k]);
+        const int64_t stage = next_stage(G);
+        v[5].wr8 = 1, v[5].dst = stage, v[5].vpitch = C;
+        for (int k = 0; k < 6 && !s; k++) s = npu_emit(p, &v[k]);
         if (!s) s = flat_dma(p, AN_ISA_STORE, stage, p->tdram[o->out_t] + at, bytes, C);
     }
     return s;
