@@ -21,6 +21,7 @@
 typedef struct gen {
     cprog *p;
     int in_flip, st_flip, w_flip, acc_flip;
+    int64_t hand; /* staging byte of the output an op hands on chip to the next (hpitch) */
 } gen;
 
 static an_isa_insn insn(int op) {
@@ -293,7 +294,8 @@ static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int
     w.beside = 1;
     if (wide < 0) return tile_store(G, o, w, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob);
     /* the block's lanes into the tile's whole pixels (o->wst) */
-    w.dst = wide + (int64_t)ob * G->p->cfg->cols, w.vpitch = npu_tinfo(G->p, o->out_t).c;
+    w.dst = wide + (int64_t)ob * G->p->cfg->cols;
+    w.vpitch = o->hpitch ? o->hpitch : npu_tinfo(G->p, o->out_t).c;
     return npu_emit(G->p, &w);
 }
 
@@ -351,6 +353,10 @@ static an_status gen_conv(gen *G, const cop *o) {
     const int nq = npu_kpos_nchunks(o);
     int first = 1;
     int64_t next_base = 0; /* where the next tile's input was loaded */
+    /* the input handed on chip by the op before (onchip); a hand-off to the
+       next (hpitch): every tile's pixels in one staging half, whole */
+    const int64_t in_hand = G->hand, hand = o->hpitch ? next_stage(G) : -1;
+    G->hand = hand;
     an_status s = o->prm_resident ? load_rows(p, AN_BUF_ACC, 0, o->pdram, P, 4 * C) : AN_OK;
     int64_t wbase = 0;
     if (o->wgt_resident) {
@@ -369,7 +375,10 @@ static an_status gen_conv(gen *G, const cop *o) {
                 npu_chunk ch;
                 npu_kpos_chunk(o, 0, &ch);
                 int64_t in_base = next_base;
-                if (first) { /* the first tile's input */
+                if (o->onchip) { /* the op before left the input in its staging bytes */
+                    in_base = in_hand;
+                    first = 0;
+                } else if (first) { /* the first tile's input */
                     in_base = (G->in_flip++ & 1) * p->in_half;
                     s = load_input(G, o, &t, &ch, in_base);
                     first = 0;
@@ -387,7 +396,10 @@ static an_status gen_conv(gen *G, const cop *o) {
                 /* with o->wst the blocks go last to first, so that the
                    lanes past the last channel that a block writes land on
                    the next pixel's block 0, written after them */
-                const int64_t wide = o->wst ? next_stage(G) : -1;
+                const int64_t wide =
+                    o->hpitch ? hand + ((int64_t)t.fy0 * o->fw + t.fx0) * o->hpitch
+                    : o->wst  ? next_stage(G)
+                              : -1;
                 for (int k = 0; k < o->nob && !s; k++) {
                     const int ob = o->wst ? o->nob - 1 - k : k;
                     const int64_t acc_t = P + (o->dbl ? (G->acc_flip++ & 1) * slot : 0);
@@ -397,7 +409,8 @@ static an_status gen_conv(gen *G, const cop *o) {
                 }
                 const int64_t oc = npu_tinfo(p, o->out_t).c;
                 if (!s && o->wst)
-                    s = store_tile(G, o, wide, oc, 0, oc, t.fy0, t.fx0, t.fth, t.ftw, t.img);
+                    s = store_tile(G, o, wide, o->hpitch ? o->hpitch : oc, 0, oc, t.fy0, t.fx0,
+                                   t.fth, t.ftw, t.img);
             }
     return s;
 }
@@ -497,7 +510,7 @@ static an_status gen_host(gen *G, const cop *o) {
 }
 
 an_status npu_pass_codegen(cprog *p) {
-    gen G = {p, 0, 0, 0, 0};
+    gen G = {p, 0, 0, 0, 0, 0};
     an_status s = AN_OK;
     for (int k = 0; k < p->n_ops && !s; k++) {
         const cop *o = &p->ops[k];

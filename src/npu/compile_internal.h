@@ -41,6 +41,8 @@ typedef struct cop {
     int wgt_resident;  /* all weight tiles stay in one half of the weight buffer */
     int dbl;           /* two accumulator slots: an epilogue runs beside the next GEMMs */
     int wst;           /* a tile's blocks staged as whole pixels, one contiguous STORE */
+    int hpitch;        /* wst of one tile: staging bytes a pixel for the next op, else 0 */
+    int onchip;        /* its input is the op before's staging bytes (hpitch), no LOAD */
     int prm_resident;  /* conv parameter rows of every block stay in the accumulators */
     int64_t cost;      /* estimated cycles, for the report */
     /* alloc */

@@ -357,5 +357,23 @@ an_status npu_pass_tile(cprog *p) {
         o->wst = o->kind == COP_CONV && npu_kpos_nchunks(o) == 1 && (o->nob > 1 || oc < C) &&
                  (int64_t)th * tw * oc + C <= p->stage_half && oc <= 65535;
     }
+    /* on-chip hand-off: a 1x1 conv or dense in one tile whose input is the
+       whole output of the op before it, staged whole (wst; its tiles full
+       rows, all in one staging half), reads it from those staging bytes,
+       laid out as its own input (a pixel every ncb x R bytes), instead of
+       loading it back; the output is still stored */
+    for (int k = 1; k < p->n_ops; k++) {
+        cop *o = &p->ops[k], *q = &p->ops[k - 1];
+        const int64_t pitch = (int64_t)o->ncb * R;
+        if (o->kind != COP_CONV || o->mode != AN_NPU_MODE_KPOS || q->kind != COP_CONV ||
+            !q->wst || o->in_t != q->out_t || o->kh != 1 || o->kw != 1 || o->sh != 1 ||
+            o->sw != 1 || o->pt || o->pl || o->nb != 1 || o->tiles != 1 ||
+            npu_kpos_nchunks(o) != 1 || q->nb != 1 || (q->tw != q->fw && q->th != 1) ||
+            (int64_t)q->nob * C < pitch || (int64_t)q->fh * q->fw * pitch + C > p->stage_half ||
+            pitch > 65535)
+            continue;
+        q->hpitch = (int)pitch;
+        o->onchip = 1;
+    }
     return AN_OK;
 }

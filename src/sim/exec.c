@@ -111,9 +111,9 @@ typedef struct dma_ctx {
 
 static int dma_elem(void *p, int64_t sram, int64_t dram, int64_t n) {
     dma_ctx *c = p;
-    if (dram < 0)
-        memset(c->buf + sram, (uint8_t)c->pad, (size_t)n);
-    else if (c->store)
+    if (dram < 0) { /* padding: a LOAD fills it, a STORE moves data elements only */
+        if (!c->store) memset(c->buf + sram, (uint8_t)c->pad, (size_t)n);
+    } else if (c->store)
         memcpy(c->s->dram + dram, c->buf + sram, (size_t)n);
     else
         memcpy(c->buf + sram, c->s->dram + dram, (size_t)n);
