@@ -296,6 +296,21 @@ static void unfuse(cprog *p, cop *o) {
     o->out_t = o->layer + 1;
 }
 
+/* Whether op q may hand its output on chip to the op o after it: o a 1x1
+** conv or dense whose input is the whole output of q, q staged whole (wst;
+** its tiles full rows, all in one staging half), laid out as o's input (a
+** pixel every ncb x R bytes). o then reads it from those staging bytes
+** instead of loading it back (when o is one tile of one chunk); q's output
+** is still stored. */
+static int hand_off(const cprog *p, const cop *q, const cop *o) {
+    const int64_t R = p->cfg->rows, C = p->cfg->cols, pitch = (int64_t)o->ncb * R;
+    return o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS && q->kind == COP_CONV && q->wst &&
+           o->in_t == q->out_t && o->kh == 1 && o->kw == 1 && o->sh == 1 && o->sw == 1 && !o->pt &&
+           !o->pl && o->nb == 1 && q->nb == 1 && (q->tw == q->fw || q->th == 1) &&
+           (int64_t)q->nob * C >= pitch && (int64_t)q->fh * q->fw * pitch + C <= p->stage_half &&
+           pitch <= 65535;
+}
+
 an_status npu_pass_tile(cprog *p) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
@@ -331,6 +346,12 @@ an_status npu_pass_tile(cprog *p) {
             unfuse(p, o);
             ok = choose(p, o, &th, &tw, &cost);
         }
+        /* a whole-output tile, when it lets the op before hand its output on */
+        int64_t c1;
+        int d1;
+        if (ok && k > 0 && (th != o->fh || tw != o->fw) && hand_off(p, &p->ops[k - 1], o) &&
+            fits(p, o, o->mode, o->fh, o->fw, &c1, &d1))
+            th = o->fh, tw = o->fw, cost = c1, o->dbl = d1;
         if (!ok) {
             if (o->kind == COP_POOL) { /* too big for the vector unit: the host runs it */
                 o->kind = COP_HOST;
@@ -357,22 +378,10 @@ an_status npu_pass_tile(cprog *p) {
         o->wst = o->kind == COP_CONV && npu_kpos_nchunks(o) == 1 && (o->nob > 1 || oc < C) &&
                  (int64_t)th * tw * oc + C <= p->stage_half && oc <= 65535;
     }
-    /* on-chip hand-off: a 1x1 conv or dense in one tile whose input is the
-       whole output of the op before it, staged whole (wst; its tiles full
-       rows, all in one staging half), reads it from those staging bytes,
-       laid out as its own input (a pixel every ncb x R bytes), instead of
-       loading it back; the output is still stored */
     for (int k = 1; k < p->n_ops; k++) {
         cop *o = &p->ops[k], *q = &p->ops[k - 1];
-        const int64_t pitch = (int64_t)o->ncb * R;
-        if (o->kind != COP_CONV || o->mode != AN_NPU_MODE_KPOS || q->kind != COP_CONV ||
-            !q->wst || o->in_t != q->out_t || o->kh != 1 || o->kw != 1 || o->sh != 1 ||
-            o->sw != 1 || o->pt || o->pl || o->nb != 1 || o->tiles != 1 ||
-            npu_kpos_nchunks(o) != 1 || q->nb != 1 || (q->tw != q->fw && q->th != 1) ||
-            (int64_t)q->nob * C < pitch || (int64_t)q->fh * q->fw * pitch + C > p->stage_half ||
-            pitch > 65535)
-            continue;
-        q->hpitch = (int)pitch;
+        if (o->tiles != 1 || npu_kpos_nchunks(o) != 1 || !hand_off(p, q, o)) continue;
+        q->hpitch = o->ncb * c->rows;
         o->onchip = 1;
     }
     return AN_OK;
