@@ -380,7 +380,10 @@ an_status npu_pass_tile(cprog *p) {
     }
     for (int k = 1; k < p->n_ops; k++) {
         cop *o = &p->ops[k], *q = &p->ops[k - 1];
-        if (o->tiles != 1 || npu_kpos_nchunks(o) != 1 || !hand_off(p, q, o)) continue;
+        /* one tile of one chunk, staged once (so into the other half) */
+        if (o->tiles != 1 || npu_kpos_nchunks(o) != 1 || (!o->wst && o->nob > 1) ||
+            !hand_off(p, q, o))
+            continue;
         q->hpitch = o->ncb * c->rows;
         o->onchip = 1;
     }
