@@ -25,9 +25,23 @@ static int cdiv(int64_t a, int64_t b) {
     return (int)((a + b - 1) / b);
 }
 
-/* Chunk counts along kernel rows, kernel columns and channel blocks. */
+int npu_kw_groups(const cop *o) {
+    return o->pk > 1 ? cdiv(o->kw, o->pk) : o->kw;
+}
+
+int npu_pk_col(const cop *o, int g) {
+    const int G = npu_kw_groups(o);
+    if (G == o->kw) return g;
+    return g == 0 ? 0 : o->kw - (G - g) * o->pk;
+}
+
+int npu_pk_lo(const cop *o, int g) {
+    return g >= npu_kw_groups(o) ? o->kw : npu_pk_col(o, g);
+}
+
+/* Chunk counts along kernel rows, kernel column groups and channel blocks. */
 static void counts(const cop *o, int *ny, int *nx, int *nc) {
-    *ny = cdiv(o->kh, o->rky), *nx = cdiv(o->kw, o->rkx), *nc = cdiv(o->ncb, o->rcb);
+    *ny = cdiv(o->kh, o->rky), *nx = cdiv(npu_kw_groups(o), o->rkx), *nc = cdiv(o->ncb, o->rcb);
 }
 
 int npu_kpos_nchunks(const cop *o) {
@@ -46,12 +60,13 @@ void npu_kpos_chunk(const cop *o, int q, npu_chunk *ch) {
     counts(o, &ny, &nx, &nc);
     const int qc = q % nc, qx = q / nc % nx, qy = q / nc / nx;
     ch->ky0 = qy * o->rky, ch->ky1 = ch->ky0 + o->rky < o->kh ? ch->ky0 + o->rky : o->kh;
-    ch->kx0 = qx * o->rkx, ch->kx1 = ch->kx0 + o->rkx < o->kw ? ch->kx0 + o->rkx : o->kw;
+    const int kwg = npu_kw_groups(o);
+    ch->kx0 = qx * o->rkx, ch->kx1 = ch->kx0 + o->rkx < kwg ? ch->kx0 + o->rkx : kwg;
     ch->cb0 = qc * o->rcb, ch->cb1 = ch->cb0 + o->rcb < o->ncb ? ch->cb0 + o->rcb : o->ncb;
     const int nky = ch->ky1 - ch->ky0, nkx = ch->kx1 - ch->kx0, ncc = ch->cb1 - ch->cb0;
     /* tiles of the kernel-row groups before, of the column groups before in
        this row group, of the channel groups before in this cell group */
-    ch->j0 = ch->ky0 * o->kw * o->ncb + nky * ch->kx0 * o->ncb + nky * nkx * ch->cb0;
+    ch->j0 = ch->ky0 * kwg * o->ncb + nky * ch->kx0 * o->ncb + nky * nkx * ch->cb0;
     ch->n = nky * nkx * ncc;
 }
 
@@ -62,13 +77,20 @@ void npu_kpos_cell(const npu_chunk *ch, int t, int *ky, int *kx, int *cb) {
     *ky = ch->ky0 + t / ncc / nkx;
 }
 
+/* Input columns of a chunk of nkx kernel column groups (packed: its
+** elements' columns, the whole kernel). */
+static int64_t chunk_cols(const cop *o, int nkx) {
+    return npu_kw_groups(o) == o->kw ? nkx : npu_pk_col(o, nkx - 1) + 1;
+}
+
 /* Input bytes of a chunk of nky x nkx positions x ncc blocks for a cth x
 ** ctw tile, or -1 when the GEMM's row steps or the DMA's element (a
 ** pixel's channels) do not fit their fields. */
 static int64_t chunk_bytes(const cprog *p, const cop *o, int cth, int ctw, int nky, int nkx,
                            int ncc) {
     const int64_t R = p->cfg->rows;
-    const int64_t tih = (int64_t)(cth - 1) * o->sh + nky, tiw = (int64_t)(ctw - 1) * o->sw + nkx;
+    const int64_t tih = (int64_t)(cth - 1) * o->sh + nky;
+    const int64_t tiw = (int64_t)(ctw - 1) * o->sw + chunk_cols(o, nkx);
     if (tiw * o->sh * ncc > (1 << 24) - 1 || (int64_t)o->sw * ncc > 65535 || ncc * R > 65535)
         return -1;
     return tih * tiw * ncc * R;
@@ -100,12 +122,14 @@ static int largest(const cprog *p, const cop *o, int cth, int ctw, int rk[3], in
 }
 
 int npu_kpos_split(const cprog *p, const cop *o, int cth, int ctw, int split, int rk[3]) {
-    rk[0] = o->kh, rk[1] = o->kw, rk[2] = o->ncb;
+    const int kwg = npu_kw_groups(o);
+    rk[0] = o->kh, rk[1] = kwg, rk[2] = o->ncb;
     if (in_ok(p, o, cth, ctw, rk)) return 1;
     if (!split) return 0;
     if (largest(p, o, cth, ctw, rk, 2, o->ncb)) return 1; /* channel blocks */
     if (largest(p, o, cth, ctw, rk, 0, o->kh)) return 1;  /* kernel rows */
-    return largest(p, o, cth, ctw, rk, 1, o->kw);         /* kernel columns */
+    if (kwg != o->kw) return 0; /* packed groups are not split */
+    return largest(p, o, cth, ctw, rk, 1, o->kw); /* kernel columns */
 }
 
 /* Load cycles of one chunk's DMA: whole rows are runs when a pixel's
@@ -113,15 +137,17 @@ int npu_kpos_split(const cprog *p, const cop *o, int cth, int ctw, int split, in
 static int64_t chunk_cycles(const cprog *p, const cop *o, int cth, int ctw, int nky, int nkx,
                             int ncc) {
     const int64_t R = p->cfg->rows;
-    const int64_t tih = (int64_t)(cth - 1) * o->sh + nky, tiw = (int64_t)(ctw - 1) * o->sw + nkx;
+    const int64_t tih = (int64_t)(cth - 1) * o->sh + nky;
+    const int64_t tiw = (int64_t)(ctw - 1) * o->sw + chunk_cols(o, nkx);
     if (ncc == o->ncb && o->ic % R == 0) return npu_cost_dma(p->cfg, tih, tiw * o->ic, 2 * tih);
-    const int64_t xb = (int64_t)ncc * R < o->ic ? (int64_t)ncc * R : o->ic;
+    int64_t xb = (int64_t)ncc * R < o->ic ? (int64_t)ncc * R : o->ic;
+    if (npu_kw_groups(o) != o->kw) xb = (int64_t)o->pk * o->ic; /* packed elements */
     return npu_cost_dma(p->cfg, tih * tiw, xb, tih * tiw);
 }
 
 int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int cth, int ctw) {
     /* each dimension has full groups and at most one smaller last group */
-    const int tot[3] = {o->kh, o->kw, o->ncb};
+    const int tot[3] = {o->kh, npu_kw_groups(o), o->ncb};
     int size[3][2], cnt[3][2];
     for (int d = 0; d < 3; d++) {
         size[d][0] = rk[d], cnt[d][0] = tot[d] / rk[d];

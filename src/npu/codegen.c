@@ -150,7 +150,8 @@ static ctile tile_at(const cop *o, int img, int fy0, int fx0) {
 /* Tile t reads chunk ch's input from the activation buffer at in_base: its
 ** first row and the input window's width (with padding). */
 static void tile_reads(const cop *o, ctile *t, const npu_chunk *ch, int64_t in_base, int64_t R) {
-    t->in_row = in_base / R, t->tiw = (t->ctw - 1) * o->sw + ch->kx1 - ch->kx0;
+    t->in_row = in_base / R;
+    t->tiw = (t->ctw - 1) * o->sw + npu_pk_col(o, ch->kx1 - 1) + 1 - npu_pk_col(o, ch->kx0);
 }
 
 /* The input DMA(s) of tile t for chunk ch (kpos: those kernel rows, columns
@@ -164,7 +165,9 @@ static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chun
     const int cy1 = t->cy0 + t->cth, cx1 = t->cx0 + t->ctw;
     /* input window (with padding) of the conv pixels, for the chunk's cells */
     const int iy0 = t->cy0 * o->sh - o->pt + ch->ky0, iy1 = (cy1 - 1) * o->sh - o->pt + ch->ky1;
-    const int ix0 = t->cx0 * o->sw - o->pl + ch->kx0, ix1 = (cx1 - 1) * o->sw - o->pl + ch->kx1;
+    /* (packed: the columns where the chunk's elements start) */
+    const int kc0 = npu_pk_col(o, ch->kx0), kc1 = npu_pk_col(o, ch->kx1 - 1) + 1;
+    const int ix0 = t->cx0 * o->sw - o->pl + kc0, ix1 = (cx1 - 1) * o->sw - o->pl + kc1;
     const int64_t src_img = p->tdram[o->in_t] + t->img * ((int64_t)o->ih * o->iw * o->ic);
     an_status s = AN_OK;
     if (o->mode == AN_NPU_MODE_KPOS) { /* one DMA: pixels of ncc rows each */
@@ -182,6 +185,7 @@ static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chun
             y1 > y0 && x1 > x0 ? src_img + ((int64_t)y0 * o->iw + x0) * o->ic + cbyte : src_img;
         d.ysize = y1 - y0, d.xsize = x1 - x0;
         d.xbytes = o->ic - cbyte < ncc * R ? o->ic - cbyte : ncc * R, d.pitch = ncc * R;
+        if (npu_kw_groups(o) != o->kw) d.xbytes = (int64_t)o->pk * o->ic; /* packed pixels */
         d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
         d.pad_top = y0 - iy0, d.pad_bottom = iy1 - y1, d.pad_left = x0 - ix0;
         d.pad_right = ix1 - x1, d.pad_value = in.zero_point;
@@ -260,7 +264,8 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
             if (o->mode == AN_NPU_MODE_KPOS) {
                 int ky, kx, cb;
                 npu_kpos_cell(ch, j - ch->j0, &ky, &kx, &cb);
-                g.act = t->in_row + ((int64_t)(ky - ch->ky0) * t->tiw + (kx - ch->kx0)) * ncc +
+                const int64_t col = npu_pk_col(o, kx) - npu_pk_col(o, ch->kx0);
+                g.act = t->in_row + ((int64_t)(ky - ch->ky0) * t->tiw + col) * ncc +
                         (cb - ch->cb0);
                 g.act_outer = (int64_t)o->sh * t->tiw * ncc;
                 g.act_inner = (int64_t)o->sw * ncc;

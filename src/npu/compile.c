@@ -144,6 +144,12 @@ an_status npu_pass_alloc(cprog *p) {
                         if (o->mode == AN_NPU_MODE_IM2COL || o->mode == AN_NPU_MODE_IM2COL_IN) {
                             kk = (int64_t)j * R + r;
                             if (kk >= l->k) continue;
+                        } else if (npu_kw_groups(o) != o->kw) { /* packed: pk columns */
+                            const int64_t col = npu_pk_col(o, kx) + r / o->ic;
+                            if (r / o->ic >= o->pk || col < npu_pk_lo(o, kx) ||
+                                col >= npu_pk_lo(o, kx + 1))
+                                continue;
+                            kk = ((int64_t)ky * o->kw + col) * o->ic + r % o->ic;
                         } else {
                             const int64_t ic = (int64_t)cb * R + r;
                             if (ic >= o->ic) continue;

@@ -35,6 +35,7 @@ typedef struct cop {
     int tiles;         /* per image */
     int nob, ncb, kr;  /* output-channel blocks, input-channel blocks, im2col rows per pixel */
     int rky, rkx, rcb; /* kpos reduction chunk: kernel rows, columns, channel blocks (chunk.c) */
+    int pk;            /* kpos: kernel columns packed in one activation row (npu_kw_groups) */
     int split;         /* kpos may split the reduction into chunks (tile pass) */
     int hold;          /* split: every output block's partial sums held at once (chunk.c) */
     int nchunks;       /* weight tiles per output block */
@@ -132,6 +133,19 @@ int npu_kpos_split(const cprog *p, const cop *o, int cth, int ctw, int split, in
 int npu_kpos_hold(const cprog *p, const cop *o, int64_t pix, int64_t fpix);
 /* Load-queue cycles of every chunk of a cth x ctw tile split as rk. */
 int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int cth, int ctw);
+
+/* Packed kpos (o->pk > 1: at most R / ic input channels, no horizontal
+** padding): a row of the activation buffer holds pk horizontally adjacent
+** input pixels (one DMA element of pk x ic bytes, contiguous in DRAM), so
+** one weight tile covers pk kernel columns. The kw kernel columns form
+** npu_kw_groups(o) groups, aligned to the right so that no element reads
+** past the image's last column: group g's element starts at kernel column
+** npu_pk_col(o, g) and holds columns [npu_pk_lo(o, g), npu_pk_lo(o, g + 1))
+** (group 0 may hold fewer than pk; the rest of its row has zero weights).
+** Unpacked, groups are columns. */
+int npu_kw_groups(const cop *o);
+int npu_pk_col(const cop *o, int g);
+int npu_pk_lo(const cop *o, int g);
 
 /* Tensor shape/qparams helpers. */
 an_tensor npu_tinfo(const cprog *p, int t);

@@ -81,7 +81,7 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
     const int64_t tiles = cdiv64(o->fh, th) * cdiv64(o->fw, tw) * o->nb;
     const int64_t nob = o->kind == COP_POOL ? o->ncb : o->nob;
     const int64_t chunks = o->kind == COP_POOL        ? 0
-                           : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * o->kw * o->ncb
+                           : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * npu_kw_groups(o) * o->ncb
                                                       : o->kr;
     int64_t ld = input_cycles(p, o, mode, cth, ctw, fpix);
     /* per output block: the array's pairs, their drain, the epilogue: one

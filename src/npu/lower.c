@@ -337,6 +337,11 @@ an_status npu_pass_tile(cprog *p) {
         if (o->kind != COP_CONV && o->kind != COP_POOL) continue;
         o->nob = cdiv(o->oc, C);
         o->ncb = o->kind == COP_POOL ? cdiv(o->ic, C) : cdiv(o->ic, R);
+        /* packed kpos: a few channels, no horizontal padding (npu_kw_groups) */
+        o->pk = l->op == AN_Q_CONV2D && 2 * o->ic <= R && o->kw >= 2 && o->pl == 0 &&
+                        (int64_t)(o->ow - 1) * o->sw + o->kw <= o->iw
+                    ? (int)(R / o->ic < o->kw ? R / o->ic : o->kw)
+                    : 0;
         o->kr = cdiv((int64_t)o->kh * o->kw * o->ic, R);
         if (o->kind == COP_POOL) o->nob = o->ncb;
         int th = 0, tw = 0;
@@ -344,6 +349,10 @@ an_status npu_pass_tile(cprog *p) {
         int ok = choose(p, o, &th, &tw, &cost);
         if (!ok && o->pool_layer >= 0) { /* the pool's window crowds the accumulators */
             unfuse(p, o);
+            ok = choose(p, o, &th, &tw, &cost);
+        }
+        if (!ok && o->pk) { /* packed columns cannot split: unpacked, they can */
+            o->pk = 0;
             ok = choose(p, o, &th, &tw, &cost);
         }
         /* a whole-output tile, when it lets the op before hand its output on */
@@ -362,8 +371,8 @@ an_status npu_pass_tile(cprog *p) {
         }
         o->th = th, o->tw = tw, o->cost = cost;
         o->tiles = cdiv(o->fh, th) * cdiv(o->fw, tw);
-        o->nchunks = o->mode == AN_NPU_MODE_KPOS ? o->kh * o->kw * o->ncb : o->kr;
-        int rk[3] = {o->kh, o->kw, o->ncb};
+        o->nchunks = o->mode == AN_NPU_MODE_KPOS ? o->kh * npu_kw_groups(o) * o->ncb : o->kr;
+        int rk[3] = {o->kh, npu_kw_groups(o), o->ncb};
         if (o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS)
             npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split, rk);
         o->rky = rk[0], o->rkx = rk[1], o->rcb = rk[2];
