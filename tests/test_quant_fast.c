@@ -3,7 +3,9 @@
 ** against the reference engine: every tensor of every sample must be equal
 ** byte for byte, on graphs covering every op, odd channel counts (every
 ** tail of the 16-channel blocks), padding, strides, more positions than one
-** gathered block, left shifts, and batches of one or spread over threads.
+** gathered block, output rows read straight from the padded image (at
+** least 8 wide) and gathered (narrower), left shifts, and batches of one
+** or spread over threads.
 */
 #include "test_quant_util.h"
 #include "leakcheck.h"
@@ -144,19 +146,21 @@ Test(quant_fast, requant_ends_and_wide_pools) {
 
 /* A left shift (multiplier above 1): the scalar requantization branch. */
 Test(quant_fast, left_shift) {
-    an_rng r;
-    an_rng_seed(&r, 8, 8);
-    an_q_graph g;
-    tq_graph(&g, 2, 5, 5, 3, 0.5f, 3);
-    an_q_layer *l = tq_conv(&g, 0, 20, 3, 1, 1, 0, &r);
-    for (int oc = 0; oc < l->c; oc++) {
-        l->shift[oc] = 1 + oc % 3;
-        l->bias[oc] /= 64;
+    for (int w = 5; w <= 10; w += 5) { /* gathered rows, then direct rows */
+        an_rng r;
+        an_rng_seed(&r, 8, 8);
+        an_q_graph g;
+        tq_graph(&g, 2, 5, w, 3, 0.5f, 3);
+        an_q_layer *l = tq_conv(&g, 0, 20, 3, 1, 1, 0, &r);
+        for (int oc = 0; oc < l->c; oc++) {
+            l->shift[oc] = 1 + oc % 3;
+            l->bias[oc] /= 64;
+        }
+        for (int64_t i = 0; i < (int64_t)l->c * l->k; i++) l->weights[i] /= 16;
+        tq_dense(&g, 1, 7, 0, &r);
+        expect_equal_engines(&g, 2, 9);
+        an_q_graph_free(&g);
     }
-    for (int64_t i = 0; i < (int64_t)l->c * l->k; i++) l->weights[i] /= 16;
-    tq_dense(&g, 1, 7, 0, &r);
-    expect_equal_engines(&g, 2, 9);
-    an_q_graph_free(&g);
 }
 
 /* One sample large enough (about 9M MACs) for its conv blocks to be spread

@@ -10,11 +10,17 @@
 ** int32 (the graph validator bounds it), so the result equals the
 ** reference's accumulator exactly, whatever the order of the sums.
 **
-** Weights are packed once per model as [oc block of 16][k / 4][16][4] (one
-** 64-byte vector per block and step of 4 k), zero padded. A conv gathers the
-** receptive fields of up to 64 output positions into rows of x + 128 bytes
-** (padding cells hold in_zp + 128), then tiles of 8 rows x 32 channels or
-** 4 rows x 64 channels accumulate in registers. Requantization is
+** Weights are packed once per model as [oc block of 16][kh][kq][16][4]: each
+** kernel row's kw * C taps padded with zero weights to kq groups of 4 (one
+** 64-byte vector per block and group), a dense layer being one kernel row
+** of all its inputs. The activations of a tile are rows of x + 128 bytes,
+** row r of kernel row ky at a + r * lda + ky * ks (padding cells hold
+** in_zp + 128); tiles of 8 rows x 32 channels or 4 rows x 64 channels
+** accumulate in registers. A conv whose output rows are at least a tile
+** wide reads its rows straight from the padded image (consecutive output
+** pixels of a row lie sw * C bytes apart, kernel rows a padded image row
+** apart: no copy); a narrower one gathers the receptive fields of up to 64
+** output positions first. Requantization is
 ** vectorised: gemmlowp's SaturatingRoundingDoublingHighMul in 64-bit lanes
 ** (the multiplier is >= 0, so it never saturates) and RoundingDivideByPOT
 ** in 32-bit lanes; layers with a left shift (never made by the quantizer for
@@ -34,6 +40,20 @@
 /* fully unrolled tile loops keep the accumulators in registers */
 #define Q_UNROLL _Pragma("GCC unroll 16")
 #endif
+
+/* The activation rows of a product: row r of kernel row ky starts at
+** a + r * lda + ky * ks (x + 128 bytes, the kernel row's kq * 4 bytes in a
+** run; bytes past its kw * C taps meet zero weights). */
+typedef struct q_rows {
+    const uint8_t *a;
+    size_t lda, ks;
+} q_rows;
+
+/* Kernel rows of a packed layer (1 for dense) and 4-byte groups in each. */
+static void k_groups(const an_q_layer *l, int *kh, int *kq) {
+    *kh = l->op == AN_Q_CONV2D ? l->kh : 1;
+    *kq = (l->k / *kh + 3) / 4;
+}
 
 int q_vnni_supported(void) {
 #ifdef Q_VNNI_BUILD
@@ -59,7 +79,9 @@ q_vnni_w *q_vnni_pack(const an_q_layer *l) {
     q_vnni_w *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->ocb = (l->c + 15) / 16;
-    p->k4 = (l->k + 3) / 4;
+    k_groups(l, &p->kh, &p->kq);
+    const int kr = l->k / p->kh; /* taps of a kernel row */
+    p->k4 = p->kh * p->kq;
     const size_t ocp = (size_t)p->ocb * 16, nw = ocp * (size_t)p->k4 * 4;
     p->w = aligned_alloc(64, nw);
     p->comp = aligned_alloc(64, ocp * 4), p->mult = aligned_alloc(64, ocp * 4);
@@ -74,9 +96,10 @@ q_vnni_w *q_vnni_pack(const an_q_layer *l) {
         int64_t sum = 0;
         if ((int)oc < l->c) {
             const int8_t *src = l->weights + (int64_t)oc * l->k; /* [K] */
-            int8_t *blk = p->w + (oc / 16) * (size_t)p->k4 * 64; /* [k4][16][4] */
+            int8_t *blk = p->w + (oc / 16) * (size_t)p->k4 * 64; /* [kh][kq][16][4] */
             for (int k = 0; k < l->k; k++) {
-                blk[(size_t)(k / 4) * 64 + (oc % 16) * 4 + k % 4] = src[k];
+                const int ky = k / kr, j = k % kr;
+                blk[(size_t)(ky * p->kq + j / 4) * 64 + (oc % 16) * 4 + j % 4] = src[k];
                 sum += src[k];
             }
             if (l->shift[oc] > 0) p->left = 1;
@@ -176,23 +199,25 @@ static inline __mmask16 lanes(int c, int b) {
 /* MR rows of a (stride lda bytes) times NB oc blocks from block b0; rows
 ** written to y with stride ldy (the layer's channel count). */
 #define Q_TILE(MR, NB)                                                                             \
-    Q_TARGET static void tile_##MR##_##NB(const uint8_t *a, int lda, const q_vnni_w *p, int b0,    \
+    Q_TARGET static void tile_##MR##_##NB(const q_rows *A, const q_vnni_w *p, int b0,              \
                                           const an_q_layer *l, int8_t *y, int rows) {              \
         __m512i acc[MR][NB];                                                                       \
         Q_UNROLL for (int r = 0; r < MR; r++) Q_UNROLL for (int j = 0; j < NB; j++) acc[r][j] =    \
             _mm512_setzero_si512();                                                                \
         const int8_t *w = p->w + (size_t)b0 * p->k4 * 64;                                          \
         const size_t bs = (size_t)p->k4 * 64;                                                      \
-        for (int k = 0; k < p->k4; k++) {                                                          \
-            __m512i wv[NB];                                                                        \
-            Q_UNROLL for (int j = 0; j < NB; j++) wv[j] =                                          \
-                _mm512_load_si512(w + j * bs + (size_t)k * 64);                                    \
-            Q_UNROLL for (int r = 0; r < MR; r++) {                                                \
-                int32_t av;                                                                        \
-                memcpy(&av, a + (size_t)r * lda + (size_t)k * 4, 4);                               \
-                const __m512i bv = _mm512_set1_epi32(av);                                          \
-                Q_UNROLL for (int j = 0; j < NB; j++) acc[r][j] =                                  \
-                    _mm512_dpbusd_epi32(acc[r][j], bv, wv[j]);                                     \
+        for (int ky = 0; ky < p->kh; ky++) {                                                       \
+            const uint8_t *a = A->a + (size_t)ky * A->ks;                                          \
+            for (int q = 0; q < p->kq; q++, w += 64) {                                             \
+                __m512i wv[NB];                                                                    \
+                Q_UNROLL for (int j = 0; j < NB; j++) wv[j] = _mm512_load_si512(w + j * bs);       \
+                Q_UNROLL for (int r = 0; r < MR; r++) {                                            \
+                    int32_t av;                                                                    \
+                    memcpy(&av, a + (size_t)r * A->lda + (size_t)q * 4, 4);                        \
+                    const __m512i bv = _mm512_set1_epi32(av);                                      \
+                    Q_UNROLL for (int j = 0; j < NB; j++) acc[r][j] =                              \
+                        _mm512_dpbusd_epi32(acc[r][j], bv, wv[j]);                                 \
+                }                                                                                  \
             }                                                                                      \
         }                                                                                          \
         Q_UNROLL for (int r = 0; r < MR && r < rows; r++) Q_UNROLL for (int j = 0; j < NB; j++)    \
@@ -208,22 +233,22 @@ Q_TILE(1, 2)
 Q_TILE(1, 3)
 Q_TILE(1, 4)
 
-/* Rows [0, rows) of a (at most 8, or 4 when more than 2 blocks remain) for
-** every oc block. a has room for full tiles (8 rows). */
-Q_TARGET static void rows_all_blocks(const uint8_t *a, int lda, const q_vnni_w *p,
-                                     const an_q_layer *l, int8_t *y, int rows) {
+/* Rows [0, rows) of A (at most 8, or 4 when more than 2 blocks remain) for
+** every oc block. A's memory is readable for full tiles (8 rows). */
+Q_TARGET static void rows_all_blocks(const q_rows *A, const q_vnni_w *p, const an_q_layer *l,
+                                     int8_t *y, int rows) {
     int b = 0;
     if (rows == 1) {
-        for (; b + 4 <= p->ocb; b += 4) tile_1_4(a, lda, p, b, l, y, 1);
+        for (; b + 4 <= p->ocb; b += 4) tile_1_4(A, p, b, l, y, 1);
         switch (p->ocb - b) {
         case 3:
-            tile_1_3(a, lda, p, b, l, y, 1);
+            tile_1_3(A, p, b, l, y, 1);
             break;
         case 2:
-            tile_1_2(a, lda, p, b, l, y, 1);
+            tile_1_2(A, p, b, l, y, 1);
             break;
         case 1:
-            tile_1_1(a, lda, p, b, l, y, 1);
+            tile_1_1(A, p, b, l, y, 1);
             break;
         default:
             break;
@@ -231,18 +256,20 @@ Q_TARGET static void rows_all_blocks(const uint8_t *a, int lda, const q_vnni_w *
         return;
     }
     for (; b + 4 <= p->ocb; b += 4)
-        for (int r = 0; r < rows; r += 4)
-            tile_4_4(a + (size_t)r * lda, lda, p, b, l, y + (size_t)r * l->c, rows - r);
+        for (int r = 0; r < rows; r += 4) {
+            const q_rows Ar = {A->a + (size_t)r * A->lda, A->lda, A->ks};
+            tile_4_4(&Ar, p, b, l, y + (size_t)r * l->c, rows - r);
+        }
     const int left = p->ocb - b;
     for (int r = 0; left && r < rows; r += left == 3 ? 4 : 8) {
-        const uint8_t *ar = a + (size_t)r * lda;
+        const q_rows Ar = {A->a + (size_t)r * A->lda, A->lda, A->ks};
         int8_t *yr = y + (size_t)r * l->c;
         if (left == 3)
-            tile_4_3(ar, lda, p, b, l, yr, rows - r);
+            tile_4_3(&Ar, p, b, l, yr, rows - r);
         else if (left == 2)
-            tile_8_2(ar, lda, p, b, l, yr, rows - r);
+            tile_8_2(&Ar, p, b, l, yr, rows - r);
         else
-            tile_8_1(ar, lda, p, b, l, yr, rows - r);
+            tile_8_1(&Ar, p, b, l, yr, rows - r);
     }
 }
 
@@ -292,11 +319,12 @@ static void pad_image(const an_q_layer *l, const an_tensor *in, const int8_t *x,
 }
 
 /* Receptive fields of output positions [p0, p0 + n) as rows of lda bytes,
-** each kernel row one run of kw * C bytes of the padded image. Short runs
-** are copied 8 bytes at a time: the excess lands on the next run or in the
-** row's tail, whose weights are zero (the scratch has 8 bytes of slack). */
+** kernel row ky a run of kw * C bytes of the padded image at ky * ks. Short
+** runs are copied 8 bytes at a time: the excess lands on the next run or in
+** the row's tail, whose weights are zero (the scratch has 8 bytes of
+** slack). */
 static void gather(const an_q_layer *l, const an_tensor *in, const uint8_t *pimg, int p0, int n,
-                   uint8_t *a, int lda) {
+                   uint8_t *a, int lda, int ks) {
     int hp, wp;
     padded_dims(l, &hp, &wp);
     const int C = in->c, KWC = l->kw * C;
@@ -306,42 +334,59 @@ static void gather(const an_q_layer *l, const an_tensor *in, const uint8_t *pimg
         const uint8_t *src = pimg + (size_t)oy * l->sh * rstride + (size_t)ox * l->sw * C;
         uint8_t *row = a + (size_t)i * lda; /* [KH, KW, C] */
         if (KWC <= 8)
-            for (int ky = 0; ky < l->kh; ky++) memcpy(row + ky * KWC, src + ky * rstride, 8);
+            for (int ky = 0; ky < l->kh; ky++) memcpy(row + ky * ks, src + ky * rstride, 8);
         else
             for (int ky = 0; ky < l->kh; ky++)
-                memcpy(row + ky * KWC, src + ky * rstride, (size_t)KWC);
+                memcpy(row + ky * ks, src + ky * rstride, (size_t)KWC);
     }
 }
 
 /* The scalar requantization of a layer with left shifts: y [rows][c] from
 ** the accumulators that the reference would compute (slow, never made by
 ** the quantizer; kept exact). */
-static void rows_left_shift(const an_q_layer *l, const uint8_t *a, int lda, int rows, int8_t *y) {
+static void rows_left_shift(const an_q_layer *l, const q_vnni_w *p, const q_rows *A, int rows,
+                            int8_t *y) {
+    const int kr = l->k / p->kh;
     for (int r = 0; r < rows; r++)
         for (int oc = 0; oc < l->c; oc++) {
             int32_t acc = l->bias[oc];
             const int8_t *w = l->weights + (int64_t)oc * l->k;
-            for (int k = 0; k < l->k; k++) acc += ((int32_t)a[(size_t)r * lda + k] - 128) * w[k];
+            for (int k = 0; k < l->k; k++)
+                acc += ((int32_t)A->a[r * A->lda + (size_t)(k / kr) * A->ks + k % kr] - 128) * w[k];
             y[(size_t)r * l->c + oc] =
                 q_requant(acc, l->mult[oc], l->shift[oc], l->zero_point, l->act_min, l->act_max);
         }
 }
 
-static void rows_vnni(const an_q_layer *l, const q_vnni_w *p, const uint8_t *a, int lda, int rows,
+static void rows_vnni(const an_q_layer *l, const q_vnni_w *p, const q_rows *A, int rows,
                       int8_t *y) {
 #ifdef Q_VNNI_BUILD
     if (!p->left) {
-        rows_all_blocks(a, lda, p, l, y, rows);
+        rows_all_blocks(A, p, l, y, rows);
         return;
     }
 #endif
-    rows_left_shift(l, a, lda, rows, y);
+    rows_left_shift(l, p, A, rows, y);
 }
 
 /* Bytes of the gathered rows in a thread's scratch (the padded image
 ** follows them). */
 static size_t rows_bytes(const an_q_layer *l) {
-    return ((size_t)Q_VNNI_ROWS * (size_t)((l->k + 3) / 4 * 4) + 8 + 63) & ~(size_t)63;
+    int kh, kq;
+    k_groups(l, &kh, &kq);
+    return ((size_t)Q_VNNI_ROWS * (size_t)kh * kq * 4 + 8 + 63) & ~(size_t)63;
+}
+
+/* Bytes read past the padded image by the direct conv's last tile: up to
+** 7 rows beyond the output row and the tail of a kernel row's last group. */
+static size_t image_slack(const an_q_layer *l, const an_tensor *in) {
+    return (size_t)(8 * l->sw + l->kw) * in->c + 8;
+}
+
+/* Whether a conv reads its rows straight from the padded image: output
+** rows that fill a tile of 8. */
+static int direct(const an_q_layer *l) {
+    return l->w >= 8;
 }
 
 void q_vnni_add(const an_q_layer *l, const an_tensor *a, const an_tensor *b, const int8_t *xa,
@@ -360,25 +405,35 @@ size_t q_vnni_scratch(const an_q_layer *l, const an_tensor *in) {
     if (l->op == AN_Q_CONV2D) {
         int hp, wp;
         padded_dims(l, &hp, &wp);
-        n += (size_t)hp * wp * in->c + 8;
+        n += (size_t)hp * wp * in->c + image_slack(l, in);
     }
     return n;
 }
 
-/* Output positions [ch * Q_VNNI_ROWS, +Q_VNNI_ROWS) of a conv: gathered
-** into a (a thread's rows), multiplied, requantized into y. */
+/* Chunk ch of a conv's output, requantized into y: output row ch read
+** from the padded image (direct), or positions [ch * Q_VNNI_ROWS,
+** +Q_VNNI_ROWS) gathered into a (a thread's rows). */
 static void conv_chunk(const an_q_layer *l, const q_vnni_w *p, const an_tensor *in,
                        const uint8_t *pimg, int ch, uint8_t *a, int8_t *y) {
+    int hp, wp;
+    padded_dims(l, &hp, &wp);
+    if (direct(l)) {
+        const size_t C = (size_t)in->c;
+        const q_rows A = {pimg + (size_t)ch * l->sh * wp * C, l->sw * C, wp * C};
+        rows_vnni(l, p, &A, l->w, y + (size_t)ch * l->w * l->c);
+        return;
+    }
     const int P = l->h * l->w, lda = p->k4 * 4;
     const int p0 = ch * Q_VNNI_ROWS, n = P - p0 < Q_VNNI_ROWS ? P - p0 : Q_VNNI_ROWS;
-    gather(l, in, pimg, p0, n, a, lda);
-    rows_vnni(l, p, a, lda, n, y + (size_t)p0 * l->c);
+    gather(l, in, pimg, p0, n, a, lda, p->kq * 4);
+    const q_rows A = {a, (size_t)lda, (size_t)p->kq * 4};
+    rows_vnni(l, p, &A, n, y + (size_t)p0 * l->c);
 }
 
 void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_tensor *in, const int8_t *x,
                    int8_t *y, uint8_t *scratch, size_t scratch_stride, int par) {
     const int P = l->h * l->w;
-    const int chunks = (P + Q_VNNI_ROWS - 1) / Q_VNNI_ROWS;
+    const int chunks = direct(l) ? l->h : (P + Q_VNNI_ROWS - 1) / Q_VNNI_ROWS;
     uint8_t *pimg = scratch + rows_bytes(l); /* shared by the threads */
     pad_image(l, in, x, pimg);
     /* threads only where the work outweighs waking them; no parallel
@@ -399,5 +454,6 @@ void q_vnni_dense(const an_q_layer *l, const q_vnni_w *p, const int8_t *x, int8_
     const int lda = p->k4 * 4;
     copy_u8(scratch, x, l->k);
     memset(scratch + l->k, 0, (size_t)(lda - l->k));
-    rows_vnni(l, p, scratch, lda, 1, y);
+    const q_rows A = {scratch, (size_t)lda, 0};
+    rows_vnni(l, p, &A, 1, y);
 }

@@ -78,15 +78,16 @@ void q_fast_dense(const an_q_layer *l, const int16_t *w16, const int8_t *x, int8
 /* Output positions gathered per block (a multiple of 8). */
 #define Q_VNNI_ROWS 64
 
-/* A conv/dense layer packed for vpdpbusd: w [ocb][k4][16][4] (64-byte
-** aligned, zero padded), comp = bias - 128 * sum(w) per channel, the
+/* A conv/dense layer packed for vpdpbusd: w [ocb][kh][kq][16][4] (64-byte
+** aligned; each kernel row's taps zero padded to kq groups of 4; a dense
+** layer is one row), comp = bias - 128 * sum(w) per channel, the
 ** multiplier, right shift (at most 31) and its mask 2^shift - 1 per channel
 ** (all [ocb * 16]); left is set when
 ** a channel has a left shift (then requantization is scalar). */
 typedef struct q_vnni_w {
     int8_t *w;
     int32_t *comp, *mult, *rshift, *rmask;
-    int ocb, k4, left;
+    int ocb, kh, kq, k4, left; /* k4 = kh * kq groups of 4 taps */
 } q_vnni_w;
 
 /* Whether this CPU runs the VNNI kernels (AVX-512 F, BW, VL, VNNI). */
