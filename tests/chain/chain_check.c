@@ -24,10 +24,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-const char *const CH_VERDICT_NAME[CH_VERDICT_COUNT] = {
-    "pass",          "expected error", "invalid description", "generator bug",
-    "compile error", "load error",     "simulator error",     "mismatch",
-    "crash",         "timeout"};
+const char *const CH_VERDICT_NAME[CH_VERDICT_COUNT] = {[CH_PASS] = "pass",
+                                                       [CH_EXPECTED] = "expected error",
+                                                       [CH_INVALID] = "invalid description",
+                                                       [CH_BUG_GEN] = "generator bug",
+                                                       [CH_BUG_COMPILE] = "compile error",
+                                                       [CH_BUG_LOAD] = "load error",
+                                                       [CH_BUG_SIM] = "simulator error",
+                                                       [CH_BUG_MISMATCH] = "mismatch",
+                                                       [CH_BUG_RTL] = "RTL mismatch",
+                                                       [CH_BUG_CRASH] = "crash",
+                                                       [CH_BUG_TIMEOUT] = "timeout"};
 
 static void set(ch_result *r, ch_verdict v, const char *fmt, ...) {
     r->v = v;
@@ -283,6 +290,8 @@ static void hang_fn(const void *arg, ch_result *r) {
 }
 
 int ch_self_test(char *why, size_t n) {
+    for (int v = 0; v < CH_VERDICT_COUNT; v++)
+        if (!CH_VERDICT_NAME[v]) return snprintf(why, n, "verdict %d has no name", v), 0;
     ch_result r;
     in_child(crash_fn, NULL, 60, &r);
     if (r.v != CH_BUG_CRASH) return snprintf(why, n, "a crash gave: %s", r.msg), 0;

@@ -4,7 +4,8 @@
 **   chain_fuzz [--seed S] [--cases N] [--out DIR] [--known TEXT]... [--timeout S]
 **              [--shrink-tries N] [--rtl PERCENT] [--quiet]
 **   chain_fuzz --replay PATH...     (a regression's .txt, or a folder of them)
-**   chain_fuzz --self-test          (a crash, a hang, a mismatch are caught)
+**   chain_fuzz --self-test          (a crash, a hang, a mismatch are caught;
+**                                   every verdict has a name)
 **   chain_fuzz --write SEED [--out DIR]   (one case, not shrunk, as a regression)
 **
 ** Generates N cases from seeds S, S+1, ... and checks each (chain.h).
