@@ -22,6 +22,7 @@ grep -q '^64x64-a64-bw16,64,64,' "$T/s.csv" || fail "64x64 row"
 if command -v gnuplot >/dev/null; then
   grep -q '<svg' "$T/s.svg" || fail "no Pareto chart"
   grep -q 'Pareto front' "$T/s.svg" || fail "chart lacks the front"
+  grep -q ' dy="' "$T/s.svg" && fail "sub- or superscripts (gnuplot enhanced text) in the chart"
 fi
 # a size the chip cannot have fails before the sweep, naming its option
 expect 2 '^asicnn: --rows 3: field rows = 3 must be a power of two' \

@@ -5,24 +5,33 @@
 */
 #include "report_internal.h"
 
-#define SVG_HEAD "set terminal svg size 720,400 dynamic font 'sans,11'\nset output\n"
+#define SVG_HEAD RP_SVG_HEAD(720, 400)
+
+/* set title 'WHAT CHIP REST', the chip's name (any 31 bytes) quoted for gnuplot. */
+static void title(an_buf *b, const char *what, const char *chip, const char *rest) {
+    char t[256];
+    snprintf(t, sizeof t, "%s%s%s", what, chip, rest);
+    an_buf_printf(b, "set title ");
+    rp_gp_str(b, t);
+    an_buf_printf(b, "\n");
+}
 
 an_status an_chart_layers(const an_profile *p, const an_npu_exe *x, char **svg) {
     an_buf b = {0};
-    an_buf_printf(&b,
-                  SVG_HEAD "set title 'Per layer on %s: cycles (busy and stalls) and array "
-                           "utilisation'\nset style data histograms\n"
-                           "set style histogram rowstacked\nset style fill solid 0.8\n"
-                           "set boxwidth 0.6\nset ylabel 'cycles'\nset y2label 'utilisation %%'\n"
-                           "set y2tics\nset y2range [0:100]\nset xtics rotate by -30 font ',9'\n"
-                           "set key outside right\nset grid ytics\n$d << EOD\n",
-                  p->cfg.name);
+    an_buf_printf(&b, SVG_HEAD);
+    title(&b, "Per layer on ", p->cfg.name, ": cycles (busy and stalls) and array utilisation");
+    an_buf_printf(&b, "set style data histograms\n"
+                      "set style histogram rowstacked\nset style fill solid 0.8\n"
+                      "set boxwidth 0.6\nset ylabel 'cycles'\nset y2label 'utilisation %%'\n"
+                      "set y2tics\nset y2range [0:100]\nset xtics rotate by -30 font ',9'\n"
+                      "set key outside right\nset grid ytics\n$d << EOD\n");
     for (int l = 0; l < p->n_layers; l++) {
         const an_perf *q = &p->layer[l];
         int64_t st = 0;
         for (int k = 0; k < AN_STALL_COUNT; k++) st += q->stall[k];
         const int64_t busy = q->cycles > st ? q->cycles - st : 0;
-        an_buf_printf(&b, "%s %lld", x->layers[l].name, (long long)busy);
+        rp_gp_field(&b, x->layers[l].name);
+        an_buf_printf(&b, " %lld", (long long)busy);
         for (int k = 0; k < AN_STALL_COUNT; k++) {
             /* stalls overlap across queues: scale them into the layer's cycles */
             const double share = st ? (double)q->stall[k] / (double)st : 0;
@@ -43,19 +52,23 @@ an_status an_chart_layers(const an_profile *p, const an_npu_exe *x, char **svg) 
 an_status an_chart_roofline(const an_profile *p, const an_npu_exe *x, char **svg) {
     const double peak = 2.0 * p->cfg.rows * p->cfg.cols, bw = p->cfg.dram_bytes_per_cycle;
     an_buf b = {0};
+    char rest[96];
+    snprintf(rest, sizeof rest, ": peak %.0f ops/cycle, DRAM %.1f B/cycle", peak, bw);
+    an_buf_printf(&b, SVG_HEAD);
+    title(&b, "Roofline of ", p->cfg.name, rest);
     an_buf_printf(&b,
-                  SVG_HEAD
-                  "set title 'Roofline of %s: peak %.0f ops/cycle, DRAM %.1f B/cycle'\n"
                   "set logscale xy\nset xlabel 'operational intensity (ops per DRAM byte)'\n"
                   "set ylabel 'ops per cycle'\nset grid\nset key top left\n"
                   "set xrange [0.1:10000]\nset yrange [0.1:%g]\n$d << EOD\n",
-                  p->cfg.name, peak, bw, peak * 4);
+                  peak * 4);
     int points = 0;
     for (int l = 0; l < p->n_layers; l++) {
         double oi, att, roof;
         an_perf_roofline(&p->layer[l], &p->cfg, p->layer[l].cycles, &oi, &att, &roof);
         if (oi > 0 && att > 0) {
-            an_buf_printf(&b, "%g %g %s\n", oi, att, x->layers[l].name);
+            an_buf_printf(&b, "%g %g ", oi, att);
+            rp_gp_field(&b, x->layers[l].name);
+            an_buf_printf(&b, "\n");
             points++;
         }
     }

@@ -6,7 +6,7 @@
 */
 #include "report_internal.h"
 
-#define SVG_HEAD "set terminal svg size 720,400 dynamic font 'sans,11'\nset output\n"
+#define SVG_HEAD RP_SVG_HEAD(720, 400)
 
 an_status an_chart_compare(const an_cmp *c, char **svg) {
     an_buf b = {0};
@@ -15,10 +15,13 @@ an_status an_chart_compare(const an_cmp *c, char **svg) {
                                "set style fill solid 0.8\nset boxwidth 0.6\nset logscale y\n"
                                "set xtics rotate by -30 font ',9'\nset grid ytics\nunset key\n"
                                "$d << EOD\n");
-    for (int i = 0; i < c->n; i++)
-        an_buf_printf(&b, "\"%s (%c)\" %g %g %d\n", c->rows[i].target,
-                      c->rows[i].measured ? 'M' : 'm', c->rows[i].latency_us, c->rows[i].energy_uj,
+    for (int i = 0; i < c->n; i++) {
+        char name[sizeof c->rows[i].target + 8];
+        snprintf(name, sizeof name, "%s (%c)", c->rows[i].target, c->rows[i].measured ? 'M' : 'm');
+        rp_gp_field(&b, name);
+        an_buf_printf(&b, " %g %g %d\n", c->rows[i].latency_us, c->rows[i].energy_uj,
                       c->rows[i].measured);
+    }
     an_buf_printf(
         &b, "EOD\nset title 'latency (us)'\n"
             "plot $d using 0:2:($4 > 0 ? 0x4477aa : 0xee7733):xtic(1) with boxes lc rgb variable\n"

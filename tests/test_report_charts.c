@@ -1,0 +1,87 @@
+/*
+** The report's and the sweep's gnuplot charts, read back as SVG: names
+** print as written (no enhanced-text subscripts, quotes kept). Skipped
+** without gnuplot.
+*/
+#include "asicnn/report.h"
+
+#include "leakcheck.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void need_gnuplot(void) {
+    if (!an_plot_available()) cr_skip_test("gnuplot is not installed");
+}
+
+TestSuite(report_charts, .init = need_gnuplot, .fini = leakcheck);
+
+/* Enhanced text draws `a_1` as a, then 1 shifted down in a smaller font:
+** gnuplot's SVG moves the baseline with dy. Plain text never does. */
+static int has_shifted_text(const char *svg) {
+    return strstr(svg, " dy=\"") != NULL;
+}
+
+/* Two layers whose three queues' stalls add up past their cycles, as on the
+** chip (each queue waits on its own), on a chip of this name. */
+typedef struct layers_fixture {
+    an_profile p;
+    an_npu_exe x;
+    an_perf perf[3];
+    an_npu_layer layer[2];
+} layers_fixture;
+
+static void layers_fixture_init(layers_fixture *f, const char *chip) {
+    memset(f, 0, sizeof *f);
+    cr_assert_eq(an_npu_config_get("npu16", &f->p.cfg), AN_OK);
+    snprintf(f->p.cfg.name, sizeof f->p.cfg.name, "%s", chip);
+    snprintf(f->layer[0].name, sizeof f->layer[0].name, "conv2d_1");
+    snprintf(f->layer[1].name, sizeof f->layer[1].name, "dense_2");
+    f->perf[0] = (an_perf){.cycles = 1000, .busy = 2000, .macs = 100000, .dram_bus = 5000};
+    f->perf[0].stall[AN_STALL_COMPUTE] = 900;
+    f->perf[0].stall[AN_STALL_LOAD] = 300;
+    f->perf[1] = (an_perf){.cycles = 300, .busy = 400, .macs = 640, .dram_bus = 1300};
+    f->perf[1].stall[AN_STALL_FETCH] = 500;
+    f->p.layer = f->perf;
+    f->p.n_layers = 2;
+    f->x.layers = f->layer;
+    f->x.n_layers = 2;
+}
+
+Test(report_charts, layer_and_chip_names_print_as_written) {
+    layers_fixture f;
+    layers_fixture_init(&f, "my_chip's"); /* an underscore and a quote */
+    char *svg = NULL;
+    cr_assert_eq(an_chart_layers(&f.p, &f.x, &svg), AN_OK, "%s", an_errmsg());
+    cr_assert(strstr(svg, ">conv2d_1<") && strstr(svg, ">dense_2<"),
+              "layer names not printed as written");
+    cr_assert(strstr(svg, "my_chip"), "chip name not in the title");
+    cr_assert(!has_shifted_text(svg), "enhanced text: sub- or superscripts in the chart");
+    free(svg);
+    svg = NULL;
+    cr_assert_eq(an_chart_roofline(&f.p, &f.x, &svg), AN_OK, "%s", an_errmsg());
+    cr_assert(strstr(svg, ">conv2d_1<"), "roofline point labels not as written");
+    cr_assert(!has_shifted_text(svg), "enhanced text in the roofline");
+    free(svg);
+}
+
+Test(report_charts, pareto_chart_is_plain_text) {
+    an_sweep_point pts[3];
+    memset(pts, 0, sizeof pts);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(an_npu_config_get("npu16", &pts[i].cfg), AN_OK);
+        pts[i].cfg.rows = pts[i].cfg.cols = 4 << (2 * i);
+        pts[i].area_mm2 = 0.5 * (i + 1) * (i + 1);
+        pts[i].latency_us = 100.0 / (i + 1);
+        pts[i].pareto = 1;
+    }
+    char *svg = NULL;
+    cr_assert_eq(an_chart_pareto(pts, 3, &svg), AN_OK, "%s", an_errmsg());
+    cr_assert(strstr(svg, ">4x4<") && strstr(svg, ">64x64<"), "point labels");
+    cr_assert(strstr(svg, "mm\xc2\xb2"), "the area's unit");
+    cr_assert(!has_shifted_text(svg), "enhanced text in the sweep chart");
+    free(svg);
+}
