@@ -1,13 +1,15 @@
 /*
 ** The report's and the sweep's gnuplot charts, read back as SVG: names
-** print as written (no enhanced-text subscripts, quotes kept). Skipped
-** without gnuplot.
+** print as written (no enhanced-text subscripts, quotes kept), the
+** per-layer bars show busy cycles beside the stalls. Skipped without
+** gnuplot.
 */
 #include "asicnn/report.h"
 
 #include "leakcheck.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,39 @@ TestSuite(report_charts, .init = need_gnuplot, .fini = leakcheck);
 ** gnuplot's SVG moves the baseline with dy. Plain text never does. */
 static int has_shifted_text(const char *svg) {
     return strstr(svg, " dy=\"") != NULL;
+}
+
+/* The text of the plot element whose key entry reads `key` (its legend sample
+** included): from its group to the next plot's. */
+static char *plot_group(const char *svg, const char *key) {
+    char text[128];
+    snprintf(text, sizeof text, ">%s<", key);
+    const char *k = strstr(svg, text), *a = NULL;
+    if (!k) return NULL;
+    for (const char *p = svg; (p = strstr(p, "<g id=\"gnuplot_plot_")) && p < k; p++) a = p;
+    if (!a) return NULL;
+    const char *z = strstr(k, "<g id=\"gnuplot_plot_");
+    const size_t n = z ? (size_t)(z - a) : strlen(a);
+    char *g = malloc(n + 1);
+    memcpy(g, a, n);
+    g[n] = 0;
+    return g;
+}
+
+/* Filled boxes in svg at least a pixel high (gnuplot draws some empty
+** ones, a rounding high). */
+static int boxes(const char *svg) {
+    int n = 0;
+    for (const char *p = svg; (p = strstr(p, "<polygon")); p++) {
+        const char *q = strstr(p, "points = '");
+        double x[4], y[4];
+        if (q &&
+            sscanf(q + 10, "%lf,%lf %lf,%lf %lf,%lf %lf,%lf", &x[0], &y[0], &x[1], &y[1], &x[2],
+                   &y[2], &x[3], &y[3]) == 8 &&
+            fabs(y[2] - y[0]) >= 1)
+            n++;
+    }
+    return n;
 }
 
 /* Two layers whose three queues' stalls add up past their cycles, as on the
@@ -65,6 +100,23 @@ Test(report_charts, layer_and_chip_names_print_as_written) {
     cr_assert_eq(an_chart_roofline(&f.p, &f.x, &svg), AN_OK, "%s", an_errmsg());
     cr_assert(strstr(svg, ">conv2d_1<"), "roofline point labels not as written");
     cr_assert(!has_shifted_text(svg), "enhanced text in the roofline");
+    free(svg);
+}
+
+Test(report_charts, layer_bars_show_busy_and_stalls) {
+    layers_fixture f;
+    layers_fixture_init(&f, "npu16");
+    char *svg = NULL;
+    cr_assert_eq(an_chart_layers(&f.p, &f.x, &svg), AN_OK, "%s", an_errmsg());
+    /* a filled box per layer, plus the legend's sample */
+    char *busy = plot_group(svg, "busy");
+    cr_assert(busy, "no busy series");
+    cr_assert_eq(boxes(busy), 1 + 2, "busy boxes: %d, want one per layer and the key", boxes(busy));
+    char *fetch = plot_group(svg, "stall: fetch");
+    cr_assert(fetch, "no fetch stall series");
+    cr_assert_eq(boxes(fetch), 1 + 1, "fetch stall boxes: %d, only dense_2 has some", boxes(fetch));
+    free(fetch);
+    free(busy);
     free(svg);
 }
 

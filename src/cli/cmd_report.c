@@ -170,8 +170,10 @@ static an_status write_page(const report_args *a, report_state *st, int *charts)
     static const char *const TEXT[S_COUNT] = {
         "Blue bars are measured on this machine, orange ones modelled; see the sources above.",
         "Test accuracy of the float checkpoint and of the int8 graph (fast path).",
-        "Busy cycles and stall cycles by cause per layer (stalls scaled into the layer's "
-        "share of the run), with the array utilisation on the right axis.",
+        "Each layer's cycles split in proportion to its queues' busy cycles and stall cycles "
+        "by cause (the load, compute and store queues run at once, so their own sums, in "
+        "asicnn profile --csv, pass the layer's cycles), with the array utilisation on the "
+        "right axis.",
         "Each layer at its operational intensity (ops per DRAM byte) and attained ops/cycle "
         "under the chip's compute and DRAM roofs.",
         "Square arrays 4x4 to 64x64 with the rest of the chip fixed: latency against modelled "

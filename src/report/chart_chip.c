@@ -1,6 +1,7 @@
 /*
 ** The report's charts of the chip: per-layer cycles split into busy and
-** stall causes with the array utilisation, and the roofline of the chip
+** stall causes (in proportion to the queues' busy and stall cycles) with
+** the array utilisation, and the roofline of the chip
 ** (peak 2RC ops/cycle, DRAM bytes/cycle) with every layer as a point.
 */
 #include "report_internal.h"
@@ -19,24 +20,25 @@ static void title(an_buf *b, const char *what, const char *chip, const char *res
 an_status an_chart_layers(const an_profile *p, const an_npu_exe *x, char **svg) {
     an_buf b = {0};
     an_buf_printf(&b, SVG_HEAD);
-    title(&b, "Per layer on ", p->cfg.name, ": cycles (busy and stalls) and array utilisation");
+    title(&b, "Per layer on ", p->cfg.name,
+          ": cycles as shares of queue time (busy, stalls) and array utilisation");
     an_buf_printf(&b, "set style data histograms\n"
                       "set style histogram rowstacked\nset style fill solid 0.8\n"
                       "set boxwidth 0.6\nset ylabel 'cycles'\nset y2label 'utilisation %%'\n"
                       "set y2tics\nset y2range [0:100]\nset xtics rotate by -30 font ',9'\n"
                       "set key outside right\nset grid ytics\n$d << EOD\n");
     for (int l = 0; l < p->n_layers; l++) {
+        /* The load, compute and store queues run at once: their busy and
+        ** stall cycles added up pass the layer's cycles (busy alone often
+        ** does). The bar splits the layer's cycles in proportion to them. */
         const an_perf *q = &p->layer[l];
-        int64_t st = 0;
-        for (int k = 0; k < AN_STALL_COUNT; k++) st += q->stall[k];
-        const int64_t busy = q->cycles > st ? q->cycles - st : 0;
+        int64_t queues = q->busy;
+        for (int k = 0; k < AN_STALL_COUNT; k++) queues += q->stall[k];
+        const double scale = queues > 0 ? (double)q->cycles / (double)queues : 0;
         rp_gp_field(&b, x->layers[l].name);
-        an_buf_printf(&b, " %lld", (long long)busy);
-        for (int k = 0; k < AN_STALL_COUNT; k++) {
-            /* stalls overlap across queues: scale them into the layer's cycles */
-            const double share = st ? (double)q->stall[k] / (double)st : 0;
-            an_buf_printf(&b, " %.0f", share * (double)(q->cycles - busy));
-        }
+        an_buf_printf(&b, " %.0f", scale * (double)q->busy);
+        for (int k = 0; k < AN_STALL_COUNT; k++)
+            an_buf_printf(&b, " %.0f", scale * (double)q->stall[k]);
         an_buf_printf(&b, " %.2f\n", 100 * an_perf_util(q, &p->cfg, q->cycles));
     }
     an_buf_printf(&b, "EOD\nplot $d using 2:xtic(1) title 'busy'");
