@@ -1,7 +1,8 @@
 /*
 ** The report's and the sweep's gnuplot charts, read back as SVG: names
 ** print as written (no enhanced-text subscripts, quotes kept), the
-** per-layer bars show busy cycles beside the stalls. Skipped without
+** per-layer bars show busy cycles beside the stalls, the epoch axis of a
+** training log ticks at whole epochs (one epoch included). Skipped without
 ** gnuplot.
 */
 #include "asicnn/report.h"
@@ -117,6 +118,47 @@ Test(report_charts, layer_bars_show_busy_and_stalls) {
     cr_assert_eq(boxes(fetch), 1 + 1, "fetch stall boxes: %d, only dense_2 has some", boxes(fetch));
     free(fetch);
     free(busy);
+    free(svg);
+}
+
+/* The chart of a training log of these lines
+ * (epoch,loss,acc,val_loss,val_acc,...). */
+static char *training_svg(const char *lines) {
+    char path[] = "/tmp/asicnn-test-log-XXXXXX";
+    const int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "epoch,loss,acc,val_loss,val_acc,seconds,images_per_s\n%s", lines);
+    fclose(f);
+    char *svg = NULL;
+    const an_status s = an_chart_training(path, &svg);
+    unlink(path);
+    cr_assert_eq(s, AN_OK, "%s", an_errmsg());
+    return svg;
+}
+
+/* A tick label (plain text) of exactly this value. */
+static int has_tick(const char *svg, const char *label) {
+    char a[32], b[32];
+    snprintf(a, sizeof a, ">%s<", label);
+    snprintf(b, sizeof b, "> %s<", label);
+    return strstr(svg, a) || strstr(svg, b);
+}
+
+Test(report_charts, one_epoch_gets_an_integer_axis) {
+    char *svg = training_svg("1,0.4,0.81,0.45,0.83,1.9,160\n");
+    cr_assert(has_tick(svg, "1"), "no tick at epoch 1");
+    const char *fractions[] = {"0.99", "0.995", "1.005", "1.01", "0.5", "1.5"};
+    for (size_t i = 0; i < sizeof fractions / sizeof *fractions; i++)
+        cr_assert(!has_tick(svg, fractions[i]), "a tick at epoch %s", fractions[i]);
+    free(svg);
+}
+
+Test(report_charts, epochs_tick_at_whole_numbers) {
+    char *svg = training_svg("1,0.45,0.81,0.44,0.82,1.9,160\n2,0.41,0.84,0.42,0.83,1.8,170\n"
+                             "3,0.37,0.86,0.40,0.84,1.8,170\n");
+    cr_assert(has_tick(svg, "1") && has_tick(svg, "2") && has_tick(svg, "3"), "epoch ticks");
+    cr_assert(!has_tick(svg, "1.5") && !has_tick(svg, "2.5"), "a tick between epochs");
     free(svg);
 }
 

@@ -6,6 +6,8 @@
 */
 #include "report_internal.h"
 
+#include <stdlib.h>
+
 #define SVG_HEAD RP_SVG_HEAD(720, 400)
 
 an_status an_chart_compare(const an_cmp *c, char **svg) {
@@ -71,15 +73,27 @@ an_status an_chart_training(const char *log_csv, char **svg) {
                                "set xlabel 'epoch'\nset grid\nset key bottom right\n$d << EOD\n");
     char line[512];
     int rows = 0;
+    long first = 0, last = 0; /* epochs (a resumed run's log starts past 1) */
     while (fgets(line, sizeof line, f))
         if (line[0] >= '0' && line[0] <= '9') {
+            const long e = strtol(line, NULL, 10);
+            first = rows && first < e ? first : e;
+            last = rows && last > e ? last : e;
             for (char *p = line; *p; p++)
                 if (*p == ',') *p = ' ';
             an_buf_printf(&b, "%s", line);
             rows++;
         }
     fclose(f);
-    an_buf_printf(&b, "EOD\nset title 'loss'\nset key top right\n"
+    /* Whole epochs, half an epoch of margin: gnuplot's own range for one
+    ** epoch is 0.99..1.01, and for a few it ticks at halves. Values keep a
+    ** margin too (one epoch's points would sit on the frame). */
+    const long step = (last - first + 9) / 10 > 1 ? (last - first + 9) / 10 : 1;
+    an_buf_printf(&b,
+                  "EOD\nset xrange [%g:%g]\nset xtics %ld, %ld\n"
+                  "set offsets 0, 0, graph 0.05, graph 0.05\n",
+                  (double)first - 0.5, (double)last + 0.5, first, step);
+    an_buf_printf(&b, "set title 'loss'\nset key top right\n"
                       "plot $d using 1:2 with linespoints title 'train', "
                       "$d using 1:($4 >= 0 ? $4 : 1/0) with linespoints title 'validation'\n"
                       "set title 'accuracy'\nset key bottom right\n"
