@@ -23,6 +23,8 @@ H=$T/r/index.html
 # names as written: no enhanced text (conv2d_1 drawn as conv2d with a subscript 1)
 grep -q '>conv2d_1<' "$H" || fail "layer name conv2d_1 not printed as written"
 grep -q ' dy="' "$H" && fail "sub- or superscripts (gnuplot enhanced text) in a chart"
+# the confusion matrix as cells, not a bitmap the browser scales (blurred)
+grep -q '<image' "$H" && fail "a bitmap image in a chart"
 # 5 rows, 7 with ONNX Runtime's int8 and float rows (when it is installed)
 n=$(grep -cE ',(measured|modelled),' "$T/r/compare.csv")
 [ "$n" = 5 ] || [ "$n" = 7 ] || fail "compare rows: $n"

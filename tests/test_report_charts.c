@@ -2,8 +2,9 @@
 ** The report's and the sweep's gnuplot charts, read back as SVG: names
 ** print as written (no enhanced-text subscripts, quotes kept), the
 ** per-layer bars show busy cycles beside the stalls, the epoch axis of a
-** training log ticks at whole epochs (one epoch included). Skipped without
-** gnuplot.
+** training log ticks at whole epochs (one epoch included), and the
+** confusion matrix is drawn as crisp cells, not a bitmap the browser
+** scales. Skipped without gnuplot.
 */
 #include "asicnn/report.h"
 
@@ -58,6 +59,12 @@ static int boxes(const char *svg) {
             fabs(y[2] - y[0]) >= 1)
             n++;
     }
+    return n;
+}
+
+static int count(const char *s, const char *what) {
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, what)); p += strlen(what)) n++;
     return n;
 }
 
@@ -159,6 +166,17 @@ Test(report_charts, epochs_tick_at_whole_numbers) {
                              "3,0.37,0.86,0.40,0.84,1.8,170\n");
     cr_assert(has_tick(svg, "1") && has_tick(svg, "2") && has_tick(svg, "3"), "epoch ticks");
     cr_assert(!has_tick(svg, "1.5") && !has_tick(svg, "2.5"), "a tick between epochs");
+    free(svg);
+}
+
+Test(report_charts, confusion_matrix_is_crisp_cells) {
+    const int64_t conf[9] = {8, 1, 1, 0, 9, 1, 2, 0, 8};
+    char *svg = NULL;
+    cr_assert_eq(an_chart_confusion(conf, 3, &svg), AN_OK, "%s", an_errmsg());
+    cr_assert(!strstr(svg, "<image"), "drawn as a bitmap the browser scales (blurred)");
+    /* nine cells, each its own filled shape */
+    cr_assert_geq(count(svg, "<polygon"), 9, "cells: %d polygons", count(svg, "<polygon"));
+    cr_assert(!has_shifted_text(svg));
     free(svg);
 }
 

@@ -49,9 +49,11 @@ an_status an_chart_confusion(const int64_t *conf, int classes, char **svg) {
     an_buf b = {0};
     an_buf_printf(&b,
                   SVG_HEAD "set title 'int8 confusion matrix (rows: true, columns: predicted)'\n"
-                           "set xlabel 'predicted'\nset ylabel 'true'\nset yrange [] reverse\n"
+                           "set xlabel 'predicted'\nset ylabel 'true'\n"
                            "set palette defined (0 'white', 1 '#4477aa')\nset cbrange [0:1]\n"
-                           "unset colorbox\nset xtics 1\nset ytics 1\nunset key\n$d << EOD\n");
+                           "unset colorbox\nset xtics 1\nset ytics 1\nunset key\n"
+                           "set xrange [-0.5:%g]\nset yrange [%g:-0.5]\n$d << EOD\n",
+                  classes - 0.5, classes - 0.5);
     for (int t = 0; t < classes; t++) {
         int64_t row = 0;
         for (int p = 0; p < classes; p++) row += conf[t * classes + p];
@@ -60,7 +62,9 @@ an_status an_chart_confusion(const int64_t *conf, int classes, char **svg) {
                           row ? (double)conf[t * classes + p] / (double)row : 0.0,
                           (long long)conf[t * classes + p]);
     }
-    an_buf_printf(&b, "EOD\nplot $d using 1:2:3 with image, "
+    /* one filled square per cell: `with image` alone is a bitmap the browser
+    ** scales up with smoothing, which blurs the cells */
+    an_buf_printf(&b, "EOD\nplot $d using 1:2:3 with image pixels, "
                       "$d using 1:2:(stringcolumn(4)) with labels font ',8'\n");
     return rp_plot(&b, svg);
 }
