@@ -4,7 +4,8 @@
 #   make test-sanitize  the same suite under ASan + UBSan
 #   make fuzz           build the libFuzzer harnesses and run each FUZZ_SECONDS
 #   make fuzz-chain     N random models x random chips through the whole chain (N=1000 SEED=1)
-#   make bench          asicnn vs PyTorch training/inference speed (BENCH_ARGS="--images 2000")
+#   make bench          asicnn vs PyTorch training/inference speed (BENCH_ARGS="--images 2000");
+#                       installs PyTorch (python3-torch) first
 #   make bench-data     Fashion-MNIST load time vs zlib inflating the same files (DATA_BENCH_RUNS=5)
 #   make bench-chip     cycles per image against the bounds, 4 models x 4 chips x batch 1/64
 #   make bench-ort      asicnn vs ONNX Runtime (npm), float and int8, batch 1 and 64 (ORT_BENCH_ARGS="--threads 2")
@@ -92,8 +93,10 @@ fuzz-chain: build
 	@nice -n 5 $(BUILD)/tests/chain_fuzz --seed $(or $(SEED),1) --cases $(or $(N),1000) \
 	  --out tests/fixtures/chain/open $(CHAIN_ARGS)
 
-# Benchmarks are never part of `make test`.
+# Benchmarks are never part of `make test`. The PyTorch peer (python3-torch)
+# is installed here, after the packages `make data` installs.
 bench: data
+	@scripts/bootstrap.sh --bench
 	@bench/train_bench.sh --build $(BUILD) $(BENCH_ARGS)
 
 bench-chip: data

@@ -39,6 +39,13 @@ if [ ! -x "$BIN" ]; then
   exit 1
 fi
 
+# PyTorch first: a missing peer fails here, not after asicnn's side has run.
+if ! "$PYTHON" -c 'import torch' >/dev/null 2>&1; then
+  echo "train_bench.sh: $PYTHON cannot import torch; install python3-torch" \
+    "(scripts/bootstrap.sh --bench, which make bench runs) or set PYTHON" >&2
+  exit 1
+fi
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 echo "== asicnn"

@@ -3,7 +3,22 @@
 # Runtime (npm onnxruntime-node, the CPU inference peer) into ort/ (git-ignored).
 # Idempotent and silent when everything is there; needs root (or sudo) to
 # install packages, and says exactly what to run otherwise.
+#
+# Usage: scripts/bootstrap.sh [--bench] [--dry-run]
+#   --bench     also the benchmarks' peers (BENCH_PACKAGES: PyTorch for
+#               `make bench`, which runs this; `make test` never needs them)
+#   --dry-run   print the missing Debian packages and install nothing
 set -euo pipefail
+
+BENCH=0
+DRY=0
+for a in "$@"; do
+  case "$a" in
+    --bench) BENCH=1 ;;
+    --dry-run) DRY=1 ;;
+    *) echo "bootstrap.sh: unknown argument '$a' (--bench, --dry-run)" >&2; exit 1 ;;
+  esac
+done
 
 PACKAGES=(
   build-essential cmake pkg-config      # toolchain
@@ -20,6 +35,12 @@ PACKAGES=(
   chromium                              # headless check of the HTML report (tests/cli_report.sh)
   python3-sklearn                       # real tabular CSVs (iris, wine, breast cancer) for tests/cli_tabular.sh
 )
+# Only with --bench (make bench): PyTorch, run as /usr/bin/python3 by
+# bench/train_bench.sh. A large install that no test needs.
+BENCH_PACKAGES=(
+  python3-torch                         # the peer of bench/train_bench.sh
+)
+if [ "$BENCH" = 1 ]; then PACKAGES+=("${BENCH_PACKAGES[@]}"); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -47,6 +68,11 @@ install_ort() {
     echo "asicnn: npm install of onnxruntime-node failed; the ONNX Runtime peer is skipped" >&2
   fi
 }
+
+if [ "$DRY" = 1 ]; then
+  echo "asicnn: missing Debian packages: ${missing[*]:-none}"
+  exit 0
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   install_ort
