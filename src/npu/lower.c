@@ -297,7 +297,9 @@ static void unfuse(cprog *p, cop *o) {
 }
 
 /* Whether op q may hand its output on chip to the op o after it: o a 1x1
-** conv or dense whose input is the whole output of q, q staged whole (wst;
+** conv or dense whose input is the whole output of q pixel for pixel (a
+** dense only after a 1x1 output: it reads a flattened image as one pixel
+** of all its values), q staged whole (wst;
 ** its tiles full rows, all in one staging half), laid out as o's input (a
 ** pixel every ncb x R bytes). o then reads it from those staging bytes
 ** instead of loading it back (when o is one tile of one chunk); q's output
@@ -305,10 +307,11 @@ static void unfuse(cprog *p, cop *o) {
 static int hand_off(const cprog *p, const cop *q, const cop *o) {
     const int64_t R = p->cfg->rows, C = p->cfg->cols, pitch = (int64_t)o->ncb * R;
     return o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS && q->kind == COP_CONV && q->wst &&
-           o->in_t == q->out_t && o->kh == 1 && o->kw == 1 && o->sh == 1 && o->sw == 1 && !o->pt &&
-           !o->pl && o->nb == 1 && q->nb == 1 && (q->tw == q->fw || q->th == 1) &&
-           (int64_t)q->nob * C >= pitch && (int64_t)q->fh * q->fw * pitch + C <= p->stage_half &&
-           pitch <= 65535;
+           o->in_t == q->out_t && o->ih == q->fh && o->iw == q->fw &&
+           o->ic == npu_tinfo(p, q->out_t).c && o->kh == 1 && o->kw == 1 && o->sh == 1 &&
+           o->sw == 1 && !o->pt && !o->pl && o->nb == 1 && q->nb == 1 &&
+           (q->tw == q->fw || q->th == 1) && (int64_t)q->nob * C >= pitch &&
+           (int64_t)q->fh * q->fw * pitch + C <= p->stage_half && pitch <= 65535;
 }
 
 an_status npu_pass_tile(cprog *p) {
