@@ -51,6 +51,9 @@ expect 0 "accuracy $int8% " "$A" eval "$T/iq.q8" "$IRIS"
 expect 1 'holds a float model: .* name the output \*\.ckpt' \
   "$A" import "$T/iris.onnx" -o "$T/wrong.q8"
 [ -e "$T/wrong.q8" ] && fail "import wrote a checkpoint named .q8"
+expect 1 'holds a quantized model: its import is an int8 graph; name the output \*\.q8' \
+  "$A" import "$T/iq.onnx" -o "$T/wrong.ckpt"
+[ -e "$T/wrong.ckpt" ] && fail "import wrote an int8 graph named .ckpt"
 # an ONNX file with no normalisation inside: a vector input defaults to none
 printf 'input 4\ndense 3\n' >"$T/plain.model"
 "$A" train "$T/plain.model" "$IRIS" -o "$T/plain.ckpt" --epochs 1 --label-col -1 \

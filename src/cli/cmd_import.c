@@ -55,12 +55,13 @@ int cmd_import(int argc, char **argv) {
     if (s) return cli_error(s);
     s = an_onnx_import(in, &o, &m);
     if (s) return cli_error(s);
-    const char *want = m.kind == AN_ONNX_FLOAT ? ".ckpt" : ".q8";
+    const int is_float = m.kind == AN_ONNX_FLOAT; /* read before the model is freed */
+    const char *want = is_float ? ".ckpt" : ".q8";
     if (!cli_ends_with(out, want)) {
         an_onnx_model_free(&m);
         return cli_usage("import", "%s holds a %s model: its import is %s; name the output *%s", in,
-                         m.kind == AN_ONNX_FLOAT ? "float" : "quantized",
-                         m.kind == AN_ONNX_FLOAT ? "a checkpoint" : "an int8 graph", want);
+                         is_float ? "float" : "quantized",
+                         is_float ? "a checkpoint" : "an int8 graph", want);
     }
     if (m.kind == AN_ONNX_FLOAT) {
         an_ckpt_extra x = {.norm = m.norm};
