@@ -52,4 +52,8 @@ expect 0 'bit-exact with the reference engine on 12/12' "$A" run "$T/m.npu" "$CS
 # train --resume past --epochs says so instead of training nothing
 expect 1 'has trained 3 epochs already' \
   "$A" train models/seed_mlp.model "$CSV" -o "$T/r.ckpt" --resume "$T/m.ckpt" --epochs 2
+"$A" train models/seed_mlp.model "$CSV" -o "$T/one.ckpt" --epochs 1 --label-col -1 --quiet \
+  >/dev/null
+expect 1 'has trained 1 epoch already' \
+  "$A" train models/seed_mlp.model "$CSV" -o "$T/r.ckpt" --resume "$T/one.ckpt" --epochs 1
 echo "cli_outputs: ok"

@@ -182,9 +182,10 @@ int cmd_train(int argc, char **argv) {
     const int classes = m.nodes[m.output].c;
     if (a.resume && x.epochs_done >= a.epochs) {
         s = an_fail(AN_ERR_USAGE,
-                    "%s has trained %d epochs already and --epochs counts them all (now %lld): "
+                    "%s has trained %d epoch%s already and --epochs counts them all (now %lld): "
                     "give --epochs %d or more to train further",
-                    a.resume, x.epochs_done, (long long)a.epochs, x.epochs_done + 1);
+                    a.resume, x.epochs_done, cli_s(x.epochs_done), (long long)a.epochs,
+                    x.epochs_done + 1);
         an_model_free(&m), an_norm_free(&x.norm), free(optim);
         return cli_error(s);
     }
