@@ -37,26 +37,20 @@ static inline __mmask64 lanes64(int n) {
 
 Q_TARGET void q_vnni_maxpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
     const int W = in->w, C = in->c;
-    for (int oy = 0; oy < l->h; oy++) {
-        const int y0 = oy * l->sh - l->pt;
-        int ky0, ky1;
-        q_taps(y0, l->kh, in->h, &ky0, &ky1);
+    for (int oy = 0; oy < l->h; oy++)
         for (int ox = 0; ox < l->w; ox++) {
-            const int x0 = ox * l->sw - l->pl;
-            int kx0, kx1;
-            q_taps(x0, l->kw, W, &kx0, &kx1);
+            const q_win v = q_window(l, in->h, W, oy, ox);
             int8_t *dst = y + ((int64_t)oy * l->w + ox) * C; /* [C] */
             for (int c = 0; c < C; c += 64) {
                 const __mmask64 k = lanes64(C - c);
                 __m512i m = _mm512_set1_epi8(-128);
-                for (int ky = ky0; ky < ky1; ky++)
-                    for (int kx = kx0; kx < kx1; kx++)
+                for (int ky = v.ky0; ky < v.ky1; ky++)
+                    for (int kx = v.kx0; kx < v.kx1; kx++)
                         m = _mm512_max_epi8(
-                            m, _mm512_maskz_loadu_epi8(k, cell(x, W, C, y0 + ky, x0 + kx) + c));
+                            m, _mm512_maskz_loadu_epi8(k, cell(x, W, C, v.y0 + ky, v.x0 + kx) + c));
                 _mm512_mask_storeu_epi8(dst + c, k, m);
             }
         }
-    }
 }
 
 Q_TARGET void q_vnni_avgpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
@@ -65,15 +59,10 @@ Q_TARGET void q_vnni_avgpool(const an_q_layer *l, const an_tensor *in, const int
         return;
     }
     const int W = in->w, C = in->c;
-    for (int oy = 0; oy < l->h; oy++) {
-        const int y0 = oy * l->sh - l->pt;
-        int ky0, ky1;
-        q_taps(y0, l->kh, in->h, &ky0, &ky1);
+    for (int oy = 0; oy < l->h; oy++)
         for (int ox = 0; ox < l->w; ox++) {
-            const int x0 = ox * l->sw - l->pl;
-            int kx0, kx1;
-            q_taps(x0, l->kw, W, &kx0, &kx1);
-            const int32_t count = (ky1 - ky0) * (kx1 - kx0); /* >= 1 (validated) */
+            const q_win v = q_window(l, in->h, W, oy, ox);
+            const int32_t count = (v.ky1 - v.ky0) * (v.kx1 - v.kx0); /* >= 1 (validated) */
             const __m512i half = _mm512_set1_epi32(count / 2);
             const __m512 fc = _mm512_set1_ps((float)count);
             int8_t *dst = y + ((int64_t)oy * l->w + ox) * C; /* [C] */
@@ -81,10 +70,10 @@ Q_TARGET void q_vnni_avgpool(const an_q_layer *l, const an_tensor *in, const int
                 const __mmask16 k =
                     C - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (C - c)) - 1);
                 __m512i s = _mm512_setzero_si512();
-                for (int ky = ky0; ky < ky1; ky++)
-                    for (int kx = kx0; kx < kx1; kx++)
+                for (int ky = v.ky0; ky < v.ky1; ky++)
+                    for (int kx = v.kx0; kx < v.kx1; kx++)
                         s = _mm512_add_epi32(s, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(
-                                                    k, cell(x, W, C, y0 + ky, x0 + kx) + c)));
+                                                    k, cell(x, W, C, v.y0 + ky, v.x0 + kx) + c)));
                 /* sum > 0: sum + count / 2; otherwise sum - count / 2 */
                 const __mmask16 pos = _mm512_cmpgt_epi32_mask(s, _mm512_setzero_si512());
                 const __m512i n = _mm512_mask_add_epi32(_mm512_sub_epi32(s, half), pos, s, half);
@@ -92,7 +81,6 @@ Q_TARGET void q_vnni_avgpool(const an_q_layer *l, const an_tensor *in, const int
                 _mm512_mask_cvtsepi32_storeu_epi8(dst + c, k, q); /* saturates to int8 */
             }
         }
-    }
 }
 #else
 void q_vnni_maxpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {

@@ -25,6 +25,18 @@ static inline void q_taps(int start, int k, int n, int *k0, int *k1) {
     *k1 = start + k > n ? n - start : k;
 }
 
+/* The valid cells of the pooling window of output (oy, ox) on an input of
+** h x w: rows y0 + [ky0, ky1), columns x0 + [kx0, kx1). */
+typedef struct q_win {
+    int y0, x0, ky0, ky1, kx0, kx1;
+} q_win;
+static inline q_win q_window(const an_q_layer *l, int h, int w, int oy, int ox) {
+    q_win v = {.y0 = oy * l->sh - l->pt, .x0 = ox * l->sw - l->pl};
+    q_taps(v.y0, l->kh, h, &v.ky0, &v.ky1);
+    q_taps(v.x0, l->kw, w, &v.kx0, &v.kx1);
+    return v;
+}
+
 /* Rounded mean of count >= 1 int8 cells summing to sum, clamped to int8:
 ** TFLite's rounding, half away from zero (C division truncates). */
 static inline int8_t q_avg_round(int32_t sum, int32_t count) {
