@@ -104,6 +104,11 @@ q_vnni_w *q_vnni_pack(const an_q_layer *l) {
             }
             if (l->shift[oc] > 0) p->left = 1;
         }
+        if (l->c <= 8 && oc >= 8) { /* lanes 8-15 repeat channels 0-7 (requant_pair) */
+            p->comp[oc] = p->comp[oc - 8], p->mult[oc] = p->mult[oc - 8];
+            p->rshift[oc] = p->rshift[oc - 8], p->rmask[oc] = p->rmask[oc - 8];
+            continue;
+        }
         const int in = (int)oc < l->c;
         /* modulo 2^32, as the vector sums */
         p->comp[oc] =
@@ -153,22 +158,38 @@ Q_TARGET static inline __m512i mbqm16(__m512i x, __m512i m, __m512i e) {
 
 /* clamp(x + zp, lo, hi) of 16 lanes stored as int8 (lanes of kmask) at y;
 ** clamping before adding zp keeps every lane within int32. */
-Q_TARGET static inline void clamp_store(__m512i x, int32_t zp, int32_t lo, int32_t hi,
-                                        __mmask16 kmask, int8_t *y) {
+Q_TARGET static inline __m512i clamp16(__m512i x, int32_t zp, int32_t lo, int32_t hi) {
     x = _mm512_min_epi32(x, _mm512_set1_epi32(hi - zp));
     x = _mm512_max_epi32(x, _mm512_set1_epi32(lo - zp));
-    x = _mm512_add_epi32(x, _mm512_set1_epi32(zp));
-    _mm512_mask_cvtepi32_storeu_epi8(y, kmask, x);
+    return _mm512_add_epi32(x, _mm512_set1_epi32(zp));
+}
+Q_TARGET static inline void clamp_store(__m512i x, int32_t zp, int32_t lo, int32_t hi,
+                                        __mmask16 kmask, int8_t *y) {
+    _mm512_mask_cvtepi32_storeu_epi8(y, kmask, clamp16(x, zp, lo, hi));
 }
 
 /* 16 accumulators to int8, requantized per channel, clamped, stored
 ** (lanes of kmask) at y. */
+Q_TARGET static inline __m512i requant16(__m512i acc, const q_vnni_w *p, int oc) {
+    acc = _mm512_add_epi32(acc, _mm512_load_si512(p->comp + oc));
+    return rdbpot16(srdhm16(acc, _mm512_load_si512(p->mult + oc)),
+                    _mm512_load_si512(p->rshift + oc), _mm512_load_si512(p->rmask + oc));
+}
 Q_TARGET static inline void requant_store(__m512i acc, const q_vnni_w *p, int oc, int32_t zp,
                                           int32_t lo, int32_t hi, __mmask16 kmask, int8_t *y) {
-    acc = _mm512_add_epi32(acc, _mm512_load_si512(p->comp + oc));
-    const __m512i x = rdbpot16(srdhm16(acc, _mm512_load_si512(p->mult + oc)),
-                               _mm512_load_si512(p->rshift + oc), _mm512_load_si512(p->rmask + oc));
-    clamp_store(x, zp, lo, hi, kmask, y);
+    clamp_store(requant16(acc, p, oc), zp, lo, hi, kmask, y);
+}
+
+/* Two rows of a layer of at most 8 channels requantized as one vector
+** (row a in lanes 0-7, row b in lanes 8-15: the packing repeats channels
+** 0-7 in lanes 8-15) and stored as their 2c adjacent bytes at y. */
+Q_TARGET static inline void requant_pair(__m512i a, __m512i b, const q_vnni_w *p,
+                                         const an_q_layer *l, int8_t *y) {
+    const __m512i v = _mm512_inserti64x4(a, _mm512_castsi512_si256(b), 1);
+    const __m512i x = clamp16(requant16(v, p, 0), l->zero_point, l->act_min, l->act_max);
+    const unsigned c = (unsigned)l->c, one = (1u << c) - 1;
+    const __m512i packed = _mm512_maskz_compress_epi32((__mmask16)(one | one << 8), x);
+    _mm512_mask_cvtepi32_storeu_epi8(y, (__mmask16)((1u << 2 * c) - 1), packed);
 }
 
 /* The TFLite int8 add of n elements, 16 at a time (q_ref_add's arithmetic). */
@@ -220,9 +241,14 @@ static inline __mmask16 lanes(int c, int b) {
                 }                                                                                  \
             }                                                                                      \
         }                                                                                          \
-        Q_UNROLL for (int r = 0; r < MR && r < rows; r++) Q_UNROLL for (int j = 0; j < NB; j++)    \
-            requant_store(acc[r][j], p, (b0 + j) * 16, l->zero_point, l->act_min, l->act_max,      \
-                          lanes(l->c, b0 + j), y + (size_t)r * l->c + (b0 + j) * 16);              \
+        int r = 0;                                                                                 \
+        if (NB == 1 && l->c <= 8) /* rows in pairs: one requantization for two */                  \
+            for (; r + 1 < MR && r + 1 < rows; r += 2)                                             \
+                requant_pair(acc[r][0], acc[r + 1][0], p, l, y + (size_t)r * l->c);                \
+        for (; r < MR && r < rows; r++)                                                            \
+            Q_UNROLL for (int j = 0; j < NB; j++)                                                  \
+                requant_store(acc[r][j], p, (b0 + j) * 16, l->zero_point, l->act_min, l->act_max,  \
+                              lanes(l->c, b0 + j), y + (size_t)r * l->c + (b0 + j) * 16);          \
     }
 Q_TILE(8, 1)
 Q_TILE(8, 2)

@@ -13,7 +13,7 @@
 ** quotient that is not an integer lies at least 1 / count from the next
 ** integer, more than the rounding of the division can move it; truncating
 ** the float quotient gives C's n / count. Larger windows take the
-** reference's loop.
+** reference's loop; a count that is a power of two is a shift.
 */
 #include "quant_internal.h"
 
@@ -53,6 +53,14 @@ Q_TARGET void q_vnni_maxpool(const an_q_layer *l, const an_tensor *in, const int
         }
 }
 
+/* n / 2^k truncated toward zero (C's division) for k >= 1: negative
+** lanes are biased by 2^k - 1 before the arithmetic shift. */
+Q_TARGET static inline __m512i div_pow2(__m512i n, int k) {
+    const __m512i bias =
+        _mm512_and_si512(_mm512_srai_epi32(n, 31), _mm512_set1_epi32((1 << k) - 1));
+    return _mm512_sra_epi32(_mm512_add_epi32(n, bias), _mm_cvtsi32_si128(k));
+}
+
 Q_TARGET void q_vnni_avgpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
     if ((int64_t)l->kh * l->kw > Q_POOL_FLOAT_MAX) {
         q_ref_avgpool(l, in, x, y);
@@ -65,6 +73,7 @@ Q_TARGET void q_vnni_avgpool(const an_q_layer *l, const an_tensor *in, const int
             const int32_t count = (v.ky1 - v.ky0) * (v.kx1 - v.kx0); /* >= 1 (validated) */
             const __m512i half = _mm512_set1_epi32(count / 2);
             const __m512 fc = _mm512_set1_ps((float)count);
+            const int shift = (count & (count - 1)) == 0 ? __builtin_ctz((unsigned)count) : 0;
             int8_t *dst = y + ((int64_t)oy * l->w + ox) * C; /* [C] */
             for (int c = 0; c < C; c += 16) {
                 const __mmask16 k =
@@ -77,7 +86,9 @@ Q_TARGET void q_vnni_avgpool(const an_q_layer *l, const an_tensor *in, const int
                 /* sum > 0: sum + count / 2; otherwise sum - count / 2 */
                 const __mmask16 pos = _mm512_cmpgt_epi32_mask(s, _mm512_setzero_si512());
                 const __m512i n = _mm512_mask_add_epi32(_mm512_sub_epi32(s, half), pos, s, half);
-                const __m512i q = _mm512_cvttps_epi32(_mm512_div_ps(_mm512_cvtepi32_ps(n), fc));
+                const __m512i q =
+                    shift ? div_pow2(n, shift) /* a shift when count is 2^shift */
+                          : _mm512_cvttps_epi32(_mm512_div_ps(_mm512_cvtepi32_ps(n), fc));
                 _mm512_mask_cvtsepi32_storeu_epi8(dst + c, k, q); /* saturates to int8 */
             }
         }
