@@ -112,6 +112,24 @@ Test(npu_isa, presets_and_json_files) {
     cr_assert_eq(c.act_bytes, 24 << 20);
 }
 
+/* Doubles that 15 digits do not carry (the fuzzer's find: a bandwidth of
+** 4.111... came back one ulp off) round-trip exactly; plain ones stay short. */
+Test(npu_isa, config_json_round_trips_every_double) {
+    an_npu_config a, b;
+    cr_assert_eq(an_npu_config_get(AN_NPU_PRESETS[0], &a), AN_OK);
+    a.dram_bytes_per_cycle = 4.111111111111111;
+    a.clock_mhz = 1.0 / 3.0;
+    char *js = an_npu_config_json(&a);
+    cr_assert_eq(an_npu_config_parse(js, "json", &b), AN_OK, "%s", an_errmsg());
+    cr_assert(b.dram_bytes_per_cycle == a.dram_bytes_per_cycle && b.clock_mhz == a.clock_mhz, "%s",
+              js);
+    free(js);
+    a.dram_bytes_per_cycle = 6.4;
+    js = an_npu_config_json(&a);
+    cr_assert(strstr(js, "6.4,") || strstr(js, "6.4\n"), "%s", js);
+    free(js);
+}
+
 static void bad_config(const char *json, const char *want) {
     an_npu_config c;
     cr_assert_neq(an_npu_config_parse(json, "cfg.json", &c), AN_OK, "%s accepted", json);

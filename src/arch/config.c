@@ -196,6 +196,15 @@ an_status an_npu_config_get(const char *name_or_path, an_npu_config *c) {
     return s;
 }
 
+/* v in the fewest significant digits (15 to 17) that read back as v
+** exactly (cJSON's own printing accepts a value one ulp off). */
+static void exact_number(double v, char *buf, size_t n) {
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, n, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
 char *an_npu_config_json(const an_npu_config *c) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
@@ -205,7 +214,9 @@ char *an_npu_config_json(const an_npu_config *c) {
         double v = KEYS[k].kind == 2   ? *(const double *)p
                    : KEYS[k].kind == 1 ? (double)*(const int64_t *)p / KIB
                                        : (double)*(const int32_t *)p;
-        cJSON_AddNumberToObject(o, KEYS[k].name, v);
+        char num[40];
+        exact_number(v, num, sizeof num); /* finite: validated */
+        cJSON_AddRawToObject(o, KEYS[k].name, num);
     }
     char *s = cJSON_Print(o);
     cJSON_Delete(o);
