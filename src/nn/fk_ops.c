@@ -21,6 +21,19 @@ static inline void taps(int start, int k, int n, int *k0, int *k1) {
     *k1 = start + k > n ? n - start : k;
 }
 
+/* The valid cells of the window of output (oh, ow): rows y0 + [ky0, ky1),
+** columns x0 + [kx0, kx1); full2: a whole 2x2 window. */
+typedef struct cells {
+    int y0, x0, ky0, ky1, kx0, kx1, full2;
+} cells;
+static inline cells window(const fk_win *g, int oh, int ow) {
+    cells v = {.y0 = oh * g->SH - g->PT, .x0 = ow * g->SW - g->PL};
+    taps(v.y0, g->KH, g->H, &v.ky0, &v.ky1);
+    taps(v.x0, g->KW, g->W, &v.kx0, &v.kx1);
+    v.full2 = g->KH == 2 && g->KW == 2 && v.ky0 == 0 && v.kx0 == 0 && v.ky1 == 2 && v.kx1 == 2;
+    return v;
+}
+
 FK_CLONES void fk_pad_copy(float *dst, int Hp, int Wp, const float *src, const fk_win *g, int r0,
                            int r1) {
     const int C = g->C;
@@ -40,15 +53,11 @@ FK_CLONES void fk_pad_copy(float *dst, int Hp, int Wp, const float *src, const f
 FK_CLONES void fk_maxpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) {
     const int C = g->C;
     for (int oh = oh0; oh < oh1; oh++) {
-        const int y0 = oh * g->SH - g->PT;
-        int ky0, ky1;
-        taps(y0, g->KH, g->H, &ky0, &ky1);
         for (int ow = 0; ow < g->OW; ow++) {
-            const int x0 = ow * g->SW - g->PL;
-            int kx0, kx1;
-            taps(x0, g->KW, g->W, &kx0, &kx1);
+            const cells v = window(g, oh, ow);
+            const int y0 = v.y0, x0 = v.x0, ky0 = v.ky0, ky1 = v.ky1, kx0 = v.kx0, kx1 = v.kx1;
             float *o = out + ((size_t)oh * g->OW + ow) * C; /* [C] */
-            if (g->KH == 2 && g->KW == 2 && ky0 == 0 && kx0 == 0 && ky1 == 2 && kx1 == 2) {
+            if (v.full2) {
                 const float *r0 = in + ((size_t)y0 * g->W + x0) * C; /* [2][C] */
                 const float *r1 = r0 + (size_t)g->W * C;             /* window row 1 [2][C] */
 #pragma omp simd
@@ -80,15 +89,11 @@ FK_CLONES void fk_maxpool(float *out, const float *in, const fk_win *g, int oh0,
 FK_CLONES void fk_avgpool(float *out, const float *in, const fk_win *g, int oh0, int oh1) {
     const int C = g->C;
     for (int oh = oh0; oh < oh1; oh++) {
-        const int y0 = oh * g->SH - g->PT;
-        int ky0, ky1;
-        taps(y0, g->KH, g->H, &ky0, &ky1);
         for (int ow = 0; ow < g->OW; ow++) {
-            const int x0 = ow * g->SW - g->PL;
-            int kx0, kx1;
-            taps(x0, g->KW, g->W, &kx0, &kx1);
+            const cells v = window(g, oh, ow);
+            const int y0 = v.y0, x0 = v.x0, ky0 = v.ky0, ky1 = v.ky1, kx0 = v.kx0, kx1 = v.kx1;
             float *o = out + ((size_t)oh * g->OW + ow) * C; /* [C] */
-            if (g->KH == 2 && g->KW == 2 && ky0 == 0 && kx0 == 0 && ky1 == 2 && kx1 == 2) {
+            if (v.full2) {
                 const float *r0 = in + ((size_t)y0 * g->W + x0) * C; /* [2][C] */
                 const float *r1 = r0 + (size_t)g->W * C;             /* [2][C] */
 #pragma omp simd
