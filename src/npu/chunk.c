@@ -26,7 +26,7 @@ static int cdiv(int64_t a, int64_t b) {
 }
 
 int npu_kw_groups(const cop *o) {
-    return o->pk > 1 ? cdiv(o->kw, o->pk) : o->kw;
+    return o->bp ? o->bp : o->pk > 1 ? cdiv(o->kw, o->pk) : o->kw;
 }
 
 int npu_pk_col(const cop *o, int g) {
@@ -90,6 +90,11 @@ static int64_t chunk_bytes(const cprog *p, const cop *o, int cth, int ctw, int n
                            int ncc) {
     const int64_t R = p->cfg->rows;
     const int64_t tih = (int64_t)(cth - 1) * o->sh + nky;
+    if (o->bp) /* an element of bp rows per input row and output column */
+        return (int64_t)ctw * o->sh * o->bp > (1 << 24) - 1 || o->bp * R > 65535 ||
+                       (int64_t)o->kw * o->ic > 65535 || (int64_t)o->sw * o->ic > (1 << 24) - 1
+                   ? -1
+                   : nkx * tih * ctw * R;
     const int64_t tiw = (int64_t)(ctw - 1) * o->sw + chunk_cols(o, nkx);
     if (tiw * o->sh * ncc > (1 << 24) - 1 || (int64_t)o->sw * ncc > 65535 || ncc * R > 65535)
         return -1;
@@ -128,8 +133,8 @@ int npu_kpos_split(const cprog *p, const cop *o, int cth, int ctw, int split, in
     if (!split) return 0;
     if (largest(p, o, cth, ctw, rk, 2, o->ncb)) return 1; /* channel blocks */
     if (largest(p, o, cth, ctw, rk, 0, o->kh)) return 1;  /* kernel rows */
-    if (kwg != o->kw) return 0; /* packed groups are not split */
-    return largest(p, o, cth, ctw, rk, 1, o->kw); /* kernel columns */
+    if (kwg != o->kw) return 0;                           /* packed groups are not split */
+    return largest(p, o, cth, ctw, rk, 1, o->kw);         /* kernel columns */
 }
 
 /* Load cycles of one chunk's DMA: whole rows are runs when a pixel's
@@ -138,6 +143,8 @@ static int64_t chunk_cycles(const cprog *p, const cop *o, int cth, int ctw, int 
                             int ncc) {
     const int64_t R = p->cfg->rows;
     const int64_t tih = (int64_t)(cth - 1) * o->sh + nky;
+    if (o->bp) /* an element per input row and output column */
+        return npu_cost_dma(p->cfg, tih * ctw, (int64_t)o->kw * o->ic, tih * ctw);
     const int64_t tiw = (int64_t)(ctw - 1) * o->sw + chunk_cols(o, nkx);
     if (ncc == o->ncb && o->ic % R == 0) return npu_cost_dma(p->cfg, tih, tiw * o->ic, 2 * tih);
     int64_t xb = (int64_t)ncc * R < o->ic ? (int64_t)ncc * R : o->ic;
@@ -165,6 +172,6 @@ int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int 
 
 int npu_kpos_hold(const cprog *p, const cop *o, int64_t pix, int64_t fpix) {
     const int has_pool = o->pool_layer >= 0;
-    const int64_t rows = an_npu_acc_rows(p->cfg) - 3 * (int64_t)(o->prm_resident ? o->nob : 1);
+    const int64_t rows = an_npu_acc_rows(p->cfg) - npu_param_rows(o);
     return o->nob > 1 && o->nob * pix + (has_pool ? fpix : 0) <= rows;
 }

@@ -9,19 +9,28 @@
 **
 ** SRAM map per op (bytes for act, rows for acc and wgt):
 **   act  [0, in)  [in, 2 in)  input tiles | [2 in, 2 in + st) [.., + 2 st) staging
-**   acc  [0, P) parameters | [P, P + pixels) conv tile | then pooled tile;
-**        with dbl a second such slot after the first, the two alternating
-**        block by block so that an epilogue runs beside the next GEMMs
+**   acc  [0, P) parameters | [P, P + pixels) conv tile | then pooled tile
+**        (a fused add: then the other input's rows); with dbl a second
+**        such slot after the first, the two alternating block by block so
+**        that an epilogue runs beside the next GEMMs
 **   wgt  two halves of wgt_half_rows rows
+**
+** A conv block's epilogue (its VECs and STOREs) is held back and emitted a
+** VEC after each PRELOAD of the next block's pairs: each then runs beside
+** those GEMMs (with dbl; without, all of it goes before them).
 */
 #include "compile_internal.h"
 
 #include <string.h>
 
+enum { PEND_MAX = 16 }; /* a fused add's epilogue: 8 VECs and a STORE */
+
 typedef struct gen {
     cprog *p;
     int in_flip, st_flip, w_flip, acc_flip;
     int64_t hand; /* staging byte of the output an op hands on chip to the next (hpitch) */
+    an_isa_insn pend[PEND_MAX]; /* the epilogue held back; [pend_at, npend) not emitted */
+    int npend, pend_at;
 } gen;
 
 static an_isa_insn insn(int op) {
@@ -60,6 +69,27 @@ static an_status flat_dma(cprog *p, int op, int64_t sram, int64_t dram, int64_t 
     return s;
 }
 
+/* Hold instruction d back (an epilogue's VEC or STORE). */
+static void pend_push(gen *G, const an_isa_insn *d) {
+    G->pend[G->npend++] = *d;
+}
+
+/* Emit the next held-back VEC and the STOREs right after it. */
+static an_status pend_one(gen *G) {
+    an_status s = AN_OK;
+    do s = npu_emit(G->p, &G->pend[G->pend_at++]);
+    while (!s && G->pend_at < G->npend && G->pend[G->pend_at].op != AN_ISA_VEC);
+    if (G->pend_at == G->npend) G->npend = G->pend_at = 0;
+    return s;
+}
+
+/* Emit everything held back. */
+static an_status pend_flush(gen *G) {
+    an_status s = AN_OK;
+    while (!s && G->npend) s = pend_one(G);
+    return s;
+}
+
 static an_isa_insn vec(int vop, int64_t dst, int64_t src, int64_t n) {
     an_isa_insn d = insn(AN_ISA_VEC);
     d.vop = vop, d.dst = dst, d.src = src, d.n = n;
@@ -83,31 +113,50 @@ static int64_t next_stage(gen *G) {
     return 2 * G->p->in_half + (G->st_flip++ & 1) * G->p->stage_half;
 }
 
+/* The DMA (STORE, or LOAD into the activation buffer) of channels [c0, c0
+** + cw) of the h x w pixels at (y0, x0) of image img of tensor t (fh x fw
+** x oc), pixel i at staging byte stage + i * pitch. */
+static an_isa_insn tile_dma(gen *G, int op, int t, int64_t stage, int64_t pitch, int64_t c0,
+                            int64_t cw, int y0, int x0, int h, int w, int img) {
+    const an_tensor ti = npu_tinfo(G->p, t);
+    an_isa_insn d = insn(op);
+    d.buf = AN_BUF_ACT, d.sram = stage;
+    d.dram =
+        G->p->tdram[t] + (int64_t)img * ti.h * ti.w * ti.c + ((int64_t)y0 * ti.w + x0) * ti.c + c0;
+    d.ysize = h, d.xsize = w, d.xbytes = cw, d.pitch = pitch;
+    d.dram_ystride = (int64_t)ti.w * ti.c, d.dram_xstride = ti.c;
+    if (op == AN_ISA_LOAD) d.pad_value = ti.zero_point; /* the lanes past cw widen to 0 */
+    return d;
+}
+
 /* The STORE of channels [c0, c0 + cw) of the fth x ftw final tile at (fy0,
 ** fx0) of image img, pixel i of the tile at staging byte stage + i * pitch. */
-static an_status store_tile(gen *G, const cop *o, int64_t stage, int64_t pitch, int64_t c0,
-                            int64_t cw, int fy0, int fx0, int fth, int ftw, int img) {
-    cprog *p = G->p;
-    const int64_t oc = npu_tinfo(p, o->out_t).c;
-    an_isa_insn st = insn(AN_ISA_STORE);
-    st.buf = AN_BUF_ACT, st.sram = stage;
-    st.dram = p->tdram[o->out_t] + (int64_t)img * o->fh * o->fw * oc +
-              ((int64_t)fy0 * o->fw + fx0) * oc + c0;
-    st.ysize = fth, st.xsize = ftw, st.xbytes = cw, st.pitch = pitch;
-    st.dram_ystride = (int64_t)o->fw * oc, st.dram_xstride = oc;
-    return npu_emit(p, &st);
+static an_isa_insn store_insn(gen *G, const cop *o, int64_t stage, int64_t pitch, int64_t c0,
+                              int64_t cw, int fy0, int fx0, int fth, int ftw, int img) {
+    return tile_dma(G, AN_ISA_STORE, o->out_t, stage, pitch, c0, cw, fy0, fx0, fth, ftw, img);
+}
+
+/* Channels [c0, ..) of output block blk that fit in C lanes. */
+static int64_t block_width(gen *G, const cop *o, int blk) {
+    const int64_t C = G->p->cfg->cols, oc = npu_tinfo(G->p, o->out_t).c, c0 = (int64_t)blk * C;
+    return oc - c0 < C ? oc - c0 : C;
 }
 
 /* The tail of a tile's output block blk: w (a WRITE, or a REQUANT or pool
-** with wr8) puts the fth x ftw final tile into a staging half as int8, a
-** pixel every C bytes, and its store. */
-static an_status tile_store(gen *G, const cop *o, an_isa_insn w, int fy0, int fx0, int fth, int ftw,
-                            int img, int blk) {
-    const int64_t C = G->p->cfg->cols, oc = npu_tinfo(G->p, o->out_t).c;
-    const int64_t stage = next_stage(G), c0 = (int64_t)blk * C;
+** with wr8) puts the fth x ftw final tile into staging byte stage as int8, a
+** pixel every C bytes, then its store; emitted, or held back (hold). */
+static an_status tile_store(gen *G, const cop *o, an_isa_insn w, int64_t stage, int fy0, int fx0,
+                            int fth, int ftw, int img, int blk, int hold) {
+    const int64_t C = G->p->cfg->cols;
     w.dst = stage, w.vpitch = C;
+    const an_isa_insn st = store_insn(G, o, stage, C, (int64_t)blk * C, block_width(G, o, blk), fy0,
+                                      fx0, fth, ftw, img);
+    if (hold) {
+        pend_push(G, &w), pend_push(G, &st);
+        return AN_OK;
+    }
     an_status s = npu_emit(G->p, &w);
-    return s ? s : store_tile(G, o, stage, C, c0, oc - c0 < C ? oc - c0 : C, fy0, fx0, fth, ftw, img);
+    return s ? s : npu_emit(G->p, &st);
 }
 
 /* The requantization of a conv layer's output block into q: its parameter
@@ -151,7 +200,33 @@ static ctile tile_at(const cop *o, int img, int fy0, int fx0) {
 ** first row and the input window's width (with padding). */
 static void tile_reads(const cop *o, ctile *t, const npu_chunk *ch, int64_t in_base, int64_t R) {
     t->in_row = in_base / R;
+    if (o->bp) { /* an element per output column */
+        t->tiw = t->ctw;
+        return;
+    }
     t->tiw = (t->ctw - 1) * o->sw + npu_pk_col(o, ch->kx1 - 1) + 1 - npu_pk_col(o, ch->kx0);
+}
+
+/* Kernel-row elements: tile t's input rows [iy0, iy1) (with padding) in
+** one DMA from in_base, output column x's element the kw x ic bytes of its
+** kernel row (contiguous in DRAM; the elements, sw pixels apart, overlap),
+** in bp rows of R (docs/npu.md, "kernel-row elements"). */
+static an_status load_krows(gen *G, const cop *o, const ctile *t, int iy0, int iy1,
+                            int64_t in_base) {
+    cprog *p = G->p;
+    const int64_t R = p->cfg->rows, row = (int64_t)o->iw * o->ic;
+    const int64_t src = p->tdram[o->in_t] + t->img * o->ih * row;
+    int y0 = iy0 < 0 ? 0 : iy0, y1 = iy1 > o->ih ? o->ih : iy1;
+    y0 = y0 > iy1 ? iy1 : y0, y1 = y1 < y0 ? y0 : y1;
+    an_isa_insn d = insn(AN_ISA_LOAD);
+    d.buf = AN_BUF_ACT, d.sram = in_base;
+    d.dram = y1 > y0 ? src + y0 * row + (int64_t)t->cx0 * o->sw * o->ic : src;
+    d.ysize = y1 - y0, d.xsize = t->ctw, d.xbytes = (int64_t)o->kw * o->ic;
+    d.pitch = (int64_t)o->bp * R;
+    d.dram_ystride = row, d.dram_xstride = (int64_t)o->sw * o->ic;
+    d.pad_top = y0 - iy0, d.pad_bottom = iy1 - y1;
+    d.pad_value = npu_tinfo(p, o->in_t).zero_point;
+    return npu_emit(p, &d);
 }
 
 /* The input DMA(s) of tile t for chunk ch (kpos: those kernel rows, columns
@@ -170,6 +245,7 @@ static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chun
     const int ix0 = t->cx0 * o->sw - o->pl + kc0, ix1 = (cx1 - 1) * o->sw - o->pl + kc1;
     const int64_t src_img = p->tdram[o->in_t] + t->img * ((int64_t)o->ih * o->iw * o->ic);
     an_status s = AN_OK;
+    if (o->mode == AN_NPU_MODE_KPOS && o->bp) return load_krows(G, o, t, iy0, iy1, in_base);
     if (o->mode == AN_NPU_MODE_KPOS) { /* one DMA: pixels of ncc rows each */
         const int ncc = ch->cb1 - ch->cb0;
         /* the data rows and columns, clipped to the image (none when a
@@ -245,6 +321,9 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
             an_isa_insn pre = insn(AN_ISA_PRELOAD);
             pre.wgt = wrow;
             if ((s = npu_emit(p, &pre))) break;
+            /* the block before's epilogue: a VEC beside each pair (the
+               other slot), or all of it before the pairs reuse its rows */
+            if (G->npend && (s = o->dbl ? pend_one(G) : pend_flush(G))) break;
             if (gmax) { /* one GEMM per window cell, max into the pooled rows */
                 for (int cell = 0; cell < o->psh * o->psw && !s; cell++) {
                     const int dy = cell / o->psw, dx = cell % o->psw;
@@ -261,12 +340,16 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
             an_isa_insn g = insn(AN_ISA_GEMM);
             g.accumulate = j > 0, g.acc = acc_t;
             g.n_outer = t->cth, g.n_inner = t->ctw, g.acc_outer = t->ctw, g.acc_inner = 1;
-            if (o->mode == AN_NPU_MODE_KPOS) {
+            if (o->mode == AN_NPU_MODE_KPOS && o->bp) { /* kernel row ky, its row kx */
+                int ky, kx, cb;
+                npu_kpos_cell(ch, j - ch->j0, &ky, &kx, &cb);
+                g.act = t->in_row + (int64_t)(ky - ch->ky0) * t->tiw * o->bp + kx;
+                g.act_outer = (int64_t)o->sh * t->tiw * o->bp, g.act_inner = o->bp;
+            } else if (o->mode == AN_NPU_MODE_KPOS) {
                 int ky, kx, cb;
                 npu_kpos_cell(ch, j - ch->j0, &ky, &kx, &cb);
                 const int64_t col = npu_pk_col(o, kx) - npu_pk_col(o, ch->kx0);
-                g.act = t->in_row + ((int64_t)(ky - ch->ky0) * t->tiw + col) * ncc +
-                        (cb - ch->cb0);
+                g.act = t->in_row + ((int64_t)(ky - ch->ky0) * t->tiw + col) * ncc + (cb - ch->cb0);
                 g.act_outer = (int64_t)o->sh * t->tiw * ncc;
                 g.act_inner = (int64_t)o->sw * ncc;
             } else {
@@ -284,11 +367,13 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
 ** and the int8 write of the conv rows at acc_t, or of the rows at acc_p the
 ** GEMMs max-pooled already (gmax), or the pool of the requantized conv
 ** rows; then the store, or (wide >= 0, o->wst) into the staging bytes of
-** the tile's whole pixels at wide, stored once after every block. It runs
-** beside the array: the deps pass clears that where the GEMMs after it
-** touch its rows. */
+** the tile's whole pixels at wide, stored once after every block. Held
+** back (pend): it runs beside the next block's array pairs, unless the deps
+** pass clears that where those GEMMs touch its rows. */
 static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int gmax,
                                int64_t acc_t, int64_t acc_p, int64_t wide) {
+    an_status s = pend_flush(G); /* the block before's, what is left of it */
+    if (s) return s;
     const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
     const an_q_layer *l = &G->p->g->layers[o->layer];
     const int64_t fpx = (int64_t)t->fth * t->ftw;
@@ -297,18 +382,60 @@ static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int
         w = pool_insn(o, acc_t, t->cy0, t->cx0, t->cth, t->ctw, t->fy0, t->fx0, t->fth, t->ftw);
     requant_fields(l, prm, &w);
     w.beside = 1;
-    if (wide < 0) return tile_store(G, o, w, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob);
+    if (wide < 0)
+        return tile_store(G, o, w, next_stage(G), t->fy0, t->fx0, t->fth, t->ftw, t->img, ob, 1);
     /* the block's lanes into the tile's whole pixels (o->wst) */
     w.dst = wide + (int64_t)ob * G->p->cfg->cols;
     w.vpitch = o->hpitch ? o->hpitch : npu_tinfo(G->p, o->out_t).c;
-    return npu_emit(G->p, &w);
+    pend_push(G, &w);
+    return AN_OK;
+}
+
+/* The epilogue of output block ob of tile t with a fused residual add
+** (docs/npu.md, "Fusion"), held back like tile_epilogue's: the add's other
+** input (its block loaded at staging byte stage) widened into the rows
+** after the conv's (x at acc_t, y = acc_t + pix); the conv rows requantized
+** to the conv's int8 values, minus its zero point, shifted left by 20 and
+** rescaled as the add's input; y rescaled; the two added; requantized (or
+** pooled) with the add's output parameters into int8 after the other
+** input's bytes; then the store. Only the WIDEN holds the array. */
+static an_status add_epilogue(gen *G, const cop *o, const ctile *t, int ob, int64_t acc_t,
+                              int64_t stage) {
+    an_status s = pend_flush(G);
+    if (s) return s;
+    cprog *p = G->p;
+    const int64_t C = p->cfg->cols, pix = (int64_t)t->cth * t->ctw;
+    const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
+    const int64_t ap = 3 * (int64_t)(o->prm_resident ? o->nob : 1); /* the add's rows */
+    const an_q_layer *l = &p->g->layers[o->layer], *a = &p->g->layers[o->add_layer];
+    const int64_t x = acc_t, y = acc_t + pix;
+    an_isa_insn v[8] = {vec(AN_VOP_WIDEN, y, stage, pix), vec(AN_VOP_REQUANT, x, 0, pix),
+                        vec(AN_VOP_ADD, x, ap + 8, pix),  vec(AN_VOP_REQUANT, x, 0, pix),
+                        vec(AN_VOP_REQUANT, x, 0, pix),   vec(AN_VOP_REQUANT, y, 0, pix),
+                        vec(AN_VOP_ADD, x, y, pix),       vec(AN_VOP_REQUANT, 0, x, pix)};
+    v[0].vpitch = C, v[0].shift = AN_Q_ADD_LEFT_SHIFT, v[0].zp = npu_tinfo(p, o->skip_t).zero_point;
+    requant_fields(l, prm, &v[1]); /* the conv's int8 value, in place */
+    v[1].wr8 = 0;
+    v[2].bcast = 1;    /* minus the conv's zero point */
+    v[3].prm = ap + 6; /* << 20 */
+    v[4].prm = ap;     /* the add's input pairs */
+    v[5].prm = ap + 2;
+    if (o->pool_layer >= 0)
+        v[7] = pool_insn(o, x, t->cy0, t->cx0, t->cth, t->ctw, t->fy0, t->fx0, t->fth, t->ftw);
+    requant_fields(a, ap + 4, &v[7]);
+    v[7].bias = 0;
+    for (int k = 1; k < 8; k++) v[k].beside = 1;
+    for (int k = 0; k < 7; k++) pend_push(G, &v[k]);
+    return tile_store(G, o, v[7], stage + pix * C, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob, 1);
 }
 
 /* The multiplier, shift and bias rows of output block ob alone, at row 0 of
-** the accumulators (when those of every block would crowd them). */
-static an_status load_params(cprog *p, const cop *o, int ob) {
-    const int64_t C = p->cfg->cols;
-    return load_rows(p, AN_BUF_ACC, 0, o->pdram + (int64_t)ob * 3 * 4 * C, 3, 4 * C);
+** the accumulators (when those of every block would crowd them), after the
+** held-back epilogue that reads the rows there now. */
+static an_status load_params(gen *G, const cop *o, int ob) {
+    const int64_t C = G->p->cfg->cols;
+    an_status s = pend_flush(G);
+    return s ? s : load_rows(G->p, AN_BUF_ACC, 0, o->pdram + (int64_t)ob * 3 * 4 * C, 3, 4 * C);
 }
 
 /* Tile t of a split reduction (each chunk its own DMA): with o->hold, each
@@ -334,7 +461,7 @@ static an_status split_tile(gen *G, const cop *o, ctile *t, int64_t wbase, int64
                 s = chunk_gemms(G, o, t, &ch, a + b, wbase, 0, acc_t + b * pix, acc_p);
         }
         for (int b = 0; b < inner && !s; b++) {
-            if (!o->prm_resident) s = load_params(p, o, a + b);
+            if (!o->prm_resident) s = load_params(G, o, a + b);
             if (!s) s = tile_epilogue(G, o, t, a + b, 0, acc_t + b * pix, acc_p, -1);
         }
     }
@@ -349,11 +476,11 @@ static an_status gen_conv(gen *G, const cop *o) {
     cprog *p = G->p;
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
-    const int64_t P = 3 * (int64_t)(o->prm_resident ? o->nob : 1);
+    const int64_t P = npu_param_rows(o);
     const int64_t pix = (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
-    /* an accumulator slot: the conv tile, then the pooled rows; with dbl
-       two slots alternate, block by block */
-    const int64_t slot = pix + (o->pool_layer >= 0 ? (int64_t)o->th * o->tw : 0);
+    /* an accumulator slot: the conv tile, then the pooled rows (or a fused
+       add's other input); with dbl two slots alternate, block by block */
+    const int64_t slot = npu_slot_rows(o, pix, (int64_t)o->th * o->tw);
     const int gmax = npu_gemm_pool(o, o->mode, o->nchunks, npu_pool_first(p, o));
     const int nq = npu_kpos_nchunks(o);
     int first = 1;
@@ -362,7 +489,12 @@ static an_status gen_conv(gen *G, const cop *o) {
        next (hpitch): every tile's pixels in one staging half, whole */
     const int64_t in_hand = G->hand, hand = o->hpitch ? next_stage(G) : -1;
     G->hand = hand;
-    an_status s = o->prm_resident ? load_rows(p, AN_BUF_ACC, 0, o->pdram, P, 4 * C) : AN_OK;
+    an_status s = pend_flush(G);
+    if (!s && o->prm_resident) /* every block's rows (then a fused add's) */
+        s = load_rows(p, AN_BUF_ACC, 0, o->pdram, P, 4 * C);
+    else if (!s && o->add_layer >= 0) /* the add's rows after the block's */
+        s = load_rows(p, AN_BUF_ACC, 3 * 4 * C, o->pdram + (int64_t)o->nob * 3 * 4 * C,
+                      NPU_FADD_PRM_ROWS, 4 * C);
     int64_t wbase = 0;
     if (o->wgt_resident) {
         wbase = (G->w_flip++ & 1) * p->wgt_half_rows;
@@ -401,23 +533,35 @@ static an_status gen_conv(gen *G, const cop *o) {
                 /* with o->wst the blocks go last to first, so that the
                    lanes past the last channel that a block writes land on
                    the next pixel's block 0, written after them */
-                const int64_t wide =
-                    o->hpitch ? hand + ((int64_t)t.fy0 * o->fw + t.fx0) * o->hpitch
-                    : o->wst  ? next_stage(G)
-                              : -1;
+                const int64_t wide = o->hpitch ? hand + ((int64_t)t.fy0 * o->fw + t.fx0) * o->hpitch
+                                     : o->wst  ? next_stage(G)
+                                               : -1;
                 for (int k = 0; k < o->nob && !s; k++) {
                     const int ob = o->wst ? o->nob - 1 - k : k;
                     const int64_t acc_t = P + (o->dbl ? (G->acc_flip++ & 1) * slot : 0);
-                    if (!o->prm_resident) s = load_params(p, o, ob);
+                    if (!o->prm_resident) s = load_params(G, o, ob);
+                    /* a fused add: the other input's block, into the front of a staging half */
+                    const int64_t stage = o->add_layer >= 0 ? next_stage(G) : -1;
+                    if (!s && stage >= 0) {
+                        const an_isa_insn d =
+                            tile_dma(G, AN_ISA_LOAD, o->skip_t, stage, C, (int64_t)ob * C,
+                                     block_width(G, o, ob), t.cy0, t.cx0, t.cth, t.ctw, t.img);
+                        s = npu_emit(p, &d);
+                    }
                     if (!s) s = chunk_gemms(G, o, &t, &ch, ob, wbase, gmax, acc_t, acc_t + pix);
-                    if (!s) s = tile_epilogue(G, o, &t, ob, gmax, acc_t, acc_t + pix, wide);
+                    if (!s && stage >= 0)
+                        s = add_epilogue(G, o, &t, ob, acc_t, stage);
+                    else if (!s)
+                        s = tile_epilogue(G, o, &t, ob, gmax, acc_t, acc_t + pix, wide);
                 }
                 const int64_t oc = npu_tinfo(p, o->out_t).c;
-                if (!s && o->wst)
-                    s = store_tile(G, o, wide, o->hpitch ? o->hpitch : oc, 0, oc, t.fy0, t.fx0,
-                                   t.fth, t.ftw, t.img);
+                if (!s && o->wst) { /* after the last block's held-back VEC */
+                    const an_isa_insn st = store_insn(G, o, wide, o->hpitch ? o->hpitch : oc, 0, oc,
+                                                      t.fy0, t.fx0, t.fth, t.ftw, t.img);
+                    pend_push(G, &st);
+                }
             }
-    return s;
+    return s ? s : pend_flush(G);
 }
 
 static an_status gen_pool(gen *G, const cop *o) {
@@ -449,7 +593,7 @@ static an_status gen_pool(gen *G, const cop *o) {
                     pl.dst = acc_t + maxc;
                     if (!(s = npu_emit(p, &pl)))
                         s = tile_store(G, o, vec(AN_VOP_WRITE, 0, pl.dst, (int64_t)t.fth * t.ftw),
-                                       fy0, fx0, t.fth, t.ftw, img, cb);
+                                       next_stage(G), fy0, fx0, t.fth, t.ftw, img, cb, 0);
                 }
     return s;
 }
@@ -515,7 +659,7 @@ static an_status gen_host(gen *G, const cop *o) {
 }
 
 an_status npu_pass_codegen(cprog *p) {
-    gen G = {p, 0, 0, 0, 0, 0};
+    gen G = {.p = p};
     an_status s = AN_OK;
     for (int k = 0; k < p->n_ops && !s; k++) {
         const cop *o = &p->ops[k];

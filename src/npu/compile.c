@@ -61,6 +61,7 @@ static void dump_ops(cprog *p, const char *pass) {
             if (o->pool_layer >= 0 || o->kind == COP_POOL)
                 say(p, " %s %dx%d/%d -> %dx%d", o->pavg ? "avgpool" : "maxpool", o->pkh, o->pkw,
                     o->psh, o->fh, o->fw);
+            if (o->add_layer >= 0) say(p, " (fused %s)", p->g->layers[o->add_layer].name);
             if (o->pool_layer >= 0) say(p, " (fused %s)", p->g->layers[o->pool_layer].name);
             if (o->nb > 1) say(p, " x%d images", o->nb);
         }
@@ -69,7 +70,7 @@ static void dump_ops(cprog *p, const char *pass) {
                 o->tw, o->tiles, o->nchunks, o->nob, o->wgt_resident ? ", weights resident" : "",
                 (long long)o->cost);
         if (o->th && o->mode == AN_NPU_MODE_KPOS &&
-            (o->rky < o->kh || o->rkx < o->kw || o->rcb < o->ncb))
+            (o->rky < o->kh || o->rkx < npu_kw_groups(o) || o->rcb < o->ncb))
             say(p, " | reduction split %dx%dx%d (%d chunks%s)", o->rky, o->rkx, o->rcb,
                 npu_kpos_nchunks(o), o->hold ? ", every block held" : "");
         if (p->tdram && o->kind != COP_FUSED)
@@ -98,6 +99,20 @@ static void put32(uint8_t *b, int32_t v) {
     an_le_put(b, (uint32_t)v, 4);
 }
 
+/* The multiplier and shift rows of add layer l at prm (NPU_ADD_PRM_ROWS rows
+** of C int32): its first input's pair, its second's, the output's; side 1
+** swaps the inputs (the first pair then belongs to the add's second input). */
+static void add_params(const cprog *p, const an_q_layer *l, int side, uint8_t *prm) {
+    const int64_t C = p->cfg->cols;
+    for (int j = 0; j < 3; j++) {
+        const int src = j < 2 && side ? 1 - j : j;
+        for (int64_t col = 0; col < C; col++) {
+            put32(prm + ((2 * j) * C + col) * 4, l->add_mult[src]);
+            put32(prm + ((2 * j + 1) * C + col) * 4, l->add_shift[src]);
+        }
+    }
+}
+
 an_status npu_pass_alloc(cprog *p) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
@@ -110,10 +125,10 @@ an_status npu_pass_alloc(cprog *p) {
             o->wdram = at = align64(at);
             at += (int64_t)o->nob * o->nchunks * R * C;
             o->pdram = at = align64(at);
-            at += (int64_t)o->nob * 3 * 4 * C;
+            at += ((int64_t)o->nob * 3 + (o->add_layer >= 0 ? NPU_FADD_PRM_ROWS : 0)) * 4 * C;
         } else if (o->kind == COP_ADD) {
             o->pdram = at = align64(at);
-            at += 6 * 4 * C;
+            at += NPU_ADD_PRM_ROWS * 4 * C;
         }
     }
     p->data_size = at;
@@ -123,14 +138,20 @@ an_status npu_pass_alloc(cprog *p) {
         const cop *o = &p->ops[k];
         const an_q_layer *l = &g->layers[o->layer];
         if (o->kind == COP_ADD) {
-            for (int j = 0; j < 3; j++)
-                for (int64_t col = 0; col < C; col++) {
-                    put32(p->data + o->pdram + ((2 * j) * C + col) * 4, l->add_mult[j]);
-                    put32(p->data + o->pdram + ((2 * j + 1) * C + col) * 4, l->add_shift[j]);
-                }
+            add_params(p, l, 0, p->data + o->pdram);
             continue;
         }
         if (o->kind != COP_CONV) continue;
+        if (o->add_layer >= 0) {
+            const an_q_layer *a = &g->layers[o->add_layer];
+            uint8_t *prm = p->data + o->pdram + (int64_t)o->nob * 3 * 4 * C;
+            add_params(p, a, o->add_side, prm);
+            for (int64_t col = 0; col < C; col++) { /* << 20 as MBQM(x, 2^30, 21); -zp */
+                put32(prm + (6 * C + col) * 4, INT32_C(1) << 30);
+                put32(prm + (7 * C + col) * 4, AN_Q_ADD_LEFT_SHIFT + 1);
+                put32(prm + (8 * C + col) * 4, -l->zero_point);
+            }
+        }
         for (int ob = 0; ob < o->nob; ob++) {
             for (int q = 0; q < npu_kpos_nchunks(o); q++) {
                 npu_chunk ch;
@@ -144,6 +165,10 @@ an_status npu_pass_alloc(cprog *p) {
                         if (o->mode == AN_NPU_MODE_IM2COL || o->mode == AN_NPU_MODE_IM2COL_IN) {
                             kk = (int64_t)j * R + r;
                             if (kk >= l->k) continue;
+                        } else if (o->bp) { /* row kx of a kernel-row element */
+                            const int64_t b = (int64_t)kx * R + r;
+                            if (b >= (int64_t)o->kw * o->ic) continue;
+                            kk = (int64_t)ky * o->kw * o->ic + b;
                         } else if (npu_kw_groups(o) != o->kw) { /* packed: pk columns */
                             const int64_t col = npu_pk_col(o, kx) + r / o->ic;
                             if (r / o->ic >= o->pk || col < npu_pk_lo(o, kx) ||
@@ -183,7 +208,8 @@ an_status npu_pass_alloc(cprog *p) {
     for (int k = 0; k < p->n_ops; k++) {
         const cop *o = &p->ops[k];
         if (o->kind == COP_FUSED) continue;
-        if (o->pool_layer >= 0) p->tdram[o->layer + 1] = -1; /* stays in the accumulators */
+        if (o->pool_layer >= 0 || o->add_layer >= 0) /* stays in the accumulators */
+            p->tdram[o->layer + 1] = -1;
         if (o->kind == COP_ALIAS) {
             p->tdram[o->out_t] = p->tdram[o->in_t];
             continue;

@@ -3,7 +3,9 @@
 **   lower    int8 layers -> chip ops (conv and dense as GEMMs, pools and adds
 **            on the vector unit, flatten as an alias, host fallbacks)
 **   fuse     a pool right after a conv/dense joins it (one pass over the
-**            accumulators: bias, requantize, clamp, pool, write int8)
+**            accumulators: bias, requantize, clamp, pool, write int8); a
+**            residual add right after a conv joins it too (its other input
+**            loaded beside the conv's tile), and a pool after that add
 **   tile     tile sizes per op for the buffers; conv lowering chosen by cost
 **   alloc    DRAM (weights, parameters, tensors) and SRAM regions
 **   codegen  instructions, double-buffered (alternate buffer halves)
@@ -23,6 +25,9 @@ typedef struct cop {
     cop_kind kind;
     int layer;      /* int8 layer it comes from */
     int pool_layer; /* fused pool layer, or -1 */
+    int add_layer;  /* fused residual add layer (the conv's output is one input), or -1 */
+    int skip_t;     /* the fused add's other input tensor */
+    int add_side;   /* which input of the add the conv's output is (0 or 1) */
     int mode;       /* an_npu_mode: KPOS or IM2COL for conv; VECTOR; HOST; ALIAS; FUSED */
     int forced;     /* conv lowering forced by the options */
     int nb;         /* images run one after another */
@@ -36,6 +41,7 @@ typedef struct cop {
     int nob, ncb, kr;  /* output-channel blocks, input-channel blocks, im2col rows per pixel */
     int rky, rkx, rcb; /* kpos reduction chunk: kernel rows, columns, channel blocks (chunk.c) */
     int pk;            /* kpos: kernel columns packed in one activation row (npu_kw_groups) */
+    int bp;            /* kpos: rows of a kernel-row element (npu_kw_groups), or 0 */
     int split;         /* kpos may split the reduction into chunks (tile pass) */
     int hold;          /* split: every output block's partial sums held at once (chunk.c) */
     int nchunks;       /* weight tiles per output block */
@@ -72,6 +78,22 @@ typedef struct cprog {
     int cur_layer;
     an_buf dump; /* --print-after text */
 } cprog;
+
+/* Accumulator rows of parameters: a standalone add's three multiplier and
+** shift pairs; a fused add's (docs/npu.md, "Fusion"): those three, the
+** (2^30, 21) pair that shifts left by 20 and the row of minus the conv
+** output's zero point. */
+#define NPU_ADD_PRM_ROWS  6
+#define NPU_FADD_PRM_ROWS 9
+
+/* Accumulator rows reserved for parameters (a conv keeps bias, multiplier
+** and shift rows of every output block for the whole layer, then a fused
+** add's). */
+int64_t npu_param_rows(const cop *o);
+/* Accumulator rows of one slot of a tile of pix conv pixels and fpix final
+** ones: the conv rows (and the other input's rows of a fused add), the
+** pooled rows of a fused pool. */
+int64_t npu_slot_rows(const cop *o, int64_t pix, int64_t fpix);
 
 an_status npu_pass_lower(cprog *p);
 an_status npu_pass_fuse(cprog *p);
@@ -143,6 +165,13 @@ int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int 
 ** npu_pk_col(o, g) and holds columns [npu_pk_lo(o, g), npu_pk_lo(o, g + 1))
 ** (group 0 may hold fewer than pk; the rest of its row has zero weights).
 ** Unpacked, groups are columns. */
+/* Kernel-row elements (o->bp > 0: fewer than R input channels, no
+** horizontal padding): for each input row of a tile and each output column
+** x, one DMA element holds the kw x ic bytes of x's kernel row (contiguous
+** in DRAM; the elements overlap) in bp = ceil(kw * ic / R) rows of R, so
+** weight tile g covers bytes [g * R, g * R + R) of a kernel row and a
+** kernel row takes bp pairs (LeNet-5's second conv: 2 instead of 3 packed
+** groups). The groups are those bp rows then. */
 int npu_kw_groups(const cop *o);
 int npu_pk_col(const cop *o, int g);
 int npu_pk_lo(const cop *o, int g);

@@ -10,7 +10,10 @@
 **            the pairs pipeline (two weight banks); results complete
 **            R + C - 2 later, and the vector unit waits for them.
 **   vector   n rows x ceil(C / lanes); pools every window cell; with two
-**            accumulator slots it runs beside the next block's pairs.
+**            accumulator slots it runs beside the next block's pairs. A
+**            fused add's epilogue is eight passes; all but the other
+**            input's WIDEN run beside the next block's pairs, one after
+**            each PRELOAD, each waiting for the array to drain.
 ** A kpos reduction split into chunks (chunk.c) loads each chunk by its own
 ** DMA, again for every output block.
 ** The three queues overlap across tiles (double buffering), so a layer
@@ -32,7 +35,7 @@ int64_t npu_cost_dma(const an_npu_config *c, int64_t runs, int64_t run_bytes, in
 
 int npu_pool_first(const cprog *p, const cop *o) {
     const an_q_layer *l = &p->g->layers[o->layer];
-    if (o->kind != COP_CONV || o->pool_layer < 0 || o->pavg) return 0;
+    if (o->kind != COP_CONV || o->pool_layer < 0 || o->pavg || o->add_layer >= 0) return 0;
     /* monotonic: positive multipliers (the left shift saturates), and no
        accumulator plus bias can wrap around int32 */
     const int64_t most = (int64_t)l->k * 128 * 128;
@@ -84,6 +87,10 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
                            : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * npu_kw_groups(o) * o->ncb
                                                       : o->kr;
     int64_t ld = input_cycles(p, o, mode, cth, ctw, fpix);
+    if (o->add_layer >= 0) /* the add's other input, a block at a time */
+        ld += nob * (o->oc <= C && ctw == o->ow ? npu_cost_dma(c, 1, pix * o->oc, 0)
+                     : o->oc <= C               ? npu_cost_dma(c, cth, ctw * o->oc, 0)
+                                                : npu_cost_dma(c, pix, C, 0));
     /* per output block: the array's pairs, their drain, the epilogue: one
        vector pass, requantize and write (on the rows the GEMMs pooled with
        max), or pool the requantized cells and write; beside the next
@@ -94,6 +101,10 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
     int64_t cp = 0;
     if (o->kind == COP_POOL) {
         cp = nob * lanes * (pix + pool + fpix);
+    } else if (o->add_layer >= 0) { /* WIDEN alone, then 7 passes beside the pairs */
+        const int64_t drain = R + C - 2, arr = chunks * (pix > R ? pix : R) + drain;
+        const int64_t side = lanes * (6 * pix + epi), lap = arr + 7 * drain;
+        cp = nob * (lanes * pix + (dbl ? (lap > side ? lap : side) : arr + side));
     } else {
         const int64_t arr = chunks * (pix > R ? pix : R) + R + C - 2;
         cp = nob * (dbl ? (arr + 1 > lanes * epi ? arr + 1 : lanes * epi) : arr + lanes * epi);
@@ -101,7 +112,8 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
     const int64_t cw = o->oc < C ? o->oc : C;
     int64_t st = nob * (cw == o->oc && tw == o->fw ? npu_cost_dma(c, 1, fpix * cw, 0)
                                                    : npu_cost_dma(c, fpix, cw, 0));
-    if (o->kind == COP_CONV && chunks && (nob > 1 || o->oc < C) && fpix * o->oc + C <= p->stage_half)
+    if (o->kind == COP_CONV && o->add_layer < 0 && chunks && (nob > 1 || o->oc < C) &&
+        fpix * o->oc + C <= p->stage_half)
         st = tw == o->fw ? npu_cost_dma(c, 1, fpix * o->oc, 0) : npu_cost_dma(c, th, tw * o->oc, 0);
     int64_t wgt = 0; /* weights: once for the layer, or with every tile when they stream */
     const int64_t wbytes = nob * chunks * R * C;

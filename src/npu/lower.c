@@ -8,7 +8,9 @@
 ** its input's DRAM bytes, and what the chip cannot run (or the options send
 ** away) becomes a host operator (ggml-style supports_op).
 ** fuse: a pool whose only input is a conv/dense output read by nothing else
-** joins that conv: its pixels never leave the accumulators.
+** joins that conv: its pixels never leave the accumulators. So does a
+** residual add of such a conv output and another tensor (the other tensor's
+** tile is loaded beside the conv's), and a pool that reads only that add.
 ** tile: the largest final-output tile whose input tile, accumulator rows
 ** and int8 staging fit the buffers; for conv, both lowerings are tiled
 ** and costed (array passes vs DMA bytes and instructions) unless forced.
@@ -40,6 +42,7 @@ an_status npu_pass_lower(cprog *p) {
         cop *o = &p->ops[p->n_ops++];
         *o = (cop){.layer = i,
                    .pool_layer = -1,
+                   .add_layer = -1,
                    .nb = p->B,
                    .in_t = l->in[0],
                    .in2_t = l->in[1],
@@ -107,22 +110,36 @@ static int readers(const an_q_graph *g, int t) {
     return n;
 }
 
+/* Conv op c takes pool op q (its only reader) into its epilogue. */
+static void fuse_pool(cop *c, cop *q) {
+    c->pool_layer = q->layer;
+    c->pavg = q->pavg, c->pkh = q->pkh, c->pkw = q->pkw, c->psh = q->psh, c->psw = q->psw;
+    c->ppt = q->ppt, c->ppl = q->ppl;
+    c->fh = q->fh, c->fw = q->fw;
+    c->out_t = q->out_t;
+    q->kind = COP_FUSED;
+    q->mode = AN_NPU_MODE_FUSED;
+}
+
 an_status npu_pass_fuse(cprog *p) {
     if (p->o.no_fuse) return AN_OK;
     const an_q_graph *g = p->g;
     for (int k = 0; k + 1 < p->n_ops; k++) {
         cop *c = &p->ops[k], *q = &p->ops[k + 1];
-        if (c->kind != COP_CONV || q->kind != COP_POOL || q->in_t != c->out_t ||
-            g->layers[c->layer].op != AN_Q_CONV2D)
+        if (c->kind != COP_CONV || g->layers[c->layer].op != AN_Q_CONV2D ||
+            readers(g, c->out_t) != 1)
             continue;
-        if (readers(g, c->out_t) != 1) continue;
-        c->pool_layer = q->layer;
-        c->pavg = q->pavg, c->pkh = q->pkh, c->pkw = q->pkw, c->psh = q->psh, c->psw = q->psw;
-        c->ppt = q->ppt, c->ppl = q->ppl;
-        c->fh = q->fh, c->fw = q->fw;
-        c->out_t = q->out_t;
-        q->kind = COP_FUSED;
-        q->mode = AN_NPU_MODE_FUSED;
+        if (q->kind == COP_ADD && (q->in_t == c->out_t) != (q->in2_t == c->out_t)) {
+            c->add_layer = q->layer;
+            c->add_side = q->in2_t == c->out_t;
+            c->skip_t = c->add_side ? q->in_t : q->in2_t;
+            c->out_t = q->out_t;
+            q->kind = COP_FUSED;
+            q->mode = AN_NPU_MODE_FUSED;
+            if (k + 2 >= p->n_ops || readers(g, c->out_t) != 1) continue;
+            q = &p->ops[k + 2];
+        }
+        if (q->kind == COP_POOL && q->in_t == c->out_t) fuse_pool(c, q);
     }
     return AN_OK;
 }
@@ -153,12 +170,16 @@ int npu_max_span(const cop *o, int vertical, int n) {
     return best;
 }
 
-/* Accumulator rows reserved for parameters (a conv keeps bias, multiplier
-** and shift rows of every output block for the whole layer). */
-static int64_t param_rows(const cop *o) {
-    return o->kind == COP_ADD    ? 6
-           : o->kind == COP_CONV ? 3 * (int64_t)(o->prm_resident ? o->nob : 1)
+int64_t npu_param_rows(const cop *o) {
+    return o->kind == COP_ADD    ? NPU_ADD_PRM_ROWS
+           : o->kind == COP_CONV ? 3 * (int64_t)(o->prm_resident ? o->nob : 1) +
+                                       (o->add_layer >= 0 ? NPU_FADD_PRM_ROWS : 0)
                                  : 0;
+}
+
+int64_t npu_slot_rows(const cop *o, int64_t pix, int64_t fpix) {
+    const int has_pool = o->kind == COP_POOL || o->pool_layer >= 0;
+    return o->add_layer >= 0 ? 2 * pix : pix + (has_pool ? fpix : 0);
 }
 
 /* Whether a th x tw final tile fits; *cost gets the op's estimated cycles
@@ -168,11 +189,13 @@ static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t 
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
     const int cth = npu_max_span(o, 1, th), ctw = npu_max_span(o, 0, tw);
-    const int64_t acc_rows = an_npu_acc_rows(c) - param_rows(o);
-    const int has_pool = o->kind == COP_POOL || o->pool_layer >= 0;
+    const int64_t acc_rows = an_npu_acc_rows(c) - npu_param_rows(o);
     const int64_t pix = (int64_t)cth * ctw, fpix = (int64_t)th * tw;
-    if (pix + (has_pool ? fpix : 0) > acc_rows || fpix * C > p->stage_half || pix > 65535 ||
-        fpix > 65535 || cth > 4095 || ctw > 4095)
+    const int64_t slot = npu_slot_rows(o, pix, fpix);
+    /* staging: the int8 output (after a fused add, the other input's tile first) */
+    const int64_t stage = (fpix + (o->add_layer >= 0 ? pix : 0)) * C;
+    if (slot > acc_rows || stage > p->stage_half || pix > 65535 || fpix > 65535 || cth > 4095 ||
+        ctw > 4095)
         return 0;
     int64_t in_bytes;
     int whole = 1; /* the reduction is one chunk */
@@ -191,7 +214,7 @@ static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t 
     if (in_bytes > p->in_half) return 0;
     *cost = npu_conv_cost(p, o, mode, th, tw, 0);
     *dbl = 0;
-    if (o->kind == COP_CONV && whole && 2 * (pix + (has_pool ? fpix : 0)) <= acc_rows) {
+    if (o->kind == COP_CONV && whole && 2 * slot <= acc_rows) {
         const int64_t c2 = npu_conv_cost(p, o, mode, th, tw, 1);
         if (c2 < *cost) *cost = c2, *dbl = 1;
     }
@@ -282,16 +305,18 @@ static int choose(cprog *p, cop *o, int *th, int *tw, int64_t *cost) {
     return ok;
 }
 
-/* Undo the fusion of conv o with the pool after it: the conv writes its
-** output to DRAM and the pool runs as its own op (on the host if the vector
-** unit cannot hold its window either). */
+/* Undo the fusions into conv o (its pool, its add and the pool after it):
+** the conv writes its output to DRAM and the others run as their own ops
+** (a pool on the host if the vector unit cannot hold its window either). */
 static void unfuse(cprog *p, cop *o) {
     for (int k = 0; k < p->n_ops; k++) {
         cop *q = &p->ops[k];
-        if (q->kind != COP_FUSED || q->layer != o->pool_layer) continue;
-        q->kind = COP_POOL, q->mode = AN_NPU_MODE_VECTOR;
+        if (q->kind != COP_FUSED || (q->layer != o->pool_layer && q->layer != o->add_layer))
+            continue;
+        q->kind = q->layer == o->add_layer ? COP_ADD : COP_POOL;
+        q->mode = AN_NPU_MODE_VECTOR;
     }
-    o->pool_layer = -1;
+    o->pool_layer = o->add_layer = -1;
     o->fh = o->oh, o->fw = o->ow;
     o->out_t = o->layer + 1;
 }
@@ -322,7 +347,7 @@ an_status npu_pass_tile(cprog *p) {
         const an_q_layer *l = &p->g->layers[o->layer];
         if (o->kind == COP_ADD) {
             /* rows of C bytes of the flat tensors: a and b side by side */
-            const int64_t rows = an_npu_acc_rows(c) - param_rows(o);
+            const int64_t rows = an_npu_acc_rows(c) - npu_param_rows(o);
             int64_t t = p->in_half / (2 * C);
             if (rows / 2 < t) t = rows / 2;
             if (p->stage_half / C < t) t = p->stage_half / C;
@@ -340,19 +365,42 @@ an_status npu_pass_tile(cprog *p) {
         if (o->kind != COP_CONV && o->kind != COP_POOL) continue;
         o->nob = cdiv(o->oc, C);
         o->ncb = o->kind == COP_POOL ? cdiv(o->ic, C) : cdiv(o->ic, R);
-        /* packed kpos: a few channels, no horizontal padding (npu_kw_groups) */
-        o->pk = l->op == AN_Q_CONV2D && 2 * o->ic <= R && o->kw >= 2 && o->pl == 0 &&
-                        (int64_t)(o->ow - 1) * o->sw + o->kw <= o->iw
-                    ? (int)(R / o->ic < o->kw ? R / o->ic : o->kw)
-                    : 0;
+        /* packed kpos or byte planes: fewer channels than R, no horizontal
+           padding (npu_kw_groups) */
+        const int flat = l->op == AN_Q_CONV2D && o->ic < R && o->kw >= 2 && o->pl == 0 &&
+                         (int64_t)(o->ow - 1) * o->sw + o->kw <= o->iw;
+        o->pk = flat && 2 * o->ic <= R ? (int)(R / o->ic < o->kw ? R / o->ic : o->kw) : 0;
+        o->bp = 0;
         o->kr = cdiv((int64_t)o->kh * o->kw * o->ic, R);
         if (o->kind == COP_POOL) o->nob = o->ncb;
         int th = 0, tw = 0;
         int64_t cost = 0;
         int ok = choose(p, o, &th, &tw, &cost);
-        if (!ok && o->pool_layer >= 0) { /* the pool's window crowds the accumulators */
-            unfuse(p, o);
-            ok = choose(p, o, &th, &tw, &cost);
+        const int planes = flat ? cdiv((int64_t)o->kw * o->ic, R) : 0;
+        if (planes && planes < npu_kw_groups(o)) { /* byte planes, when they cost less */
+            const cop keep = *o;
+            int th2 = 0, tw2 = 0;
+            int64_t cost2 = 0;
+            o->bp = planes;
+            if (choose(p, o, &th2, &tw2, &cost2) && o->mode == AN_NPU_MODE_KPOS &&
+                (!ok || cost2 < cost))
+                ok = 1, th = th2, tw = tw2, cost = cost2;
+            else
+                *o = keep;
+        }
+        /* the pool's window or the add's rows crowd the buffers; an add's
+           epilogue needs the whole reduction in one chunk */
+        if (o->pool_layer >= 0 || o->add_layer >= 0) {
+            int rk[3];
+            if (ok && o->add_layer >= 0 && o->mode == AN_NPU_MODE_KPOS &&
+                npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split,
+                               rk) &&
+                rk[0] * rk[1] * rk[2] != o->kh * npu_kw_groups(o) * o->ncb)
+                ok = 0;
+            if (!ok) {
+                unfuse(p, o);
+                ok = choose(p, o, &th, &tw, &cost);
+            }
         }
         if (!ok && o->pk) { /* packed columns cannot split: unpacked, they can */
             o->pk = 0;
@@ -387,8 +435,9 @@ an_status npu_pass_tile(cprog *p) {
            pixels (the last block's spare lanes spill one pixel on) and
            stored at once, rather than a narrow strided store per block */
         const int64_t oc = npu_tinfo(p, o->out_t).c;
-        o->wst = o->kind == COP_CONV && npu_kpos_nchunks(o) == 1 && (o->nob > 1 || oc < C) &&
-                 (int64_t)th * tw * oc + C <= p->stage_half && oc <= 65535;
+        o->wst = o->kind == COP_CONV && o->add_layer < 0 && npu_kpos_nchunks(o) == 1 &&
+                 (o->nob > 1 || oc < C) && (int64_t)th * tw * oc + C <= p->stage_half &&
+                 oc <= 65535;
     }
     for (int k = 1; k < p->n_ops; k++) {
         cop *o = &p->ops[k], *q = &p->ops[k - 1];

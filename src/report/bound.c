@@ -53,10 +53,16 @@ an_status an_npu_bounds(const an_npu_exe *x, const an_q_graph *g, an_bound *out,
                            "%s: not the graph this executable was compiled from (layer %d is "
                            "'%s' in the graph, '%s' in the executable)",
                            x->source, l, q->name, x->layers[l].name);
-        /* a pool fused into this layer writes the output; the pool moves nothing */
-        const int fused = l + 1 < x->n_layers && x->layers[l + 1].mode == AN_NPU_MODE_FUSED;
-        int64_t io = B * (an_q_tensor_size(g, q->in[0]) + an_q_tensor_size(g, l + 1 + fused));
+        /* the layers fused into this one (an add, a pool) move nothing: it
+           writes the last one's output and reads a fused add's other input */
+        int last = l;
+        int64_t io = B * an_q_tensor_size(g, q->in[0]);
         if (q->op == AN_Q_ADD) io += B * an_q_tensor_size(g, q->in[1]);
+        while (last + 1 < x->n_layers && x->layers[last + 1].mode == AN_NPU_MODE_FUSED) {
+            const an_q_layer *f = &g->layers[++last];
+            if (f->op == AN_Q_ADD) io += B * an_q_tensor_size(g, f->in[f->in[0] == last]);
+        }
+        io += B * an_q_tensor_size(g, last + 1);
         if (q->op == AN_Q_FLATTEN || x->layers[l].mode == AN_NPU_MODE_FUSED) io = 0;
         b->dram_bytes = io;
         if (q->op == AN_Q_CONV2D || q->op == AN_Q_DENSE) {
