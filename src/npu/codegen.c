@@ -144,13 +144,13 @@ static int64_t block_width(gen *G, const cop *o, int blk) {
 
 /* The tail of a tile's output block blk: w (a WRITE, or a REQUANT or pool
 ** with wr8) puts the fth x ftw final tile into staging byte stage as int8, a
-** pixel every C bytes, then its store; emitted, or held back (hold). */
-static an_status tile_store(gen *G, const cop *o, an_isa_insn w, int64_t stage, int fy0, int fx0,
-                            int fth, int ftw, int img, int blk, int hold) {
+** pixel every pitch bytes, then its store; emitted, or held back (hold). */
+static an_status tile_store(gen *G, const cop *o, an_isa_insn w, int64_t stage, int64_t pitch,
+                            int fy0, int fx0, int fth, int ftw, int img, int blk, int hold) {
     const int64_t C = G->p->cfg->cols;
-    w.dst = stage, w.vpitch = C;
-    const an_isa_insn st = store_insn(G, o, stage, C, (int64_t)blk * C, block_width(G, o, blk), fy0,
-                                      fx0, fth, ftw, img);
+    w.dst = stage, w.vpitch = pitch;
+    const an_isa_insn st = store_insn(G, o, stage, pitch, (int64_t)blk * C, block_width(G, o, blk),
+                                      fy0, fx0, fth, ftw, img);
     if (hold) {
         pend_push(G, &w), pend_push(G, &st);
         return AN_OK;
@@ -383,7 +383,8 @@ static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int
     requant_fields(l, prm, &w);
     w.beside = 1;
     if (wide < 0)
-        return tile_store(G, o, w, next_stage(G), t->fy0, t->fx0, t->fth, t->ftw, t->img, ob, 1);
+        return tile_store(G, o, w, next_stage(G), G->p->cfg->cols, t->fy0, t->fx0, t->fth, t->ftw,
+                          t->img, ob, 1);
     /* the block's lanes into the tile's whole pixels (o->wst) */
     w.dst = wide + (int64_t)ob * G->p->cfg->cols;
     w.vpitch = o->hpitch ? o->hpitch : npu_tinfo(G->p, o->out_t).c;
@@ -397,10 +398,11 @@ static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int
 ** after the conv's (x at acc_t, y = acc_t + pix); the conv rows requantized
 ** to the conv's int8 values, minus its zero point, shifted left by 20 and
 ** rescaled as the add's input; y rescaled; the two added; requantized (or
-** pooled) with the add's output parameters into int8 after the other
-** input's bytes; then the store. Only the WIDEN holds the array. */
+** pooled) with the add's output parameters into int8 at out (block ob's
+** lanes of the tile's first pixel, a pixel every pitch bytes); then the
+** store. Only the WIDEN holds the array. */
 static an_status add_epilogue(gen *G, const cop *o, const ctile *t, int ob, int64_t acc_t,
-                              int64_t stage) {
+                              int64_t stage, int64_t out, int64_t pitch) {
     an_status s = pend_flush(G);
     if (s) return s;
     cprog *p = G->p;
@@ -426,7 +428,7 @@ static an_status add_epilogue(gen *G, const cop *o, const ctile *t, int ob, int6
     v[7].bias = 0;
     for (int k = 1; k < 8; k++) v[k].beside = 1;
     for (int k = 0; k < 7; k++) pend_push(G, &v[k]);
-    return tile_store(G, o, v[7], stage + pix * C, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob, 1);
+    return tile_store(G, o, v[7], out, pitch, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob, 1);
 }
 
 /* The multiplier, shift and bias rows of output block ob alone, at row 0 of
@@ -488,6 +490,8 @@ static an_status gen_conv(gen *G, const cop *o) {
     /* the input handed on chip by the op before (onchip); a hand-off to the
        next (hpitch): every tile's pixels in one staging half, whole */
     const int64_t in_hand = G->hand, hand = o->hpitch ? next_stage(G) : -1;
+    const int64_t hand_bytes = (int64_t)o->nb * o->fh * o->fw * o->hpitch;
+    int skip_flip = 0;
     G->hand = hand;
     an_status s = pend_flush(G);
     if (!s && o->prm_resident) /* every block's rows (then a fused add's) */
@@ -533,15 +537,20 @@ static an_status gen_conv(gen *G, const cop *o) {
                 /* with o->wst the blocks go last to first, so that the
                    lanes past the last channel that a block writes land on
                    the next pixel's block 0, written after them */
-                const int64_t wide = o->hpitch ? hand + ((int64_t)t.fy0 * o->fw + t.fx0) * o->hpitch
-                                     : o->wst  ? next_stage(G)
-                                               : -1;
+                const int64_t wide =
+                    o->hpitch ? hand + (((int64_t)img * o->fh + t.fy0) * o->fw + t.fx0) * o->hpitch
+                    : o->wst  ? next_stage(G)
+                              : -1;
                 for (int k = 0; k < o->nob && !s; k++) {
                     const int ob = o->wst ? o->nob - 1 - k : k;
                     const int64_t acc_t = P + (o->dbl ? (G->acc_flip++ & 1) * slot : 0);
                     if (!o->prm_resident) s = load_params(G, o, ob);
-                    /* a fused add: the other input's block, into the front of a staging half */
-                    const int64_t stage = o->add_layer >= 0 ? next_stage(G) : -1;
+                    /* a fused add: the other input's block, into the front of a
+                       staging half (handing on: after the output, in one of two) */
+                    const int64_t stage = o->add_layer < 0 ? -1
+                                          : o->hpitch
+                                              ? hand + hand_bytes + (skip_flip++ & 1) * pix * C
+                                              : next_stage(G);
                     if (!s && stage >= 0) {
                         const an_isa_insn d =
                             tile_dma(G, AN_ISA_LOAD, o->skip_t, stage, C, (int64_t)ob * C,
@@ -550,7 +559,10 @@ static an_status gen_conv(gen *G, const cop *o) {
                     }
                     if (!s) s = chunk_gemms(G, o, &t, &ch, ob, wbase, gmax, acc_t, acc_t + pix);
                     if (!s && stage >= 0)
-                        s = add_epilogue(G, o, &t, ob, acc_t, stage);
+                        s = o->hpitch
+                                ? add_epilogue(G, o, &t, ob, acc_t, stage, wide + (int64_t)ob * C,
+                                               o->hpitch)
+                                : add_epilogue(G, o, &t, ob, acc_t, stage, stage + pix * C, C);
                     else if (!s)
                         s = tile_epilogue(G, o, &t, ob, gmax, acc_t, acc_t + pix, wide);
                 }
@@ -593,7 +605,7 @@ static an_status gen_pool(gen *G, const cop *o) {
                     pl.dst = acc_t + maxc;
                     if (!(s = npu_emit(p, &pl)))
                         s = tile_store(G, o, vec(AN_VOP_WRITE, 0, pl.dst, (int64_t)t.fth * t.ftw),
-                                       next_stage(G), fy0, fx0, t.fth, t.ftw, img, cb, 0);
+                                       next_stage(G), C, fy0, fx0, t.fth, t.ftw, img, cb, 0);
                 }
     return s;
 }

@@ -321,6 +321,23 @@ static void unfuse(cprog *p, cop *o) {
     o->out_t = o->layer + 1;
 }
 
+/* The op whose output op k reads: the op before it (past the pool and add
+** ops fused into another) or the one before a flatten (an alias of the
+** same bytes) between them; NULL if neither. */
+static cop *producer(cprog *p, int k) {
+    int t = p->ops[k].in_t, aliases = 0;
+    for (int j = k - 1; j >= 0; j--) {
+        cop *q = &p->ops[j];
+        if (q->kind == COP_FUSED) continue;
+        if (q->kind == COP_ALIAS && q->out_t == t && !aliases++) {
+            t = q->in_t;
+            continue;
+        }
+        return q->out_t == t ? q : NULL;
+    }
+    return NULL;
+}
+
 /* Whether op q may hand its output on chip to the op o after it: o a 1x1
 ** conv or dense whose input is the whole output of q pixel for pixel (a
 ** dense only after a 1x1 output: it reads a flattened image as one pixel
@@ -330,13 +347,20 @@ static void unfuse(cprog *p, cop *o) {
 ** instead of loading it back (when o is one tile of one chunk); q's output
 ** is still stored. */
 static int hand_off(const cprog *p, const cop *q, const cop *o) {
+    if (!q) return 0;
     const int64_t R = p->cfg->rows, C = p->cfg->cols, pitch = (int64_t)o->ncb * R;
-    return o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS && q->kind == COP_CONV && q->wst &&
-           o->in_t == q->out_t && o->ih == q->fh && o->iw == q->fw &&
-           o->ic == npu_tinfo(p, q->out_t).c && o->kh == 1 && o->kw == 1 && o->sh == 1 &&
-           o->sw == 1 && !o->pt && !o->pl && o->nb == 1 && q->nb == 1 &&
+    /* q's pixels, one image or (into a dense) one pixel of every image */
+    const int same = q->nb == 1 ? o->ih == q->fh && o->iw == q->fw
+                                : q->fh == 1 && q->fw == 1 && o->ih == 1 && o->iw == q->nb;
+    /* a fused add's other input: two tiles after the output */
+    const int64_t skip =
+        q->add_layer >= 0 ? 2 * (int64_t)npu_max_span(q, 1, q->th) * npu_max_span(q, 0, q->tw) * C
+                          : C;
+    return o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS && q->kind == COP_CONV &&
+           (q->wst || q->add_layer >= 0) && same && o->ic == npu_tinfo(p, q->out_t).c &&
+           o->kh == 1 && o->kw == 1 && o->sh == 1 && o->sw == 1 && !o->pt && !o->pl && o->nb == 1 &&
            (q->tw == q->fw || q->th == 1) && (int64_t)q->nob * C >= pitch &&
-           (int64_t)q->fh * q->fw * pitch + C <= p->stage_half && pitch <= 65535;
+           (int64_t)q->nb * q->fh * q->fw * pitch + skip <= p->stage_half && pitch <= 65535;
 }
 
 an_status npu_pass_tile(cprog *p) {
@@ -409,7 +433,7 @@ an_status npu_pass_tile(cprog *p) {
         /* a whole-output tile, when it lets the op before hand its output on */
         int64_t c1;
         int d1;
-        if (ok && k > 0 && (th != o->fh || tw != o->fw) && hand_off(p, &p->ops[k - 1], o) &&
+        if (ok && (th != o->fh || tw != o->fw) && hand_off(p, producer(p, k), o) &&
             fits(p, o, o->mode, o->fh, o->fw, &c1, &d1))
             th = o->fh, tw = o->fw, cost = c1, o->dbl = d1;
         if (!ok) {
@@ -440,11 +464,11 @@ an_status npu_pass_tile(cprog *p) {
                  oc <= 65535;
     }
     for (int k = 1; k < p->n_ops; k++) {
-        cop *o = &p->ops[k], *q = &p->ops[k - 1];
+        cop *o = &p->ops[k], *q = producer(p, k);
         /* one tile of one chunk, staged once (so into the other half) */
         if (o->tiles != 1 || npu_kpos_nchunks(o) != 1 || (!o->wst && o->nob > 1) ||
             !hand_off(p, q, o))
-            continue;
+            continue; /* (hand_off refuses no producer) */
         q->hpitch = o->ncb * c->rows;
         o->onchip = 1;
     }
