@@ -21,6 +21,9 @@
 
 #define MAX_MACS    (1 << 20) /* per sample, whole graph */
 #define MAX_WEIGHTS (1 << 19)
+/* Reduction length whose accumulator bound K x 128 x 127 fits int32 (the
+** validator's rule; the bias is clamped into what is left) */
+#define MAX_K (INT32_MAX / (128 * 127))
 
 typedef struct shape {
     int h, w, c;
@@ -111,7 +114,7 @@ static int add_conv(gen *g, int in, int same_shape) {
                      out_size(s.w, l->kw, l->sw, l->pl, l->pr), l->c};
     const int64_t w = (int64_t)l->kh * l->kw * s.c * l->c;
     const int64_t macs = w * o.h * o.w;
-    if (w > MAX_WEIGHTS || g->macs + macs > MAX_MACS) return -1;
+    if (w > MAX_WEIGHTS || w / l->c > MAX_K || g->macs + macs > MAX_MACS) return -1;
     g->macs += macs;
     return commit(g, o);
 }
@@ -138,7 +141,7 @@ static int add_dense(gen *g, int in) {
     l->act = below(g, 3);
     l->c = channels(g);
     const int64_t k = (int64_t)s.h * s.w * s.c;
-    if (k * l->c > MAX_WEIGHTS || g->macs + k * l->c > MAX_MACS) return -1;
+    if (k * l->c > MAX_WEIGHTS || k > MAX_K || g->macs + k * l->c > MAX_MACS) return -1;
     g->macs += k * l->c;
     return commit(g, (shape){1, 1, l->c});
 }
