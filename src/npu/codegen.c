@@ -490,7 +490,8 @@ static an_status gen_conv(gen *G, const cop *o) {
     /* the input handed on chip by the op before (onchip); a hand-off to the
        next (hpitch): every tile's pixels in one staging half, whole */
     const int64_t in_hand = G->hand, hand = o->hpitch ? next_stage(G) : -1;
-    const int64_t hand_bytes = (int64_t)o->nb * o->fh * o->fw * o->hpitch;
+    /* the handed-on pixels and the last one's spare lanes */
+    const int64_t hand_bytes = (int64_t)o->nb * o->fh * o->fw * o->hpitch + C;
     int skip_flip = 0;
     G->hand = hand;
     an_status s = pend_flush(G);

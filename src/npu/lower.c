@@ -352,10 +352,11 @@ static int hand_off(const cprog *p, const cop *q, const cop *o) {
     /* q's pixels, one image or (into a dense) one pixel of every image */
     const int same = q->nb == 1 ? o->ih == q->fh && o->iw == q->fw
                                 : q->fh == 1 && q->fw == 1 && o->ih == 1 && o->iw == q->nb;
-    /* a fused add's other input: two tiles after the output */
-    const int64_t skip =
-        q->add_layer >= 0 ? 2 * (int64_t)npu_max_span(q, 1, q->th) * npu_max_span(q, 0, q->tw) * C
-                          : C;
+    /* the last pixel's spare lanes (C), then a fused add's other input:
+       two tiles */
+    const int64_t skip = C + (q->add_layer >= 0 ? 2 * (int64_t)npu_max_span(q, 1, q->th) *
+                                                      npu_max_span(q, 0, q->tw) * C
+                                                : 0);
     return o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS && q->kind == COP_CONV &&
            (q->wst || q->add_layer >= 0) && same && o->ic == npu_tinfo(p, q->out_t).c &&
            o->kh == 1 && o->kw == 1 && o->sh == 1 && o->sw == 1 && !o->pt && !o->pl && o->nb == 1 &&
