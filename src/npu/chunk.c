@@ -172,6 +172,6 @@ int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int 
 
 int npu_kpos_hold(const cprog *p, const cop *o, int64_t pix, int64_t fpix) {
     const int has_pool = o->pool_layer >= 0;
-    const int64_t rows = an_npu_acc_rows(p->cfg) - npu_param_rows(o);
+    const int64_t rows = npu_free_rows(p, o);
     return o->nob > 1 && o->nob * pix + (has_pool ? fpix : 0) <= rows;
 }

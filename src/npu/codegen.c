@@ -374,7 +374,7 @@ static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int
                                int64_t acc_t, int64_t acc_p, int64_t wide) {
     an_status s = pend_flush(G); /* the block before's, what is left of it */
     if (s) return s;
-    const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
+    const int64_t prm = npu_prm_base(G->p, o) + (o->prm_resident ? 3 * (int64_t)ob : 0);
     const an_q_layer *l = &G->p->g->layers[o->layer];
     const int64_t fpx = (int64_t)t->fth * t->ftw;
     an_isa_insn w = vec(AN_VOP_REQUANT, 0, gmax ? acc_p : acc_t, fpx);
@@ -407,8 +407,9 @@ static an_status add_epilogue(gen *G, const cop *o, const ctile *t, int ob, int6
     if (s) return s;
     cprog *p = G->p;
     const int64_t C = p->cfg->cols, pix = (int64_t)t->cth * t->ctw;
-    const int64_t prm = o->prm_resident ? 3 * (int64_t)ob : 0;
-    const int64_t ap = 3 * (int64_t)(o->prm_resident ? o->nob : 1); /* the add's rows */
+    const int64_t base = npu_prm_base(p, o);
+    const int64_t prm = base + (o->prm_resident ? 3 * (int64_t)ob : 0);
+    const int64_t ap = base + 3 * (int64_t)(o->prm_resident ? o->nob : 1); /* the add's rows */
     const an_q_layer *l = &p->g->layers[o->layer], *a = &p->g->layers[o->add_layer];
     const int64_t x = acc_t, y = acc_t + pix;
     an_isa_insn v[8] = {vec(AN_VOP_WIDEN, y, stage, pix), vec(AN_VOP_REQUANT, x, 0, pix),
@@ -437,7 +438,9 @@ static an_status add_epilogue(gen *G, const cop *o, const ctile *t, int ob, int6
 static an_status load_params(gen *G, const cop *o, int ob) {
     const int64_t C = G->p->cfg->cols;
     an_status s = pend_flush(G);
-    return s ? s : load_rows(G->p, AN_BUF_ACC, 0, o->pdram + (int64_t)ob * 3 * 4 * C, 3, 4 * C);
+    return s ? s
+             : load_rows(G->p, AN_BUF_ACC, npu_prm_base(G->p, o) * 4 * C,
+                         o->pdram + (int64_t)ob * 3 * 4 * C, 3, 4 * C);
 }
 
 /* Tile t of a split reduction (each chunk its own DMA): with o->hold, each
@@ -478,7 +481,7 @@ static an_status gen_conv(gen *G, const cop *o) {
     cprog *p = G->p;
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
-    const int64_t P = npu_param_rows(o);
+    const int64_t P = npu_slot_base(o), prm = npu_prm_base(p, o);
     const int64_t pix = (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
     /* an accumulator slot: the conv tile, then the pooled rows (or a fused
        add's other input); with dbl two slots alternate, block by block */
@@ -495,11 +498,19 @@ static an_status gen_conv(gen *G, const cop *o) {
     int skip_flip = 0;
     G->hand = hand;
     an_status s = pend_flush(G);
-    if (!s && o->prm_resident) /* every block's rows (then a fused add's) */
-        s = load_rows(p, AN_BUF_ACC, 0, o->pdram, P, 4 * C);
-    else if (!s && o->add_layer >= 0) /* the add's rows after the block's */
-        s = load_rows(p, AN_BUF_ACC, 3 * 4 * C, o->pdram + (int64_t)o->nob * 3 * 4 * C,
+    /* every block's rows (then a fused add's), unless the conv before
+       loaded them (prm_pre); else a fused add's rows after the block's */
+    if (!s && o->prm_resident && !o->prm_pre)
+        s = load_rows(p, AN_BUF_ACC, prm * 4 * C, o->pdram, npu_param_rows(o), 4 * C);
+    else if (!s && !o->prm_resident && o->add_layer >= 0)
+        s = load_rows(p, AN_BUF_ACC, (prm + 3) * 4 * C, o->pdram + (int64_t)o->nob * 3 * 4 * C,
                       NPU_FADD_PRM_ROWS, 4 * C);
+    /* the next conv's rows, on the other side, while this one's first
+       input loads (docs/npu.md, "parameter prefetch") */
+    const cop *next = npu_next_conv(p, (int)(o - p->ops));
+    if (!s && o->next_rows && next->prm_resident)
+        s = load_rows(p, AN_BUF_ACC, npu_prm_base(p, next) * 4 * C, next->pdram,
+                      npu_param_rows(next), 4 * C);
     int64_t wbase = 0;
     if (o->wgt_resident) {
         wbase = (G->w_flip++ & 1) * p->wgt_half_rows;

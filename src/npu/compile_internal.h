@@ -51,6 +51,10 @@ typedef struct cop {
     int hpitch;        /* wst of one tile: staging bytes a pixel for the next op, else 0 */
     int onchip;        /* its input is the op before's staging bytes (hpitch), no LOAD */
     int prm_resident;  /* conv parameter rows of every block stay in the accumulators */
+    int prm_pre;       /* its parameter rows were loaded by the conv before (prefetch) */
+    int prm_top;       /* its parameter rows at the top of the accumulators (else row 0) */
+    int64_t next_rows; /* the next conv's parameter rows, loaded at the start of this one
+                          on the other side of the accumulators (prefetch), or 0 */
     int64_t cost;      /* estimated cycles, for the report */
     /* alloc */
     int64_t wdram, pdram; /* weight tiles / parameter rows in DATA */
@@ -90,6 +94,15 @@ typedef struct cprog {
 ** and shift rows of every output block for the whole layer, then a fused
 ** add's). */
 int64_t npu_param_rows(const cop *o);
+/* Accumulator rows of op o's parameters: its own at row 0, or at the top
+** when the conv before loaded them there (prm_top); the next conv's, that o
+** loads, on the other side (next_rows; docs/npu.md, "parameter prefetch").
+** o's slots lie between: from npu_slot_base, npu_free_rows of them. */
+int64_t npu_prm_base(const cprog *p, const cop *o);
+int64_t npu_slot_base(const cop *o);
+int64_t npu_free_rows(const cprog *p, const cop *o);
+/* The op after op k past fused ops and aliases, if it is a conv; else NULL. */
+const cop *npu_next_conv(const cprog *p, int k);
 /* Accumulator rows of one slot of a tile of pix conv pixels and fpix final
 ** ones: the conv rows (and the other input's rows of a fused add), the
 ** pooled rows of a fused pool. */

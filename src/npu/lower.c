@@ -177,6 +177,34 @@ int64_t npu_param_rows(const cop *o) {
                                  : 0;
 }
 
+int64_t npu_prm_base(const cprog *p, const cop *o) {
+    return o->prm_top ? an_npu_acc_rows(p->cfg) - npu_param_rows(o) : 0;
+}
+
+int64_t npu_slot_base(const cop *o) {
+    return o->prm_top ? o->next_rows : npu_param_rows(o);
+}
+
+int64_t npu_free_rows(const cprog *p, const cop *o) {
+    return an_npu_acc_rows(p->cfg) - npu_param_rows(o) - o->next_rows;
+}
+
+const cop *npu_next_conv(const cprog *p, int k) {
+    for (int j = k + 1; j < p->n_ops; j++) {
+        const cop *q = &p->ops[j];
+        if (q->kind == COP_FUSED || q->kind == COP_ALIAS) continue;
+        return q->kind == COP_CONV ? q : NULL;
+    }
+    return NULL;
+}
+
+/* The op before op k past fused ops and aliases, or NULL. */
+static const cop *prev_op(const cprog *p, int k) {
+    for (int j = k - 1; j >= 0; j--)
+        if (p->ops[j].kind != COP_FUSED && p->ops[j].kind != COP_ALIAS) return &p->ops[j];
+    return NULL;
+}
+
 int64_t npu_slot_rows(const cop *o, int64_t pix, int64_t fpix) {
     const int has_pool = o->kind == COP_POOL || o->pool_layer >= 0;
     return o->add_layer >= 0 ? 2 * pix : pix + (has_pool ? fpix : 0);
@@ -189,7 +217,7 @@ static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t 
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
     const int cth = npu_max_span(o, 1, th), ctw = npu_max_span(o, 0, tw);
-    const int64_t acc_rows = an_npu_acc_rows(c) - npu_param_rows(o);
+    const int64_t acc_rows = npu_free_rows(p, o);
     const int64_t pix = (int64_t)cth * ctw, fpix = (int64_t)th * tw;
     const int64_t slot = npu_slot_rows(o, pix, fpix);
     /* staging: the int8 output (after a fused add, the other input's tile first) */
@@ -305,6 +333,15 @@ static int choose(cprog *p, cop *o, int *th, int *tw, int64_t *cost) {
     return ok;
 }
 
+/* Whether conv o, with a fused add, got a th x tw tile whose reduction is
+** split into chunks (its epilogue needs the whole one). */
+static int split_add(const cprog *p, const cop *o, int th, int tw) {
+    int rk[3];
+    return o->add_layer >= 0 && o->mode == AN_NPU_MODE_KPOS &&
+           npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split, rk) &&
+           rk[0] * rk[1] * rk[2] != o->kh * npu_kw_groups(o) * o->ncb;
+}
+
 /* Undo the fusions into conv o (its pool, its add and the pool after it):
 ** the conv writes its output to DRAM and the others run as their own ops
 ** (a pool on the host if the vector unit cannot hold its window either). */
@@ -400,7 +437,23 @@ an_status npu_pass_tile(cprog *p) {
         if (o->kind == COP_POOL) o->nob = o->ncb;
         int th = 0, tw = 0;
         int64_t cost = 0;
+        /* parameter prefetch: when the conv before loaded this one's rows,
+           they lie on the other side of the accumulators from its own; the
+           next conv's rows, which this one loads, are kept free on the side
+           opposite this one's (dropped when they would cost a fit or a
+           fusion) */
+        const cop *prev = prev_op(p, k), *next = npu_next_conv(p, k);
+        o->prm_pre = o->kind == COP_CONV && prev && prev->kind == COP_CONV && prev->next_rows > 0;
+        o->prm_top = o->prm_pre && !prev->prm_top;
+        o->next_rows =
+            o->kind == COP_CONV && next
+                ? 3 * (int64_t)cdiv(next->oc, C) + (next->add_layer >= 0 ? NPU_FADD_PRM_ROWS : 0)
+                : 0;
         int ok = choose(p, o, &th, &tw, &cost);
+        if (o->next_rows && (!ok || split_add(p, o, th, tw))) {
+            o->next_rows = 0;
+            ok = choose(p, o, &th, &tw, &cost);
+        }
         const int planes = flat ? cdiv((int64_t)o->kw * o->ic, R) : 0;
         if (planes && planes < npu_kw_groups(o)) { /* byte planes, when they cost less */
             const cop keep = *o;
@@ -416,12 +469,7 @@ an_status npu_pass_tile(cprog *p) {
         /* the pool's window or the add's rows crowd the buffers; an add's
            epilogue needs the whole reduction in one chunk */
         if (o->pool_layer >= 0 || o->add_layer >= 0) {
-            int rk[3];
-            if (ok && o->add_layer >= 0 && o->mode == AN_NPU_MODE_KPOS &&
-                npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split,
-                               rk) &&
-                rk[0] * rk[1] * rk[2] != o->kh * npu_kw_groups(o) * o->ncb)
-                ok = 0;
+            if (ok && split_add(p, o, th, tw)) ok = 0;
             if (!ok) {
                 unfuse(p, o);
                 ok = choose(p, o, &th, &tw, &cost);
