@@ -400,7 +400,8 @@ static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int
 ** rescaled as the add's input; y rescaled; the two added; requantized (or
 ** pooled) with the add's output parameters into int8 at out (block ob's
 ** lanes of the tile's first pixel, a pixel every pitch bytes); then the
-** store. Only the WIDEN holds the array. */
+** store (handing on, o->hpitch: one STORE of the tile's whole pixels after
+** the last block, as o->wst has). Only the WIDEN holds the array. */
 static an_status add_epilogue(gen *G, const cop *o, const ctile *t, int ob, int64_t acc_t,
                               int64_t stage, int64_t out, int64_t pitch) {
     an_status s = pend_flush(G);
@@ -429,6 +430,11 @@ static an_status add_epilogue(gen *G, const cop *o, const ctile *t, int ob, int6
     v[7].bias = 0;
     for (int k = 1; k < 8; k++) v[k].beside = 1;
     for (int k = 0; k < 7; k++) pend_push(G, &v[k]);
+    if (o->hpitch) { /* into the handed-on pixels, stored whole after the last block */
+        v[7].dst = out, v[7].vpitch = pitch;
+        pend_push(G, &v[7]);
+        return AN_OK;
+    }
     return tile_store(G, o, v[7], out, pitch, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob, 1);
 }
 
@@ -579,7 +585,7 @@ static an_status gen_conv(gen *G, const cop *o) {
                         s = tile_epilogue(G, o, &t, ob, gmax, acc_t, acc_t + pix, wide);
                 }
                 const int64_t oc = npu_tinfo(p, o->out_t).c;
-                if (!s && o->wst) { /* after the last block's held-back VEC */
+                if (!s && (o->wst || o->hpitch)) { /* after the last block's held-back VEC */
                     const an_isa_insn st = store_insn(G, o, wide, o->hpitch ? o->hpitch : oc, 0, oc,
                                                       t.fy0, t.fx0, t.fth, t.ftw, t.img);
                     pend_push(G, &st);
