@@ -207,17 +207,26 @@ static void tile_reads(const cop *o, ctile *t, const npu_chunk *ch, int64_t in_b
     t->tiw = (t->ctw - 1) * o->sw + npu_pk_col(o, ch->kx1 - 1) + 1 - npu_pk_col(o, ch->kx0);
 }
 
-/* Kernel-row elements: tile t's input rows [iy0, iy1) (with padding) in
-** one DMA from in_base, output column x's element the kw x ic bytes of its
-** kernel row (contiguous in DRAM; the elements, sw pixels apart, overlap),
-** in bp rows of R (docs/npu.md, "kernel-row elements"). */
-static an_status load_krows(gen *G, const cop *o, const ctile *t, int iy0, int iy1,
+/* [*lo, *hi): the part of window [a, b) inside [0, lim), empty (at b when
+** the window lies wholly before 0) when none is. */
+static void clip(int a, int b, int lim, int *lo, int *hi) {
+    *lo = a < 0 ? 0 : a;
+    *lo = *lo > b ? b : *lo;
+    *hi = b > lim ? lim : b;
+    *hi = *hi < *lo ? *lo : *hi;
+}
+
+/* Kernel-row elements: tile t's input rows [iy0, iy1) (with padding) of
+** the image at src in one DMA from in_base, output column x's element the
+** kw x ic bytes of its kernel row (contiguous in DRAM; the elements, sw
+** pixels apart, overlap), in bp rows of R (docs/npu.md, "kernel-row
+** elements"). */
+static an_status load_krows(gen *G, const cop *o, const ctile *t, int64_t src, int iy0, int iy1,
                             int64_t in_base) {
     cprog *p = G->p;
     const int64_t R = p->cfg->rows, row = (int64_t)o->iw * o->ic;
-    const int64_t src = p->tdram[o->in_t] + t->img * o->ih * row;
-    int y0 = iy0 < 0 ? 0 : iy0, y1 = iy1 > o->ih ? o->ih : iy1;
-    y0 = y0 > iy1 ? iy1 : y0, y1 = y1 < y0 ? y0 : y1;
+    int y0, y1;
+    clip(iy0, iy1, o->ih, &y0, &y1);
     an_isa_insn d = insn(AN_ISA_LOAD);
     d.buf = AN_BUF_ACT, d.sram = in_base;
     d.dram = y1 > y0 ? src + y0 * row + (int64_t)t->cx0 * o->sw * o->ic : src;
@@ -245,15 +254,15 @@ static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chun
     const int ix0 = t->cx0 * o->sw - o->pl + kc0, ix1 = (cx1 - 1) * o->sw - o->pl + kc1;
     const int64_t src_img = p->tdram[o->in_t] + t->img * ((int64_t)o->ih * o->iw * o->ic);
     an_status s = AN_OK;
-    if (o->mode == AN_NPU_MODE_KPOS && o->bp) return load_krows(G, o, t, iy0, iy1, in_base);
+    if (o->mode == AN_NPU_MODE_KPOS && o->bp)
+        return load_krows(G, o, t, src_img, iy0, iy1, in_base);
     if (o->mode == AN_NPU_MODE_KPOS) { /* one DMA: pixels of ncc rows each */
         const int ncc = ch->cb1 - ch->cb0;
         /* the data rows and columns, clipped to the image (none when a
            split window lies wholly in the padding) */
-        int y0 = iy0 < 0 ? 0 : iy0, x0 = ix0 < 0 ? 0 : ix0;
-        y0 = y0 > iy1 ? iy1 : y0, x0 = x0 > ix1 ? ix1 : x0;
-        int y1 = iy1 > o->ih ? o->ih : iy1, x1 = ix1 > o->iw ? o->iw : ix1;
-        y1 = y1 < y0 ? y0 : y1, x1 = x1 < x0 ? x0 : x1;
+        int y0, y1, x0, x1;
+        clip(iy0, iy1, o->ih, &y0, &y1);
+        clip(ix0, ix1, o->iw, &x0, &x1);
         const int64_t cbyte = (int64_t)ch->cb0 * R;
         an_isa_insn d = insn(AN_ISA_LOAD);
         d.buf = AN_BUF_ACT, d.sram = in_base;
@@ -576,11 +585,11 @@ static an_status gen_conv(gen *G, const cop *o) {
                         s = npu_emit(p, &d);
                     }
                     if (!s) s = chunk_gemms(G, o, &t, &ch, ob, wbase, gmax, acc_t, acc_t + pix);
+                    /* its output: into the handed-on pixels, or after that block */
+                    const int64_t out = o->hpitch ? wide + (int64_t)ob * C : stage + pix * C;
                     if (!s && stage >= 0)
-                        s = o->hpitch
-                                ? add_epilogue(G, o, &t, ob, acc_t, stage, wide + (int64_t)ob * C,
-                                               o->hpitch)
-                                : add_epilogue(G, o, &t, ob, acc_t, stage, stage + pix * C, C);
+                        s = add_epilogue(G, o, &t, ob, acc_t, stage, out,
+                                         o->hpitch ? o->hpitch : C);
                     else if (!s)
                         s = tile_epilogue(G, o, &t, ob, gmax, acc_t, acc_t + pix, wide);
                 }
