@@ -333,6 +333,41 @@ extern const char *const NPU_UNIT_NAME[NPU_UNIT_COUNT];
 void npu_cost_of(const an_npu_exe *x, const an_isa_insn *d, int live_rows, int live_cols,
                  npu_cost *out);
 
+/* ---- the timing model (timing.c, docs/timing.md) ---- */
+
+/* Per-instruction record kept when tracing. */
+typedef struct npu_event {
+    int64_t start, end;
+    int64_t index;
+    int64_t dram; /* DRAM bus bytes */
+    int32_t queue, unit, pclass, layer;
+} npu_event;
+
+/* When each instruction of a program starts and ends: the simulator steps
+** it beside its executor (npu_timing_step in the scheduler's order), the
+** compiler runs it alone (npu_time). Cycles never depend on data. */
+typedef struct npu_timing npu_timing;
+
+an_status npu_timing_create(npu_timing **out, const an_npu_exe *x, const an_isa_insn *prog,
+                            int trace);
+void npu_timing_free(npu_timing *t);
+void npu_timing_reset(npu_timing *t);
+/* Instruction index (d, on queue q) runs next; live_rows / live_cols: the
+** PEs holding a live weight (the MAC counter). */
+void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_insn *d,
+                     int live_rows, int live_cols);
+/* The run so far: returns its last end; *total, *cls ([AN_PC_COUNT]) and
+** *lay ([n_layers + 1], "other" last) point at its counters, and owned
+** ([n_layers + 1]) gets the cycles each layer owns (from the completion of
+** the layers before it to its own; "other" the rest); any may be NULL. */
+int64_t npu_timing_sums(const npu_timing *t, const an_perf **total, const an_perf **cls,
+                        const an_perf **lay, int64_t *owned);
+/* Recorded events (NULL when not tracing). */
+const npu_event *npu_timing_events(const npu_timing *t, int64_t *n);
+/* Time a whole program without running it: *out holds its timing (the
+** caller frees it). The program must pass the dry run. */
+an_status npu_time(const an_npu_exe *x, const an_isa_insn *prog, npu_timing **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,7 +17,28 @@ void an_profile_free(an_profile *p) {
 an_status an_npu_sim_profile(const an_npu_sim *s, an_profile *p) {
     const npu_timing *t = npu_sim_timing(s);
     if (!t) return an_fail(AN_ERR_USAGE, "%s: timing is off", npu_sim_exe(s)->source);
-    return npu_timing_profile(t, p);
+    return npu_timing_profile(t, npu_sim_exe(s), p);
+}
+
+an_status npu_timing_profile(const npu_timing *t, const an_npu_exe *x, an_profile *p) {
+    const int L = x->n_layers;
+    memset(p, 0, sizeof *p);
+    int64_t *owned = malloc(sizeof *owned * ((size_t)L + 1)); /* [L + 1] */
+    if (!owned || !(p->layer = calloc((size_t)L + 1, sizeof *p->layer))) {
+        free(owned);
+        return an_fail(AN_ERR_NOMEM, "out of memory for the profile");
+    }
+    const an_perf *total, *cls, *lay;
+    p->cfg = x->cfg;
+    p->batch = x->batch;
+    p->n_layers = L;
+    p->cycles = npu_timing_sums(t, &total, &cls, &lay, owned);
+    p->total = *total;
+    p->total.cycles = p->cycles;
+    for (int c = 0; c < AN_PC_COUNT; c++) p->cls[c] = cls[c], p->cls[c].cycles = cls[c].busy;
+    for (int l = 0; l <= L; l++) p->layer[l] = lay[l], p->layer[l].cycles = owned[l];
+    free(owned);
+    return AN_OK;
 }
 
 double an_perf_util(const an_perf *p, const an_npu_config *c, int64_t cycles) {

@@ -11,9 +11,11 @@
 ** one cycle (two weight banks), a GEMM as many cycles as it streams rows,
 ** anything else waits for every earlier compute instruction to complete.
 ** Each queue's DMA has its own DRAM channel (no cross-queue contention).
-** The waiting is attributed to the term that bound it.
+** The waiting is attributed to the term that bound it. The simulator runs
+** it beside its executor; the compiler runs it alone (npu_time) to choose
+** among candidate tiles by the cycles the chip will spend.
 */
-#include "sim/sim_internal.h"
+#include "asicnn/arch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -242,31 +244,39 @@ void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_
         t->ev[t->n_ev++] = (npu_event){start, end, index, c.add.dram_bus, q, c.unit, c.pclass, l};
 }
 
-an_status npu_timing_profile(const npu_timing *t, an_profile *p) {
-    const int L = t->x->n_layers;
-    memset(p, 0, sizeof *p);
-    p->layer = calloc((size_t)L + 1, sizeof *p->layer);
-    if (!p->layer) return an_fail(AN_ERR_NOMEM, "out of memory for the profile");
-    p->cfg = t->x->cfg;
-    p->batch = t->x->batch;
-    p->n_layers = L;
-    p->cycles = t->end;
-    p->total = t->total;
-    p->total.cycles = t->end;
-    for (int c = 0; c < AN_PC_COUNT; c++) p->cls[c] = t->cls[c], p->cls[c].cycles = t->cls[c].busy;
-    /* each layer owns the cycles from the completion of the layers before
-       it to its own completion; "other" owns the rest */
-    int64_t done = 0, owned = 0;
-    for (int l = 0; l <= L; l++) {
-        p->layer[l] = t->lay[l];
-        if (l == L) break;
-        const int64_t b = t->layer_end[l] > done ? t->layer_end[l] : done;
-        p->layer[l].cycles = b - done;
-        owned += b - done;
-        done = b;
+int64_t npu_timing_sums(const npu_timing *t, const an_perf **total, const an_perf **cls,
+                        const an_perf **lay, int64_t *owned) {
+    if (total) *total = &t->total;
+    if (cls) *cls = t->cls;
+    if (lay) *lay = t->lay;
+    if (owned) { /* each layer owns the cycles from the completion of the layers
+                    before it to its own completion; "other" owns the rest */
+        const int L = t->x->n_layers;
+        int64_t done = 0, sum = 0;
+        for (int l = 0; l < L; l++) {
+            const int64_t b = t->layer_end[l] > done ? t->layer_end[l] : done;
+            owned[l] = b - done;
+            sum += b - done;
+            done = b;
+        }
+        owned[L] = t->end - sum;
     }
-    p->layer[L].cycles = t->end - owned;
+    return t->end;
+}
+
+/* One instruction of a data-free run: every PE counted as holding a live
+** weight (the MAC counter only; no cycle depends on it). */
+static an_status time_step(void *ctx, an_isa_queue q, int64_t index, const an_isa_insn *d) {
+    npu_timing *t = ctx;
+    npu_timing_step(t, q, index, d, t->x->cfg.rows, t->x->cfg.cols);
     return AN_OK;
+}
+
+an_status npu_time(const an_npu_exe *x, const an_isa_insn *prog, npu_timing **out) {
+    an_status s = npu_timing_create(out, x, prog, 0);
+    if (!s) s = npu_schedule(prog, x->n_insns, &x->cfg, x->source, time_step, *out);
+    if (s) npu_timing_free(*out), *out = NULL;
+    return s;
 }
 
 const npu_event *npu_timing_events(const npu_timing *t, int64_t *n) {
