@@ -38,6 +38,23 @@ expect 0 'compiled for npu16' "$A" compile "$T/d.q8" -o "$T/n.npu" --no-ref --ba
 expect 0 'not checked against the reference' "$A" run "$T/n.npu" data/digits --limit 5
 expect 0 'bit-exact .* 5/5' "$A" run "$T/n.npu" data/digits --limit 5 --ref "$T/d.q8"
 expect 0 '== after deps' "$A" compile "$T/d.q8" -o "$T/p.npu" --print-after deps
+# the tile search: the cycles it timed for the program it took are the
+# simulator's count, and never more than the estimate's own tiles take
+searched=0
+for chip in npu16 nvdla-small-like vta-pynq; do
+  for b in 1 4; do
+    "$A" compile "$T/d.q8" --chip $chip --batch $b -o "$T/s.npu" --print-after tile > "$T/s.txt"
+    "$A" compile "$T/d.q8" --chip $chip --batch $b -o "$T/e.npu" --no-search >/dev/null
+    sim=$("$A" profile "$T/s.npu" | awk '$1 == "total" { print $2; exit }')
+    est=$("$A" profile "$T/e.npu" | awk '$1 == "total" { print $2; exit }')
+    [ "$sim" -le "$est" ] || fail "$chip batch $b: the search took $sim cycles, the estimate $est"
+    taken=$(sed -n 's/^== tile search: .*taken: \([0-9]*\) ==$/\1/p' "$T/s.txt")
+    [ -z "$taken" ] && continue
+    searched=$((searched + 1))
+    [ "$taken" = "$sim" ] || fail "$chip batch $b: the search timed $taken cycles, the simulator $sim"
+  done
+done
+[ $searched -gt 0 ] || fail "no compile of the seed CNN had tiles to search"
 expect 0 'FINISH' "$A" disasm "$T/a.npu"
 expect 1 'conv' "$A" compile "$T/d.q8" -o "$T/p.npu" --conv winograd
 expect 1 'unknown pass' "$A" compile "$T/d.q8" -o "$T/p.npu" --print-after magic

@@ -87,6 +87,7 @@ typedef struct an_npu_compile_opts {
     an_npu_conv_choice conv; /* conv lowering */
     uint32_t host_ops;       /* bit (1 << an_q_op): run these ops on the host */
     int no_fuse;             /* keep pools as their own vector passes */
+    int no_search;           /* take the closed-form estimate's tiles without timing others */
     const char *print_after; /* pass name, "all", or NULL */
 } an_npu_compile_opts;
 

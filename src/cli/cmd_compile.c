@@ -14,7 +14,8 @@
 
 static const char USAGE[] =
     "usage: asicnn compile model.q8 [--chip NAME|FILE.json] -o model.npu [--batch N]\n"
-    "                      [--conv auto|kpos|im2col] [--host OPS] [--no-fuse] [--no-ref]\n"
+    "                      [--conv auto|kpos|im2col] [--host OPS] [--no-fuse] [--no-search] "
+    "[--no-ref]\n"
     "                      [--print-after PASS|all] [--list-passes]\n"
     "\n"
     "Compile an int8 graph for the accelerator. The .q8 is embedded for `asicnn run`\n"
@@ -65,7 +66,7 @@ int cmd_compile(int argc, char **argv) {
          .kind = CLI_ENUM,
          .dst = &conv,
          .choices = "auto|kpos|im2col",
-         .help = "how convolutions become GEMMs (auto: by estimated cost\nper layer)"},
+         .help = "how convolutions become GEMMs (auto: by cost per\nlayer)"},
         {.name = "--host",
          .kind = CLI_FN,
          .dst = &o.host_ops,
@@ -76,6 +77,10 @@ int cmd_compile(int argc, char **argv) {
          .kind = CLI_FLAG,
          .dst = &o.no_fuse,
          .help = "keep pools as their own vector passes"},
+        {.name = "--no-search",
+         .kind = CLI_FLAG,
+         .dst = &o.no_search,
+         .help = "take the estimate's tiles without timing others"},
         {.name = "--no-ref",
          .kind = CLI_FLAG,
          .dst = &no_ref,

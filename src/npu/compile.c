@@ -284,6 +284,30 @@ static an_status pass_emit(cprog *p, an_npu_exe *x) {
     return AN_OK;
 }
 
+an_status npu_build_reset(cprog *p) {
+    free(p->data), free(p->ins), free(p->ins_layer);
+    p->data = NULL, p->ins = NULL, p->ins_layer = NULL;
+    p->data_size = p->n_ins = p->cap_ins = 0;
+    p->n_host = 0;
+    if (!p->host && !(p->host = calloc((size_t)p->g->n_layers, sizeof *p->host)))
+        return an_fail(AN_ERR_NOMEM, "out of memory");
+    memset(p->host, 0, sizeof *p->host * (size_t)p->g->n_layers);
+    return AN_OK;
+}
+
+an_status npu_build(cprog *p, an_npu_exe *x) {
+    memset(x, 0, sizeof *x);
+    an_status s = npu_build_reset(p);
+    if (!s) s = npu_pass_alloc(p);
+    if (!s) s = npu_pass_codegen(p);
+    if (!s) s = npu_pass_deps(p);
+    if (!s) s = pass_emit(p, x);
+    snprintf(x->source, sizeof x->source, "%s", p->g->source);
+    if (!s) s = an_npu_validate(x);
+    if (s) an_npu_exe_free(x);
+    return s;
+}
+
 an_status an_npu_compile(const an_q_graph *g, const an_npu_config *cfg,
                          const an_npu_compile_opts *o, const uint8_t *qref, size_t qref_size,
                          an_npu_exe *x, char **dump) {
@@ -316,13 +340,19 @@ an_status an_npu_compile(const an_q_graph *g, const an_npu_config *cfg,
         !(p->tdram = calloc((size_t)g->n_layers + 1, sizeof *p->tdram)) ||
         !(p->host = calloc((size_t)g->n_layers, sizeof *p->host)))
         s = an_fail(AN_ERR_NOMEM, "out of memory");
+    if (!s && (!(p->cand = calloc((size_t)g->n_layers * NPU_TILE_CANDS, sizeof *p->cand)) ||
+               !(p->n_cand = calloc((size_t)g->n_layers, sizeof *p->n_cand))))
+        s = an_fail(AN_ERR_NOMEM, "out of memory");
     an_status (*const passes[])(cprog *) = {npu_pass_lower, npu_pass_fuse,    npu_pass_tile,
                                             npu_pass_alloc, npu_pass_codegen, npu_pass_deps};
     int k = 0;
     for (; !s && k < 6; k++) {
         s = passes[k](p);
+        if (!s && passes[k] == npu_pass_tile) s = npu_pass_search(p);
         const int print = pa && (strcmp(pa, "all") == 0 || strcmp(pa, AN_NPU_PASSES[k]) == 0);
         if (!s && print) k < 4 ? dump_ops(p, AN_NPU_PASSES[k]) : dump_insns(p, AN_NPU_PASSES[k]);
+        if (!s && print && passes[k] == npu_pass_tile && p->search.len)
+            an_buf_append(&p->dump, p->search.s, p->search.len);
     }
     if (!s) s = pass_emit(p, x);
     if (!s && qref_size) {
@@ -340,12 +370,15 @@ an_status an_npu_compile(const an_q_graph *g, const an_npu_config *cfg,
     if (!s) s = an_npu_validate(x); /* the compiler's output must pass the loader's checks */
     if (!s && dump) *dump = an_buf_take(&p->dump);
     free(p->ops);
+    free(p->cand);
+    free(p->n_cand);
     free(p->tdram);
     free(p->host);
     free(p->data);
     free(p->ins);
     free(p->ins_layer);
     an_buf_free(&p->dump);
+    an_buf_free(&p->search);
     if (s) an_npu_exe_free(x);
     return s;
 }

@@ -60,6 +60,9 @@ typedef struct cop {
     int64_t wdram, pdram; /* weight tiles / parameter rows in DATA */
 } cop;
 
+/* Candidate lowerings and tiles an op keeps for the tile search. */
+#define NPU_TILE_CANDS 4
+
 typedef struct cprog {
     const an_q_graph *g;
     const an_npu_config *cfg;
@@ -80,7 +83,11 @@ typedef struct cprog {
     an_npu_host_op *host;
     int n_host;
     int cur_layer;
-    an_buf dump; /* --print-after text */
+    an_buf dump;   /* --print-after text */
+    an_buf search; /* the tile search's rounds, printed after the tile pass */
+    /* tile search: candidate states of each op (npu_tile_candidates) */
+    cop *cand;   /* [n_ops * NPU_TILE_CANDS] */
+    int *n_cand; /* [n_ops]: 0 for an op without tiles */
 } cprog;
 
 /* Accumulator rows of parameters: a standalone add's three multiplier and
@@ -114,6 +121,27 @@ an_status npu_pass_tile(cprog *p);
 an_status npu_pass_alloc(cprog *p);
 an_status npu_pass_codegen(cprog *p);
 an_status npu_pass_deps(cprog *p);
+/* Tile search (search.c): sets every op to its candidate that times best. */
+an_status npu_pass_search(cprog *p);
+
+/* The passes after the tile search (alloc, codegen, deps, emit) into x,
+** checked by the loader's checks (an_npu_validate); on failure x is empty.
+** They run again after npu_build_reset, which frees what they built. */
+an_status npu_build(cprog *p, an_npu_exe *x);
+an_status npu_build_reset(cprog *p);
+
+/* Tile pass pieces the search reuses (lower.c, search.c). npu_tile_fits:
+** whether a th x tw final tile of op o fits in mode; cost[0] gets its
+** estimate with one accumulator slot, cost[1] with two (-1 when two do not
+** fit or the reduction is split). npu_tile_settle: give o that tile and what
+** follows from it. npu_tile_candidates: record op k's candidates (its own
+** state first). npu_tile_handoff: the on-chip hand-offs the ops' tiles
+** allow. npu_mode_allowed: whether the options let op o use mode. */
+int npu_tile_fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t cost[2]);
+void npu_tile_settle(const cprog *p, cop *o, int th, int tw, int64_t cost);
+void npu_tile_candidates(cprog *p, int k);
+void npu_tile_handoff(cprog *p);
+int npu_mode_allowed(const cprog *p, const cop *o, int mode);
 
 /* Append an instruction (tagged with p->cur_layer). */
 an_status npu_emit(cprog *p, const an_isa_insn *d);

@@ -13,7 +13,9 @@
 ** tile is loaded beside the conv's), and a pool that reads only that add.
 ** tile: the largest final-output tile whose input tile, accumulator rows
 ** and int8 staging fit the buffers; for conv, both lowerings are tiled
-** and costed (array passes vs DMA bytes and instructions) unless forced.
+** and costed (array passes vs DMA bytes and instructions) unless forced;
+** each op keeps a few candidates for the tile search (search.c), which
+** times them and settles the tiles (npu_tile_settle, npu_tile_handoff).
 */
 #include "compile_internal.h"
 
@@ -210,10 +212,7 @@ int64_t npu_slot_rows(const cop *o, int64_t pix, int64_t fpix) {
     return o->add_layer >= 0 ? 2 * pix : pix + (has_pool ? fpix : 0);
 }
 
-/* Whether a th x tw final tile fits; *cost gets the op's estimated cycles
-** and *dbl whether they are least with two accumulator slots (a whole
-** reduction per tile, both slots fitting). */
-static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t *cost, int *dbl) {
+int npu_tile_fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t cost[2]) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
     const int cth = npu_max_span(o, 1, th), ctw = npu_max_span(o, 0, tw);
@@ -240,12 +239,20 @@ static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t 
         in_bytes = 0;
     }
     if (in_bytes > p->in_half) return 0;
-    *cost = npu_conv_cost(p, o, mode, th, tw, 0);
-    *dbl = 0;
-    if (o->kind == COP_CONV && whole && 2 * slot <= acc_rows) {
-        const int64_t c2 = npu_conv_cost(p, o, mode, th, tw, 1);
-        if (c2 < *cost) *cost = c2, *dbl = 1;
-    }
+    cost[0] = npu_conv_cost(p, o, mode, th, tw, 0);
+    cost[1] = o->kind == COP_CONV && whole && 2 * slot <= acc_rows
+                  ? npu_conv_cost(p, o, mode, th, tw, 1)
+                  : -1;
+    return 1;
+}
+
+/* Whether a th x tw final tile fits; *cost gets the op's estimated cycles
+** and *dbl whether they are least with two accumulator slots. */
+static int fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_t *cost, int *dbl) {
+    int64_t c[2];
+    if (!npu_tile_fits(p, o, mode, th, tw, c)) return 0;
+    *dbl = c[1] >= 0 && c[1] < c[0];
+    *cost = c[*dbl];
     return 1;
 }
 
@@ -298,6 +305,15 @@ static int best_tile(const cprog *p, const cop *o, int mode, int *th, int *tw, i
     return best_px > 0;
 }
 
+int npu_mode_allowed(const cprog *p, const cop *o, int mode) {
+    const int auto_conv =
+        o->kind == COP_CONV && !o->forced && p->g->layers[o->layer].op == AN_Q_CONV2D;
+    if (mode == o->mode) return 1;
+    if (mode == AN_NPU_MODE_IM2COL) return auto_conv;
+    if (mode == AN_NPU_MODE_IM2COL_IN) return auto_conv && o->in_t == 0 && readers(p->g, 0) == 1;
+    return mode == AN_NPU_MODE_KPOS && auto_conv;
+}
+
 /* The lowering and tile of conv or pool op o (*th x *tw final pixels, *cost
 ** cycles); 0 if none fits. The cheapest of the lowerings the options allow;
 ** when that does not fit, any lowering that does, then parameters loaded
@@ -312,11 +328,9 @@ static int choose(cprog *p, cop *o, int *th, int *tw, int64_t *cost) {
     /* the other lowerings, when the options leave the choice: im2col by
        DMA, and im2col rows written by the host when the conv alone reads
        the network input */
-    const int auto_conv = o->kind == COP_CONV && !o->forced && l->op == AN_Q_CONV2D;
-    const int in_ok = auto_conv && o->in_t == 0 && readers(p->g, 0) == 1;
     const int alt[2] = {AN_NPU_MODE_IM2COL, AN_NPU_MODE_IM2COL_IN};
     for (int a = 0; a < 2; a++)
-        if ((a == 0 ? auto_conv : in_ok) && best_tile(p, o, alt[a], &th2, &tw2, &cost2, &dbl2) &&
+        if (npu_mode_allowed(p, o, alt[a]) && best_tile(p, o, alt[a], &th2, &tw2, &cost2, &dbl2) &&
             (!ok || cost2 < *cost)) {
             o->mode = alt[a];
             *th = th2, *tw = tw2, *cost = cost2, o->dbl = dbl2, ok = 1;
@@ -493,33 +507,43 @@ an_status npu_pass_tile(cprog *p) {
             }
             return no_tile(p, o);
         }
-        o->th = th, o->tw = tw, o->cost = cost;
-        o->tiles = cdiv(o->fh, th) * cdiv(o->fw, tw);
-        o->nchunks = o->mode == AN_NPU_MODE_KPOS ? o->kh * npu_kw_groups(o) * o->ncb : o->kr;
-        int rk[3] = {o->kh, npu_kw_groups(o), o->ncb};
-        if (o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS)
-            npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split, rk);
-        o->rky = rk[0], o->rkx = rk[1], o->rcb = rk[2];
-        o->hold = npu_kpos_nchunks(o) > 1 &&
-                  npu_kpos_hold(p, o, (int64_t)npu_max_span(o, 1, th) * npu_max_span(o, 0, tw),
-                                (int64_t)th * tw);
-        o->wgt_resident = (int64_t)o->nchunks * o->nob * R <= p->wgt_half_rows;
-        /* several blocks, or fewer channels than lanes: staged as whole
-           pixels (the last block's spare lanes spill one pixel on) and
-           stored at once, rather than a narrow strided store per block */
-        const int64_t oc = npu_tinfo(p, o->out_t).c;
-        o->wst = o->kind == COP_CONV && o->add_layer < 0 && npu_kpos_nchunks(o) == 1 &&
-                 (o->nob > 1 || oc < C) && (int64_t)th * tw * oc + C <= p->stage_half &&
-                 oc <= 65535;
+        npu_tile_settle(p, o, th, tw, cost);
+        npu_tile_candidates(p, k);
     }
+    npu_tile_handoff(p);
+    return AN_OK;
+}
+
+void npu_tile_settle(const cprog *p, cop *o, int th, int tw, int64_t cost) {
+    const int64_t R = p->cfg->rows, C = p->cfg->cols;
+    o->th = th, o->tw = tw, o->cost = cost;
+    o->tiles = cdiv(o->fh, th) * cdiv(o->fw, tw);
+    o->nchunks = o->mode == AN_NPU_MODE_KPOS ? o->kh * npu_kw_groups(o) * o->ncb : o->kr;
+    int rk[3] = {o->kh, npu_kw_groups(o), o->ncb};
+    if (o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS)
+        npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split, rk);
+    o->rky = rk[0], o->rkx = rk[1], o->rcb = rk[2];
+    o->hold = npu_kpos_nchunks(o) > 1 &&
+              npu_kpos_hold(p, o, (int64_t)npu_max_span(o, 1, th) * npu_max_span(o, 0, tw),
+                            (int64_t)th * tw);
+    o->wgt_resident = (int64_t)o->nchunks * o->nob * R <= p->wgt_half_rows;
+    /* several blocks, or fewer channels than lanes: staged as whole pixels
+       (the last block's spare lanes spill one pixel on) and stored at once,
+       rather than a narrow strided store per block */
+    const int64_t oc = npu_tinfo(p, o->out_t).c;
+    o->wst = o->kind == COP_CONV && o->add_layer < 0 && npu_kpos_nchunks(o) == 1 &&
+             (o->nob > 1 || oc < C) && (int64_t)th * tw * oc + C <= p->stage_half && oc <= 65535;
+}
+
+void npu_tile_handoff(cprog *p) {
+    for (int k = 0; k < p->n_ops; k++) p->ops[k].hpitch = p->ops[k].onchip = 0;
     for (int k = 1; k < p->n_ops; k++) {
         cop *o = &p->ops[k], *q = producer(p, k);
         /* one tile of one chunk, staged once (so into the other half) */
         if (o->tiles != 1 || npu_kpos_nchunks(o) != 1 || (!o->wst && o->nob > 1) ||
             !hand_off(p, q, o))
             continue; /* (hand_off refuses no producer) */
-        q->hpitch = o->ncb * c->rows;
+        q->hpitch = o->ncb * p->cfg->rows;
         o->onchip = 1;
     }
-    return AN_OK;
 }
