@@ -164,6 +164,11 @@ extern const char *const AN_ISA_VOP_NAME[AN_VOP_COUNT];
 enum { AN_ISA_FIELDS(AN_ISA_X_ENUM) AN_ISA_FIELD_ENUM_END };
 #undef AN_ISA_X_ENUM
 
+/* The largest value an unsigned / a signed field NAME of OP holds: the
+** limits the compiler tiles to, from the field table. */
+#define AN_ISA_UMAX(OP, NAME) ((INT64_C(1) << AN_ISA_##OP##_##NAME##_WIDTH) - 1)
+#define AN_ISA_SMAX(OP, NAME) ((INT64_C(1) << (AN_ISA_##OP##_##NAME##_WIDTH - 1)) - 1)
+
 /* The encoded instruction: 4 words, word 0 first in a file (each word
 ** little-endian on disk). */
 typedef struct an_insn {

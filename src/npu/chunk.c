@@ -91,12 +91,15 @@ static int64_t chunk_bytes(const cprog *p, const cop *o, int cth, int ctw, int n
     const int64_t R = p->cfg->rows;
     const int64_t tih = (int64_t)(cth - 1) * o->sh + nky;
     if (o->bp) /* an element of bp rows per input row and output column */
-        return (int64_t)ctw * o->sh * o->bp > (1 << 24) - 1 || o->bp * R > 65535 ||
-                       (int64_t)o->kw * o->ic > 65535 || (int64_t)o->sw * o->ic > (1 << 24) - 1
+        return (int64_t)ctw * o->sh * o->bp > AN_ISA_UMAX(GEMM, act_outer) ||
+                       o->bp * R > AN_ISA_UMAX(DMA, pitch) ||
+                       (int64_t)o->kw * o->ic > AN_ISA_UMAX(DMA, xbytes) ||
+                       (int64_t)o->sw * o->ic > AN_ISA_UMAX(DMA, dram_xstride)
                    ? -1
                    : nkx * tih * ctw * R;
     const int64_t tiw = (int64_t)(ctw - 1) * o->sw + chunk_cols(o, nkx);
-    if (tiw * o->sh * ncc > (1 << 24) - 1 || (int64_t)o->sw * ncc > 65535 || ncc * R > 65535)
+    if (tiw * o->sh * ncc > AN_ISA_UMAX(GEMM, act_outer) ||
+        (int64_t)o->sw * ncc > AN_ISA_UMAX(GEMM, act_inner) || ncc * R > AN_ISA_UMAX(DMA, pitch))
         return -1;
     return tih * tiw * ncc * R;
 }

@@ -40,14 +40,16 @@ static an_isa_insn insn(int op) {
     return d;
 }
 
-/* A contiguous copy DRAM -> buffer in rows of rowbytes (<= 65535 rows per DMA). */
+/* A contiguous copy DRAM -> buffer in rows of rowbytes (as many rows per
+** DMA as its ysize field holds). */
 static an_status load_rows(cprog *p, int buf, int64_t sram, int64_t dram, int64_t rows,
                            int64_t rowbytes) {
     an_status s = AN_OK;
-    for (int64_t r = 0; r < rows && !s; r += 65535) {
+    const int64_t most = AN_ISA_UMAX(DMA, ysize);
+    for (int64_t r = 0; r < rows && !s; r += most) {
         an_isa_insn d = insn(AN_ISA_LOAD);
         d.buf = buf, d.sram = sram + r * rowbytes, d.dram = dram + r * rowbytes;
-        d.ysize = rows - r < 65535 ? rows - r : 65535, d.xsize = 1;
+        d.ysize = rows - r < most ? rows - r : most, d.xsize = 1;
         d.xbytes = d.pitch = d.dram_ystride = rowbytes;
         s = npu_emit(p, &d);
     }

@@ -52,6 +52,11 @@ void an_npu_write_input(const an_npu_exe *x, const int8_t *in, uint8_t *dram) {
 
 #define BAD(...) an_fail(AN_ERR_FORMAT, __VA_ARGS__)
 
+/* The largest window side or stride of the im2col input layout the loader
+** accepts: the host writes those rows, no instruction field limits them;
+** this bounds what a corrupt file can ask of the host. */
+#define IN_MAX_WINDOW 255
+
 an_status npu_input_layout_check(const an_npu_exe *x) {
     const an_npu_input_layout *l = &x->in_layout;
     const an_tensor *t = &x->input;
@@ -64,8 +69,9 @@ an_status npu_input_layout_check(const an_npu_exe *x) {
     if (l->layout != AN_NPU_IN_IM2COL)
         return BAD("%s: section TENS: field input layout = %d (0 nhwc or 1 im2col)", x->source,
                    l->layout);
-    if (l->kh < 1 || l->kw < 1 || l->sh < 1 || l->sw < 1 || l->kh > 255 || l->kw > 255 ||
-        l->sh > 255 || l->sw > 255 || l->pt < 0 || l->pt >= l->kh || l->pl < 0 || l->pl >= l->kw)
+    if (l->kh < 1 || l->kw < 1 || l->sh < 1 || l->sw < 1 || l->kh > IN_MAX_WINDOW ||
+        l->kw > IN_MAX_WINDOW || l->sh > IN_MAX_WINDOW || l->sw > IN_MAX_WINDOW || l->pt < 0 ||
+        l->pt >= l->kh || l->pl < 0 || l->pl >= l->kw)
         return BAD("%s: section TENS: input im2col window %dx%d stride %dx%d padding %d,%d "
                    "invalid",
                    x->source, l->kh, l->kw, l->sh, l->sw, l->pt, l->pl);

@@ -32,8 +32,11 @@ static int cdiv(int64_t a, int64_t b) {
 
 /* Whether the vector unit can run pool layer l (fields of the VEC format). */
 static int pool_supported(const an_q_layer *l, const an_tensor *in) {
-    return l->kh <= 255 && l->kw <= 255 && l->sh <= 255 && l->sw <= 255 && l->pt <= 127 &&
-           l->pl <= 127 && in->h <= 4095 && in->w <= 4095 && l->h <= 4095 && l->w <= 4095;
+    return l->kh <= AN_ISA_UMAX(VEC, kh) && l->kw <= AN_ISA_UMAX(VEC, kw) &&
+           l->sh <= AN_ISA_UMAX(VEC, sh) && l->sw <= AN_ISA_UMAX(VEC, sw) &&
+           l->pt <= AN_ISA_SMAX(VEC, oy) && l->pl <= AN_ISA_SMAX(VEC, ox) &&
+           in->h <= AN_ISA_UMAX(VEC, gh) && in->w <= AN_ISA_UMAX(VEC, gw) &&
+           l->h <= AN_ISA_UMAX(VEC, oh) && l->w <= AN_ISA_UMAX(VEC, ow);
 }
 
 an_status npu_pass_lower(cprog *p) {
@@ -221,8 +224,8 @@ int npu_tile_fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_
     const int64_t slot = npu_slot_rows(o, pix, fpix);
     /* staging: the int8 output (after a fused add, the other input's tile first) */
     const int64_t stage = (fpix + (o->add_layer >= 0 ? pix : 0)) * C;
-    if (slot > acc_rows || stage > p->stage_half || pix > 65535 || fpix > 65535 || cth > 4095 ||
-        ctw > 4095)
+    if (slot > acc_rows || stage > p->stage_half || pix > AN_ISA_UMAX(VEC, n) ||
+        fpix > AN_ISA_UMAX(VEC, n) || cth > AN_ISA_UMAX(VEC, gh) || ctw > AN_ISA_UMAX(VEC, gw))
         return 0;
     int64_t in_bytes;
     int whole = 1; /* the reduction is one chunk */
@@ -230,7 +233,7 @@ int npu_tile_fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_
         in_bytes = pix * C;
     } else if (mode == AN_NPU_MODE_IM2COL || mode == AN_NPU_MODE_IM2COL_IN) {
         in_bytes = pix * o->kr * R;
-        if (mode == AN_NPU_MODE_IM2COL_IN && (int64_t)o->kr * R > 65535)
+        if (mode == AN_NPU_MODE_IM2COL_IN && (int64_t)o->kr * R > AN_ISA_UMAX(DMA, xbytes))
             return 0; /* one pixel's rows are one DMA element */
     } else {          /* kpos: the window, or its reduction in chunks, fits (chunk.c) */
         int rk[3];
@@ -412,7 +415,8 @@ static int hand_off(const cprog *p, const cop *q, const cop *o) {
            (q->wst || q->add_layer >= 0) && same && o->ic == npu_tinfo(p, q->out_t).c &&
            o->kh == 1 && o->kw == 1 && o->sh == 1 && o->sw == 1 && !o->pt && !o->pl && o->nb == 1 &&
            (q->tw == q->fw || q->th == 1) && (int64_t)q->nob * C >= pitch &&
-           (int64_t)q->nb * q->fh * q->fw * pitch + skip <= p->stage_half && pitch <= 65535;
+           (int64_t)q->nb * q->fh * q->fw * pitch + skip <= p->stage_half &&
+           pitch <= AN_ISA_UMAX(VEC, vpitch);
 }
 
 an_status npu_pass_tile(cprog *p) {
@@ -427,7 +431,7 @@ an_status npu_pass_tile(cprog *p) {
             int64_t t = p->in_half / (2 * C);
             if (rows / 2 < t) t = rows / 2;
             if (p->stage_half / C < t) t = p->stage_half / C;
-            if (t > 65535) t = 65535;
+            if (t > AN_ISA_UMAX(VEC, n)) t = AN_ISA_UMAX(VEC, n);
             if (t < 1)
                 return an_fail(AN_ERR_UNSUPPORTED,
                                "%s: layer %d (%s): the buffers of chip %s "
@@ -532,7 +536,8 @@ void npu_tile_settle(const cprog *p, cop *o, int th, int tw, int64_t cost) {
        rather than a narrow strided store per block */
     const int64_t oc = npu_tinfo(p, o->out_t).c;
     o->wst = o->kind == COP_CONV && o->add_layer < 0 && npu_kpos_nchunks(o) == 1 &&
-             (o->nob > 1 || oc < C) && (int64_t)th * tw * oc + C <= p->stage_half && oc <= 65535;
+             (o->nob > 1 || oc < C) && (int64_t)th * tw * oc + C <= p->stage_half &&
+             oc <= AN_ISA_UMAX(VEC, vpitch);
 }
 
 void npu_tile_handoff(cprog *p) {
