@@ -106,8 +106,8 @@ static an_status measured(const an_npu_exe x[2], const an_dataset *test, an_cmp_
         snprintf(r->extra, sizeof r->extra, "CUDA backend, bit-exact on %d images", B);
         snprintf(r->source, sizeof r->source,
                  "CUDA backend (one kernel per op) timed with CUDA events, mean of 20 runs; "
-                 "logits equal the reference engine's; energy = 700 W board power (H100 SXM "
-                 "TDP, estimate) x latency");
+                 "logits equal the reference engine's; energy = 700 W board power (the TDP "
+                 "of an H100/H200 SXM, taken for any device: an estimate) x latency");
     }
     free(q);
     an_backend_close(b[0]);
