@@ -10,7 +10,10 @@
 //                          each result row is added into its accumulator row
 //                          in the cycle it leaves the array, R + C - 2 later
 //   VEC      n (rows) or oh ow kh kw (pools; the window's output is written
-//            in the cycle of its last cell), at least 1; all C lanes a cycle
+//            in the cycle of its last cell), at least 1; all C lanes a cycle;
+//            a VEC that requantizes (REQUANT, a pool with wr8) S =
+//            AN_REQUANT_STAGES cycles more: a row read in cycle t is
+//            written (a pool's cell counted) in cycle t + S
 //   SYNC, FINISH 1
 //
 // ready tells whether the instruction on insn may start now: a PRELOAD when
@@ -26,7 +29,7 @@
 // (push_prev / push_next: tokens pushed at the edge ending this cycle).
 // The instruction comes on insn in the cycle go is high (its first cycle).
 // Memory reads are combinational (an_sram), so a cycle reads, computes and
-// writes.
+// writes, except through the requantization lanes (S register stages).
 `default_nettype none
 `include "an_params.vh"
 `include "an_decode.vh"
@@ -270,7 +273,6 @@ module an_compute #(
     wire pool_last = win_last && px == `AN_VEC_OW(ci) - 1 && py == `AN_VEC_OH(ci) - 1;
     reg signed [47:0] psum [0:C-1]; // the window so far: max or sum
     reg [16:0] pcnt;                // its cells inside the grid
-    wire [16:0] ncnt = pcnt + (cell_in ? 17'd1 : 17'd0);
     reg signed [47:0] nsum [0:C-1];
     // rounded half away from zero, then the int8 range (as the reference):
     // an 8-bit restoring divider, saturating when the quotient passes 255
@@ -301,17 +303,47 @@ module an_compute #(
     function [31:0] sat8(input signed [31:0] v);
         sat8 = v < -32'sd128 ? -32'sd128 : v > 32'sd127 ? 32'sd127 : v;
     endfunction
+    // The requantization lanes take a row in a cycle and give its result
+    // S cycles later (an_requant's register stages); beside them a delay
+    // line carries each row's valid bit, its destination address and, for a
+    // pool, the cell's flags, so that the write (a pool's window update)
+    // happens S cycles after the read. The front end (the reads, the pool's
+    // window walk) stops after its last row (fe_done); the instruction ends
+    // when that row leaves the delay line.
+    localparam S = `AN_REQUANT_STAGES;
+    localparam DA = ACT_ABITS > ACC_ABITS ? ACT_ABITS : ACC_ABITS;
+    wire rq_use = op == `AN_OP_VEC && (vop == `AN_VOP_REQUANT || pwr8);
+    reg fe_done;                    // the front end has read its last row
+    wire fe = active && !fe_done;
     wire [C*32-1:0] rq_out;
     genvar g;
     generate
         for (g = 0; g < C; g = g + 1) begin : g_lane
             wire [31:0] bias = `AN_VEC_BIAS(ci) ? acc_rdb[2*WC*8 + g*32 +: 32] : 32'd0;
-            an_requant rq (.x(acc_rd[g*32 +: 32] + bias), .m(acc_rdb[g*32 +: 32]),
-                           .shift(acc_rdb[WC*8 + g*32 +: 32]), .zp(`AN_VEC_ZP(ci)),
-                           .clamp(`AN_VEC_CLAMP(ci)), .lo(`AN_VEC_LO(ci)), .hi(`AN_VEC_HI(ci)),
+            an_requant rq (.clk(clk), .x(acc_rd[g*32 +: 32]), .bias(bias),
+                           .m(acc_rdb[g*32 +: 32]), .shift(acc_rdb[WC*8 + g*32 +: 32]),
+                           .zp(`AN_VEC_ZP(ci_r)), .clamp(`AN_VEC_CLAMP(ci_r)),
+                           .lo(`AN_VEC_LO(ci_r)), .hi(`AN_VEC_HI(ci_r)),
                            .y(rq_out[g*32 +: 32]));
         end
     endgenerate
+    // the delay line: {valid, last row, cell inside the grid, window's last cell}
+    reg [S-1:0] dl_v, dl_last, dl_in, dl_wl;
+    reg [DA-1:0] dl_a [0:S-1];
+    wire bk_v = dl_v[S-1], bk_last = dl_last[S-1], bk_in = dl_in[S-1], bk_wl = dl_wl[S-1];
+    wire [DA-1:0] bk_a = dl_a[S-1];
+    wire rq_rows = vop == `AN_VOP_REQUANT ? vn != 0 : !no_cells;  // rows to requantize
+    wire fe_v = fe && rq_use && rq_rows;
+    wire fe_last = vop == `AN_VOP_REQUANT ? cyc == vn - 1 : pool_last;
+    wire [31:0] fe_row = (`AN_VEC_DST(ci) + cyc) * WC;
+    wire [DA-1:0] fe_a = vop == `AN_VOP_REQUANT && !`AN_VEC_WR8(ci) ? fe_row[DA-1:0]
+                                                                   : vptr_c[DA-1:0];
+    // the pool's window update: this cycle's cell (a plain pool) or the cell
+    // leaving the delay line (wr8)
+    wire pl_v = op == `AN_OP_VEC && (pwr8 ? active && bk_v : fe && is_pool && !no_cells);
+    wire pl_in = pwr8 ? bk_in : cell_in;
+    wire pl_wl = pwr8 ? bk_wl : win_last;
+    wire [16:0] pl_cnt = pcnt + (pl_in ? 17'd1 : 17'd0);
 
     // ---------------- memory ports ----------------
     // The array's results take accumulator port C in every cycle; the
@@ -342,14 +374,17 @@ module an_compute #(
         end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_REQUANT && vn != 0) begin
             acc_rb = `AN_VEC_PRM(ci) * WC;
             acc_ra = ((`AN_VEC_WR8(ci) ? `AN_VEC_SRC(ci) : `AN_VEC_DST(ci)) + cyc) * WC;
+            // the row read S cycles ago: its result, at its delayed address
             if (`AN_VEC_WR8(ci)) begin // the int8 result straight into the activation rows
-                act_we = 1; act_wa = vptr_c; act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
+                act_we = bk_v; act_wa = bk_a[ACT_ABITS-1:0];
+                act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
                 for (c = 0; c < C; c = c + 1) begin
                     lane = sat8(rq_out[c*32 +: 32]);
                     act_wd[c*8 +: 8] = lane[7:0];
                 end
             end else begin
-                acc_we = 1; acc_wa = acc_ra; acc_wm = {WC{1'b1}}; acc_wd = rq_out;
+                acc_we = bk_v; acc_wa = bk_a[ACC_ABITS-1:0]; acc_wm = {WC{1'b1}};
+                acc_wd = rq_out;
             end
         end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_WIDEN && vn != 0) begin
             acc_we = 1; acc_wa = (`AN_VEC_DST(ci) + cyc) * WC; acc_wm = {WC{1'b1}};
@@ -366,21 +401,23 @@ module an_compute #(
             end
         end else if (active && op == `AN_OP_VEC && is_pool && !no_cells) begin
             // a cell: the accumulator row, or with wr8 its requantization
+            // (the window is updated with the cell that leaves the delay line)
             acc_ra = cell_row * WC;
             acc_rb = `AN_VEC_PRM(ci) * WC;
             for (c = 0; c < C; c = c + 1) begin
                 cv = pwr8 ? sat8(rq_out[c*32 +: 32]) : acc_rd[c*32 +: 32];
-                if (cell_in)
+                if (pl_in)
                     nsum[c] = is_avg ? psum[c] + cv
                             : (pcnt == 0 || cv > psum[c]) ? $signed({{16{cv[31]}}, cv}) : psum[c];
             end
             for (c = 0; c < C; c = c + 1) begin
-                lane = ncnt == 0 ? 32'd0 : is_avg ? avg_of(nsum[c], ncnt) : nsum[c][31:0];
+                lane = pl_cnt == 0 ? 32'd0 : is_avg ? avg_of(nsum[c], pl_cnt) : nsum[c][31:0];
                 acc_wd[c*32 +: 32] = lane;
                 act_wd[c*8 +: 8] = lane[7:0];
             end
             if (pwr8) begin // the window's int8 result into the activation rows
-                act_we = win_last; act_wa = vptr_c; act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
+                act_we = bk_v && bk_wl; act_wa = bk_a[ACT_ABITS-1:0];
+                act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
             end else begin
                 acc_we = win_last; acc_wm = {WC{1'b1}};
                 acc_wa = (`AN_VEC_DST(ci) + py * `AN_VEC_OW(ci) + px) * WC;
@@ -401,7 +438,8 @@ module an_compute #(
         default: ;
         endcase
     end
-    wire last = active && lst;
+    // a VEC that requantizes rows ends when its last row leaves the delay line
+    wire last = active && (rq_use && rq_rows ? bk_last && bk_v : lst);
     assign host_req = active && op == `AN_OP_HOST;
     assign host_idx = `AN_HOST_HOST(ci);
 
@@ -415,6 +453,7 @@ module an_compute #(
             p_on <= 0; p_row <= 0; g_on <= 0; g_cnt <= 0;
             f_head <= 0; f_tail <= 0; f_cnt <= 0;
             ii <= 0; py <= 0; px <= 0; ky <= 0; kx <= 0; pcnt <= 0;
+            fe_done <= 0; dl_v <= 0;
             for (j = 0; j < C; j = j + 1) psum[j] <= 0;
             for (j = 0; j < LAT; j = j + 1) rp[j] <= 0;
         end else begin
@@ -487,13 +526,31 @@ module an_compute #(
             // vector rows
             if (active && op == `AN_OP_VEC && !is_pool)
                 vptr <= vptr_c + `AN_VEC_VPITCH(ci);
-            else if (active && pwr8 && !no_cells)
+            else if (fe && pwr8 && !no_cells)
                 vptr <= win_last ? vptr_c + `AN_VEC_VPITCH(ci) : vptr_c;
-            // pools
-            if (active && op == `AN_OP_VEC && is_pool && !no_cells) begin
-                if (win_last) begin
+            // the requantization delay line; the front end's end
+            dl_v <= {dl_v[S-2:0], fe_v};
+            dl_last <= {dl_last[S-2:0], fe_last};
+            dl_in <= {dl_in[S-2:0], cell_in};
+            dl_wl <= {dl_wl[S-2:0], win_last};
+            dl_a[0] <= fe_a;
+            for (j = 1; j < S; j = j + 1) dl_a[j] <= dl_a[j-1];
+            if (last) fe_done <= 0;
+            else if (fe_v && fe_last) fe_done <= 1;
+            // pools: the window's value (the cell of this cycle, or with wr8
+            // the one leaving the delay line)
+            if (pl_v) begin
+                if (pl_wl) begin
                     pcnt <= 0;
                     for (j = 0; j < C; j = j + 1) psum[j] <= 0;
+                end else begin
+                    pcnt <= pl_cnt;
+                    for (j = 0; j < C; j = j + 1) psum[j] <= nsum[j];
+                end
+            end
+            // pools: the window walk
+            if (fe && op == `AN_OP_VEC && is_pool && !no_cells) begin
+                if (win_last) begin
                     kx <= 0; ky <= 0;
                     if (px + 1 == `AN_VEC_OW(ci)) begin
                         px <= 0;
@@ -506,8 +563,6 @@ module an_compute #(
                         cy_r <= by_c; cx_r <= bx_c + psw;
                     end
                 end else begin
-                    pcnt <= ncnt;
-                    for (j = 0; j < C; j = j + 1) psum[j] <= nsum[j];
                     by_r <= by_c; bx_r <= bx_c;
                     if (kx + 1 == `AN_VEC_KW(ci)) begin
                         kx <= 0; ky <= ky + 1;

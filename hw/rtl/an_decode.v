@@ -9,7 +9,8 @@
 //   stage 2                  the grid row's bytes, the run length, chunks
 //   stage 3                  the first data byte, the padding gaps, a
 //                            GEMM's times in the array pipeline, a VEC's
-//                            duration
+//                            duration (AN_REQUANT_STAGES more when it
+//                            requantizes)
 //
 // SRAM offsets are kept modulo 2^AB of the buffer the instruction's engine
 // addresses (AB_LOAD for the load queue, AB_STORE for the store queue,
@@ -56,7 +57,7 @@ module an_decode #(
                               `AN_VEC_VOP(in_insn) == `AN_VOP_AVGPOOL);
     reg [31:0] m1, rowlen1, xrun1, plp1, prp1, ysxs1, t1;
     reg [15:0] k1;
-    reg vec1, pool1;
+    reg vec1, pool1, rq1;
     reg [17:0] gh1, gw1;
     reg nodata1, elemc1, rc1;
     always @(posedge clk) begin
@@ -76,6 +77,8 @@ module an_decode #(
         k1 <= `AN_VEC_KH(in_insn) * `AN_VEC_KW(in_insn);
         vec1 <= in_vec;
         pool1 <= in_pool;
+        // a VEC that requantizes takes AN_REQUANT_STAGES cycles more
+        rq1 <= in_vec && (`AN_VEC_VOP(in_insn) == `AN_VOP_REQUANT || (in_pool && `AN_VEC_WR8(in_insn)));
         nodata1 <= ysz == 0 || xsz == 0 || xb == 0;
         elemc1 <= pitch > xb;
         rc1 <= xsz == 1 || (`AN_DMA_DRAM_XSTRIDE(in_insn) == xb && pitch == xb);
@@ -92,7 +95,7 @@ module an_decode #(
     reg [1:0] q2;
     reg [255:0] i2;
     reg [31:0] m2, grow2, runlen2, side2, chunk2, ngaps2, gin2, plp2, prp2, t2;
-    reg vec2;
+    reg vec2, rq2;
     reg [17:0] gh2;
     reg nodata2, elemc2, rc2, one2, nod2;
     always @(posedge clk) begin
@@ -112,6 +115,7 @@ module an_decode #(
         prp2 <= prp1;
         t2 <= pool1 ? t1[23:0] * k1 : t1;
         vec2 <= vec1;
+        rq2 <= rq1;
         nodata2 <= nodata1;
         elemc2 <= elemc1;
         rc2 <= rc1;
@@ -129,7 +133,8 @@ module an_decode #(
     wire [31:0] glast = nod2 ? 32'd0 : elemc2 ? (gin2 + after) & m2 : after; // after the last chunk
     localparam [31:0] BMASK = `AN_DRAM_BURST - 1;
     // a GEMM's times in the array pipeline (an_compute); a VEC's duration
-    wire [31:0] tl = vec2 ? (t2 != 0 ? t2 : 32'd1) : t2 + `AN_ROWS + `AN_COLS - 2;
+    wire [31:0] tl = vec2 ? (t2 == 0 ? 32'd1 : rq2 ? t2 + `AN_REQUANT_STAGES : t2)
+                          : t2 + `AN_ROWS + `AN_COLS - 2;
     wire [31:0] tq = t2 != 0 ? t2 - 1 : 32'd0;
     wire [31:0] tbk = t2 + `AN_COLS > 3 ? t2 + `AN_COLS - 3 : 32'd0;
     always @(posedge clk) begin

@@ -214,6 +214,13 @@ extern const char *const NPU_SPACE_NAME[NPU_SPACE_COUNT];
 ** many register stages (an_params.vh carries the number). */
 #define AN_DECODE_STAGES 3
 
+/* Register stages of the vector unit's requantization lanes (docs/timing.md):
+** a VEC that requantizes (REQUANT, a pool with wr8) reads a row in a cycle and
+** writes its result (counts the cell in its window) AN_REQUANT_STAGES cycles
+** later, so it takes that many cycles more. The RTL's an_requant has as many
+** (an_params.vh carries the number). */
+#define AN_REQUANT_STAGES 5
+
 /* Limits the loader enforces beyond the field widths. */
 #define NPU_MAX_DRAM  (INT64_C(1) << 28) /* simulated DRAM bytes */
 #define NPU_MAX_INSNS (INT64_C(1) << 24)
