@@ -212,7 +212,7 @@ extern const char *const NPU_SPACE_NAME[NPU_SPACE_COUNT];
 ** its dispatch and its queue (docs/timing.md): it can start AN_DECODE_STAGES
 ** + 1 cycles after its dispatch at the earliest. The RTL's an_decode has as
 ** many register stages (an_params.vh carries the number). */
-#define AN_DECODE_STAGES 3
+#define AN_DECODE_STAGES 4
 
 /* Register stages of the vector unit's requantization lanes (docs/timing.md):
 ** a VEC that requantizes (REQUANT, a pool with wr8) reads a row in a cycle and
