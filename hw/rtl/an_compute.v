@@ -121,8 +121,12 @@ module an_compute #(
     wire go_oth = go && !in_pre && !in_gemm;
     wire go_vb = go_oth && in_op == `AN_OP_VEC && `AN_VEC_BESIDE(insn);
 
+    // ci: the instruction of the vector unit, DMA, HOST, SYNC or FINISH
+    // (meaningful while active): insn in its first cycle, when on is still
+    // low, then the register. Selected by on, not by go, so that go only
+    // enables registers and reaches no datapath.
     reg [255:0] ci_r;
-    wire [255:0] ci = go_oth ? insn : ci_r;
+    wire [255:0] ci = on ? ci_r : insn;
     wire active = go_oth || on;
     wire [3:0] op = `AN_ANY_OP(ci);
     wire [3:0] vop = `AN_VEC_VOP(ci);
@@ -252,7 +256,7 @@ module an_compute #(
     reg [31:0] vptr;
     wire pwr8 = is_pool && `AN_VEC_WR8(ci);  // a pool of requantized cells, int8 out
     wire to_act = vop == `AN_VOP_WRITE || ((vop == `AN_VOP_REQUANT || is_pool) && `AN_VEC_WR8(ci));
-    wire [31:0] vptr_c = go_oth ? (to_act ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci)) : vptr;
+    wire [31:0] vptr_c = on ? vptr : to_act ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci);
     // pools: window cell (py, px, ky, kx) at grid cell (cell_y, cell_x) =
     // (py sh + oy + ky, px sw + ox + kx), its window's corner at (by, bx);
     // kept as registers, stepped by adds (no multiply in a cycle)
@@ -260,12 +264,20 @@ module an_compute #(
     reg [7:0] ky, kx;
     reg signed [31:0] by_r, bx_r, cy_r, cx_r;
     wire signed [31:0] oy0 = `AN_VEC_OY(insn), ox0 = `AN_VEC_OX(insn);
-    wire signed [31:0] by_c = go_oth ? oy0 : by_r, bx_c = go_oth ? ox0 : bx_r;
-    wire signed [31:0] cell_y = go_oth ? oy0 : cy_r, cell_x = go_oth ? ox0 : cx_r;
+    wire signed [31:0] by_c = on ? by_r : oy0, bx_c = on ? bx_r : ox0;
+    wire signed [31:0] cell_y = on ? cy_r : oy0, cell_x = on ? cx_r : ox0;
     wire signed [31:0] psh = $signed({24'd0, `AN_VEC_SH(ci)}), psw = $signed({24'd0, `AN_VEC_SW(ci)});
     wire [11:0] pgh = `AN_VEC_GH(ci), pgw = `AN_VEC_GW(ci);
-    wire cell_in = cell_y >= 0 && cell_y < $signed({20'd0, pgh}) && cell_x >= 0 &&
-                   cell_x < $signed({20'd0, pgw});
+    // whether the cell is inside the grid: from the instruction in the first
+    // cycle, else registered with the cell's coordinates (ny, nx: the next
+    // cell's, below)
+    function in_grid(input signed [31:0] y, input signed [31:0] x, input [11:0] h,
+                    input [11:0] w);
+        in_grid = y >= 0 && y < $signed({20'd0, h}) && x >= 0 && x < $signed({20'd0, w});
+    endfunction
+    reg cin_r;
+    wire cell_in = on ? cin_r : in_grid(oy0, ox0, pgh, pgw);
+    reg signed [31:0] ny, nx;   // the next cell (the window walk's step)
     wire [31:0] cell_row = `AN_VEC_SRC(ci) + cell_y * pgw + cell_x;
     wire no_cells = `AN_VEC_KH(ci) == 0 || `AN_VEC_KW(ci) == 0 || `AN_VEC_OH(ci) == 0 ||
                     `AN_VEC_OW(ci) == 0;
@@ -319,8 +331,8 @@ module an_compute #(
     genvar g;
     generate
         for (g = 0; g < C; g = g + 1) begin : g_lane
-            wire [31:0] bias = `AN_VEC_BIAS(ci) ? acc_rdb[2*WC*8 + g*32 +: 32] : 32'd0;
-            an_requant rq (.clk(clk), .x(acc_rd[g*32 +: 32]), .bias(bias),
+            an_requant rq (.clk(clk), .x(acc_rd[g*32 +: 32]),
+                           .bias(acc_rdb[2*WC*8 + g*32 +: 32]), .bias_en(`AN_VEC_BIAS(ci)),
                            .m(acc_rdb[g*32 +: 32]), .shift(acc_rdb[WC*8 + g*32 +: 32]),
                            .zp(`AN_VEC_ZP(ci_r)), .clamp(`AN_VEC_CLAMP(ci_r)),
                            .lo(`AN_VEC_LO(ci_r)), .hi(`AN_VEC_HI(ci_r)),
@@ -344,6 +356,22 @@ module an_compute #(
     wire pl_in = pwr8 ? bk_in : cell_in;
     wire pl_wl = pwr8 ? bk_wl : win_last;
     wire [16:0] pl_cnt = pcnt + (pl_in ? 17'd1 : 17'd0);
+
+    // the window walk's next cell: the next window's corner after a
+    // window's last cell, else the next cell of the row or the next row
+    always @* begin
+        if (win_last) begin
+            if (px + 1 == `AN_VEC_OW(ci)) begin
+                ny = by_c + psh; nx = `AN_VEC_OX(ci);
+            end else begin
+                ny = by_c; nx = bx_c + psw;
+            end
+        end else if (kx + 1 == `AN_VEC_KW(ci)) begin
+            ny = cell_y + 1; nx = bx_c;
+        end else begin
+            ny = cell_y; nx = cell_x + 1;
+        end
+    end
 
     // ---------------- memory ports ----------------
     // The array's results take accumulator port C in every cycle; the
@@ -550,26 +578,24 @@ module an_compute #(
             end
             // pools: the window walk
             if (fe && op == `AN_OP_VEC && is_pool && !no_cells) begin
+                cy_r <= ny; cx_r <= nx;
+                cin_r <= in_grid(ny, nx, pgh, pgw);
                 if (win_last) begin
                     kx <= 0; ky <= 0;
                     if (px + 1 == `AN_VEC_OW(ci)) begin
                         px <= 0;
                         py <= pool_last ? 12'd0 : py + 1;
                         by_r <= by_c + psh; bx_r <= `AN_VEC_OX(ci);
-                        cy_r <= by_c + psh; cx_r <= `AN_VEC_OX(ci);
                     end else begin
                         px <= px + 1;
                         by_r <= by_c; bx_r <= bx_c + psw;
-                        cy_r <= by_c; cx_r <= bx_c + psw;
                     end
                 end else begin
                     by_r <= by_c; bx_r <= bx_c;
                     if (kx + 1 == `AN_VEC_KW(ci)) begin
                         kx <= 0; ky <= ky + 1;
-                        cy_r <= cell_y + 1; cx_r <= bx_c;
                     end else begin
                         kx <= kx + 1;
-                        cy_r <= cell_y; cx_r <= cell_x + 1;
                     end
                 end
             end

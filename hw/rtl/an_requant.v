@@ -5,7 +5,7 @@
 //   h   = SaturatingRoundingDoublingHighMul(v, m)
 //   q   = RoundingDivideByPOT(h, max(-s, 0))
 //   y   = q + zp, then clamped to [lo, hi] (clamp) or saturated to int32.
-// x, bias, m and shift are taken in a cycle; y is the register of the last
+// x, bias (added when bias_en), m and shift are taken in a cycle; y is the register of the last
 // of AN_REQUANT_STAGES = 5 stages, valid that many cycles later
 // (docs/timing.md: a VEC that requantizes takes as many cycles more):
 //   1  the bias add, the shift clamp, the left shift and saturation: v
@@ -21,6 +21,7 @@ module an_requant (
     input  wire               clk,
     input  wire signed [31:0] x,
     input  wire signed [31:0] bias,
+    input  wire               bias_en,
     input  wire signed [31:0] m,
     input  wire signed [31:0] shift,
     input  wire signed [7:0]  zp,
@@ -38,11 +39,19 @@ module an_requant (
     endgenerate
 
     // ---- stage 1: v = sat32((x + bias) << left), right = max(-s, 0) ----
-    reg signed [31:0] xb, s;
+    // (the add as two 16-bit halves, the upper one for both carries: the
+    // flow maps adders as ripple carry)
+    reg signed [31:0] xb, s, b;
+    reg [16:0] xlo;
+    reg [15:0] xhi0, xhi1;
     reg [4:0] left, right;
     reg signed [63:0] xl;
     always @* begin
-        xb = x + bias;
+        b = bias_en ? bias : 32'sd0;
+        xlo = {1'b0, x[15:0]} + {1'b0, b[15:0]};
+        xhi0 = x[31:16] + b[31:16];
+        xhi1 = x[31:16] + b[31:16] + 16'd1;
+        xb = {xlo[16] ? xhi1 : xhi0, xlo[15:0]};
         s = shift < -32'sd31 ? -32'sd31 : shift > 32'sd30 ? 32'sd30 : shift;
         left = s > 0 ? s[4:0] : 5'd0;
         right = s > 0 ? 5'd0 : (-s);
@@ -51,8 +60,8 @@ module an_requant (
     reg signed [31:0] v1, m1;
     reg [4:0] r1;
     always @(posedge clk) begin
-        v1 <= xl > 64'sd2147483647 ? 32'sh7fffffff : xl < -64'sd2147483648 ? 32'sh80000000
-                                                                            : xl[31:0];
+        // saturated when the bits shifted out are not all the sign
+        v1 <= xl[63:31] != {33{xb[31]}} ? (xb[31] ? 32'sh80000000 : 32'sh7fffffff) : xl[31:0];
         m1 <= m;
         r1 <= right;
     end
@@ -83,17 +92,26 @@ module an_requant (
     end
 
     // ---- stage 4: h; RDBPOT: floor(h / 2^right) and its rounding bit ----
-    reg signed [31:0] h4, mask4, thr4;
+    // (th3 + up3 bit by bit: bit i flips when up3 and the bits below are all
+    // ones; the rounding bit, rem > (mask >> 1) + (h < 0) with rem = h & mask
+    // and mask = 2^right - 1: bit right - 1 of h, and for a negative h a one
+    // below it; the flow would map the add and the compare as ripple chains)
+    reg signed [31:0] h4;
+    reg [31:0] below4;
+    reg rnd4;
+    integer i;
     always @* begin
-        h4 = sat3 ? 32'sh7fffffff : th3 + (up3 ? 32'd1 : 32'd0);
-        mask4 = (32'sd1 <<< r3) - 32'sd1;
-        thr4 = (mask4 >>> 1) + (h4 < 0 ? 32'sd1 : 32'sd0);
+        for (i = 0; i < 32; i = i + 1)
+            h4[i] = th3[i] ^ (up3 && (th3 | (32'hffffffff << i)) == 32'hffffffff);
+        if (sat3) h4 = 32'sh7fffffff;
+        below4 = ~(32'hffffffff << r3) >> 1;  // the bits below bit right - 1
+        rnd4 = r3 != 0 && h4[r3 - 5'd1] && (!h4[31] || (h4 & below4) != 0);
     end
     reg signed [31:0] hs5;
     reg rnd5;
     always @(posedge clk) begin
         hs5 <= h4 >>> r3;
-        rnd5 <= (h4 & mask4) > thr4;
+        rnd5 <= rnd4;
     end
 
     // ---- stage 5: q + zp, clamp or saturate ----
