@@ -29,21 +29,21 @@ Test(timing, single_tile_closed_form) {
     an_npu_exe x;
     tt_program(&x, &c, 1, 64, 1);
     an_profile p = tt_profile(&x, NULL);
-    /* fetch dispatches insn k at cycle k, it may start at k + 4 (three
+    /* fetch dispatches insn k at cycle k, it may start at k + 5 (four
        decode stages):
-       LOAD wgt   4 .. 4 + 100 + 256/16                  = 120
-       PRELOAD    120 (token) .. + R = 136; holds the queue to 121
-       LOAD act   120 (queue) .. + 100 + 64*16/16        = 284
-       GEMM       284 (token) .. + T + R + C - 2 = 94    = 378
-       VEC write  378 .. + T rows x ceil(C/lanes)        = 442
-       STORE      442 (token) .. + 100 + 64*16/16        = 606
-       FINISH     442 .. 443 */
-    cr_assert_eq(p.cycles, 606);
+       LOAD wgt   5 .. 5 + 100 + 256/16                  = 121
+       PRELOAD    121 (token) .. + R = 137; holds the queue to 122
+       LOAD act   121 (queue) .. + 100 + 64*16/16        = 285
+       GEMM       285 (token) .. + T + R + C - 2 = 94    = 379
+       VEC write  379 .. + T rows x ceil(C/lanes)        = 443
+       STORE      443 (token) .. + 100 + 64*16/16        = 607
+       FINISH     443 .. 444 */
+    cr_assert_eq(p.cycles, 607);
     cr_assert_eq(p.cls[AN_PC_GEMM].busy, 94);
     cr_assert_eq(p.cls[AN_PC_PRELOAD].busy, 16);
-    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 284 - 121);
+    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 285 - 122);
     cr_assert_eq(p.cls[AN_PC_STORE].stall[AN_STALL_COMPUTE],
-                 442); /* the whole wait, to the binding term */
+                 443); /* the whole wait, to the binding term */
     cr_assert_eq(p.total.macs, 64 * 16 * 16);
     cr_assert_eq(p.total.rd[AN_MEM_DRAM], 256 + 1024);
     cr_assert_eq(p.total.wr[AN_MEM_DRAM], 1024);
@@ -100,7 +100,7 @@ Test(timing, array_pipelines_preloads_and_gemms) {
     tt_emit(&x, &(an_isa_insn){.op = AN_ISA_FINISH});
     cr_assert_eq(an_npu_validate(&x), AN_OK, "%s", an_errmsg());
     an_profile p = tt_profile(&x, NULL);
-    /* LOAD act 4 .. 4 + 100 + 8 = 112; LOAD wgt 112 .. + 100 + 64 = W = 276.
+    /* LOAD act 5 .. 5 + 100 + 8 = 113; LOAD wgt 113 .. + 100 + 64 = W = 277.
        PRELOAD k holds the queue 1 cycle and the weight port R; the PRELOAD
        into a bank waits for the GEMM two back to stream past every PE
        (start + T + C - 2 = 22 after it); a GEMM issues T rows:
@@ -109,7 +109,7 @@ Test(timing, array_pipelines_preloads_and_gemms) {
        VEC write W+87 .. W+95 (after every GEMM completes); STORE W+95 ..
        + 100 + 8 = W+203. Without the pipeline the array alone would take
        K (2R + C + T - 2) = 216 cycles instead of 87. */
-    const int64_t W = 276;
+    const int64_t W = 277;
     cr_assert_eq(p.cycles, W + 203);
     cr_assert_eq(p.total.macs, (int64_t)K * T * R * C);
     an_profile_free(&p);
@@ -172,22 +172,22 @@ Test(timing, dma_runs_in_closed_form) {
 
 Test(timing, fifo_slot_usable_the_cycle_after_the_pop) {
     /* single_tile_closed_form with one-token FIFOs: LOAD wgt's token fills
-       the load->compute FIFO; PRELOAD pops it at its start, 120, so LOAD act
-       may push from 121 (one cycle of fifo full), and every later
+       the load->compute FIFO; PRELOAD pops it at its start, 121, so LOAD act
+       may push from 122 (one cycle of fifo full), and every later
        instruction moves one cycle:
-       LOAD act   121 .. + 100 + 1024/16                 = 285
-       GEMM       285 (token) .. + 94                    = 379
-       VEC write  379 .. + 64                            = 443
-       STORE      443 (token) .. + 100 + 1024/16         = 607 */
+       LOAD act   122 .. + 100 + 1024/16                 = 286
+       GEMM       286 (token) .. + 94                    = 380
+       VEC write  380 .. + 64                            = 444
+       STORE      444 (token) .. + 100 + 1024/16         = 608 */
     an_npu_config c = chip(16, 100);
     c.token_depth = 1;
     an_npu_exe x;
     tt_program(&x, &c, 1, 64, 1);
     an_profile p = tt_profile(&x, NULL);
-    cr_assert_eq(p.cycles, 607);
+    cr_assert_eq(p.cycles, 608);
     cr_assert_eq(p.cls[AN_PC_LOAD_ACT].stall[AN_STALL_FIFO], 1);
     cr_assert_eq(p.total.stall[AN_STALL_FIFO], 1);
-    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 285 - 121);
+    cr_assert_eq(p.cls[AN_PC_GEMM].stall[AN_STALL_LOAD], 286 - 122);
     an_profile_free(&p);
     an_npu_exe_free(&x);
 }
@@ -362,13 +362,13 @@ static void beside_program(an_npu_exe *x, int beside, int64_t acc2) {
     tt_emit(x, &(an_isa_insn){.op = AN_ISA_FINISH});
 }
 
-/* LOAD act 4 .. 112, LOAD wgt 112 .. W = 228, PRELOAD W, GEMM 1 W+1 ..
+/* LOAD act 5 .. 113, LOAD wgt 113 .. W = 229, PRELOAD W, GEMM 1 W+1 ..
 ** W+39 (T + R + C - 2 = 38), VEC 1 W+39 .. W+47. Beside: GEMM 2 starts at
 ** W+40 (the VEC holds the queue one cycle) and ends at W+78, VEC 2 W+78
 ** .. W+86, STORE .. W+86 + 100 + 16 = W+202. Without it GEMM 2 waits for
 ** VEC 1: W+47 .. W+85, VEC 2 .. W+93, STORE .. W+209. */
 Test(timing, vec_beside_lets_the_next_gemm_start) {
-    const int64_t W = 228;
+    const int64_t W = 229;
     for (int beside = 0; beside < 2; beside++) {
         an_npu_exe x;
         beside_program(&x, beside, 8);

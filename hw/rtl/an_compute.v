@@ -10,7 +10,10 @@
 //                          each result row is added into its accumulator row
 //                          in the cycle it leaves the array, R + C - 2 later
 //   VEC      n (rows) or oh ow kh kw (pools; the window's output is written
-//            in the cycle of its last cell), at least 1; all C lanes a cycle
+//            in the cycle of its last cell), at least 1; all C lanes a cycle;
+//            a VEC that requantizes (REQUANT, a pool with wr8) S =
+//            AN_REQUANT_STAGES cycles more: a row read in cycle t is
+//            written (a pool's cell counted) in cycle t + S
 //   SYNC, FINISH 1
 //
 // ready tells whether the instruction on insn may start now: a PRELOAD when
@@ -26,7 +29,7 @@
 // (push_prev / push_next: tokens pushed at the edge ending this cycle).
 // The instruction comes on insn in the cycle go is high (its first cycle).
 // Memory reads are combinational (an_sram), so a cycle reads, computes and
-// writes.
+// writes, except through the requantization lanes (S register stages).
 `default_nettype none
 `include "an_params.vh"
 `include "an_decode.vh"
@@ -118,8 +121,12 @@ module an_compute #(
     wire go_oth = go && !in_pre && !in_gemm;
     wire go_vb = go_oth && in_op == `AN_OP_VEC && `AN_VEC_BESIDE(insn);
 
+    // ci: the instruction of the vector unit, DMA, HOST, SYNC or FINISH
+    // (meaningful while active): insn in its first cycle, when on is still
+    // low, then the register. Selected by on, not by go, so that go only
+    // enables registers and reaches no datapath.
     reg [255:0] ci_r;
-    wire [255:0] ci = go_oth ? insn : ci_r;
+    wire [255:0] ci = on ? ci_r : insn;
     wire active = go_oth || on;
     wire [3:0] op = `AN_ANY_OP(ci);
     wire [3:0] vop = `AN_VEC_VOP(ci);
@@ -249,7 +256,7 @@ module an_compute #(
     reg [31:0] vptr;
     wire pwr8 = is_pool && `AN_VEC_WR8(ci);  // a pool of requantized cells, int8 out
     wire to_act = vop == `AN_VOP_WRITE || ((vop == `AN_VOP_REQUANT || is_pool) && `AN_VEC_WR8(ci));
-    wire [31:0] vptr_c = go_oth ? (to_act ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci)) : vptr;
+    wire [31:0] vptr_c = on ? vptr : to_act ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci);
     // pools: window cell (py, px, ky, kx) at grid cell (cell_y, cell_x) =
     // (py sh + oy + ky, px sw + ox + kx), its window's corner at (by, bx);
     // kept as registers, stepped by adds (no multiply in a cycle)
@@ -257,12 +264,20 @@ module an_compute #(
     reg [7:0] ky, kx;
     reg signed [31:0] by_r, bx_r, cy_r, cx_r;
     wire signed [31:0] oy0 = `AN_VEC_OY(insn), ox0 = `AN_VEC_OX(insn);
-    wire signed [31:0] by_c = go_oth ? oy0 : by_r, bx_c = go_oth ? ox0 : bx_r;
-    wire signed [31:0] cell_y = go_oth ? oy0 : cy_r, cell_x = go_oth ? ox0 : cx_r;
+    wire signed [31:0] by_c = on ? by_r : oy0, bx_c = on ? bx_r : ox0;
+    wire signed [31:0] cell_y = on ? cy_r : oy0, cell_x = on ? cx_r : ox0;
     wire signed [31:0] psh = $signed({24'd0, `AN_VEC_SH(ci)}), psw = $signed({24'd0, `AN_VEC_SW(ci)});
     wire [11:0] pgh = `AN_VEC_GH(ci), pgw = `AN_VEC_GW(ci);
-    wire cell_in = cell_y >= 0 && cell_y < $signed({20'd0, pgh}) && cell_x >= 0 &&
-                   cell_x < $signed({20'd0, pgw});
+    // whether the cell is inside the grid: from the instruction in the first
+    // cycle, else registered with the cell's coordinates (ny, nx: the next
+    // cell's, below)
+    function in_grid(input signed [31:0] y, input signed [31:0] x, input [11:0] h,
+                    input [11:0] w);
+        in_grid = y >= 0 && y < $signed({20'd0, h}) && x >= 0 && x < $signed({20'd0, w});
+    endfunction
+    reg cin_r;
+    wire cell_in = on ? cin_r : in_grid(oy0, ox0, pgh, pgw);
+    reg signed [31:0] ny, nx;   // the next cell (the window walk's step)
     wire [31:0] cell_row = `AN_VEC_SRC(ci) + cell_y * pgw + cell_x;
     wire no_cells = `AN_VEC_KH(ci) == 0 || `AN_VEC_KW(ci) == 0 || `AN_VEC_OH(ci) == 0 ||
                     `AN_VEC_OW(ci) == 0;
@@ -270,7 +285,6 @@ module an_compute #(
     wire pool_last = win_last && px == `AN_VEC_OW(ci) - 1 && py == `AN_VEC_OH(ci) - 1;
     reg signed [47:0] psum [0:C-1]; // the window so far: max or sum
     reg [16:0] pcnt;                // its cells inside the grid
-    wire [16:0] ncnt = pcnt + (cell_in ? 17'd1 : 17'd0);
     reg signed [47:0] nsum [0:C-1];
     // rounded half away from zero, then the int8 range (as the reference):
     // an 8-bit restoring divider, saturating when the quotient passes 255
@@ -301,17 +315,63 @@ module an_compute #(
     function [31:0] sat8(input signed [31:0] v);
         sat8 = v < -32'sd128 ? -32'sd128 : v > 32'sd127 ? 32'sd127 : v;
     endfunction
+    // The requantization lanes take a row in a cycle and give its result
+    // S cycles later (an_requant's register stages); beside them a delay
+    // line carries each row's valid bit, its destination address and, for a
+    // pool, the cell's flags, so that the write (a pool's window update)
+    // happens S cycles after the read. The front end (the reads, the pool's
+    // window walk) stops after its last row (fe_done); the instruction ends
+    // when that row leaves the delay line.
+    localparam S = `AN_REQUANT_STAGES;
+    localparam DA = ACT_ABITS > ACC_ABITS ? ACT_ABITS : ACC_ABITS;
+    wire rq_use = op == `AN_OP_VEC && (vop == `AN_VOP_REQUANT || pwr8);
+    reg fe_done;                    // the front end has read its last row
+    wire fe = active && !fe_done;
     wire [C*32-1:0] rq_out;
     genvar g;
     generate
         for (g = 0; g < C; g = g + 1) begin : g_lane
-            wire [31:0] bias = `AN_VEC_BIAS(ci) ? acc_rdb[2*WC*8 + g*32 +: 32] : 32'd0;
-            an_requant rq (.x(acc_rd[g*32 +: 32] + bias), .m(acc_rdb[g*32 +: 32]),
-                           .shift(acc_rdb[WC*8 + g*32 +: 32]), .zp(`AN_VEC_ZP(ci)),
-                           .clamp(`AN_VEC_CLAMP(ci)), .lo(`AN_VEC_LO(ci)), .hi(`AN_VEC_HI(ci)),
+            an_requant rq (.clk(clk), .x(acc_rd[g*32 +: 32]),
+                           .bias(acc_rdb[2*WC*8 + g*32 +: 32]), .bias_en(`AN_VEC_BIAS(ci)),
+                           .m(acc_rdb[g*32 +: 32]), .shift(acc_rdb[WC*8 + g*32 +: 32]),
+                           .zp(`AN_VEC_ZP(ci_r)), .clamp(`AN_VEC_CLAMP(ci_r)),
+                           .lo(`AN_VEC_LO(ci_r)), .hi(`AN_VEC_HI(ci_r)),
                            .y(rq_out[g*32 +: 32]));
         end
     endgenerate
+    // the delay line: {valid, last row, cell inside the grid, window's last cell}
+    reg [S-1:0] dl_v, dl_last, dl_in, dl_wl;
+    reg [DA-1:0] dl_a [0:S-1];
+    wire bk_v = dl_v[S-1], bk_last = dl_last[S-1], bk_in = dl_in[S-1], bk_wl = dl_wl[S-1];
+    wire [DA-1:0] bk_a = dl_a[S-1];
+    wire rq_rows = vop == `AN_VOP_REQUANT ? vn != 0 : !no_cells;  // rows to requantize
+    wire fe_v = fe && rq_use && rq_rows;
+    wire fe_last = vop == `AN_VOP_REQUANT ? cyc == vn - 1 : pool_last;
+    wire [31:0] fe_row = (`AN_VEC_DST(ci) + cyc) * WC;
+    wire [DA-1:0] fe_a = vop == `AN_VOP_REQUANT && !`AN_VEC_WR8(ci) ? fe_row[DA-1:0]
+                                                                   : vptr_c[DA-1:0];
+    // the pool's window update: this cycle's cell (a plain pool) or the cell
+    // leaving the delay line (wr8)
+    wire pl_v = op == `AN_OP_VEC && (pwr8 ? active && bk_v : fe && is_pool && !no_cells);
+    wire pl_in = pwr8 ? bk_in : cell_in;
+    wire pl_wl = pwr8 ? bk_wl : win_last;
+    wire [16:0] pl_cnt = pcnt + (pl_in ? 17'd1 : 17'd0);
+
+    // the window walk's next cell: the next window's corner after a
+    // window's last cell, else the next cell of the row or the next row
+    always @* begin
+        if (win_last) begin
+            if (px + 1 == `AN_VEC_OW(ci)) begin
+                ny = by_c + psh; nx = `AN_VEC_OX(ci);
+            end else begin
+                ny = by_c; nx = bx_c + psw;
+            end
+        end else if (kx + 1 == `AN_VEC_KW(ci)) begin
+            ny = cell_y + 1; nx = bx_c;
+        end else begin
+            ny = cell_y; nx = cell_x + 1;
+        end
+    end
 
     // ---------------- memory ports ----------------
     // The array's results take accumulator port C in every cycle; the
@@ -342,14 +402,17 @@ module an_compute #(
         end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_REQUANT && vn != 0) begin
             acc_rb = `AN_VEC_PRM(ci) * WC;
             acc_ra = ((`AN_VEC_WR8(ci) ? `AN_VEC_SRC(ci) : `AN_VEC_DST(ci)) + cyc) * WC;
+            // the row read S cycles ago: its result, at its delayed address
             if (`AN_VEC_WR8(ci)) begin // the int8 result straight into the activation rows
-                act_we = 1; act_wa = vptr_c; act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
+                act_we = bk_v; act_wa = bk_a[ACT_ABITS-1:0];
+                act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
                 for (c = 0; c < C; c = c + 1) begin
                     lane = sat8(rq_out[c*32 +: 32]);
                     act_wd[c*8 +: 8] = lane[7:0];
                 end
             end else begin
-                acc_we = 1; acc_wa = acc_ra; acc_wm = {WC{1'b1}}; acc_wd = rq_out;
+                acc_we = bk_v; acc_wa = bk_a[ACC_ABITS-1:0]; acc_wm = {WC{1'b1}};
+                acc_wd = rq_out;
             end
         end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_WIDEN && vn != 0) begin
             acc_we = 1; acc_wa = (`AN_VEC_DST(ci) + cyc) * WC; acc_wm = {WC{1'b1}};
@@ -366,21 +429,23 @@ module an_compute #(
             end
         end else if (active && op == `AN_OP_VEC && is_pool && !no_cells) begin
             // a cell: the accumulator row, or with wr8 its requantization
+            // (the window is updated with the cell that leaves the delay line)
             acc_ra = cell_row * WC;
             acc_rb = `AN_VEC_PRM(ci) * WC;
             for (c = 0; c < C; c = c + 1) begin
                 cv = pwr8 ? sat8(rq_out[c*32 +: 32]) : acc_rd[c*32 +: 32];
-                if (cell_in)
+                if (pl_in)
                     nsum[c] = is_avg ? psum[c] + cv
                             : (pcnt == 0 || cv > psum[c]) ? $signed({{16{cv[31]}}, cv}) : psum[c];
             end
             for (c = 0; c < C; c = c + 1) begin
-                lane = ncnt == 0 ? 32'd0 : is_avg ? avg_of(nsum[c], ncnt) : nsum[c][31:0];
+                lane = pl_cnt == 0 ? 32'd0 : is_avg ? avg_of(nsum[c], pl_cnt) : nsum[c][31:0];
                 acc_wd[c*32 +: 32] = lane;
                 act_wd[c*8 +: 8] = lane[7:0];
             end
             if (pwr8) begin // the window's int8 result into the activation rows
-                act_we = win_last; act_wa = vptr_c; act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
+                act_we = bk_v && bk_wl; act_wa = bk_a[ACT_ABITS-1:0];
+                act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
             end else begin
                 acc_we = win_last; acc_wm = {WC{1'b1}};
                 acc_wa = (`AN_VEC_DST(ci) + py * `AN_VEC_OW(ci) + px) * WC;
@@ -401,7 +466,8 @@ module an_compute #(
         default: ;
         endcase
     end
-    wire last = active && lst;
+    // a VEC that requantizes rows ends when its last row leaves the delay line
+    wire last = active && (rq_use && rq_rows ? bk_last && bk_v : lst);
     assign host_req = active && op == `AN_OP_HOST;
     assign host_idx = `AN_HOST_HOST(ci);
 
@@ -415,6 +481,7 @@ module an_compute #(
             p_on <= 0; p_row <= 0; g_on <= 0; g_cnt <= 0;
             f_head <= 0; f_tail <= 0; f_cnt <= 0;
             ii <= 0; py <= 0; px <= 0; ky <= 0; kx <= 0; pcnt <= 0;
+            fe_done <= 0; dl_v <= 0;
             for (j = 0; j < C; j = j + 1) psum[j] <= 0;
             for (j = 0; j < LAT; j = j + 1) rp[j] <= 0;
         end else begin
@@ -487,34 +554,48 @@ module an_compute #(
             // vector rows
             if (active && op == `AN_OP_VEC && !is_pool)
                 vptr <= vptr_c + `AN_VEC_VPITCH(ci);
-            else if (active && pwr8 && !no_cells)
+            else if (fe && pwr8 && !no_cells)
                 vptr <= win_last ? vptr_c + `AN_VEC_VPITCH(ci) : vptr_c;
-            // pools
-            if (active && op == `AN_OP_VEC && is_pool && !no_cells) begin
-                if (win_last) begin
+            // the requantization delay line; the front end's end
+            dl_v <= {dl_v[S-2:0], fe_v};
+            dl_last <= {dl_last[S-2:0], fe_last};
+            dl_in <= {dl_in[S-2:0], cell_in};
+            dl_wl <= {dl_wl[S-2:0], win_last};
+            dl_a[0] <= fe_a;
+            for (j = 1; j < S; j = j + 1) dl_a[j] <= dl_a[j-1];
+            if (last) fe_done <= 0;
+            else if (fe_v && fe_last) fe_done <= 1;
+            // pools: the window's value (the cell of this cycle, or with wr8
+            // the one leaving the delay line)
+            if (pl_v) begin
+                if (pl_wl) begin
                     pcnt <= 0;
                     for (j = 0; j < C; j = j + 1) psum[j] <= 0;
+                end else begin
+                    pcnt <= pl_cnt;
+                    for (j = 0; j < C; j = j + 1) psum[j] <= nsum[j];
+                end
+            end
+            // pools: the window walk
+            if (fe && op == `AN_OP_VEC && is_pool && !no_cells) begin
+                cy_r <= ny; cx_r <= nx;
+                cin_r <= in_grid(ny, nx, pgh, pgw);
+                if (win_last) begin
                     kx <= 0; ky <= 0;
                     if (px + 1 == `AN_VEC_OW(ci)) begin
                         px <= 0;
                         py <= pool_last ? 12'd0 : py + 1;
                         by_r <= by_c + psh; bx_r <= `AN_VEC_OX(ci);
-                        cy_r <= by_c + psh; cx_r <= `AN_VEC_OX(ci);
                     end else begin
                         px <= px + 1;
                         by_r <= by_c; bx_r <= bx_c + psw;
-                        cy_r <= by_c; cx_r <= bx_c + psw;
                     end
                 end else begin
-                    pcnt <= ncnt;
-                    for (j = 0; j < C; j = j + 1) psum[j] <= nsum[j];
                     by_r <= by_c; bx_r <= bx_c;
                     if (kx + 1 == `AN_VEC_KW(ci)) begin
                         kx <= 0; ky <= ky + 1;
-                        cy_r <= cell_y + 1; cx_r <= bx_c;
                     end else begin
                         kx <= kx + 1;
-                        cy_r <= cell_y; cx_r <= cell_x + 1;
                     end
                 end
             end

@@ -7,9 +7,12 @@
 //
 //   stage 1 (from the port)  sums and first products (rows, runs' bytes)
 //   stage 2                  the grid row's bytes, the run length, chunks
-//   stage 3                  the first data byte, the padding gaps, a
+//   stage 3                  the grid row's products (pad_top, pad_bottom
+//                            and grid height times a grid row's bytes)
+//   stage 4                  the first data byte, the padding gaps, a
 //                            GEMM's times in the array pipeline, a VEC's
-//                            duration
+//                            duration (AN_REQUANT_STAGES more when it
+//                            requantizes)
 //
 // SRAM offsets are kept modulo 2^AB of the buffer the instruction's engine
 // addresses (AB_LOAD for the load queue, AB_STORE for the store queue,
@@ -36,8 +39,8 @@ module an_decode #(
     // the machine model's AN_DECODE_STAGES (include/asicnn/arch.h) is this
     // module's register stages: a mismatch does not elaborate
     generate
-        if (`AN_DECODE_STAGES != 3) begin : g_stages_differ
-            an_decode_has_3_stages mismatch ();
+        if (`AN_DECODE_STAGES != 4) begin : g_stages_differ
+            an_decode_has_4_stages mismatch ();
         end
     endgenerate
 
@@ -56,7 +59,7 @@ module an_decode #(
                               `AN_VEC_VOP(in_insn) == `AN_VOP_AVGPOOL);
     reg [31:0] m1, rowlen1, xrun1, plp1, prp1, ysxs1, t1;
     reg [15:0] k1;
-    reg vec1, pool1;
+    reg vec1, pool1, rq1;
     reg [17:0] gh1, gw1;
     reg nodata1, elemc1, rc1;
     always @(posedge clk) begin
@@ -76,6 +79,8 @@ module an_decode #(
         k1 <= `AN_VEC_KH(in_insn) * `AN_VEC_KW(in_insn);
         vec1 <= in_vec;
         pool1 <= in_pool;
+        // a VEC that requantizes takes AN_REQUANT_STAGES cycles more
+        rq1 <= in_vec && (`AN_VEC_VOP(in_insn) == `AN_VOP_REQUANT || (in_pool && `AN_VEC_WR8(in_insn)));
         nodata1 <= ysz == 0 || xsz == 0 || xb == 0;
         elemc1 <= pitch > xb;
         rc1 <= xsz == 1 || (`AN_DMA_DRAM_XSTRIDE(in_insn) == xb && pitch == xb);
@@ -92,7 +97,7 @@ module an_decode #(
     reg [1:0] q2;
     reg [255:0] i2;
     reg [31:0] m2, grow2, runlen2, side2, chunk2, ngaps2, gin2, plp2, prp2, t2;
-    reg vec2;
+    reg vec2, rq2;
     reg [17:0] gh2;
     reg nodata2, elemc2, rc2, one2, nod2;
     always @(posedge clk) begin
@@ -112,6 +117,7 @@ module an_decode #(
         prp2 <= prp1;
         t2 <= pool1 ? t1[23:0] * k1 : t1;
         vec2 <= vec1;
+        rq2 <= rq1;
         nodata2 <= nodata1;
         elemc2 <= elemc1;
         rc2 <= rc1;
@@ -119,49 +125,83 @@ module an_decode #(
         nod2 <= nod1;
     end
 
-    // ---------------- stage 3: first data byte, padding gaps ----------------
-    wire [31:0] sram2 = `AN_DMA_SRAM(i2);
-    wire [7:0] pt2 = `AN_DMA_PAD_TOP(i2), pb2 = `AN_DMA_PAD_BOTTOM(i2);
-    wire [31:0] tail2 = `AN_DMA_PAD_TAIL(i2);
-    wire [31:0] first_off = pt2 * grow2 + plp2;          // s_first - sram
-    wire [31:0] after = (prp2 + pb2 * grow2 + tail2) & m2;
-    wire [31:0] growgap = elemc2 ? (gin2 + side2) & m2 : side2;  // the gap at a row's end
-    wire [31:0] glast = nod2 ? 32'd0 : elemc2 ? (gin2 + after) & m2 : after; // after the last chunk
+    // ---------------- stage 3: the grid row's products ----------------
+    reg v3;
+    reg [1:0] q3;
+    reg [255:0] i3;
+    reg [31:0] m3, grow3, runlen3, side3, chunk3, ngaps3, gin3, plp3, prp3, t3;
+    reg [31:0] ptg3, pbg3, ghg3;   // pad_top, pad_bottom and grid height x grid row
+    reg vec3, rq3;
+    reg nodata3, elemc3, rc3, one3, nod3;
+    always @(posedge clk) begin
+        v3 <= !rst && v2;
+        q3 <= q2;
+        i3 <= i2;
+        m3 <= m2;
+        grow3 <= grow2;
+        runlen3 <= runlen2;
+        side3 <= side2;
+        chunk3 <= chunk2;
+        ngaps3 <= ngaps2;
+        gin3 <= gin2;
+        plp3 <= plp2;
+        prp3 <= prp2;
+        t3 <= t2;
+        ptg3 <= `AN_DMA_PAD_TOP(i2) * grow2;
+        pbg3 <= `AN_DMA_PAD_BOTTOM(i2) * grow2;
+        ghg3 <= gh2 * grow2;
+        vec3 <= vec2;
+        rq3 <= rq2;
+        nodata3 <= nodata2;
+        elemc3 <= elemc2;
+        rc3 <= rc2;
+        one3 <= one2;
+        nod3 <= nod2;
+    end
+
+    // ---------------- stage 4: first data byte, padding gaps ----------------
+    wire [31:0] sram3 = `AN_DMA_SRAM(i3);
+    wire [31:0] tail3 = `AN_DMA_PAD_TAIL(i3);
+    wire [31:0] first_off = ptg3 + plp3;                  // s_first - sram
+    wire [31:0] after = (prp3 + pbg3 + tail3) & m3;
+    wire [31:0] growgap = elemc3 ? (gin3 + side3) & m3 : side3;  // the gap at a row's end
+    wire [31:0] glast = nod3 ? 32'd0 : elemc3 ? (gin3 + after) & m3 : after; // after the last chunk
     localparam [31:0] BMASK = `AN_DRAM_BURST - 1;
     // a GEMM's times in the array pipeline (an_compute); a VEC's duration
-    wire [31:0] tl = vec2 ? (t2 != 0 ? t2 : 32'd1) : t2 + `AN_ROWS + `AN_COLS - 2;
-    wire [31:0] tq = t2 != 0 ? t2 - 1 : 32'd0;
-    wire [31:0] tbk = t2 + `AN_COLS > 3 ? t2 + `AN_COLS - 3 : 32'd0;
+    wire [31:0] tl = vec3 ? (t3 == 0 ? 32'd1 : rq3 ? t3 + `AN_REQUANT_STAGES : t3)
+                          : t3 + `AN_ROWS + `AN_COLS - 2;
+    wire [31:0] tq = t3 != 0 ? t3 - 1 : 32'd0;
+    wire [31:0] tbk = t3 + `AN_COLS > 3 ? t3 + `AN_COLS - 3 : 32'd0;
     always @(posedge clk) begin
-        out_valid <= !rst && v2;
-        out_q <= q2;
-        out_insn <= i2;
+        out_valid <= !rst && v3;
+        out_q <= q3;
+        out_insn <= i3;
         out_dec <= 0;
-        `AN_DEC_GROW(out_dec) <= grow2;
-        `AN_DEC_RUNLEN(out_dec) <= runlen2;
-        `AN_DEC_SFIRST(out_dec) <= (sram2 + first_off) & m2;
-        `AN_DEC_CHUNK(out_dec) <= chunk2;
-        `AN_DEC_NGAPS(out_dec) <= ngaps2;
-        `AN_DEC_GIN(out_dec) <= gin2;
+        `AN_DEC_GROW(out_dec) <= grow3;
+        `AN_DEC_RUNLEN(out_dec) <= runlen3;
+        `AN_DEC_SFIRST(out_dec) <= (sram3 + first_off) & m3;
+        `AN_DEC_CHUNK(out_dec) <= chunk3;
+        `AN_DEC_NGAPS(out_dec) <= ngaps3;
+        `AN_DEC_GIN(out_dec) <= gin3;
         `AN_DEC_GROW_GAP(out_dec) <= growgap;
-        `AN_DEC_GFIRST(out_dec) <= nod2 ? (gh2 * grow2 + tail2) & m2 : first_off & m2;
+        `AN_DEC_GFIRST(out_dec) <= nod3 ? (ghg3 + tail3) & m3 : first_off & m3;
         `AN_DEC_GLAST(out_dec) <= glast;
-        `AN_DEC_T(out_dec) <= t2;
+        `AN_DEC_T(out_dec) <= t3;
         `AN_DEC_TL(out_dec) <= tl;
         `AN_DEC_TQ(out_dec) <= tq;
         `AN_DEC_TBK(out_dec) <= tbk;
         `AN_DEC_TQ_Z(out_dec) <= tq == 0;
         `AN_DEC_TBK_Z(out_dec) <= tbk == 0;
         `AN_DEC_TL_LE1(out_dec) <= tl <= 1;
-        `AN_DEC_RLB(out_dec) <= runlen2 + BMASK;
-        `AN_DEC_XRL(out_dec) <= {8'd0, `AN_DMA_DRAM_XSTRIDE(i2)} + runlen2 + BMASK;
-        `AN_DEC_YRL(out_dec) <= `AN_DMA_DRAM_YSTRIDE(i2) + runlen2 + BMASK;
-        `AN_DEC_GIN_Z(out_dec) <= gin2 == 0;
+        `AN_DEC_RLB(out_dec) <= runlen3 + BMASK;
+        `AN_DEC_XRL(out_dec) <= {8'd0, `AN_DMA_DRAM_XSTRIDE(i3)} + runlen3 + BMASK;
+        `AN_DEC_YRL(out_dec) <= `AN_DMA_DRAM_YSTRIDE(i3) + runlen3 + BMASK;
+        `AN_DEC_GIN_Z(out_dec) <= gin3 == 0;
         `AN_DEC_GROW_GAP_Z(out_dec) <= growgap == 0;
         `AN_DEC_GLAST_Z(out_dec) <= glast == 0;
-        `AN_DEC_RC(out_dec) <= rc2;
-        `AN_DEC_ONE(out_dec) <= one2;
-        `AN_DEC_NODATA(out_dec) <= nodata2;
-        `AN_DEC_ELEMC(out_dec) <= elemc2;
+        `AN_DEC_RC(out_dec) <= rc3;
+        `AN_DEC_ONE(out_dec) <= one3;
+        `AN_DEC_NODATA(out_dec) <= nodata3;
+        `AN_DEC_ELEMC(out_dec) <= elemc3;
     end
 endmodule

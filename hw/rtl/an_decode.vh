@@ -23,7 +23,7 @@
 `define AN_DEC_GIN_Z(d)    d[420]     // the in-row gap is empty
 `define AN_DEC_GROW_GAP_Z(d) d[421]   // the row-end gap is empty
 `define AN_DEC_GLAST_Z(d)  d[422]     // the last gap is empty
-`define AN_DEC_TL(d)       d[454:423] // GEMM duration, T + R + C - 2; VEC duration, max(T, 1)
+`define AN_DEC_TL(d)       d[454:423] // GEMM duration, T + R + C - 2; VEC duration, max(T, 1) (+ AN_REQUANT_STAGES)
 `define AN_DEC_TQ(d)       d[486:455] // cycles a GEMM holds the queue after its first, max(T, 1) - 1
 `define AN_DEC_TBK(d)      d[518:487] // its bank busy after its first cycle, max(T + C - 3, 0)
 `define AN_DEC_TQ_Z(d)     d[519]     // TQ == 0

@@ -212,7 +212,14 @@ extern const char *const NPU_SPACE_NAME[NPU_SPACE_COUNT];
 ** its dispatch and its queue (docs/timing.md): it can start AN_DECODE_STAGES
 ** + 1 cycles after its dispatch at the earliest. The RTL's an_decode has as
 ** many register stages (an_params.vh carries the number). */
-#define AN_DECODE_STAGES 3
+#define AN_DECODE_STAGES 4
+
+/* Register stages of the vector unit's requantization lanes (docs/timing.md):
+** a VEC that requantizes (REQUANT, a pool with wr8) reads a row in a cycle and
+** writes its result (counts the cell in its window) AN_REQUANT_STAGES cycles
+** later, so it takes that many cycles more. The RTL's an_requant has as many
+** (an_params.vh carries the number). */
+#define AN_REQUANT_STAGES 5
 
 /* Limits the loader enforces beyond the field widths. */
 #define NPU_MAX_DRAM  (INT64_C(1) << 28) /* simulated DRAM bytes */

@@ -150,6 +150,11 @@ static void cost_vec(const an_npu_config *c, const an_isa_insn *d, npu_cost *o) 
         break;
     }
     o->cycles = rows * per_row > 0 ? rows * per_row : 1;
+    /* the requantization lanes' pipeline: the last row's result is written
+       AN_REQUANT_STAGES cycles after it is read */
+    if (rows * per_row > 0 && (d->vop == AN_VOP_REQUANT ||
+                               ((d->vop == AN_VOP_MAXPOOL || d->vop == AN_VOP_AVGPOOL) && d->wr8)))
+        o->cycles += AN_REQUANT_STAGES;
 }
 
 static void cost_host(const an_npu_exe *x, const an_isa_insn *d, npu_cost *o) {

@@ -98,6 +98,7 @@ an_status an_hw_params_text(const an_npu_config *c, char **out) {
     an_buf_printf(&t, "`define AN_TOKEN_DEPTH %d\n`define AN_TOKEN_BITS  %d\n", c->token_depth,
                   bits_for(c->token_depth + 1));
     an_buf_printf(&t, "`define AN_DECODE_STAGES %d\n", AN_DECODE_STAGES);
+    an_buf_printf(&t, "`define AN_REQUANT_STAGES %d\n", AN_REQUANT_STAGES);
     an_buf_printf(&t, "\n// instruction set\n`define AN_ISA_BITS %d\n", AN_ISA_BITS);
     names(&t, "AN_OP", AN_ISA_OP_NAME, AN_ISA_OP_COUNT, 4);
     names(&t, "AN_BUF", AN_ISA_BUF_NAME, AN_BUF_COUNT, 2);
