@@ -132,15 +132,18 @@ module an_dma #(
                              : {{(BB-BW){8'd0}}, rs_rdata};
 
     // ---------------- phases ----------------
+    // beats sent and not yet answered, with registered flags for 0 and 1 (so
+    // that the last answer is known without a compare of the count)
     reg [31:0] outst;
-    wire data_last = rs_valid && rq_done && outst == 1;
+    reg out0, out1;
+    wire data_last = rs_valid && rq_done && out1;
     wire pdn_now = go ? pdn0 : pad_empty_r;
     assign last = (pad_act && p_end) || (data_last && (STORE || pdn_now)) ||
                   (go && nodata0 && (STORE || pdn0));
     localparam PW = 16 + 33 + 2 * AB; // the padding part of a state
     always @(posedge clk) begin
         if (rst) begin
-            on <= 0; rq_on <= 0; rq_done <= 0; pad_on <= 0; outst <= 0;
+            on <= 0; rq_on <= 0; rq_done <= 0; pad_on <= 0; outst <= 0; out0 <= 1; out1 <= 0;
         end else begin
             if (go) begin
                 ci_r <= insn;
@@ -156,6 +159,8 @@ module an_dma #(
                 {ra, rrow, bp, re, srun, srow, yl, xl} <= nst[SW-1:PW];
             end
             outst <= outst + (rq_valid ? 1 : 0) - (rs_valid ? 1 : 0);
+            out0 <= rq_valid == rs_valid ? out0 : rq_valid ? 1'b0 : out1;
+            out1 <= rq_valid == rs_valid ? out1 : rq_valid ? out0 : outst == 2;
             // padding (a LOAD; a STORE has none)
             if (!STORE && data_last && !pdn_now) pad_on <= 1;
             if (!STORE && go && nodata0 && !pdn0) pad_on <= 1;

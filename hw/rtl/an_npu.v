@@ -190,7 +190,13 @@ module an_npu #(
             res1 <= res1 + take[1] - pop[1];
             res2 <= res2 + take[2] - pop[2];
             res3 <= res3 + take[3] - pop[3];
-            insn_count <= insn_count + go0 + go1 + go2;
+            // (the three sums from the register alone, go picks one)
+            case ({1'b0, go0} + {1'b0, go1} + {1'b0, go2})
+            2'd0: insn_count <= insn_count;
+            2'd1: insn_count <= insn_count + 32'd1;
+            2'd2: insn_count <= insn_count + 32'd2;
+            default: insn_count <= insn_count + 32'd3;
+            endcase
             if (go0) dep0 <= `AN_ANY_DEP(head0);
             if (go2) dep2 <= `AN_ANY_DEP(head2);
         end

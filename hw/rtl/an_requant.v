@@ -5,10 +5,14 @@
 //   h   = SaturatingRoundingDoublingHighMul(v, m)
 //   q   = RoundingDivideByPOT(h, max(-s, 0))
 //   y   = q + zp, then clamped to [lo, hi] (clamp) or saturated to int32.
-// x, bias (added when bias_en), m and shift are taken in a cycle; y is the register of the last
-// of AN_REQUANT_STAGES = 5 stages, valid that many cycles later
-// (docs/timing.md: a VEC that requantizes takes as many cycles more):
-//   1  the bias add, the shift clamp, the left shift and saturation: v
+// x, bias (added when bias_en), m and shift are taken in a cycle; y is the
+// register of the last of AN_REQUANT_STAGES = 6 stages, valid that many
+// cycles later (docs/timing.md: a VEC that requantizes takes as many cycles
+// more):
+//   0  the operands registered (the bias masked by bias_en, the shift
+//      clamped into left and right shift counts), so that no path runs from
+//      the SRAM's read port or the control into the lane's arithmetic
+//   1  the bias add, the left shift and saturation: v
 //   2  the 32 x 32 product as two 32 x 16 partial products
 //   3  their sum with the rounding nudge: the high half and its rounding
 //   4  SRDHM's result h, shifted right, and RDBPOT's rounding bit
@@ -33,28 +37,36 @@ module an_requant (
     // the machine model's AN_REQUANT_STAGES (include/asicnn/arch.h) is this
     // module's register stages: a mismatch does not elaborate
     generate
-        if (`AN_REQUANT_STAGES != 5) begin : g_stages_differ
-            an_requant_has_5_stages mismatch ();
+        if (`AN_REQUANT_STAGES != 6) begin : g_stages_differ
+            an_requant_has_6_stages mismatch ();
         end
     endgenerate
 
-    // ---- stage 1: v = sat32((x + bias) << left), right = max(-s, 0) ----
+    // ---- stage 0: the operands; left = max(s, 0), right = max(-s, 0) ----
+    reg signed [31:0] s;
+    always @* s = shift < -32'sd31 ? -32'sd31 : shift > 32'sd30 ? 32'sd30 : shift;
+    reg signed [31:0] x0, b0, m0;
+    reg [4:0] left, right;
+    always @(posedge clk) begin
+        x0 <= x;
+        b0 <= bias_en ? bias : 32'sd0;
+        m0 <= m;
+        left <= s > 0 ? s[4:0] : 5'd0;
+        right <= s > 0 ? 5'd0 : (-s);
+    end
+
+    // ---- stage 1: v = sat32((x + bias) << left) ----
     // (the add as two 16-bit halves, the upper one for both carries: the
     // flow maps adders as ripple carry)
-    reg signed [31:0] xb, s, b;
+    reg signed [31:0] xb;
     reg [16:0] xlo;
     reg [15:0] xhi0, xhi1;
-    reg [4:0] left, right;
     reg signed [63:0] xl;
     always @* begin
-        b = bias_en ? bias : 32'sd0;
-        xlo = {1'b0, x[15:0]} + {1'b0, b[15:0]};
-        xhi0 = x[31:16] + b[31:16];
-        xhi1 = x[31:16] + b[31:16] + 16'd1;
+        xlo = {1'b0, x0[15:0]} + {1'b0, b0[15:0]};
+        xhi0 = x0[31:16] + b0[31:16];
+        xhi1 = x0[31:16] + b0[31:16] + 16'd1;
         xb = {xlo[16] ? xhi1 : xhi0, xlo[15:0]};
-        s = shift < -32'sd31 ? -32'sd31 : shift > 32'sd30 ? 32'sd30 : shift;
-        left = s > 0 ? s[4:0] : 5'd0;
-        right = s > 0 ? 5'd0 : (-s);
         xl = {{32{xb[31]}}, xb} <<< left;
     end
     reg signed [31:0] v1, m1;
@@ -62,7 +74,7 @@ module an_requant (
     always @(posedge clk) begin
         // saturated when the bits shifted out are not all the sign
         v1 <= xl[63:31] != {33{xb[31]}} ? (xb[31] ? 32'sh80000000 : 32'sh7fffffff) : xl[31:0];
-        m1 <= m;
+        m1 <= m0;
         r1 <= right;
     end
 

@@ -219,7 +219,7 @@ extern const char *const NPU_SPACE_NAME[NPU_SPACE_COUNT];
 ** writes its result (counts the cell in its window) AN_REQUANT_STAGES cycles
 ** later, so it takes that many cycles more. The RTL's an_requant has as many
 ** (an_params.vh carries the number). */
-#define AN_REQUANT_STAGES 5
+#define AN_REQUANT_STAGES 6
 
 /* Limits the loader enforces beyond the field widths. */
 #define NPU_MAX_DRAM  (INT64_C(1) << 28) /* simulated DRAM bytes */
