@@ -9,7 +9,8 @@
 **   array    a PRELOAD/GEMM pair of T rows issues in max(T, R) cycles once
 **            the pairs pipeline (two weight banks); results complete
 **            R + C - 2 later, and the vector unit waits for them.
-**   vector   n rows x ceil(C / lanes); pools every window cell; with two
+**   vector   n rows x ceil(C / lanes), plus AN_REQUANT_STAGES for a pass
+**            that requantizes; pools every window cell; with two
 **            accumulator slots it runs beside the next block's pairs. A
 **            fused add's epilogue is eight passes; all but the other
 **            input's WIDEN run beside the next block's pairs, one after
@@ -100,14 +101,15 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
     const int64_t epi = pool ? pool : fpix;
     int64_t cp = 0;
     if (o->kind == COP_POOL) {
-        cp = nob * lanes * (pix + pool + fpix);
+        cp = nob * (lanes * (pix + pool + fpix) + AN_REQUANT_STAGES);
     } else if (o->add_layer >= 0) { /* WIDEN alone, then 7 passes beside the pairs */
         const int64_t drain = R + C - 2, arr = chunks * (pix > R ? pix : R) + drain;
-        const int64_t side = lanes * (6 * pix + epi), lap = arr + 7 * drain;
+        const int64_t side = lanes * (6 * pix + epi) + 5 * AN_REQUANT_STAGES, lap = arr + 7 * drain;
         cp = nob * (lanes * pix + (dbl ? (lap > side ? lap : side) : arr + side));
     } else {
         const int64_t arr = chunks * (pix > R ? pix : R) + R + C - 2;
-        cp = nob * (dbl ? (arr + 1 > lanes * epi ? arr + 1 : lanes * epi) : arr + lanes * epi);
+        const int64_t vec = lanes * epi + AN_REQUANT_STAGES;
+        cp = nob * (dbl ? (arr + 1 > vec ? arr + 1 : vec) : arr + vec);
     }
     const int64_t cw = o->oc < C ? o->oc : C;
     int64_t st = nob * (cw == o->oc && tw == o->fw ? npu_cost_dma(c, 1, fpix * cw, 0)
