@@ -128,14 +128,15 @@ an_status npu_pass_search(cprog *p) {
     int rounds = 1;
     for (int k = 0; k < p->n_ops; k++)
         if (p->n_cand[k] > rounds) rounds = p->n_cand[k];
-    int *choice = calloc((size_t)p->n_ops, sizeof *choice); /* [n_ops] */
+    const size_t nk = p->n_ops > 0 ? (size_t)p->n_ops : 1, nl = L > 0 ? (size_t)L + 1 : 1;
+    int *choice = calloc(nk, sizeof *choice); /* [n_ops] */
     if (!choice) return an_fail(AN_ERR_NOMEM, "out of memory for the tile search");
     if (p->o.no_search || rounds == 1) {
         apply(p, choice);
         free(choice);
         return npu_build_reset(p);
     }
-    int64_t *owned = calloc((size_t)(rounds + 1) * (size_t)(L + 1), sizeof *owned); /* [r][L+1] */
+    int64_t *owned = calloc((size_t)NPU_TILE_CANDS + 1, nl * sizeof *owned); /* [r][L+1] */
     int64_t total[NPU_TILE_CANDS + 1];
     int ok[NPU_TILE_CANDS + 1] = {0}, best = -1;
     if (!owned) {
@@ -179,7 +180,7 @@ an_status npu_pass_search(cprog *p) {
             for (int k = 0; k < p->n_ops; k++)
                 choice[k] = p->n_cand[k] ? (best < p->n_cand[k] ? best : p->n_cand[k] - 1) : 0;
     } else {
-        memset(choice, 0, sizeof *choice * (size_t)p->n_ops); /* its error comes again */
+        memset(choice, 0, sizeof *choice * nk); /* its error comes again */
     }
     apply(p, choice);
     free(choice);
