@@ -157,6 +157,32 @@ Test(quant_fast, narrow_convs) {
     an_q_graph_free(&g);
 }
 
+/* Average pooling with whole windows of 1, 4, 16 and 64 cells (row-wise
+** on the VNNI path) and of 9 (per pixel), 1..20 channels (20 with stride
+** 2 takes the per-pixel loop), strides 1 to 3, rows of 1 to 40 pixels (every
+** tail of 32 outputs), on random inputs and on inputs at -128 and 127
+** (sums at the ends, ties of the rounding). */
+Test(quant_fast, avgpool_rows) {
+    static const int K[] = {1, 2, 4, 8, 3};
+    for (int t = 0; t < 20; t++) {
+        an_rng r;
+        an_rng_seed(&r, 1400 + t, 1);
+        const int k = K[t % 5], s = 1 + t % 3, C = 1 + t;
+        const int w = k + (int)an_rng_below(&r, 40);
+        an_q_graph g;
+        tq_graph(&g, 2, k + 1 + t % 4, w, C, 0.03f, 0);
+        tq_pool(&g, AN_Q_AVGPOOL, 0, k, s, 0);
+        tq_flatten(&g, 1);
+        expect_equal_engines(&g, 2, 1500 + t);
+        const int64_t n = 2 * an_q_tensor_size(&g, 0);
+        int8_t *x = malloc((size_t)n);
+        for (int64_t i = 0; i < n; i++) x[i] = (int8_t)(an_rng_below(&r, 2) ? 127 : -128);
+        expect_equal_on(&g, 2, x);
+        free(x);
+        an_q_graph_free(&g);
+    }
+}
+
 /* Requantization at the ends of the validator's ranges (multipliers 0,
 ** 2^30 and 2^31 - 1, right shifts 0 to 31, biases far from zero) and
 ** pooling of wide tensors (every tail of the 64-channel max and the
