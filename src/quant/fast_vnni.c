@@ -321,6 +321,9 @@ static inline __mmask16 lanes(int c, int b) {
                               lanes(l->c, b0 + j), y + (size_t)r * l->c + (b0 + j) * 16);          \
     }
 Q_TILE(8, 1)
+Q_TILE(7, 1)
+Q_TILE(6, 1)
+Q_TILE(5, 1)
 Q_TILE(8, 2)
 Q_TILE(4, 3)
 Q_TILE(4, 4)
@@ -357,15 +360,29 @@ Q_TARGET static void rows_all_blocks(const q_rows *A, const q_vnni_w *p, const a
             tile_4_4(&Ar, p, b, l, y + (size_t)r * l->c, rows - r);
         }
     const int left = p->ocb - b;
+    if (left == 1) { /* rows in even tiles: 10 as 5 + 5, not 8 + 8 */
+        const int tiles = (rows + 7) / 8, mr = (rows + tiles - 1) / tiles;
+        for (int r = 0; r < rows; r += mr) {
+            const q_rows Ar = {A->a + (size_t)r * A->lda, A->lda, A->ks};
+            int8_t *yr = y + (size_t)r * l->c;
+            if (mr == 7)
+                tile_7_1(&Ar, p, b, l, yr, rows - r);
+            else if (mr == 6)
+                tile_6_1(&Ar, p, b, l, yr, rows - r);
+            else if (mr == 5)
+                tile_5_1(&Ar, p, b, l, yr, rows - r);
+            else
+                tile_8_1(&Ar, p, b, l, yr, rows - r);
+        }
+        return;
+    }
     for (int r = 0; left && r < rows; r += left == 3 ? 4 : 8) {
         const q_rows Ar = {A->a + (size_t)r * A->lda, A->lda, A->ks};
         int8_t *yr = y + (size_t)r * l->c;
         if (left == 3)
             tile_4_3(&Ar, p, b, l, yr, rows - r);
-        else if (left == 2)
-            tile_8_2(&Ar, p, b, l, yr, rows - r);
         else
-            tile_8_1(&Ar, p, b, l, yr, rows - r);
+            tile_8_2(&Ar, p, b, l, yr, rows - r);
     }
 }
 
