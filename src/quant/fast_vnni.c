@@ -30,7 +30,10 @@
 ** bytes b .. b + 3, so the 4 taps of a group of any pixel are one dword;
 ** one load of 16 dwords and a permutation (vpermd) give each lane its
 ** pixel's taps, and the weights are packed per phase (e mod c, of which
-** there are c / gcd(c, 16)) with each lane's channel. The 16 outputs are
+** there are c / gcd(c, 16)) with each lane's channel. Where a kernel row
+** ends in a single tap (5x5 on one channel: 4 + 1), that tap of 4 rows
+** at a time is one group of a second, vertical expansion (the bytes b,
+** b + a row, b + 2 rows, b + 3 rows): 7 groups for 25 taps, not 10. The 16 outputs are
 ** stored as 16 consecutive bytes. Requantization is
 ** vectorised: gemmlowp's SaturatingRoundingDoublingHighMul in 64-bit lanes
 ** (the multiplier is >= 0, so it never saturates) and RoundingDivideByPOT
@@ -85,6 +88,7 @@ void q_vnni_free(q_vnni_w *p) {
     free(p->rmask);
     free(p->nw);
     free(p->nq);
+    free(p->noff);
     free(p);
 }
 
@@ -108,30 +112,83 @@ static int narrow(const an_q_layer *l) {
 /* Lanes of the phase tables nq: comp, mult, rshift, rmask, dword index. */
 enum { Q_NQ = 5 };
 
-/* The phase tables of a narrow conv from its packed block 0 (the vector
-** starting at output e = 16 v of a row has phase e mod c, which repeats
-** every nph = c / gcd(c, 16) vectors); 0 when out of memory. */
+static void padded_dims(const an_q_layer *l, int *hp, int *wp);
+
+/* Dwords of one expansion of a narrow conv's padded image: its bytes
+** rounded up to 16, and a load of 16 past the last. */
+static size_t expansion_dwords(const an_q_layer *l) {
+    int hp, wp;
+    padded_dims(l, &hp, &wp);
+    return (((size_t)hp * wp * in_channels(l) + 15) & ~(size_t)15) + 16;
+}
+
+/* The groups of 4 taps of a narrow conv (see the top of the file): each
+** kernel row's runs of 4 (the last one padded with zero weights), except
+** that where a row ends in a single tap, that tap of rows ky .. ky + 3 is
+** a vertical group; rows left over keep their padded group. off [g]: the
+** group's dword relative to a pixel's first (the vertical expansion
+** follows the horizontal one); tap [g][4]: the weight index (ky * kr + j)
+** of each byte, -1 for a zero weight. Returns the group count; *vert:
+** whether there are vertical groups. */
+static int narrow_groups(const an_q_layer *l, const q_vnni_w *p, int32_t *off, int32_t *tap,
+                         int *vert) {
+    int hp, wp;
+    padded_dims(l, &hp, &wp);
+    const int kr = l->k / p->kh, rs = wp * in_channels(l), full = kr / 4;
+    const int vrows = kr % 4 == 1 ? p->kh / 4 * 4 : 0; /* rows whose last tap goes vertical */
+    int g = 0;
+    for (int ky = 0; ky < p->kh; ky++)
+        for (int q = 0; q < p->kq; q++, g++) {
+            if (q == full && ky < vrows) {
+                g--;
+                continue;
+            }
+            off[g] = ky * rs + 4 * q;
+            for (int i = 0; i < 4; i++) tap[g * 4 + i] = 4 * q + i < kr ? ky * kr + 4 * q + i : -1;
+        }
+    for (int ky = 0; ky < vrows; ky += 4, g++) {
+        off[g] = (int32_t)expansion_dwords(l) + ky * rs + kr - 1;
+        for (int i = 0; i < 4; i++) tap[g * 4 + i] = (ky + i) * kr + kr - 1;
+    }
+    *vert = vrows > 0;
+    return g;
+}
+
+/* The groups and phase tables of a narrow conv (the vector starting at
+** output e = 16 v of a row has phase e mod c, which repeats every nph =
+** c / gcd(c, 16) vectors); 0 when out of memory. */
 static int pack_narrow(const an_q_layer *l, q_vnni_w *p) {
     const int c = l->c, stride = l->sw * in_channels(l);
     int g = 16;
     while (c % g) g /= 2;
     p->nph = c / g;
-    p->nw = aligned_alloc(64, (size_t)p->nph * p->k4 * 64);
+    int32_t *tap = malloc((size_t)p->k4 * 4 * sizeof *tap);
+    p->noff = malloc((size_t)p->k4 * sizeof *p->noff);
+    if (!tap || !p->noff) {
+        free(tap);
+        return 0;
+    }
+    p->ng = narrow_groups(l, p, p->noff, tap, &p->nvert);
+    p->nw = aligned_alloc(64, (size_t)p->nph * p->ng * 64);
     p->nq = aligned_alloc(64, (size_t)p->nph * Q_NQ * 64);
-    if (!p->nw || !p->nq) return 0;
+    if (!p->nw || !p->nq) {
+        free(tap);
+        return 0;
+    }
     for (int v = 0; v < p->nph; v++) {
         const int phase = 16 * v % c;
         int32_t *q = p->nq + (size_t)v * Q_NQ * 16; /* [Q_NQ][16] */
         for (int j = 0; j < 16; j++) {
             const int oc = (phase + j) % c;
-            for (int k = 0; k < p->k4; k++)
-                memcpy(p->nw + ((size_t)v * p->k4 + k) * 64 + j * 4, p->w + (size_t)k * 64 + oc * 4,
-                       4);
+            for (int k = 0; k < p->ng * 4; k++)
+                p->nw[((size_t)v * p->ng + k / 4) * 64 + j * 4 + k % 4] =
+                    tap[k] < 0 ? 0 : l->weights[(int64_t)oc * l->k + tap[k]];
             q[j] = p->comp[oc], q[16 + j] = p->mult[oc];
             q[32 + j] = p->rshift[oc], q[48 + j] = p->rmask[oc];
             q[64 + j] = (phase + j) / c * stride;
         }
     }
+    free(tap);
     return 1;
 }
 
@@ -386,26 +443,27 @@ Q_TARGET static void rows_all_blocks(const q_rows *A, const q_vnni_w *p, const a
     }
 }
 
-/* d[b] = the bytes s[b .. b + 3] as one dword (little endian, as
-** vpdpbusd reads a group), for b in [0, n) rounded up to 16; s is readable
-** 34 bytes past n. */
-Q_TARGET static void expand_dwords(const uint8_t *s, int n, int32_t *d) {
+/* d[b] = the bytes s[b], s[b + step], s[b + 2 step], s[b + 3 step] as
+** one dword (little endian, as vpdpbusd reads a group), for b in [0, n)
+** rounded up to 16; s is readable 3 step + 31 bytes past n. */
+Q_TARGET static void expand_dwords(const uint8_t *s, int n, int step, int32_t *d) {
     for (int b = 0; b < n; b += 16) {
         __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)(s + b)));
         Q_UNROLL for (int t = 1; t < 4; t++) v = _mm512_or_si512(
-            v, _mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)(s + b + t))),
-                                 8 * t));
+            v, _mm512_slli_epi32(
+                   _mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)(s + b + t * step))), 8 * t));
         _mm512_storeu_si512(d + b, v);
     }
 }
 
 /* Vectors [v0, v0 + T) of a narrow conv's output row (outputs 16 v .. of
 ** the n in the row, stored at y + 16 v): row holds the dwords of the
-** row's first kernel row, rs dwords per padded row, stride dwords per
-** pixel. T is a constant of each call (accumulators in registers). */
+** row's first kernel row (its groups at p->noff from a pixel's), stride
+** dwords per pixel. T is a constant of each call (accumulators in
+** registers). */
 Q_TARGET static inline __attribute__((always_inline)) void
-narrow_vecs(const an_q_layer *l, const q_vnni_w *p, const int32_t *row, size_t rs, int stride,
-            int v0, const int T, int8_t *y, int n) {
+narrow_vecs(const an_q_layer *l, const q_vnni_w *p, const int32_t *row, int stride, int v0,
+            const int T, int8_t *y, int n) {
     __m512i acc[4], idx[4];
     const int32_t *src[4], *q[4];
     const int8_t *w[4];
@@ -413,17 +471,16 @@ narrow_vecs(const an_q_layer *l, const q_vnni_w *p, const int32_t *row, size_t r
         const int v = v0 + t, ph = v % p->nph;
         src[t] = row + (size_t)(16 * v / l->c) * stride;
         q[t] = p->nq + (size_t)ph * Q_NQ * 16;
-        w[t] = p->nw + (size_t)ph * p->k4 * 64;
+        w[t] = p->nw + (size_t)ph * p->ng * 64;
         idx[t] = _mm512_load_si512(q[t] + 64);
         acc[t] = _mm512_setzero_si512();
     }
-    for (int ky = 0, g = 0; ky < p->kh; ky++)
-        for (int k = 0; k < p->kq; k++, g++) {
-            const size_t off = (size_t)ky * rs + (size_t)k * 4;
-            Q_UNROLL for (int t = 0; t < T; t++) acc[t] = _mm512_dpbusd_epi32(
-                acc[t], _mm512_permutexvar_epi32(idx[t], _mm512_loadu_si512(src[t] + off)),
-                _mm512_load_si512(w[t] + (size_t)g * 64));
-        }
+    for (int g = 0; g < p->ng; g++) {
+        const int32_t off = p->noff[g];
+        Q_UNROLL for (int t = 0; t < T; t++) acc[t] = _mm512_dpbusd_epi32(
+            acc[t], _mm512_permutexvar_epi32(idx[t], _mm512_loadu_si512(src[t] + off)),
+            _mm512_load_si512(w[t] + (size_t)g * 64));
+    }
     Q_UNROLL for (int t = 0; t < T; t++) {
         const int e = 16 * (v0 + t), left = n - e;
         const __m512i x = requant_lanes(acc[t], q[t], q[t] + 16, q[t] + 32, q[t] + 48);
@@ -441,9 +498,9 @@ Q_TARGET static void narrow_row(const an_q_layer *l, const q_vnni_w *p, int wp, 
     const int32_t *row = d + (size_t)oy * l->sh * rs;
     int8_t *yr = y + (size_t)oy * n;
     int v = 0;
-    for (; v + 4 <= nv; v += 4) narrow_vecs(l, p, row, rs, stride, v, 4, yr, n);
-    if (nv - v >= 2) narrow_vecs(l, p, row, rs, stride, v, 2, yr, n), v += 2;
-    if (nv - v >= 1) narrow_vecs(l, p, row, rs, stride, v, 1, yr, n);
+    for (; v + 4 <= nv; v += 4) narrow_vecs(l, p, row, stride, v, 4, yr, n);
+    if (nv - v >= 2) narrow_vecs(l, p, row, stride, v, 2, yr, n), v += 2;
+    if (nv - v >= 1) narrow_vecs(l, p, row, stride, v, 1, yr, n);
 }
 
 #endif /* Q_VNNI_BUILD */
@@ -589,8 +646,8 @@ static size_t dwords_at(const an_q_layer *l, const an_tensor *in) {
 
 size_t q_vnni_scratch(const an_q_layer *l, const an_tensor *in) {
     size_t n = rows_bytes(l);
-    if (l->op == AN_Q_CONV2D && narrow(l)) /* the dwords, and a load of 16 past the last */
-        n += dwords_at(l, in) + 4 * (((image_bytes(l, in) + 15) & ~(size_t)15) + 16);
+    if (l->op == AN_Q_CONV2D && narrow(l)) /* the horizontal and vertical expansions */
+        n += dwords_at(l, in) + 2 * 4 * expansion_dwords(l);
     else if (l->op == AN_Q_CONV2D)
         n += image_bytes(l, in) + image_slack(l, in);
     return n;
@@ -629,7 +686,14 @@ void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_tensor *in, 
     uint8_t *pimg = scratch + rows_bytes(l); /* shared by the threads */
     pad_image(l, in, x, pimg);
 #ifdef Q_VNNI_BUILD
-    if (p->nph) expand_dwords(pimg, (int)image_bytes(l, in), (int32_t *)(pimg + dwords_at(l, in)));
+    if (p->nph) { /* the expansions; the vertical one of every byte 3 rows above the end */
+        int hp, wp;
+        padded_dims(l, &hp, &wp);
+        int32_t *d = (int32_t *)(pimg + dwords_at(l, in));
+        const int n = (int)image_bytes(l, in), rs = wp * in->c;
+        expand_dwords(pimg, n, 1, d);
+        if (p->nvert) expand_dwords(pimg, n - 3 * rs, rs, d + expansion_dwords(l));
+    }
 #endif
     /* threads only where the work outweighs waking them; no parallel
      * region at all otherwise (inside a batch's region it would be a
