@@ -30,11 +30,13 @@
 ** bytes b .. b + 3, so the 4 taps of a group of any pixel are one dword;
 ** one load of 16 dwords and a permutation (vpermd) give each lane its
 ** pixel's taps, and the weights are packed per phase (e mod c, of which
-** there are c / gcd(c, 16)) with each lane's channel. Where a kernel row
-** ends in a single tap (5x5 on one channel: 4 + 1), that tap of 4 rows
-** at a time is one group of a second, vertical expansion (the bytes b,
-** b + a row, b + 2 rows, b + 3 rows): 7 groups for 25 taps, not 10. The 16 outputs are
-** stored as 16 consecutive bytes. Requantization is
+** there are c / gcd(c, 16)) with each lane's channel; the 16 outputs are
+** stored as 16 consecutive bytes. Where a kernel row ends in a single tap
+** (5x5 on one channel: 4 + 1), that tap of 4 rows at a time is one group
+** of a second, vertical expansion (the bytes b, b + a row, b + 2 rows,
+** b + 3 rows): 7 groups for 25 taps, not 10.
+**
+** Requantization is
 ** vectorised: gemmlowp's SaturatingRoundingDoublingHighMul in 64-bit lanes
 ** (the multiplier is >= 0, so it never saturates) and RoundingDivideByPOT
 ** in 32-bit lanes; layers with a left shift (never made by the quantizer for
