@@ -11,15 +11,10 @@
 #include "leakcheck.h"
 
 /* Every fast path this CPU runs (the best one, scalar, AVX2, VNNI) against
-** the reference, tensor by tensor, at batch B (B = 1 spreads one sample's
-** conv blocks over threads; B > 1 spreads the samples). */
-static void expect_equal_engines(const an_q_graph *g, int B, uint64_t seed) {
+** the reference, tensor by tensor, on the B samples x (B = 1 spreads one
+** sample's conv blocks over threads; B > 1 spreads the samples). */
+static void expect_equal_on(const an_q_graph *g, int B, const int8_t *x) {
     cr_assert_eq(an_q_graph_validate(g), AN_OK, "%s", an_errmsg());
-    an_rng r;
-    an_rng_seed(&r, seed, 9);
-    const int64_t F = an_q_tensor_size(g, 0);
-    int8_t *x = malloc((size_t)(B * F)); /* [B, F] */
-    tq_random_input(x, B * F, &r);
     an_q_engine *ref;
     cr_assert_eq(an_q_engine_create(&ref, g, B, AN_Q_IMPL_REF), AN_OK);
     an_q_engine_run(ref, x, B);
@@ -40,6 +35,16 @@ static void expect_equal_engines(const an_q_graph *g, int B, uint64_t seed) {
         an_q_engine_free(fast);
     }
     an_q_engine_free(ref);
+}
+
+/* expect_equal_on B random samples drawn from seed. */
+static void expect_equal_engines(const an_q_graph *g, int B, uint64_t seed) {
+    an_rng r;
+    an_rng_seed(&r, seed, 9);
+    const int64_t F = an_q_tensor_size(g, 0);
+    int8_t *x = malloc((size_t)(B * F)); /* [B, F] */
+    tq_random_input(x, B * F, &r);
+    expect_equal_on(g, B, x);
     free(x);
 }
 
@@ -110,6 +115,70 @@ Test(quant_fast, vnni_blocks_and_tails) {
         tq_dense(&g, 3, OCS[t], 0, &r);
         expect_equal_engines(&g, 1, 400 + t);
         expect_equal_engines(&g, 3, 500 + t);
+        an_q_graph_free(&g);
+    }
+}
+
+/* Convs of 1..8 channels (run channels-as-positions on the VNNI path):
+** every phase count (c / gcd(c, 16) = 1, 3, 5, 7), 1..3 input channels,
+** strides 1 and 2, same and valid padding, 5x5 and 3x3 kernels, rows from
+** 1 to 30 outputs wide (ending in every tail of a 16-lane vector), and
+** LeNet-5's first layer with weights at +-127 on inputs at -128 and 127. */
+Test(quant_fast, narrow_convs) {
+    for (int t = 0; t < 16; t++) {
+        an_rng r;
+        an_rng_seed(&r, 1100 + t, 1);
+        const int OC = 1 + t % 8, C = 1 + t % 3, k = t & 4 ? 3 : 5, s = 1 + (t / 8);
+        const int w = 1 + (int)an_rng_below(&r, 30);
+        an_q_graph g;
+        tq_graph(&g, 4, 6 + t % 5, w + 4, C, 0.03f, (int)an_rng_below(&r, 256) - 128);
+        tq_conv(&g, 0, OC, k, s, 1, t % 3, &r); /* 1 */
+        tq_conv(&g, 1, 1 + t % 7, 3, 1, t & 1, 1, &r);
+        tq_flatten(&g, 2);
+        tq_dense(&g, 3, 10, 0, &r);
+        expect_equal_engines(&g, 1, 1200 + t);
+        expect_equal_engines(&g, 3, 1300 + t);
+        an_q_graph_free(&g);
+    }
+    an_rng r;
+    an_rng_seed(&r, 14, 1);
+    an_q_graph g;
+    tq_graph(&g, 3, 28, 28, 1, 1.0f / 255.0f, -128);
+    an_q_layer *l = tq_conv(&g, 0, 6, 5, 1, 1, 1, &r);
+    for (int64_t i = 0; i < (int64_t)l->c * l->k; i++) l->weights[i] = (i % 3) ? 127 : -127;
+    tq_pool(&g, AN_Q_AVGPOOL, 1, 2, 2, 0);
+    tq_flatten(&g, 2);
+    an_rng_seed(&r, 15, 1);
+    const int64_t F = 28 * 28;
+    int8_t *x = malloc((size_t)F * 4);
+    for (int64_t i = 0; i < F * 4; i++) x[i] = (int8_t)(an_rng_below(&r, 2) ? 127 : -128);
+    expect_equal_on(&g, 4, x);
+    free(x);
+    an_q_graph_free(&g);
+}
+
+/* Average pooling with whole windows of 1, 4, 16 and 64 cells (row-wise
+** on the VNNI path) and of 9 (per pixel), 1..20 channels (20 with stride
+** 2 takes the per-pixel loop), strides 1 to 3, rows of 1 to 40 pixels (every
+** tail of 32 outputs), on random inputs and on inputs at -128 and 127
+** (sums at the ends, ties of the rounding). */
+Test(quant_fast, avgpool_rows) {
+    static const int K[] = {1, 2, 4, 8, 3};
+    for (int t = 0; t < 20; t++) {
+        an_rng r;
+        an_rng_seed(&r, 1400 + t, 1);
+        const int k = K[t % 5], s = 1 + t % 3, C = 1 + t;
+        const int w = k + (int)an_rng_below(&r, 40);
+        an_q_graph g;
+        tq_graph(&g, 2, k + 1 + t % 4, w, C, 0.03f, 0);
+        tq_pool(&g, AN_Q_AVGPOOL, 0, k, s, 0);
+        tq_flatten(&g, 1);
+        expect_equal_engines(&g, 2, 1500 + t);
+        const int64_t n = 2 * an_q_tensor_size(&g, 0);
+        int8_t *x = malloc((size_t)n);
+        for (int64_t i = 0; i < n; i++) x[i] = (int8_t)(an_rng_below(&r, 2) ? 127 : -128);
+        expect_equal_on(&g, 2, x);
+        free(x);
         an_q_graph_free(&g);
     }
 }

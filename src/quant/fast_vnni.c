@@ -20,7 +20,23 @@
 ** wide reads its rows straight from the padded image (consecutive output
 ** pixels of a row lie sw * C bytes apart, kernel rows a padded image row
 ** apart: no copy); a narrower one gathers the receptive fields of up to 64
-** output positions first. Requantization is
+** output positions first.
+**
+** A conv of at most 8 output channels would fill a fraction of each
+** 16-channel vector, so it runs channels-as-positions instead: a vector
+** holds 16 consecutive outputs of an output row in HWC order (lane j of
+** the vector starting at output e is pixel (e + j) / c, channel
+** (e + j) % c). The padded image is first expanded to dwords, d[b] = its
+** bytes b .. b + 3, so the 4 taps of a group of any pixel are one dword;
+** one load of 16 dwords and a permutation (vpermd) give each lane its
+** pixel's taps, and the weights are packed per phase (e mod c, of which
+** there are c / gcd(c, 16)) with each lane's channel; the 16 outputs are
+** stored as 16 consecutive bytes. Where a kernel row ends in a single tap
+** (5x5 on one channel: 4 + 1), that tap of 4 rows at a time is one group
+** of a second, vertical expansion (the bytes b, b + a row, b + 2 rows,
+** b + 3 rows): 7 groups for 25 taps, not 10.
+**
+** Requantization is
 ** vectorised: gemmlowp's SaturatingRoundingDoublingHighMul in 64-bit lanes
 ** (the multiplier is >= 0, so it never saturates) and RoundingDivideByPOT
 ** in 32-bit lanes; layers with a left shift (never made by the quantizer for
@@ -72,7 +88,110 @@ void q_vnni_free(q_vnni_w *p) {
     free(p->mult);
     free(p->rshift);
     free(p->rmask);
+    free(p->nw);
+    free(p->nq);
+    free(p->noff);
     free(p);
+}
+
+/* Input channels of a conv. */
+static int in_channels(const an_q_layer *l) {
+    return l->k / (l->kh * l->kw);
+}
+
+/* Whether conv l runs channels-as-positions: at most 8 channels, and the
+** dwords of the pixels that 16 consecutive outputs span lie within one
+** load of 16 (pixel offsets up to (c + 14) / c, each sw * C dwords). */
+static int narrow(const an_q_layer *l) {
+#ifdef Q_VNNI_BUILD
+    return l->op == AN_Q_CONV2D && l->c <= 8 && (l->c + 14) / l->c * l->sw * in_channels(l) <= 15;
+#else
+    (void)l;
+    return 0;
+#endif
+}
+
+/* Lanes of the phase tables nq: comp, mult, rshift, rmask, dword index. */
+enum { Q_NQ = 5 };
+
+static void padded_dims(const an_q_layer *l, int *hp, int *wp);
+
+/* Dwords of one expansion of a narrow conv's padded image: its bytes
+** rounded up to 16, and a load of 16 past the last. */
+static size_t expansion_dwords(const an_q_layer *l) {
+    int hp, wp;
+    padded_dims(l, &hp, &wp);
+    return (((size_t)hp * wp * in_channels(l) + 15) & ~(size_t)15) + 16;
+}
+
+/* The groups of 4 taps of a narrow conv (see the top of the file): each
+** kernel row's runs of 4 (the last one padded with zero weights), except
+** that where a row ends in a single tap, that tap of rows ky .. ky + 3 is
+** a vertical group; rows left over keep their padded group. off [g]: the
+** group's dword relative to a pixel's first (the vertical expansion
+** follows the horizontal one); tap [g][4]: the weight index (ky * kr + j)
+** of each byte, -1 for a zero weight. Returns the group count; *vert:
+** whether there are vertical groups. */
+static int narrow_groups(const an_q_layer *l, const q_vnni_w *p, int32_t *off, int32_t *tap,
+                         int *vert) {
+    int hp, wp;
+    padded_dims(l, &hp, &wp);
+    const int kr = l->k / p->kh, rs = wp * in_channels(l), full = kr / 4;
+    const int vrows = kr % 4 == 1 ? p->kh / 4 * 4 : 0; /* rows whose last tap goes vertical */
+    int g = 0;
+    for (int ky = 0; ky < p->kh; ky++)
+        for (int q = 0; q < p->kq; q++, g++) {
+            if (q == full && ky < vrows) {
+                g--;
+                continue;
+            }
+            off[g] = ky * rs + 4 * q;
+            for (int i = 0; i < 4; i++) tap[g * 4 + i] = 4 * q + i < kr ? ky * kr + 4 * q + i : -1;
+        }
+    for (int ky = 0; ky < vrows; ky += 4, g++) {
+        off[g] = (int32_t)expansion_dwords(l) + ky * rs + kr - 1;
+        for (int i = 0; i < 4; i++) tap[g * 4 + i] = (ky + i) * kr + kr - 1;
+    }
+    *vert = vrows > 0;
+    return g;
+}
+
+/* The groups and phase tables of a narrow conv (the vector starting at
+** output e = 16 v of a row has phase e mod c, which repeats every nph =
+** c / gcd(c, 16) vectors); 0 when out of memory. */
+static int pack_narrow(const an_q_layer *l, q_vnni_w *p) {
+    const int c = l->c, stride = l->sw * in_channels(l);
+    int g = 16;
+    while (c % g) g /= 2;
+    p->nph = c / g;
+    int32_t *tap = malloc((size_t)p->k4 * 4 * sizeof *tap);
+    p->noff = malloc((size_t)p->k4 * sizeof *p->noff);
+    if (!tap || !p->noff) {
+        free(tap);
+        return 0;
+    }
+    p->ng = narrow_groups(l, p, p->noff, tap, &p->nvert);
+    p->nw = aligned_alloc(64, (size_t)p->nph * p->ng * 64);
+    p->nq = aligned_alloc(64, (size_t)p->nph * Q_NQ * 64);
+    if (!p->nw || !p->nq) {
+        free(tap);
+        return 0;
+    }
+    for (int v = 0; v < p->nph; v++) {
+        const int phase = 16 * v % c;
+        int32_t *q = p->nq + (size_t)v * Q_NQ * 16; /* [Q_NQ][16] */
+        for (int j = 0; j < 16; j++) {
+            const int oc = (phase + j) % c;
+            for (int k = 0; k < p->ng * 4; k++)
+                p->nw[((size_t)v * p->ng + k / 4) * 64 + j * 4 + k % 4] =
+                    tap[k] < 0 ? 0 : l->weights[(int64_t)oc * l->k + tap[k]];
+            q[j] = p->comp[oc], q[16 + j] = p->mult[oc];
+            q[32 + j] = p->rshift[oc], q[48 + j] = p->rmask[oc];
+            q[64 + j] = (phase + j) / c * stride;
+        }
+    }
+    free(tap);
+    return 1;
 }
 
 q_vnni_w *q_vnni_pack(const an_q_layer *l) {
@@ -117,6 +236,10 @@ q_vnni_w *q_vnni_pack(const an_q_layer *l) {
         const int e = in && l->shift[oc] < 0 ? -l->shift[oc] : 0;
         p->rshift[oc] = e < 31 ? e : 31; /* an_q_rdbpot's bound */
         p->rmask[oc] = (int32_t)((UINT32_C(1) << p->rshift[oc]) - 1);
+    }
+    if (!p->left && narrow(l) && !pack_narrow(l, p)) {
+        q_vnni_free(p);
+        return NULL;
     }
     return p;
 }
@@ -168,12 +291,18 @@ Q_TARGET static inline void clamp_store(__m512i x, int32_t zp, int32_t lo, int32
     _mm512_mask_cvtepi32_storeu_epi8(y, kmask, clamp16(x, zp, lo, hi));
 }
 
-/* 16 accumulators to int8, requantized per channel, clamped, stored
-** (lanes of kmask) at y. */
+/* 16 accumulators requantized per lane: comp, multiplier, right shift and
+** its mask from 16 lanes each. */
+Q_TARGET static inline __m512i requant_lanes(__m512i acc, const int32_t *comp, const int32_t *mult,
+                                             const int32_t *rshift, const int32_t *rmask) {
+    acc = _mm512_add_epi32(acc, _mm512_load_si512(comp));
+    return rdbpot16(srdhm16(acc, _mm512_load_si512(mult)), _mm512_load_si512(rshift),
+                    _mm512_load_si512(rmask));
+}
+/* 16 accumulators of channels [oc, oc + 16) to int8, requantized per
+** channel, clamped, stored (lanes of kmask) at y. */
 Q_TARGET static inline __m512i requant16(__m512i acc, const q_vnni_w *p, int oc) {
-    acc = _mm512_add_epi32(acc, _mm512_load_si512(p->comp + oc));
-    return rdbpot16(srdhm16(acc, _mm512_load_si512(p->mult + oc)),
-                    _mm512_load_si512(p->rshift + oc), _mm512_load_si512(p->rmask + oc));
+    return requant_lanes(acc, p->comp + oc, p->mult + oc, p->rshift + oc, p->rmask + oc);
 }
 Q_TARGET static inline void requant_store(__m512i acc, const q_vnni_w *p, int oc, int32_t zp,
                                           int32_t lo, int32_t hi, __mmask16 kmask, int8_t *y) {
@@ -251,6 +380,9 @@ static inline __mmask16 lanes(int c, int b) {
                               lanes(l->c, b0 + j), y + (size_t)r * l->c + (b0 + j) * 16);          \
     }
 Q_TILE(8, 1)
+Q_TILE(7, 1)
+Q_TILE(6, 1)
+Q_TILE(5, 1)
 Q_TILE(8, 2)
 Q_TILE(4, 3)
 Q_TILE(4, 4)
@@ -287,16 +419,90 @@ Q_TARGET static void rows_all_blocks(const q_rows *A, const q_vnni_w *p, const a
             tile_4_4(&Ar, p, b, l, y + (size_t)r * l->c, rows - r);
         }
     const int left = p->ocb - b;
+    if (left == 1) { /* rows in even tiles: 10 as 5 + 5, not 8 + 8 */
+        const int tiles = (rows + 7) / 8, mr = (rows + tiles - 1) / tiles;
+        for (int r = 0; r < rows; r += mr) {
+            const q_rows Ar = {A->a + (size_t)r * A->lda, A->lda, A->ks};
+            int8_t *yr = y + (size_t)r * l->c;
+            if (mr == 7)
+                tile_7_1(&Ar, p, b, l, yr, rows - r);
+            else if (mr == 6)
+                tile_6_1(&Ar, p, b, l, yr, rows - r);
+            else if (mr == 5)
+                tile_5_1(&Ar, p, b, l, yr, rows - r);
+            else
+                tile_8_1(&Ar, p, b, l, yr, rows - r);
+        }
+        return;
+    }
     for (int r = 0; left && r < rows; r += left == 3 ? 4 : 8) {
         const q_rows Ar = {A->a + (size_t)r * A->lda, A->lda, A->ks};
         int8_t *yr = y + (size_t)r * l->c;
         if (left == 3)
             tile_4_3(&Ar, p, b, l, yr, rows - r);
-        else if (left == 2)
-            tile_8_2(&Ar, p, b, l, yr, rows - r);
         else
-            tile_8_1(&Ar, p, b, l, yr, rows - r);
+            tile_8_2(&Ar, p, b, l, yr, rows - r);
     }
+}
+
+/* d[b] = the bytes s[b], s[b + step], s[b + 2 step], s[b + 3 step] as
+** one dword (little endian, as vpdpbusd reads a group), for b in [0, n)
+** rounded up to 16; s is readable 3 step + 31 bytes past n. */
+Q_TARGET static void expand_dwords(const uint8_t *s, int n, int step, int32_t *d) {
+    for (int b = 0; b < n; b += 16) {
+        __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)(s + b)));
+        Q_UNROLL for (int t = 1; t < 4; t++) v = _mm512_or_si512(
+            v, _mm512_slli_epi32(
+                   _mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)(s + b + t * step))), 8 * t));
+        _mm512_storeu_si512(d + b, v);
+    }
+}
+
+/* Vectors [v0, v0 + T) of a narrow conv's output row (outputs 16 v .. of
+** the n in the row, stored at y + 16 v): row holds the dwords of the
+** row's first kernel row (its groups at p->noff from a pixel's), stride
+** dwords per pixel. T is a constant of each call (accumulators in
+** registers). */
+Q_TARGET static inline __attribute__((always_inline)) void
+narrow_vecs(const an_q_layer *l, const q_vnni_w *p, const int32_t *row, int stride, int v0,
+            const int T, int8_t *y, int n) {
+    __m512i acc[4], idx[4];
+    const int32_t *src[4], *q[4];
+    const int8_t *w[4];
+    Q_UNROLL for (int t = 0; t < T; t++) {
+        const int v = v0 + t, ph = v % p->nph;
+        src[t] = row + (size_t)(16 * v / l->c) * stride;
+        q[t] = p->nq + (size_t)ph * Q_NQ * 16;
+        w[t] = p->nw + (size_t)ph * p->ng * 64;
+        idx[t] = _mm512_load_si512(q[t] + 64);
+        acc[t] = _mm512_setzero_si512();
+    }
+    for (int g = 0; g < p->ng; g++) {
+        const int32_t off = p->noff[g];
+        Q_UNROLL for (int t = 0; t < T; t++) acc[t] = _mm512_dpbusd_epi32(
+            acc[t], _mm512_permutexvar_epi32(idx[t], _mm512_loadu_si512(src[t] + off)),
+            _mm512_load_si512(w[t] + (size_t)g * 64));
+    }
+    Q_UNROLL for (int t = 0; t < T; t++) {
+        const int e = 16 * (v0 + t), left = n - e;
+        const __m512i x = requant_lanes(acc[t], q[t], q[t] + 16, q[t] + 32, q[t] + 48);
+        clamp_store(x, l->zero_point, l->act_min, l->act_max,
+                    left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1), y + e);
+    }
+}
+
+/* Output row oy of a narrow conv into y [H][W][c] from the dwords d of
+** its padded image (wp cells of C channels a row). */
+Q_TARGET static void narrow_row(const an_q_layer *l, const q_vnni_w *p, int wp, int C,
+                                const int32_t *d, int oy, int8_t *y) {
+    const int n = l->w * l->c, nv = (n + 15) / 16, stride = l->sw * C;
+    const size_t rs = (size_t)wp * C;
+    const int32_t *row = d + (size_t)oy * l->sh * rs;
+    int8_t *yr = y + (size_t)oy * n;
+    int v = 0;
+    for (; v + 4 <= nv; v += 4) narrow_vecs(l, p, row, stride, v, 4, yr, n);
+    if (nv - v >= 2) narrow_vecs(l, p, row, stride, v, 2, yr, n), v += 2;
+    if (nv - v >= 1) narrow_vecs(l, p, row, stride, v, 1, yr, n);
 }
 
 #endif /* Q_VNNI_BUILD */
@@ -426,13 +632,26 @@ void q_vnni_add(const an_q_layer *l, const an_tensor *a, const an_tensor *b, con
     q_ref_add(l, a, b, xa, xb, y);
 }
 
+/* Bytes of the padded image of conv l (without its slack). */
+static size_t image_bytes(const an_q_layer *l, const an_tensor *in) {
+    int hp, wp;
+    padded_dims(l, &hp, &wp);
+    return (size_t)hp * wp * in->c;
+}
+
+/* Where a narrow conv's dwords start after its padded image: past the
+** image's slack and 64 bytes more (expand_dwords reads 34 bytes past the
+** image), 64-byte aligned. */
+static size_t dwords_at(const an_q_layer *l, const an_tensor *in) {
+    return (image_bytes(l, in) + image_slack(l, in) + 64 + 63) & ~(size_t)63;
+}
+
 size_t q_vnni_scratch(const an_q_layer *l, const an_tensor *in) {
     size_t n = rows_bytes(l);
-    if (l->op == AN_Q_CONV2D) {
-        int hp, wp;
-        padded_dims(l, &hp, &wp);
-        n += (size_t)hp * wp * in->c + image_slack(l, in);
-    }
+    if (l->op == AN_Q_CONV2D && narrow(l)) /* the horizontal and vertical expansions */
+        n += dwords_at(l, in) + 2 * 4 * expansion_dwords(l);
+    else if (l->op == AN_Q_CONV2D)
+        n += image_bytes(l, in) + image_slack(l, in);
     return n;
 }
 
@@ -443,6 +662,12 @@ static void conv_chunk(const an_q_layer *l, const q_vnni_w *p, const an_tensor *
                        const uint8_t *pimg, int ch, uint8_t *a, int8_t *y) {
     int hp, wp;
     padded_dims(l, &hp, &wp);
+#ifdef Q_VNNI_BUILD
+    if (p->nph) {
+        narrow_row(l, p, wp, in->c, (const int32_t *)(pimg + dwords_at(l, in)), ch, y);
+        return;
+    }
+#endif
     if (direct(l)) {
         const size_t C = (size_t)in->c;
         const q_rows A = {pimg + (size_t)ch * l->sh * wp * C, l->sw * C, wp * C};
@@ -459,9 +684,19 @@ static void conv_chunk(const an_q_layer *l, const q_vnni_w *p, const an_tensor *
 void q_vnni_conv2d(const an_q_layer *l, const q_vnni_w *p, const an_tensor *in, const int8_t *x,
                    int8_t *y, uint8_t *scratch, size_t scratch_stride, int par) {
     const int P = l->h * l->w;
-    const int chunks = direct(l) ? l->h : (P + Q_VNNI_ROWS - 1) / Q_VNNI_ROWS;
+    const int chunks = direct(l) || p->nph ? l->h : (P + Q_VNNI_ROWS - 1) / Q_VNNI_ROWS;
     uint8_t *pimg = scratch + rows_bytes(l); /* shared by the threads */
     pad_image(l, in, x, pimg);
+#ifdef Q_VNNI_BUILD
+    if (p->nph) { /* the expansions; the vertical one of every byte 3 rows above the end */
+        int hp, wp;
+        padded_dims(l, &hp, &wp);
+        int32_t *d = (int32_t *)(pimg + dwords_at(l, in));
+        const int n = (int)image_bytes(l, in), rs = wp * in->c;
+        expand_dwords(pimg, n, 1, d);
+        if (p->nvert) expand_dwords(pimg, n - 3 * rs, rs, d + expansion_dwords(l));
+    }
+#endif
     /* threads only where the work outweighs waking them; no parallel
      * region at all otherwise (inside a batch's region it would be a
      * nested team of one per call) */

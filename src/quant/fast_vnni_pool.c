@@ -14,8 +14,20 @@
 ** integer, more than the rounding of the division can move it; truncating
 ** the float quotient gives C's n / count. Larger windows take the
 ** reference's loop; a count that is a power of two is a shift.
+**
+** Average pooling whose windows all lie whole in the input and hold a
+** power of two (at most 128) of cells runs a row at a time instead, with
+** channels as positions: the window's input rows are summed into a row of
+** int16 (v), then the outputs of P whole pixels (P * C <= 32 consecutive
+** outputs of the output row, HWC order; lane j is pixel j / C, channel
+** j % C, whose first cell is v[base + j / C * sw * C + j % C]) take their
+** kw cells each with one two-register permutation (vpermt2w) per kernel
+** column, and the sums are divided by the shift. This fills P * C of 32
+** lanes whatever C is, where the per-pixel loop fills C of 16.
 */
 #include "quant_internal.h"
+
+#include <string.h>
 
 #ifdef Q_VNNI_BUILD
 #include <immintrin.h>
@@ -23,6 +35,8 @@
 
 /* Largest window whose average is divided in single precision. */
 #define Q_POOL_FLOAT_MAX 65536
+/* Longest input row (W * C) of the row-wise average pooling. */
+#define Q_POOL_ROW_MAX 4096
 
 #ifdef Q_VNNI_BUILD
 /* The C channels of cell (iy, ix) of x [H, W, C]. */
@@ -61,7 +75,78 @@ Q_TARGET static inline __m512i div_pow2(__m512i n, int k) {
     return _mm512_sra_epi32(_mm512_add_epi32(n, bias), _mm_cvtsi32_si128(k));
 }
 
+/* Pixels of avgpool_rows' vectors for C channels at stride sw: the most
+** whose outputs fit 32 lanes and whose first cells lie within 64 int16
+** (one vpermt2w); 0 when not even one pixel's do. */
+static int avg_rows_pixels(int C, int sw) {
+    int P = C <= 32 ? 32 / C : 0;
+    while (P > 0 && (P - 1) * sw * C + C - 1 > 63) P--;
+    return P;
+}
+
+/* Whether average pooling l on in runs avgpool_rows: no window cut by
+** padding, a window of 2^k <= 128 cells (its sums fit int16), an input row
+** that fits the row buffer, and vectors of at least one pixel. */
+static int avg_rows_ok(const an_q_layer *l, const an_tensor *in) {
+    const int cells = l->kh * l->kw;
+    return l->pt == 0 && l->pl == 0 && (l->h - 1) * l->sh + l->kh <= in->h &&
+           (l->w - 1) * l->sw + l->kw <= in->w && cells <= 128 && (cells & (cells - 1)) == 0 &&
+           (int64_t)in->w * in->c <= Q_POOL_ROW_MAX && avg_rows_pixels(in->c, l->sw) > 0;
+}
+
+/* Lanes [0, n) of a vector of 32 words (n >= 1). */
+static inline __mmask32 lanes32(int n) {
+    return n >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << n) - 1);
+}
+
+/* The average pooling of avg_rows_ok layers, a row of outputs at a time
+** (see the top of the file). */
+Q_TARGET static void avgpool_rows(const an_q_layer *l, const an_tensor *in, const int8_t *x,
+                                  int8_t *y) {
+    const int C = in->c, rowb = in->w * C, n = l->w * C, cells = l->kh * l->kw;
+    const int P = avg_rows_pixels(C, l->sw), m = P * C; /* outputs per vector */
+    const __m128i k = _mm_cvtsi32_si128(__builtin_ctz((unsigned)cells));
+    int16_t v[Q_POOL_ROW_MAX + 64]; /* vertical sums of an output row's input rows */
+    int16_t rel[32];                /* lane j's first cell in v after the vector's first */
+    for (int j = 0; j < 32; j++) rel[j] = (int16_t)(j < m ? j / C * l->sw * C + j % C : 0);
+    const __m512i idx = _mm512_loadu_si512(rel);
+    memset(v + rowb, 0, 64 * sizeof *v);
+    const __m512i half = _mm512_set1_epi16((int16_t)(cells / 2));
+    const __m512i bias = _mm512_set1_epi16((int16_t)(cells - 1));
+    for (int oy = 0; oy < l->h; oy++) {
+        const int8_t *top = x + (int64_t)oy * l->sh * rowb;
+        for (int b = 0; b < rowb; b += 32) {
+            const __mmask32 lb = lanes32(rowb - b);
+            __m512i s = _mm512_setzero_si512();
+            for (int ky = 0; ky < l->kh; ky++)
+                s = _mm512_add_epi16(s, _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(
+                                            lb, top + (int64_t)ky * rowb + b)));
+            _mm512_storeu_si512(v + b, s);
+        }
+        for (int e0 = 0; e0 < n; e0 += m) {
+            const int16_t *first = v + e0 / C * l->sw * C;
+            __m512i s = _mm512_setzero_si512();
+            for (int kx = 0; kx < l->kw; kx++) {
+                const int16_t *c = first + kx * C;
+                s = _mm512_add_epi16(s, _mm512_permutex2var_epi16(_mm512_loadu_si512(c), idx,
+                                                                  _mm512_loadu_si512(c + 32)));
+            }
+            /* q_avg_round: sum +- half, divided by 2^k truncating toward zero */
+            const __mmask32 pos = _mm512_cmpgt_epi16_mask(s, _mm512_setzero_si512());
+            const __m512i t = _mm512_mask_add_epi16(_mm512_sub_epi16(s, half), pos, s, half);
+            const __m512i q = _mm512_sra_epi16(
+                _mm512_add_epi16(t, _mm512_and_si512(_mm512_srai_epi16(t, 15), bias)), k);
+            _mm512_mask_cvtepi16_storeu_epi8(y + (int64_t)oy * n + e0,
+                                             lanes32(n - e0 < m ? n - e0 : m), q);
+        }
+    }
+}
+
 Q_TARGET void q_vnni_avgpool(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
+    if (avg_rows_ok(l, in)) {
+        avgpool_rows(l, in, x, y);
+        return;
+    }
     if ((int64_t)l->kh * l->kw > Q_POOL_FLOAT_MAX) {
         q_ref_avgpool(l, in, x, y);
         return;

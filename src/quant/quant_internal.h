@@ -100,6 +100,14 @@ typedef struct q_vnni_w {
     int8_t *w;
     int32_t *comp, *mult, *rshift, *rmask;
     int ocb, kh, kq, k4, left; /* k4 = kh * kq groups of 4 taps */
+    /* a conv of at most 8 channels run channels-as-positions (fast_vnni.c):
+    ** ng groups of 4 taps at dwords noff [ng] from a pixel's (vertical ones
+    ** when nvert), nph phases of 16 lanes, nw [nph][ng][16][4] their
+    ** weights, nq [nph][5][16] their comp, mult, rshift, rmask and dword
+    ** index; nph is 0 for every other layer */
+    int8_t *nw;
+    int32_t *nq, *noff;
+    int nph, ng, nvert;
 } q_vnni_w;
 
 /* Whether this CPU runs the VNNI kernels (AVX-512 F, BW, VL, VNNI). */
