@@ -114,12 +114,13 @@ static void apply(cprog *p, const int *choice) {
 static an_status try_choice(cprog *p, const int *choice, int64_t *total, int64_t *owned) {
     apply(p, choice);
     an_npu_exe x;
-    an_status s = npu_build(p, &x);
+    an_status s = npu_build(p, &x); /* x is empty when it fails */
+    if (s) return s;
     npu_timing *t = NULL;
-    if (!s) s = npu_time(&x, p->ins, &t);
+    s = npu_time(&x, p->ins, &t);
     if (!s) *total = npu_timing_sums(t, NULL, NULL, NULL, owned);
     npu_timing_free(t);
-    if (!s) an_npu_exe_free(&x);
+    an_npu_exe_free(&x);
     return s;
 }
 
