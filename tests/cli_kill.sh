@@ -19,13 +19,18 @@ CSV=/usr/lib/python3/dist-packages/sklearn/datasets/data/iris.csv
 O=$T/out
 mkdir -p "$O"
 
-# the files as they are before the kills (a first, complete run of each)
-"$A" train models/seed_mlp.model "$CSV" -o "$O/m.ckpt" --epochs 2 --label-col -1 --quiet \
-  --threads 1 >/dev/null
-"$A" quantize "$O/m.ckpt" "$CSV" -o "$O/m.q8" --no-eval >/dev/null
-"$A" compile "$O/m.q8" --chip npu16 -o "$O/m.npu" >/dev/null
-"$A" sweep "$O/m.q8" --rows 4,8 -o "$O/s.csv" --svg "$O/s.svg" >/dev/null 2>&1
-"$A" report --q8 "$O/m.q8" "$CSV" -o "$O/r" >/dev/null 2>&1
+# a complete write of every file
+write_all() {
+  "$A" train models/seed_mlp.model "$CSV" -o "$O/m.ckpt" --epochs 2 --label-col -1 --quiet \
+    --threads 1 >/dev/null
+  "$A" quantize "$O/m.ckpt" "$CSV" -o "$O/m.q8" --no-eval >/dev/null
+  "$A" compile "$O/m.q8" --chip npu16 -o "$O/m.npu" >/dev/null
+  "$A" sweep "$O/m.q8" --rows 4,8 -o "$O/s.csv" --svg "$O/s.svg" >/dev/null 2>&1
+  "$A" report --q8 "$O/m.q8" "$CSV" -o "$O/r" >/dev/null 2>&1
+}
+
+# the files as they are before the kills
+write_all
 [ -f "$O/r/index.html" ] || fail "no report to start from"
 
 # whole: the file loads (or reads to its end) as a valid one of its kind
@@ -75,12 +80,7 @@ for d in 0.05 0.15 0.3 0.5 0.8 1.2; do
 done
 for f in m.ckpt m.q8 m.npu s.csv r/index.html; do whole "$O/$f" || fail "$f broken at the end"; done
 # the next complete write of each file removes what killed processes left
-"$A" train models/seed_mlp.model "$CSV" -o "$O/m.ckpt" --epochs 1 --label-col -1 --quiet \
-  --threads 1 >/dev/null
-"$A" quantize "$O/m.ckpt" "$CSV" -o "$O/m.q8" --no-eval >/dev/null
-"$A" compile "$O/m.q8" --chip npu16 -o "$O/m.npu" >/dev/null
-"$A" sweep "$O/m.q8" --rows 4,8 -o "$O/s.csv" --svg "$O/s.svg" >/dev/null 2>&1
-"$A" report --q8 "$O/m.q8" "$CSV" -o "$O/r" >/dev/null 2>&1
+write_all
 stale=$(find "$O" -name '*.tmp*' | head -3)
 [ -z "$stale" ] || fail "temporaries of killed processes left after the next writes: $stale"
 echo "cli_kill: ok ($kills kills, every file whole; $left temporaries of killed processes, all" \
