@@ -2,7 +2,10 @@
 ** The comparison: one int8 model on every target (asicnn/report.h), and
 ** the table as text, CSV or JSON. Targets whose results are bit-exact with
 ** the reference engine by construction (the chip, the GPU model) carry the
-** int8 accuracy measured by the fast path.
+** int8 accuracy measured by the fast path. The hardware targets are a
+** table walked in order, each taking its figures from the backends of the
+** runtime that give them (asicnn/runtime.h); a backend's reason for not
+** running one goes into the table's note.
 */
 #include "asicnn/report.h"
 
