@@ -174,6 +174,45 @@ Test(runtime, backend_interface) {
     an_npu_exe_free(&x);
 }
 
+/* Backends chosen by what they give: the first in kind order that has it
+** and supports the program, else every refusal's reason. */
+Test(runtime, backend_find) {
+    const unsigned C = AN_BACKEND_CAP_CYCLES, P = AN_BACKEND_CAP_PROFILE, D = AN_BACKEND_CAP_DRAM,
+                   T = AN_BACKEND_CAP_TRACE, M = AN_BACKEND_CAP_DEVICE_TIME;
+    cr_assert_eq(an_backend_caps(AN_BACKEND_SIM), C | P | D | T);
+    cr_assert_eq(an_backend_caps(AN_BACKEND_RTL), C | D);
+    cr_assert_eq(an_backend_caps(AN_BACKEND_REF), 0);
+    cr_assert_eq(an_backend_caps(AN_BACKEND_GPU), M);
+    cr_assert_eq(an_backend_caps(AN_BACKEND_COUNT), 0);
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    an_npu_exe x;
+    tt_program(&x, &c, 2, 32, 1);
+    an_backend_kind k = AN_BACKEND_COUNT;
+    cr_assert_eq(an_backend_find(0, &x, &k), AN_OK);
+    cr_assert_eq(k, AN_BACKEND_SIM);
+    k = AN_BACKEND_COUNT;
+    cr_assert_eq(an_backend_find(C | D, &x, &k), AN_OK);
+    cr_assert_eq(k, AN_BACKEND_SIM);
+    /* device time: the gpu backend only, which refuses (no device or no
+    ** embedded graph here) and says why */
+    cr_assert_eq(an_backend_find(M, &x, &k), AN_ERR_UNSUPPORTED);
+    cr_assert(strstr(an_errmsg(), "the gpu backend"), "%s", an_errmsg());
+    cr_assert_eq(an_backend_find(P | M, &x, &k), AN_ERR_UNSUPPORTED);
+    cr_assert(strstr(an_errmsg(), "no backend gives"), "%s", an_errmsg());
+    /* the whole profile: the simulator's */
+    an_profile p, want;
+    cr_assert_eq(an_backend_profile_any(&x, NULL, NULL, &p), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(an_backend_profile(AN_BACKEND_SIM, &x, NULL, NULL, &want), AN_OK);
+    cr_assert_eq(p.cycles, want.cycles);
+    cr_assert_gt(p.total.insns, 0);
+    cr_assert_eq(p.total.insns, want.total.insns);
+    cr_assert_eq(an_perf_energy(&p.total), an_perf_energy(&want.total));
+    an_profile_free(&p);
+    an_profile_free(&want);
+    an_npu_exe_free(&x);
+}
+
 /* conv + max pool + dense compiled for npu16 at batch 2, its .q8 embedded. */
 static void compiled(an_npu_exe *x) {
     an_rng r;

@@ -146,11 +146,12 @@ an_status an_cmp_fpga(const an_q_graph *g, const an_npu_config *cfg, const an_cm
 /* The default FPGA design, configs/pynq-8x16.json (name NULL), or a
 ** preset or JSON file. */
 an_status an_cmp_fpga_config(const char *name, an_npu_config *c);
-/* The GPU row: g compiled for cfg (at batch 1 and o->batch) on the gpu
-** backend when it supports the program, timed by its device time and
-** checked against the ref backend; else the GPU model, labelled modelled. */
+/* The GPU row: g compiled for cfg (at batch 1 and o->batch) on the first
+** backend that measures device time and supports the program (the gpu
+** backend), timed by it and checked against the ref backend; else the GPU
+** model, labelled modelled, and why [why_n] says why no backend ran it. */
 an_status an_cmp_gpu(const an_q_graph *g, const an_npu_config *cfg, const an_dataset *test,
-                     const an_cmp_opts *o, an_cmp_row *r);
+                     const an_cmp_opts *o, an_cmp_row *r, char *why, size_t why_n);
 
 /* ------------------------------------------------------------------------ */
 /* The sweep                                                                */

@@ -51,6 +51,22 @@ typedef struct an_backend an_backend; /* a backend holding one loaded program */
 
 /* AN_OK when kind k can run x, else AN_ERR_UNSUPPORTED saying why. */
 an_status an_backend_supports(an_backend_kind k, const an_npu_exe *x);
+
+/* What a backend gives besides the logits (an_backend_caps), so that a
+** caller asks for figures, not for a backend by name. */
+enum {
+    AN_BACKEND_CAP_CYCLES = 1,      /* counters with the run's cycles */
+    AN_BACKEND_CAP_PROFILE = 2,     /* counters per layer and class, with energy */
+    AN_BACKEND_CAP_DRAM = 4,        /* the run's DRAM image */
+    AN_BACKEND_CAP_TRACE = 8,       /* an instruction trace of the run */
+    AN_BACKEND_CAP_DEVICE_TIME = 16 /* the run's time as the device measures it */
+};
+/* The AN_BACKEND_CAP_* flags of kind k (0 for no kind). */
+unsigned an_backend_caps(an_backend_kind k);
+/* The first kind, in the order of an_backend_kind, that has every flag of
+** caps and supports x. When none does: AN_ERR_UNSUPPORTED, the message
+** giving each backend with those flags and its reason for refusing x. */
+an_status an_backend_find(unsigned caps, const an_npu_exe *x, an_backend_kind *k);
 /* Load x on a backend of kind k (x must outlive it); opts may be NULL. */
 an_status an_backend_load(an_backend **b, an_backend_kind k, const an_npu_exe *x,
                           const an_backend_opts *opts);
@@ -86,6 +102,12 @@ void an_backend_close(an_backend *b);
 ** records none. */
 an_status an_backend_profile(an_backend_kind k, const an_npu_exe *x, const an_energy_params *e,
                              const char *trace_path, an_profile *p);
+
+/* an_backend_profile on the first backend (an_backend_find) that counts a
+** whole profile, records a trace when trace_path is given, and supports x;
+** AN_ERR_UNSUPPORTED giving each one's reason when none does. */
+an_status an_backend_profile_any(const an_npu_exe *x, const an_energy_params *e,
+                                 const char *trace_path, an_profile *p);
 
 /* A backend checked against the simulator on raw samples: accuracy, the
 ** logits of every batch equal, the DRAM image equal where the backend has

@@ -198,7 +198,7 @@ int cmd_profile(int argc, char **argv) {
     an_profile pr;
     memset(&pr, 0, sizeof pr);
     const an_energy_params e = an_energy_for(&x.cfg, dram);
-    s = an_backend_profile(AN_BACKEND_SIM, &x, &e, trace, &pr);
+    s = an_backend_profile_any(&x, &e, trace, &pr);
     /* bounds need the int8 graph the executable embeds */
     an_q_graph g;
     an_bound *b = NULL, bt;

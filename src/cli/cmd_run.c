@@ -247,7 +247,7 @@ int cmd_run(int argc, char **argv) {
     }
     if (!s && trace) {
         an_profile pr;
-        if (!(s = an_backend_profile(AN_BACKEND_SIM, &x, NULL, trace, &pr))) {
+        if (!(s = an_backend_profile_any(&x, NULL, trace, &pr))) {
             printf("one batch takes %lld cycles on the chip; wrote %s\n", (long long)pr.cycles,
                    trace);
             an_profile_free(&pr);

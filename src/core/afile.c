@@ -2,13 +2,16 @@
 ** Whole-file reads, and atomic file writes: write to a temporary file in the
 ** target's directory, fflush + fsync, rename over the target, fsync the
 ** directory. A crash at any point leaves either the old file or the new one,
-** never half of one. Where the file system has O_TMPFILE the temporary has
-** no name until the commit links it ("<path>.tmp.PID.N", renamed at once),
-** so a process killed while writing leaves no temporary file behind;
-** elsewhere it is "<path>.tmp.XXXXXX" from the start. A process killed in
-** the two system calls between the link and the rename leaves its named
-** temporary; the next write of the same path removes those of dead
-** processes.
+** never half of one.
+**
+** Temporaries: where the file system has O_TMPFILE the temporary has no
+** name until the commit links it as "<path>.tmp.PID.N" and renames it at
+** once, so a process killed while writing leaves nothing behind; elsewhere
+** it is "<path>.tmp.PID.N" from the start. A process killed (SIGKILL runs no
+** cleanup) while its temporary has a name (elsewhere: while writing; with
+** O_TMPFILE: in the two system calls between the link and the rename)
+** leaves that name behind: by its PID it is recognisably a dead process's,
+** and the next write of the same path removes it.
 */
 #define _GNU_SOURCE /* O_TMPFILE, linkat */
 
@@ -55,16 +58,46 @@ static void remove_stale(const char *path) {
     free(b);
 }
 
-an_status an_afile_open(an_afile *f, const char *path) {
-    *f = (an_afile){0};
-    size_t n = strlen(path);
-    f->path = strdup(path);
-    f->tmp_path = malloc(n + 16);
-    if (!f->path || !f->tmp_path) {
-        afile_release(f);
-        return an_fail(AN_ERR_NOMEM, "%s: out of memory", path);
+/* Give the temporary of f a fresh name "<path>.tmp.PID.N" (the form
+** remove_stale knows) into f->tmp_path: make(name, arg) creates that name
+** (0, or -1 with errno; EEXIST tries the next N). */
+static an_status name_temp(an_afile *f, int (*make)(const char *name, void *arg), void *arg,
+                           const char *what) {
+    static _Atomic unsigned counter;
+    const size_t cap = strlen(f->path) + 40;
+    for (int tries = 0; tries < 100; tries++) {
+        char *name = malloc(cap);
+        if (!name) return an_fail(AN_ERR_NOMEM, "%s: out of memory", f->path);
+        snprintf(name, cap, "%s.tmp.%d.%u", f->path, (int)getpid(), counter++);
+        if (make(name, arg) == 0) {
+            free(f->tmp_path);
+            f->tmp_path = name;
+            return AN_OK;
+        }
+        const int e = errno;
+        free(name);
+        if (e != EEXIST) return an_fail(AN_ERR_IO, "%s: cannot %s: %s", f->path, what, strerror(e));
     }
-    snprintf(f->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
+    return an_fail(AN_ERR_IO, "%s: cannot name the temporary file", f->path);
+}
+
+/* name_temp's maker for a named temporary: the new file, its descriptor in *arg. */
+static int create_named(const char *name, void *arg) {
+    int *fd = arg;
+    *fd = open(name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    return *fd < 0 ? -1 : 0;
+}
+
+/* name_temp's maker for an O_TMPFILE temporary: the link of the file whose
+** /proc/self/fd path is arg. */
+static int link_proc(const char *name, void *arg) {
+    return linkat(AT_FDCWD, arg, AT_FDCWD, name, AT_SYMLINK_FOLLOW);
+}
+
+an_status an_afile_open(an_afile *f, const char *path) {
+    *f = (an_afile){0}; /* tmp_path: NULL until the temporary has a name */
+    f->path = strdup(path);
+    if (!f->path) return an_fail(AN_ERR_NOMEM, "%s: out of memory", path);
     remove_stale(path);
     int fd = -1;
 #ifdef O_TMPFILE
@@ -73,11 +106,12 @@ an_status an_afile_open(an_afile *f, const char *path) {
     free(dir);
     f->anon = fd >= 0;
 #endif
-    if (fd < 0) fd = mkstemp(f->tmp_path);
     if (fd < 0) {
-        an_status s = an_fail(AN_ERR_IO, "%s: cannot create file: %s", path, strerror(errno));
-        afile_release(f);
-        return s;
+        an_status s = name_temp(f, create_named, &fd, "create file");
+        if (s) {
+            afile_release(f);
+            return s;
+        }
     }
     fchmod(fd, 0644);
     f->fp = fdopen(fd, "wb");
@@ -111,36 +145,16 @@ static void sync_dir(const char *path) {
     free(copy);
 }
 
-/* Give an O_TMPFILE temporary its name ("<path>.tmp.PID.N") for the rename. */
-static an_status link_anon(an_afile *f) {
-    static unsigned counter;
-    char proc[64];
-    const size_t cap = strlen(f->path) + 16;
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fileno(f->fp));
-    for (int tries = 0; tries < 100; tries++) {
-        char *name = malloc(cap + 24);
-        if (!name) return an_fail(AN_ERR_NOMEM, "%s: out of memory", f->path);
-        snprintf(name, cap + 24, "%s.tmp.%d.%u", f->path, (int)getpid(), counter++);
-        if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0) {
-            free(f->tmp_path);
-            f->tmp_path = name;
-            return AN_OK;
-        }
-        const int e = errno;
-        free(name);
-        if (e != EEXIST)
-            return an_fail(AN_ERR_IO, "%s: cannot link the file: %s", f->path, strerror(e));
-    }
-    return an_fail(AN_ERR_IO, "%s: cannot name the temporary file", f->path);
-}
-
 an_status an_afile_commit(an_afile *f) {
     an_status s = AN_OK;
     if (f->failed) s = an_fail(AN_ERR_IO, "%s: an earlier write failed", f->path);
     if (!s && (fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0))
         s = an_fail(AN_ERR_IO, "%s: flush failed: %s", f->path, strerror(errno));
     if (!s && f->anon) {
-        s = link_anon(f);    /* on failure nothing has a name: nothing to remove */
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fileno(f->fp));
+        /* on failure nothing has a name: nothing to remove */
+        s = name_temp(f, link_proc, proc, "link the file");
         if (!s) f->anon = 0; /* named now: renamed, or removed below */
     }
     /* renamed before the close: a linked name lives for two system calls

@@ -1,10 +1,12 @@
 /*
-** The GPU row of the comparison: when the gpu backend supports the
-** program (a CUDA build and device), the int8 graph on it through the
-** backend interface (asicnn/runtime.h), its logits checked byte for byte
-** against the ref backend's and its kernels timed by the backend's device
-** time (CUDA events) at batch 1 and B; otherwise the H100 SXM roofline +
-** launch-latency model (asicnn/gpu.h), labelled modelled.
+** The GPU row of the comparison: when a backend of the runtime measures
+** device time and supports the program (the gpu backend: a CUDA build and
+** device), the int8 graph on it through the backend interface
+** (asicnn/runtime.h), its logits checked byte for byte against the ref
+** backend's (the reference engine) and its kernels timed by the backend's
+** device time (CUDA events) at batch 1 and B; otherwise the H100 SXM
+** roofline + launch-latency model (asicnn/gpu.h), labelled modelled, and
+** the backends' reasons for the caller.
 */
 #include "asicnn/gpu.h"
 #include "asicnn/report.h"
@@ -42,23 +44,25 @@ static an_status program(const an_q_graph *g, const an_npu_config *cfg, int B, a
     return s;
 }
 
-/* The gpu and the ref backend on the same batch of test images: fails
+/* Backend k and the ref backend on the same batch of test images: fails
 ** when their logits differ. */
-static an_status check_exact(const an_npu_exe *x, const int8_t *q) {
-    static const an_backend_kind kinds[2] = {AN_BACKEND_GPU, AN_BACKEND_REF};
+static an_status check_exact(an_backend_kind k, const an_npu_exe *x, const int8_t *q) {
+    const an_backend_kind kinds[2] = {k, AN_BACKEND_REF};
     const size_t N = (size_t)x->batch * (size_t)an_tensor_numel(&x->output);
     int8_t *y[2] = {NULL, NULL};
     an_status s = AN_OK;
-    for (int k = 0; !s && k < 2; k++) {
+    for (int i = 0; !s && i < 2; i++) {
         an_backend *b = NULL;
-        s = an_alloc_array((void **)&y[k], N, 1, "logits");
-        if (!s) s = an_backend_load(&b, kinds[k], x, NULL);
+        s = an_alloc_array((void **)&y[i], N, 1, "logits");
+        if (!s) s = an_backend_load(&b, kinds[i], x, NULL);
         if (!s) s = an_backend_run(b, q);
-        if (!s) s = an_backend_output(b, y[k]);
+        if (!s) s = an_backend_output(b, y[i]);
         an_backend_close(b);
     }
     if (!s && memcmp(y[0], y[1], N))
-        s = an_fail(AN_ERR_INTERNAL, "%s: GPU logits differ from the reference engine", x->source);
+        s = an_fail(AN_ERR_INTERNAL,
+                    "%s: the %s backend's logits differ from the reference engine's", x->source,
+                    an_backend_name(k));
     free(y[0]);
     free(y[1]);
     return s;
@@ -73,9 +77,10 @@ static an_status timed(an_backend *b, const int8_t *q, int runs, double *ms) {
     return s;
 }
 
-/* Time the gpu backend at batch 1 and B (each program loaded once), after
+/* Time backend k at batch 1 and B (each program loaded once), after
 ** checking its logits against the ref backend's on B test images. */
-static an_status measured(const an_npu_exe x[2], const an_dataset *test, an_cmp_row *r) {
+static an_status measured(an_backend_kind k, const an_npu_exe x[2], const an_dataset *test,
+                          an_cmp_row *r) {
     enum { RUNS = 20 };
     const an_npu_exe *xb = &x[1];
     const int B = xb->batch;
@@ -88,13 +93,13 @@ static an_status measured(const an_npu_exe x[2], const an_dataset *test, an_cmp_
         part.n = n;
         memset(q, 0, (size_t)B * F);
         an_npu_quantize_batch(xb, &part, 0, q);
-        s = check_exact(xb, q);
+        s = check_exact(k, xb, q);
     }
-    for (int k = 0; !s && k < 2; k++) s = an_backend_load(&b[k], AN_BACKEND_GPU, &x[k], NULL);
+    for (int i = 0; !s && i < 2; i++) s = an_backend_load(&b[i], k, &x[i], NULL);
     double ms[2] = {0, 0}, warm = 0;
     if (!s) s = timed(b[1], q, 1, &warm); /* warm-up */
     for (int i = 0; !s && i < RUNS; i++)
-        for (int k = 0; !s && k < 2; k++) s = timed(b[k], q, RUNS, &ms[k]);
+        for (int j = 0; !s && j < 2; j++) s = timed(b[j], q, RUNS, &ms[j]);
     if (!s) {
         char name[128];
         an_backend_device_name(b[0], name, sizeof name);
@@ -116,17 +121,20 @@ static an_status measured(const an_npu_exe x[2], const an_dataset *test, an_cmp_
 }
 
 an_status an_cmp_gpu(const an_q_graph *g, const an_npu_config *cfg, const an_dataset *test,
-                     const an_cmp_opts *o, an_cmp_row *r) {
+                     const an_cmp_opts *o, an_cmp_row *r, char *why, size_t why_n) {
     r->batch = o->batch;
     r->area_mm2 = r->clock_mhz = -1;
     an_npu_exe x[2];
     memset(x, 0, sizeof x);
+    an_backend_kind k;
     an_status s = program(g, cfg, 1, &x[0]);
     if (!s) s = program(g, cfg, o->batch, &x[1]);
-    if (!s && an_backend_supports(AN_BACKEND_GPU, &x[1]) == AN_OK)
-        s = measured(x, test, r);
-    else if (!s)
+    if (!s && an_backend_find(AN_BACKEND_CAP_DEVICE_TIME, &x[1], &k) == AN_OK) {
+        s = measured(k, x, test, r);
+    } else if (!s) {
+        snprintf(why, why_n, "%s", an_errmsg());
         modelled(g, o, r);
+    }
     an_npu_exe_free(&x[0]);
     an_npu_exe_free(&x[1]);
     return s;

@@ -2,7 +2,10 @@
 ** The comparison: one int8 model on every target (asicnn/report.h), and
 ** the table as text, CSV or JSON. Targets whose results are bit-exact with
 ** the reference engine by construction (the chip, the GPU model) carry the
-** int8 accuracy measured by the fast path.
+** int8 accuracy measured by the fast path. The hardware targets are a
+** table walked in order, each taking its figures from the backends of the
+** runtime that give them (asicnn/runtime.h); a backend's reason for not
+** running one goes into the table's note.
 */
 #include "asicnn/report.h"
 
@@ -19,6 +22,47 @@ an_cmp_opts an_cmp_defaults(void) {
                      .latency_images = 200,
                      .cpu_watts = 35.0};
     return o;
+}
+
+/* What the hardware targets' rows are made from. */
+typedef struct hw_ctx {
+    const an_q_graph *g;
+    const an_dataset *test;
+    const an_cmp_opts *o;
+    const an_cmp *c;
+} hw_ctx;
+
+/* A target's rows (*n of them) into r; why receives the reason when no
+** backend measures it and a model stands in. */
+typedef an_status (*hw_rows)(const hw_ctx *h, an_cmp_row *r, int *n, char *why, size_t why_n);
+
+static an_status asic_rows(const hw_ctx *h, an_cmp_row *r, int *n, char *why, size_t why_n) {
+    return an_cmp_asic(h->g, &h->c->asic, h->o, r, n);
+}
+
+static an_status fpga_rows(const hw_ctx *h, an_cmp_row *r, int *n, char *why, size_t why_n) {
+    *n = 1;
+    return an_cmp_fpga(h->g, &h->c->fpga, h->o, r);
+}
+
+static an_status gpu_rows(const hw_ctx *h, an_cmp_row *r, int *n, char *why, size_t why_n) {
+    *n = 1;
+    return an_cmp_gpu(h->g, &h->c->asic, h->test, h->o, r, why, why_n);
+}
+
+/* The targets that run on the backends of the runtime, in the table's
+** order: each takes its figures from the first backend that gives them and
+** supports its program (the chip's: a whole profile; the GPU's: device
+** time, else its roofline model, the backends' reasons in the note). */
+static const struct hw_target {
+    const char *what;
+    hw_rows rows;
+} HW[] = {{"ASIC", asic_rows}, {"FPGA", fpga_rows}, {"GPU", gpu_rows}};
+
+/* text as a line of its own at the end of the note. */
+static void add_note(an_cmp *c, const char *text) {
+    const size_t n = strlen(c->note);
+    snprintf(c->note + n, sizeof c->note - n, "%s%s", n ? "\n" : "", text);
 }
 
 an_status an_compare(const an_q_graph *g, const an_dataset *test, const an_cmp_opts *oin,
@@ -47,19 +91,25 @@ an_status an_compare(const an_q_graph *g, const an_dataset *test, const an_cmp_o
     else if ((s = an_cmp_cpu_ort(g, test, o, &c->rows[c->n], &no, c->note, sizeof c->note)))
         return s;
     c->n += no;
-    /* the ASIC (one or two rows, docs/compare.md), the FPGA, the GPU */
+    /* the hardware targets (the ASIC: one or two rows, docs/compare.md) */
+    const hw_ctx hc = {g, test, o, c};
     const int h = c->n;
-    int na = 1;
-    if (!s) s = an_cmp_asic(g, &c->asic, o, &c->rows[h], &na);
-    if (s) return s;
-    c->n += na;
-    if (!s) s = an_cmp_fpga(g, &c->fpga, o, &c->rows[c->n++]);
-    if (!s) s = an_cmp_gpu(g, &c->asic, test, o, &c->rows[c->n++]);
+    for (size_t t = 0; !s && t < sizeof HW / sizeof HW[0]; t++) {
+        char why[400] = "";
+        int n = 0;
+        s = HW[t].rows(&hc, &c->rows[c->n], &n, why, sizeof why);
+        c->n += s ? 0 : n;
+        if (!s && why[0]) {
+            char line[460];
+            snprintf(line, sizeof line, "%s row modelled: %s", HW[t].what, why);
+            add_note(c, line);
+        }
+    }
     for (int i = h; i < c->n; i++) {
         an_cmp_row *r = &c->rows[i];
         r->accuracy = q->accuracy;
         const size_t n = strlen(r->source);
-        if (!r->measured || i < c->n - 1)
+        if (!r->measured)
             snprintf(r->source + n, sizeof r->source - n,
                      "; accuracy = int8 reference (bit-exact by construction)");
     }

@@ -24,8 +24,9 @@ void rp_gp_field(an_buf *b, const char *t);
 an_status rp_plot(an_buf *b, char **svg);
 
 /* g compiled for chip cfg at batch B (default options) and one batch
-** profiled on the runtime's sim backend, energy at LPDDR4 (chip_profile.c);
-** the caller frees p with an_profile_free. */
+** profiled on the first backend that counts a whole profile and supports
+** it (an_backend_profile_any), energy at LPDDR4 (chip_profile.c); the
+** caller frees p with an_profile_free. */
 an_status rp_chip_profile(const an_q_graph *g, const an_npu_config *cfg, int B, an_profile *p);
 
 #endif /* ASICNN_REPORT_INTERNAL_H */

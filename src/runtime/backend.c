@@ -1,7 +1,9 @@
 /*
 ** The backend interface (include/asicnn/runtime.h): the table of backends
-** by kind, and the calls that check a request (a loaded program, a
-** completed run) before handing it to the backend's operations.
+** by kind, the search of that table for a backend by what it gives and
+** whether it supports a program, and the calls that check a request (a
+** loaded program, a completed run) before handing it to the backend's
+** operations.
 */
 #include "backend_internal.h"
 
@@ -32,6 +34,31 @@ an_status an_backend_by_name(const char *name, an_backend_kind *k) {
 an_status an_backend_supports(an_backend_kind k, const an_npu_exe *x) {
     if (k < 0 || k >= AN_BACKEND_COUNT) return an_fail(AN_ERR_USAGE, "no backend %d", (int)k);
     return IFACE[k]->supports(x);
+}
+
+unsigned an_backend_caps(an_backend_kind k) {
+    if (k < 0 || k >= AN_BACKEND_COUNT) return 0;
+    const rt_backend_iface *o = IFACE[k];
+    return o->caps | (o->counters ? AN_BACKEND_CAP_CYCLES : 0u) |
+           (o->dram ? AN_BACKEND_CAP_DRAM : 0u) | (o->trace ? AN_BACKEND_CAP_TRACE : 0u) |
+           (o->device_ms ? AN_BACKEND_CAP_DEVICE_TIME : 0u);
+}
+
+an_status an_backend_find(unsigned caps, const an_npu_exe *x, an_backend_kind *k) {
+    char why[1024] = "";
+    size_t n = 0;
+    for (int i = 0; i < AN_BACKEND_COUNT; i++) {
+        if ((an_backend_caps((an_backend_kind)i) & caps) != caps) continue;
+        if (IFACE[i]->supports(x) == AN_OK) {
+            *k = (an_backend_kind)i;
+            return AN_OK;
+        }
+        /* the refusal's reason (each names its backend), after the others' */
+        n += (size_t)snprintf(why + n, sizeof why - n, "%s%s", n ? "; " : "", an_errmsg());
+        if (n >= sizeof why) n = sizeof why - 1;
+    }
+    if (!n) return an_fail(AN_ERR_UNSUPPORTED, "%s: no backend gives what is asked", x->source);
+    return an_fail(AN_ERR_UNSUPPORTED, "%s", why);
 }
 
 an_status an_backend_load(an_backend **out, an_backend_kind k, const an_npu_exe *x,

@@ -12,6 +12,9 @@
 
 typedef struct rt_backend_iface {
     const char *name;
+    /* AN_BACKEND_CAP_* flags no operation below shows (the profile's);
+    ** an_backend_caps adds those of the operations it has. */
+    unsigned caps;
     /* AN_OK, or AN_ERR_UNSUPPORTED with the reason. */
     an_status (*supports)(const an_npu_exe *x);
     /* Set b->impl up for b->x. */

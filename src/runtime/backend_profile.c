@@ -1,8 +1,9 @@
 /*
 ** The counters of one batch of an executable on a backend
-** (an_backend_profile), run on an all-zero-point input: the cycle counts
-** of the chip do not depend on the values. A trace asked of a backend that
-** records none is refused before anything runs.
+** (an_backend_profile), or on the first that counts a whole profile
+** (an_backend_profile_any), run on an all-zero-point input: the cycle
+** counts of the chip do not depend on the values. A trace asked of a
+** backend that records none is refused before anything runs.
 */
 #include "backend_internal.h"
 
@@ -27,4 +28,14 @@ an_status an_backend_profile(an_backend_kind k, const an_npu_exe *x, const an_en
     an_backend_close(b);
     free(in);
     return s;
+}
+
+an_status an_backend_profile_any(const an_npu_exe *x, const an_energy_params *e,
+                                 const char *trace_path, an_profile *p) {
+    const unsigned caps =
+        AN_BACKEND_CAP_CYCLES | AN_BACKEND_CAP_PROFILE | (trace_path ? AN_BACKEND_CAP_TRACE : 0u);
+    an_backend_kind k;
+    an_status s = an_backend_find(caps, x, &k);
+    if (s) memset(p, 0, sizeof *p);
+    return s ? s : an_backend_profile(k, x, e, trace_path, p);
 }

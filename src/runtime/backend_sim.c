@@ -70,6 +70,7 @@ static void sim_close(an_backend *b) {
 }
 
 const rt_backend_iface rt_backend_sim = {.name = "sim",
+                                         .caps = AN_BACKEND_CAP_PROFILE,
                                          .supports = sim_supports,
                                          .load = sim_load,
                                          .run = sim_run,
