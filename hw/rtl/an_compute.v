@@ -256,7 +256,13 @@ module an_compute #(
     wire is_avg = vop == `AN_VOP_AVGPOOL;
     wire is_pool = vop == `AN_VOP_MAXPOOL || is_avg;
     reg [31:0] vptr;
-    wire pwr8 = is_pool && `AN_VEC_WR8(ci);  // a pool of requantized cells, int8 out
+    // a pool of requantized cells, int8 out (from ci_r and from insn apart,
+    // on selecting last: it selects every lane's cell)
+    function pwr8_of(input [255:0] i);
+        pwr8_of = (`AN_VEC_VOP(i) == `AN_VOP_MAXPOOL || `AN_VEC_VOP(i) == `AN_VOP_AVGPOOL) &&
+                  `AN_VEC_WR8(i);
+    endfunction
+    wire pwr8 = on ? pwr8_of(ci_r) : pwr8_of(insn);
     wire to_act = vop == `AN_VOP_WRITE || ((vop == `AN_VOP_REQUANT || is_pool) && `AN_VEC_WR8(ci));
     wire [31:0] vptr_c = on ? vptr : to_act ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci);
     // pools: window cell (py, px, ky, kx) at grid cell (cell_y, cell_x) =

@@ -74,6 +74,8 @@ module an_vlane (
         sat8 = v < -32'sd128 ? -32'sd128 : v > 32'sd127 ? 32'sd127 : v;
     endfunction
 
+    // (a max window holds a sign-extended 32-bit cell from its first cell
+    // on, so its compare needs the low 32 bits only)
     reg signed [47:0] psum, nsum;
     reg signed [31:0] cv, pool, wid;
     reg [31:0] s8x, s8r;
@@ -82,7 +84,7 @@ module an_vlane (
         nsum = psum;
         if (p_in)
             nsum = is_avg ? psum + cv
-                 : (p_first || cv > psum) ? $signed({{16{cv[31]}}, cv}) : psum;
+                 : (p_first || cv > $signed(psum[31:0])) ? $signed({{16{cv[31]}}, cv}) : psum;
         pool = cnt == 0 ? 32'd0 : is_avg ? avg_of(nsum, cnt) : nsum[31:0];
         wid = $signed(a8) - zp;
         s8x = sat8(x);
