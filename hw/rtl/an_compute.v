@@ -71,7 +71,7 @@ module an_compute #(
     input  wire [4*C*8-1:0]       acc_rdc,
     output reg                    acc_wec,
     output reg  [ACC_ABITS-1:0]   acc_wc,
-    output reg  [4*C*8-1:0]       acc_wdc,
+    output wire [4*C*8-1:0]       acc_wdc,
     output reg  [4*C-1:0]         acc_wmc,
     output wire                   cd_we,
     output wire [ACC_ABITS-1:0]   cd_a,
@@ -113,10 +113,12 @@ module an_compute #(
     wire [3:0] in_op = `AN_ANY_OP(insn);
     wire in_pre = in_op == `AN_OP_PRELOAD, in_gemm = in_op == `AN_OP_GEMM;
     reg on;                                  // a VEC, LOAD, HOST, SYNC or FINISH runs
+    reg on_n;                                // !on: a copy for ready alone (inverted, so
+                                             // that synthesis does not merge it with on)
     reg vb;                                  // ... a VEC beside the array (field beside)
-    wire arr_free = !on || vb;               // PRELOAD and GEMM may start
+    wire arr_free = on_n || vb;              // PRELOAD and GEMM may start
     assign ready = q_ok && (in_pre ? arr_free && wp_ok && (npre ? bk1_ok : bk0_ok)
-                            : in_gemm ? arr_free && ar_ok : !on && dr_ok);
+                            : in_gemm ? arr_free && ar_ok : on_n && dr_ok);
     wire go_pre = go && in_pre, go_gemm = go && in_gemm;
     wire go_oth = go && !in_pre && !in_gemm;
     wire go_vb = go_oth && in_op == `AN_OP_VEC && `AN_VEC_BESIDE(insn);
@@ -254,7 +256,13 @@ module an_compute #(
     wire is_avg = vop == `AN_VOP_AVGPOOL;
     wire is_pool = vop == `AN_VOP_MAXPOOL || is_avg;
     reg [31:0] vptr;
-    wire pwr8 = is_pool && `AN_VEC_WR8(ci);  // a pool of requantized cells, int8 out
+    // a pool of requantized cells, int8 out (from ci_r and from insn apart,
+    // on selecting last: it selects every lane's cell)
+    function pwr8_of(input [255:0] i);
+        pwr8_of = (`AN_VEC_VOP(i) == `AN_VOP_MAXPOOL || `AN_VEC_VOP(i) == `AN_VOP_AVGPOOL) &&
+                  `AN_VEC_WR8(i);
+    endfunction
+    wire pwr8 = on ? pwr8_of(ci_r) : pwr8_of(insn);
     wire to_act = vop == `AN_VOP_WRITE || ((vop == `AN_VOP_REQUANT || is_pool) && `AN_VEC_WR8(ci));
     wire [31:0] vptr_c = on ? vptr : to_act ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci);
     // pools: window cell (py, px, ky, kx) at grid cell (cell_y, cell_x) =
@@ -275,46 +283,28 @@ module an_compute #(
                     input [11:0] w);
         in_grid = y >= 0 && y < $signed({20'd0, h}) && x >= 0 && x < $signed({20'd0, w});
     endfunction
+    // (the flags below are f(ci) = on ? f(ci_r) : f(insn), each computed from
+    // both and selected at the end, so that on reaches no compare)
     reg cin_r;
-    wire cell_in = on ? cin_r : in_grid(oy0, ox0, pgh, pgw);
+    wire cell_in = on ? cin_r : in_grid(oy0, ox0, `AN_VEC_GH(insn), `AN_VEC_GW(insn));
     reg signed [31:0] ny, nx;   // the next cell (the window walk's step)
     wire [31:0] cell_row = `AN_VEC_SRC(ci) + cell_y * pgw + cell_x;
-    wire no_cells = `AN_VEC_KH(ci) == 0 || `AN_VEC_KW(ci) == 0 || `AN_VEC_OH(ci) == 0 ||
-                    `AN_VEC_OW(ci) == 0;
-    wire win_last = kx == `AN_VEC_KW(ci) - 1 && ky == `AN_VEC_KH(ci) - 1;
-    wire pool_last = win_last && px == `AN_VEC_OW(ci) - 1 && py == `AN_VEC_OH(ci) - 1;
-    reg signed [47:0] psum [0:C-1]; // the window so far: max or sum
-    reg [16:0] pcnt;                // its cells inside the grid
-    reg signed [47:0] nsum [0:C-1];
-    // rounded half away from zero, then the int8 range (as the reference):
-    // an 8-bit restoring divider, saturating when the quotient passes 255
-    function [31:0] avg_of(input signed [47:0] s, input [16:0] n);
-        reg [47:0] mag, num;
-        reg [26:0] rem, dv;
-        reg [7:0] q;
-        integer b;
-        begin
-            mag = s < 0 ? -s : s;
-            num = mag + {31'd0, n >> 1};
-            q = 0;
-            if (num >= {23'd0, n, 8'd0}) q = 8'hff;
-            else begin
-                rem = num[26:0];
-                for (b = 7; b >= 0; b = b - 1) begin
-                    dv = {10'd0, n} << b;
-                    if (rem >= dv) begin
-                        rem = rem - dv;
-                        q[b] = 1'b1;
-                    end
-                end
-            end
-            avg_of = s < 0 ? (q >= 8'd128 ? -32'sd128 : -{24'd0, q})
-                           : (q > 8'd127 ? 32'sd127 : {24'd0, q});
-        end
+    function no_cells_of(input [255:0] i);
+        no_cells_of = `AN_VEC_KH(i) == 0 || `AN_VEC_KW(i) == 0 || `AN_VEC_OH(i) == 0 ||
+                      `AN_VEC_OW(i) == 0;
     endfunction
-    function [31:0] sat8(input signed [31:0] v);
-        sat8 = v < -32'sd128 ? -32'sd128 : v > 32'sd127 ? 32'sd127 : v;
+    function win_last_of(input [255:0] i, input [7:0] y, input [7:0] x);
+        win_last_of = x == `AN_VEC_KW(i) - 1 && y == `AN_VEC_KH(i) - 1;
     endfunction
+    function out_last_of(input [255:0] i, input [11:0] y, input [11:0] x);
+        out_last_of = x == `AN_VEC_OW(i) - 1 && y == `AN_VEC_OH(i) - 1;
+    endfunction
+    wire no_cells = on ? no_cells_of(ci_r) : no_cells_of(insn);
+    wire win_last = on ? win_last_of(ci_r, ky, kx) : win_last_of(insn, ky, kx);
+    wire pool_last = win_last && (on ? out_last_of(ci_r, py, px) : out_last_of(insn, py, px));
+    reg [16:0] pcnt;                // the window's cells inside the grid so far
+    // (the window's value itself, max or sum, is each lane's psum: an_vlane)
+
     // The requantization lanes take a row in a cycle and give its result
     // S cycles later (an_requant's register stages); beside them a delay
     // line carries each row's valid bit, its destination address and, for a
@@ -376,73 +366,60 @@ module an_compute #(
     // ---------------- memory ports ----------------
     // The array's results take accumulator port C in every cycle; the
     // vector unit ports A and B, so that a VEC can run beside the array.
-    integer c;
-    reg signed [31:0] lane, cv;
+    // The data of every write comes from the lanes (an_vlane), each column's
+    // selected by v_acc / v_act below.
+    wire v_on = active && op == `AN_OP_VEC;
+    wire [1:0] v_acc = vop == `AN_VOP_ADD ? 2'd0 : vop == `AN_VOP_REQUANT ? 2'd1
+                     : vop == `AN_VOP_WIDEN ? 2'd2 : 2'd3;
+    wire [1:0] v_act = vop == `AN_VOP_WRITE ? 2'd0 : vop == `AN_VOP_REQUANT ? 2'd1 : 2'd2;
+    wire [4*C*8-1:0] l_acc;
+    wire [C*8-1:0] l_act;
+    generate
+        for (g = 0; g < C; g = g + 1) begin : g_vl
+            an_vlane vl (.clk(clk), .rst(rst), .x(acc_rd[g*32 +: 32]), .xb(acc_rdb[g*32 +: 32]),
+                         .rq(rq_out[g*32 +: 32]), .a8(act_rd[g*8 +: 8]), .zp(`AN_VEC_ZP(ci)),
+                         .shift(`AN_VEC_SHIFT(ci)), .acc_sel(v_acc), .act_sel(v_act),
+                         .pwr8(pwr8), .is_avg(is_avg), .p_in(pl_in), .p_first(pcnt == 0),
+                         .cnt(pl_cnt), .p_upd(pl_v), .p_clr(pl_wl),
+                         .acc_wd(l_acc[g*32 +: 32]), .act_wd(l_act[g*8 +: 8]),
+                         .y(y_out[g*32 +: 32]), .rc(acc_rdc[g*32 +: 32]), .r_max(r_max),
+                         .r_accum(r_accum), .acc_wdc(acc_wdc[g*32 +: 32]));
+        end
+    endgenerate
     always @* begin
-        act_ra = active && op == `AN_OP_VEC && vop == `AN_VOP_WIDEN ? vptr_c : a_row_c * R;
-        act_we = 0; act_wa = 0; act_wd = 0; act_wm = 0;
-        acc_ra = 0; acc_rb = 0; acc_we = 0; acc_wa = 0; acc_wd = 0; acc_wm = 0;
-        lane = 0; cv = 0;
-        for (c = 0; c < C; c = c + 1) nsum[c] = psum[c];
+        act_ra = v_on && vop == `AN_VOP_WIDEN ? vptr_c : a_row_c * R;
+        act_we = 0; act_wa = 0; act_wm = 0;
+        act_wd = {{((WA-C)*8){1'b0}}, l_act};
+        acc_ra = 0; acc_rb = 0; acc_we = 0; acc_wa = 0; acc_wm = 0;
+        acc_wd = l_acc;
         acc_rc = r_row * WC;
         acc_wc = r_row * WC;
         acc_wec = r_valid;
         acc_wmc = {WC{1'b1}};
-        for (c = 0; c < C; c = c + 1)
-            acc_wdc[c*32 +: 32] =
-                r_max ? (r_accum && $signed(acc_rdc[c*32 +: 32]) > $signed(y_out[c*32 +: 32])
-                         ? acc_rdc[c*32 +: 32] : y_out[c*32 +: 32])
-                      : (r_accum ? acc_rdc[c*32 +: 32] : 32'd0) + y_out[c*32 +: 32];
-        if (active && op == `AN_OP_VEC && vop == `AN_VOP_ADD && vn != 0) begin
+        if (v_on && vop == `AN_VOP_ADD && vn != 0) begin
             acc_rb = (`AN_VEC_SRC(ci) + (`AN_VEC_BCAST(ci) ? 32'd0 : cyc)) * WC;
             acc_ra = (`AN_VEC_DST(ci) + cyc) * WC;
             acc_we = 1; acc_wa = acc_ra; acc_wm = {WC{1'b1}};
-            for (c = 0; c < C; c = c + 1)
-                acc_wd[c*32 +: 32] = acc_rd[c*32 +: 32] + acc_rdb[c*32 +: 32];
-        end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_REQUANT && vn != 0) begin
+        end else if (v_on && vop == `AN_VOP_REQUANT && vn != 0) begin
             acc_rb = `AN_VEC_PRM(ci) * WC;
             acc_ra = ((`AN_VEC_WR8(ci) ? `AN_VEC_SRC(ci) : `AN_VEC_DST(ci)) + cyc) * WC;
             // the row read S cycles ago: its result, at its delayed address
             if (`AN_VEC_WR8(ci)) begin // the int8 result straight into the activation rows
                 act_we = bk_v; act_wa = bk_a[ACT_ABITS-1:0];
                 act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
-                for (c = 0; c < C; c = c + 1) begin
-                    lane = sat8(rq_out[c*32 +: 32]);
-                    act_wd[c*8 +: 8] = lane[7:0];
-                end
             end else begin
                 acc_we = bk_v; acc_wa = bk_a[ACC_ABITS-1:0]; acc_wm = {WC{1'b1}};
-                acc_wd = rq_out;
             end
-        end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_WIDEN && vn != 0) begin
+        end else if (v_on && vop == `AN_VOP_WIDEN && vn != 0) begin
             acc_we = 1; acc_wa = (`AN_VEC_DST(ci) + cyc) * WC; acc_wm = {WC{1'b1}};
-            for (c = 0; c < C; c = c + 1) begin
-                lane = $signed(act_rd[c*8 +: 8]) - `AN_VEC_ZP(ci);
-                acc_wd[c*32 +: 32] = lane <<< `AN_VEC_SHIFT(ci);
-            end
-        end else if (active && op == `AN_OP_VEC && vop == `AN_VOP_WRITE && vn != 0) begin
+        end else if (v_on && vop == `AN_VOP_WRITE && vn != 0) begin
             acc_ra = (`AN_VEC_SRC(ci) + cyc) * WC;
             act_we = 1; act_wa = vptr_c; act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
-            for (c = 0; c < C; c = c + 1) begin
-                lane = sat8(acc_rd[c*32 +: 32]);
-                act_wd[c*8 +: 8] = lane[7:0];
-            end
-        end else if (active && op == `AN_OP_VEC && is_pool && !no_cells) begin
+        end else if (v_on && is_pool && !no_cells) begin
             // a cell: the accumulator row, or with wr8 its requantization
             // (the window is updated with the cell that leaves the delay line)
             acc_ra = cell_row * WC;
             acc_rb = `AN_VEC_PRM(ci) * WC;
-            for (c = 0; c < C; c = c + 1) begin
-                cv = pwr8 ? sat8(rq_out[c*32 +: 32]) : acc_rd[c*32 +: 32];
-                if (pl_in)
-                    nsum[c] = is_avg ? psum[c] + cv
-                            : (pcnt == 0 || cv > psum[c]) ? $signed({{16{cv[31]}}, cv}) : psum[c];
-            end
-            for (c = 0; c < C; c = c + 1) begin
-                lane = pl_cnt == 0 ? 32'd0 : is_avg ? avg_of(nsum[c], pl_cnt) : nsum[c][31:0];
-                acc_wd[c*32 +: 32] = lane;
-                act_wd[c*8 +: 8] = lane[7:0];
-            end
             if (pwr8) begin // the window's int8 result into the activation rows
                 act_we = bk_v && bk_wl; act_wa = bk_a[ACT_ABITS-1:0];
                 act_wm = {{(WA-C){1'b0}}, {C{1'b1}}};
@@ -474,7 +451,7 @@ module an_compute #(
     integer j;
     always @(posedge clk) begin
         if (rst) begin
-            on <= 0; vb <= 0; fin <= 0; cyc <= 0;
+            on <= 0; on_n <= 1; vb <= 0; fin <= 0; cyc <= 0;
             q_cnt <= 0; wp_cnt <= 0; ar_cnt <= 0; bk0_cnt <= 0; bk1_cnt <= 0; dr_cnt <= 0;
             q_ok <= 1; wp_ok <= 1; ar_ok <= 1; bk0_ok <= 1; bk1_ok <= 1; dr_ok <= 1;
             npre <= 0; cur_bank <= 0; head_cnt <= 0; tail_cnt <= 0;
@@ -482,7 +459,6 @@ module an_compute #(
             f_head <= 0; f_tail <= 0; f_cnt <= 0;
             ii <= 0; py <= 0; px <= 0; ky <= 0; kx <= 0; pcnt <= 0;
             fe_done <= 0; dl_v <= 0;
-            for (j = 0; j < C; j = j + 1) psum[j] <= 0;
             for (j = 0; j < LAT; j = j + 1) rp[j] <= 0;
         end else begin
             if (go_oth) begin
@@ -492,6 +468,7 @@ module an_compute #(
             end
             if (active) begin
                 on <= !last;
+                on_n <= last;
                 cyc <= last ? 32'd0 : cyc + 1;
             end
             // PRELOAD
@@ -500,9 +477,9 @@ module an_compute #(
                 cur_bank <= npre;
                 p_base <= `AN_PRELOAD_WGT(insn);
             end
-            if (p_we) begin
-                p_row <= p_row_c + 1;
-                p_on <= p_row_c + 1 < R;
+            if (p_we) begin // (from the register, or 0 in a PRELOAD's first cycle)
+                p_row <= go_pre ? 32'd1 : p_row + 1;
+                p_on <= go_pre ? 1 < R : p_row + 1 < R;
             end
             // GEMM issue
             if (go_gemm) begin
@@ -518,8 +495,8 @@ module an_compute #(
             rp[0] <= {issue, `AN_GEMM_MAX(gi), `AN_GEMM_ACCUMULATE(gi), c_row_c[ACC_ABITS-1:0]};
             for (j = 1; j < LAT; j = j + 1) rp[j] <= rp[j-1];
             if (issue) begin
-                g_cnt <= (go_gemm ? 32'd0 : g_cnt) + 1;
-                g_on <= (go_gemm ? 32'd0 : g_cnt) + 1 < (go_gemm ? gemm_t : g_t);
+                g_cnt <= go_gemm ? 32'd1 : g_cnt + 1;
+                g_on <= go_gemm ? 32'd1 < gemm_t : g_cnt + 1 < g_t;
                 if (ii_c + 1 == n_inner) begin
                     ii <= 0;
                     a_ob <= a_ob_c + `AN_GEMM_ACT_OUTER(gi);
@@ -568,13 +545,7 @@ module an_compute #(
             // pools: the window's value (the cell of this cycle, or with wr8
             // the one leaving the delay line)
             if (pl_v) begin
-                if (pl_wl) begin
-                    pcnt <= 0;
-                    for (j = 0; j < C; j = j + 1) psum[j] <= 0;
-                end else begin
-                    pcnt <= pl_cnt;
-                    for (j = 0; j < C; j = j + 1) psum[j] <= nsum[j];
-                end
+                pcnt <= pl_wl ? 17'd0 : pl_cnt;
             end
             // pools: the window walk
             if (fe && op == `AN_OP_VEC && is_pool && !no_cells) begin

@@ -158,7 +158,8 @@ module an_dma #(
                 if (run_end && runs_end) rq_done <= 1;
                 {ra, rrow, bp, re, srun, srow, yl, xl} <= nst[SW-1:PW];
             end
-            outst <= outst + (rq_valid ? 1 : 0) - (rs_valid ? 1 : 0);
+            // (both sums from the register alone; rq_valid, from go, picks one)
+            if (rq_valid != rs_valid) outst <= rq_valid ? outst + 32'd1 : outst - 32'd1;
             out0 <= rq_valid == rs_valid ? out0 : rq_valid ? 1'b0 : out1;
             out1 <= rq_valid == rs_valid ? out1 : rq_valid ? out0 : outst == 2;
             // padding (a LOAD; a STORE has none)
