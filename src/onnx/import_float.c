@@ -10,7 +10,8 @@
 **   the input vector came from flattening an NCHW image, ONNX's rows are in
 **   CHW order and asicnn's in HWC order: the rows are permuted.
 ** - Flatten and a constant Reshape to [N, F] become flatten; Dropout and
-**   Identity disappear; a Softmax on the output is dropped (logits).
+**   Identity disappear (an Identity of a constant is that constant); a
+**   Softmax on the output is dropped (logits).
 ** Every unsupported node or attribute is recorded and reported together.
 */
 #include "onnx_internal.h"
@@ -528,6 +529,11 @@ static void map_identity(fctx *F) {
     ox_val *mask = ox_out(x, 1);
     if (mask && mask->users) {
         ox_problem(x, "the Dropout mask output is not supported");
+        return;
+    }
+    ox_val *o = ox_out(x, 0);
+    if (X && X->kind == OX_CONST && o) { /* a copy of a constant (PyTorch's shared weights) */
+        o->kind = OX_CONST, o->t = X->t;
         return;
     }
     if (!is_act(X)) {
