@@ -39,6 +39,14 @@ exercised; every file stays well under 300 KB):
                 tf2onnx form of Dense), tensors as float_data instead of
                 raw_data, opset 13, built with onnx.helper
 
+tv_forms.onnx (built with onnx.helper, batch 1, opset 13; its .bin from
+the same computation in torch.nn.functional) has the node forms
+torchvision 0.14's exports use: a weight read through an Identity of an
+initializer, a stride-2 Conv with pads 1, MaxPool 3x3 stride 2 with pads 1,
+a depthwise Conv (group = channels), Add followed by Relu, Clip(0, 6) with
+min/max as inputs, GlobalAveragePool, Reshape to the constant [1, -1] and
+Gemm with transB=1.
+
 qop_tiny.onnx is a hand-built int8 model in the QOperator form
 (QLinearConv with per-channel scales, MaxPool and Flatten on int8 tensors,
 QLinearMatMul), with no expected outputs: the C test checks its integers.
@@ -277,6 +285,56 @@ def error_fixtures(out):
     onnx.save(m, os.path.join(out, "err_function.onnx"))
 
 
+def tv_forms(out):
+    """tv_forms.onnx and .bin: torchvision's export forms (see above)."""
+    r = np.random.RandomState(3)
+    w = lambda *sh: (r.randn(*sh) * 0.3).astype(np.float32)
+    W1, B1, W2, B2 = w(8, 3, 3, 3), w(8), w(8, 1, 3, 3), w(8)
+    W3, B3, W4, B4 = w(8, 8, 1, 1), w(8), w(10, 8), w(10)
+    x = r.rand(1, 3, 8, 8).astype(np.float32)
+    T = lambda a: numpy_helper.from_array(a[0], a[1])
+    inits = [T(v) for v in [(W1, "w1_orig"), (B1, "b1"), (W2, "w2"), (B2, "b2"), (W3, "w3"),
+                            (B3, "b3"), (W4, "w4"), (B4, "b4"),
+                            (np.array(0, np.float32), "lo"), (np.array(6, np.float32), "hi"),
+                            (np.array([1, -1], np.int64), "shape")]]
+    mk = helper.make_node
+    nodes = [
+        mk("Identity", ["w1_orig"], ["w1"], name="Identity_0"),
+        mk("Conv", ["input", "w1", "b1"], ["c1"], name="conv1", kernel_shape=[3, 3],
+           strides=[2, 2], pads=[1, 1, 1, 1]),
+        mk("Relu", ["c1"], ["r1"], name="relu1"),
+        mk("MaxPool", ["r1"], ["p"], name="pool", kernel_shape=[3, 3], strides=[2, 2],
+           pads=[1, 1, 1, 1]),
+        mk("Conv", ["p", "w2", "b2"], ["c2"], name="dw", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+           group=8),
+        mk("Add", ["c2", "p"], ["a"], name="add"),
+        mk("Relu", ["a"], ["r2"], name="relu2"),
+        mk("Conv", ["r2", "w3", "b3"], ["c3"], name="pw", kernel_shape=[1, 1]),
+        mk("Clip", ["c3", "lo", "hi"], ["r6"], name="relu6"),
+        mk("GlobalAveragePool", ["r6"], ["g"], name="gap"),
+        mk("Reshape", ["g", "shape"], ["f"], name="reshape"),
+        mk("Gemm", ["f", "w4", "b4"], ["output"], name="fc", alpha=1.0, beta=1.0, transB=1),
+    ]
+    g = helper.make_graph(nodes, "tv_forms",
+                          [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
+                          inits)
+    m = helper.make_model(g, producer_name="onnx_fixtures.py",
+                          opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(out, "tv_forms.onnx"))
+    F = torch.nn.functional
+    t = lambda a: torch.from_numpy(a)
+    with torch.no_grad():
+        y = F.relu(F.conv2d(t(x), t(W1), t(B1), stride=2, padding=1))
+        p = F.max_pool2d(y, 3, stride=2, padding=1)
+        y = F.relu(F.conv2d(p, t(W2), t(B2), padding=1, groups=8) + p)
+        y = torch.clamp(F.conv2d(y, t(W3), t(B3)), 0, 6)
+        y = F.adaptive_avg_pool2d(y, 1).reshape(1, -1)
+        y = F.linear(y, t(W4), t(B4))
+    write_bin(os.path.join(out, "tv_forms.bin"), x, y.numpy())
+
+
 def qop_fixture(out):
     """qop_tiny.onnx: the QOperator form (QLinearConv with per-channel
     scales, MaxPool and Flatten on int8 tensors, QLinearMatMul)."""
@@ -411,6 +469,7 @@ def main():
     names = fixtures(a.out)
     error_fixtures(a.out)
     qop_fixture(a.out)
+    tv_forms(a.out)
     if a.asicnn:
         check_exports(a.asicnn, a.out, names)
 

@@ -29,11 +29,14 @@ check() {
 }
 
 # the imported fixtures, exported again, on random inputs
-for m in seed_cnn lenet5 resnet mlp mlp_matmul mobile; do
+for m in seed_cnn lenet5 resnet mlp mlp_matmul mobile tv_forms; do
   "$A" import "$F/$m.onnx" -o "$T/$m.ckpt" >/dev/null
   "$A" export "$T/$m.ckpt" -o "$T/$m.onnx" >/dev/null
   check ', 0 beyond 1e-5' "$T/$m.ckpt" "$T/$m.onnx"
 done
+# torchvision's node forms as imported against the original file (batch 1)
+"$A" import "$F/tv_forms.onnx" -o "$T/tv_raw.ckpt" --norm none >/dev/null
+check ', 0 beyond 1e-5' "$T/tv_raw.ckpt" "$F/tv_forms.onnx" --n 1
 
 # the check can fail: another model's logits are not these
 "$A" export "$T/lenet5.ckpt" -o "$T/other.onnx" >/dev/null

@@ -153,6 +153,26 @@ Test(onnx_import, mobile_depthwise_grouped_opset13) {
     an_onnx_model_free(&om);
 }
 
+/* torchvision 0.14's export forms: Identity of a weight, MaxPool with pads,
+** depthwise Conv, Add + Relu, Clip(0, 6) with input bounds,
+** GlobalAveragePool, Reshape to [1, -1], Gemm transB=1 */
+Test(onnx_import, torchvision_forms) {
+    check_fixture("tv_forms", 0);
+    an_onnx_model om;
+    cr_assert_eq(an_onnx_import(FIX "tv_forms.onnx", NULL, &om), AN_OK, "%s", an_errmsg());
+    const an_model *m = &om.model;
+    const an_op want[] = {AN_OP_INPUT, AN_OP_CONV2D, AN_OP_MAXPOOL, AN_OP_CONV2D,  AN_OP_ADD,
+                          AN_OP_RELU,  AN_OP_CONV2D, AN_OP_AVGPOOL, AN_OP_FLATTEN, AN_OP_DENSE};
+    cr_assert_eq(m->n_nodes, (int)(sizeof want / sizeof want[0]));
+    for (int i = 0; i < m->n_nodes; i++)
+        cr_assert_eq(m->nodes[i].op, want[i], "node %d is %s", i, AN_OP_NAME[m->nodes[i].op]);
+    cr_assert_eq(m->nodes[1].act, AN_ACT_RELU);
+    cr_assert_eq(m->nodes[2].pt, 1);
+    cr_assert_eq(m->nodes[3].groups, 8);
+    cr_assert_eq(m->nodes[6].act, AN_ACT_RELU6);
+    an_onnx_model_free(&om);
+}
+
 Test(onnx_import, mlp_softmax_opset11) {
     check_fixture("mlp", 1);
 }
