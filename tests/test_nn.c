@@ -99,6 +99,9 @@ Test(spec, errors_name_the_line) {
     expect_error("input 4x4x6\ndepthwise_conv2d 8 3x3\n", "t.model:2", "depthwise_conv2d KHxKW");
     expect_error("input 4x4x6\ndepthwise_conv2d 3x3 groups=2\n", "t.model:2", "unknown option");
     expect_error("input 4x4x6\ndense 4 groups=2\n", "t.model:2", "unknown option");
+    expect_error("input 4x4x6\nglobal_avgpool2d 2x2\n", "t.model:2", "global_avgpool2d (no");
+    expect_error("input 4x4x6\nglobal_avgpool2d same\n", "t.model:2", "unexpected 'same'");
+    expect_error("input 4x4x6\ndepthwise_conv2d\n", "t.model:2", "missing argument");
     expect_error("input 4x4x1\nconv2d 2 3x3 same name=x\nconv2d 3 3x3 same\nadd x\n",
                  "t.model:4: add_1", "shapes differ");
     expect_error("input 4x4x1\nadd nothere\n", "no layer of that name", NULL);
@@ -140,8 +143,8 @@ static const char *GROUP_SPEC = "input 6x6x2\n"
                                 "conv2d 4 1x1\n"
                                 "add dw\n"
                                 "conv2d 6 3x3 stride=2 pad=1,0,1,1 groups=2 name=g\n"
-                                "DepthwiseConv2D 2x2 stride=2\n"
-                                "flatten\n"
+                                "DepthwiseConv2D 2x2\n"
+                                "GlobalAveragePooling2D\n"
                                 "dense 3\n";
 
 /* Central differences of the loss against the analytic gradient for every
@@ -208,6 +211,9 @@ Test(model, grouped_and_depthwise_gradients_match_finite_differences) {
     cr_assert_eq(g->groups, 2);
     cr_assert_eq(g->n_w, 9 * 2 * 6);
     cr_assert_eq(an_node_macs(&m, g), (int64_t)3 * 3 * 6 * 9 * 2);
+    const an_node *gap = &m.nodes[m.n_nodes - 2]; /* over the 2x2 depthwise output */
+    cr_assert(gap->op == AN_OP_AVGPOOL && gap->kh == 2 && gap->kw == 2 && gap->sh == 2 &&
+              gap->h == 1 && gap->w == 1 && gap->c == 6);
     an_model_free(&m);
 }
 

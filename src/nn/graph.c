@@ -61,6 +61,7 @@ static an_status infer(const an_model *m, an_node *n) {
     case AN_OP_CONV2D:
     case AN_OP_MAXPOOL:
     case AN_OP_AVGPOOL:
+        if (n->global) n->kh = n->sh = in->h, n->kw = n->sw = in->w, n->same = 0;
         if (vec && (n->kh > 1 || n->kw > 1))
             return node_err(m, n, "input is a vector of %d; %s needs an image (HxWxC)", in->c,
                             AN_OP_NAME[n->op]);

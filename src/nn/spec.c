@@ -159,14 +159,31 @@ static int op_from_word(const char *w) {
     return -1;
 }
 
-/* Whether w names a depthwise conv: depthwise_conv2d, or the Keras class
-** name DepthwiseConv2D (any case). */
-static int is_depthwise_word(const char *w) {
+/* Layer words that are a variant of another op's line. */
+typedef enum spec_variant {
+    SPEC_PLAIN = 0,
+    SPEC_DEPTHWISE, /* depthwise_conv2d: a conv2d, filters = groups = input channels */
+    SPEC_GLOBAL,    /* global_avgpool2d: an avgpool over the whole input map */
+} spec_variant;
+
+/* The variant w names (any case; the Keras class names DepthwiseConv2D and
+** GlobalAveragePooling2D as aliases), else SPEC_PLAIN. */
+static spec_variant variant_of_word(const char *w) {
+    static const struct {
+        const char *word;
+        spec_variant v;
+    } WORDS[] = {
+        {"depthwise_conv2d", SPEC_DEPTHWISE},    {"depthwiseconv2d", SPEC_DEPTHWISE},
+        {"global_avgpool2d", SPEC_GLOBAL},       {"global_average_pooling2d", SPEC_GLOBAL},
+        {"globalaveragepooling2d", SPEC_GLOBAL},
+    };
     char low[32];
     size_t n = strlen(w);
-    if (n >= sizeof low) return 0;
+    if (n >= sizeof low) return SPEC_PLAIN;
     for (size_t i = 0; i <= n; i++) low[i] = (char)tolower((unsigned char)w[i]);
-    return strcmp(low, "depthwise_conv2d") == 0 || strcmp(low, "depthwiseconv2d") == 0;
+    for (size_t i = 0; i < sizeof WORDS / sizeof WORDS[0]; i++)
+        if (strcmp(low, WORDS[i].word) == 0) return WORDS[i].v;
+    return SPEC_PLAIN;
 }
 
 /* Options common to layer lines: name=, from=, activation words, padding
@@ -251,19 +268,25 @@ static const char *const OP_USAGE[AN_OP_COUNT] = {
     [AN_OP_ADD] = "add NAME (adds layer NAME to the input)",
 };
 
-/* The depthwise conv's line (a conv2d whose filters and groups are its
-** input's channels). */
-static const char DEPTHWISE_USAGE[] =
-    "depthwise_conv2d KHxKW [stride=S] [valid|same|pad=T,L,B,R] [relu|relu6]";
+/* The usage of a layer line (of its variant, if any). */
+static const char *usage(an_op op, spec_variant v) {
+    return v == SPEC_DEPTHWISE
+               ? "depthwise_conv2d KHxKW [stride=S] [valid|same|pad=T,L,B,R] [relu|relu6]"
+           : v == SPEC_GLOBAL ? "global_avgpool2d (no arguments: the window is the input map)"
+                              : OP_USAGE[op];
+}
 
 /* Parse a layer line into n (inputs resolved against the nodes so far);
-** depthwise: the line is a depthwise_conv2d (op is AN_OP_CONV2D). */
-static an_status parse_layer(const spec_line *l, an_op op, int depthwise, an_model *m, an_node *n) {
+** v: the line is a variant of op (depthwise_conv2d, global_avgpool2d). */
+static an_status parse_layer(const spec_line *l, an_op op, spec_variant v, an_model *m,
+                             an_node *n) {
+    const int depthwise = v == SPEC_DEPTHWISE;
     char from[AN_NODE_NAME_MAX] = "", other[AN_NODE_NAME_MAX] = "";
     *n = (an_node){.op = op,
                    .line = l->line,
                    .groups = 1,
                    .depthwise = depthwise,
+                   .global = v == SPEC_GLOBAL,
                    .sh = 0,
                    .sw = 0,
                    .eps = 1e-3f,
@@ -275,6 +298,8 @@ static an_status parse_layer(const spec_line *l, an_op op, int depthwise, an_mod
     int npos = 0;
     for (int i = 1; i < l->ntok; i++) {
         const char *t = l->tok[i];
+        if (v == SPEC_GLOBAL && strncmp(t, "name=", 5) && strncmp(t, "from=", 5))
+            return spec_err(l, "unexpected '%s'; usage: %s", t, usage(op, v));
         int r = layer_option(l, t, n, from, sizeof from);
         if (r < 0) return AN_ERR_FORMAT;
         if (r > 0) continue;
@@ -293,15 +318,12 @@ static an_status parse_layer(const spec_line *l, an_op op, int depthwise, an_mod
                 return spec_err(l, "groups must be an integer >= 1: '%s'", t + 7);
             continue;
         }
-        if (strchr(t, '='))
-            return spec_err(l, "unknown option '%s'; usage: %s", t,
-                            depthwise ? DEPTHWISE_USAGE : OP_USAGE[op]);
+        if (strchr(t, '=')) return spec_err(l, "unknown option '%s'; usage: %s", t, usage(op, v));
         int ok = 0;
         switch (op) {
         case AN_OP_CONV2D:
             if (depthwise) { /* KHxKW only: the filters are the input's channels */
                 ok = npos == 0 && !parse_pair(t, 64, &n->kh, &n->kw);
-                if (ok) npos++;
                 break;
             }
             ok = npos == 0   ? !parse_int(t, 1, 65536, &n->units)
@@ -325,19 +347,16 @@ static an_status parse_layer(const spec_line *l, an_op op, int depthwise, an_mod
         default:
             break;
         }
-        if (!ok)
-            return spec_err(l, "unexpected '%s'; usage: %s", t,
-                            depthwise ? DEPTHWISE_USAGE : OP_USAGE[op]);
+        if (!ok) return spec_err(l, "unexpected '%s'; usage: %s", t, usage(op, v));
         npos++;
     }
-    int need = op == AN_OP_CONV2D && !depthwise ? 2
-               : (op == AN_OP_MAXPOOL || op == AN_OP_AVGPOOL || op == AN_OP_DENSE ||
-                  op == AN_OP_DROPOUT || op == AN_OP_ADD)
+    int need = v == SPEC_GLOBAL                   ? 0
+               : op == AN_OP_CONV2D && !depthwise ? 2
+               : (op == AN_OP_CONV2D || op == AN_OP_MAXPOOL || op == AN_OP_AVGPOOL ||
+                  op == AN_OP_DENSE || op == AN_OP_DROPOUT || op == AN_OP_ADD)
                    ? 1
                    : 0;
-    if (npos < need)
-        return spec_err(l, "missing argument; usage: %s",
-                        depthwise ? DEPTHWISE_USAGE : OP_USAGE[op]);
+    if (npos < need) return spec_err(l, "missing argument; usage: %s", usage(op, v));
     if (op == AN_OP_CONV2D) {
         if (!n->sh) n->sh = n->sw = 1;
     } else if (op == AN_OP_MAXPOOL || op == AN_OP_AVGPOOL) {
@@ -501,12 +520,15 @@ an_status an_model_parse(const char *text, const char *name, an_model *m) {
             compiled = 1;
             continue;
         }
-        const int depthwise = is_depthwise_word(l.tok[0]);
-        int op = depthwise ? AN_OP_CONV2D : op_from_word(l.tok[0]);
+        const spec_variant v = variant_of_word(l.tok[0]);
+        int op = v == SPEC_DEPTHWISE ? AN_OP_CONV2D
+                 : v == SPEC_GLOBAL  ? AN_OP_AVGPOOL
+                                     : op_from_word(l.tok[0]);
         if (op < 0) {
             char names[256];
-            s = spec_err(&l, "unknown layer '%s'; valid: %s, depthwise_conv2d, compile", l.tok[0],
-                         list_names(AN_OP_NAME, AN_OP_COUNT, names, sizeof names));
+            s = spec_err(
+                &l, "unknown layer '%s'; valid: %s, depthwise_conv2d, global_avgpool2d, compile",
+                l.tok[0], list_names(AN_OP_NAME, AN_OP_COUNT, names, sizeof names));
             break;
         }
         if ((op == AN_OP_INPUT) != (m->n_nodes == 0)) {
@@ -519,7 +541,7 @@ an_status an_model_parse(const char *text, const char *name, an_model *m) {
             break;
         }
         an_node *n = &m->nodes[m->n_nodes];
-        s = op == AN_OP_INPUT ? parse_input(&l, n) : parse_layer(&l, (an_op)op, depthwise, m, n);
+        s = op == AN_OP_INPUT ? parse_input(&l, n) : parse_layer(&l, (an_op)op, v, m, n);
         if (s) break;
         if (!n->name[0]) snprintf(n->name, sizeof n->name, "%s_%d", AN_OP_NAME[op], ++counts[op]);
         if (an_model_find(m, n->name) >= 0) {
