@@ -27,8 +27,12 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Parallelise only from this many multiply-adds. */
-#define PAR_MIN_MACS 65536
+/* Parallelise only from this many multiply-adds: below it, waking the team
+** (and, on a busy machine, waiting at the barrier for a descheduled thread)
+** costs more than the loop (measured on a busy machine: a small depthwise
+** network at batch 32 trained several times slower on two threads than on
+** one with a 64K threshold, as fast as its dense twin with this one). */
+#define PAR_MIN_MACS (4 << 20)
 
 /* acc [OC] += the taps of output (oh, ow) of sample src [H, W, C]. */
 static void gconv_pixel(float *restrict acc, const float *src, const float *w, const nn_window *g,
@@ -108,11 +112,22 @@ static void gconv_dw(float *dw, float *db, const float *dout, const float *in, c
                         if (iw < 0 || iw >= g->W) continue;
                         const float *x = src + ((size_t)ih * g->W + iw) * g->C;
                         float *wt = dw + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
-                        for (int ic = 0; ic < CG; ic++) {
-                            float *wr = wt + (size_t)ic * OC;
+                        if (CG == 1 && OCG == 1) { /* depthwise: channel oc reads channel oc */
 #pragma omp simd
-                            for (int oc = o0; oc < o1; oc++)
-                                wr[oc] += x[(oc / OCG) * CG + ic] * d[oc];
+                            for (int oc = o0; oc < o1; oc++) wt[oc] += x[oc] * d[oc];
+                            continue;
+                        }
+                        /* [o0, o1) a group's part at a time: one input value per (gi, ic) */
+                        for (int oc = o0; oc < o1;) {
+                            const int gi = oc / OCG;
+                            const int oe = (gi + 1) * OCG < o1 ? (gi + 1) * OCG : o1;
+                            for (int ic = 0; ic < CG; ic++) {
+                                const float v = x[gi * CG + ic];
+                                float *wr = wt + (size_t)ic * OC;
+#pragma omp simd
+                                for (int o = oc; o < oe; o++) wr[o] += v * d[o];
+                            }
+                            oc = oe;
                         }
                     }
                 }
@@ -137,14 +152,19 @@ static void gconv_din_row(float *din, const float *dout, const float *w, const n
                 if (iw < 0 || iw >= g->W) continue;
                 float *x = drow + (size_t)iw * g->C;
                 const float *wt = w + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
-                for (int c = 0; c < g->C; c++) {
-                    const int gi = c / CG, ic = c % CG;
-                    const float *wr = wt + (size_t)ic * OC + gi * OCG;
-                    const float *dd = d + gi * OCG;
-                    float s = 0;
-                    for (int o = 0; o < OCG; o++) s += dd[o] * wr[o];
-                    x[c] += s;
+                if (CG == 1 && OCG == 1) {                                 /* depthwise */
+#pragma omp simd
+                    for (int c = 0; c < g->C; c++) x[c] += d[c] * wt[c];
+                    continue;
                 }
+                for (int gi = 0; gi < G; gi++)
+                    for (int ic = 0; ic < CG; ic++) {
+                        const float *wr = wt + (size_t)ic * OC + gi * OCG;
+                        const float *dd = d + gi * OCG;
+                        float s = 0;
+                        for (int o = 0; o < OCG; o++) s += dd[o] * wr[o];
+                        x[gi * CG + ic] += s;
+                    }
             }
         }
     }
