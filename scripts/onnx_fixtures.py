@@ -29,10 +29,23 @@ exercised; every file stays well under 300 KB):
                 BatchNormalization nodes stay) conv + batchnorm + relu, a residual block, a strided conv
                 with padding 1 (neither valid nor Keras same), max pooling
                 with padding, ReLU6, global average pooling, opset 17
+    mobile      MobileNet-style: a strided stem with batchnorm and ReLU6, a
+                depthwise 3x3 (+ batchnorm, ReLU6), a pointwise conv, a
+                grouped 3x3 (4 groups) added to it and ReLU, a depthwise
+                conv with multiplier 2 and stride 2, global average pooling,
+                a dense layer; 3x16x16 input, opset 13
     mlp         dense layers with a final Softmax (dropped by asicnn), opset 11
     mlp_matmul  the mlp's weights written as MatMul + Add (the Keras /
                 tf2onnx form of Dense), tensors as float_data instead of
                 raw_data, opset 13, built with onnx.helper
+
+tv_forms.onnx (built with onnx.helper, batch 1, opset 13; its .bin from
+the same computation in torch.nn.functional) has the node forms
+torchvision 0.14's exports use: a weight read through an Identity of an
+initializer, a stride-2 Conv with pads 1, MaxPool 3x3 stride 2 with pads 1,
+a depthwise Conv (group = channels), Add followed by Relu, Clip(0, 6) with
+min/max as inputs, GlobalAveragePool, Reshape to the constant [1, -1] and
+Gemm with transB=1.
 
 qop_tiny.onnx is a hand-built int8 model in the QOperator form
 (QLinearConv with per-channel scales, MaxPool and Flatten on int8 tensors,
@@ -126,6 +139,28 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class Mobile(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)
+        self.bn0 = nn.BatchNorm2d(8)
+        self.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.pw = nn.Conv2d(8, 16, 1)
+        self.gc = nn.Conv2d(16, 16, 3, padding=1, groups=4)
+        self.dw2 = nn.Conv2d(16, 32, 3, stride=2, padding=1, groups=16)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = nn.functional.relu6(self.bn0(self.stem(x)))
+        x = nn.functional.relu6(self.bn1(self.dw(x)))
+        x = self.pw(x)
+        x = torch.relu(x + self.gc(x))
+        x = self.gap(self.dw2(x))
+        return self.fc(torch.flatten(x, 1))
+
+
 class MLP(nn.Module):
     def __init__(self):
         super().__init__()
@@ -212,9 +247,10 @@ def error_fixtures(out):
     w = numpy_helper.from_array(np.ones((4, 1, 3, 3), np.float32), "w")
     w1 = numpy_helper.from_array(np.ones((4, 2, 3, 3), np.float32), "w1")
     opset = [helper.make_opsetid("", 13)]
-    # several problems at once: unknown ops, group=2, ceil_mode=1
+    # several problems at once: unknown ops, a group that does not divide
+    # the channels, ceil_mode=1
     nodes = [
-        helper.make_node("Conv", ["x", "w"], ["c"], name="grouped", group=2),
+        helper.make_node("Conv", ["x", "w"], ["c"], name="grouped", group=3),
         helper.make_node("Sigmoid", ["c"], ["s"], name="gate"),
         helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[2, 2], ceil_mode=1),
         helper.make_node("Tanh", ["p"], ["t"], name="squash"),
@@ -247,6 +283,56 @@ def error_fixtures(out):
     m = helper.make_model(g, opset_imports=opset + [helper.make_opsetid("local", 1)],
                           functions=[fn])
     onnx.save(m, os.path.join(out, "err_function.onnx"))
+
+
+def tv_forms(out):
+    """tv_forms.onnx and .bin: torchvision's export forms (see above)."""
+    r = np.random.RandomState(3)
+    w = lambda *sh: (r.randn(*sh) * 0.3).astype(np.float32)
+    W1, B1, W2, B2 = w(8, 3, 3, 3), w(8), w(8, 1, 3, 3), w(8)
+    W3, B3, W4, B4 = w(8, 8, 1, 1), w(8), w(10, 8), w(10)
+    x = r.rand(1, 3, 8, 8).astype(np.float32)
+    T = lambda a: numpy_helper.from_array(a[0], a[1])
+    inits = [T(v) for v in [(W1, "w1_orig"), (B1, "b1"), (W2, "w2"), (B2, "b2"), (W3, "w3"),
+                            (B3, "b3"), (W4, "w4"), (B4, "b4"),
+                            (np.array(0, np.float32), "lo"), (np.array(6, np.float32), "hi"),
+                            (np.array([1, -1], np.int64), "shape")]]
+    mk = helper.make_node
+    nodes = [
+        mk("Identity", ["w1_orig"], ["w1"], name="Identity_0"),
+        mk("Conv", ["input", "w1", "b1"], ["c1"], name="conv1", kernel_shape=[3, 3],
+           strides=[2, 2], pads=[1, 1, 1, 1]),
+        mk("Relu", ["c1"], ["r1"], name="relu1"),
+        mk("MaxPool", ["r1"], ["p"], name="pool", kernel_shape=[3, 3], strides=[2, 2],
+           pads=[1, 1, 1, 1]),
+        mk("Conv", ["p", "w2", "b2"], ["c2"], name="dw", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+           group=8),
+        mk("Add", ["c2", "p"], ["a"], name="add"),
+        mk("Relu", ["a"], ["r2"], name="relu2"),
+        mk("Conv", ["r2", "w3", "b3"], ["c3"], name="pw", kernel_shape=[1, 1]),
+        mk("Clip", ["c3", "lo", "hi"], ["r6"], name="relu6"),
+        mk("GlobalAveragePool", ["r6"], ["g"], name="gap"),
+        mk("Reshape", ["g", "shape"], ["f"], name="reshape"),
+        mk("Gemm", ["f", "w4", "b4"], ["output"], name="fc", alpha=1.0, beta=1.0, transB=1),
+    ]
+    g = helper.make_graph(nodes, "tv_forms",
+                          [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
+                          inits)
+    m = helper.make_model(g, producer_name="onnx_fixtures.py",
+                          opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(out, "tv_forms.onnx"))
+    F = torch.nn.functional
+    t = lambda a: torch.from_numpy(a)
+    with torch.no_grad():
+        y = F.relu(F.conv2d(t(x), t(W1), t(B1), stride=2, padding=1))
+        p = F.max_pool2d(y, 3, stride=2, padding=1)
+        y = F.relu(F.conv2d(p, t(W2), t(B2), padding=1, groups=8) + p)
+        y = torch.clamp(F.conv2d(y, t(W3), t(B3)), 0, 6)
+        y = F.adaptive_avg_pool2d(y, 1).reshape(1, -1)
+        y = F.linear(y, t(W4), t(B4))
+    write_bin(os.path.join(out, "tv_forms.bin"), x, y.numpy())
 
 
 def qop_fixture(out):
@@ -287,6 +373,7 @@ def fixtures(out):
         ("lenet5", LeNet5(), (4, 1, 16, 16), 9, False),
         ("resnet", ResNet(), (4, 1, 16, 16), 17, False),
         ("mlp", MLP(), (4, 20), 11, True),
+        ("mobile", Mobile(), (4, 3, 16, 16), 13, False),
     ]
     made = []
     for name, model, shape, opset, softmax in specs:
@@ -382,6 +469,7 @@ def main():
     names = fixtures(a.out)
     error_fixtures(a.out)
     qop_fixture(a.out)
+    tv_forms(a.out)
     if a.asicnn:
         check_exports(a.asicnn, a.out, names)
 

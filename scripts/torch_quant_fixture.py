@@ -13,15 +13,18 @@ bias) and scales, then runs torch.ops.quantized on the qnnpack engine.
 PyTorch's activations are quint8: asicnn's int8 value q is quint8 q + 128
 with zero point z + 128, the same real value, so the fixture stores int8.
 
-Record layout (little-endian), after the header "ANQTORCH" u32 version u32 count:
-    u32 op (0 conv2d, 1 linear, 2 maxpool, 3 avgpool, 4 add), u32 relu
+Record layout (little-endian), after the header "ANQTORCH" u32 version (2)
+u32 count:
+    u32 op (0 conv2d, 1 linear, 2 maxpool, 3 avgpool, 4 add, 5 grouped conv2d),
+    u32 relu
     i32 H, W, C, OC, K (kernel), S (stride), P (padding, both sides)
+    i32 G                         (grouped conv2d: channel groups)
     f32 in_scale, i32 in_zp, f32 in2_scale, i32 in2_zp, f32 out_scale, i32 out_zp,
     f32 w_scale
     i32 bias[OC]                  (conv2d, linear)
     i8  x[H*W*C]                  NHWC
     i8  x2[H*W*C]                 (add)
-    i8  w[OC*K*K*C]               OHWI (conv2d), [OC][C] (linear, H = W = 1)
+    i8  w[OC*K*K*C/G]             OHWI (conv2d; I = C/G), [OC][C] (linear, H = W = 1)
     u32 OH, OW, OCout; i8 y[OH*OW*OCout]   PyTorch's output, NHWC
 """
 import argparse
@@ -46,8 +49,10 @@ def qin(rng, shape, scale, zp):  # int8 NCHW values -> quint8 tensor
     return torch.quantize_per_tensor(t, scale, zp + 128, torch.quint8), x.astype(np.int8)
 
 
-def record(out, op, relu, dims, qp, bias, xs, w, y):
+def record(out, op, relu, dims, qp, bias, xs, w, y, groups=None):
     out.append(struct.pack("<2I7i", op, relu, *dims))
+    if groups is not None:
+        out.append(struct.pack("<i", groups))
     out.append(struct.pack("<fififif", *qp))
     if bias is not None:
         out.append(bias.astype("<i4").tobytes())
@@ -122,8 +127,35 @@ def main():
             record(out, 4, 0, (H, W, C, C, 1, 1, 0), (s_x, z_x, s_b, z_b, s_y, z_y, 0.0),
                    None, [x.transpose(0, 2, 3, 1), b.transpose(0, 2, 3, 1)], None, q8(y))
         count += 1
+    # grouped and depthwise conv2d (+relu), drawn after the cases above so
+    # that those keep their values: {C/G, OC/G} of 1/1 (depthwise), 1/2
+    # (multiplier 2), 2/3 and 4/2
+    for case in range(8):
+        cg, ocg = [(1, 1), (1, 2), (2, 3), (4, 2)][case % 4]
+        G = int(rng.integers(2, 7))
+        C, OC = G * cg, G * ocg
+        H = int(rng.integers(5, 11)); W = int(rng.integers(5, 11))
+        K = int(rng.choice([3, 5])); S = int(rng.choice([1, 2])); P = int(rng.integers(0, K // 2 + 1))
+        s_x = float(rng.uniform(0.005, 0.05)); z_x = int(rng.integers(-60, 60))
+        s_y = float(rng.uniform(0.02, 0.2)); z_y = int(rng.integers(-40, 40))
+        relu = case // 4
+        if relu:
+            z_y = -128
+        x_q, x = qin(rng, (1, C, H, W), s_x, z_x)
+        s_w = float(rng.uniform(0.002, 0.02))
+        w = rng.integers(-127, 128, size=(OC, cg, K, K)).astype(np.int8)
+        wq = torch.quantize_per_tensor(torch.from_numpy(w.astype(np.float32) * s_w), s_w, 0, torch.qint8)
+        b_int = rng.integers(-3000, 3000, size=OC)
+        bias = torch.from_numpy((b_int * (s_x * s_w)).astype(np.float32))
+        b_int = np.round(bias.numpy().astype(np.float64) / (np.float32(s_x) * np.float32(s_w))).astype(np.int64)
+        packed = torch.ops.quantized.conv2d_prepack(wq, bias, [S, S], [P, P], [1, 1], G)
+        f = torch.ops.quantized.conv2d_relu if relu else torch.ops.quantized.conv2d
+        y = f(x_q, packed, s_y, z_y + 128)
+        record(out, 5, relu, (H, W, C, OC, K, S, P), (s_x, z_x, 0.0, 0, s_y, z_y, s_w),
+               b_int, [x.transpose(0, 2, 3, 1)], w.transpose(0, 2, 3, 1), q8(y), groups=G)
+        count += 1
     with open(a.out, "wb") as f:
-        f.write(b"ANQTORCH" + struct.pack("<2I", 1, count))
+        f.write(b"ANQTORCH" + struct.pack("<2I", 2, count))
         for part in out:
             f.write(part)
 

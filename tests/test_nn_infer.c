@@ -146,6 +146,29 @@ Test(nn_infer, every_op) {
                "dense 7\n");
 }
 
+/* Grouped and depthwise convs (nn_gconv2d_rows): multiplier 1 and 2,
+** strides, padding, fused relu6, and a sample large enough to split its
+** rows over the team. */
+Test(nn_infer, grouped_and_depthwise) {
+    check_spec("input 15x17x6\n"
+               "depthwise_conv2d 3x3 same relu6 name=a\n"
+               "conv2d 12 3x3 stride=2 pad=1,0,1,1 groups=3\n"
+               "relu6\n"
+               "conv2d 24 3x3 same groups=12 relu\n"
+               "depthwise_conv2d 2x2 stride=2\n"
+               "flatten\n"
+               "dense 5\n");
+    an_model m;
+    cr_assert_eq(an_model_parse("input 64x64x64\ndepthwise_conv2d 3x3 same relu6\n"
+                                "conv2d 128 3x3 same groups=8 relu\nmaxpool2d 8x8\nflatten\n"
+                                "dense 10\n",
+                                "spec", &m),
+                 AN_OK, "%s", an_errmsg());
+    const int batches[] = {1, 3};
+    check_model_at(&m, batches, 2);
+    an_model_free(&m);
+}
+
 /* A sample large enough (over 16M MACs) that fewer samples than threads
 ** split each step's rows over the team. */
 Test(nn_infer, large_sample_split) {

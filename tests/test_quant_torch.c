@@ -1,7 +1,8 @@
 /*
 ** The int8 ops against PyTorch's quantized operators (qnnpack), from the
 ** fixture written by scripts/torch_quant_fixture.py (no Python at test
-** time). maxpool must match byte for byte. conv2d, linear, add and avgpool
+** time). maxpool must match byte for byte. conv2d (ordinary, grouped and
+** depthwise), linear, add and avgpool
 ** must be within 1 LSB everywhere: PyTorch requantizes in float32 and
 ** rounds half to even, gemmlowp uses a fixed-point multiplier and rounds
 ** twice (docs/quantization.md), so outputs whose real value sits within a
@@ -44,14 +45,16 @@ Test(quant_torch, ops_match_pytorch_within_one_lsb) {
                  AN_OK, "%s", an_errmsg());
     rd r = {(const uint8_t *)buf, n, 0};
     cr_assert(memcmp(take(&r, 8), "ANQTORCH", 8) == 0);
-    cr_assert_eq(i32(&r), 1);
+    cr_assert_eq(i32(&r), 2);
     const int count = i32(&r);
     cr_assert(count >= 20);
-    int64_t total[5] = {0}, exact[5] = {0};
+    int64_t total[6] = {0}, exact[6] = {0};
     for (int cs = 0; cs < count; cs++) {
-        const int op = i32(&r), relu = i32(&r);
+        const int kind = i32(&r), relu = i32(&r);
         const int H = i32(&r), W = i32(&r), C = i32(&r), OC = i32(&r), K = i32(&r), S = i32(&r),
                   P = i32(&r);
+        /* kind 5 is a grouped conv2d: op 0 with G groups */
+        const int G = kind == 5 ? i32(&r) : 1, op = kind == 5 ? 0 : kind;
         const float sx = f32(&r);
         const int zx = i32(&r);
         const float sb = f32(&r);
@@ -67,7 +70,7 @@ Test(quant_torch, ops_match_pytorch_within_one_lsb) {
         }
         const int64_t F = (int64_t)H * W * C;
         const int8_t *x = take(&r, (size_t)F), *x2 = op == 4 ? take(&r, (size_t)F) : NULL;
-        const int64_t KK = op == 0 ? (int64_t)K * K * C : F;
+        const int64_t KK = op == 0 ? (int64_t)K * K * (C / G) : F;
         const int8_t *w = op <= 1 ? take(&r, (size_t)(OC * KK)) : NULL;
         const int OH = i32(&r), OW = i32(&r), OCo = i32(&r);
         const int8_t *want = take(&r, (size_t)OH * OW * OCo);
@@ -85,6 +88,7 @@ Test(quant_torch, ops_match_pytorch_within_one_lsb) {
         l->scale = sy, l->zero_point = zy;
         if (relu) l->act_min = zy > -128 ? zy : -128;
         if (op == 0 || op == 2 || op == 3) l->kh = l->kw = K, l->sh = l->sw = S, l->pt = l->pl = P;
+        if (op == 0) l->groups = G;
         if (op <= 1) {
             l->k = (int32_t)KK;
             l->weights = malloc((size_t)(OC * KK));
@@ -124,19 +128,19 @@ Test(quant_torch, ops_match_pytorch_within_one_lsb) {
         }
         for (int64_t i = 0; i < (int64_t)OH * OW * OCo; i++) {
             const int d = abs(got[i] - want[i]);
-            cr_assert(d <= 1, "case %d (op %d) element %lld: asicnn %d, PyTorch %d", cs, op,
+            cr_assert(d <= 1, "case %d (op %d) element %lld: asicnn %d, PyTorch %d", cs, kind,
                       (long long)i, got[i], want[i]);
-            total[op]++, exact[op] += d == 0;
+            total[kind]++, exact[kind] += d == 0;
         }
         free(got);
         an_q_graph_free(&g);
     }
-    const char *names[5] = {"conv2d", "linear", "maxpool", "avgpool", "add"};
-    for (int op = 0; op < 5; op++)
+    const char *names[6] = {"conv2d", "linear", "maxpool", "avgpool", "add", "grouped conv2d"};
+    for (int op = 0; op < 6; op++)
         cr_log_info("%s: %lld of %lld outputs equal PyTorch's", names[op], (long long)exact[op],
                     (long long)total[op]);
     cr_assert_eq(exact[2], total[2], "maxpool must match exactly");
-    for (int op = 0; op < 5; op++) {
+    for (int op = 0; op < 6; op++) {
         cr_assert(total[op] > 0, "no %s case in the fixture", names[op]);
         cr_assert(exact[op] * 100 >= total[op] * 95, "%s: only %lld of %lld equal", names[op],
                   (long long)exact[op], (long long)total[op]);

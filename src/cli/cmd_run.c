@@ -39,8 +39,8 @@ static int same_f32(const float *a, const float *b, int64_t n) {
 /* Every integer parameter of a layer, and its scale, equal. */
 static int same_layer(const an_q_layer *a, const an_q_layer *b) {
     if (a->op != b->op || a->in[0] != b->in[0] || a->in[1] != b->in[1] || a->h != b->h ||
-        a->w != b->w || a->c != b->c || a->k != b->k || a->kh != b->kh || a->kw != b->kw ||
-        a->sh != b->sh || a->sw != b->sw || a->pt != b->pt || a->pl != b->pl ||
+        a->w != b->w || a->c != b->c || a->k != b->k || a->groups != b->groups || a->kh != b->kh ||
+        a->kw != b->kw || a->sh != b->sh || a->sw != b->sw || a->pt != b->pt || a->pl != b->pl ||
         a->zero_point != b->zero_point || a->act_min != b->act_min || a->act_max != b->act_max ||
         !same_f32(&a->scale, &b->scale, 1))
         return 0;

@@ -159,6 +159,33 @@ static int op_from_word(const char *w) {
     return -1;
 }
 
+/* Layer words that are a variant of another op's line. */
+typedef enum spec_variant {
+    SPEC_PLAIN = 0,
+    SPEC_DEPTHWISE, /* depthwise_conv2d: a conv2d, filters = groups = input channels */
+    SPEC_GLOBAL,    /* global_avgpool2d: an avgpool over the whole input map */
+} spec_variant;
+
+/* The variant w names (any case; the Keras class names DepthwiseConv2D and
+** GlobalAveragePooling2D as aliases), else SPEC_PLAIN. */
+static spec_variant variant_of_word(const char *w) {
+    static const struct {
+        const char *word;
+        spec_variant v;
+    } WORDS[] = {
+        {"depthwise_conv2d", SPEC_DEPTHWISE},    {"depthwiseconv2d", SPEC_DEPTHWISE},
+        {"global_avgpool2d", SPEC_GLOBAL},       {"global_average_pooling2d", SPEC_GLOBAL},
+        {"globalaveragepooling2d", SPEC_GLOBAL},
+    };
+    char low[32];
+    size_t n = strlen(w);
+    if (n >= sizeof low) return SPEC_PLAIN;
+    for (size_t i = 0; i <= n; i++) low[i] = (char)tolower((unsigned char)w[i]);
+    for (size_t i = 0; i < sizeof WORDS / sizeof WORDS[0]; i++)
+        if (strcmp(low, WORDS[i].word) == 0) return WORDS[i].v;
+    return SPEC_PLAIN;
+}
+
 /* Options common to layer lines: name=, from=, activation words, padding
 ** and stride. Returns 1 when the token was consumed, 0 when not, <0 on error
 ** (message recorded). */
@@ -228,7 +255,8 @@ static int layer_option(const spec_line *l, const char *t, an_node *n, char *fro
 /* Positional arguments of each op: what they are, for error messages. */
 static const char *const OP_USAGE[AN_OP_COUNT] = {
     [AN_OP_INPUT] = "input HxWxC (or input N for a feature vector)",
-    [AN_OP_CONV2D] = "conv2d FILTERS KHxKW [stride=S] [valid|same|pad=T,L,B,R] [relu|relu6]",
+    [AN_OP_CONV2D] = "conv2d FILTERS KHxKW [stride=S] [valid|same|pad=T,L,B,R] [groups=G] "
+                     "[relu|relu6]",
     [AN_OP_MAXPOOL] = "maxpool2d PHxPW [stride=S] [valid|same|pad=T,L,B,R]",
     [AN_OP_AVGPOOL] = "avgpool2d PHxPW [stride=S] [valid|same|pad=T,L,B,R]",
     [AN_OP_DENSE] = "dense UNITS [relu|relu6]",
@@ -240,11 +268,25 @@ static const char *const OP_USAGE[AN_OP_COUNT] = {
     [AN_OP_ADD] = "add NAME (adds layer NAME to the input)",
 };
 
-/* Parse a layer line into n (inputs resolved against the nodes so far). */
-static an_status parse_layer(const spec_line *l, an_op op, an_model *m, an_node *n) {
+/* The usage of a layer line (of its variant, if any). */
+static const char *usage(an_op op, spec_variant v) {
+    return v == SPEC_DEPTHWISE
+               ? "depthwise_conv2d KHxKW [stride=S] [valid|same|pad=T,L,B,R] [relu|relu6]"
+           : v == SPEC_GLOBAL ? "global_avgpool2d (no arguments: the window is the input map)"
+                              : OP_USAGE[op];
+}
+
+/* Parse a layer line into n (inputs resolved against the nodes so far);
+** v: the line is a variant of op (depthwise_conv2d, global_avgpool2d). */
+static an_status parse_layer(const spec_line *l, an_op op, spec_variant v, an_model *m,
+                             an_node *n) {
+    const int depthwise = v == SPEC_DEPTHWISE;
     char from[AN_NODE_NAME_MAX] = "", other[AN_NODE_NAME_MAX] = "";
     *n = (an_node){.op = op,
                    .line = l->line,
+                   .groups = 1,
+                   .depthwise = depthwise,
+                   .global = v == SPEC_GLOBAL,
                    .sh = 0,
                    .sw = 0,
                    .eps = 1e-3f,
@@ -256,6 +298,8 @@ static an_status parse_layer(const spec_line *l, an_op op, an_model *m, an_node 
     int npos = 0;
     for (int i = 1; i < l->ntok; i++) {
         const char *t = l->tok[i];
+        if (v == SPEC_GLOBAL && strncmp(t, "name=", 5) && strncmp(t, "from=", 5))
+            return spec_err(l, "unexpected '%s'; usage: %s", t, usage(op, v));
         int r = layer_option(l, t, n, from, sizeof from);
         if (r < 0) return AN_ERR_FORMAT;
         if (r > 0) continue;
@@ -269,10 +313,19 @@ static an_status parse_layer(const spec_line *l, an_op op, an_model *m, an_node 
                 return spec_err(l, "epsilon must be > 0: '%s'", t + 8);
             continue;
         }
-        if (strchr(t, '=')) return spec_err(l, "unknown option '%s'; usage: %s", t, OP_USAGE[op]);
+        if (op == AN_OP_CONV2D && !depthwise && strncmp(t, "groups=", 7) == 0) {
+            if (parse_int(t + 7, 1, 65536, &n->groups))
+                return spec_err(l, "groups must be an integer >= 1: '%s'", t + 7);
+            continue;
+        }
+        if (strchr(t, '=')) return spec_err(l, "unknown option '%s'; usage: %s", t, usage(op, v));
         int ok = 0;
         switch (op) {
         case AN_OP_CONV2D:
+            if (depthwise) { /* KHxKW only: the filters are the input's channels */
+                ok = npos == 0 && !parse_pair(t, 64, &n->kh, &n->kw);
+                break;
+            }
             ok = npos == 0   ? !parse_int(t, 1, 65536, &n->units)
                  : npos == 1 ? !parse_pair(t, 64, &n->kh, &n->kw)
                              : 0;
@@ -294,15 +347,16 @@ static an_status parse_layer(const spec_line *l, an_op op, an_model *m, an_node 
         default:
             break;
         }
-        if (!ok) return spec_err(l, "unexpected '%s'; usage: %s", t, OP_USAGE[op]);
+        if (!ok) return spec_err(l, "unexpected '%s'; usage: %s", t, usage(op, v));
         npos++;
     }
-    int need = op == AN_OP_CONV2D ? 2
-               : (op == AN_OP_MAXPOOL || op == AN_OP_AVGPOOL || op == AN_OP_DENSE ||
-                  op == AN_OP_DROPOUT || op == AN_OP_ADD)
+    int need = v == SPEC_GLOBAL                   ? 0
+               : op == AN_OP_CONV2D && !depthwise ? 2
+               : (op == AN_OP_CONV2D || op == AN_OP_MAXPOOL || op == AN_OP_AVGPOOL ||
+                  op == AN_OP_DENSE || op == AN_OP_DROPOUT || op == AN_OP_ADD)
                    ? 1
                    : 0;
-    if (npos < need) return spec_err(l, "missing argument; usage: %s", OP_USAGE[op]);
+    if (npos < need) return spec_err(l, "missing argument; usage: %s", usage(op, v));
     if (op == AN_OP_CONV2D) {
         if (!n->sh) n->sh = n->sw = 1;
     } else if (op == AN_OP_MAXPOOL || op == AN_OP_AVGPOOL) {
@@ -332,8 +386,13 @@ static an_status parse_layer(const spec_line *l, an_op op, an_model *m, an_node 
 
 /* "28x28x1" or "784" -> input node shape. */
 static an_status parse_input(const spec_line *l, an_node *n) {
-    *n = (an_node){
-        .op = AN_OP_INPUT, .line = l->line, .w_off = -1, .b_off = -1, .rm_off = -1, .rv_off = -1};
+    *n = (an_node){.op = AN_OP_INPUT,
+                   .line = l->line,
+                   .groups = 1,
+                   .w_off = -1,
+                   .b_off = -1,
+                   .rm_off = -1,
+                   .rv_off = -1};
     strcpy(n->name, "input");
     if (l->ntok != 2) return spec_err(l, "usage: %s", OP_USAGE[AN_OP_INPUT]);
     int d[3], k = 0;
@@ -461,11 +520,15 @@ an_status an_model_parse(const char *text, const char *name, an_model *m) {
             compiled = 1;
             continue;
         }
-        int op = op_from_word(l.tok[0]);
+        const spec_variant v = variant_of_word(l.tok[0]);
+        int op = v == SPEC_DEPTHWISE ? AN_OP_CONV2D
+                 : v == SPEC_GLOBAL  ? AN_OP_AVGPOOL
+                                     : op_from_word(l.tok[0]);
         if (op < 0) {
             char names[256];
-            s = spec_err(&l, "unknown layer '%s'; valid: %s, compile", l.tok[0],
-                         list_names(AN_OP_NAME, AN_OP_COUNT, names, sizeof names));
+            s = spec_err(
+                &l, "unknown layer '%s'; valid: %s, depthwise_conv2d, global_avgpool2d, compile",
+                l.tok[0], list_names(AN_OP_NAME, AN_OP_COUNT, names, sizeof names));
             break;
         }
         if ((op == AN_OP_INPUT) != (m->n_nodes == 0)) {
@@ -478,7 +541,7 @@ an_status an_model_parse(const char *text, const char *name, an_model *m) {
             break;
         }
         an_node *n = &m->nodes[m->n_nodes];
-        s = op == AN_OP_INPUT ? parse_input(&l, n) : parse_layer(&l, (an_op)op, m, n);
+        s = op == AN_OP_INPUT ? parse_input(&l, n) : parse_layer(&l, (an_op)op, v, m, n);
         if (s) break;
         if (!n->name[0]) snprintf(n->name, sizeof n->name, "%s_%d", AN_OP_NAME[op], ++counts[op]);
         if (an_model_find(m, n->name) >= 0) {
