@@ -9,6 +9,7 @@
 #include "test_quant_util.h"
 
 #include "asicnn/arch.h"
+#include "asicnn/hw.h"
 #include "asicnn/npu.h"
 #include "asicnn/sim.h"
 #include "leakcheck.h"
@@ -423,5 +424,59 @@ Test(npu_layers, depthwise_reads_only_its_channel_block) {
                  (long long)slots);
     an_npu_exe_free(&x);
     check(&g, &c, 1, AN_NPU_CONV_KPOS, 0, 131);
+    an_q_graph_free(&g);
+}
+
+/* Depthwise and grouped layers on the Verilated RTL of test4x4 (when this
+** build has it): its final DRAM image (every layer's output) equals the
+** simulator's, which equals the reference engine's (check), and its cycle
+** count the timing model's. */
+Test(npu_layers, depthwise_on_the_rtl) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get(ASICNN_TEST_DIR "/../configs/test4x4.json", &c), AN_OK, "%s",
+                 an_errmsg());
+    if (!an_hw_rtl_available(&c, NULL))
+        cr_skip_test("no Verilated model for test4x4 in this build");
+    an_rng r;
+    an_rng_seed(&r, 140, 1);
+    an_q_graph g;
+    tq_graph(&g, 4, 7, 6, 6, 0.03f, -7);
+    gconv(&g, 0, 6, 6, 3, 1, 1, 2, &r);    /* depthwise 3x3, same, relu6 */
+    gconv(&g, 1, 6, 6, 5, 2, 1, 1, &r);    /* depthwise 5x5, stride 2 */
+    gconv(&g, 2, 8, 2, 3, 1, 1, 1, &r);    /* grouped: 2 groups of 3 -> 4 */
+    tq_pool(&g, AN_Q_MAXPOOL, 3, 2, 2, 0); /* fused into it */
+    const int batch = 2;
+    check(&g, &c, batch, AN_NPU_CONV_AUTO, 0, 141);
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.batch = batch;
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    const int64_t F = an_q_tensor_size(&g, 0), N = an_q_tensor_size(&g, g.n_layers);
+    int8_t *in = malloc((size_t)(batch * F)), *out = malloc((size_t)(batch * N));
+    tq_random_input(in, batch * F, &r);
+    an_npu_sim *sim;
+    cr_assert_eq(an_npu_sim_create(&sim, &x), AN_OK);
+    cr_assert_eq(an_npu_sim_timing(sim, 0), AN_OK);
+    cr_assert_eq(an_npu_sim_run(sim, in, out), AN_OK, "%s", an_errmsg());
+    an_profile p;
+    cr_assert_eq(an_npu_sim_profile(sim, &p), AN_OK);
+    uint8_t *dram = calloc((size_t)x.dram_size, 1);
+    memcpy(dram, x.data, (size_t)x.data_size);
+    an_npu_write_input(&x, in, dram);
+    an_hw_rtl_result rr;
+    cr_assert_eq(an_hw_rtl_run(&x, dram, NULL, &rr), AN_OK, "%s", an_errmsg());
+    const uint8_t *want = an_npu_sim_dram(sim);
+    for (int64_t i = 0; i < x.dram_size; i++)
+        cr_assert_eq(dram[i], want[i], "DRAM byte %lld: rtl %d, simulator %d", (long long)i,
+                     dram[i], want[i]);
+    cr_assert_eq(rr.cycles, p.cycles, "rtl %lld cycles, timing model %lld", (long long)rr.cycles,
+                 (long long)p.cycles);
+    cr_assert_gt(rr.cycles, 0);
+    an_profile_free(&p);
+    an_npu_sim_free(sim);
+    free(dram);
+    free(in);
+    free(out);
+    an_npu_exe_free(&x);
     an_q_graph_free(&g);
 }
