@@ -422,6 +422,36 @@ static int hand_off(const cprog *p, const cop *q, const cop *o) {
            pitch <= AN_ISA_UMAX(VEC, vpitch);
 }
 
+/* A grouped conv's output blocks loading only their channel windows,
+** gload blocks a load, when that costs less than loading whole pixels once
+** (*ok, *th, *tw, *cost: the choice so far, updated); each variant that
+** fits, the one so far first, goes into alt[] (settled on its tile) for the
+** search. Returns their number. */
+static int group_loads(cprog *p, cop *o, int *ok, int *th, int *tw, int64_t *cost, cop *alt) {
+    int n = 0;
+    if (o->kind != COP_CONV || o->gcb >= o->ncb) return 0;
+    if (*ok) {
+        alt[n] = *o;
+        npu_tile_settle(p, &alt[n++], *th, *tw, *cost);
+    }
+    for (int per = 1; per < o->nob && n < NPU_GROUP_ALTS; per *= 2) {
+        const cop keep = *o;
+        int th2 = 0, tw2 = 0;
+        int64_t cost2 = 0;
+        o->gload = per, o->gw = npu_group_span(p, o, per);
+        const int ok2 = choose(p, o, &th2, &tw2, &cost2) && o->mode == AN_NPU_MODE_KPOS;
+        if (ok2) {
+            alt[n] = *o;
+            npu_tile_settle(p, &alt[n++], th2, tw2, cost2);
+        }
+        if (ok2 && (!*ok || cost2 < *cost))
+            *ok = 1, *th = th2, *tw = tw2, *cost = cost2;
+        else
+            *o = keep;
+    }
+    return n;
+}
+
 an_status npu_pass_tile(cprog *p) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
@@ -488,39 +518,17 @@ an_status npu_pass_tile(cprog *p) {
             else
                 *o = keep;
         }
-        /* a grouped conv's output blocks loading only their channel
-           windows, gload blocks a load, when that costs less than loading
-           whole pixels once; each variant is a candidate for the search */
         cop galt[NPU_GROUP_ALTS];
-        int ngalt = 0;
-        if (ok && o->gcb < o->ncb) {
-            galt[ngalt] = *o;
-            npu_tile_settle(p, &galt[ngalt++], th, tw, cost);
-        }
-        for (int per = 1;
-             o->kind == COP_CONV && o->gcb < o->ncb && per < o->nob && ngalt < NPU_GROUP_ALTS;
-             per *= 2) {
-            const cop keep = *o;
-            int th2 = 0, tw2 = 0;
-            int64_t cost2 = 0;
-            o->gload = per, o->gw = npu_group_span(p, o, per);
-            const int ok2 = choose(p, o, &th2, &tw2, &cost2) && o->mode == AN_NPU_MODE_KPOS;
-            if (ok2) {
-                galt[ngalt] = *o;
-                npu_tile_settle(p, &galt[ngalt++], th2, tw2, cost2);
-            }
-            if (ok2 && (!ok || cost2 < cost))
-                ok = 1, th = th2, tw = tw2, cost = cost2;
-            else
-                *o = keep;
-        }
+        int ngalt = group_loads(p, o, &ok, &th, &tw, &cost, galt);
         /* the pool's window or the add's rows crowd the buffers; an add's
            epilogue needs the whole reduction in one chunk */
         if (o->pool_layer >= 0 || o->add_layer >= 0) {
             if (ok && split_add(p, o, th, tw)) ok = 0;
             if (!ok) {
                 unfuse(p, o);
+                o->gload = 0;
                 ok = choose(p, o, &th, &tw, &cost);
+                ngalt = group_loads(p, o, &ok, &th, &tw, &cost, galt);
             }
         }
         if (!ok && o->pk) { /* packed columns cannot split: unpacked, they can */
