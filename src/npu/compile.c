@@ -73,6 +73,13 @@ static void dump_ops(cprog *p, const char *pass) {
             (o->rky < o->kh || o->rkx < npu_kw_groups(o) || o->rcb < o->gcb))
             say(p, " | reduction split %dx%dx%d (%d chunks%s)", o->rky, o->rkx, o->rcb,
                 npu_kpos_nchunks(o), o->hold ? ", every block held" : "");
+        if (o->th && o->kind == COP_CONV && o->gcb < o->ncb) {
+            say(p, " | channel window %d of %d blocks, ", o->gcb, o->ncb);
+            if (o->gload)
+                say(p, "%d output block(s) a load", o->gload);
+            else
+                say(p, "whole pixels");
+        }
         if (p->tdram && o->kind != COP_FUSED)
             say(p, " | dram in %lld out %lld", (long long)p->tdram[o->in_t],
                 (long long)p->tdram[o->out_t]);

@@ -236,8 +236,10 @@ int npu_group_cb0(const cprog *p, const cop *o, int ob);
 ** span (a load group of o->gload = per blocks). */
 int npu_group_span(const cprog *p, const cop *o, int per);
 /* Add the n load variants alt[] of op k (states settled on their tiles)
-** other than its own to its tile-search candidates, cheapest first, while
-** there is room: the estimate of narrow loads is rough, the timing decides. */
+** other than its own to its tile-search candidates, fewest blocks a load
+** first, while there is room: the estimate of narrow loads is rough (it
+** ranks them in the wrong order on MobileNetV2's late layers), the timing
+** decides. */
 #define NPU_GROUP_ALTS 8
 void npu_group_candidates(cprog *p, int k, cop *alt, int n);
 /* The channel blocks chunk ch's DMA loads per pixel: [*cb0, *cb0 + *ncc)

@@ -73,8 +73,8 @@ int npu_group_cb0(const cprog *p, const cop *o, int ob) {
 void npu_group_candidates(cprog *p, int k, cop *alt, int n) {
     const cop *o = &p->ops[k];
     cop *cand = p->cand + (int64_t)k * NPU_TILE_CANDS;
-    for (int i = 1; i < n; i++) /* by estimate */
-        for (int j = i; j > 0 && alt[j].cost < alt[j - 1].cost; j--) {
+    for (int i = 1; i < n; i++) /* fewest blocks a load first (the estimate ranks them badly) */
+        for (int j = i; j > 0 && alt[j].gload < alt[j - 1].gload; j--) {
             const cop t = alt[j];
             alt[j] = alt[j - 1], alt[j - 1] = t;
         }

@@ -170,11 +170,11 @@ an_status npu_pass_search(cprog *p) {
         for (int k = 0; k < p->n_ops; k++)
             for (int r = 0; r < p->n_cand[k]; r++) {
                 const cop *c = &p->cand[(int64_t)k * NPU_TILE_CANDS + r];
-                an_buf_printf(&p->search,
-                              "  round %d: %-12s %-9s tile %dx%d, %d slot(s): estimate %lld, "
-                              "timed %lld\n",
-                              r, p->g->layers[c->layer].name, AN_NPU_MODE_NAME[c->mode], c->th,
-                              c->tw, 1 + c->dbl, (long long)c->cost,
+                an_buf_printf(&p->search, "  round %d: %-12s %-9s tile %dx%d, %d slot(s)", r,
+                              p->g->layers[c->layer].name, AN_NPU_MODE_NAME[c->mode], c->th, c->tw,
+                              1 + c->dbl);
+                if (c->gload) an_buf_printf(&p->search, ", %d block(s) a load", c->gload);
+                an_buf_printf(&p->search, ": estimate %lld, timed %lld\n", (long long)c->cost,
                               ok[r] ? (long long)owned[(int64_t)r * (L + 1) + c->layer] : -1LL);
             }
         if (!take_mix)
