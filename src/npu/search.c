@@ -81,9 +81,9 @@ void npu_tile_candidates(cprog *p, int k) {
        kernel-row elements belong to the lowering they were chosen for */
     const int modes[3] = {AN_NPU_MODE_KPOS, AN_NPU_MODE_IM2COL, AN_NPU_MODE_IM2COL_IN};
     for (int m = 0; m < 3; m++) {
-        if (o->kind == COP_POOL
-                ? m > 0
-                : !npu_mode_allowed(p, o, modes[m]) || (modes[m] != o->mode && (o->bp || o->split)))
+        if (o->kind == COP_POOL ? m > 0
+                                : !npu_mode_allowed(p, o, modes[m]) ||
+                                      (modes[m] != o->mode && (o->bp || o->split || o->gload)))
             continue;
         scan_mode(p, o, o->kind == COP_POOL ? o->mode : modes[m], as, &n, CAP);
     }
@@ -170,11 +170,11 @@ an_status npu_pass_search(cprog *p) {
         for (int k = 0; k < p->n_ops; k++)
             for (int r = 0; r < p->n_cand[k]; r++) {
                 const cop *c = &p->cand[(int64_t)k * NPU_TILE_CANDS + r];
-                an_buf_printf(&p->search,
-                              "  round %d: %-12s %-9s tile %dx%d, %d slot(s): estimate %lld, "
-                              "timed %lld\n",
-                              r, p->g->layers[c->layer].name, AN_NPU_MODE_NAME[c->mode], c->th,
-                              c->tw, 1 + c->dbl, (long long)c->cost,
+                an_buf_printf(&p->search, "  round %d: %-12s %-9s tile %dx%d, %d slot(s)", r,
+                              p->g->layers[c->layer].name, AN_NPU_MODE_NAME[c->mode], c->th, c->tw,
+                              1 + c->dbl);
+                if (c->gload) an_buf_printf(&p->search, ", %d block(s) a load", c->gload);
+                an_buf_printf(&p->search, ": estimate %lld, timed %lld\n", (long long)c->cost,
                               ok[r] ? (long long)owned[(int64_t)r * (L + 1) + c->layer] : -1LL);
             }
         if (!take_mix)

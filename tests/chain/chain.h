@@ -42,6 +42,8 @@ typedef struct ch_layer {
     int op;             /* an_q_op */
     int in0, in1;       /* input tensor ids (in1 for add, else -1) */
     int c;              /* conv/dense output channels */
+    int groups;         /* conv: 0 or 1 ordinary, G > 1 channel groups, -m depthwise (groups =
+                           input channels, m outputs each; c follows the input) */
     int kh, kw, sh, sw; /* conv/pool window and strides */
     int pt, pl, pb, pr; /* padding (leading, trailing); the output size follows */
     int act;            /* 0 none, 1 relu, 2 relu6 */

@@ -119,7 +119,10 @@ static int build_layer(an_q_graph *g, const ch_layer *d, int i) {
     switch (d->op) {
     case AN_Q_CONV2D:
         if (d->c < 1 || !set_window(l, d, t)) return 0;
-        l->c = d->c, l->k = d->kh * d->kw * t.c;
+        l->groups = d->groups < 0 ? t.c : d->groups > 1 ? d->groups : 1;
+        l->c = d->groups < 0 ? -d->groups * t.c : d->c;
+        if (t.c % l->groups || l->c % l->groups) return 0;
+        l->k = d->kh * d->kw * (t.c / l->groups);
         out_qparams(l, d, &r);
         return linear_params(l, d, t, &r);
     case AN_Q_DENSE:

@@ -38,6 +38,9 @@ const char *ch_describe(const ch_case *k, char *buf, size_t n) {
         append(buf, n, &at, " %s(t%d", AN_Q_OP_NAME[l->op], l->in0);
         if (l->op == AN_Q_ADD) append(buf, n, &at, ",t%d", l->in1);
         if (l->op == AN_Q_CONV2D || l->op == AN_Q_DENSE) append(buf, n, &at, " c%d", l->c);
+        if (l->op == AN_Q_CONV2D && (l->groups < 0 || l->groups > 1))
+            append(buf, n, &at, l->groups < 0 ? " depthwise x%d" : " g%d",
+                   l->groups < 0 ? -l->groups : l->groups);
         if (l->op == AN_Q_CONV2D || l->op == AN_Q_MAXPOOL || l->op == AN_Q_AVGPOOL)
             append(buf, n, &at, " k%dx%d s%dx%d p%d,%d,%d,%d", l->kh, l->kw, l->sh, l->sw, l->pt,
                    l->pb, l->pl, l->pr);

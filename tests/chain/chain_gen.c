@@ -1,6 +1,7 @@
 /*
 ** The random case generator: int8 graphs (conv with kernels 1-7, strides
-** 1-3 and every padding form, pools with and without padding, residual
+** 1-3 and every padding form, a quarter of them grouped or depthwise, pools with and without
+*padding, residual
 ** adds over branches, flatten, dense, 1-300 channels) with extreme
 ** quantization flavours, and chip configurations the validator accepts
 ** (arrays 1x1 to 64x64, non-square, buffers at or near their minimum,
@@ -98,6 +99,26 @@ static int commit(gen *g, shape s) {
     return ++g->k->n;
 }
 
+/* Make conv l over c input channels grouped or depthwise a quarter of the
+** time (decided by bits of its parameter seed, so that the cases of a seed
+** draw the same numbers as before); returns its groups. */
+static int groups(ch_layer *l, int c, int same_shape) {
+    const uint32_t h = (l->seed * 2654435761u) >> 7;
+    if (c < 2 || h % 4) return 1;
+    if (same_shape || h / 4 % 2) { /* depthwise, one or two outputs a channel */
+        const int m = same_shape ? 1 : 1 + (int)(h / 8 % 2);
+        l->groups = -m, l->c = m * c;
+        return c;
+    }
+    int div[64], n = 0; /* the divisors of c above 1 */
+    for (int d = 2; d <= c && n < 64; d++)
+        if (c % d == 0) div[n++] = d;
+    const int G = div[h / 8 % (uint32_t)n];
+    l->groups = G;
+    l->c = l->c / G * G > G ? l->c / G * G : G;
+    return G;
+}
+
 static int add_conv(gen *g, int in, int same_shape) {
     const shape s = g->t[in];
     ch_layer *l = push(g, AN_Q_CONV2D, in);
@@ -110,9 +131,10 @@ static int add_conv(gen *g, int in, int same_shape) {
         l->c = channels(g);
         window(g, l, s, 7);
     }
+    const int G = groups(l, s.c, same_shape);
     const shape o = {out_size(s.h, l->kh, l->sh, l->pt, l->pb),
                      out_size(s.w, l->kw, l->sw, l->pl, l->pr), l->c};
-    const int64_t w = (int64_t)l->kh * l->kw * s.c * l->c;
+    const int64_t w = (int64_t)l->kh * l->kw * (s.c / G) * l->c;
     const int64_t macs = w * o.h * o.w;
     if (w > MAX_WEIGHTS || w / l->c > MAX_K || g->macs + macs > MAX_MACS) return -1;
     g->macs += macs;
