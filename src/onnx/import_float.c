@@ -519,12 +519,18 @@ static void map_softmax(fctx *F) {
     alias(F, X);
 }
 
+/* Dropout and Identity pass their input on (an activation, or a constant). */
 static void map_identity(fctx *F) {
     ox_ctx *x = F->x;
     ox_val *X = ox_in(x, 0);
     ox_val *mask = ox_out(x, 1);
     if (mask && mask->users) {
         ox_problem(x, "the Dropout mask output is not supported");
+        return;
+    }
+    ox_val *o = ox_out(x, 0);
+    if (X && X->kind == OX_CONST && o) { /* PyTorch shares equal initializers this way */
+        o->kind = OX_CONST, o->t = X->t;
         return;
     }
     if (!is_act(X)) {
