@@ -9,6 +9,7 @@
 #include "test_quant_util.h"
 
 #include "asicnn/arch.h"
+#include "asicnn/hw.h"
 #include "asicnn/npu.h"
 #include "asicnn/sim.h"
 #include "leakcheck.h"
@@ -327,5 +328,155 @@ Test(npu_layers, reduction_split_on_a_minimal_chip) {
     check(&g, &c, 2, AN_NPU_CONV_KPOS, 0, 71);
     check(&g, &c, 1, AN_NPU_CONV_AUTO, 0, 72);
     check(&g, &c, 1, AN_NPU_CONV_IM2COL, 0, 73);
+    an_q_graph_free(&g);
+}
+
+/* A conv of the given groups (depthwise: groups = input channels = oc). */
+static an_q_layer *gconv(an_q_graph *g, int in, int oc, int groups, int k, int s, int same, int act,
+                         an_rng *r) {
+    const an_tensor t = an_q_tensor_info(g, in);
+    an_q_layer *l = tq_push(g, AN_Q_CONV2D, in);
+    l->kh = l->kw = k, l->sh = l->sw = s, l->groups = groups;
+    l->h = tq_out(t.h, k, s, same), l->w = tq_out(t.w, k, s, same), l->c = oc;
+    l->pt = tq_pad(t.h, k, s, same), l->pl = tq_pad(t.w, k, s, same);
+    l->k = k * k * (t.c / groups);
+    tq_fill_linear(g, l, r, act);
+    return l;
+}
+
+/* Every chip of configs/ (the presets, test4x4, tiny-2x2, pynq-8x16, ...)
+** plus the tiny 4x8 chip. */
+static void on_config_chips(an_q_graph *g, int batch, an_npu_conv_choice conv, uint64_t seed) {
+    static const char *const files[] = {"npu16",   "npu16-z7020", "nvdla-small-like", "pynq-8x16",
+                                        "test4x4", "tiny-2x2",    "tpu-v1-like",      "vta-pynq"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/../configs/%s.json", ASICNN_TEST_DIR, files[i]);
+        an_npu_config c;
+        cr_assert_eq(an_npu_config_get(path, &c), AN_OK, "%s", an_errmsg());
+        check(g, &c, batch, conv, 0, seed);
+    }
+    an_npu_config t = tiny();
+    check(g, &t, batch, conv, 0, seed);
+}
+
+static void gconv_case(int H, int W, int C, int OC, int G, int k, int s, int same, int act,
+                       an_npu_conv_choice conv, uint64_t seed) {
+    an_rng r;
+    an_rng_seed(&r, seed, 1);
+    an_q_graph g;
+    tq_graph(&g, 1, H, W, C, 0.02f, (int)an_rng_below(&r, 100) - 50);
+    gconv(&g, 0, OC, G, k, s, same, act, &r);
+    on_config_chips(&g, 2, conv, seed);
+    an_q_graph_free(&g);
+}
+
+Test(npu_layers, depthwise_3x3_and_5x5) {
+    gconv_case(9, 11, 20, 20, 20, 3, 1, 1, 2, AN_NPU_CONV_AUTO, 101); /* relu6, same */
+    gconv_case(9, 11, 20, 20, 20, 3, 1, 1, 1, AN_NPU_CONV_KPOS, 102);
+    gconv_case(12, 10, 33, 33, 33, 5, 2, 0, 0, AN_NPU_CONV_AUTO, 103); /* valid, stride 2 */
+    gconv_case(12, 10, 33, 33, 33, 5, 2, 1, 1, AN_NPU_CONV_IM2COL, 104);
+    gconv_case(8, 7, 3, 3, 3, 3, 2, 1, 2, AN_NPU_CONV_AUTO, 105);    /* few channels: packed */
+    gconv_case(6, 6, 40, 80, 40, 3, 1, 1, 1, AN_NPU_CONV_AUTO, 106); /* 2 outputs a channel */
+}
+
+Test(npu_layers, grouped_convs) {
+    gconv_case(7, 9, 40, 24, 4, 3, 1, 1, 1, AN_NPU_CONV_AUTO, 111);
+    gconv_case(5, 6, 64, 48, 2, 1, 1, 0, 0, AN_NPU_CONV_AUTO, 112); /* 32-channel groups */
+    gconv_case(9, 8, 48, 36, 3, 3, 2, 1, 1, AN_NPU_CONV_KPOS, 113);
+    gconv_case(9, 8, 18, 12, 6, 5, 1, 1, 2, AN_NPU_CONV_AUTO, 114);
+}
+
+/* MobileNetV2's inverted residual (1x1 expand, relu6; depthwise 3x3,
+** relu6; 1x1 project; add), then a depthwise stride 2 and a fused pool. */
+Test(npu_layers, inverted_residual_block) {
+    an_rng r;
+    an_rng_seed(&r, 120, 1);
+    an_q_graph g;
+    tq_graph(&g, 6, 10, 10, 8, 0.03f, 3);
+    tq_conv(&g, 0, 48, 1, 1, 0, 2, &r);    /* t1: expand */
+    gconv(&g, 1, 48, 48, 3, 1, 1, 2, &r);  /* t2: depthwise */
+    tq_conv(&g, 2, 8, 1, 1, 0, 0, &r);     /* t3: project */
+    tq_add(&g, 3, 0, 0, &r);               /* t4: residual */
+    gconv(&g, 4, 8, 8, 3, 2, 1, 1, &r);    /* t5: depthwise stride 2 */
+    tq_pool(&g, AN_Q_MAXPOOL, 5, 2, 2, 0); /* t6 */
+    on_config_chips(&g, 2, AN_NPU_CONV_AUTO, 121);
+    an_q_graph_free(&g);
+}
+
+/* A depthwise conv on npu16 streams each output block's pixels through
+** kh x kw weight tiles (the diagonal of its own 16 channels), not kh x kw x
+** ncb (every channel block, all but one of them zero): its PE slots. */
+Test(npu_layers, depthwise_reads_only_its_channel_block) {
+    an_rng r;
+    an_rng_seed(&r, 130, 1);
+    an_q_graph g;
+    tq_graph(&g, 1, 14, 14, 64, 0.03f, 3);
+    gconv(&g, 0, 64, 64, 3, 1, 1, 2, &r);
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.conv = AN_NPU_CONV_KPOS;
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    const int64_t slots = 14 * 14 * 9 * (64 / 16) * 16 * 16;
+    cr_assert_eq(x.layers[0].macs, slots, "PE slots %lld, want %lld", (long long)x.layers[0].macs,
+                 (long long)slots);
+    an_npu_exe_free(&x);
+    check(&g, &c, 1, AN_NPU_CONV_KPOS, 0, 131);
+    an_q_graph_free(&g);
+}
+
+/* Depthwise and grouped layers on the Verilated RTL of test4x4 (when this
+** build has it): its final DRAM image (every layer's output) equals the
+** simulator's, which equals the reference engine's (check), and its cycle
+** count the timing model's. */
+Test(npu_layers, depthwise_on_the_rtl) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get(ASICNN_TEST_DIR "/../configs/test4x4.json", &c), AN_OK, "%s",
+                 an_errmsg());
+    if (!an_hw_rtl_available(&c, NULL))
+        cr_skip_test("no Verilated model for test4x4 in this build");
+    an_rng r;
+    an_rng_seed(&r, 140, 1);
+    an_q_graph g;
+    tq_graph(&g, 4, 7, 6, 6, 0.03f, -7);
+    gconv(&g, 0, 6, 6, 3, 1, 1, 2, &r);    /* depthwise 3x3, same, relu6 */
+    gconv(&g, 1, 6, 6, 5, 2, 1, 1, &r);    /* depthwise 5x5, stride 2 */
+    gconv(&g, 2, 8, 2, 3, 1, 1, 1, &r);    /* grouped: 2 groups of 3 -> 4 */
+    tq_pool(&g, AN_Q_MAXPOOL, 3, 2, 2, 0); /* fused into it */
+    const int batch = 2;
+    check(&g, &c, batch, AN_NPU_CONV_AUTO, 0, 141);
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.batch = batch;
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    const int64_t F = an_q_tensor_size(&g, 0), N = an_q_tensor_size(&g, g.n_layers);
+    int8_t *in = malloc((size_t)(batch * F)), *out = malloc((size_t)(batch * N));
+    tq_random_input(in, batch * F, &r);
+    an_npu_sim *sim;
+    cr_assert_eq(an_npu_sim_create(&sim, &x), AN_OK);
+    cr_assert_eq(an_npu_sim_timing(sim, 0), AN_OK);
+    cr_assert_eq(an_npu_sim_run(sim, in, out), AN_OK, "%s", an_errmsg());
+    an_profile p;
+    cr_assert_eq(an_npu_sim_profile(sim, &p), AN_OK);
+    uint8_t *dram = calloc((size_t)x.dram_size, 1);
+    memcpy(dram, x.data, (size_t)x.data_size);
+    an_npu_write_input(&x, in, dram);
+    an_hw_rtl_result rr;
+    cr_assert_eq(an_hw_rtl_run(&x, dram, NULL, &rr), AN_OK, "%s", an_errmsg());
+    const uint8_t *want = an_npu_sim_dram(sim);
+    for (int64_t i = 0; i < x.dram_size; i++)
+        cr_assert_eq(dram[i], want[i], "DRAM byte %lld: rtl %d, simulator %d", (long long)i,
+                     dram[i], want[i]);
+    cr_assert_eq(rr.cycles, p.cycles, "rtl %lld cycles, timing model %lld", (long long)rr.cycles,
+                 (long long)p.cycles);
+    cr_assert_gt(rr.cycles, 0);
+    an_profile_free(&p);
+    an_npu_sim_free(sim);
+    free(dram);
+    free(in);
+    free(out);
+    an_npu_exe_free(&x);
     an_q_graph_free(&g);
 }

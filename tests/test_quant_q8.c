@@ -163,9 +163,13 @@ Test(q8, corruption_truncation_and_bad_fields) {
     fix_crc(c, n);
     expect_parse_error(c, n, "zero_point");
     memcpy(c, b, n);
-    c[l0_at + 4 + 96 + 4 * 11 + 4 * 5] = 0x80; /* weights[0] = -128 */
+    c[l0_at + 4 + 96 + 4 * 11 + 4 * 6] = 0x80; /* weights[0] = -128 (after k, groups) */
     fix_crc(c, n);
     expect_parse_error(c, n, "weights[0]");
+    memcpy(c, b, n);
+    c[l0_at + 4 + 96 + 4 * 11 + 4 * 5] = 0; /* groups = 0 */
+    fix_crc(c, n);
+    expect_parse_error(c, n, "field groups = 0");
     memcpy(c, b, n + 0);
     an_q_graph h;
     cr_assert_eq(an_q8_parse(c, n, "ok.q8", &h), AN_OK, "%s", an_errmsg());

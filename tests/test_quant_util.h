@@ -38,7 +38,7 @@ static inline void tq_graph(an_q_graph *g, int n, int h, int w, int c, float sca
 
 static inline an_q_layer *tq_push(an_q_graph *g, an_q_op op, int in) {
     an_q_layer *l = &g->layers[g->n_layers++];
-    *l = (an_q_layer){.op = op, .in = {in, -1}, .act_min = -128, .act_max = 127};
+    *l = (an_q_layer){.op = op, .in = {in, -1}, .groups = 1, .act_min = -128, .act_max = 127};
     snprintf(l->name, sizeof l->name, "%s_%d", AN_Q_OP_NAME[op], g->n_layers);
     snprintf(l->float_node, sizeof l->float_node, "%s", l->name);
     l->kh = l->kw = l->sh = l->sw = 1;
@@ -76,16 +76,24 @@ static inline void tq_fill_linear(an_q_graph *g, an_q_layer *l, an_rng *r, int a
     }
 }
 
-static inline an_q_layer *tq_conv(an_q_graph *g, int in, int oc, int k, int s, int same, int act,
-                                  an_rng *r) {
+/* A conv of `groups` channel groups (1: ordinary; the input's channels:
+** depthwise); the input's and oc channels must be multiples of groups. */
+static inline an_q_layer *tq_conv_g(an_q_graph *g, int in, int oc, int k, int s, int same,
+                                    int groups, int act, an_rng *r) {
     const an_tensor t = an_q_tensor_info(g, in);
     an_q_layer *l = tq_push(g, AN_Q_CONV2D, in);
     l->kh = l->kw = k, l->sh = l->sw = s;
     l->h = tq_out(t.h, k, s, same), l->w = tq_out(t.w, k, s, same), l->c = oc;
     l->pt = tq_pad(t.h, k, s, same), l->pl = tq_pad(t.w, k, s, same);
-    l->k = k * k * t.c;
+    l->groups = groups;
+    l->k = k * k * (t.c / groups);
     tq_fill_linear(g, l, r, act);
     return l;
+}
+
+static inline an_q_layer *tq_conv(an_q_graph *g, int in, int oc, int k, int s, int same, int act,
+                                  an_rng *r) {
+    return tq_conv_g(g, in, oc, k, s, same, 1, act, r);
 }
 
 static inline an_q_layer *tq_dense(an_q_graph *g, int in, int n, int act, an_rng *r) {

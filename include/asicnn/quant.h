@@ -93,12 +93,16 @@ typedef struct an_q_layer {
     int32_t in[2];                  /* input tensor ids; in[1] = -1 unless add */
     int32_t h, w, c;                /* output shape */
     int32_t kh, kw, sh, sw, pt, pl; /* conv/pool window, strides, leading padding */
-    float scale;                    /* output scale (reporting, dequantizing) */
-    int32_t zero_point;             /* output zero point, [-128, 127] */
-    int32_t act_min, act_max;       /* output clamp (conv, dense, add) */
-    /* conv2d and dense: K = kh*kw*in_c (conv) or in size (dense) */
+    /* conv2d: channel groups G (1: an ordinary conv; every other op has 1).
+    ** in_c % G == 0 and c % G == 0; output channel oc reads the in_c/G input
+    ** channels from (oc / (c/G)) * (in_c/G); depthwise is G == in_c. */
+    int32_t groups;
+    float scale;              /* output scale (reporting, dequantizing) */
+    int32_t zero_point;       /* output zero point, [-128, 127] */
+    int32_t act_min, act_max; /* output clamp (conv, dense, add) */
+    /* conv2d and dense: K = kh*kw*(in_c/groups) (conv) or in size (dense) */
     int32_t k;       /* reduction length */
-    int8_t *weights; /* conv [c][kh][kw][in_c] (OHWI), dense [c][k]; owned */
+    int8_t *weights; /* conv [c][kh][kw][in_c/groups] (OHWI), dense [c][k]; owned */
     int32_t *bias;   /* [c] int32 bias with -in_zp * sum(w[oc]) folded in; owned */
     int32_t *mult;   /* [c] requant multiplier, [2^30, 2^31) or 0; owned */
     int32_t *shift;  /* [c] requant shift (power of two), [-31, 30]; owned */

@@ -65,6 +65,11 @@ extern "C" an_status an_gpu_create(an_gpu **out, const an_q_graph *g, int max_ba
     *out = NULL;
     if (an_gpu_device_count() < 1)
         return an_fail(AN_ERR_UNSUPPORTED, "%s: no CUDA device", g->source);
+    for (int i = 0; i < g->n_layers; i++) /* the conv kernel is a dense one */
+        if (g->layers[i].groups > 1)
+            return an_fail(AN_ERR_UNSUPPORTED, "%s: layer %d (%s): grouped conv2d (groups %d) "
+                           "is not supported by the GPU backend",
+                           g->source, i, g->layers[i].name, g->layers[i].groups);
     an_gpu *gp = (an_gpu *)calloc(1, sizeof *gp);
     if (!gp) return an_fail(AN_ERR_NOMEM, "%s: cannot allocate the GPU backend", g->source);
     gp->g = g;

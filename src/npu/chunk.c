@@ -11,7 +11,8 @@
 ** - Chunks are ordered (kernel-row group, kernel-column group, channel-block
 **   group); a chunk's weight tiles are consecutive, in (ky, kx, cb) order,
 **   so the weight buffer streams them as they come. Unsplit (one chunk),
-**   tile j is kernel position j / ncb, channel block j % ncb.
+**   tile j is kernel position j / gcb, channel block j % gcb of the output
+**   block's window (group.c; all ncb blocks unless the conv is grouped).
 ** - When the accumulators hold the partial sums of every output block of a
 **   tile at once (npu_kpos_hold), the chunks are the outer loop and each is
 **   loaded once per tile; otherwise once per tile and output block.
@@ -41,7 +42,7 @@ int npu_pk_lo(const cop *o, int g) {
 
 /* Chunk counts along kernel rows, kernel column groups and channel blocks. */
 static void counts(const cop *o, int *ny, int *nx, int *nc) {
-    *ny = cdiv(o->kh, o->rky), *nx = cdiv(npu_kw_groups(o), o->rkx), *nc = cdiv(o->ncb, o->rcb);
+    *ny = cdiv(o->kh, o->rky), *nx = cdiv(npu_kw_groups(o), o->rkx), *nc = cdiv(o->gcb, o->rcb);
 }
 
 int npu_kpos_nchunks(const cop *o) {
@@ -53,7 +54,7 @@ int npu_kpos_nchunks(const cop *o) {
 
 void npu_kpos_chunk(const cop *o, int q, npu_chunk *ch) {
     if (o->mode != AN_NPU_MODE_KPOS) { /* the whole reduction */
-        *ch = (npu_chunk){0, o->kh, 0, o->kw, 0, o->ncb, 0, o->nchunks};
+        *ch = (npu_chunk){0, o->kh, 0, o->kw, 0, o->gcb, 0, o->nchunks, 0, o->gcb};
         return;
     }
     int ny, nx, nc;
@@ -62,12 +63,29 @@ void npu_kpos_chunk(const cop *o, int q, npu_chunk *ch) {
     ch->ky0 = qy * o->rky, ch->ky1 = ch->ky0 + o->rky < o->kh ? ch->ky0 + o->rky : o->kh;
     const int kwg = npu_kw_groups(o);
     ch->kx0 = qx * o->rkx, ch->kx1 = ch->kx0 + o->rkx < kwg ? ch->kx0 + o->rkx : kwg;
-    ch->cb0 = qc * o->rcb, ch->cb1 = ch->cb0 + o->rcb < o->ncb ? ch->cb0 + o->rcb : o->ncb;
+    ch->cb0 = qc * o->rcb, ch->cb1 = ch->cb0 + o->rcb < o->gcb ? ch->cb0 + o->rcb : o->gcb;
     const int nky = ch->ky1 - ch->ky0, nkx = ch->kx1 - ch->kx0, ncc = ch->cb1 - ch->cb0;
     /* tiles of the kernel-row groups before, of the column groups before in
        this row group, of the channel groups before in this cell group */
-    ch->j0 = ch->ky0 * kwg * o->ncb + nky * ch->kx0 * o->ncb + nky * nkx * ch->cb0;
+    ch->j0 = ch->ky0 * kwg * o->gcb + nky * ch->kx0 * o->gcb + nky * nkx * ch->cb0;
     ch->n = nky * nkx * ncc;
+    ch->gb = 0, ch->gn = ncc;
+}
+
+/* Whether every chunk loads all channel blocks of a pixel (a channel
+** window shared by all output blocks). */
+static int loads_all(const cop *o) {
+    return o->gcb < o->ncb && !o->gload;
+}
+
+void npu_chunk_load(const cop *o, const npu_chunk *ch, int *cb0, int *ncc) {
+    *cb0 = loads_all(o) ? 0 : ch->gb + ch->cb0;
+    *ncc = loads_all(o) ? o->ncb : ch->gn;
+}
+
+/* Channel blocks a pixel of a chunk of ncc window blocks loads. */
+static int loaded(const cop *o, int ncc) {
+    return loads_all(o) ? o->ncb : o->gload > 1 ? o->gw : ncc;
 }
 
 void npu_kpos_cell(const npu_chunk *ch, int t, int *ky, int *kx, int *cb) {
@@ -110,7 +128,8 @@ static int balance(int total, int sz) {
 }
 
 static int in_ok(const cprog *p, const cop *o, int cth, int ctw, const int rk[3]) {
-    const int64_t b = chunk_bytes(p, o, cth, ctw, rk[0], rk[1], rk[2]);
+    /* a channel window loads every block of a pixel */
+    const int64_t b = chunk_bytes(p, o, cth, ctw, rk[0], rk[1], loaded(o, rk[2]));
     return b >= 0 && b <= p->in_half;
 }
 
@@ -131,13 +150,14 @@ static int largest(const cprog *p, const cop *o, int cth, int ctw, int rk[3], in
 
 int npu_kpos_split(const cprog *p, const cop *o, int cth, int ctw, int split, int rk[3]) {
     const int kwg = npu_kw_groups(o);
-    rk[0] = o->kh, rk[1] = kwg, rk[2] = o->ncb;
+    rk[0] = o->kh, rk[1] = kwg, rk[2] = o->gcb;
     if (in_ok(p, o, cth, ctw, rk)) return 1;
     if (!split) return 0;
-    if (largest(p, o, cth, ctw, rk, 2, o->ncb)) return 1; /* channel blocks */
-    if (largest(p, o, cth, ctw, rk, 0, o->kh)) return 1;  /* kernel rows */
-    if (kwg != o->kw) return 0;                           /* packed groups are not split */
-    return largest(p, o, cth, ctw, rk, 1, o->kw);         /* kernel columns */
+    if (!loads_all(o) && o->gload <= 1 && largest(p, o, cth, ctw, rk, 2, o->gcb))
+        return 1;                                        /* channel blocks */
+    if (largest(p, o, cth, ctw, rk, 0, o->kh)) return 1; /* kernel rows */
+    if (kwg != o->kw) return 0;                          /* packed groups are not split */
+    return largest(p, o, cth, ctw, rk, 1, o->kw);        /* kernel columns */
 }
 
 /* Load cycles of one chunk's DMA: whole rows are runs when a pixel's
@@ -157,7 +177,7 @@ static int64_t chunk_cycles(const cprog *p, const cop *o, int cth, int ctw, int 
 
 int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int cth, int ctw) {
     /* each dimension has full groups and at most one smaller last group */
-    const int tot[3] = {o->kh, npu_kw_groups(o), o->ncb};
+    const int tot[3] = {o->kh, npu_kw_groups(o), o->gcb};
     int size[3][2], cnt[3][2];
     for (int d = 0; d < 3; d++) {
         size[d][0] = rk[d], cnt[d][0] = tot[d] / rk[d];
@@ -168,13 +188,14 @@ int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int 
         for (int b = 0; b < 2; b++)
             for (int e = 0; e < 2; e++)
                 if (cnt[0][a] && cnt[1][b] && cnt[2][e])
-                    cyc += (int64_t)cnt[0][a] * cnt[1][b] * cnt[2][e] *
-                           chunk_cycles(p, o, cth, ctw, size[0][a], size[1][b], size[2][e]);
+                    cyc +=
+                        (int64_t)cnt[0][a] * cnt[1][b] * cnt[2][e] *
+                        chunk_cycles(p, o, cth, ctw, size[0][a], size[1][b], loaded(o, size[2][e]));
     return cyc;
 }
 
 int npu_kpos_hold(const cprog *p, const cop *o, int64_t pix, int64_t fpix) {
     const int has_pool = o->pool_layer >= 0;
     const int64_t rows = npu_free_rows(p, o);
-    return o->nob > 1 && o->nob * pix + (has_pool ? fpix : 0) <= rows;
+    return o->nob > 1 && !o->gload && o->nob * pix + (has_pool ? fpix : 0) <= rows;
 }

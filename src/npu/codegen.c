@@ -259,13 +259,14 @@ static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chun
     if (o->mode == AN_NPU_MODE_KPOS && o->bp)
         return load_krows(G, o, t, src_img, iy0, iy1, in_base);
     if (o->mode == AN_NPU_MODE_KPOS) { /* one DMA: pixels of ncc rows each */
-        const int ncc = ch->cb1 - ch->cb0;
+        int cb0, ncc;
+        npu_chunk_load(o, ch, &cb0, &ncc);
         /* the data rows and columns, clipped to the image (none when a
            split window lies wholly in the padding) */
         int y0, y1, x0, x1;
         clip(iy0, iy1, o->ih, &y0, &y1);
         clip(ix0, ix1, o->iw, &x0, &x1);
-        const int64_t cbyte = (int64_t)ch->cb0 * R;
+        const int64_t cbyte = (int64_t)cb0 * R;
         an_isa_insn d = insn(AN_ISA_LOAD);
         d.buf = AN_BUF_ACT, d.sram = in_base;
         d.dram =
@@ -319,7 +320,10 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
     cprog *p = G->p;
     const int64_t R = p->cfg->rows;
     const int group = (int)(p->wgt_half_rows / R); /* weight tiles per half */
-    const int64_t ncc = ch->cb1 - ch->cb0;
+    /* the channel blocks loaded per pixel; block ob's window from gcb0 */
+    int lcb0, ncc;
+    npu_chunk_load(o, ch, &lcb0, &ncc);
+    const int gcb0 = npu_group_cb0(p, o, ob);
     an_status s = AN_OK;
     for (int j0 = ch->j0; j0 < ch->j0 + ch->n && !s; j0 += group) {
         const int j1 = j0 + group < ch->j0 + ch->n ? j0 + group : ch->j0 + ch->n;
@@ -360,7 +364,8 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
                 int ky, kx, cb;
                 npu_kpos_cell(ch, j - ch->j0, &ky, &kx, &cb);
                 const int64_t col = npu_pk_col(o, kx) - npu_pk_col(o, ch->kx0);
-                g.act = t->in_row + ((int64_t)(ky - ch->ky0) * t->tiw + col) * ncc + (cb - ch->cb0);
+                g.act =
+                    t->in_row + ((int64_t)(ky - ch->ky0) * t->tiw + col) * ncc + (gcb0 + cb - lcb0);
                 g.act_outer = (int64_t)o->sh * t->tiw * ncc;
                 g.act_inner = (int64_t)o->sw * ncc;
             } else {
@@ -463,19 +468,26 @@ static an_status load_params(gen *G, const cop *o, int ob) {
 /* Tile t of a split reduction (each chunk its own DMA): with o->hold, each
 ** chunk loads once and feeds the partial sums of every output block (block
 ** ob's at acc_t + ob * pix, the pooled rows after them), then the
-** epilogues run; otherwise block by block, every chunk loaded again. */
+** epilogues run; with o->gload, the same for each group of gload output
+** blocks, loading only their channel windows; otherwise block by block,
+** every chunk loaded again. */
 static an_status split_tile(gen *G, const cop *o, ctile *t, int64_t wbase, int64_t acc_t,
                             int64_t pix) {
     cprog *p = G->p;
     const int64_t R = p->cfg->rows;
     const int nq = npu_kpos_nchunks(o);
-    const int outer = o->hold ? 1 : o->nob, inner = o->hold ? o->nob : 1;
-    const int64_t acc_p = acc_t + inner * pix;
+    const int per = o->hold ? o->nob : o->gload ? o->gload : 1; /* blocks a load feeds */
+    const int64_t acc_p = acc_t + per * pix;
     an_status s = AN_OK;
-    for (int a = 0; a < outer && !s; a++) {
+    for (int a = 0; a < o->nob && !s; a += per) {
+        const int inner = o->nob - a < per ? o->nob - a : per;
         for (int q = 0; q < nq && !s; q++) {
             npu_chunk ch;
             npu_kpos_chunk(o, q, &ch);
+            if (o->gload) { /* the group's windows */
+                ch.gb = npu_group_cb0(p, o, a);
+                if (o->gload > 1) ch.gn = npu_group_cb0(p, o, a + inner - 1) + o->gcb - ch.gb;
+            }
             const int64_t in_base = (G->in_flip++ & 1) * p->in_half;
             if ((s = load_input(G, o, t, &ch, in_base))) break;
             tile_reads(o, t, &ch, in_base, R);
@@ -538,7 +550,7 @@ static an_status gen_conv(gen *G, const cop *o) {
         for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
             for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw) {
                 ctile t = tile_at(o, img, fy0, fx0);
-                if (nq > 1) { /* a split reduction */
+                if (nq > 1 || o->gload) { /* a split reduction, or per-block windows */
                     s = split_tile(G, o, &t, wbase, P, pix);
                     continue;
                 }

@@ -70,7 +70,7 @@ static void dump_ops(cprog *p, const char *pass) {
                 o->tw, o->tiles, o->nchunks, o->nob, o->wgt_resident ? ", weights resident" : "",
                 (long long)o->cost);
         if (o->th && o->mode == AN_NPU_MODE_KPOS &&
-            (o->rky < o->kh || o->rkx < npu_kw_groups(o) || o->rcb < o->ncb))
+            (o->rky < o->kh || o->rkx < npu_kw_groups(o) || o->rcb < o->gcb))
             say(p, " | reduction split %dx%dx%d (%d chunks%s)", o->rky, o->rkx, o->rcb,
                 npu_kpos_nchunks(o), o->hold ? ", every block held" : "");
         if (p->tdram && o->kind != COP_FUSED)
@@ -153,6 +153,7 @@ an_status npu_pass_alloc(cprog *p) {
             }
         }
         for (int ob = 0; ob < o->nob; ob++) {
+            const int gcb0 = npu_group_cb0(p, o, ob); /* a grouped conv's channel window */
             for (int q = 0; q < npu_kpos_nchunks(o); q++) {
                 npu_chunk ch;
                 npu_kpos_chunk(o, q, &ch);
@@ -161,10 +162,10 @@ an_status npu_pass_alloc(cprog *p) {
                     int ky, kx, cb; /* kpos: the kernel position and channel block */
                     npu_kpos_cell(&ch, j - ch.j0, &ky, &kx, &cb);
                     for (int64_t r = 0; r < R; r++) {
-                        int64_t kk; /* index into the layer's OHWI / [out][in] row */
+                        int64_t kk; /* index into the OHWI / [out][in] row over all channels */
                         if (o->mode == AN_NPU_MODE_IM2COL || o->mode == AN_NPU_MODE_IM2COL_IN) {
                             kk = (int64_t)j * R + r;
-                            if (kk >= l->k) continue;
+                            if (kk >= (int64_t)o->kh * o->kw * o->ic) continue;
                         } else if (o->bp) { /* row kx of a kernel-row element */
                             const int64_t b = (int64_t)kx * R + r;
                             if (b >= (int64_t)o->kw * o->ic) continue;
@@ -176,13 +177,14 @@ an_status npu_pass_alloc(cprog *p) {
                                 continue;
                             kk = ((int64_t)ky * o->kw + col) * o->ic + r % o->ic;
                         } else {
-                            const int64_t ic = (int64_t)cb * R + r;
+                            const int64_t ic = (int64_t)(gcb0 + cb) * R + r;
                             if (ic >= o->ic) continue;
                             kk = ((int64_t)ky * o->kw + kx) * o->ic + ic;
                         }
                         for (int64_t col = 0; col < C; col++) {
                             const int64_t oc = (int64_t)ob * C + col;
-                            if (oc < o->oc) tile[r * C + col] = (uint8_t)l->weights[oc * l->k + kk];
+                            if (oc < o->oc)
+                                tile[r * C + col] = (uint8_t)npu_weight(l, o->ic, oc, kk);
                         }
                     }
                 }

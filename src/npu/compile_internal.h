@@ -39,6 +39,10 @@ typedef struct cop {
     int th, tw;        /* final-output tile */
     int tiles;         /* per image */
     int nob, ncb, kr;  /* output-channel blocks, input-channel blocks, im2col rows per pixel */
+    int gcb;           /* kpos: channel blocks an output block reads (group.c; ncb ungrouped) */
+    int gload;         /* grouped kpos: output blocks per load of only their channel windows
+                          (0: whole pixels, once for every block; group.c) */
+    int gw;            /* with gload > 1: channel blocks such a load holds per pixel */
     int rky, rkx, rcb; /* kpos reduction chunk: kernel rows, columns, channel blocks (chunk.c) */
     int pk;            /* kpos: kernel columns packed in one activation row (npu_kw_groups) */
     int bp;            /* kpos: rows of a kernel-row element (npu_kw_groups), or 0 */
@@ -180,6 +184,8 @@ int npu_gemm_pool(const cop *o, int mode, int64_t chunks, int pool_first);
 typedef struct npu_chunk {
     int ky0, ky1, kx0, kx1, cb0, cb1;
     int j0, n;
+    int gb; /* with o->gload: the first channel block its load group reads (cb0, cb1 past it) */
+    int gn; /* channel blocks its DMA loads per pixel (gload > 1: the group's; else cb1 - cb0) */
 } npu_chunk;
 int npu_kpos_nchunks(const cop *o);
 void npu_kpos_chunk(const cop *o, int q, npu_chunk *ch);
@@ -216,6 +222,28 @@ int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int 
 int npu_kw_groups(const cop *o);
 int npu_pk_col(const cop *o, int g);
 int npu_pk_lo(const cop *o, int g);
+
+/* Grouped convolution (group.c): the layer's groups (1 for any other op);
+** the weight of the ordinary conv it runs as, output channel oc, OHWI
+** index kk over all ic input channels (0 off the groups); the channel
+** blocks gcb an output block reads (ncb ungrouped or unwindowed) and the
+** first of them for block ob. */
+int npu_groups(const an_q_layer *l);
+int8_t npu_weight(const an_q_layer *l, int ic, int64_t oc, int64_t kk);
+int npu_group_window(const cprog *p, const cop *o);
+int npu_group_cb0(const cprog *p, const cop *o, int ob);
+/* The most channel blocks the windows of per consecutive output blocks
+** span (a load group of o->gload = per blocks). */
+int npu_group_span(const cprog *p, const cop *o, int per);
+/* Add the n load variants alt[] of op k (states settled on their tiles)
+** other than its own to its tile-search candidates, cheapest first, while
+** there is room: the estimate of narrow loads is rough, the timing decides. */
+#define NPU_GROUP_ALTS 8
+void npu_group_candidates(cprog *p, int k, cop *alt, int n);
+/* The channel blocks chunk ch's DMA loads per pixel: [*cb0, *cb0 + *ncc)
+** (windowed: every block of a pixel, once for all output blocks; with
+** gload the chunk's blocks of its output block's window, from ch->gb). */
+void npu_chunk_load(const cop *o, const npu_chunk *ch, int *cb0, int *ncc);
 
 /* Tensor shape/qparams helpers. */
 an_tensor npu_tinfo(const cprog *p, int t);

@@ -71,9 +71,10 @@ static int64_t input_cycles(const cprog *p, const cop *o, int mode, int cth, int
        hold them all), a pixel's channels padded to whole rows of R */
     int rk[3];
     npu_kpos_split(p, o, cth, ctw, o->split, rk);
-    const int once = (rk[0] == o->kh && rk[1] == o->kw && rk[2] == o->ncb) ||
-                     npu_kpos_hold(p, o, (int64_t)cth * ctw, fpix);
-    return npu_kpos_load_cycles(p, o, rk, cth, ctw) * (once ? 1 : o->nob);
+    const int once = !o->gload && ((rk[0] == o->kh && rk[1] == o->kw && rk[2] == o->gcb) ||
+                                   npu_kpos_hold(p, o, (int64_t)cth * ctw, fpix));
+    const int64_t loads = once ? 1 : o->gload ? cdiv64(o->nob, o->gload) : o->nob;
+    return npu_kpos_load_cycles(p, o, rk, cth, ctw) * loads;
 }
 
 int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, int dbl) {
@@ -85,7 +86,7 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
     const int64_t tiles = cdiv64(o->fh, th) * cdiv64(o->fw, tw) * o->nb;
     const int64_t nob = o->kind == COP_POOL ? o->ncb : o->nob;
     const int64_t chunks = o->kind == COP_POOL        ? 0
-                           : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * npu_kw_groups(o) * o->ncb
+                           : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * npu_kw_groups(o) * o->gcb
                                                       : o->kr;
     int64_t ld = input_cycles(p, o, mode, cth, ctw, fpix);
     if (o->add_layer >= 0) /* the add's other input, a block at a time */

@@ -221,7 +221,8 @@ int npu_tile_fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_
     const int cth = npu_max_span(o, 1, th), ctw = npu_max_span(o, 0, tw);
     const int64_t acc_rows = npu_free_rows(p, o);
     const int64_t pix = (int64_t)cth * ctw, fpix = (int64_t)th * tw;
-    const int64_t slot = npu_slot_rows(o, pix, fpix);
+    /* (a load group's blocks hold their sums at once) */
+    const int64_t slot = npu_slot_rows(o, pix * (o->gload > 1 ? o->gload : 1), fpix);
     /* staging: the int8 output (after a fused add, the other input's tile first) */
     const int64_t stage = (fpix + (o->add_layer >= 0 ? pix : 0)) * C;
     if (slot > acc_rows || stage > p->stage_half || pix > AN_ISA_UMAX(VEC, n) ||
@@ -238,7 +239,7 @@ int npu_tile_fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_
     } else {          /* kpos: the window, or its reduction in chunks, fits (chunk.c) */
         int rk[3];
         if (!npu_kpos_split(p, o, cth, ctw, o->split, rk)) return 0;
-        whole = rk[0] == o->kh && rk[1] == o->kw && rk[2] == o->ncb;
+        whole = rk[0] == o->kh && rk[1] == o->kw && rk[2] == o->gcb && !o->gload;
         in_bytes = 0;
     }
     if (in_bytes > p->in_half) return 0;
@@ -351,12 +352,14 @@ static int choose(cprog *p, cop *o, int *th, int *tw, int64_t *cost) {
 }
 
 /* Whether conv o, with a fused add, got a th x tw tile whose reduction is
-** split into chunks (its epilogue needs the whole one). */
+** split into chunks, or loads per output block (its epilogue needs the
+** whole reduction of one load). */
 static int split_add(const cprog *p, const cop *o, int th, int tw) {
     int rk[3];
     return o->add_layer >= 0 && o->mode == AN_NPU_MODE_KPOS &&
-           npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split, rk) &&
-           rk[0] * rk[1] * rk[2] != o->kh * npu_kw_groups(o) * o->ncb;
+           (o->gload || /* per-block loads take the split path */
+            (npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split, rk) &&
+             rk[0] * rk[1] * rk[2] != o->kh * npu_kw_groups(o) * o->gcb));
 }
 
 /* Undo the fusions into conv o (its pool, its add and the pool after it):
@@ -411,7 +414,7 @@ static int hand_off(const cprog *p, const cop *q, const cop *o) {
     const int64_t skip = C + (q->add_layer >= 0 ? 2 * (int64_t)npu_max_span(q, 1, q->th) *
                                                       npu_max_span(q, 0, q->tw) * C
                                                 : 0);
-    return o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS && q->kind == COP_CONV &&
+    return o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS && !o->gload && q->kind == COP_CONV &&
            (q->wst || q->add_layer >= 0) && same && o->ic == npu_tinfo(p, q->out_t).c &&
            o->kh == 1 && o->kw == 1 && o->sh == 1 && o->sw == 1 && !o->pt && !o->pl && o->nb == 1 &&
            (q->tw == q->fw || q->th == 1) && (int64_t)q->nob * C >= pitch &&
@@ -453,6 +456,7 @@ an_status npu_pass_tile(cprog *p) {
         o->bp = 0;
         o->kr = cdiv((int64_t)o->kh * o->kw * o->ic, R);
         if (o->kind == COP_POOL) o->nob = o->ncb;
+        o->gcb = npu_group_window(p, o);
         int th = 0, tw = 0;
         int64_t cost = 0;
         /* parameter prefetch: when the conv before loaded this one's rows,
@@ -480,6 +484,32 @@ an_status npu_pass_tile(cprog *p) {
             o->bp = planes;
             if (choose(p, o, &th2, &tw2, &cost2) && o->mode == AN_NPU_MODE_KPOS &&
                 (!ok || cost2 < cost))
+                ok = 1, th = th2, tw = tw2, cost = cost2;
+            else
+                *o = keep;
+        }
+        /* a grouped conv's output blocks loading only their channel
+           windows, gload blocks a load, when that costs less than loading
+           whole pixels once; each variant is a candidate for the search */
+        cop galt[NPU_GROUP_ALTS];
+        int ngalt = 0;
+        if (ok && o->gcb < o->ncb) {
+            galt[ngalt] = *o;
+            npu_tile_settle(p, &galt[ngalt++], th, tw, cost);
+        }
+        for (int per = 1;
+             o->kind == COP_CONV && o->gcb < o->ncb && per < o->nob && ngalt < NPU_GROUP_ALTS;
+             per *= 2) {
+            const cop keep = *o;
+            int th2 = 0, tw2 = 0;
+            int64_t cost2 = 0;
+            o->gload = per, o->gw = npu_group_span(p, o, per);
+            const int ok2 = choose(p, o, &th2, &tw2, &cost2) && o->mode == AN_NPU_MODE_KPOS;
+            if (ok2) {
+                galt[ngalt] = *o;
+                npu_tile_settle(p, &galt[ngalt++], th2, tw2, cost2);
+            }
+            if (ok2 && (!ok || cost2 < cost))
                 ok = 1, th = th2, tw = tw2, cost = cost2;
             else
                 *o = keep;
@@ -513,6 +543,7 @@ an_status npu_pass_tile(cprog *p) {
         }
         npu_tile_settle(p, o, th, tw, cost);
         npu_tile_candidates(p, k);
+        if (o->pool_layer < 0 && o->add_layer < 0) npu_group_candidates(p, k, galt, ngalt);
     }
     npu_tile_handoff(p);
     return AN_OK;
@@ -521,9 +552,10 @@ an_status npu_pass_tile(cprog *p) {
 void npu_tile_settle(const cprog *p, cop *o, int th, int tw, int64_t cost) {
     const int64_t R = p->cfg->rows, C = p->cfg->cols;
     o->th = th, o->tw = tw, o->cost = cost;
+    if (o->mode != AN_NPU_MODE_KPOS) o->gload = 0;
     o->tiles = cdiv(o->fh, th) * cdiv(o->fw, tw);
-    o->nchunks = o->mode == AN_NPU_MODE_KPOS ? o->kh * npu_kw_groups(o) * o->ncb : o->kr;
-    int rk[3] = {o->kh, npu_kw_groups(o), o->ncb};
+    o->nchunks = o->mode == AN_NPU_MODE_KPOS ? o->kh * npu_kw_groups(o) * o->gcb : o->kr;
+    int rk[3] = {o->kh, npu_kw_groups(o), o->gcb};
     if (o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS)
         npu_kpos_split(p, o, npu_max_span(o, 1, th), npu_max_span(o, 0, tw), o->split, rk);
     o->rky = rk[0], o->rkx = rk[1], o->rcb = rk[2];
@@ -535,7 +567,7 @@ void npu_tile_settle(const cprog *p, cop *o, int th, int tw, int64_t cost) {
        (the last block's spare lanes spill one pixel on) and stored at once,
        rather than a narrow strided store per block */
     const int64_t oc = npu_tinfo(p, o->out_t).c;
-    o->wst = o->kind == COP_CONV && o->add_layer < 0 && npu_kpos_nchunks(o) == 1 &&
+    o->wst = o->kind == COP_CONV && o->add_layer < 0 && npu_kpos_nchunks(o) == 1 && !o->gload &&
              (o->nob > 1 || oc < C) && (int64_t)th * tw * oc + C <= p->stage_half &&
              oc <= AN_ISA_UMAX(VEC, vpitch);
 }

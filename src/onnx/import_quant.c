@@ -95,7 +95,7 @@ static an_q_layer *new_layer(qctx *Q, an_q_op op, int in0) {
     }
     const int i = Q->g->n_layers++;
     an_q_layer *l = &Q->g->layers[i];
-    *l = (an_q_layer){.op = op, .in = {in0, -1}, .act_min = -128, .act_max = 127};
+    *l = (an_q_layer){.op = op, .in = {in0, -1}, .groups = 1, .act_min = -128, .act_max = 127};
     l->kh = l->kw = l->sh = l->sw = 1;
     char nb[24];
     snprintf(l->name, sizeof l->name, "%s",

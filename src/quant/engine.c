@@ -5,7 +5,8 @@
 ** layer order; a single sample spreads its conv blocks instead), and each
 ** layer runs the reference kernel or, on the fast path, the kernels chosen
 ** at creation: VNNI (conv, dense, max pooling), AVX2 (conv, dense with int16
-** madd; max pooling) or scalar. Every kernel computes exact integers, so
+** madd; max pooling) or scalar; a grouped / depthwise conv runs
+** fast_group.c's plain kernel on every fast path. Every kernel computes exact integers, so
 ** neither the path nor the threads can change a result.
 */
 #include "quant_internal.h"
@@ -73,6 +74,7 @@ an_status an_q_engine_create(an_q_engine **out, const an_q_graph *g, int max_bat
     for (int i = 0; ok && i < g->n_layers && impl != AN_Q_IMPL_REF; i++) {
         const an_q_layer *l = &g->layers[i];
         if (l->op != AN_Q_CONV2D && l->op != AN_Q_DENSE) continue;
+        if (l->groups > 1) continue; /* fast_group.c: no packed weights */
         if (e->isa == Q_ISA_VNNI) {
             const an_tensor ti = an_q_tensor_info(g, l->in[0]);
             const size_t need = (q_vnni_scratch(l, &ti) + 63) & ~(size_t)63;
@@ -105,7 +107,9 @@ static void run_layer(an_q_engine *e, int i, int b, int16_t *patch, uint8_t *vs,
     const int fast = e->impl != AN_Q_IMPL_REF;
     switch (l->op) {
     case AN_Q_CONV2D:
-        if (e->vw[i])
+        if (fast && l->groups > 1)
+            q_fast_group_conv2d(l, &in, x, y, par);
+        else if (e->vw[i])
             q_vnni_conv2d(l, e->vw[i], &in, x, y, vs, e->vstride, par);
         else if (fast)
             q_fast_conv2d(l, e->w16[i], &in, x, y, patch, e->avx2);

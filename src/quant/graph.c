@@ -181,13 +181,18 @@ static an_status check_layer(const an_q_graph *g, int i) {
                    l->act_min, l->act_max);
     const an_tensor in = an_q_tensor_info(g, l->in[0]);
     const int64_t in_size = (int64_t)in.h * in.w * in.c;
+    if (l->op == AN_Q_CONV2D ? (l->groups < 1 || in.c % l->groups != 0 || l->c % l->groups != 0)
+                             : l->groups != 1)
+        return BAD("%s: layer %d (%s): field groups = %d invalid for %s (input %d and output %d "
+                   "channels)",
+                   src, i, l->name, l->groups, AN_Q_OP_NAME[l->op], in.c, l->c);
     an_status s;
     switch (l->op) {
     case AN_Q_CONV2D:
         if ((s = check_window(g, i, l, &in))) return s;
-        if (l->k != (int64_t)l->kh * l->kw * in.c)
+        if (l->k != (int64_t)l->kh * l->kw * (in.c / l->groups))
             return BAD("%s: layer %d (%s): field k = %d, expected %dx%dx%d", src, i, l->name, l->k,
-                       l->kh, l->kw, in.c);
+                       l->kh, l->kw, in.c / l->groups);
         return check_params(g, i, l);
     case AN_Q_DENSE:
         if (l->h != 1 || l->w != 1 || l->k != in_size)

@@ -3,14 +3,15 @@
 ** written atomically (an_afile). docs/quantization.md has the byte layout:
 **
 **   magic    "ANQ8\0\0\0\0"                               8 bytes
-**   version  u32 (2; version 1 files, without the data block, still load)
+**   version  u32 (3; version 2 files, without groups, load with groups 1;
+**            version 1 files, also without the data block, still load)
 **   n_layers u32
 **   calib    u32 length + text                            how it was calibrated
 **   input    i32 h, w, c; f32 scale; i32 zero_point; u32 n_affine;
 **            f32 in_mul[n_affine]; f32 in_add[n_affine]
 **   layers   per layer: u32 op; char name[48]; char float_node[48];
 **            i32 in[2], h, w, c, kh, kw, sh, sw, pt, pl; f32 scale;
-**            i32 zero_point, act_min, act_max, k;
+**            i32 zero_point, act_min, act_max, k; i32 groups (version 3);
 **            conv2d/dense: i8 w[c*k]; i32 bias[c]; i32 mult[c]; i32 shift[c];
 **                          f32 w_scale[c]
 **            add: i32 add_mult[3]; i32 add_shift[3]
@@ -27,7 +28,7 @@
 #include <string.h>
 
 #define Q8_MAGIC     "ANQ8\0\0\0\0"
-#define Q8_VERSION   2u
+#define Q8_VERSION   3u
 #define Q8_MAX_BYTES ((size_t)1 << 32)
 
 /* ---- writing ------------------------------------------------------------ */
@@ -62,6 +63,7 @@ static an_status write_graph(an_cwriter *w, const an_q_graph *g) {
         an_cw_u32(w, (uint32_t)(l->zero_point)), an_cw_u32(w, (uint32_t)(l->act_min)),
             an_cw_u32(w, (uint32_t)(l->act_max));
         an_cw_u32(w, (uint32_t)(l->k));
+        an_cw_u32(w, (uint32_t)(l->groups));
         if (l->op == AN_Q_CONV2D || l->op == AN_Q_DENSE) {
             an_cw_bytes(w, l->weights, (size_t)l->c * (size_t)l->k);
             an_cw_i32s(w, l->bias, l->c);
@@ -157,8 +159,9 @@ static an_status get_arr(q8_reader *r, int li, const char *what, int64_t n, int 
     return AN_OK;
 }
 
-static an_status read_layer(q8_reader *r, int i, an_q_layer *l) {
-    an_status s = need(r, 4 + 2 * AN_Q_NAME_MAX + 11 * 4 + 5 * 4, i, "header");
+/* Layer i of a version ver file (before 3: no groups field, groups 1). */
+static an_status read_layer(q8_reader *r, uint32_t ver, int i, an_q_layer *l) {
+    an_status s = need(r, 4 + 2 * AN_Q_NAME_MAX + 11 * 4 + 5 * 4 + (ver >= 3 ? 4 : 0), i, "header");
     if (s) return s;
     uint32_t op = get_u32(r);
     if (op >= AN_Q_OP_COUNT)
@@ -177,6 +180,7 @@ static an_status read_layer(q8_reader *r, int i, an_q_layer *l) {
     l->scale = get_f32(r);
     l->zero_point = get_i32(r), l->act_min = get_i32(r), l->act_max = get_i32(r);
     l->k = get_i32(r);
+    l->groups = ver >= 3 ? get_i32(r) : 1;
     if (l->op == AN_Q_CONV2D || l->op == AN_Q_DENSE) {
         if (l->c < 1 || l->k < 1 || l->c > (1 << 26) || l->k > (1 << 26))
             return an_fail(AN_ERR_FORMAT, "%s: layer %d (%s): field c/k = %d/%d out of range",
@@ -203,7 +207,7 @@ static an_status parse_body(q8_reader *r, an_q_graph *g) {
     an_status s;
     r->off = 8;
     uint32_t ver = get_u32(r);
-    if (ver != Q8_VERSION && ver != 1)
+    if (ver < 1 || ver > Q8_VERSION)
         return an_fail(AN_ERR_UNSUPPORTED, "%s: .q8 version %u; this asicnn reads version %u",
                        r->name, ver, Q8_VERSION);
     uint32_t nl = get_u32(r);
@@ -232,7 +236,7 @@ static an_status parse_body(q8_reader *r, an_q_graph *g) {
         return an_fail(AN_ERR_NOMEM, "%s: out of memory", r->name);
     g->n_layers = (int)nl;
     for (int i = 0; i < g->n_layers; i++)
-        if ((s = read_layer(r, i, &g->layers[i]))) return s;
+        if ((s = read_layer(r, ver, i, &g->layers[i]))) return s;
     if (ver >= 2) {
         if ((s = need(r, 4, -1, "data"))) return s;
         uint32_t dl = get_u32(r);

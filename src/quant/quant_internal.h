@@ -79,6 +79,12 @@ void q_fast_conv2d(const an_q_layer *l, const int16_t *w16, const an_tensor *in,
 void q_fast_dense(const an_q_layer *l, const int16_t *w16, const int8_t *x, int8_t *y,
                   int16_t *patch, int avx2);
 
+/* One sample through a grouped / depthwise conv2d (groups > 1) on every fast
+** impl (fast_group.c): plain C, bit-exact with q_ref_conv2d; par spreads
+** the output rows over OpenMP threads. */
+void q_fast_group_conv2d(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y,
+                         int par);
+
 /* ---- AVX-512 VNNI kernels (fast_vnni.c) ---- */
 
 #if defined(__x86_64__)

@@ -51,7 +51,7 @@ static int only_user(const qctx *q, int i) {
 /* Append a layer whose output is float node `last`; returns it. */
 static an_q_layer *push(qctx *q, an_q_op op, const an_node *first, int last) {
     an_q_layer *l = &q->g->layers[q->g->n_layers++];
-    *l = (an_q_layer){.op = op, .in = {-1, -1}, .act_min = -128, .act_max = 127};
+    *l = (an_q_layer){.op = op, .in = {-1, -1}, .groups = 1, .act_min = -128, .act_max = 127};
     snprintf(l->name, sizeof l->name, "%s", first->name);
     snprintf(l->float_node, sizeof l->float_node, "%s", q->m->nodes[last].name);
     const an_node *o = &q->m->nodes[last];

@@ -7,22 +7,27 @@
 */
 #include "quant_internal.h"
 
+/* A conv of G groups: output channel oc reads the CG = C / G input channels
+** from (oc / (OC / G)) * CG, its weights [KH, KW, CG]; G = 1 is a dense conv. */
 void q_ref_conv2d(const an_q_layer *l, const an_tensor *in, const int8_t *x, int8_t *y) {
     const int H = in->h, W = in->w, C = in->c, zp_in = in->zero_point;
+    const int CG = C / l->groups, OCG = l->c / l->groups;
     for (int oy = 0; oy < l->h; oy++) {
         for (int ox = 0; ox < l->w; ox++) {
             for (int oc = 0; oc < l->c; oc++) {
                 int32_t acc = l->bias[oc];
-                const int8_t *w = l->weights + (int64_t)oc * l->k; /* [KH, KW, C] */
+                const int8_t *w = l->weights + (int64_t)oc * l->k; /* [KH, KW, CG] */
+                const int c0 = (oc / OCG) * CG;                    /* the group's first channel */
                 for (int ky = 0; ky < l->kh; ky++) {
                     for (int kx = 0; kx < l->kw; kx++) {
                         const int iy = oy * l->sh - l->pt + ky;
                         const int ix = ox * l->sw - l->pl + kx;
                         const int inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
-                        for (int ic = 0; ic < C; ic++) {
+                        for (int ic = 0; ic < CG; ic++) {
                             /* padding cells hold the input zero point */
-                            const int32_t v = inside ? x[((int64_t)iy * W + ix) * C + ic] : zp_in;
-                            acc += v * (int32_t)w[((int64_t)ky * l->kw + kx) * C + ic];
+                            const int32_t v =
+                                inside ? x[((int64_t)iy * W + ix) * C + c0 + ic] : zp_in;
+                            acc += v * (int32_t)w[((int64_t)ky * l->kw + kx) * CG + ic];
                         }
                     }
                 }

@@ -27,7 +27,9 @@ static an_ss_layer ss_layer(const an_q_graph *g, int l, int64_t B) {
         return s;
     }
     const an_tensor in = an_q_tensor_info(g, q->in[0]);
-    s.fh = q->kh, s.fw = q->kw, s.sh = q->sh, s.sw = q->sw, s.ch = in.c, s.nf = q->c;
+    /* a grouped conv: a GEMM of its true reduction kh x kw x in_c / groups */
+    s.fh = q->kh, s.fw = q->kw, s.sh = q->sh, s.sw = q->sw, s.nf = q->c;
+    s.ch = in.c / (q->groups > 1 ? q->groups : 1);
     s.ih = (int64_t)(q->h - 1) * q->sh + q->kh;
     s.iw = ((int64_t)q->w * B - 1) * q->sw + q->kw;
     return s;

@@ -284,6 +284,7 @@ static void do_vec(an_npu_sim *s, const an_isa_insn *d) {
 static void do_host(an_npu_sim *s, const an_isa_insn *d) {
     const an_npu_host_op *h = &s->x->host[d->host];
     an_q_layer l = {.op = (an_q_op)h->op,
+                    .groups = 1,
                     .h = h->out.h,
                     .w = h->out.w,
                     .c = h->out.c,

@@ -108,7 +108,8 @@ static int set_window(an_q_layer *l, const ch_layer *d, an_tensor t) {
 /* Layer i of the graph from its description; 0 when it does not fit. */
 static int build_layer(an_q_graph *g, const ch_layer *d, int i) {
     an_q_layer *l = &g->layers[i];
-    *l = (an_q_layer){.op = (an_q_op)d->op, .in = {d->in0, -1}, .kh = 1, .kw = 1, .sh = 1, .sw = 1};
+    *l = (an_q_layer){
+        .op = (an_q_op)d->op, .in = {d->in0, -1}, .groups = 1, .kh = 1, .kw = 1, .sh = 1, .sw = 1};
     snprintf(l->name, sizeof l->name, "%s_%d", AN_Q_OP_NAME[d->op], i);
     snprintf(l->float_node, sizeof l->float_node, "%s", l->name);
     if (d->in0 < 0 || d->in0 > i || (d->op == AN_Q_ADD && (d->in1 < 0 || d->in1 > i))) return 0;
