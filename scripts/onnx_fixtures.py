@@ -29,6 +29,11 @@ exercised; every file stays well under 300 KB):
                 BatchNormalization nodes stay) conv + batchnorm + relu, a residual block, a strided conv
                 with padding 1 (neither valid nor Keras same), max pooling
                 with padding, ReLU6, global average pooling, opset 17
+    mobile      MobileNet-style: a strided stem with batchnorm and ReLU6, a
+                depthwise 3x3 (+ batchnorm, ReLU6), a pointwise conv, a
+                grouped 3x3 (4 groups) added to it and ReLU, a depthwise
+                conv with multiplier 2 and stride 2, global average pooling,
+                a dense layer; 3x16x16 input, opset 13
     mlp         dense layers with a final Softmax (dropped by asicnn), opset 11
     mlp_matmul  the mlp's weights written as MatMul + Add (the Keras /
                 tf2onnx form of Dense), tensors as float_data instead of
@@ -126,6 +131,28 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class Mobile(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)
+        self.bn0 = nn.BatchNorm2d(8)
+        self.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.pw = nn.Conv2d(8, 16, 1)
+        self.gc = nn.Conv2d(16, 16, 3, padding=1, groups=4)
+        self.dw2 = nn.Conv2d(16, 32, 3, stride=2, padding=1, groups=16)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = nn.functional.relu6(self.bn0(self.stem(x)))
+        x = nn.functional.relu6(self.bn1(self.dw(x)))
+        x = self.pw(x)
+        x = torch.relu(x + self.gc(x))
+        x = self.gap(self.dw2(x))
+        return self.fc(torch.flatten(x, 1))
+
+
 class MLP(nn.Module):
     def __init__(self):
         super().__init__()
@@ -212,9 +239,10 @@ def error_fixtures(out):
     w = numpy_helper.from_array(np.ones((4, 1, 3, 3), np.float32), "w")
     w1 = numpy_helper.from_array(np.ones((4, 2, 3, 3), np.float32), "w1")
     opset = [helper.make_opsetid("", 13)]
-    # several problems at once: unknown ops, group=2, ceil_mode=1
+    # several problems at once: unknown ops, a group that does not divide
+    # the channels, ceil_mode=1
     nodes = [
-        helper.make_node("Conv", ["x", "w"], ["c"], name="grouped", group=2),
+        helper.make_node("Conv", ["x", "w"], ["c"], name="grouped", group=3),
         helper.make_node("Sigmoid", ["c"], ["s"], name="gate"),
         helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[2, 2], ceil_mode=1),
         helper.make_node("Tanh", ["p"], ["t"], name="squash"),
@@ -287,6 +315,7 @@ def fixtures(out):
         ("lenet5", LeNet5(), (4, 1, 16, 16), 9, False),
         ("resnet", ResNet(), (4, 1, 16, 16), 17, False),
         ("mlp", MLP(), (4, 20), 11, True),
+        ("mobile", Mobile(), (4, 3, 16, 16), 13, False),
     ]
     made = []
     for name, model, shape, opset, softmax in specs:

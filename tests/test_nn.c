@@ -94,6 +94,11 @@ Test(spec, errors_name_the_line) {
     expect_error("input 28x28x1\nconv2d 3 3x3 gelu\n", "t.model:2: unexpected 'gelu'", NULL);
     expect_error("input 28x28x1\nconv2d 3 3x3 activation=gelu\n", "unknown activation", NULL);
     expect_error("input 4x4x1\nconv2d 3 5x5\n", "conv2d_1", "larger than");
+    expect_error("input 4x4x6\nconv2d 4 3x3 groups=4\n", "t.model:2", "groups=4 must divide");
+    expect_error("input 4x4x6\nconv2d 4 3x3 groups=0\n", "t.model:2", "groups must be");
+    expect_error("input 4x4x6\ndepthwise_conv2d 8 3x3\n", "t.model:2", "depthwise_conv2d KHxKW");
+    expect_error("input 4x4x6\ndepthwise_conv2d 3x3 groups=2\n", "t.model:2", "unknown option");
+    expect_error("input 4x4x6\ndense 4 groups=2\n", "t.model:2", "unknown option");
     expect_error("input 4x4x1\nconv2d 2 3x3 same name=x\nconv2d 3 3x3 same\nadd x\n",
                  "t.model:4: add_1", "shapes differ");
     expect_error("input 4x4x1\nadd nothere\n", "no layer of that name", NULL);
@@ -126,13 +131,26 @@ static void fill(float *x, int64_t n, uint64_t seed) {
     for (int64_t i = 0; i < n; i++) x[i] = 2.0f * an_rng_uniform(&r) - 1.0f;
 }
 
+/* A MobileNet-style block and a grouped conv (k_gconv.c), without ReLUs
+** (their kinks are GRAD_SPEC's business). */
+static const char *GROUP_SPEC = "input 6x6x2\n"
+                                "conv2d 4 3x3 same\n"
+                                "depthwise_conv2d 3x3 same name=dw\n"
+                                "batchnorm\n"
+                                "conv2d 4 1x1\n"
+                                "add dw\n"
+                                "conv2d 6 3x3 stride=2 pad=1,0,1,1 groups=2 name=g\n"
+                                "DepthwiseConv2D 2x2 stride=2\n"
+                                "flatten\n"
+                                "dense 3\n";
+
 /* Central differences of the loss against the analytic gradient for every
 ** trainable parameter. Where the one-sided differences disagree, the step
 ** crossed a ReLU or max-pool kink (the loss is not differentiable there):
 ** such parameters are skipped and counted, and must stay few. */
-Test(model, gradients_match_finite_differences) {
+static void check_model_grads(const char *spec) {
     an_model m;
-    cr_assert_eq(parse(GRAD_SPEC, &m), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(parse(spec, &m), AN_OK, "%s", an_errmsg());
     an_model_init_params(&m, 3);
     enum { B = 3 };
     float x[B * 72];
@@ -171,6 +189,25 @@ Test(model, gradients_match_finite_differences) {
                  (long long)m.n_trainable);
     free(g);
     an_exec_free(e);
+    an_model_free(&m);
+}
+
+Test(model, gradients_match_finite_differences) {
+    check_model_grads(GRAD_SPEC);
+}
+
+Test(model, grouped_and_depthwise_gradients_match_finite_differences) {
+    check_model_grads(GROUP_SPEC);
+    an_model m;
+    cr_assert_eq(parse(GROUP_SPEC, &m), AN_OK, "%s", an_errmsg());
+    const an_node *dw = &m.nodes[an_model_find(&m, "dw")];
+    cr_assert_eq(dw->groups, 4);
+    cr_assert_eq(dw->c, 4);
+    cr_assert_eq(dw->n_w, 9 * 4);
+    const an_node *g = &m.nodes[an_model_find(&m, "g")];
+    cr_assert_eq(g->groups, 2);
+    cr_assert_eq(g->n_w, 9 * 2 * 6);
+    cr_assert_eq(an_node_macs(&m, g), (int64_t)3 * 3 * 6 * 9 * 2);
     an_model_free(&m);
 }
 

@@ -71,13 +71,15 @@ Test(nn_kernels, out_size_and_padding_match_keras) {
 
 typedef struct conv_ref {
     nn_window g;
-    int OC;
-    double *in, *w, *b, *r; /* [B,H,W,C], [KH,KW,C,OC], [OC], [B,OH,OW,OC] */
+    int OC, G;              /* G channel groups (1: an ordinary conv) */
+    double *in, *w, *b, *r; /* [B,H,W,C], [KH,KW,C/G,OC], [OC], [B,OH,OW,OC] */
     double *out;            /* [B,OH,OW,OC] work buffer */
 } conv_ref;
 
+/* Output channel oc reads input channels [(oc / (OC/G)) * C/G, + C/G). */
 static void ref_conv_forward(const conv_ref *c) {
     const nn_window *g = &c->g;
+    const int CG = g->C / c->G, OCG = c->OC / c->G;
     for (int b = 0; b < g->B; b++)
         for (int oh = 0; oh < g->OH; oh++)
             for (int ow = 0; ow < g->OW; ow++)
@@ -85,11 +87,11 @@ static void ref_conv_forward(const conv_ref *c) {
                     double s = c->b[oc];
                     for (int kh = 0; kh < g->KH; kh++)
                         for (int kw = 0; kw < g->KW; kw++)
-                            for (int ci = 0; ci < g->C; ci++) {
+                            for (int ci = 0; ci < CG; ci++) {
                                 long at = cell(g, b, oh * g->SH - g->PT + kh,
-                                               ow * g->SW - g->PL + kw, ci);
+                                               ow * g->SW - g->PL + kw, (oc / OCG) * CG + ci);
                                 if (at < 0) continue;
-                                s += c->in[at] * c->w[((kh * g->KW + kw) * g->C + ci) * c->OC + oc];
+                                s += c->in[at] * c->w[((kh * g->KW + kw) * CG + ci) * c->OC + oc];
                             }
                     c->out[(((size_t)b * g->OH + oh) * g->OW + ow) * c->OC + oc] = s;
                 }
@@ -104,19 +106,35 @@ static double conv_loss(void *ctx) {
     return s;
 }
 
+/* The conv of G groups: k_conv.c for G = 1, k_gconv.c for more. */
+static void conv_fwd(float *out, const float *in, const float *w, const float *b,
+                     const nn_window *g, int OC, int G, float *scratch) {
+    if (G > 1)
+        nn_gconv2d_forward(out, in, w, b, g, OC, G);
+    else
+        nn_conv2d_forward(out, in, w, b, g, OC, scratch);
+}
+static void conv_bwd(float *din, float *dw, float *db, const float *dout, const float *in,
+                     const float *w, const nn_window *g, int OC, int G, float *scratch) {
+    if (G > 1)
+        nn_gconv2d_backward(din, dw, db, dout, in, w, g, OC, G);
+    else
+        nn_conv2d_backward(din, dw, db, dout, in, w, g, OC, scratch);
+}
+
 /* Forward against the direct loop, backward against finite differences,
-** dw/db accumulation, din overwrite and the NULL din/db paths. */
-static void check_conv(nn_window g, int OC, uint64_t seed) {
+** dw/db accumulation, din overwrite and the NULL din/db paths; G groups. */
+static void check_conv_g(nn_window g, int OC, int G, uint64_t seed) {
     an_rng rng;
     an_rng_seed(&rng, seed, 7);
     const size_t ni = in_size(&g), no = out_size(&g, OC);
-    const size_t nw = (size_t)g.KH * g.KW * g.C * OC;
+    const size_t nw = (size_t)g.KH * g.KW * (g.C / G) * OC;
     cr_assert(g.OH > 0 && g.OW > 0, "bad test geometry");
     float *in = gc_alloc(ni, 4), *w = gc_alloc(nw, 4), *b = gc_alloc(OC, 4);
     float *dout = gc_alloc(no, 4), *out = gc_alloc(no, 4), *din = gc_alloc(ni, 4);
     float *dw = gc_alloc(nw, 4), *db = gc_alloc(OC, 4);
     float *scratch = gc_alloc(nn_conv2d_scratch(&g, OC), 4);
-    conv_ref c = {.g = g, .OC = OC};
+    conv_ref c = {.g = g, .OC = OC, .G = G};
     c.in = gc_alloc(ni, 8), c.w = gc_alloc(nw, 8), c.b = gc_alloc(OC, 8);
     c.r = gc_alloc(no, 8), c.out = gc_alloc(no, 8);
     gc_fill(in, c.in, ni, &rng, -1, 1);
@@ -125,14 +143,14 @@ static void check_conv(nn_window g, int OC, uint64_t seed) {
     gc_fill(dout, c.r, no, &rng, -1, 1);
 
     for (size_t i = 0; i < no; i++) out[i] = NAN;
-    nn_conv2d_forward(out, in, w, b, &g, OC, scratch);
+    conv_fwd(out, in, w, b, &g, OC, G, scratch);
     ref_conv_forward(&c);
     gc_close(out, c.out, no, FWD_ATOL, FWD_RTOL, "conv out");
 
     /* no bias */
     double *bsave = c.b;
     c.b = gc_alloc(OC, 8);
-    nn_conv2d_forward(out, in, w, NULL, &g, OC, scratch);
+    conv_fwd(out, in, w, NULL, &g, OC, G, scratch);
     ref_conv_forward(&c);
     gc_close(out, c.out, no, FWD_ATOL, FWD_RTOL, "conv out (no bias)");
     free(c.b);
@@ -146,7 +164,7 @@ static void check_conv(nn_window g, int OC, uint64_t seed) {
     for (size_t i = 0; i < ni; i++) din[i] = NAN; /* must be overwritten */
     for (size_t i = 0; i < nw; i++) dw[i] = 0.25f;
     for (int i = 0; i < OC; i++) db[i] = -0.5f;
-    nn_conv2d_backward(din, dw, db, dout, in, w, &g, OC, scratch);
+    conv_bwd(din, dw, db, dout, in, w, &g, OC, G, scratch);
     gc_close(din, gin, ni, GRAD_ATOL, GRAD_RTOL, "conv din");
     for (size_t i = 0; i < nw; i++) gw[i] += 0.25;
     for (int i = 0; i < OC; i++) gb[i] -= 0.5;
@@ -154,7 +172,7 @@ static void check_conv(nn_window g, int OC, uint64_t seed) {
     gc_close(db, gb, OC, GRAD_ATOL, GRAD_RTOL, "conv db (accumulated once)");
 
     /* a second call without din or db accumulates dw again, leaves db */
-    nn_conv2d_backward(NULL, dw, NULL, dout, in, w, &g, OC, scratch);
+    conv_bwd(NULL, dw, NULL, dout, in, w, &g, OC, G, scratch);
     for (size_t i = 0; i < nw; i++) gw[i] = 2 * gw[i] - 0.25;
     gc_close(dw, gw, nw, GRAD_ATOL, GRAD_RTOL, "conv dw (accumulated twice)");
     gc_close(db, gb, OC, GRAD_ATOL, GRAD_RTOL, "conv db (untouched)");
@@ -166,18 +184,59 @@ static void check_conv(nn_window g, int OC, uint64_t seed) {
     gc_fd_grad(gw, c.w, nw, conv_loss, &c, FD_EPS);
     gc_fd_grad(gb, c.b, OC, conv_loss, &c, FD_EPS);
     memset(dw, 0, nw * 4), memset(db, 0, (size_t)OC * 4);
-    nn_conv2d_backward(din, dw, db, dout, in, w, &g, OC, scratch);
+    conv_bwd(din, dw, db, dout, in, w, &g, OC, G, scratch);
     gc_close(din, gin, ni, GRAD_ATOL, GRAD_RTOL, "conv din (zero rows)");
     gc_close(dw, gw, nw, GRAD_ATOL, GRAD_RTOL, "conv dw (zero rows)");
     gc_close(db, gb, OC, GRAD_ATOL, GRAD_RTOL, "conv db (zero rows)");
     for (size_t i = 0; i < no; i++) dout[i] = 0.0f; /* all zero */
-    nn_conv2d_backward(din, dw, db, dout, in, w, &g, OC, scratch);
+    conv_bwd(din, dw, db, dout, in, w, &g, OC, G, scratch);
     gc_close(dw, gw, nw, GRAD_ATOL, GRAD_RTOL, "conv dw (zero dout)");
     for (size_t i = 0; i < ni; i++) cr_assert(din[i] == 0.0f, "din[%zu] for zero dout", i);
 
     free(in), free(w), free(b), free(dout), free(out), free(din), free(dw), free(db);
     free(scratch), free(c.in), free(c.w), free(c.b), free(c.r), free(c.out);
     free(gin), free(gw), free(gb);
+}
+
+static void check_conv(nn_window g, int OC, uint64_t seed) {
+    check_conv_g(g, OC, 1, seed);
+}
+
+Test(nn_kernels, grouped_and_depthwise_conv) {
+    check_conv_g(window(2, 5, 6, 4, 3, 3, 1, 1, 1), 4, 4, 31);  /* depthwise 3x3 same */
+    check_conv_g(window(2, 7, 6, 3, 3, 3, 2, 2, 1), 3, 3, 32);  /* depthwise stride 2 */
+    check_conv_g(window(1, 5, 5, 3, 3, 3, 1, 1, 0), 6, 3, 33);  /* depthwise, multiplier 2 */
+    check_conv_g(window(2, 6, 5, 6, 3, 2, 1, 1, 0), 4, 2, 34);  /* 2 groups of 3 -> 2 */
+    check_conv_g(window(2, 4, 5, 8, 1, 1, 1, 1, 0), 12, 4, 35); /* 1x1, 4 groups */
+    nn_window g = {.B = 2, .H = 5, .W = 4, .C = 4, .KH = 3, .KW = 2, .SH = 2, .SW = 1};
+    g.PT = 2, g.PL = 1, g.OH = 4, g.OW = 4; /* explicit asymmetric padding */
+    check_conv_g(g, 4, 4, 36);
+}
+
+/* The grouped kernels give the same bits on one thread and on two. */
+Test(nn_kernels, grouped_conv_independent_of_threads) {
+    const nn_window g = window(4, 24, 20, 32, 3, 3, 1, 1, 1);
+    const int OC = 32, G = 8;
+    const size_t ni = in_size(&g), no = out_size(&g, OC), nw = (size_t)9 * (32 / G) * OC;
+    an_rng rng;
+    an_rng_seed(&rng, 5, 5);
+    float *in = gc_alloc(ni, 4), *w = gc_alloc(nw, 4), *b = gc_alloc(OC, 4);
+    float *dout = gc_alloc(no, 4), *out[2], *din[2], *dw[2], *db[2];
+    gc_fill(in, NULL, ni, &rng, -1, 1), gc_fill(w, NULL, nw, &rng, -1, 1);
+    gc_fill(b, NULL, OC, &rng, -1, 1), gc_fill(dout, NULL, no, &rng, -1, 1);
+    for (int t = 0; t < 2; t++) {
+        out[t] = gc_alloc(no, 4), din[t] = gc_alloc(ni, 4);
+        dw[t] = gc_alloc(nw, 4), db[t] = gc_alloc(OC, 4);
+        nn_set_threads(t + 1);
+        nn_gconv2d_forward(out[t], in, w, b, &g, OC, G);
+        nn_gconv2d_backward(din[t], dw[t], db[t], dout, in, w, &g, OC, G);
+    }
+    cr_assert(memcmp(out[0], out[1], no * 4) == 0);
+    cr_assert(memcmp(din[0], din[1], ni * 4) == 0);
+    cr_assert(memcmp(dw[0], dw[1], nw * 4) == 0);
+    cr_assert(memcmp(db[0], db[1], (size_t)OC * 4) == 0);
+    for (int t = 0; t < 2; t++) free(out[t]), free(din[t]), free(dw[t]), free(db[t]);
+    free(in), free(w), free(b), free(dout);
 }
 
 Test(nn_kernels, conv_stride1_valid) {
@@ -259,7 +318,7 @@ static void check_conv_large(nn_window g, int OC, uint64_t seed) {
     float *dout = gc_alloc(no, 4), *out = gc_alloc(no, 4), *din = gc_alloc(ni, 4);
     float *dw = gc_alloc(nw, 4), *db = gc_alloc(OC, 4);
     float *scratch = gc_alloc(nn_conv2d_scratch(&g, OC), 4);
-    conv_ref c = {.g = g, .OC = OC};
+    conv_ref c = {.g = g, .OC = OC, .G = 1};
     c.in = gc_alloc(ni, 8), c.w = gc_alloc(nw, 8), c.b = gc_alloc(OC, 8);
     c.r = gc_alloc(no, 8), c.out = gc_alloc(no, 8);
     double *gin = gc_alloc(ni, 8), *gw = gc_alloc(nw, 8), *gb = gc_alloc(OC, 8);

@@ -110,7 +110,8 @@ static void check_fixture(const char *name, int softmax) {
     /* export, re-import: the same outputs bit for bit */
     uint8_t *buf;
     size_t nb;
-    cr_assert_eq(an_onnx_export_model_buffer(&om.model, NULL, NULL, &buf, &nb), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(an_onnx_export_model_buffer(&om.model, NULL, NULL, &buf, &nb), AN_OK, "%s",
+                 an_errmsg());
     an_onnx_model back;
     cr_assert_eq(an_onnx_import_buffer(buf, nb, "exported.onnx", NULL, &back), AN_OK, "%s",
                  an_errmsg());
@@ -137,6 +138,21 @@ Test(onnx_import, lenet5_padding_avgpool_opset9) {
 Test(onnx_import, resnet_batchnorm_residual_explicit_pads_opset17) {
     check_fixture("resnet", 0);
 }
+/* depthwise (multiplier 1 and 2) and grouped Conv nodes, batchnorm, ReLU6,
+** residual add + Relu, global average pooling */
+Test(onnx_import, mobile_depthwise_grouped_opset13) {
+    check_fixture("mobile", 0);
+    an_onnx_model om;
+    cr_assert_eq(an_onnx_import(FIX "mobile.onnx", NULL, &om), AN_OK, "%s", an_errmsg());
+    int groups[3] = {0}, n = 0;
+    for (int i = 0; i < om.model.n_nodes; i++)
+        if (om.model.nodes[i].op == AN_OP_CONV2D && om.model.nodes[i].groups > 1 && n < 3)
+            groups[n++] = om.model.nodes[i].groups;
+    cr_assert(n == 3 && groups[0] == 8 && groups[1] == 4 && groups[2] == 16,
+              "groups %d %d %d (%d grouped convs)", groups[0], groups[1], groups[2], n);
+    an_onnx_model_free(&om);
+}
+
 Test(onnx_import, mlp_softmax_opset11) {
     check_fixture("mlp", 1);
 }
@@ -179,7 +195,7 @@ static void expect_error(const char *file, an_status want, const char *const *pa
 
 Test(onnx_errors, every_unsupported_op_and_attribute_listed) {
     expect_error(FIX "err_ops.onnx", AN_ERR_UNSUPPORTED,
-                 (const char *const[]){"4 unsupported", "'grouped' (Conv): group=2",
+                 (const char *const[]){"4 unsupported", "'grouped' (Conv): group=3 does not divide",
                                        "'gate' (Sigmoid)", "'pool' (MaxPool): ceil_mode=1",
                                        "'squash' (Tanh)", NULL});
 }

@@ -66,7 +66,7 @@ static void round_trip(an_q_graph g) {
         cr_assert_eq(a->op, b->op, "layer %d", i);
         cr_assert(a->in[0] == b->in[0] && a->in[1] == b->in[1] && a->h == b->h && a->w == b->w &&
                       a->c == b->c && a->kh == b->kh && a->kw == b->kw && a->sh == b->sh &&
-                      a->sw == b->sw && a->pt == b->pt && a->pl == b->pl,
+                      a->sw == b->sw && a->pt == b->pt && a->pl == b->pl && a->groups == b->groups,
                   "%s: geometry differs", a->name);
         cr_assert(a->scale == b->scale && a->zero_point == b->zero_point, "%s: qparams", a->name);
         cr_assert(a->act_min == b->act_min && a->act_max == b->act_max,
@@ -111,6 +111,10 @@ static void round_trip_fixture(const char *name) {
 
 Test(onnx_q8, qdq_round_trip_seed_cnn) {
     round_trip_fixture("seed_cnn");
+}
+
+Test(onnx_q8, qdq_round_trip_depthwise_and_grouped) {
+    round_trip_fixture("mobile");
 }
 
 Test(onnx_q8, qdq_round_trip_resnet_add_relu6_pools) {

@@ -265,6 +265,22 @@ Test(quantizer, residual_add) {
                          90);
 }
 
+Test(quantizer, depthwise_and_grouped_with_batchnorm_relu6) {
+    quantize_and_compare("input 10x10x3\n"
+                         "conv2d 8 3x3 same stride=2 relu6\n"
+                         "depthwise_conv2d 3x3 same\n"
+                         "batchnorm\n"
+                         "relu6\n"
+                         "conv2d 8 1x1 name=p\n"
+                         "conv2d 8 3x3 same groups=4\n"
+                         "add p\n"
+                         "relu\n"
+                         "avgpool2d 5x5\n"
+                         "flatten\n"
+                         "dense 4\n",
+                         90);
+}
+
 Test(quantizer, unsupported_layers_are_named) {
     an_model m;
     cr_assert_eq(an_model_parse("input 6x6x1\nconv2d 2 3x3 relu\nmaxpool2d 2x2\nrelu\nflatten\n"

@@ -64,6 +64,10 @@ typedef struct an_node {
     an_act act;
     /* attributes */
     int units;           /* conv2d filters / dense units */
+    int groups;          /* conv2d channel groups (1: ordinary; the input's channels:
+                            depthwise); 1 for every other op */
+    int depthwise;       /* conv2d from depthwise_conv2d: units and groups are the
+                            input's channels (set when shapes are inferred) */
     int kh, kw;          /* conv kernel or pool window */
     int sh, sw;          /* strides */
     int same;            /* padding: 0 valid, 1 same, AN_PAD_EXPLICIT (pad=) */

@@ -93,7 +93,7 @@ an_status an_exec_create(an_exec **out, an_model *m, int max_batch, int training
         if (an_node_size(n) > max_size) max_size = an_node_size(n);
         ok = (e->act[i] = falloc(e, sz)) != NULL;
         if (ok && training) ok = (e->grad[i] = falloc(e, sz)) != NULL;
-        if (n->op == AN_OP_CONV2D) {
+        if (n->op == AN_OP_CONV2D && n->groups == 1) { /* grouped ones need none */
             nn_window g = window_of(m, n, max_batch);
             size_t s = nn_conv2d_scratch(&g, n->units);
             if (s > scratch) scratch = s;
@@ -142,7 +142,10 @@ static void forward_node(an_exec *e, int i, int B, int train, uint64_t seed) {
     case AN_OP_INPUT:
         break;
     case AN_OP_CONV2D:
-        nn_conv2d_forward(out, in, w, b, &g, n->units, e->scratch);
+        if (n->groups > 1)
+            nn_gconv2d_forward(out, in, w, b, &g, n->units, n->groups);
+        else
+            nn_conv2d_forward(out, in, w, b, &g, n->units, e->scratch);
         break;
     case AN_OP_MAXPOOL:
         nn_maxpool_forward(out, train ? e->argmax[i] : NULL, in, &g);
@@ -225,7 +228,10 @@ static void backward_node(an_exec *e, int i) {
     float *din = din_begin(e, j);
     switch (n->op) {
     case AN_OP_CONV2D:
-        nn_conv2d_backward(din, dw, db, dout, in, w, &g, n->units, e->scratch);
+        if (n->groups > 1)
+            nn_gconv2d_backward(din, dw, db, dout, in, w, &g, n->units, n->groups);
+        else
+            nn_conv2d_backward(din, dw, db, dout, in, w, &g, n->units, e->scratch);
         break;
     case AN_OP_DENSE:
         nn_dense_backward(din, dw, db, dout, in, w, B, g.C, n->units);

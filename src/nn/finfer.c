@@ -25,6 +25,7 @@
 #include "nn_internal.h"
 
 #include "fk.h"
+#include "nn/kernels.h"
 
 #include <math.h>
 #include <omp.h>
@@ -63,7 +64,9 @@ typedef struct f_step {
     int Hp, Wp;     /* extent the conv reads (padded copy, or the input) */
     size_t pad_off;
     float lo, hi;
-    float *bn; /* [3][C] batchnorm mean, scale, shift */
+    float *bn;            /* [3][C] batchnorm mean, scale, shift */
+    int groups;           /* conv2d channel groups: > 1 runs nn_gconv2d_rows */
+    const float *gw, *gb; /* a grouped conv's weights and bias (the model's) */
 } f_step;
 
 struct an_f_engine {
@@ -147,6 +150,7 @@ static an_status plan_steps(an_f_engine *e, int *root, int *step_of) {
         s->in[1] = n->n_inputs > 1 ? root[n->inputs[1]] : p;
         s->g = win_of(m, n);
         s->OC = n->units;
+        s->groups = n->op == AN_OP_CONV2D ? n->groups : 1;
         if (n->op == AN_OP_RELU) s->lo = 0.0f;
         if (n->op == AN_OP_RELU6) s->lo = 0.0f, s->hi = 6.0f;
         act_clamp(n->act, &s->lo, &s->hi);
@@ -182,6 +186,10 @@ static an_status prepare_step(an_f_engine *e, f_step *s) {
         return AN_OK;
     }
     if (s->op != AN_OP_CONV2D) return AN_OK;
+    if (s->groups > 1) { /* direct loops on the input as it is: no packing, no padded copy */
+        s->gw = w, s->gb = b;
+        return AN_OK;
+    }
     s->Hp = (g->OH - 1) * g->SH + g->KH;
     s->Wp = (g->OW - 1) * g->SW + g->KW;
     s->pad = g->PT > 0 || g->PL > 0 || s->Hp > g->H || s->Wp > g->W;
@@ -336,6 +344,24 @@ static void step_part(const an_f_engine *e, const f_step *s, const float *x, int
     int64_t r0, r1;
     switch (s->op) {
     case AN_OP_CONV2D: {
+        if (s->groups > 1) {
+            const nn_window w = {.B = 1,
+                                 .H = g->H,
+                                 .W = g->W,
+                                 .C = g->C,
+                                 .OH = g->OH,
+                                 .OW = g->OW,
+                                 .KH = g->KH,
+                                 .KW = g->KW,
+                                 .SH = g->SH,
+                                 .SW = g->SW,
+                                 .PT = g->PT,
+                                 .PL = g->PL};
+            share(g->OH, t, n, &r0, &r1);
+            nn_gconv2d_rows(out, in, s->gw, s->gb, &w, s->OC, s->groups, (int)r0, (int)r1, s->lo,
+                            s->hi);
+            break;
+        }
         const float *src = s->pad ? scr + s->pad_off : in; /* [Hp or H][Wp][C] */
         const ptrdiff_t C = g->C;
         if (g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && !s->pad) {

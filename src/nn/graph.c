@@ -84,8 +84,14 @@ static an_status infer(const an_model *m, an_node *n) {
             n->pl = nn_pad_before(in->w, n->kw, n->sw, n->same);
         }
         if (n->op == AN_OP_CONV2D) {
+            if (n->depthwise) n->units = n->groups = in->c;
+            if (n->groups < 1 || in->c % n->groups != 0 || n->units % n->groups != 0)
+                return node_err(m, n,
+                                "groups=%d must divide the input's %d channels and the %d "
+                                "filters",
+                                n->groups, in->c, n->units);
             n->c = n->units;
-            n->n_w = (int64_t)n->kh * n->kw * in->c * n->units;
+            n->n_w = (int64_t)n->kh * n->kw * (in->c / n->groups) * n->units;
             n->n_b = n->units;
         }
         break;
@@ -160,7 +166,7 @@ int64_t an_node_macs(const an_model *m, const an_node *n) {
     const an_node *in = &m->nodes[n->inputs[0]];
     switch (n->op) {
     case AN_OP_CONV2D:
-        return (int64_t)n->h * n->w * n->c * n->kh * n->kw * in->c;
+        return (int64_t)n->h * n->w * n->c * n->kh * n->kw * (in->c / n->groups);
     case AN_OP_DENSE:
         return (int64_t)in->c * n->c;
     default:
@@ -179,7 +185,8 @@ void an_model_init_params(an_model *m, uint64_t seed) {
         if (n->op == AN_OP_CONV2D || n->op == AN_OP_DENSE) {
             /* Glorot uniform: U(-l, l), l = sqrt(6 / (fan_in + fan_out)) */
             double rf = n->op == AN_OP_CONV2D ? (double)n->kh * n->kw : 1.0;
-            double fan_in = rf * in->c, fan_out = rf * n->units;
+            const int G = n->op == AN_OP_CONV2D ? n->groups : 1;
+            double fan_in = rf * in->c / G, fan_out = rf * n->units / G;
             float lim = (float)sqrt(6.0 / (fan_in + fan_out));
             for (int64_t k = 0; k < n->n_w; k++) w[k] = (2.0f * an_rng_uniform(&r) - 1.0f) * lim;
             for (int64_t k = 0; k < n->n_b; k++) b[k] = 0.0f;

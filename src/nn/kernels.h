@@ -77,6 +77,24 @@ void nn_conv2d_backward(float *din,        /* [B, H, W, C] or NULL */
                         const float *w,    /* [KH, KW, C, OC] */
                         const nn_window *g, int OC, float *scratch);
 
+/* Grouped / depthwise conv2d (k_gconv.c), G > 1 groups: w [KH, KW, C/G, OC];
+** output channel oc reads the C/G input channels of group oc / (OC/G). */
+void nn_gconv2d_forward(float *out,      /* [B, OH, OW, OC] */
+                        const float *in, /* [B, H, W, C] */
+                        const float *w,  /* [KH, KW, C/G, OC] */
+                        const float *b,  /* [OC] or NULL */
+                        const nn_window *g, int OC, int G);
+/* Output rows r0..r1 (of B*OH) of the forward, clamped to [lo, hi]. */
+void nn_gconv2d_rows(float *out, const float *in, const float *w, const float *b,
+                     const nn_window *g, int OC, int G, int r0, int r1, float lo, float hi);
+void nn_gconv2d_backward(float *din,        /* [B, H, W, C] or NULL (overwritten) */
+                         float *dw,         /* [KH, KW, C/G, OC] += (or NULL) */
+                         float *db,         /* [OC] += (or NULL) */
+                         const float *dout, /* [B, OH, OW, OC] */
+                         const float *in,   /* [B, H, W, C] */
+                         const float *w,    /* [KH, KW, C/G, OC] */
+                         const nn_window *g, int OC, int G);
+
 /* Bias gradient: db [N] += column sums of dout [M, N], blocks of float sums
 ** added in double in an order fixed by M and N alone (so independent of the
 ** thread count). Used by dense backward. */

@@ -159,6 +159,16 @@ static int op_from_word(const char *w) {
     return -1;
 }
 
+/* Whether w names a depthwise conv: depthwise_conv2d, or the Keras class
+** name DepthwiseConv2D (any case). */
+static int is_depthwise_word(const char *w) {
+    char low[32];
+    size_t n = strlen(w);
+    if (n >= sizeof low) return 0;
+    for (size_t i = 0; i <= n; i++) low[i] = (char)tolower((unsigned char)w[i]);
+    return strcmp(low, "depthwise_conv2d") == 0 || strcmp(low, "depthwiseconv2d") == 0;
+}
+
 /* Options common to layer lines: name=, from=, activation words, padding
 ** and stride. Returns 1 when the token was consumed, 0 when not, <0 on error
 ** (message recorded). */
@@ -228,7 +238,8 @@ static int layer_option(const spec_line *l, const char *t, an_node *n, char *fro
 /* Positional arguments of each op: what they are, for error messages. */
 static const char *const OP_USAGE[AN_OP_COUNT] = {
     [AN_OP_INPUT] = "input HxWxC (or input N for a feature vector)",
-    [AN_OP_CONV2D] = "conv2d FILTERS KHxKW [stride=S] [valid|same|pad=T,L,B,R] [relu|relu6]",
+    [AN_OP_CONV2D] = "conv2d FILTERS KHxKW [stride=S] [valid|same|pad=T,L,B,R] [groups=G] "
+                     "[relu|relu6]",
     [AN_OP_MAXPOOL] = "maxpool2d PHxPW [stride=S] [valid|same|pad=T,L,B,R]",
     [AN_OP_AVGPOOL] = "avgpool2d PHxPW [stride=S] [valid|same|pad=T,L,B,R]",
     [AN_OP_DENSE] = "dense UNITS [relu|relu6]",
@@ -240,11 +251,19 @@ static const char *const OP_USAGE[AN_OP_COUNT] = {
     [AN_OP_ADD] = "add NAME (adds layer NAME to the input)",
 };
 
-/* Parse a layer line into n (inputs resolved against the nodes so far). */
-static an_status parse_layer(const spec_line *l, an_op op, an_model *m, an_node *n) {
+/* The depthwise conv's line (a conv2d whose filters and groups are its
+** input's channels). */
+static const char DEPTHWISE_USAGE[] =
+    "depthwise_conv2d KHxKW [stride=S] [valid|same|pad=T,L,B,R] [relu|relu6]";
+
+/* Parse a layer line into n (inputs resolved against the nodes so far);
+** depthwise: the line is a depthwise_conv2d (op is AN_OP_CONV2D). */
+static an_status parse_layer(const spec_line *l, an_op op, int depthwise, an_model *m, an_node *n) {
     char from[AN_NODE_NAME_MAX] = "", other[AN_NODE_NAME_MAX] = "";
     *n = (an_node){.op = op,
                    .line = l->line,
+                   .groups = 1,
+                   .depthwise = depthwise,
                    .sh = 0,
                    .sw = 0,
                    .eps = 1e-3f,
@@ -269,10 +288,22 @@ static an_status parse_layer(const spec_line *l, an_op op, an_model *m, an_node 
                 return spec_err(l, "epsilon must be > 0: '%s'", t + 8);
             continue;
         }
-        if (strchr(t, '=')) return spec_err(l, "unknown option '%s'; usage: %s", t, OP_USAGE[op]);
+        if (op == AN_OP_CONV2D && !depthwise && strncmp(t, "groups=", 7) == 0) {
+            if (parse_int(t + 7, 1, 65536, &n->groups))
+                return spec_err(l, "groups must be an integer >= 1: '%s'", t + 7);
+            continue;
+        }
+        if (strchr(t, '='))
+            return spec_err(l, "unknown option '%s'; usage: %s", t,
+                            depthwise ? DEPTHWISE_USAGE : OP_USAGE[op]);
         int ok = 0;
         switch (op) {
         case AN_OP_CONV2D:
+            if (depthwise) { /* KHxKW only: the filters are the input's channels */
+                ok = npos == 0 && !parse_pair(t, 64, &n->kh, &n->kw);
+                if (ok) npos++;
+                break;
+            }
             ok = npos == 0   ? !parse_int(t, 1, 65536, &n->units)
                  : npos == 1 ? !parse_pair(t, 64, &n->kh, &n->kw)
                              : 0;
@@ -294,15 +325,19 @@ static an_status parse_layer(const spec_line *l, an_op op, an_model *m, an_node 
         default:
             break;
         }
-        if (!ok) return spec_err(l, "unexpected '%s'; usage: %s", t, OP_USAGE[op]);
+        if (!ok)
+            return spec_err(l, "unexpected '%s'; usage: %s", t,
+                            depthwise ? DEPTHWISE_USAGE : OP_USAGE[op]);
         npos++;
     }
-    int need = op == AN_OP_CONV2D ? 2
+    int need = op == AN_OP_CONV2D && !depthwise ? 2
                : (op == AN_OP_MAXPOOL || op == AN_OP_AVGPOOL || op == AN_OP_DENSE ||
                   op == AN_OP_DROPOUT || op == AN_OP_ADD)
                    ? 1
                    : 0;
-    if (npos < need) return spec_err(l, "missing argument; usage: %s", OP_USAGE[op]);
+    if (npos < need)
+        return spec_err(l, "missing argument; usage: %s",
+                        depthwise ? DEPTHWISE_USAGE : OP_USAGE[op]);
     if (op == AN_OP_CONV2D) {
         if (!n->sh) n->sh = n->sw = 1;
     } else if (op == AN_OP_MAXPOOL || op == AN_OP_AVGPOOL) {
@@ -332,8 +367,13 @@ static an_status parse_layer(const spec_line *l, an_op op, an_model *m, an_node 
 
 /* "28x28x1" or "784" -> input node shape. */
 static an_status parse_input(const spec_line *l, an_node *n) {
-    *n = (an_node){
-        .op = AN_OP_INPUT, .line = l->line, .w_off = -1, .b_off = -1, .rm_off = -1, .rv_off = -1};
+    *n = (an_node){.op = AN_OP_INPUT,
+                   .line = l->line,
+                   .groups = 1,
+                   .w_off = -1,
+                   .b_off = -1,
+                   .rm_off = -1,
+                   .rv_off = -1};
     strcpy(n->name, "input");
     if (l->ntok != 2) return spec_err(l, "usage: %s", OP_USAGE[AN_OP_INPUT]);
     int d[3], k = 0;
@@ -461,10 +501,11 @@ an_status an_model_parse(const char *text, const char *name, an_model *m) {
             compiled = 1;
             continue;
         }
-        int op = op_from_word(l.tok[0]);
+        const int depthwise = is_depthwise_word(l.tok[0]);
+        int op = depthwise ? AN_OP_CONV2D : op_from_word(l.tok[0]);
         if (op < 0) {
             char names[256];
-            s = spec_err(&l, "unknown layer '%s'; valid: %s, compile", l.tok[0],
+            s = spec_err(&l, "unknown layer '%s'; valid: %s, depthwise_conv2d, compile", l.tok[0],
                          list_names(AN_OP_NAME, AN_OP_COUNT, names, sizeof names));
             break;
         }
@@ -478,7 +519,7 @@ an_status an_model_parse(const char *text, const char *name, an_model *m) {
             break;
         }
         an_node *n = &m->nodes[m->n_nodes];
-        s = op == AN_OP_INPUT ? parse_input(&l, n) : parse_layer(&l, (an_op)op, m, n);
+        s = op == AN_OP_INPUT ? parse_input(&l, n) : parse_layer(&l, (an_op)op, depthwise, m, n);
         if (s) break;
         if (!n->name[0]) snprintf(n->name, sizeof n->name, "%s_%d", AN_OP_NAME[op], ++counts[op]);
         if (an_model_find(m, n->name) >= 0) {

@@ -72,7 +72,8 @@ static char *param_name(const an_node *n, const char *what, char *buf, size_t si
 
 static an_status conv(xctx *X, int i) {
     const an_node *n = &X->m->nodes[i];
-    const int C = X->m->nodes[n->inputs[0]].c, M = n->c, KH = n->kh, KW = n->kw;
+    /* C: the input channels each filter reads (in_c / groups) */
+    const int C = X->m->nodes[n->inputs[0]].c / n->groups, M = n->c, KH = n->kh, KW = n->kw;
     const float *W = X->m->params + n->w_off;
     float *oihw = malloc(sizeof(float) * (size_t)n->n_w);
     if (!oihw) return an_fail(AN_ERR_NOMEM, "out of memory (export %s)", n->name);
@@ -92,6 +93,7 @@ static an_status conv(xctx *X, int i) {
         ox_build_node(&X->b, "Conv", n->name, (const char *const[]){value(X, i), wn, bn, NULL},
                       (const char *const[]){out, NULL});
     window(X, o, n);
+    if (n->groups > 1) ox_build_attr_int(&X->b, o, "group", n->groups);
     X->val[i] = activation(X, n, n->act, out);
     return AN_OK;
 }

@@ -152,6 +152,7 @@ static void window(qx *X, Onnx__NodeProto *o, const an_q_layer *l) {
     ox_build_attr_ints(&X->b, o, "kernel_shape", k, 2);
     ox_build_attr_ints(&X->b, o, "strides", s, 2);
     ox_build_attr_ints(&X->b, o, "pads", p, 4);
+    if (l->op == AN_Q_CONV2D && l->groups > 1) ox_build_attr_int(&X->b, o, "group", l->groups);
 }
 
 static an_status layer(qx *X, int i) {

@@ -107,25 +107,28 @@ static void map_conv(fctx *F) {
                                         "group",        "auto_pad", NULL};
     ox_check_attrs(x, known);
     const int64_t group = ox_attr_int(x, "group", 1);
-    if (group != 1) {
-        ox_problem(x, "group=%lld (grouped and depthwise convolution are not supported)",
-                   (long long)group);
-        return;
-    }
     ox_val *X = ox_in(x, 0);
     if (!X || X->kind != OX_IMG) {
         ox_problem(x, "input must be an N x C x H x W activation");
         return;
     }
+    if (group < 1 || group > X->c || X->c % group != 0) {
+        ox_problem(x, "group=%lld does not divide the %d input channels", (long long)group, X->c);
+        return;
+    }
+    const int G = (int)group;
     const int64_t *d;
     float *W = const_in(F, 1, "weight", 4, -1, NULL, &d);
     if (!W) return;
-    if (d[1] != X->c || d[0] < 1 || d[0] > 65536 || d[2] < 1 || d[2] > 64 || d[3] < 1 ||
-        d[3] > 64) {
-        ox_problem(x, "weight shape %lldx%lldx%lldx%lld does not fit a %d-channel input",
-                   (long long)d[0], (long long)d[1], (long long)d[2], (long long)d[3], X->c);
+    if (d[1] != X->c / G || d[0] < 1 || d[0] > 65536 || d[0] % G != 0 || d[2] < 1 || d[2] > 64 ||
+        d[3] < 1 || d[3] > 64) {
+        ox_problem(x,
+                   "weight shape %lldx%lldx%lldx%lld does not fit a %d-channel input in %d "
+                   "group(s)",
+                   (long long)d[0], (long long)d[1], (long long)d[2], (long long)d[3], X->c, G);
         return;
     }
+    /* C: the input channels each filter reads (all of them unless grouped) */
     const int M = (int)d[0], C = (int)d[1], KH = (int)d[2], KW = (int)d[3];
     float *B = NULL;
     if (ox_in(x, 2) && !(B = const_in(F, 2, "bias", 1, M, NULL, NULL))) return;
@@ -134,10 +137,10 @@ static void map_conv(fctx *F) {
     int idx;
     ox_layer *l = layer(F, AN_OP_CONV2D, X, &idx);
     if (!l) return;
-    l->units = M, l->win = win, l->h = win.oh, l->w = win.ow, l->c = M;
+    l->units = M, l->groups = G, l->win = win, l->h = win.oh, l->w = win.ow, l->c = M;
     l->n_wt = (int64_t)KH * KW * C * M;
     if (!(l->wt = falloc(F, l->n_wt))) return;
-    /* OIHW -> HWIO */
+    /* OIHW -> HWIO (I = C/G when grouped) */
     for (int m = 0; m < M; m++)
         for (int c = 0; c < C; c++)
             for (int ky = 0; ky < KH; ky++)

@@ -324,20 +324,23 @@ static an_q_layer *conv(qctx *Q, const ox_val *X, const qconst *W, const qconst 
     ox_ctx *x = Q->x;
     ox_check_attrs(x, (const char *const[]){"kernel_shape", "strides", "pads", "dilations", "group",
                                             "auto_pad", NULL});
-    if (ox_attr_int(x, "group", 1) != 1) {
-        ox_problem(x, "group != 1 is not supported");
+    const int64_t group = ox_attr_int(x, "group", 1);
+    if (group < 1 || group > X->c || X->c % group != 0) {
+        ox_problem(x, "group=%lld does not divide the %d input channels", (long long)group, X->c);
         return NULL;
     }
-    if (W->ndim != 4 || W->dims[1] != X->c || W->dims[0] < 1 || W->dims[2] > 64 ||
-        W->dims[3] > 64 || (W->n_scale != 1 && W->axis != 0)) {
-        ox_problem(x, "weight must be M x C x KH x KW with per-output-channel scales");
+    if (W->ndim != 4 || W->dims[1] != X->c / group || W->dims[0] < 1 || W->dims[0] % group != 0 ||
+        W->dims[2] > 64 || W->dims[3] > 64 || (W->n_scale != 1 && W->axis != 0)) {
+        ox_problem(x, "weight must be M x C/group x KH x KW with per-output-channel scales");
         return NULL;
     }
-    const int M = (int)W->dims[0], C = X->c, KH = (int)W->dims[2], KW = (int)W->dims[3];
+    /* C: the input channels each filter reads (X->c / group) */
+    const int M = (int)W->dims[0], C = (int)W->dims[1], KH = (int)W->dims[2], KW = (int)W->dims[3];
     ox_window win = {.kh = KH, .kw = KW};
     if (ox_window_attrs(x, X->h, X->w, 1, &win)) return NULL;
     an_q_layer *l = new_layer(Q, AN_Q_CONV2D, X->id);
     if (!l || alloc_linear(Q, l, M, KH * KW * C)) return NULL;
+    l->groups = (int32_t)group;
     l->kh = KH, l->kw = KW, l->sh = win.sh, l->sw = win.sw, l->pt = win.pt, l->pl = win.pl;
     l->h = win.oh, l->w = win.ow;
     for (int m = 0; m < M; m++) {

@@ -58,7 +58,7 @@ int ox_layer_add(ox_ctx *x, ox_layers *L, an_op op, const char *suffix) {
         L->v = nv, L->cap = nc;
     }
     ox_layer *l = &L->v[L->n];
-    *l = (ox_layer){.op = op, .in = {-1, -1}, .eps = 1e-5f};
+    *l = (ox_layer){.op = op, .in = {-1, -1}, .groups = 1, .eps = 1e-5f};
     layer_name(x, L, suffix, l->name);
     return L->n++;
 }
@@ -93,6 +93,10 @@ static void layer_line(const ox_layers *L, const ox_layer *l, an_buf *b) {
         char win[80];
         window_text(l, win, sizeof win);
         snprintf(args, sizeof args, " %d %s", l->units, win);
+        if (l->groups > 1) {
+            const size_t n = strlen(args);
+            snprintf(args + n, sizeof args - n, " groups=%d", l->groups);
+        }
         break;
     }
     case AN_OP_MAXPOOL:

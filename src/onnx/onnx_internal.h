@@ -138,6 +138,7 @@ typedef struct ox_layer {
     int in[AN_MAX_INPUTS], n_in;
     an_act act;
     int units;     /* conv filters / dense units */
+    int groups;    /* conv channel groups (1: ordinary) */
     ox_window win; /* conv / pools */
     float eps;     /* batchnorm */
     int h, w, c;   /* output shape */

@@ -2,7 +2,8 @@
 ** The quantizer: a float model plus calibrated ranges become an int8 graph
 ** (TFLite int8 scheme, DESIGN.md "Quantization contract").
 **
-** - conv2d / dense: weights symmetric per output channel,
+** - conv2d / dense: weights symmetric per output channel (a grouped conv's
+**   [KH, KW, C/G, OC] as they are, with its groups),
 **   s_w[c] = max|W[c]| / 127, q = round(W / s_w[c]) in [-127, 127], stored
 **   OHWI / [out][in]; bias q_b = round(b / (s_x s_w[c])) - z_x * sum(q_w[c]);
 **   multiplier and shift from M = s_x s_w[c] / s_y (QuantizeMultiplier).
@@ -100,7 +101,8 @@ static an_status quantize_linear(qctx *q, int i) {
     l->in[0] = q->tmap[n->inputs[0]];
     if (conv) {
         l->kh = n->kh, l->kw = n->kw, l->sh = n->sh, l->sw = n->sw, l->pt = n->pt, l->pl = n->pl;
-        l->k = n->kh * n->kw * inn->c;
+        l->groups = n->groups;
+        l->k = n->kh * n->kw * (inn->c / n->groups); /* weights [KH, KW, C/G, OC] */
     } else {
         l->k = (int32_t)an_node_size(inn);
     }
