@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 
 BUILD=build
 MODELS="resnet18 resnet50 mobilenet_v2"
-CHIPS="nvdla-2048 gemmini-16 vta-pynq npu16 nvdla-small-like tpu-v1-like"
+CHIPS="nvdla-2048 gemmini-16 vta-pynq npu16 tpu-v1-like"
 ZOO=zoo
 while [ $# -gt 0 ]; do
   case "$1" in
