@@ -118,11 +118,15 @@ for m in $MODELS; do
 done
 
 echo
-fmt='%-12s %-16s %5s %11s %8s %6s %9s %9s %8s %7s %11s %9s %6s %8s\n'
-printf "$fmt" model chip batch cycles/img fps util "DRAM MB" "uJ/img" compile_s sim_s scalesim anchor ratio bitexact
-for r in "${rows[@]}"; do
-  eval "$(tr ' ' '\n' <<<"${r#zoo }")"
-  printf "$fmt" "$model" "$chip" "$batch" "$cycles" "$fps" "$util" \
-    "$(awk -v d="$dram_bytes" 'BEGIN { printf "%.1f", d / 1e6 }')" "$energy_uj" "$compile_s" \
-    "$sim_s" "$scalesim" "$anchor" "$ratio" "$bitexact"
-done
+printf '%s\n' "${rows[@]}" | awk '
+  BEGIN {
+    fmt = "%-12s %-16s %5s %11s %8s %6s %9s %9s %9s %7s %11s %9s %6s %8s\n"
+    printf fmt, "model", "chip", "batch", "cycles/img", "fps", "util", "DRAM MB", "uJ/img",
+           "compile_s", "sim_s", "scalesim", "anchor", "ratio", "bitexact"
+  }
+  NF {
+    for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf fmt, v["model"], v["chip"], v["batch"], v["cycles"], v["fps"], v["util"],
+           sprintf("%.1f", v["dram_bytes"] / 1e6), v["energy_uj"], v["compile_s"], v["sim_s"],
+           v["scalesim"], v["anchor"], v["ratio"], v["bitexact"]
+  }'
