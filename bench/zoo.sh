@@ -16,6 +16,7 @@
 #   resnet50 nvdla-2048: 140.6 fps (NVDLA's performance spreadsheet)
 #   resnet50 gemmini-16: 51% MAC utilisation (ucb-bar/gemmini PR #90; 40% in #69)
 #   resnet18 vta-pynq:   31 M cycles (apache/tvm PR #4694); ratio = 31 M / ours
+# The quantized models are kept as zoo/NAME.q8 for the next run.
 # Run by `make bench-zoo`, never by `make test`.
 #
 # Usage: bench/zoo.sh [--build DIR] [--models "resnet18 resnet50"]
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --models) MODELS=${2:?--models needs names}; shift 2 ;;
     --chips) CHIPS=${2:?--chips needs names}; shift 2 ;;
     --zoo) ZOO=${2:?--zoo needs a directory}; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "zoo.sh: unknown argument '$1'" >&2; exit 1 ;;
   esac
 done
@@ -68,12 +69,15 @@ anchor() {
 
 rows=()
 for m in $MODELS; do
-  if ! cpu "$A" import "$ZOO/$m.onnx" -o "$W/$m.ckpt" --norm 255; then
-    echo "zoo.sh: $m: import failed, skipped: $(tail -c 300 "$W/out")" >&2
-    continue
+  q8=$ZOO/$m.q8 # kept beside its ONNX file while both are newer than the images
+  if ! [ "$q8" -nt "$ZOO/$m.onnx" ] || ! [ "$q8" -nt "$ZOO/images/train-images-idx3-ubyte.gz" ]; then
+    if ! cpu "$A" import "$ZOO/$m.onnx" -o "$W/$m.ckpt" --norm 255; then
+      echo "zoo.sh: $m: import failed, skipped: $(tail -c 300 "$W/out")" >&2
+      continue
+    fi
+    cpu "$A" quantize "$W/$m.ckpt" "$ZOO/images" -o "$q8" --calib-images 8 --no-eval ||
+      { echo "zoo.sh: $m: quantize failed: $(tail -c 300 "$W/out")" >&2; continue; }
   fi
-  cpu "$A" quantize "$W/$m.ckpt" "$ZOO/images" -o "$W/$m.q8" --calib-images 8 --no-eval ||
-    { echo "zoo.sh: $m: quantize failed: $(tail -c 300 "$W/out")" >&2; continue; }
   for c in $CHIPS; do
     cn=$(basename "$c" .json)
     cfg=configs/$cn.json
@@ -83,7 +87,7 @@ for m in $MODELS; do
     [ "$cn" = gemmini-16 ] && batches="1 4"
     for b in $batches; do
       npu=$W/$m-$cn-$b.npu
-      if ! cpu "$A" compile "$W/$m.q8" --chip "$c" --batch "$b" -o "$npu"; then
+      if ! cpu "$A" compile "$q8" --chip "$c" --batch "$b" -o "$npu"; then
         echo "zoo.sh: $m on $cn batch $b: compile failed: $(tail -c 300 "$W/out")" >&2
         continue
       fi

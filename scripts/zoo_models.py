@@ -19,7 +19,8 @@ ResNet-50 alone is ~100 MB) it writes
                   existing file is kept (delete it to rebuild)
     images/       an IDX directory of synthetic 224x224x3 u8 images:
                   train-{images-idx3,labels-idx1}-ubyte.gz (N images, for
-                  calibration) and t10k-* (2 images, to run), labels 0
+                  calibration) and t10k-* (2 images, to run), labels 0;
+                  existing files are kept unless --new-images
 
 The images are smooth random colour fields (a coarse random grid bilinearly
 upsampled, plus a little pixel noise), seeded: no real photographs. They
@@ -79,6 +80,8 @@ def main():
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--images", type=int, default=8)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--new-images", action="store_true",
+                    help="rewrite the images even when they exist (after --images or --seed)")
     a = ap.parse_args()
     names = [m for m in a.models.split(",") if m]
     for m in names:
@@ -93,8 +96,12 @@ def main():
     import numpy as np
     d = os.path.join(a.out, "images")
     for split, n, seed in (("train", a.images, a.seed), ("t10k", 2, a.seed + 1)):
-        write_idx(os.path.join(d, split + "-images-idx3-ubyte.gz"), synthetic_images(n, seed))
-        write_idx(os.path.join(d, split + "-labels-idx1-ubyte.gz"), np.zeros(n, dtype="uint8"))
+        images = os.path.join(d, split + "-images-idx3-ubyte.gz")
+        labels = os.path.join(d, split + "-labels-idx1-ubyte.gz")
+        if os.path.exists(images) and os.path.exists(labels) and not a.new_images:
+            continue  # the same seed writes the same images; kept, so are the .q8 files
+        write_idx(images, synthetic_images(n, seed))
+        write_idx(labels, np.zeros(n, dtype="uint8"))
     print("zoo_models.py: %s (%d + 2 synthetic 224x224x3 images)" % (d, a.images))
 
 
