@@ -9,6 +9,8 @@
 #   make bench-data     Fashion-MNIST load time vs zlib inflating the same files (DATA_BENCH_RUNS=5)
 #   make bench-chip     cycles per image against the bounds, 4 models x 4 chips x batch 1/64
 #   make bench-ort      asicnn vs ONNX Runtime (npm), float and int8, batch 1 and 64 (ORT_BENCH_ARGS="--threads 2")
+#   make bench-zoo      torchvision ResNet-18/50, MobileNetV2 (random weights) on the chips and the
+#                       anchors (NVDLA, Gemmini, VTA) (ZOO_BENCH_ARGS="--chips nvdla-2048")
 #   make bench-rtl      simulator vs Verilated RTL speed on the digits CNN (RTL_BENCH_ARGS="--runs 5")
 #   make test-rtl-npu16 the RTL built for npu16: bit- and cycle-exact on the seed and residual CNNs
 #   make test-rtl-fpga  the same on npu16 with the FPGA array (two int8 products per DSP48E1)
@@ -29,7 +31,7 @@ CMAKE_FLAGS  ?=
 PREFIX       ?= /usr/local
 
 .PHONY: all bootstrap build install data demo test test-sanitize test-rtl-npu16 test-rtl-fpga fuzz \
-  fuzz-chain bench bench-chip bench-data bench-ort bench-rtl format clean
+  fuzz-chain bench bench-chip bench-data bench-ort bench-rtl bench-zoo format clean
 
 all: build
 
@@ -101,6 +103,10 @@ bench: data
 
 bench-chip: data
 	@bench/chip_bench.sh --build $(BUILD) $(CHIP_BENCH_ARGS)
+
+# torchvision's models exported by scripts/zoo_models.py into zoo/ (git-ignored).
+bench-zoo: build
+	@bench/zoo.sh --build $(BUILD) $(ZOO_BENCH_ARGS)
 
 bench-data: data
 	@$(BUILD)/bench/data_bench data/fashion-mnist $(or $(DATA_BENCH_RUNS),5)

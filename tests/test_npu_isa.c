@@ -149,6 +149,12 @@ Test(npu_isa, impossible_configs_name_the_field) {
     bad_config("{\"rowz\": 16}", "unknown field 'rowz'");
     bad_config("{\"rows\": \"16\"}", "field rows must be a number");
     bad_config("[1, 2]", "not a JSON object");
+    bad_config("{\"source\": 3}", "field source must be a string");
+    an_npu_config d, e;
+    cr_assert_eq(an_npu_config_parse("{\"source\": \"a paper\", \"rows\": 8}", "cfg.json", &d),
+                 AN_OK, "%s", an_errmsg());
+    cr_assert_eq(an_npu_config_parse("{\"rows\": 8}", "cfg.json", &e), AN_OK);
+    cr_assert_eq(memcmp(&d, &e, sizeof d), 0, "a source note changed the chip");
     an_npu_config c;
     cr_assert_neq(an_npu_config_get("no-such-chip", &c), AN_OK);
     cr_assert(strstr(an_errmsg(), "npu16"), "%s", an_errmsg());

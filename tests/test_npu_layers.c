@@ -127,6 +127,25 @@ Test(npu_layers, conv_1x1_and_stride2_same) {
     conv_case(9, 9, 8, 16, 3, 2, 1, 1, AN_NPU_CONV_AUTO, 7);
 }
 
+/* ResNet's downsampling: a strided 1x1 conv of a layer's output (lowered as
+** a stride-1 conv of the subsampled view) beside a 3x3 stride-2 conv, then
+** their add; odd sizes, so the view leaves the last row and column out. */
+Test(npu_layers, conv_1x1_strided_subsampled_view) {
+    const an_npu_conv_choice convs[3] = {AN_NPU_CONV_AUTO, AN_NPU_CONV_KPOS, AN_NPU_CONV_IM2COL};
+    for (int k = 0; k < 3; k++) {
+        an_rng r;
+        an_rng_seed(&r, 40 + k, 1);
+        an_q_graph g;
+        tq_graph(&g, 4, 9, 7, 6, 0.02f, 3);
+        tq_conv(&g, 0, 40, 3, 1, 1, 1, &r); /* t1: 9x7x40 */
+        tq_conv(&g, 1, 24, 1, 2, 0, 0, &r); /* t2: 1x1 stride 2, 5x4x24 */
+        tq_conv(&g, 1, 24, 3, 2, 1, 0, &r); /* t3: 3x3 stride 2 same, 5x4x24 */
+        tq_add(&g, 3, 2, 1, &r);            /* t4 = relu(t3 + t2) */
+        on_all_chips(&g, 2, convs[k], 0, 40 + k);
+        an_q_graph_free(&g);
+    }
+}
+
 Test(npu_layers, conv_pool_fused_and_dense) {
     for (int avg = 0; avg < 2; avg++) {
         an_rng r;

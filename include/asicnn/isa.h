@@ -199,6 +199,7 @@ typedef struct an_isa_field {
     unsigned shift, width;
     int is_signed;
     size_t offset; /* offsetof(an_isa_insn, name) */
+    unsigned ops;  /* the opcodes it belongs to, bit op */
 } an_isa_field;
 
 extern const an_isa_field AN_ISA_FIELD_TABLE[];

@@ -141,6 +141,11 @@ an_status an_npu_config_parse(const char *text, const char *src, an_npu_config *
                 snprintf(c->name, sizeof c->name, "%s", it->valuestring);
             continue;
         }
+        if (strcmp(it->string, "source") == 0) { /* where the figures come from: a note */
+            if (!cJSON_IsString(it))
+                s = an_fail(AN_ERR_FORMAT, "%s: field source must be a string", src);
+            continue;
+        }
         int k = 0;
         while (k < NKEYS && strcmp(KEYS[k].name, it->string) != 0) k++;
         if (k == NKEYS) {

@@ -16,18 +16,24 @@ const char *const AN_ISA_BUF_NAME[AN_BUF_COUNT] = {"act", "wgt", "acc"};
 const char *const AN_ISA_VOP_NAME[AN_VOP_COUNT] = {"add",   "requant", "widen",
                                                    "write", "maxpool", "avgpool"};
 
+/* The opcodes of each OP column of AN_ISA_FIELDS, as bits. */
+#define OPS_ANY     ((1u << AN_ISA_OP_COUNT) - 1)
+#define OPS_DMA     ((1u << AN_ISA_LOAD) | (1u << AN_ISA_STORE))
+#define OPS_GEMM    (1u << AN_ISA_GEMM)
+#define OPS_VEC     (1u << AN_ISA_VEC)
+#define OPS_PRELOAD (1u << AN_ISA_PRELOAD)
+#define OPS_HOST    (1u << AN_ISA_HOST)
+
 const an_isa_field AN_ISA_FIELD_TABLE[] = {
 #define AN_ISA_X_ROW(OP, NAME, SHIFT, WIDTH, SIGNED)                                               \
-    {#OP, #NAME, SHIFT, WIDTH, SIGNED, offsetof(an_isa_insn, NAME)},
+    {#OP, #NAME, SHIFT, WIDTH, SIGNED, offsetof(an_isa_insn, NAME), OPS_##OP},
     AN_ISA_FIELDS(AN_ISA_X_ROW)
 #undef AN_ISA_X_ROW
 };
 const int AN_ISA_FIELD_COUNT = (int)(sizeof AN_ISA_FIELD_TABLE / sizeof AN_ISA_FIELD_TABLE[0]);
 
 int an_isa_field_of(const an_isa_field *f, int op) {
-    if (strcmp(f->op, "ANY") == 0) return 1;
-    if (strcmp(f->op, "DMA") == 0) return op == AN_ISA_LOAD || op == AN_ISA_STORE;
-    return op >= 0 && op < AN_ISA_OP_COUNT && strcmp(f->op, AN_ISA_OP_NAME[op]) == 0;
+    return op >= 0 && op < AN_ISA_OP_COUNT && (f->ops >> op & 1u);
 }
 
 static int64_t *member(an_isa_insn *d, const an_isa_field *f) {

@@ -169,7 +169,8 @@ static int64_t chunk_cycles(const cprog *p, const cop *o, int cth, int ctw, int 
     if (o->bp) /* an element per input row and output column */
         return npu_cost_dma(p->cfg, tih * ctw, (int64_t)o->kw * o->ic, tih * ctw);
     const int64_t tiw = (int64_t)(ctw - 1) * o->sw + chunk_cols(o, nkx);
-    if (ncc == o->ncb && o->ic % R == 0) return npu_cost_dma(p->cfg, tih, tiw * o->ic, 2 * tih);
+    if (ncc == o->ncb && o->ic % R == 0 && o->dsw == 1) /* whole rows */
+        return npu_cost_dma(p->cfg, tih, tiw * o->ic, 2 * tih);
     int64_t xb = (int64_t)ncc * R < o->ic ? (int64_t)ncc * R : o->ic;
     if (npu_kw_groups(o) != o->kw) xb = (int64_t)o->pk * o->ic; /* packed elements */
     return npu_cost_dma(p->cfg, tih * tiw, xb, tih * tiw);

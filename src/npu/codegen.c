@@ -254,7 +254,8 @@ static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chun
     /* (packed: the columns where the chunk's elements start) */
     const int kc0 = npu_pk_col(o, ch->kx0), kc1 = npu_pk_col(o, ch->kx1 - 1) + 1;
     const int ix0 = t->cx0 * o->sw - o->pl + kc0, ix1 = (cx1 - 1) * o->sw - o->pl + kc1;
-    const int64_t src_img = p->tdram[o->in_t] + t->img * ((int64_t)o->ih * o->iw * o->ic);
+    const int64_t src_img = p->tdram[o->in_t] + t->img * ((int64_t)in.h * in.w * in.c);
+    const int64_t ys = npu_in_ystride(p, o), xs = npu_in_xstride(o);
     an_status s = AN_OK;
     if (o->mode == AN_NPU_MODE_KPOS && o->bp)
         return load_krows(G, o, t, src_img, iy0, iy1, in_base);
@@ -269,12 +270,11 @@ static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chun
         const int64_t cbyte = (int64_t)cb0 * R;
         an_isa_insn d = insn(AN_ISA_LOAD);
         d.buf = AN_BUF_ACT, d.sram = in_base;
-        d.dram =
-            y1 > y0 && x1 > x0 ? src_img + ((int64_t)y0 * o->iw + x0) * o->ic + cbyte : src_img;
+        d.dram = y1 > y0 && x1 > x0 ? src_img + y0 * ys + x0 * xs + cbyte : src_img;
         d.ysize = y1 - y0, d.xsize = x1 - x0;
         d.xbytes = o->ic - cbyte < ncc * R ? o->ic - cbyte : ncc * R, d.pitch = ncc * R;
         if (npu_kw_groups(o) != o->kw) d.xbytes = (int64_t)o->pk * o->ic; /* packed pixels */
-        d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
+        d.dram_ystride = ys, d.dram_xstride = xs;
         d.pad_top = y0 - iy0, d.pad_bottom = iy1 - y1, d.pad_left = x0 - ix0;
         d.pad_right = ix1 - x1, d.pad_value = in.zero_point;
         return npu_emit(p, &d);
@@ -299,9 +299,9 @@ static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chun
             const int64_t px = (int64_t)(cy - t->cy0) * t->ctw + (cx - t->cx0);
             an_isa_insn d = insn(AN_ISA_LOAD);
             d.buf = AN_BUF_ACT, d.sram = in_base + px * o->kr * R;
-            d.dram = src_img + ((int64_t)y0 * o->iw + x0) * o->ic;
+            d.dram = src_img + y0 * ys + x0 * xs;
             d.ysize = y1 - y0, d.xsize = x1 - x0, d.xbytes = d.pitch = o->ic;
-            d.dram_ystride = (int64_t)o->iw * o->ic, d.dram_xstride = o->ic;
+            d.dram_ystride = ys, d.dram_xstride = xs;
             d.pad_top = y0 - wy0, d.pad_bottom = wy0 + o->kh - y1;
             d.pad_left = x0 - wx0, d.pad_right = wx0 + o->kw - x1;
             d.pad_tail = (int64_t)o->kr * R - (int64_t)o->kh * o->kw * o->ic;

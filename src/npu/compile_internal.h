@@ -32,6 +32,10 @@ typedef struct cop {
     int forced;     /* conv lowering forced by the options */
     int nb;         /* images run one after another */
     int ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, pt, pl;
+    /* a strided 1x1 conv lowered as a stride-1 one on the subsampled view of
+       its input (every dsh-th row and dsw-th column; ih x iw is the view,
+       npu_in_ystride / npu_in_xstride its DRAM steps); 1 otherwise */
+    int dsh, dsw;
     int pavg, pkh, pkw, psh, psw, ppt, ppl; /* pool window */
     int fh, fw;                             /* final output (after the pool) */
     int in_t, in2_t, out_t;                 /* tensor ids (out_t: final) */
@@ -246,6 +250,11 @@ void npu_group_candidates(cprog *p, int k, cop *alt, int n);
 ** (windowed: every block of a pixel, once for all output blocks; with
 ** gload the chunk's blocks of its output block's window, from ch->gb). */
 void npu_chunk_load(const cop *o, const npu_chunk *ch, int *cb0, int *ncc);
+
+/* DRAM bytes from one input row (pixel) of op o's ih x iw input to the
+** next: the image's row (pixel) times dsh (dsw). */
+int64_t npu_in_ystride(const cprog *p, const cop *o);
+int64_t npu_in_xstride(const cop *o);
 
 /* Tensor shape/qparams helpers. */
 an_tensor npu_tinfo(const cprog *p, int t);

@@ -26,6 +26,15 @@ an_tensor npu_tinfo(const cprog *p, int t) {
     return an_q_tensor_info(p->g, t);
 }
 
+int64_t npu_in_ystride(const cprog *p, const cop *o) {
+    const int64_t w = o->dsh > 1 || o->dsw > 1 ? npu_tinfo(p, o->in_t).w : o->iw;
+    return (int64_t)o->dsh * w * o->ic;
+}
+
+int64_t npu_in_xstride(const cop *o) {
+    return (int64_t)o->dsw * o->ic;
+}
+
 static int cdiv(int64_t a, int64_t b) {
     return (int)((a + b - 1) / b);
 }
@@ -62,6 +71,8 @@ an_status npu_pass_lower(cprog *p) {
                    .kw = 1,
                    .sh = 1,
                    .sw = 1,
+                   .dsh = 1,
+                   .dsw = 1,
                    .fh = l->h,
                    .fw = l->w};
         const int host = (p->o.host_ops >> l->op) & 1;
@@ -70,6 +81,16 @@ an_status npu_pass_lower(cprog *p) {
             o->kind = COP_CONV;
             o->kh = l->kh, o->kw = l->kw, o->sh = l->sh, o->sw = l->sw, o->pt = l->pt,
             o->pl = l->pl;
+            /* a strided 1x1 conv without padding reads only every sh-th row
+               and sw-th column: a stride-1 conv of that view (ResNet's
+               downsampling convs load a quarter of their input); not on the
+               network input, whose host-written layout follows the layer */
+            if (l->kh == 1 && l->kw == 1 && !l->pt && !l->pl && (l->sh > 1 || l->sw > 1) &&
+                l->groups <= 1 && o->in_t != 0 && (int64_t)(l->h - 1) * l->sh < in.h &&
+                (int64_t)(l->w - 1) * l->sw < in.w) {
+                o->dsh = l->sh, o->dsw = l->sw, o->sh = o->sw = 1;
+                o->ih = l->h, o->iw = l->w;
+            }
             break;
         case AN_Q_DENSE: /* [B, K] as a 1 x B image with K channels */
             o->kind = COP_CONV;
@@ -416,8 +437,9 @@ static int hand_off(const cprog *p, const cop *q, const cop *o) {
                                                 : 0);
     return o->kind == COP_CONV && o->mode == AN_NPU_MODE_KPOS && !o->gload && q->kind == COP_CONV &&
            (q->wst || q->add_layer >= 0) && same && o->ic == npu_tinfo(p, q->out_t).c &&
-           o->kh == 1 && o->kw == 1 && o->sh == 1 && o->sw == 1 && !o->pt && !o->pl && o->nb == 1 &&
-           (q->tw == q->fw || q->th == 1) && (int64_t)q->nob * C >= pitch &&
+           o->kh == 1 && o->kw == 1 && o->sh == 1 && o->sw == 1 && o->dsh == 1 && o->dsw == 1 &&
+           !o->pt && !o->pl && o->nb == 1 && (q->tw == q->fw || q->th == 1) &&
+           (int64_t)q->nob * C >= pitch &&
            (int64_t)q->nb * q->fh * q->fw * pitch + skip <= p->stage_half &&
            pitch <= AN_ISA_UMAX(VEC, vpitch);
 }

@@ -16,12 +16,20 @@
 ** (prefetch, hand-off), so that mix is compiled and timed too, and the best
 ** round replaces it when it is slower; a round that fails to compile or to
 ** pass the loader's checks is left out. Round 0 is the estimate's program,
-** so the search never makes a program slower than it was.
+** so the search never makes a program slower than it was. When the
+** estimate's program (its PRELOAD/GEMM pairs) times the builds would exceed
+** NPU_SEARCH_BUDGET_INSNS, the search is skipped (compile time).
 */
 #include "compile_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The most instructions the search builds in all (rounds and the mix, each
+** the size of round 0's program): compile time grows with it, so a large
+** program (ResNet-50 on a 16x16 array: a million instructions) keeps the
+** estimate's tiles. */
+#define NPU_SEARCH_BUDGET_INSNS INT64_C(2000000)
 
 /* A lowering and tile for an op: its mode, final tile and slots. */
 typedef struct alt {
@@ -124,6 +132,16 @@ static an_status try_choice(cprog *p, const int *choice, int64_t *total, int64_t
     return s;
 }
 
+/* PRELOAD/GEMM pairs of the estimate's program (most of its instructions). */
+static int64_t array_pairs(const cprog *p) {
+    int64_t n = 0;
+    for (int k = 0; k < p->n_ops; k++) {
+        const cop *o = &p->ops[k];
+        if (o->kind == COP_CONV) n += (int64_t)o->nb * o->tiles * o->nob * o->nchunks;
+    }
+    return n;
+}
+
 an_status npu_pass_search(cprog *p) {
     const int L = p->g->n_layers;
     int rounds = 1;
@@ -132,6 +150,14 @@ an_status npu_pass_search(cprog *p) {
     const size_t nk = p->n_ops > 0 ? (size_t)p->n_ops : 1, nl = L > 0 ? (size_t)L + 1 : 1;
     int *choice = calloc(nk, sizeof *choice); /* [n_ops] */
     if (!choice) return an_fail(AN_ERR_NOMEM, "out of memory for the tile search");
+    const int64_t pairs = array_pairs(p);
+    if (!p->o.no_search && rounds > 1 && 2 * pairs * (rounds + 1) > NPU_SEARCH_BUDGET_INSNS) {
+        an_buf_printf(
+            &p->search,
+            "== tile search skipped: about %lld instructions x %d builds exceed %lld ==\n",
+            (long long)(2 * pairs), rounds + 1, (long long)NPU_SEARCH_BUDGET_INSNS);
+        rounds = 1; /* the estimate's program, as --no-search */
+    }
     if (p->o.no_search || rounds == 1) {
         apply(p, choice);
         free(choice);
