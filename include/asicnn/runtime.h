@@ -123,6 +123,17 @@ typedef struct an_backend_eval {
 an_status an_backend_evaluate(an_backend_kind k, const an_npu_exe *x, const an_dataset *raw,
                               const an_backend_opts *opts, an_backend_eval *r);
 
+/* Accuracy of x on raw samples run on backend k, and (when ref is not NULL)
+** equality with the reference engine of the logits and, where the backend
+** has a DRAM image, of every DRAM-visible layer of every sample: the first
+** difference fails with its sample, layer and element. */
+typedef struct an_npu_eval {
+    int64_t n, correct, equal; /* equal: samples whose every layer matched */
+    int64_t insns;             /* instructions executed (0: the backend counts none) */
+} an_npu_eval;
+an_status an_backend_check(an_backend_kind k, const an_npu_exe *x, const an_q_graph *ref,
+                           const an_dataset *raw, an_npu_eval *r);
+
 /* ------------------------------------------------------------------------ */
 /* Device API                                                               */
 

@@ -53,16 +53,6 @@ const uint8_t *an_npu_sim_dram(const an_npu_sim *s);
 /* Instructions executed in the last run, per queue. */
 int64_t an_npu_sim_count(const an_npu_sim *s, an_isa_queue q);
 
-/* Accuracy of the executable on raw samples, and (when ref is not NULL)
-** equality with the reference engine of every DRAM-visible layer of every
-** sample: the first difference fails with its sample, layer and element. */
-typedef struct an_npu_eval {
-    int64_t n, correct, equal; /* equal: samples whose every layer matched */
-    int64_t insns;             /* instructions executed */
-} an_npu_eval;
-an_status an_npu_evaluate(const an_npu_exe *x, const an_q_graph *ref, const an_dataset *raw,
-                          an_npu_eval *r);
-
 /* ------------------------------------------------------------------------ */
 /* Counters                                                                 */
 

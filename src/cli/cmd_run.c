@@ -1,6 +1,7 @@
 /*
-** asicnn run: an executable on the functional simulator over a data set's
-** test split: accuracy on the chip and, with the int8 graph embedded in the
+** asicnn run: an executable on the functional simulator (the runtime's sim
+** backend, an_backend_check) over a data set's test split: accuracy on the
+** chip and, with the int8 graph embedded in the
 ** executable (or --ref model.q8), equality with the integer reference
 ** engine on every DRAM-visible layer of every sample; --backend runs it
 ** also on another backend of the runtime, held against the simulator.
@@ -228,7 +229,7 @@ int cmd_run(int argc, char **argv) {
         an_dataset sub = ds; /* the first --limit samples */
         if (limit > 0 && limit < sub.n) sub.n = limit;
         double t0 = an_now();
-        s = an_npu_evaluate(&x, have_ref ? &g : NULL, &sub, &r);
+        s = an_backend_check(AN_BACKEND_SIM, &x, have_ref ? &g : NULL, &sub, &r);
         dt = an_now() - t0;
         if (!s && backend != AN_BACKEND_SIM)
             s = cli_run_backend(backend, &x, &sub, vcd.path ? &vcd : NULL);
