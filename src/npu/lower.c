@@ -474,6 +474,12 @@ static int group_loads(cprog *p, cop *o, int *ok, int *th, int *tw, int64_t *cos
     return n;
 }
 
+/* Cycles a parameter prefetch saves at most: the next conv's parameter
+** LOAD no longer pays the DRAM latency on the compute queue. */
+static int64_t prefetch_gain(const cprog *p) {
+    return 2 * (int64_t)p->cfg->dram_latency;
+}
+
 an_status npu_pass_tile(cprog *p) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
@@ -524,9 +530,19 @@ an_status npu_pass_tile(cprog *p) {
                 ? 3 * (int64_t)cdiv(next->oc, C) + (next->add_layer >= 0 ? NPU_FADD_PRM_ROWS : 0)
                 : 0;
         int ok = choose(p, o, &th, &tw, &cost);
-        if (o->next_rows && (!ok || split_add(p, o, th, tw))) {
+        if (o->next_rows) {
+            /* the reservation is dropped where it costs a fit, a fused add,
+               or more cycles than it saves (the rows it keeps free can make
+               more tiles, and weights that stream load once per tile) */
+            const cop keep = *o;
+            int th2 = 0, tw2 = 0;
+            int64_t cost2 = 0;
             o->next_rows = 0;
-            ok = choose(p, o, &th, &tw, &cost);
+            const int ok2 = choose(p, o, &th2, &tw2, &cost2);
+            if (!ok || split_add(p, o, th, tw) || (ok2 && cost2 + prefetch_gain(p) < cost))
+                ok = ok2, th = th2, tw = tw2, cost = cost2;
+            else
+                *o = keep;
         }
         const int planes = flat ? cdiv((int64_t)o->kw * o->ic, R) : 0;
         if (planes && planes < npu_kw_groups(o)) { /* byte planes, when they cost less */
