@@ -122,6 +122,10 @@ static int64_t chunk_bytes(const cprog *p, const cop *o, int cth, int ctw, int n
     return tih * tiw * ncc * R;
 }
 
+int64_t npu_kpos_whole_bytes(const cprog *p, const cop *o) {
+    return chunk_bytes(p, o, o->oh, o->ow, o->kh, npu_kw_groups(o), loaded(o, o->gcb));
+}
+
 /* Balanced group size: as many groups as size sz needs, spread evenly. */
 static int balance(int total, int sz) {
     return cdiv(total, cdiv(total, sz));

@@ -328,7 +328,7 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
     for (int j0 = ch->j0; j0 < ch->j0 + ch->n && !s; j0 += group) {
         const int j1 = j0 + group < ch->j0 + ch->n ? j0 + group : ch->j0 + ch->n;
         int64_t wrow = wbase + ((int64_t)ob * o->nchunks + j0) * R;
-        if (!o->wgt_resident) {
+        if (!o->wgt_resident && !o->wgrp) { /* streamed a half at a time */
             wrow = (G->w_flip++ & 1) * p->wgt_half_rows;
             s = load_weights(p, o, ob, j0, j1, wrow);
         }
@@ -502,29 +502,131 @@ static an_status split_tile(gen *G, const cop *o, ctile *t, int64_t wbase, int64
     return s;
 }
 
+/* What the output blocks of a conv's tiles share (tile_blocks). */
+typedef struct cblk {
+    int64_t P, slot, pix; /* accumulator slot base, slot rows, conv pixels a tile */
+    int64_t hand;         /* staging byte of the output handed on (hpitch), or -1 */
+    int64_t hand_bytes;   /* the handed-on pixels and the last one's spare lanes */
+    int gmax;             /* the GEMMs max-pool (npu_gemm_pool) */
+    int skip_flip;        /* handing on: the fused add's other input, two tiles alternating */
+} cblk;
+
+/* Output blocks [b0, b1) of tile t, its input read as chunk ch says
+** (weights from row wbase when they stay in the weight buffer): per block
+** its parameter rows when they are not resident, a fused add's other
+** input, the array's pairs and the epilogue; with o->wst (or handing on)
+** the tile's whole pixels staged, the blocks last to first, and stored at
+** once after them. */
+static an_status tile_blocks(gen *G, const cop *o, const ctile *t, const npu_chunk *ch, int b0,
+                             int b1, int64_t wbase, cblk *k) {
+    cprog *p = G->p;
+    const int64_t C = p->cfg->cols;
+    an_status s = AN_OK;
+    /* with o->wst the blocks go last to first, so that the lanes past the
+       last channel that a block writes land on the next pixel's block 0,
+       written after them */
+    const int64_t wide =
+        o->hpitch ? k->hand + (((int64_t)t->img * o->fh + t->fy0) * o->fw + t->fx0) * o->hpitch
+        : o->wst  ? next_stage(G)
+                  : -1;
+    for (int i = b0; i < b1 && !s; i++) {
+        const int ob = o->wst ? b1 - 1 - (i - b0) : i;
+        const int64_t acc_t = k->P + (o->dbl ? (G->acc_flip++ & 1) * k->slot : 0);
+        if (!o->prm_resident) s = load_params(G, o, ob);
+        /* a fused add: the other input's block, into the front of a
+           staging half (handing on: after the output, in one of two) */
+        const int64_t stage = o->add_layer < 0 ? -1
+                              : o->hpitch
+                                  ? k->hand + k->hand_bytes + (k->skip_flip++ & 1) * k->pix * C
+                                  : next_stage(G);
+        if (!s && stage >= 0) {
+            const an_isa_insn d =
+                tile_dma(G, AN_ISA_LOAD, o->skip_t, stage, C, (int64_t)ob * C,
+                         block_width(G, o, ob), t->cy0, t->cx0, t->cth, t->ctw, t->img);
+            s = npu_emit(p, &d);
+        }
+        if (!s) s = chunk_gemms(G, o, t, ch, ob, wbase, k->gmax, acc_t, acc_t + k->pix);
+        /* its output: into the handed-on pixels, or after that block */
+        const int64_t out = o->hpitch ? wide + (int64_t)ob * C : stage + k->pix * C;
+        if (!s && stage >= 0)
+            s = add_epilogue(G, o, t, ob, acc_t, stage, out, o->hpitch ? o->hpitch : C);
+        else if (!s)
+            s = tile_epilogue(G, o, t, ob, k->gmax, acc_t, acc_t + k->pix, wide);
+    }
+    const int64_t oc = npu_tinfo(p, o->out_t).c;
+    if (!s && (o->wst || o->hpitch)) { /* after the last block's held-back VEC */
+        const an_isa_insn st = store_insn(G, o, wide, o->hpitch ? o->hpitch : oc, 0, oc, t->fy0,
+                                          t->fx0, t->fth, t->ftw, t->img);
+        pend_push(G, &st);
+    }
+    return s;
+}
+
+/* A conv whose whole padded input is resident (o->ires; docs/npu.md,
+** "resident input"): the input loaded once, into one input half or from
+** the start of the first across both, every tile reading its window there;
+** the weights resident as usual, or (o->wgrp) a group of output blocks at a
+** time, each group's weights loaded once (alternating halves, or the whole
+** buffer with o->wfull) and then every tile of its blocks; otherwise (one
+** tile) streamed as usual. */
+static an_status resident_conv(gen *G, const cop *o, int64_t wbase, cblk *k) {
+    cprog *p = G->p;
+    const int64_t R = p->cfg->rows;
+    npu_chunk ch;
+    npu_kpos_chunk(o, 0, &ch);
+    int cb0, ncc;
+    npu_chunk_load(o, &ch, &cb0, &ncc);
+    ctile w = {.cth = o->oh, .ctw = o->ow};
+    const int64_t in_base = (G->in_flip++ & 1) * p->in_half * (o->ires == 1);
+    an_status s = load_input(G, o, &w, &ch, in_base);
+    tile_reads(o, &w, &ch, in_base, R);
+    const int per = o->wgrp ? o->wgrp : o->nob;
+    for (int g0 = 0; g0 < o->nob && !s; g0 += per) {
+        const int g1 = g0 + per < o->nob ? g0 + per : o->nob;
+        int64_t base = wbase;
+        if (o->wgrp) { /* the group's weights, block g0's first */
+            const int64_t at = o->wfull ? 0 : (G->w_flip++ & 1) * p->wgt_half_rows;
+            base = at - (int64_t)g0 * o->nchunks * R;
+            for (int ob = g0; ob < g1 && !s; ob++)
+                s = load_weights(p, o, ob, 0, o->nchunks, at + (int64_t)(ob - g0) * o->nchunks * R);
+        }
+        for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
+            for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw) {
+                ctile t = tile_at(o, 0, fy0, fx0);
+                t.tiw = w.tiw;
+                t.in_row =
+                    w.in_row + ((int64_t)t.cy0 * o->sh * w.tiw + (int64_t)t.cx0 * o->sw) * ncc;
+                s = tile_blocks(G, o, &t, &ch, g0, g1, base, k);
+            }
+    }
+    return s;
+}
+
 /* A conv (or dense): parameters and resident weights once, then per tile
 ** its input (once, a tile ahead in program order so that it loads while
 ** the tile before computes) and per output block the array's pairs and
-** the epilogue; a split reduction's tiles as split_tile says. */
+** the epilogue; a split reduction's tiles as split_tile says; a resident
+** input as resident_conv says. */
 static an_status gen_conv(gen *G, const cop *o) {
     cprog *p = G->p;
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
     const int64_t P = npu_slot_base(o), prm = npu_prm_base(p, o);
     const int64_t pix = (int64_t)npu_max_span(o, 1, o->th) * npu_max_span(o, 0, o->tw);
-    /* an accumulator slot: the conv tile, then the pooled rows (or a fused
-       add's other input); with dbl two slots alternate, block by block */
-    const int64_t slot = npu_slot_rows(o, pix, (int64_t)o->th * o->tw);
-    const int gmax = npu_gemm_pool(o, o->mode, o->nchunks, npu_pool_first(p, o));
     const int nq = npu_kpos_nchunks(o);
     int first = 1;
     int64_t next_base = 0; /* where the next tile's input was loaded */
     /* the input handed on chip by the op before (onchip); a hand-off to the
-       next (hpitch): every tile's pixels in one staging half, whole */
+       next (hpitch): every tile's pixels in one staging half, whole. An
+       accumulator slot: the conv tile, then the pooled rows (or a fused
+       add's other input); with dbl two slots alternate, block by block */
     const int64_t in_hand = G->hand, hand = o->hpitch ? next_stage(G) : -1;
-    /* the handed-on pixels and the last one's spare lanes */
-    const int64_t hand_bytes = (int64_t)o->nb * o->fh * o->fw * o->hpitch + C;
-    int skip_flip = 0;
+    cblk k = {.P = P,
+              .slot = npu_slot_rows(o, pix, (int64_t)o->th * o->tw),
+              .pix = pix,
+              .hand = hand,
+              .hand_bytes = (int64_t)o->nb * o->fh * o->fw * o->hpitch + C,
+              .gmax = npu_gemm_pool(o, o->mode, o->nchunks, npu_pool_first(p, o))};
     G->hand = hand;
     an_status s = pend_flush(G);
     /* every block's rows (then a fused add's), unless the conv before
@@ -545,6 +647,10 @@ static an_status gen_conv(gen *G, const cop *o) {
         wbase = (G->w_flip++ & 1) * p->wgt_half_rows;
         for (int ob = 0; ob < o->nob && !s; ob++)
             s = load_weights(p, o, ob, 0, o->nchunks, wbase + (int64_t)ob * o->nchunks * R);
+    }
+    if (!s && o->ires) {
+        s = resident_conv(G, o, wbase, &k);
+        return s ? s : pend_flush(G);
     }
     for (int img = 0; img < o->nb && !s; img++)
         for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
@@ -575,44 +681,7 @@ static an_status gen_conv(gen *G, const cop *o) {
                     const ctile n = tile_at(o, nimg, nfy, nfx);
                     s = load_input(G, o, &n, &ch, next_base);
                 }
-                /* with o->wst the blocks go last to first, so that the
-                   lanes past the last channel that a block writes land on
-                   the next pixel's block 0, written after them */
-                const int64_t wide =
-                    o->hpitch ? hand + (((int64_t)img * o->fh + t.fy0) * o->fw + t.fx0) * o->hpitch
-                    : o->wst  ? next_stage(G)
-                              : -1;
-                for (int k = 0; k < o->nob && !s; k++) {
-                    const int ob = o->wst ? o->nob - 1 - k : k;
-                    const int64_t acc_t = P + (o->dbl ? (G->acc_flip++ & 1) * slot : 0);
-                    if (!o->prm_resident) s = load_params(G, o, ob);
-                    /* a fused add: the other input's block, into the front of a
-                       staging half (handing on: after the output, in one of two) */
-                    const int64_t stage = o->add_layer < 0 ? -1
-                                          : o->hpitch
-                                              ? hand + hand_bytes + (skip_flip++ & 1) * pix * C
-                                              : next_stage(G);
-                    if (!s && stage >= 0) {
-                        const an_isa_insn d =
-                            tile_dma(G, AN_ISA_LOAD, o->skip_t, stage, C, (int64_t)ob * C,
-                                     block_width(G, o, ob), t.cy0, t.cx0, t.cth, t.ctw, t.img);
-                        s = npu_emit(p, &d);
-                    }
-                    if (!s) s = chunk_gemms(G, o, &t, &ch, ob, wbase, gmax, acc_t, acc_t + pix);
-                    /* its output: into the handed-on pixels, or after that block */
-                    const int64_t out = o->hpitch ? wide + (int64_t)ob * C : stage + pix * C;
-                    if (!s && stage >= 0)
-                        s = add_epilogue(G, o, &t, ob, acc_t, stage, out,
-                                         o->hpitch ? o->hpitch : C);
-                    else if (!s)
-                        s = tile_epilogue(G, o, &t, ob, gmax, acc_t, acc_t + pix, wide);
-                }
-                const int64_t oc = npu_tinfo(p, o->out_t).c;
-                if (!s && (o->wst || o->hpitch)) { /* after the last block's held-back VEC */
-                    const an_isa_insn st = store_insn(G, o, wide, o->hpitch ? o->hpitch : oc, 0, oc,
-                                                      t.fy0, t.fx0, t.fth, t.ftw, t.img);
-                    pend_push(G, &st);
-                }
+                if (!s) s = tile_blocks(G, o, &t, &ch, 0, o->nob, wbase, &k);
             }
     return s ? s : pend_flush(G);
 }

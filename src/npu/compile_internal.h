@@ -58,6 +58,15 @@ typedef struct cop {
     int wst;           /* a tile's blocks staged as whole pixels, one contiguous STORE */
     int hpitch;        /* wst of one tile: staging bytes a pixel for the next op, else 0 */
     int onchip;        /* its input is the op before's staging bytes (hpitch), no LOAD */
+    /* input resident (docs/npu.md, "resident input"): the whole padded input
+       of the image is loaded once, into one input half (1) or across both
+       (2), and every tile reads its window there; 0 otherwise */
+    int ires;
+    /* with ires and weights that do not fit a half: output blocks per
+       weight group, the groups the outer loop (each group's weights loaded
+       once, into a half, or into the whole weight buffer with wfull, then
+       every tile of those blocks); 0: tiles outer, weights per tile */
+    int wgrp, wfull;
     int prm_resident;  /* conv parameter rows of every block stay in the accumulators */
     int prm_pre;       /* its parameter rows were loaded by the conv before (prefetch) */
     int prm_top;       /* its parameter rows at the top of the accumulators (else row 0) */
@@ -204,6 +213,10 @@ int npu_kpos_split(const cprog *p, const cop *o, int cth, int ctw, int split, in
 ** accumulators (block ob's at the tile rows + ob * pix, the pooled rows
 ** after them): then each chunk loads once per tile, not once per block. */
 int npu_kpos_hold(const cprog *p, const cop *o, int64_t pix, int64_t fpix);
+/* Bytes of the whole padded input of kpos op o (every conv pixel's
+** window, all channel blocks, one chunk), or -1 when the GEMM or DMA fields
+** cannot address it (the input-resident form, o->ires). */
+int64_t npu_kpos_whole_bytes(const cprog *p, const cop *o);
 /* Load-queue cycles of every chunk of a cth x ctw tile split as rk. */
 int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int cth, int ctw);
 

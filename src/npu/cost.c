@@ -16,7 +16,9 @@
 **            input's WIDEN run beside the next block's pairs, one after
 **            each PRELOAD, each waiting for the array to drain.
 ** A kpos reduction split into chunks (chunk.c) loads each chunk by its own
-** DMA, again for every output block.
+** DMA, again for every output block. With the input resident (ires) the
+** load queue carries the whole input and the weights once; the array
+** waits for the input and the first weight group.
 ** The three queues overlap across tiles (double buffering), so a layer
 ** costs about tiles x max(load, compute, store) per tile plus one tile's
 ** load and store to fill and drain the pipeline, plus its weights when
@@ -88,7 +90,8 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
     const int64_t chunks = o->kind == COP_POOL        ? 0
                            : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * npu_kw_groups(o) * o->gcb
                                                       : o->kr;
-    int64_t ld = input_cycles(p, o, mode, cth, ctw, fpix);
+    const int ires = o->ires && mode == AN_NPU_MODE_KPOS;
+    int64_t ld = ires ? 0 : input_cycles(p, o, mode, cth, ctw, fpix);
     if (o->add_layer >= 0) /* the add's other input, a block at a time */
         ld += nob * (o->oc <= C && ctw == o->ow ? npu_cost_dma(c, 1, pix * o->oc, 0)
                      : o->oc <= C               ? npu_cost_dma(c, cth, ctw * o->oc, 0)
@@ -116,10 +119,26 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
     int64_t st = nob * (cw == o->oc && tw == o->fw ? npu_cost_dma(c, 1, fpix * cw, 0)
                                                    : npu_cost_dma(c, fpix, cw, 0));
     if (o->kind == COP_CONV && o->add_layer < 0 && chunks && (nob > 1 || o->oc < C) &&
-        fpix * o->oc + C <= p->stage_half)
+        fpix * o->oc + C <= p->stage_half && !(ires && o->wgrp))
         st = tw == o->fw ? npu_cost_dma(c, 1, fpix * o->oc, 0) : npu_cost_dma(c, th, tw * o->oc, 0);
     int64_t wgt = 0; /* weights: once for the layer, or with every tile when they stream */
     const int64_t wbytes = nob * chunks * R * C;
+    if (ires) { /* the input once; weights once, a group at a time (wgrp) */
+        const int rk[3] = {o->kh, npu_kw_groups(o), o->gcb};
+        const int64_t in = npu_kpos_load_cycles(p, o, rk, o->oh, o->ow);
+        const int64_t all = npu_cost_dma(c, 1, wbytes, 0);
+        /* the array waits for: the first group; all of them with wfull
+           (each waits for the one before to finish); the first half when
+           they stream (one tile) */
+        const int64_t wfirst = o->wgrp && !o->wfull ? all / cdiv64(nob, o->wgrp)
+                               : wbytes / C > p->wgt_half_rows && !o->wgrp
+                                   ? npu_cost_dma(c, 1, p->wgt_half_rows * C, 0)
+                                   : all;
+        int64_t per = ld > cp ? ld : cp, busy = in + all + tiles * ld;
+        if (st > per) per = st;
+        if (in + wfirst + tiles * per > busy) busy = in + wfirst + tiles * per;
+        return busy + st;
+    }
     if (chunks && wbytes / C <= p->wgt_half_rows)
         wgt = npu_cost_dma(c, 1, wbytes, 0);
     else if (chunks)

@@ -256,8 +256,17 @@ int npu_tile_fits(const cprog *p, const cop *o, int mode, int th, int tw, int64_
     } else if (mode == AN_NPU_MODE_IM2COL || mode == AN_NPU_MODE_IM2COL_IN) {
         in_bytes = pix * o->kr * R;
         if (mode == AN_NPU_MODE_IM2COL_IN && (int64_t)o->kr * R > AN_ISA_UMAX(DMA, xbytes))
-            return 0; /* one pixel's rows are one DMA element */
-    } else {          /* kpos: the window, or its reduction in chunks, fits (chunk.c) */
+            return 0;     /* one pixel's rows are one DMA element */
+    } else if (o->ires) { /* kpos, the whole input resident: it fits */
+        const int64_t b = npu_kpos_whole_bytes(p, o);
+        if (b < 0 || b > o->ires * p->in_half) return 0;
+        /* weights that stream per tile load once only with one tile */
+        if (!o->wgrp &&
+            (int64_t)o->nob * o->kh * npu_kw_groups(o) * o->gcb * R > p->wgt_half_rows &&
+            (th < o->fh || tw < o->fw))
+            return 0;
+        in_bytes = 0;
+    } else { /* kpos: the window, or its reduction in chunks, fits (chunk.c) */
         int rk[3];
         if (!npu_kpos_split(p, o, cth, ctw, o->split, rk)) return 0;
         whole = rk[0] == o->kh && rk[1] == o->kw && rk[2] == o->gcb && !o->gload;
@@ -474,6 +483,60 @@ static int group_loads(cprog *p, cop *o, int *ok, int *th, int *tw, int64_t *cos
     return n;
 }
 
+/* The input-resident form of kpos conv op o (docs/npu.md, "resident
+** input"), when its estimate beats the choice so far (*th x *tw, *cost):
+** the whole padded input loaded once into one input half, else across both;
+** weights that fit half the weight buffer stay resident as before, else
+** they load a group of output blocks at a time (those fitting a half, or one
+** block in the whole buffer), the groups the outer loop, so that neither
+** the input nor the weights load more than once. Not for what the op
+** before hands on chip, batches, split or grouped loads, packed columns. */
+static int try_resident(cprog *p, cop *o, int k, int *th, int *tw, int64_t *cost, cop *plain) {
+    const int64_t R = p->cfg->rows, half = p->wgt_half_rows;
+    const int64_t blk = (int64_t)o->kh * o->kw * o->gcb * R; /* weight rows a block */
+    if (o->kind != COP_CONV || o->mode != AN_NPU_MODE_KPOS || o->split || o->gload || o->bp ||
+        npu_kw_groups(o) != o->kw || o->nb != 1 || hand_off(p, producer(p, k), o))
+        return 0;
+    *plain = *o;
+    npu_tile_settle(p, plain, *th, *tw, *cost);
+    for (int ires = 1; ires <= 2; ires++) {
+        const cop keep = *o;
+        int th2 = 0, tw2 = 0, dbl2 = 0;
+        int64_t cost2 = 0;
+        o->ires = ires;
+        o->wgrp = o->wfull = 0;
+        if (o->nob * blk > half && blk <= half)
+            o->wgrp = (int)(half / blk);
+        else if (o->nob * blk > half && blk <= 2 * half)
+            o->wgrp = 1, o->wfull = 1;
+        /* weights that stream: the whole output, one tile (npu_tile_fits) */
+        const int stream = !o->wgrp && o->nob * blk > half;
+        int ok = stream ? fits(p, o, AN_NPU_MODE_KPOS, o->fh, o->fw, &cost2, &dbl2)
+                        : best_tile(p, o, AN_NPU_MODE_KPOS, &th2, &tw2, &cost2, &dbl2);
+        if (stream) th2 = o->fh, tw2 = o->fw;
+        if (ok && o->wgrp && th2 == o->fh && tw2 == o->fw) { /* one tile: weights stream once */
+            o->wgrp = o->wfull = 0;
+            ok = fits(p, o, AN_NPU_MODE_KPOS, th2, tw2, &cost2, &dbl2);
+        }
+        if (ok && cost2 < *cost) {
+            *th = th2, *tw = tw2, *cost = cost2, o->dbl = dbl2;
+            continue;
+        }
+        *o = keep;
+    }
+    return o->ires > 0;
+}
+
+/* Put state alt of op k (settled) among its tile-search candidates right
+** after its own pick, ahead of the other tiles (the last is dropped when
+** they are full): the estimate of the resident input can be wrong. */
+static void first_candidate(cprog *p, int k, const cop *alt) {
+    cop *cand = p->cand + (int64_t)k * NPU_TILE_CANDS;
+    int n = p->n_cand[k] < NPU_TILE_CANDS ? p->n_cand[k]++ : NPU_TILE_CANDS - 1;
+    for (; n > 1; n--) cand[n] = cand[n - 1];
+    cand[1] = *alt;
+}
+
 /* Cycles a parameter prefetch saves at most: the next conv's parameter
 ** LOAD no longer pays the DRAM latency on the compute queue. */
 static int64_t prefetch_gain(const cprog *p) {
@@ -573,6 +636,8 @@ an_status npu_pass_tile(cprog *p) {
             o->pk = 0;
             ok = choose(p, o, &th, &tw, &cost);
         }
+        cop plain;
+        const int res = ok && try_resident(p, o, k, &th, &tw, &cost, &plain);
         /* a whole-output tile, when it lets the op before hand its output on */
         int64_t c1;
         int d1;
@@ -589,6 +654,7 @@ an_status npu_pass_tile(cprog *p) {
         }
         npu_tile_settle(p, o, th, tw, cost);
         npu_tile_candidates(p, k);
+        if (res) first_candidate(p, k, &plain);
         if (o->pool_layer < 0 && o->add_layer < 0) npu_group_candidates(p, k, galt, ngalt);
     }
     npu_tile_handoff(p);
@@ -598,7 +664,7 @@ an_status npu_pass_tile(cprog *p) {
 void npu_tile_settle(const cprog *p, cop *o, int th, int tw, int64_t cost) {
     const int64_t R = p->cfg->rows, C = p->cfg->cols;
     o->th = th, o->tw = tw, o->cost = cost;
-    if (o->mode != AN_NPU_MODE_KPOS) o->gload = 0;
+    if (o->mode != AN_NPU_MODE_KPOS) o->gload = 0, o->ires = o->wgrp = o->wfull = 0;
     o->tiles = cdiv(o->fh, th) * cdiv(o->fw, tw);
     o->nchunks = o->mode == AN_NPU_MODE_KPOS ? o->kh * npu_kw_groups(o) * o->gcb : o->kr;
     int rk[3] = {o->kh, npu_kw_groups(o), o->gcb};
@@ -614,7 +680,7 @@ void npu_tile_settle(const cprog *p, cop *o, int th, int tw, int64_t cost) {
        rather than a narrow strided store per block */
     const int64_t oc = npu_tinfo(p, o->out_t).c;
     o->wst = o->kind == COP_CONV && o->add_layer < 0 && npu_kpos_nchunks(o) == 1 && !o->gload &&
-             (o->nob > 1 || oc < C) && (int64_t)th * tw * oc + C <= p->stage_half &&
+             !o->wgrp && (o->nob > 1 || oc < C) && (int64_t)th * tw * oc + C <= p->stage_half &&
              oc <= AN_ISA_UMAX(VEC, vpitch);
 }
 
@@ -623,8 +689,8 @@ void npu_tile_handoff(cprog *p) {
     for (int k = 1; k < p->n_ops; k++) {
         cop *o = &p->ops[k], *q = producer(p, k);
         /* one tile of one chunk, staged once (so into the other half) */
-        if (o->tiles != 1 || npu_kpos_nchunks(o) != 1 || (!o->wst && o->nob > 1) ||
-            !hand_off(p, q, o))
+        if (o->tiles != 1 || npu_kpos_nchunks(o) != 1 || (!o->wst && o->nob > 1) || o->ires ||
+            (q && q->wgrp) || !hand_off(p, q, o))
             continue; /* (hand_off refuses no producer) */
         q->hpitch = o->ncb * p->cfg->rows;
         o->onchip = 1;

@@ -89,9 +89,10 @@ void npu_tile_candidates(cprog *p, int k) {
        kernel-row elements belong to the lowering they were chosen for */
     const int modes[3] = {AN_NPU_MODE_KPOS, AN_NPU_MODE_IM2COL, AN_NPU_MODE_IM2COL_IN};
     for (int m = 0; m < 3; m++) {
-        if (o->kind == COP_POOL ? m > 0
-                                : !npu_mode_allowed(p, o, modes[m]) ||
-                                      (modes[m] != o->mode && (o->bp || o->split || o->gload)))
+        if (o->kind == COP_POOL
+                ? m > 0
+                : !npu_mode_allowed(p, o, modes[m]) ||
+                      (modes[m] != o->mode && (o->bp || o->split || o->gload || o->ires)))
             continue;
         scan_mode(p, o, o->kind == COP_POOL ? o->mode : modes[m], as, &n, CAP);
     }
