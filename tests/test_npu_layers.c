@@ -350,6 +350,47 @@ Test(npu_layers, reduction_split_on_a_minimal_chip) {
     an_q_graph_free(&g);
 }
 
+/* Resident input (docs/npu.md, "resident input"): on an 8x8 chip whose
+** weight halves hold less than a 3x3 conv's weights over 16 channels
+** (144 rows a block; halves of 160 rows: a block a group; of 96: one block
+** in the whole buffer), whose 32 accumulator rows make 256 output pixels
+** many tiles and whose DRAM moves a byte in two cycles, the 18x18x16 padded input
+** (5,184 bytes) loads once into an input half of 6,144 and the groups run
+** outside the tiles; then a 1x1 conv with a fused residual add of the first
+** conv's output, its input across both halves. Bit-exact with the reference
+** engine at batch 1. */
+Test(npu_layers, resident_input_weight_groups) {
+    const int wrows[2] = {160, 96};
+    const char *form[2] = {"weights a group of blocks at a time", "in the whole buffer"};
+    for (int v = 0; v < 2; v++) {
+        an_npu_config c;
+        cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+        snprintf(c.name, sizeof c.name, "res8x8");
+        c.rows = 8, c.cols = 8, c.vec_lanes = 8;
+        c.act_bytes = 16384, c.wgt_bytes = 2 * wrows[v] * 8, c.acc_bytes = 32 * 8 * 4;
+        c.dram_bytes_per_cycle = 0.5; /* the weights dominate */
+        cr_assert_eq(an_npu_config_validate(&c, "res"), AN_OK, "%s", an_errmsg());
+        an_rng r;
+        an_rng_seed(&r, 80 + v, 1);
+        an_q_graph g;
+        tq_graph(&g, 3, 16, 16, 16, 0.03f, 3);
+        tq_conv(&g, 0, 32, 3, 1, 1, 0, &r); /* 16x16x32 */
+        tq_conv(&g, 1, 32, 1, 1, 1, 0, &r);
+        tq_add(&g, 2, 1, 1, &r);
+        an_npu_compile_opts o = an_npu_compile_defaults();
+        o.print_after = "tile";
+        an_npu_exe x;
+        char *dump = NULL;
+        cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, &dump), AN_OK, "%s", an_errmsg());
+        cr_assert(line_has(dump, "conv2d_1 ", "input resident"), "%s", dump);
+        cr_assert(line_has(dump, "conv2d_1 ", form[v]), "%s", dump);
+        free(dump);
+        an_npu_exe_free(&x);
+        check(&g, &c, 1, AN_NPU_CONV_AUTO, 0, 90 + v);
+        an_q_graph_free(&g);
+    }
+}
+
 /* A conv of the given groups (depthwise: groups = input channels = oc). */
 static an_q_layer *gconv(an_q_graph *g, int in, int oc, int groups, int k, int s, int same, int act,
                          an_rng *r) {

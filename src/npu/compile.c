@@ -69,6 +69,11 @@ static void dump_ops(cprog *p, const char *pass) {
             say(p, " | tile %dx%d, %d tile(s), %d chunk(s) x %d block(s)%s, cost ~%lld", o->th,
                 o->tw, o->tiles, o->nchunks, o->nob, o->wgt_resident ? ", weights resident" : "",
                 (long long)o->cost);
+        if (o->th && o->ires)
+            say(p, " | input resident (%s)%s", o->ires == 2 ? "both halves" : "one half",
+                !o->wgrp   ? ""
+                : o->wfull ? ", a block's weights at a time in the whole buffer"
+                           : ", weights a group of blocks at a time");
         if (o->th && o->mode == AN_NPU_MODE_KPOS &&
             (o->rky < o->kh || o->rkx < npu_kw_groups(o) || o->rcb < o->gcb))
             say(p, " | reduction split %dx%dx%d (%d chunks%s)", o->rky, o->rkx, o->rcb,
