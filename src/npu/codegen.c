@@ -115,6 +115,17 @@ static int64_t next_stage(gen *G) {
     return 2 * G->p->in_half + (G->st_flip++ & 1) * G->p->stage_half;
 }
 
+/* The staging bytes of a fused add's next block (its other input's rows,
+** then its int8 output: bytes in all): the staging halves alternate, and
+** each is cut into as many such places as it holds, taken in turn, so
+** that the other input of the blocks after loads while the stores of
+** those before still read theirs. */
+static int64_t next_add_stage(gen *G, int64_t bytes) {
+    const int64_t per = G->p->stage_half / bytes, slot = G->st_flip++;
+    return 2 * G->p->in_half + (slot & 1) * G->p->stage_half +
+           (per > 1 ? (slot >> 1) % per : 0) * bytes;
+}
+
 /* The DMA (STORE, or LOAD into the activation buffer) of channels [c0, c0
 ** + cw) of the h x w pixels at (y0, x0) of image img of tensor t (fh x fw
 ** x oc), pixel i at staging byte stage + i * pitch. */
@@ -538,7 +549,7 @@ static an_status tile_blocks(gen *G, const cop *o, const ctile *t, const npu_chu
         const int64_t stage = o->add_layer < 0 ? -1
                               : o->hpitch
                                   ? k->hand + k->hand_bytes + (k->skip_flip++ & 1) * k->pix * C
-                                  : next_stage(G);
+                                  : next_add_stage(G, (k->pix + (int64_t)o->th * o->tw) * C);
         if (!s && stage >= 0) {
             const an_isa_insn d =
                 tile_dma(G, AN_ISA_LOAD, o->skip_t, stage, C, (int64_t)ob * C,
