@@ -345,7 +345,7 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
         }
         for (int j = j0; j < j1 && !s; j++, wrow += R) {
             an_isa_insn pre = insn(AN_ISA_PRELOAD);
-            pre.wgt = wrow;
+            pre.wgt = o->wfull ? wrow % (2 * p->wgt_half_rows) : wrow; /* (the ring) */
             if ((s = npu_emit(p, &pre))) break;
             /* the block before's epilogue: a VEC beside each pair (the
                other slot), or all of it before the pairs reuse its rows */
@@ -577,9 +577,12 @@ static an_status tile_blocks(gen *G, const cop *o, const ctile *t, const npu_chu
 ** "resident input"): the input loaded once, into one input half or from
 ** the start of the first across both, every tile reading its window there;
 ** the weights resident as usual, or (o->wgrp) a group of output blocks at a
-** time, each group's weights loaded once (alternating halves, or the whole
-** buffer with o->wfull) and then every tile of its blocks; otherwise (one
-** tile) streamed as usual. */
+** time, each group's weights loaded once (alternating halves) and then
+** every tile of its blocks; with o->wfull a block at a time, the weight
+** buffer a ring that the blocks fill one after another (block b's tile j at
+** row (b x nchunks + j) x R modulo the buffer), so that a block loads while
+** the one before computes except where it wraps onto that one's rows;
+** otherwise (one tile) streamed as usual. */
 static an_status resident_conv(gen *G, const cop *o, int64_t wbase, cblk *k) {
     cprog *p = G->p;
     const int64_t R = p->cfg->rows;
@@ -595,8 +598,14 @@ static an_status resident_conv(gen *G, const cop *o, int64_t wbase, cblk *k) {
     for (int g0 = 0; g0 < o->nob && !s; g0 += per) {
         const int g1 = g0 + per < o->nob ? g0 + per : o->nob;
         int64_t base = wbase;
-        if (o->wgrp) { /* the group's weights, block g0's first */
-            const int64_t at = o->wfull ? 0 : (G->w_flip++ & 1) * p->wgt_half_rows;
+        if (o->wfull) { /* block g0 next in the ring, in two pieces where it wraps */
+            const int64_t ring = 2 * p->wgt_half_rows, at = (int64_t)g0 * o->nchunks * R % ring;
+            const int n1 = (int)((ring - at) / R < o->nchunks ? (ring - at) / R : o->nchunks);
+            base = 0;
+            s = load_weights(p, o, g0, 0, n1, at);
+            if (!s && n1 < o->nchunks) s = load_weights(p, o, g0, n1, o->nchunks, 0);
+        } else if (o->wgrp) { /* the group's weights, block g0's first */
+            const int64_t at = (G->w_flip++ & 1) * p->wgt_half_rows;
             base = at - (int64_t)g0 * o->nchunks * R;
             for (int ob = g0; ob < g1 && !s; ob++)
                 s = load_weights(p, o, ob, 0, o->nchunks, at + (int64_t)(ob - g0) * o->nchunks * R);
