@@ -527,14 +527,19 @@ static int try_resident(cprog *p, cop *o, int k, int *th, int *tw, int64_t *cost
     return o->ires > 0;
 }
 
-/* Put state alt of op k (settled) among its tile-search candidates right
-** after its own pick, ahead of the other tiles (the last is dropped when
-** they are full): the estimate of the resident input can be wrong. */
-static void first_candidate(cprog *p, int k, const cop *alt) {
+/* Op k's tile-search candidates when it took the resident input over the
+** tiled form plain (settled): its own state first, then plain's candidates
+** (the estimate of the resident input can be wrong; the last is dropped
+** when they are full). */
+static void resident_candidates(cprog *p, int k, const cop *plain) {
+    const cop mine = p->ops[k];
     cop *cand = p->cand + (int64_t)k * NPU_TILE_CANDS;
+    p->ops[k] = *plain;
+    npu_tile_candidates(p, k);
+    p->ops[k] = mine;
     int n = p->n_cand[k] < NPU_TILE_CANDS ? p->n_cand[k]++ : NPU_TILE_CANDS - 1;
-    for (; n > 1; n--) cand[n] = cand[n - 1];
-    cand[1] = *alt;
+    for (; n > 0; n--) cand[n] = cand[n - 1];
+    cand[0] = mine;
 }
 
 /* Cycles a parameter prefetch saves at most: the next conv's parameter
@@ -653,8 +658,10 @@ an_status npu_pass_tile(cprog *p) {
             return no_tile(p, o);
         }
         npu_tile_settle(p, o, th, tw, cost);
-        npu_tile_candidates(p, k);
-        if (res) first_candidate(p, k, &plain);
+        if (res)
+            resident_candidates(p, k, &plain);
+        else
+            npu_tile_candidates(p, k);
         if (o->pool_layer < 0 && o->add_layer < 0) npu_group_candidates(p, k, galt, ngalt);
     }
     npu_tile_handoff(p);
