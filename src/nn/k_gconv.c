@@ -34,17 +34,27 @@
 ** one with a 64K threshold, as fast as its dense twin with this one). */
 #define PAR_MIN_MACS (4 << 20)
 
+/* Along one axis, the kernel taps [k0, k1) of output position o (stride
+** st, padding pad, kernel k) that read an input cell: tap t reads input
+** index i0 + t, inside [0, n). All three passes walk a window through it
+** (forward, weight gradient, input gradient), skipping the padding. */
+typedef struct span {
+    int k0, k1, i0;
+} span;
+
+static span taps(int o, int st, int pad, int k, int n) {
+    const int i0 = o * st - pad;
+    return (span){.k0 = i0 < 0 ? -i0 : 0, .k1 = n - i0 < k ? n - i0 : k, .i0 = i0};
+}
+
 /* acc [OC] += the taps of output (oh, ow) of sample src [H, W, C]. */
 static void gconv_pixel(float *restrict acc, const float *src, const float *w, const nn_window *g,
                         int OC, int G, int oh, int ow) {
     const int CG = g->C / G, OCG = OC / G;
-    for (int kh = 0; kh < g->KH; kh++) {
-        const int ih = oh * g->SH - g->PT + kh;
-        if (ih < 0 || ih >= g->H) continue;
-        for (int kw = 0; kw < g->KW; kw++) {
-            const int iw = ow * g->SW - g->PL + kw;
-            if (iw < 0 || iw >= g->W) continue;
-            const float *x = src + ((size_t)ih * g->W + iw) * g->C;    /* [C] */
+    const span sh = taps(oh, g->SH, g->PT, g->KH, g->H), sw = taps(ow, g->SW, g->PL, g->KW, g->W);
+    for (int kh = sh.k0; kh < sh.k1; kh++) {
+        for (int kw = sw.k0; kw < sw.k1; kw++) {
+            const float *x = src + ((size_t)(sh.i0 + kh) * g->W + (sw.i0 + kw)) * g->C; /* [C] */
             const float *wt = w + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
             if (CG == 1 && OCG == 1) {
 #pragma omp simd
@@ -104,13 +114,11 @@ static void gconv_dw(float *dw, float *db, const float *dout, const float *in, c
                 if (db)
                     for (int oc = o0; oc < o1; oc++) db[oc] += d[oc];
                 if (!dw) continue;
-                for (int kh = 0; kh < g->KH; kh++) {
-                    const int ih = oh * g->SH - g->PT + kh;
-                    if (ih < 0 || ih >= g->H) continue;
-                    for (int kw = 0; kw < g->KW; kw++) {
-                        const int iw = ow * g->SW - g->PL + kw;
-                        if (iw < 0 || iw >= g->W) continue;
-                        const float *x = src + ((size_t)ih * g->W + iw) * g->C;
+                const span sh = taps(oh, g->SH, g->PT, g->KH, g->H),
+                           sw = taps(ow, g->SW, g->PL, g->KW, g->W);
+                for (int kh = sh.k0; kh < sh.k1; kh++) {
+                    for (int kw = sw.k0; kw < sw.k1; kw++) {
+                        const float *x = src + ((size_t)(sh.i0 + kh) * g->W + (sw.i0 + kw)) * g->C;
                         float *wt = dw + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
                         if (CG == 1 && OCG == 1) { /* depthwise: channel oc reads channel oc */
 #pragma omp simd
@@ -147,10 +155,9 @@ static void gconv_din_row(float *din, const float *dout, const float *w, const n
         const int oh = t / g->SH;
         for (int ow = 0; ow < g->OW; ow++) {
             const float *d = dout + (((size_t)b * g->OH + oh) * g->OW + ow) * OC; /* [OC] */
-            for (int kw = 0; kw < g->KW; kw++) {
-                const int iw = ow * g->SW - g->PL + kw;
-                if (iw < 0 || iw >= g->W) continue;
-                float *x = drow + (size_t)iw * g->C;
+            const span sw = taps(ow, g->SW, g->PL, g->KW, g->W);
+            for (int kw = sw.k0; kw < sw.k1; kw++) {
+                float *x = drow + (size_t)(sw.i0 + kw) * g->C;
                 const float *wt = w + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
                 if (CG == 1 && OCG == 1) {                                 /* depthwise */
 #pragma omp simd
