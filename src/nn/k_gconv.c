@@ -34,27 +34,28 @@
 ** one with a 64K threshold, as fast as its dense twin with this one). */
 #define PAR_MIN_MACS (4 << 20)
 
-/* Along one axis, the kernel taps [k0, k1) of output position o (stride
-** st, padding pad, kernel k) that read an input cell: tap t reads input
-** index i0 + t, inside [0, n). All three passes walk a window through it
-** (forward, weight gradient, input gradient), skipping the padding. */
-typedef struct span {
-    int k0, k1, i0;
-} span;
+/* The taps of output (oh, ow)'s window that fall inside the input: rows
+** ih0 + [kh0, kh1), columns iw0 + [kw0, kw1). The forward pass and the
+** weight gradient walk a window through it. */
+typedef struct window_taps {
+    int ih0, iw0, kh0, kh1, kw0, kw1;
+} window_taps;
 
-static span taps(int o, int st, int pad, int k, int n) {
-    const int i0 = o * st - pad;
-    return (span){.k0 = i0 < 0 ? -i0 : 0, .k1 = n - i0 < k ? n - i0 : k, .i0 = i0};
+static window_taps taps_of(const nn_window *g, int oh, int ow) {
+    window_taps t = {.ih0 = oh * g->SH - g->PT, .iw0 = ow * g->SW - g->PL};
+    nn_taps(t.ih0, g->KH, g->H, &t.kh0, &t.kh1);
+    nn_taps(t.iw0, g->KW, g->W, &t.kw0, &t.kw1);
+    return t;
 }
 
 /* acc [OC] += the taps of output (oh, ow) of sample src [H, W, C]. */
 static void gconv_pixel(float *restrict acc, const float *src, const float *w, const nn_window *g,
                         int OC, int G, int oh, int ow) {
     const int CG = g->C / G, OCG = OC / G;
-    const span sh = taps(oh, g->SH, g->PT, g->KH, g->H), sw = taps(ow, g->SW, g->PL, g->KW, g->W);
-    for (int kh = sh.k0; kh < sh.k1; kh++) {
-        for (int kw = sw.k0; kw < sw.k1; kw++) {
-            const float *x = src + ((size_t)(sh.i0 + kh) * g->W + (sw.i0 + kw)) * g->C; /* [C] */
+    const window_taps t = taps_of(g, oh, ow);
+    for (int kh = t.kh0; kh < t.kh1; kh++) {
+        for (int kw = t.kw0; kw < t.kw1; kw++) {
+            const float *x = src + ((size_t)(t.ih0 + kh) * g->W + (t.iw0 + kw)) * g->C; /* [C] */
             const float *wt = w + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
             if (CG == 1 && OCG == 1) {
 #pragma omp simd
@@ -114,11 +115,10 @@ static void gconv_dw(float *dw, float *db, const float *dout, const float *in, c
                 if (db)
                     for (int oc = o0; oc < o1; oc++) db[oc] += d[oc];
                 if (!dw) continue;
-                const span sh = taps(oh, g->SH, g->PT, g->KH, g->H),
-                           sw = taps(ow, g->SW, g->PL, g->KW, g->W);
-                for (int kh = sh.k0; kh < sh.k1; kh++) {
-                    for (int kw = sw.k0; kw < sw.k1; kw++) {
-                        const float *x = src + ((size_t)(sh.i0 + kh) * g->W + (sw.i0 + kw)) * g->C;
+                const window_taps t = taps_of(g, oh, ow);
+                for (int kh = t.kh0; kh < t.kh1; kh++) {
+                    for (int kw = t.kw0; kw < t.kw1; kw++) {
+                        const float *x = src + ((size_t)(t.ih0 + kh) * g->W + (t.iw0 + kw)) * g->C;
                         float *wt = dw + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
                         if (CG == 1 && OCG == 1) { /* depthwise: channel oc reads channel oc */
 #pragma omp simd
@@ -155,9 +155,11 @@ static void gconv_din_row(float *din, const float *dout, const float *w, const n
         const int oh = t / g->SH;
         for (int ow = 0; ow < g->OW; ow++) {
             const float *d = dout + (((size_t)b * g->OH + oh) * g->OW + ow) * OC; /* [OC] */
-            const span sw = taps(ow, g->SW, g->PL, g->KW, g->W);
-            for (int kw = sw.k0; kw < sw.k1; kw++) {
-                float *x = drow + (size_t)(sw.i0 + kw) * g->C;
+            const int iw0 = ow * g->SW - g->PL;
+            int kw0, kw1;
+            nn_taps(iw0, g->KW, g->W, &kw0, &kw1);
+            for (int kw = kw0; kw < kw1; kw++) {
+                float *x = drow + (size_t)(iw0 + kw) * g->C;
                 const float *wt = w + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
                 if (CG == 1 && OCG == 1) {                                 /* depthwise */
 #pragma omp simd
