@@ -27,7 +27,8 @@
 // writes each window's int8 result into the activation rows. Instructions complete in order: each ends
 // no earlier than the one before it, and its tokens are pushed then
 // (push_prev / push_next: tokens pushed at the edge ending this cycle).
-// The instruction comes on insn in the cycle go is high (its first cycle).
+// The instruction comes on insn in the cycle go is high (its first cycle);
+// go_load is go && insn is a LOAD.
 // Memory reads are combinational (an_sram), so a cycle reads, computes and
 // writes, except through the requantization lanes (S register stages).
 `default_nettype none
@@ -45,6 +46,8 @@ module an_compute #(
     input  wire                   clk,
     input  wire                   rst,
     input  wire                   go,
+    input  wire                   go_load,  // go of a LOAD: the DMA's own copy (a
+                                            // small net, not go's buffer tree)
     input  wire [255:0]           insn,
     input  wire [`AN_DEC_W-1:0]   dec,
     output wire                   ready,
@@ -145,7 +148,7 @@ module an_compute #(
     // ---------------- LOAD into acc ----------------
     wire dma_last;
     an_dma #(BPC, BURST, 0, ACC_ABITS) dma_acc (
-        .clk(clk), .rst(rst), .go(go_oth && in_op == `AN_OP_LOAD), .insn(insn), .dec(dec),
+        .clk(clk), .rst(rst), .go(go_load), .insn(insn), .dec(dec),
         .busy(), .last(dma_last),
         .rq_valid(dc_rq_valid), .rq_addr(dc_rq_addr), .rq_mask(dc_rq_mask), .rq_tag(dc_rq_tag),
         .rq_wdata(), .rs_valid(dc_rs_valid), .rs_mask(dc_rs_mask), .rs_tag(dc_rs_tag),
