@@ -41,7 +41,7 @@ typedef struct shadow {
 
 typedef struct checker {
     const an_npu_exe *x;
-    const an_isa_insn *prog;
+    const an_insn *prog; /* x->insns */
     shadow sp[NPU_SPACE_COUNT];
     vclock cur[AN_QUEUE_COUNT];
     vclock *fifo[4]; /* [token_depth] */
@@ -56,7 +56,9 @@ typedef struct checker {
 static an_status bad(const checker *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static an_status bad(const checker *k, const char *fmt, ...) {
     char insn[200], msg[200];
-    an_isa_format(&k->prog[k->idx], insn, sizeof insn);
+    an_isa_insn d;
+    if (an_isa_decode(&k->prog[k->idx], &d)) memset(&d, 0, sizeof d); /* it decoded before */
+    an_isa_format(&d, insn, sizeof insn);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -263,7 +265,8 @@ static an_status check_step(void *ctx, an_isa_queue q, int64_t index, const an_i
     return AN_OK;
 }
 
-an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog) {
+an_status npu_dry_run(const an_npu_exe *x) {
+    const an_insn *prog = x->insns;
     checker *k = calloc(1, sizeof *k);
     if (!k) return an_fail(AN_ERR_NOMEM, "out of memory");
     k->x = x;
@@ -291,15 +294,19 @@ an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog) {
         set_bits(init, in->dram, in_end);
     }
     for (int64_t i = 0; i < x->n_insns && !s; i++) {
-        if (prog[i].op != AN_ISA_VEC || !prog[i].beside) continue;
+        if (an_insn_op(&prog[i]) != AN_ISA_VEC ||
+            !an_isa_get(&prog[i], AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH))
+            continue;
         const int64_t j = npu_beside_conflict(prog, x->n_insns, i, c, x);
         if (j >= 0)
-            s = an_fail(AN_ERR_FORMAT,
-                        "%s: instruction %lld (VEC %s): field beside: instruction %lld (%s), "
-                        "which may run while it does, touches the rows it reads or writes; "
-                        "clear beside or give them other rows",
-                        x->source, (long long)i, AN_ISA_VOP_NAME[prog[i].vop], (long long)j,
-                        AN_ISA_OP_NAME[prog[j].op]);
+            s = an_fail(
+                AN_ERR_FORMAT,
+                "%s: instruction %lld (VEC %s): field beside: instruction %lld (%s), "
+                "which may run while it does, touches the rows it reads or writes; "
+                "clear beside or give them other rows",
+                x->source, (long long)i,
+                AN_ISA_VOP_NAME[an_isa_get(&prog[i], AN_ISA_VEC_vop_SHIFT, AN_ISA_VEC_vop_WIDTH)],
+                (long long)j, AN_ISA_OP_NAME[an_insn_op(&prog[j])]);
     }
     if (!s) s = npu_schedule(prog, x->n_insns, c, x->source, check_step, k);
     if (!s) {

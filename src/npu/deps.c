@@ -10,7 +10,9 @@
 ** store are not neighbours: their order goes through the compute queue,
 ** through its latest instruction when that already follows the producer,
 ** otherwise through a SYNC placed just before X. Every push is paired with
-** its pop when it is made, so the FIFOs match in order.
+** its pop when it is made, so the FIFOs match in order. The program stays
+** encoded; each instruction is decoded once, for its footprint, whose
+** ranges go to one shared pool.
 */
 #include "compile_internal.h"
 
@@ -22,20 +24,22 @@ typedef struct vc3 {
 } vc3;
 
 typedef struct node {
-    int q;
     int64_t seq;
-    vc3 start; /* instructions of each queue complete when it starts */
-    npu_range r[NPU_MAX_RANGES];
-    int nr;
+    vc3 start;  /* instructions of each queue complete when it starts */
+    int64_t r0; /* its footprint: ranges [r0, r0 + nr) of the pool */
+    int32_t nr;
+    int32_t q;
 } node;
 
 typedef struct deps {
     cprog *p;
     an_npu_exe fake; /* cfg, batch and host ops, for npu_footprint */
-    an_isa_insn *out;
+    an_insn *out;
     int *out_layer;
     node *nodes;
     int64_t n, cap;
+    npu_range *pool; /* the nodes' footprints */
+    int64_t n_pool, cap_pool;
     int64_t *qidx[AN_QUEUE_COUNT]; /* per queue: node indices in order */
     int64_t qn[AN_QUEUE_COUNT];
     vc3 cur[AN_QUEUE_COUNT]; /* start clock of the next instruction of each queue */
@@ -54,7 +58,7 @@ static int64_t gran(const an_npu_config *c, int space) {
 static int conflict(const deps *D, const node *a, const node *b) {
     for (int i = 0; i < a->nr; i++)
         for (int j = 0; j < b->nr; j++) {
-            const npu_range *x = &a->r[i], *y = &b->r[j];
+            const npu_range *x = &D->pool[a->r0 + i], *y = &D->pool[b->r0 + j];
             if (x->space != y->space || !(x->write || y->write)) continue;
             const int64_t g = gran(D->p->cfg, x->space);
             if (x->lo / g * g < (y->hi + g - 1) / g * g && y->lo / g * g < (x->hi + g - 1) / g * g)
@@ -63,10 +67,17 @@ static int conflict(const deps *D, const node *a, const node *b) {
     return 0;
 }
 
-static an_status append(deps *D, const an_isa_insn *d, int layer) {
+/* Append instruction e (decoded: d) of layer. */
+static an_status append(deps *D, const an_insn *e, const an_isa_insn *d, int layer) {
+    if (D->cap_pool - D->n_pool < NPU_MAX_RANGES) {
+        const int64_t cap = D->cap_pool ? 2 * D->cap_pool : 4096;
+        npu_range *r = realloc(D->pool, sizeof *r * (size_t)cap);
+        if (!r) return an_fail(AN_ERR_NOMEM, "out of memory in the deps pass");
+        D->pool = r, D->cap_pool = cap;
+    }
     if (D->n == D->cap) {
         const int64_t cap = D->cap ? 2 * D->cap : 1024;
-        an_isa_insn *o = realloc(D->out, sizeof *o * (size_t)cap);
+        an_insn *o = realloc(D->out, sizeof *o * (size_t)cap);
         if (o) D->out = o;
         int *ol = realloc(D->out_layer, sizeof *ol * (size_t)cap);
         if (ol) D->out_layer = ol;
@@ -81,15 +92,30 @@ static an_status append(deps *D, const an_isa_insn *d, int layer) {
         D->cap = cap;
     }
     const int64_t k = D->n++;
-    D->out[k] = *d;
+    D->out[k] = *e;
     D->out_layer[k] = layer;
     node *nd = &D->nodes[k];
     nd->q = an_isa_queue_of(d);
     nd->seq = D->qn[nd->q];
     nd->start = D->cur[nd->q];
-    nd->nr = npu_footprint(d, D->p->cfg, &D->fake, nd->r);
+    nd->r0 = D->n_pool;
+    nd->nr = npu_footprint(d, D->p->cfg, &D->fake, D->pool + D->n_pool);
+    D->n_pool += nd->nr;
     D->qidx[nd->q][D->qn[nd->q]++] = k;
     return AN_OK;
+}
+
+/* Take back the latest instruction (its footprint the pool's last ranges). */
+static void unappend(deps *D) {
+    const node *nd = &D->nodes[--D->n];
+    D->qn[nd->q]--;
+    D->n_pool = nd->r0;
+}
+
+/* Or dep bits into encoded instruction e. */
+static void add_dep(an_insn *e, unsigned bits) {
+    const uint64_t v = an_isa_get(e, AN_ISA_ANY_dep_SHIFT, AN_ISA_ANY_dep_WIDTH);
+    an_isa_set(e, AN_ISA_ANY_dep_SHIFT, AN_ISA_ANY_dep_WIDTH, v | bits);
 }
 
 /* Completion clock of node k. */
@@ -117,8 +143,8 @@ static void link(deps *D, int64_t x, int p, int64_t from) {
     if (from <= D->last_push[ch]) from = D->last_push[ch] + 1;
     D->last_push[ch] = from;
     const int64_t z = D->qidx[p][from];
-    D->out[z].dep |= q > p ? AN_DEP_PUSH_NEXT : AN_DEP_PUSH_PREV;
-    D->out[x].dep |= q > p ? AN_DEP_POP_PREV : AN_DEP_POP_NEXT;
+    add_dep(&D->out[z], q > p ? AN_DEP_PUSH_NEXT : AN_DEP_PUSH_PREV);
+    add_dep(&D->out[x], q > p ? AN_DEP_POP_PREV : AN_DEP_POP_NEXT);
     const vc3 v = done_vc(D, z);
     merge(&D->nodes[x].start, &v);
 }
@@ -130,10 +156,12 @@ static int64_t need(const deps *D, const node *x, int p) {
     return 0;
 }
 
-static an_status place(deps *D, const an_isa_insn *d0, int layer) {
-    an_isa_insn d = *d0;
-    d.dep = 0;
-    an_status s = append(D, &d, layer);
+static an_status place(deps *D, const an_insn *e0, int layer) {
+    an_insn e = *e0;
+    an_isa_set(&e, AN_ISA_ANY_dep_SHIFT, AN_ISA_ANY_dep_WIDTH, 0);
+    an_isa_insn d;
+    an_status s = an_isa_decode(&e, &d); /* npu_emit encoded it */
+    if (!s) s = append(D, &e, &d, layer);
     if (s) return s;
     int64_t x = D->n - 1;
     const int q = D->nodes[x].q;
@@ -154,14 +182,15 @@ static an_status place(deps *D, const an_isa_insn *d0, int layer) {
         const int64_t nc = D->qn[AN_QUEUE_COMPUTE];
         const int64_t cl = nc ? D->qidx[AN_QUEUE_COMPUTE][nc - 1] : -1;
         if (cl < 0 || done_vc(D, cl).v[p] < want) { /* a SYNC goes before x */
-            D->n--, D->qn[q]--;
+            unappend(D);
             an_isa_insn sync;
             memset(&sync, 0, sizeof sync);
             sync.op = AN_ISA_SYNC;
-            if ((s = append(D, &sync, layer))) return s;
+            an_insn se;
+            if ((s = an_isa_encode(&sync, &se)) || (s = append(D, &se, &sync, layer))) return s;
             link(D, D->n - 1, p, want - 1);
             D->cur[AN_QUEUE_COMPUTE] = done_vc(D, D->n - 1);
-            if ((s = append(D, &d, layer))) return s;
+            if ((s = append(D, &e, &d, layer))) return s;
             x = D->n - 1;
         }
         link(D, x, AN_QUEUE_COMPUTE, D->qn[AN_QUEUE_COMPUTE] - 1);
@@ -184,6 +213,7 @@ static an_status place_all(cprog *p, int early, deps *D) {
     for (int64_t i = 0; i < p->n_ins && !s; i++) s = place(D, &p->ins[i], p->ins_layer[i]);
     for (int q = 0; q < AN_QUEUE_COUNT; q++) free(D->qidx[q]);
     free(D->nodes);
+    free(D->pool);
     if (s) free(D->out), free(D->out_layer);
     return s;
 }
@@ -201,9 +231,10 @@ static void clear_beside(cprog *p) {
     memset(&fake, 0, sizeof fake);
     fake.cfg = *p->cfg, fake.batch = p->B, fake.host = p->host, fake.n_host = p->n_host;
     for (int64_t i = 0; i < p->n_ins; i++)
-        if (p->ins[i].op == AN_ISA_VEC && p->ins[i].beside &&
+        if (an_insn_op(&p->ins[i]) == AN_ISA_VEC &&
+            an_isa_get(&p->ins[i], AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH) &&
             npu_beside_conflict(p->ins, p->n_ins, i, p->cfg, &fake) >= 0)
-            p->ins[i].beside = 0;
+            an_isa_set(&p->ins[i], AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH, 0);
 }
 
 an_status npu_pass_deps(cprog *p) {

@@ -125,7 +125,7 @@ static an_status try_choice(cprog *p, const int *choice, int64_t *total, int64_t
     an_status s = npu_build(p, &x); /* x is empty when it fails */
     if (s) return s;
     npu_timing *t = NULL;
-    s = npu_time(&x, p->ins, &t);
+    s = npu_time(&x, &t);
     if (!s) *total = npu_timing_sums(t, NULL, NULL, NULL, owned);
     npu_timing_free(t);
     an_npu_exe_free(&x);
