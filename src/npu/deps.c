@@ -41,7 +41,7 @@ typedef struct deps {
     npu_range *pool; /* the nodes' footprints */
     int64_t n_pool, cap_pool;
     int64_t *qidx[AN_QUEUE_COUNT]; /* per queue: node indices in order */
-    int64_t qn[AN_QUEUE_COUNT];
+    int64_t qn[AN_QUEUE_COUNT], qcap[AN_QUEUE_COUNT];
     vc3 cur[AN_QUEUE_COUNT]; /* start clock of the next instruction of each queue */
     int64_t last_push[4];    /* per token channel: queue seq of its latest push, or -1 */
     int early;               /* push from the conflicting instruction, not the latest */
@@ -67,30 +67,43 @@ static int conflict(const deps *D, const node *a, const node *b) {
     return 0;
 }
 
-/* Append instruction e (decoded: d) of layer. */
-static an_status append(deps *D, const an_insn *e, const an_isa_insn *d, int layer) {
-    if (D->cap_pool - D->n_pool < NPU_MAX_RANGES) {
-        const int64_t cap = D->cap_pool ? 2 * D->cap_pool : 4096;
+/* Room for n instructions (out, out_layer, nodes), qn[q] of queue q, and
+** pool ranges in all (each grown to at least that, doubling). */
+static an_status reserve(deps *D, int64_t n, const int64_t qn[AN_QUEUE_COUNT], int64_t pool) {
+    if (pool > D->cap_pool) {
+        const int64_t cap = pool > 2 * D->cap_pool ? pool : 2 * D->cap_pool;
         npu_range *r = realloc(D->pool, sizeof *r * (size_t)cap);
         if (!r) return an_fail(AN_ERR_NOMEM, "out of memory in the deps pass");
         D->pool = r, D->cap_pool = cap;
     }
-    if (D->n == D->cap) {
-        const int64_t cap = D->cap ? 2 * D->cap : 1024;
+    if (n > D->cap) {
+        const int64_t cap = n > 2 * D->cap ? n : 2 * D->cap;
         an_insn *o = realloc(D->out, sizeof *o * (size_t)cap);
         if (o) D->out = o;
         int *ol = realloc(D->out_layer, sizeof *ol * (size_t)cap);
         if (ol) D->out_layer = ol;
         node *nd = realloc(D->nodes, sizeof *nd * (size_t)cap);
         if (nd) D->nodes = nd;
-        for (int q = 0; q < AN_QUEUE_COUNT && o && ol && nd; q++) {
-            int64_t *qi = realloc(D->qidx[q], sizeof *qi * (size_t)cap);
-            if (!qi) return an_fail(AN_ERR_NOMEM, "out of memory in the deps pass");
-            D->qidx[q] = qi;
-        }
         if (!o || !ol || !nd) return an_fail(AN_ERR_NOMEM, "out of memory in the deps pass");
         D->cap = cap;
     }
+    for (int q = 0; q < AN_QUEUE_COUNT; q++) {
+        if (qn[q] <= D->qcap[q]) continue;
+        const int64_t cap = qn[q] > 2 * D->qcap[q] ? qn[q] : 2 * D->qcap[q];
+        int64_t *qi = realloc(D->qidx[q], sizeof *qi * (size_t)cap);
+        if (!qi) return an_fail(AN_ERR_NOMEM, "out of memory in the deps pass");
+        D->qidx[q] = qi, D->qcap[q] = cap;
+    }
+    return AN_OK;
+}
+
+/* Append instruction e (decoded: d) of layer. */
+static an_status append(deps *D, const an_insn *e, const an_isa_insn *d, int layer) {
+    const int qd = an_isa_queue_of(d);
+    int64_t qn[AN_QUEUE_COUNT];
+    for (int q = 0; q < AN_QUEUE_COUNT; q++) qn[q] = D->qn[q] + (q == qd);
+    an_status s = reserve(D, D->n + 1, qn, D->n_pool + NPU_MAX_RANGES);
+    if (s) return s;
     const int64_t k = D->n++;
     D->out[k] = *e;
     D->out_layer[k] = layer;
@@ -209,7 +222,11 @@ static an_status place_all(cprog *p, int early, deps *D) {
     D->fake.batch = p->B;
     D->fake.host = p->host;
     D->fake.n_host = p->n_host;
-    an_status s = AN_OK;
+    /* the program's size at once (SYNCs grow it later when they must) */
+    int64_t qn[AN_QUEUE_COUNT] = {0};
+    for (int64_t i = 0; i < p->n_ins; i++) qn[an_insn_queue(&p->ins[i])]++;
+    qn[AN_QUEUE_COMPUTE] += p->n_ins / 16;
+    an_status s = reserve(D, p->n_ins + p->n_ins / 16 + 16, qn, 3 * p->n_ins + NPU_MAX_RANGES);
     for (int64_t i = 0; i < p->n_ins && !s; i++) s = place(D, &p->ins[i], p->ins_layer[i]);
     for (int q = 0; q < AN_QUEUE_COUNT; q++) free(D->qidx[q]);
     free(D->nodes);

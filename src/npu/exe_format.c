@@ -29,19 +29,24 @@ typedef struct codec {
     const char *what; /* section, for messages */
 } codec;
 
+/* Writing: room for n more bytes (doubling). */
+static int reserve(codec *c, size_t n) {
+    if (c->n + n <= c->cap) return 1;
+    size_t cap = c->cap ? c->cap : 4096;
+    while (cap < c->n + n) cap *= 2;
+    uint8_t *b = realloc(c->buf, cap);
+    if (!b) {
+        c->err = 1;
+        return 0;
+    }
+    c->buf = b, c->cap = cap;
+    return 1;
+}
+
 static void io_bytes(codec *c, void *p, size_t n) {
     if (c->err) return;
     if (c->writing) {
-        if (c->n + n > c->cap) {
-            size_t cap = c->cap ? c->cap : 4096;
-            while (cap < c->n + n) cap *= 2;
-            uint8_t *b = realloc(c->buf, cap);
-            if (!b) {
-                c->err = 1;
-                return;
-            }
-            c->buf = b, c->cap = cap;
-        }
+        if (!reserve(c, n)) return;
         if (n) memcpy(c->buf + c->n, p, n);
         c->n += n;
     } else {
@@ -126,6 +131,7 @@ static void io_tensor(codec *c, an_tensor *t) {
 static void io_insns(codec *c, an_npu_exe *x) {
     io_i64(c, &x->n_insns);
     if (!io_array(c, (void **)&x->insns, x->n_insns, sizeof *x->insns, AN_ISA_BYTES)) return;
+    if (c->writing && !reserve(c, (size_t)x->n_insns * AN_ISA_BYTES)) return;
     for (int64_t i = 0; i < x->n_insns; i++) {
         uint8_t b[AN_ISA_BYTES];
         if (c->writing) an_isa_to_bytes(&x->insns[i], b);
@@ -233,6 +239,12 @@ void an_npu_exe_free(an_npu_exe *x) {
 an_status an_npu_serialize(const an_npu_exe *x0, uint8_t **buf, size_t *n) {
     an_npu_exe *x = (an_npu_exe *)x0; /* the codec only reads it when writing */
     codec out = {.writing = 1};
+    /* one buffer, sized for the large sections at once; each section is
+       written in place and its length filled in after it */
+    reserve(&out, (size_t)HEADER_BYTES + 65536 + (size_t)x->n_insns * AN_ISA_BYTES +
+                      (size_t)x->data_size + (size_t)x->qref_size +
+                      (size_t)x->n_layers * sizeof *x->layers +
+                      (size_t)x->n_host * sizeof *x->host + 8 * (size_t)x->n_affine);
     uint8_t magic[8];
     memcpy(magic, MAGIC, 8);
     uint32_t version = AN_NPU_VERSION, sections = N_SECTIONS, batch = (uint32_t)x->batch, zero = 0;
@@ -243,20 +255,19 @@ an_status an_npu_serialize(const an_npu_exe *x0, uint8_t **buf, size_t *n) {
     uint32_t crc = out.err ? 0 : an_crc32(0, out.buf, out.n);
     io_u32(&out, &crc);
     for (int k = 0; k < N_SECTIONS && !out.err; k++) {
-        codec sec = {.writing = 1};
-        io_section(&sec, k, x);
-        if (sec.err || sec.n > MAX_SECTION) {
-            free(sec.buf);
+        uint32_t len = 0;
+        io_bytes(&out, (void *)TAGS[k], 4);
+        io_u32(&out, &len); /* filled in below */
+        const size_t at = out.n;
+        io_section(&out, k, x);
+        if (out.err || out.n - at > MAX_SECTION) {
             free(out.buf);
             return an_fail(AN_ERR_NOMEM, "%s: section %s too large or out of memory", x->source,
                            TAGS[k]);
         }
-        uint32_t len = (uint32_t)sec.n, scrc = an_crc32(0, sec.buf, sec.n);
-        io_bytes(&out, (void *)TAGS[k], 4);
-        io_u32(&out, &len);
-        io_bytes(&out, sec.buf, sec.n);
+        an_le_put(out.buf + at - 4, out.n - at, 4);
+        uint32_t scrc = an_crc32(0, out.buf + at, out.n - at);
         io_u32(&out, &scrc);
-        free(sec.buf);
     }
     if (out.err) {
         free(out.buf);
