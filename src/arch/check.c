@@ -151,6 +151,18 @@ static an_status rows(checker *k, int space, int64_t first, int64_t count, int64
     return count ? access(k, space, first * bytes, (first + count) * bytes, write) : AN_OK;
 }
 
+/* Rows first, first + step, ... (n of them) of bytes each: one access for
+** consecutive rows, one for a row repeated (reading or writing a row again
+** in the same instruction changes nothing), else one a row. */
+static an_status row_run(checker *k, int space, int64_t first, int64_t step, int64_t n,
+                         int64_t bytes, int write) {
+    if (n <= 0) return AN_OK;
+    if (step == 1 || step == 0) return rows(k, space, first, step ? n : 1, bytes, write);
+    an_status s = AN_OK;
+    for (int64_t i = 0; i < n && !s; i++) s = rows(k, space, first + i * step, 1, bytes, write);
+    return s;
+}
+
 static an_status check_accesses(checker *k, const an_isa_insn *d) {
     const an_npu_config *c = &k->x->cfg;
     const int64_t R = c->rows, C = c->cols, AR = 4 * C;
@@ -167,14 +179,17 @@ static an_status check_accesses(checker *k, const an_isa_insn *d) {
         if (!(s = rows(k, NPU_WGT, d->wgt, R, C, 0))) s = access(k, NPU_ARRAY, 0, 1, 1);
         break;
     case AN_ISA_GEMM:
+        /* per outer step, its rows' reads, then its accumulator writes: the
+           same checks and the same final state as row by row (a row is a
+           granule; a row read again after this instruction wrote it passes
+           as it did the first time), in a call per run of rows */
         if (d->n_outer && d->n_inner) s = access(k, NPU_ARRAY, 0, 1, 0);
-        for (int64_t o = 0; o < d->n_outer && !s; o++)
-            for (int64_t i = 0; i < d->n_inner && !s; i++) {
-                const int64_t r = npu_gemm_acc(d, o, i);
-                if (!(s = rows(k, NPU_ACT, npu_gemm_act(d, o, i), 1, R, 0)) && d->accumulate)
-                    s = rows(k, NPU_ACC, r, 1, AR, 0);
-                if (!s) s = rows(k, NPU_ACC, r, 1, AR, 1);
-            }
+        for (int64_t o = 0; o < d->n_outer && !s; o++) {
+            s = row_run(k, NPU_ACT, npu_gemm_act(d, o, 0), d->act_inner, d->n_inner, R, 0);
+            if (!s && d->accumulate)
+                s = row_run(k, NPU_ACC, npu_gemm_acc(d, o, 0), d->acc_inner, d->n_inner, AR, 0);
+            if (!s) s = row_run(k, NPU_ACC, npu_gemm_acc(d, o, 0), d->acc_inner, d->n_inner, AR, 1);
+        }
         break;
     case AN_ISA_VEC:
         switch (d->vop) {

@@ -126,27 +126,16 @@ static void add_params(const cprog *p, const an_q_layer *l, int side, uint8_t *p
     }
 }
 
-an_status npu_pass_alloc(cprog *p) {
+/* The DATA image (p->data_size bytes): every conv's weight tiles and
+** parameter rows, every add's parameter rows, where npu_pass_alloc placed
+** them. */
+static an_status fill_data(cprog *p) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
     const an_q_graph *g = p->g;
-    /* DATA: weight tiles and parameter rows per op */
-    int64_t at = 0;
-    for (int k = 0; k < p->n_ops; k++) {
-        cop *o = &p->ops[k];
-        if (o->kind == COP_CONV) {
-            o->wdram = at = align64(at);
-            at += (int64_t)o->nob * o->nchunks * R * C;
-            o->pdram = at = align64(at);
-            at += ((int64_t)o->nob * 3 + (o->add_layer >= 0 ? NPU_FADD_PRM_ROWS : 0)) * 4 * C;
-        } else if (o->kind == COP_ADD) {
-            o->pdram = at = align64(at);
-            at += NPU_ADD_PRM_ROWS * 4 * C;
-        }
-    }
-    p->data_size = at;
-    if (!(p->data = calloc((size_t)(at ? at : 1), 1)))
-        return an_fail(AN_ERR_NOMEM, "out of memory for %lld bytes of weights", (long long)at);
+    if (!(p->data = calloc((size_t)(p->data_size ? p->data_size : 1), 1)))
+        return an_fail(AN_ERR_NOMEM, "out of memory for %lld bytes of weights",
+                       (long long)p->data_size);
     for (int k = 0; k < p->n_ops; k++) {
         const cop *o = &p->ops[k];
         const an_q_layer *l = &g->layers[o->layer];
@@ -210,6 +199,32 @@ an_status npu_pass_alloc(cprog *p) {
                 put32(row + 8 * C, oc < o->oc ? l->bias[oc] : 0);
             }
         }
+    }
+    return AN_OK;
+}
+
+an_status npu_pass_alloc(cprog *p) {
+    const an_npu_config *c = p->cfg;
+    const int64_t R = c->rows, C = c->cols;
+    const an_q_graph *g = p->g;
+    /* DATA: weight tiles and parameter rows per op */
+    int64_t at = 0;
+    for (int k = 0; k < p->n_ops; k++) {
+        cop *o = &p->ops[k];
+        if (o->kind == COP_CONV) {
+            o->wdram = at = align64(at);
+            at += (int64_t)o->nob * o->nchunks * R * C;
+            o->pdram = at = align64(at);
+            at += ((int64_t)o->nob * 3 + (o->add_layer >= 0 ? NPU_FADD_PRM_ROWS : 0)) * 4 * C;
+        } else if (o->kind == COP_ADD) {
+            o->pdram = at = align64(at);
+            at += NPU_ADD_PRM_ROWS * 4 * C;
+        }
+    }
+    p->data_size = at;
+    if (!p->layout_only) {
+        an_status s = fill_data(p);
+        if (s) return s;
     }
     /* tensors: the input, then every layer output that reaches DRAM */
     at = align64(at);

@@ -82,6 +82,8 @@ typedef struct cprog {
     int64_t dram_size;
     uint8_t *data; /* DATA image */
     int64_t data_size;
+    int layout_only; /* a tile-search build: DATA laid out, not filled (data NULL:
+                        the timing and the loader's checks never read its bytes) */
     /* SRAM split (bytes / rows) */
     int64_t in_half, stage_half, wgt_half_rows;
     /* instructions, encoded as npu_emit gets them (32 bytes each, not the
