@@ -19,17 +19,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Instruction counts fit 32 bits (NPU_MAX_INSNS). */
 typedef struct vc3 {
-    int64_t v[AN_QUEUE_COUNT];
+    int32_t v[AN_QUEUE_COUNT];
 } vc3;
 
 typedef struct node {
-    int64_t seq;
+    int32_t seq;
     vc3 start;  /* instructions of each queue complete when it starts */
-    int64_t r0; /* its footprint: ranges [r0, r0 + nr) of the pool */
-    int32_t nr;
-    int32_t q;
+    int32_t r0; /* its footprint: ranges [r0, r0 + nr) of the pool */
+    uint8_t nr, q;
 } node;
+
+/* A footprint range in whole granules of its space: [lo, hi) (clamped to
+** 32 bits: only an address no buffer or DRAM has gets there, and the
+** loader's checks refuse it). */
+typedef struct grange {
+    int32_t lo, hi;
+    uint8_t space, write;
+} grange;
 
 typedef struct deps {
     cprog *p;
@@ -38,7 +46,7 @@ typedef struct deps {
     int *out_layer;
     node *nodes;
     int64_t n, cap;
-    npu_range *pool; /* the nodes' footprints */
+    grange *pool; /* the nodes' footprints */
     int64_t n_pool, cap_pool;
     int64_t *qidx[AN_QUEUE_COUNT]; /* per queue: node indices in order */
     int64_t qn[AN_QUEUE_COUNT], qcap[AN_QUEUE_COUNT];
@@ -55,14 +63,24 @@ static int64_t gran(const an_npu_config *c, int space) {
                               : 1;
 }
 
+static int32_t clamp32(int64_t v) {
+    return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v;
+}
+
+/* r in granules: the granules its bytes touch. */
+static grange to_granules(const an_npu_config *c, const npu_range *r) {
+    const int64_t g = gran(c, r->space);
+    return (grange){clamp32(r->lo / g), clamp32((r->hi + g - 1) / g), (uint8_t)r->space,
+                    (uint8_t)r->write};
+}
+
+/* Whether a and b touch a granule in common, one of them writing. */
 static int conflict(const deps *D, const node *a, const node *b) {
     for (int i = 0; i < a->nr; i++)
         for (int j = 0; j < b->nr; j++) {
-            const npu_range *x = &D->pool[a->r0 + i], *y = &D->pool[b->r0 + j];
+            const grange *x = &D->pool[a->r0 + i], *y = &D->pool[b->r0 + j];
             if (x->space != y->space || !(x->write || y->write)) continue;
-            const int64_t g = gran(D->p->cfg, x->space);
-            if (x->lo / g * g < (y->hi + g - 1) / g * g && y->lo / g * g < (x->hi + g - 1) / g * g)
-                return 1;
+            if (x->lo < y->hi && y->lo < x->hi) return 1;
         }
     return 0;
 }
@@ -72,7 +90,7 @@ static int conflict(const deps *D, const node *a, const node *b) {
 static an_status reserve(deps *D, int64_t n, const int64_t qn[AN_QUEUE_COUNT], int64_t pool) {
     if (pool > D->cap_pool) {
         const int64_t cap = pool > 2 * D->cap_pool ? pool : 2 * D->cap_pool;
-        npu_range *r = realloc(D->pool, sizeof *r * (size_t)cap);
+        grange *r = realloc(D->pool, sizeof *r * (size_t)cap);
         if (!r) return an_fail(AN_ERR_NOMEM, "out of memory in the deps pass");
         D->pool = r, D->cap_pool = cap;
     }
@@ -108,12 +126,13 @@ static an_status append(deps *D, const an_insn *e, const an_isa_insn *d, int lay
     D->out[k] = *e;
     D->out_layer[k] = layer;
     node *nd = &D->nodes[k];
-    nd->q = an_isa_queue_of(d);
-    nd->seq = D->qn[nd->q];
-    nd->start = D->cur[nd->q];
-    nd->r0 = D->n_pool;
-    nd->nr = npu_footprint(d, D->p->cfg, &D->fake, D->pool + D->n_pool);
-    D->n_pool += nd->nr;
+    nd->q = (uint8_t)qd;
+    nd->seq = (int32_t)D->qn[qd];
+    nd->start = D->cur[qd];
+    nd->r0 = (int32_t)D->n_pool;
+    npu_range r[NPU_MAX_RANGES];
+    nd->nr = (uint8_t)npu_footprint(d, D->p->cfg, &D->fake, r);
+    for (int i = 0; i < nd->nr; i++) D->pool[D->n_pool++] = to_granules(D->p->cfg, &r[i]);
     D->qidx[nd->q][D->qn[nd->q]++] = k;
     return AN_OK;
 }
