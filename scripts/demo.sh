@@ -123,7 +123,17 @@ echo "== the report =="
   tail -1
 echo
 echo "== summary =="
-row() { sed -n "s/^\($1\) *\(measured\|modelled\) *\([0-9.]*\) *\([0-9.]*\) *\([0-9.]*\).*/  \1 (\2): \3 us, \4 img\/s, \5 uJ per image/p" out/compare.txt; }
-row 'CPU int8'; row 'ASIC [^ ]* [0-9]*nm'; row 'FPGA [^ ]*'; row 'GPU [^(]*[^ (]'
+# row KIND TARGET: the comparison's rows whose target matches TARGET (their
+# figures: a number in each of the first three columns, so the notes under
+# the table never match), with the reason the table gives for a KIND row
+# being modelled ("KIND row modelled: why"); a plain line when it has none.
+row() {
+  local rows why
+  rows=$(sed -n "s/^\($2\) *\(measured\|modelled\) *\([0-9][0-9.]*\) *\([0-9][0-9.]*\) *\([0-9][0-9.]*\) .*/  \1 (\2): \3 us, \4 img\/s, \5 uJ per image/p" out/compare.txt)
+  why=$(sed -n "s/^$1 row modelled: //p" out/compare.txt)
+  if [ -n "$rows" ]; then echo "$rows${why:+; not measured: $why}"
+  else echo "  $1: no row in out/compare.txt${why:+ ($why)}"; fi
+}
+row CPU 'CPU int8'; row ASIC 'ASIC [^ ]* [0-9]*nm'; row FPGA 'FPGA [^ ]*'; row GPU 'GPU [^ ].*[^ ]'
 echo "  sweep: $(grep -c '\*$' out/sweep.txt) of 5 array sizes on the Pareto front (out/sweep.csv, out/sweep.svg)"
 echo "  report: $(pwd)/out/report/index.html"

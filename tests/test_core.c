@@ -143,6 +143,24 @@ Test(bytes, little_endian_whatever_the_host) {
     cr_assert_eq(b[4], 0xaa);
 }
 
+Test(bytes, readers_move_past_what_they_read) {
+    uint8_t b[16];
+    size_t off = 0;
+    an_le_put(b, 0x0102, 2);
+    an_le_put(b + 2, (uint32_t)-7, 4);
+    const float f = -1.5f;
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    an_le_put(b + 6, u, 4);
+    an_le_put(b + 10, UINT64_C(0x0a0b0c0d0e0f), 6);
+    cr_assert_eq(an_le_next(b, &off, 2), 0x0102);
+    cr_assert_eq(off, 2);
+    cr_assert_eq(an_le_next_i32(b, &off), -7);
+    cr_assert_eq(an_le_next_f32(b, &off), -1.5f);
+    cr_assert_eq(an_le_next(b, &off, 6), UINT64_C(0x0a0b0c0d0e0f));
+    cr_assert_eq(off, 16);
+}
+
 Test(textbuf, appends_grow_and_take_hands_over) {
     an_buf b = {0};
     cr_assert_null(an_buf_take(&b), "nothing written: no text");

@@ -8,6 +8,8 @@
 ** own, and the reference engine's logits equal to the simulator's on a
 ** compiled graph, directly and through a device; the RTL through a device
 ** (when this build has it) equal to the simulator in outputs and cycles.
+** The accuracy runs over a data set: counts, and refusals of data that
+** does not fit.
 */
 #include "asicnn/runtime.h"
 #include "test_quant_util.h"
@@ -278,6 +280,64 @@ Test(runtime, ref_equals_sim) {
     free(in);
     free(want);
     free(got);
+    an_npu_exe_free(&x);
+}
+
+/* The accuracy runs over a data set (an_backend_check, an_backend_evaluate):
+** 5 samples at batch 2 (the last batch padded), labelled with the reference
+** engine's own class for the even samples and another class for the odd
+** ones, so both must count 5 samples, all equal, 3 correct; a data set
+** without labels, or of another sample size, is refused naming it. */
+Test(runtime, accuracy_runs_count_and_refuse) {
+    an_npu_exe x;
+    compiled(&x);
+    an_dataset raw = {0};
+    cr_assert_eq(an_dataset_alloc(&raw, 5, x.input.h, x.input.w, x.input.c), AN_OK);
+    snprintf(raw.name, sizeof raw.name, "five");
+    an_rng r;
+    an_rng_seed(&r, 3, 1);
+    for (int64_t i = 0; i < raw.n * raw.features; i++)
+        raw.x[i] = 128.0f + (float)an_rng_below(&r, 11) - 5.0f;
+    const int64_t N = (int64_t)x.output.h * x.output.w * x.output.c;
+    int8_t *q = calloc((size_t)(x.batch * raw.features), 1), *y = calloc((size_t)(x.batch * N), 1);
+    an_backend *ref;
+    cr_assert_eq(an_backend_load(&ref, AN_BACKEND_REF, &x, NULL), AN_OK, "%s", an_errmsg());
+    int classes = 0; /* the labels below must not all be one class */
+    for (int64_t at = 0; at < raw.n; at += x.batch) {
+        const int n = an_npu_quantize_batch(&x, &raw, at, q);
+        cr_assert_eq(an_backend_run(ref, q), AN_OK, "%s", an_errmsg());
+        cr_assert_eq(an_backend_output(ref, y), AN_OK);
+        for (int i = 0; i < n; i++) {
+            int best = 0;
+            for (int k = 1; k < N; k++)
+                if (y[i * N + k] > y[i * N + best]) best = k;
+            raw.y[at + i] = (at + i) % 2 ? (best + 1) % (int)N : best;
+            classes |= 1 << raw.y[at + i];
+        }
+    }
+    cr_assert(classes & (classes - 1));
+    an_backend_close(ref);
+    an_npu_eval e;
+    cr_assert_eq(an_backend_check(AN_BACKEND_SIM, &x, NULL, &raw, &e), AN_OK, "%s", an_errmsg());
+    cr_assert(e.n == 5 && e.correct == 3 && e.equal == 0 && e.insns > 0);
+    an_backend_eval v;
+    cr_assert_eq(an_backend_evaluate(AN_BACKEND_REF, &x, &raw, NULL, &v), AN_OK, "%s", an_errmsg());
+    cr_assert(v.n == 5 && v.correct == 3 && v.equal == 5 && !v.dram_checked);
+    /* refusals: labels gone, then one feature too many */
+    int32_t *labels = raw.y;
+    raw.y = NULL;
+    cr_assert_eq(an_backend_check(AN_BACKEND_SIM, &x, NULL, &raw, &e), AN_ERR_FORMAT);
+    cr_assert(strstr(an_errmsg(), "five: evaluation needs labels"), "%s", an_errmsg());
+    cr_assert_eq(an_backend_evaluate(AN_BACKEND_REF, &x, &raw, NULL, &v), AN_ERR_FORMAT);
+    cr_assert(strstr(an_errmsg(), "five: evaluation needs labels"), "%s", an_errmsg());
+    raw.y = labels;
+    raw.features++;
+    cr_assert_eq(an_backend_evaluate(AN_BACKEND_REF, &x, &raw, NULL, &v), AN_ERR_FORMAT);
+    cr_assert(strstr(an_errmsg(), "five: samples have"), "%s", an_errmsg());
+    raw.features--;
+    free(q);
+    free(y);
+    an_dataset_free(&raw);
     an_npu_exe_free(&x);
 }
 

@@ -27,7 +27,8 @@
 // writes each window's int8 result into the activation rows. Instructions complete in order: each ends
 // no earlier than the one before it, and its tokens are pushed then
 // (push_prev / push_next: tokens pushed at the edge ending this cycle).
-// The instruction comes on insn in the cycle go is high (its first cycle).
+// The instruction comes on insn in the cycle go is high (its first cycle);
+// go_load is go && insn is a LOAD.
 // Memory reads are combinational (an_sram), so a cycle reads, computes and
 // writes, except through the requantization lanes (S register stages).
 `default_nettype none
@@ -45,6 +46,8 @@ module an_compute #(
     input  wire                   clk,
     input  wire                   rst,
     input  wire                   go,
+    input  wire                   go_load,  // go of a LOAD: the DMA's own copy (a
+                                            // small net, not go's buffer tree)
     input  wire [255:0]           insn,
     input  wire [`AN_DEC_W-1:0]   dec,
     output wire                   ready,
@@ -115,6 +118,13 @@ module an_compute #(
     reg on;                                  // a VEC, LOAD, HOST, SYNC or FINISH runs
     reg on_n;                                // !on: a copy for ready alone (inverted, so
                                              // that synthesis does not merge it with on)
+    // Two more copies of on, each written differently so that synthesis
+    // keeps them apart (on and on_n hold while idle; these are recomputed
+    // every cycle): on_d selects the opcode fields (op, vop: the decodes
+    // that fan out to every lane), ld_ci (!on) loads ci_r. Neither waits
+    // behind the buffer tree of on's hundreds of loads, and go (which would
+    // otherwise enable ci_r's 256 bits) stays a small net.
+    reg on_d, ld_ci;
     reg vb;                                  // ... a VEC beside the array (field beside)
     wire arr_free = on_n || vb;              // PRELOAD and GEMM may start
     assign ready = q_ok && (in_pre ? arr_free && wp_ok && (npre ? bk1_ok : bk0_ok)
@@ -126,18 +136,19 @@ module an_compute #(
     // ci: the instruction of the vector unit, DMA, HOST, SYNC or FINISH
     // (meaningful while active): insn in its first cycle, when on is still
     // low, then the register. Selected by on, not by go, so that go only
-    // enables registers and reaches no datapath.
+    // enables registers and reaches no datapath. ci_r takes insn in every
+    // cycle while on is low (it is read only while on is high).
     reg [255:0] ci_r;
     wire [255:0] ci = on ? ci_r : insn;
     wire active = go_oth || on;
-    wire [3:0] op = `AN_ANY_OP(ci);
-    wire [3:0] vop = `AN_VEC_VOP(ci);
+    wire [3:0] op = on_d ? `AN_ANY_OP(ci_r) : `AN_ANY_OP(insn);
+    wire [3:0] vop = on_d ? `AN_VEC_VOP(ci_r) : `AN_VEC_VOP(insn);
     reg [31:0] cyc; // cycle of the instruction, 0 in its first
 
     // ---------------- LOAD into acc ----------------
     wire dma_last;
     an_dma #(BPC, BURST, 0, ACC_ABITS) dma_acc (
-        .clk(clk), .rst(rst), .go(go_oth && in_op == `AN_OP_LOAD), .insn(insn), .dec(dec),
+        .clk(clk), .rst(rst), .go(go_load), .insn(insn), .dec(dec),
         .busy(), .last(dma_last),
         .rq_valid(dc_rq_valid), .rq_addr(dc_rq_addr), .rq_mask(dc_rq_mask), .rq_tag(dc_rq_tag),
         .rq_wdata(), .rs_valid(dc_rs_valid), .rs_mask(dc_rs_mask), .rs_tag(dc_rs_tag),
@@ -263,8 +274,22 @@ module an_compute #(
                   `AN_VEC_WR8(i);
     endfunction
     wire pwr8 = on ? pwr8_of(ci_r) : pwr8_of(insn);
-    wire to_act = vop == `AN_VOP_WRITE || ((vop == `AN_VOP_REQUANT || is_pool) && `AN_VEC_WR8(ci));
-    wire [31:0] vptr_c = on ? vptr : to_act ? `AN_VEC_DST(ci) : `AN_VEC_SRC(ci);
+    // the lanes' copy, a register: on && pwr8_of(ci_r). In a pool's first
+    // cycle (on low) the lanes take no requantized cell (none has left the
+    // delay line yet), so it may be low there, and it reaches their adders
+    // early in the cycle.
+    reg l_pwr8;
+    // the vector rows' first row: the destination for a VEC that writes int8
+    // rows, else the source
+    function [31:0] vstart_of(input [255:0] i);
+        vstart_of = `AN_VEC_VOP(i) == `AN_VOP_WRITE ||
+                    (`AN_VEC_VOP(i) == `AN_VOP_REQUANT && `AN_VEC_WR8(i)) || pwr8_of(i)
+                  ? `AN_VEC_DST(i) : `AN_VEC_SRC(i);
+    endfunction
+    wire [31:0] vptr_c = on ? vptr : vstart_of(insn);
+    // vptr_c + the pitch, from the register and from the instruction apart
+    // (on selects last: it reaches no adder)
+    wire [31:0] vptr_step = on ? vptr + `AN_VEC_VPITCH(ci_r) : vstart_of(insn) + `AN_VEC_VPITCH(insn);
     // pools: window cell (py, px, ky, kx) at grid cell (cell_y, cell_x) =
     // (py sh + oy + ky, px sw + ox + kx), its window's corner at (by, bx);
     // kept as registers, stepped by adds (no multiply in a cycle)
@@ -303,6 +328,8 @@ module an_compute #(
     wire win_last = on ? win_last_of(ci_r, ky, kx) : win_last_of(insn, ky, kx);
     wire pool_last = win_last && (on ? out_last_of(ci_r, py, px) : out_last_of(insn, py, px));
     reg [16:0] pcnt;                // the window's cells inside the grid so far
+    reg [16:0] pcnt1;               // pcnt + 1, kept beside it (no carry chain
+                                    // after the late flag pl_in)
     // (the window's value itself, max or sum, is each lane's psum: an_vlane)
 
     // The requantization lanes take a row in a cycle and give its result
@@ -345,7 +372,7 @@ module an_compute #(
     wire pl_v = op == `AN_OP_VEC && (pwr8 ? active && bk_v : fe && is_pool && !no_cells);
     wire pl_in = pwr8 ? bk_in : cell_in;
     wire pl_wl = pwr8 ? bk_wl : win_last;
-    wire [16:0] pl_cnt = pcnt + (pl_in ? 17'd1 : 17'd0);
+    wire [16:0] pl_cnt = pl_in ? pcnt1 : pcnt;
 
     // the window walk's next cell: the next window's corner after a
     // window's last cell, else the next cell of the row or the next row
@@ -379,7 +406,7 @@ module an_compute #(
             an_vlane vl (.clk(clk), .rst(rst), .x(acc_rd[g*32 +: 32]), .xb(acc_rdb[g*32 +: 32]),
                          .rq(rq_out[g*32 +: 32]), .a8(act_rd[g*8 +: 8]), .zp(`AN_VEC_ZP(ci)),
                          .shift(`AN_VEC_SHIFT(ci)), .acc_sel(v_acc), .act_sel(v_act),
-                         .pwr8(pwr8), .is_avg(is_avg), .p_in(pl_in), .p_first(pcnt == 0),
+                         .pwr8(l_pwr8), .is_avg(is_avg), .p_in(pl_in), .p_first(pcnt == 0),
                          .cnt(pl_cnt), .p_upd(pl_v), .p_clr(pl_wl),
                          .acc_wd(l_acc[g*32 +: 32]), .act_wd(l_act[g*8 +: 8]),
                          .y(y_out[g*32 +: 32]), .rc(acc_rdc[g*32 +: 32]), .r_max(r_max),
@@ -451,24 +478,27 @@ module an_compute #(
     integer j;
     always @(posedge clk) begin
         if (rst) begin
-            on <= 0; on_n <= 1; vb <= 0; fin <= 0; cyc <= 0;
+            on <= 0; on_n <= 1; on_d <= 0; ld_ci <= 1; l_pwr8 <= 0; vb <= 0; fin <= 0; cyc <= 0;
             q_cnt <= 0; wp_cnt <= 0; ar_cnt <= 0; bk0_cnt <= 0; bk1_cnt <= 0; dr_cnt <= 0;
             q_ok <= 1; wp_ok <= 1; ar_ok <= 1; bk0_ok <= 1; bk1_ok <= 1; dr_ok <= 1;
             npre <= 0; cur_bank <= 0; head_cnt <= 0; tail_cnt <= 0;
             p_on <= 0; p_row <= 0; g_on <= 0; g_cnt <= 0;
             f_head <= 0; f_tail <= 0; f_cnt <= 0;
-            ii <= 0; py <= 0; px <= 0; ky <= 0; kx <= 0; pcnt <= 0;
+            ii <= 0; py <= 0; px <= 0; ky <= 0; kx <= 0; pcnt <= 0; pcnt1 <= 1;
             fe_done <= 0; dl_v <= 0;
             for (j = 0; j < LAT; j = j + 1) rp[j] <= 0;
         end else begin
+            on_d <= active && !last;
+            ld_ci <= !active || last;
+            if (ld_ci) ci_r <= insn;
             if (go_oth) begin
-                ci_r <= insn;
                 vb <= go_vb;
                 if (in_op == `AN_OP_FINISH) fin <= 1;
             end
             if (active) begin
                 on <= !last;
                 on_n <= last;
+                l_pwr8 <= !last && pwr8;
                 cyc <= last ? 32'd0 : cyc + 1;
             end
             // PRELOAD
@@ -530,9 +560,9 @@ module an_compute #(
             tail_cnt <= f_push ? rel_new - 1 : dn(tail_cnt);
             // vector rows
             if (active && op == `AN_OP_VEC && !is_pool)
-                vptr <= vptr_c + `AN_VEC_VPITCH(ci);
+                vptr <= vptr_step;
             else if (fe && pwr8 && !no_cells)
-                vptr <= win_last ? vptr_c + `AN_VEC_VPITCH(ci) : vptr_c;
+                vptr <= win_last ? vptr_step : vptr_c;
             // the requantization delay line; the front end's end
             dl_v <= {dl_v[S-2:0], fe_v};
             dl_last <= {dl_last[S-2:0], fe_last};
@@ -546,6 +576,7 @@ module an_compute #(
             // the one leaving the delay line)
             if (pl_v) begin
                 pcnt <= pl_wl ? 17'd0 : pl_cnt;
+                pcnt1 <= pl_wl ? 17'd1 : pl_in ? pcnt1 + 1 : pcnt1;
             end
             // pools: the window walk
             if (fe && op == `AN_OP_VEC && is_pool && !no_cells) begin

@@ -167,11 +167,19 @@ module an_decode #(
     wire [31:0] growgap = elemc3 ? (gin3 + side3) & m3 : side3;  // the gap at a row's end
     wire [31:0] glast = nod3 ? 32'd0 : elemc3 ? (gin3 + after) & m3 : after; // after the last chunk
     localparam [31:0] BMASK = `AN_DRAM_BURST - 1;
-    // a GEMM's times in the array pipeline (an_compute); a VEC's duration
+    // a GEMM's times in the array pipeline (an_compute); a VEC's duration.
+    // The GEMM's compares are against constants (no adder before a
+    // compare): its T, a product of two 16-bit fields, is below
+    // 2^32 - 2^17, so t3 + the array's size does not wrap.
+    localparam signed [32:0] TBK_ZMAX = 3 - `AN_COLS;          // tbk = 0 up to here
+    localparam signed [32:0] TL_LE1_MAX = 3 - `AN_ROWS - `AN_COLS;
+    wire [32:0] t3s = {1'b0, t3};
+    wire tbk_z = $signed(t3s) <= TBK_ZMAX;
     wire [31:0] tl = vec3 ? (t3 == 0 ? 32'd1 : rq3 ? t3 + `AN_REQUANT_STAGES : t3)
                           : t3 + `AN_ROWS + `AN_COLS - 2;
+    wire tl_le1 = vec3 ? t3 == 0 || (!rq3 && t3 == 1) : $signed(t3s) <= TL_LE1_MAX;
     wire [31:0] tq = t3 != 0 ? t3 - 1 : 32'd0;
-    wire [31:0] tbk = t3 + `AN_COLS > 3 ? t3 + `AN_COLS - 3 : 32'd0;
+    wire [31:0] tbk = tbk_z ? 32'd0 : t3 + `AN_COLS - 3;
     always @(posedge clk) begin
         out_valid <= !rst && v3;
         out_q <= q3;
@@ -190,9 +198,9 @@ module an_decode #(
         `AN_DEC_TL(out_dec) <= tl;
         `AN_DEC_TQ(out_dec) <= tq;
         `AN_DEC_TBK(out_dec) <= tbk;
-        `AN_DEC_TQ_Z(out_dec) <= tq == 0;
-        `AN_DEC_TBK_Z(out_dec) <= tbk == 0;
-        `AN_DEC_TL_LE1(out_dec) <= tl <= 1;
+        `AN_DEC_TQ_Z(out_dec) <= t3 <= 1;
+        `AN_DEC_TBK_Z(out_dec) <= tbk_z;
+        `AN_DEC_TL_LE1(out_dec) <= tl_le1;
         `AN_DEC_RLB(out_dec) <= runlen3 + BMASK;
         `AN_DEC_XRL(out_dec) <= {8'd0, `AN_DMA_DRAM_XSTRIDE(i3)} + runlen3 + BMASK;
         `AN_DEC_YRL(out_dec) <= `AN_DMA_DRAM_YSTRIDE(i3) + runlen3 + BMASK;

@@ -265,7 +265,8 @@ module an_npu #(
     // ---------------- compute engine ----------------
     wire fin;
     an_compute #(R, C, ACT_ABITS, WGT_ABITS, ACC_ABITS, BPC, BURST) compute (
-        .clk(clk), .rst(rst), .go(go1), .insn(head1), .dec(qh1[QW-1:256]), .ready(ready1), .busy(busy1),
+        .clk(clk), .rst(rst), .go(go1), .go_load(go1 && `AN_ANY_OP(head1) == `AN_OP_LOAD),
+        .insn(head1), .dec(qh1[QW-1:256]), .ready(ready1), .busy(busy1),
         .push_prev(cpush_prev), .push_next(cpush_next),
         .act_ra(act_ra), .act_rd(act_rd), .act_we(act_we), .act_wa(act_wa), .act_wd(act_wd),
         .act_wm(act_wm), .wgt_ra(wgt_ra), .wgt_rd(wgt_rd),

@@ -277,8 +277,9 @@ int npu_footprint(const an_isa_insn *d, const an_npu_config *c, const an_npu_exe
 /* The first PRELOAD or GEMM that may run while VEC prog[i] runs beside the
 ** array (those after it in the compute queue, up to its next instruction
 ** of another kind) and touches what the VEC touches, a write on either
-** side; -1 when none does (src/arch/beside.c, docs/timing.md). */
-int64_t npu_beside_conflict(const an_isa_insn *prog, int64_t n, int64_t i, const an_npu_config *c,
+** side; -1 when none does (src/arch/beside.c, docs/timing.md). The
+** program is encoded (and decodes: the loader or the compiler made it). */
+int64_t npu_beside_conflict(const an_insn *prog, int64_t n, int64_t i, const an_npu_config *c,
                             const an_npu_exe *x);
 
 /* ---- the scheduler ---- */
@@ -286,9 +287,11 @@ int64_t npu_beside_conflict(const an_isa_insn *prog, int64_t n, int64_t i, const
 /* Fetch dispatches instructions in program order into the three queues
 ** (each insn_depth deep); each queue runs its head when the tokens it pops
 ** are there and the FIFOs it pushes have room (token_depth). The order is
-** deterministic. step runs one instruction; a nonzero return stops. */
+** deterministic. step runs one instruction (d: its decoded form, valid
+** during the call); a nonzero return stops. prog stays encoded: each
+** instruction is decoded when it is fetched. */
 typedef an_status (*npu_step_fn)(void *ctx, an_isa_queue q, int64_t index, const an_isa_insn *d);
-an_status npu_schedule(const an_isa_insn *prog, int64_t n, const an_npu_config *c, const char *src,
+an_status npu_schedule(const an_insn *prog, int64_t n, const an_npu_config *c, const char *src,
                        npu_step_fn step, void *ctx);
 
 /* Token channel a dep bit of an instruction on queue q uses (0..3:
@@ -308,7 +311,9 @@ extern const unsigned NPU_DEP_PUSHES[2];
 int64_t npu_input_bytes(const an_npu_exe *x);
 
 /* ---- the dry-run checker (check.c) ---- */
-an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog);
+/* x's program (x->insns, every instruction already decoded and checked by
+** npu_insn_check) through the scheduler, every access checked. */
+an_status npu_dry_run(const an_npu_exe *x);
 
 /* ---- the closed-form cost of one instruction (cost.c) ---- */
 
@@ -355,8 +360,7 @@ typedef struct npu_event {
 ** compiler runs it alone (npu_time). Cycles never depend on data. */
 typedef struct npu_timing npu_timing;
 
-an_status npu_timing_create(npu_timing **out, const an_npu_exe *x, const an_isa_insn *prog,
-                            int trace);
+an_status npu_timing_create(npu_timing **out, const an_npu_exe *x, int trace);
 void npu_timing_free(npu_timing *t);
 void npu_timing_reset(npu_timing *t);
 /* Instruction index (d, on queue q) runs next; live_rows / live_cols: the
@@ -371,9 +375,9 @@ int64_t npu_timing_sums(const npu_timing *t, const an_perf **total, const an_per
                         const an_perf **lay, int64_t *owned);
 /* Recorded events (NULL when not tracing). */
 const npu_event *npu_timing_events(const npu_timing *t, int64_t *n);
-/* Time a whole program without running it: *out holds its timing (the
-** caller frees it). The program must pass the dry run. */
-an_status npu_time(const an_npu_exe *x, const an_isa_insn *prog, npu_timing **out);
+/* Time a whole program (x->insns) without running it: *out holds its
+** timing (the caller frees it). The program must pass the dry run. */
+an_status npu_time(const an_npu_exe *x, npu_timing **out);
 
 #ifdef __cplusplus
 }

@@ -136,6 +136,12 @@ uint32_t an_crc32(uint32_t crc, const void *buf, size_t n);
 
 uint64_t an_le_get(const uint8_t *p, int width);
 void an_le_put(uint8_t *p, uint64_t v, int width);
+/* Readers of a binary format: the value at p + *off, *off moved past it
+** (the caller has checked that the bytes are there); an int32 and a float
+** (IEEE-754 binary32) are read as the bit patterns of 4-byte integers. */
+uint64_t an_le_next(const uint8_t *p, size_t *off, int width);
+int32_t an_le_next_i32(const uint8_t *p, size_t *off);
+float an_le_next_f32(const uint8_t *p, size_t *off);
 
 /* ------------------------------------------------------------------------ */
 /* Text buffer: printf-style appends into a growing string.                 */

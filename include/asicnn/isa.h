@@ -219,6 +219,22 @@ an_status an_isa_decode(const an_insn *in, an_isa_insn *d);
 /* The queue an instruction runs on. */
 an_isa_queue an_isa_queue_of(const an_isa_insn *d);
 
+/* The queue an encoded instruction runs on (an_isa_queue_of of its
+** decoded form), from its opcode and buf fields alone. */
+static inline an_isa_queue an_insn_queue(const an_insn *in) {
+    const uint64_t op = an_isa_get(in, AN_ISA_ANY_op_SHIFT, AN_ISA_ANY_op_WIDTH);
+    if (op == AN_ISA_LOAD)
+        return an_isa_get(in, AN_ISA_DMA_buf_SHIFT, AN_ISA_DMA_buf_WIDTH) == AN_BUF_ACC
+                   ? AN_QUEUE_COMPUTE
+                   : AN_QUEUE_LOAD;
+    return op == AN_ISA_STORE ? AN_QUEUE_STORE : AN_QUEUE_COMPUTE;
+}
+
+/* The opcode of an encoded instruction. */
+static inline int an_insn_op(const an_insn *in) {
+    return (int)an_isa_get(in, AN_ISA_ANY_op_SHIFT, AN_ISA_ANY_op_WIDTH);
+}
+
 /* One line of assembly ("GEMM acc=0 act=16 ..." with the opcode's nonzero
 ** fields, tokens as "[pop:prev push:next]") into buf. */
 const char *an_isa_format(const an_isa_insn *d, char *buf, size_t n);

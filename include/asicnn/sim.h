@@ -36,7 +36,8 @@ extern "C" {
 
 typedef struct an_npu_sim an_npu_sim;
 
-/* Called before each instruction runs (a timing model hooks here). */
+/* Called before each instruction runs (a timing model hooks here); d, its
+** decoded form, lives only during the call. */
 typedef void (*an_npu_hook)(void *ctx, an_isa_queue q, int64_t index, const an_isa_insn *d);
 
 an_status an_npu_sim_create(an_npu_sim **out, const an_npu_exe *x);

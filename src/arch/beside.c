@@ -15,15 +15,18 @@ static int clash(const npu_range *a, const npu_range *b) {
     return a->space == b->space && (a->write || b->write) && a->lo < b->hi && b->lo < a->hi;
 }
 
-int64_t npu_beside_conflict(const an_isa_insn *prog, int64_t n, int64_t i, const an_npu_config *c,
+int64_t npu_beside_conflict(const an_insn *prog, int64_t n, int64_t i, const an_npu_config *c,
                             const an_npu_exe *x) {
     npu_range v[NPU_MAX_RANGES], g[NPU_MAX_RANGES];
-    const int nv = npu_footprint(&prog[i], c, x, v);
+    an_isa_insn d;
+    if (an_isa_decode(&prog[i], &d)) return -1; /* the caller's program decodes */
+    const int nv = npu_footprint(&d, c, x, v);
     for (int64_t j = i + 1; j < n; j++) {
-        const an_isa_insn *d = &prog[j];
-        if (an_isa_queue_of(d) != AN_QUEUE_COMPUTE) continue;
-        if (d->op != AN_ISA_PRELOAD && d->op != AN_ISA_GEMM) return -1;
-        const int ng = npu_footprint(d, c, x, g);
+        if (an_insn_queue(&prog[j]) != AN_QUEUE_COMPUTE) continue;
+        const int op = an_insn_op(&prog[j]);
+        if (op != AN_ISA_PRELOAD && op != AN_ISA_GEMM) return -1;
+        if (an_isa_decode(&prog[j], &d)) return -1;
+        const int ng = npu_footprint(&d, c, x, g);
         for (int a = 0; a < nv; a++)
             for (int b = 0; b < ng; b++)
                 if (clash(&v[a], &g[b])) return j;

@@ -41,7 +41,7 @@ typedef struct shadow {
 
 typedef struct checker {
     const an_npu_exe *x;
-    const an_isa_insn *prog;
+    const an_insn *prog; /* x->insns */
     shadow sp[NPU_SPACE_COUNT];
     vclock cur[AN_QUEUE_COUNT];
     vclock *fifo[4]; /* [token_depth] */
@@ -56,7 +56,9 @@ typedef struct checker {
 static an_status bad(const checker *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static an_status bad(const checker *k, const char *fmt, ...) {
     char insn[200], msg[200];
-    an_isa_format(&k->prog[k->idx], insn, sizeof insn);
+    an_isa_insn d;
+    if (an_isa_decode(&k->prog[k->idx], &d)) memset(&d, 0, sizeof d); /* it decoded before */
+    an_isa_format(&d, insn, sizeof insn);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -149,6 +151,18 @@ static an_status rows(checker *k, int space, int64_t first, int64_t count, int64
     return count ? access(k, space, first * bytes, (first + count) * bytes, write) : AN_OK;
 }
 
+/* Rows first, first + step, ... (n of them) of bytes each: one access for
+** consecutive rows, one for a row repeated (reading or writing a row again
+** in the same instruction changes nothing), else one a row. */
+static an_status row_run(checker *k, int space, int64_t first, int64_t step, int64_t n,
+                         int64_t bytes, int write) {
+    if (n <= 0) return AN_OK;
+    if (step == 1 || step == 0) return rows(k, space, first, step ? n : 1, bytes, write);
+    an_status s = AN_OK;
+    for (int64_t i = 0; i < n && !s; i++) s = rows(k, space, first + i * step, 1, bytes, write);
+    return s;
+}
+
 static an_status check_accesses(checker *k, const an_isa_insn *d) {
     const an_npu_config *c = &k->x->cfg;
     const int64_t R = c->rows, C = c->cols, AR = 4 * C;
@@ -165,14 +179,17 @@ static an_status check_accesses(checker *k, const an_isa_insn *d) {
         if (!(s = rows(k, NPU_WGT, d->wgt, R, C, 0))) s = access(k, NPU_ARRAY, 0, 1, 1);
         break;
     case AN_ISA_GEMM:
+        /* per outer step, its rows' reads, then its accumulator writes: the
+           same checks and the same final state as row by row (a row is a
+           granule; a row read again after this instruction wrote it passes
+           as it did the first time), in a call per run of rows */
         if (d->n_outer && d->n_inner) s = access(k, NPU_ARRAY, 0, 1, 0);
-        for (int64_t o = 0; o < d->n_outer && !s; o++)
-            for (int64_t i = 0; i < d->n_inner && !s; i++) {
-                const int64_t r = npu_gemm_acc(d, o, i);
-                if (!(s = rows(k, NPU_ACT, npu_gemm_act(d, o, i), 1, R, 0)) && d->accumulate)
-                    s = rows(k, NPU_ACC, r, 1, AR, 0);
-                if (!s) s = rows(k, NPU_ACC, r, 1, AR, 1);
-            }
+        for (int64_t o = 0; o < d->n_outer && !s; o++) {
+            s = row_run(k, NPU_ACT, npu_gemm_act(d, o, 0), d->act_inner, d->n_inner, R, 0);
+            if (!s && d->accumulate)
+                s = row_run(k, NPU_ACC, npu_gemm_acc(d, o, 0), d->acc_inner, d->n_inner, AR, 0);
+            if (!s) s = row_run(k, NPU_ACC, npu_gemm_acc(d, o, 0), d->acc_inner, d->n_inner, AR, 1);
+        }
         break;
     case AN_ISA_VEC:
         switch (d->vop) {
@@ -263,7 +280,8 @@ static an_status check_step(void *ctx, an_isa_queue q, int64_t index, const an_i
     return AN_OK;
 }
 
-an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog) {
+an_status npu_dry_run(const an_npu_exe *x) {
+    const an_insn *prog = x->insns;
     checker *k = calloc(1, sizeof *k);
     if (!k) return an_fail(AN_ERR_NOMEM, "out of memory");
     k->x = x;
@@ -291,15 +309,19 @@ an_status npu_dry_run(const an_npu_exe *x, const an_isa_insn *prog) {
         set_bits(init, in->dram, in_end);
     }
     for (int64_t i = 0; i < x->n_insns && !s; i++) {
-        if (prog[i].op != AN_ISA_VEC || !prog[i].beside) continue;
+        if (an_insn_op(&prog[i]) != AN_ISA_VEC ||
+            !an_isa_get(&prog[i], AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH))
+            continue;
         const int64_t j = npu_beside_conflict(prog, x->n_insns, i, c, x);
         if (j >= 0)
-            s = an_fail(AN_ERR_FORMAT,
-                        "%s: instruction %lld (VEC %s): field beside: instruction %lld (%s), "
-                        "which may run while it does, touches the rows it reads or writes; "
-                        "clear beside or give them other rows",
-                        x->source, (long long)i, AN_ISA_VOP_NAME[prog[i].vop], (long long)j,
-                        AN_ISA_OP_NAME[prog[j].op]);
+            s = an_fail(
+                AN_ERR_FORMAT,
+                "%s: instruction %lld (VEC %s): field beside: instruction %lld (%s), "
+                "which may run while it does, touches the rows it reads or writes; "
+                "clear beside or give them other rows",
+                x->source, (long long)i,
+                AN_ISA_VOP_NAME[an_isa_get(&prog[i], AN_ISA_VEC_vop_SHIFT, AN_ISA_VEC_vop_WIDTH)],
+                (long long)j, AN_ISA_OP_NAME[an_insn_op(&prog[j])]);
     }
     if (!s) s = npu_schedule(prog, x->n_insns, c, x->source, check_step, k);
     if (!s) {

@@ -40,24 +40,87 @@ static int64_t *member(an_isa_insn *d, const an_isa_field *f) {
     return (int64_t *)((char *)d + f->offset);
 }
 
+/* The fields of the opcodes in ob (a bit per opcode; a constant where it
+** is inlined, so that each opcode's copy holds only its own fields, in
+** table order) packed into out; NULL, or the table row of the first field
+** whose value does not fit ... */
+__attribute__((always_inline)) static inline const an_isa_field *
+encode_op(const an_isa_insn *d, an_insn *out, const unsigned ob) {
+    int i = 0;
+#define AN_ISA_X_ENC(OP, NAME, SHIFT, WIDTH, SIGNED)                                               \
+    if (OPS_##OP & ob) {                                                                           \
+        const int64_t v = d->NAME;                                                                 \
+        const int64_t lo = (SIGNED) ? -(INT64_C(1) << ((WIDTH)-1)) : 0;                            \
+        const int64_t hi =                                                                         \
+            (SIGNED) ? (INT64_C(1) << ((WIDTH)-1)) - 1 : (INT64_C(1) << (WIDTH)) - 1;              \
+        if (v < lo || v > hi) return &AN_ISA_FIELD_TABLE[i];                                       \
+        an_isa_set(out, SHIFT, WIDTH, (uint64_t)v);                                                \
+    }                                                                                              \
+    i++;
+    AN_ISA_FIELDS(AN_ISA_X_ENC)
+#undef AN_ISA_X_ENC
+    (void)i;
+    return NULL;
+}
+
+/* ... and unpacked from in into d (zeroed before), setting in *used the
+** bits they cover. */
+__attribute__((always_inline)) static inline void decode_op(const an_insn *in, an_isa_insn *d,
+                                                            an_insn *used, const unsigned ob) {
+#define AN_ISA_X_DEC(OP, NAME, SHIFT, WIDTH, SIGNED)                                               \
+    if (OPS_##OP & ob) {                                                                           \
+        const uint64_t v = an_isa_get(in, SHIFT, WIDTH);                                           \
+        d->NAME = (SIGNED) && (v >> ((WIDTH)-1) & 1) ? (int64_t)v - (INT64_C(1) << (WIDTH))        \
+                                                     : (int64_t)v;                                 \
+        used->w[(SHIFT) >> 6] |= ((UINT64_C(1) << (WIDTH)) - 1) << ((SHIFT)&63);                   \
+    }
+    AN_ISA_FIELDS(AN_ISA_X_DEC)
+#undef AN_ISA_X_DEC
+}
+
+/* One case per opcode, each with its own copy of FN. */
+#define AN_ISA_EACH_OP(FN, ...)                                                                    \
+    switch (op) {                                                                                  \
+    case AN_ISA_LOAD:                                                                              \
+        FN(__VA_ARGS__, 1u << AN_ISA_LOAD);                                                        \
+        break;                                                                                     \
+    case AN_ISA_STORE:                                                                             \
+        FN(__VA_ARGS__, 1u << AN_ISA_STORE);                                                       \
+        break;                                                                                     \
+    case AN_ISA_GEMM:                                                                              \
+        FN(__VA_ARGS__, 1u << AN_ISA_GEMM);                                                        \
+        break;                                                                                     \
+    case AN_ISA_FINISH:                                                                            \
+        FN(__VA_ARGS__, 1u << AN_ISA_FINISH);                                                      \
+        break;                                                                                     \
+    case AN_ISA_VEC:                                                                               \
+        FN(__VA_ARGS__, 1u << AN_ISA_VEC);                                                         \
+        break;                                                                                     \
+    case AN_ISA_PRELOAD:                                                                           \
+        FN(__VA_ARGS__, 1u << AN_ISA_PRELOAD);                                                     \
+        break;                                                                                     \
+    case AN_ISA_SYNC:                                                                              \
+        FN(__VA_ARGS__, 1u << AN_ISA_SYNC);                                                        \
+        break;                                                                                     \
+    default:                                                                                       \
+        FN(__VA_ARGS__, 1u << AN_ISA_HOST);                                                        \
+        break;                                                                                     \
+    }
+
 an_status an_isa_encode(const an_isa_insn *d, an_insn *out) {
     memset(out, 0, sizeof *out);
     if (d->op < 0 || d->op >= AN_ISA_OP_COUNT)
         return an_fail(AN_ERR_RANGE, "instruction: field op = %lld is not an opcode",
                        (long long)d->op);
-    for (int i = 0; i < AN_ISA_FIELD_COUNT; i++) {
-        const an_isa_field *f = &AN_ISA_FIELD_TABLE[i];
-        if (!an_isa_field_of(f, (int)d->op)) continue;
-        const int64_t v = *member((an_isa_insn *)d, f);
-        const int64_t lo = f->is_signed ? -(INT64_C(1) << (f->width - 1)) : 0;
-        const int64_t hi =
-            f->is_signed ? (INT64_C(1) << (f->width - 1)) - 1 : (INT64_C(1) << f->width) - 1;
-        if (v < lo || v > hi)
-            return an_fail(AN_ERR_RANGE, "%s: field %s = %lld does not fit %u bits%s",
-                           AN_ISA_OP_NAME[d->op], f->name, (long long)v, f->width,
-                           f->is_signed ? " (signed)" : "");
-        an_isa_set(out, f->shift, f->width, (uint64_t)v);
-    }
+    const int op = (int)d->op;
+    const an_isa_field *f = NULL;
+#define AN_ISA_ENC(d_, out_, ob) f = encode_op(d_, out_, ob)
+    AN_ISA_EACH_OP(AN_ISA_ENC, d, out)
+#undef AN_ISA_ENC
+    if (f)
+        return an_fail(AN_ERR_RANGE, "%s: field %s = %lld does not fit %u bits%s",
+                       AN_ISA_OP_NAME[d->op], f->name, (long long)*member((an_isa_insn *)d, f),
+                       f->width, f->is_signed ? " (signed)" : "");
     return AN_OK;
 }
 
@@ -66,15 +129,7 @@ an_status an_isa_decode(const an_insn *in, an_isa_insn *d) {
     const int op = (int)an_isa_get(in, 0, 4);
     if (op >= AN_ISA_OP_COUNT) return an_fail(AN_ERR_FORMAT, "field op = %d is not an opcode", op);
     an_insn used = {{0}};
-    for (int i = 0; i < AN_ISA_FIELD_COUNT; i++) {
-        const an_isa_field *f = &AN_ISA_FIELD_TABLE[i];
-        if (!an_isa_field_of(f, op)) continue;
-        uint64_t v = an_isa_get(in, f->shift, f->width);
-        an_isa_set(&used, f->shift, f->width, ~UINT64_C(0));
-        int64_t s = (int64_t)v;
-        if (f->is_signed && (v >> (f->width - 1)) & 1) s = (int64_t)v - (INT64_C(1) << f->width);
-        *member(d, f) = s;
-    }
+    AN_ISA_EACH_OP(decode_op, in, d, &used)
     for (int w = 0; w < AN_ISA_WORDS; w++)
         if (in->w[w] & ~used.w[w])
             return an_fail(AN_ERR_FORMAT, "%s: reserved bits set in word %d (0x%016llx)",

@@ -6,7 +6,9 @@
 ** executor both run programs through here, in the same deterministic
 ** order; a timing model can replace the order without touching the
 ** instructions' semantics. A state where nothing can move is a deadlock,
-** reported with what each queue waits for.
+** reported with what each queue waits for. The program stays encoded (32
+** bytes an instruction); each instruction is decoded when it is fetched,
+** into its slot of the queue it waits in.
 */
 #include "asicnn/arch.h"
 
@@ -26,27 +28,35 @@ static const char *blocked(const an_isa_insn *d, an_isa_queue q, const int64_t t
     return NULL;
 }
 
-an_status npu_schedule(const an_isa_insn *prog, int64_t n, const an_npu_config *c, const char *src,
+an_status npu_schedule(const an_insn *prog, int64_t n, const an_npu_config *c, const char *src,
                        npu_step_fn step, void *ctx) {
     const int64_t depth = c->insn_depth;
-    int64_t *ring = malloc(sizeof(int64_t) * AN_QUEUE_COUNT * (size_t)depth);
-    if (!ring) return an_fail(AN_ERR_NOMEM, "%s: out of memory for the instruction queues", src);
+    const size_t slots = AN_QUEUE_COUNT * (size_t)depth;
+    int64_t *ring = malloc(sizeof(int64_t) * slots);
+    an_isa_insn *dec = malloc(sizeof *dec * slots); /* the decoded form of each slot */
+    if (!ring || !dec) {
+        free(ring), free(dec);
+        return an_fail(AN_ERR_NOMEM, "%s: out of memory for the instruction queues", src);
+    }
     int64_t head[AN_QUEUE_COUNT] = {0}, len[AN_QUEUE_COUNT] = {0}, tokens[4] = {0};
     int64_t pc = 0, done = 0;
     an_status s = AN_OK;
     while (!s && done < n) {
         int progress = 0;
-        while (pc < n) { /* fetch, in order, until a queue is full */
-            const an_isa_queue q = an_isa_queue_of(&prog[pc]);
+        while (pc < n && !s) { /* fetch, in order, until a queue is full */
+            const an_isa_queue q = an_insn_queue(&prog[pc]);
             if (len[q] == depth) break;
-            ring[q * depth + (head[q] + len[q]) % depth] = pc++;
+            const int64_t slot = q * depth + (head[q] + len[q]) % depth;
+            if ((s = an_isa_decode(&prog[pc], &dec[slot])))
+                s = an_fail_context(s, "%s: instruction %lld", src, (long long)pc);
+            ring[slot] = pc++;
             len[q]++;
             progress = 1;
         }
         for (int q = 0; q < AN_QUEUE_COUNT && !s; q++) {
             while (len[q] && !s) {
                 const int64_t i = ring[q * depth + head[q]];
-                const an_isa_insn *d = &prog[i];
+                const an_isa_insn *d = &dec[q * depth + head[q]];
                 if (blocked(d, (an_isa_queue)q, tokens, c->token_depth)) break;
                 for (int k = 0; k < 2; k++)
                     if (d->dep & NPU_DEP_POPS[k])
@@ -67,16 +77,17 @@ an_status npu_schedule(const an_isa_insn *prog, int64_t n, const an_npu_config *
             for (int q = 0; q < AN_QUEUE_COUNT; q++) {
                 if (!len[q]) continue;
                 const int64_t i = ring[q * depth + head[q]];
+                const an_isa_insn *d = &dec[q * depth + head[q]];
                 at += (size_t)snprintf(
                     why + at, sizeof why - at, "%s%s queue at instruction %lld (%s) waits on %s",
-                    at ? "; " : "", AN_ISA_QUEUE_NAME[q], (long long)i, AN_ISA_OP_NAME[prog[i].op],
-                    blocked(&prog[i], (an_isa_queue)q, tokens, c->token_depth));
+                    at ? "; " : "", AN_ISA_QUEUE_NAME[q], (long long)i, AN_ISA_OP_NAME[d->op],
+                    blocked(d, (an_isa_queue)q, tokens, c->token_depth));
                 if (at >= sizeof why) break;
             }
             if (pc < n && at < sizeof why)
                 snprintf(why + at, sizeof why - at,
                          "; fetch waits at instruction %lld (%s queue full)", (long long)pc,
-                         AN_ISA_QUEUE_NAME[an_isa_queue_of(&prog[pc])]);
+                         AN_ISA_QUEUE_NAME[an_insn_queue(&prog[pc])]);
             s = an_fail(AN_ERR_FORMAT, "%s: deadlock after %lld of %lld instructions: %s", src,
                         (long long)done, (long long)n, why);
         }
@@ -86,5 +97,6 @@ an_status npu_schedule(const an_isa_insn *prog, int64_t n, const an_npu_config *
             s = an_fail(AN_ERR_FORMAT, "%s: %lld token(s) left in the %s FIFO at the end", src,
                         (long long)tokens[ch], NPU_CHANNEL_NAME[ch]);
     free(ring);
+    free(dec);
     return s;
 }

@@ -22,7 +22,7 @@
 
 struct npu_timing {
     const an_npu_exe *x;
-    const an_isa_insn *prog;
+    const an_insn *prog; /* x->insns */
     int64_t n;
     int32_t *layer;                /* [n] layer of each instruction, n_layers for none */
     int64_t *qpos;                 /* [n] position in its queue */
@@ -65,8 +65,8 @@ void npu_timing_free(npu_timing *t) {
     free(t);
 }
 
-an_status npu_timing_create(npu_timing **out, const an_npu_exe *x, const an_isa_insn *prog,
-                            int trace) {
+an_status npu_timing_create(npu_timing **out, const an_npu_exe *x, int trace) {
+    const an_insn *prog = x->insns;
     *out = NULL;
     npu_timing *t = calloc(1, sizeof *t);
     if (!t) return an_fail(AN_ERR_NOMEM, "out of memory for the timing model");
@@ -88,7 +88,7 @@ an_status npu_timing_create(npu_timing **out, const an_npu_exe *x, const an_isa_
     }
     int64_t len[AN_QUEUE_COUNT] = {0};
     for (int64_t i = 0; i < t->n; i++) {
-        const int q = an_isa_queue_of(&prog[i]);
+        const int q = an_insn_queue(&prog[i]);
         t->qpos[i] = len[q];
         t->qidx[q][len[q]++] = i;
         t->layer[i] = x->n_layers;
@@ -125,7 +125,7 @@ static void fetch_upto(npu_timing *t, int64_t i) {
         const int64_t k = t->fetched;
         int64_t f = k ? t->fetch[k - 1] + 1 : 0;
         if (t->qpos[k] >= depth) {
-            const int q = an_isa_queue_of(&t->prog[k]);
+            const int q = an_insn_queue(&t->prog[k]);
             const int64_t s = t->start[t->qidx[q][t->qpos[k] - depth]];
             if (s > f) f = s;
         }
@@ -272,9 +272,9 @@ static an_status time_step(void *ctx, an_isa_queue q, int64_t index, const an_is
     return AN_OK;
 }
 
-an_status npu_time(const an_npu_exe *x, const an_isa_insn *prog, npu_timing **out) {
-    an_status s = npu_timing_create(out, x, prog, 0);
-    if (!s) s = npu_schedule(prog, x->n_insns, &x->cfg, x->source, time_step, *out);
+an_status npu_time(const an_npu_exe *x, npu_timing **out) {
+    an_status s = npu_timing_create(out, x, 0);
+    if (!s) s = npu_schedule(x->insns, x->n_insns, &x->cfg, x->source, time_step, *out);
     if (s) npu_timing_free(*out), *out = NULL;
     return s;
 }

@@ -165,12 +165,15 @@ static an_status scripts(const an_hw_synth_opts *o, const char *lib, const char 
                             {"TOP", TOP},        {"PERIOD", per},     {"ACTIVITY", act},
                             {"SIMULATED", sim}};
     const int ns = (int)(sizeof sub / sizeof sub[0]);
-    static const char *const files[] = {"abc.script", "abc.constr", "asic.ys", "sta.tcl"};
+    /* (the ABC files first: they are copied without substitution) */
+    static const char *const files[] = {"abc.script", "abc_area.script", "abc.constr", "asic.ys",
+                                        "sta.tcl"};
+    const int nf = (int)(sizeof files / sizeof files[0]), nabc = 3;
     an_status s = AN_OK;
-    for (int i = 0; i < 4 && !s; i++) {
+    for (int i = 0; i < nf && !s; i++) {
         hw_path(tpl, o->synth_dir, files[i]);
         hw_path(out, o->out_dir, files[i]);
-        s = hw_fill(tpl, out, sub, i < 2 ? 0 : ns);
+        s = hw_fill(tpl, out, sub, i < nabc ? 0 : ns);
     }
     return s;
 }

@@ -68,29 +68,19 @@ static an_status need(ckpt_reader *r, uint64_t n, const char *what) {
 }
 
 static uint32_t get_u32(ckpt_reader *r) {
-    const uint8_t *b = r->p + r->off;
-    r->off += 4;
-    return (uint32_t)an_le_get(b, 4);
-}
-
-static uint64_t get_u64(ckpt_reader *r) {
-    uint64_t lo = get_u32(r);
-    return lo | (uint64_t)get_u32(r) << 32;
+    return (uint32_t)an_le_next(r->p, &r->off, 4);
 }
 
 /* Read count floats (count already bounds-checked by the caller). */
 static void get_f32s(ckpt_reader *r, float *dst, uint64_t count) {
-    for (uint64_t i = 0; i < count; i++) {
-        uint32_t u = get_u32(r);
-        memcpy(&dst[i], &u, 4);
-    }
+    for (uint64_t i = 0; i < count; i++) dst[i] = an_le_next_f32(r->p, &r->off);
 }
 
 /* A count of floats that must fit in what is left of the file. */
 static an_status get_count(ckpt_reader *r, const char *what, uint64_t *count) {
     an_status s = need(r, 8, what);
     if (s) return s;
-    *count = get_u64(r);
+    *count = an_le_next(r->p, &r->off, 8);
     if (*count > (r->n - r->off) / 4)
         return an_fail(AN_ERR_FORMAT, "%s: %s claims %llu values, more than the file holds",
                        r->path, what, (unsigned long long)*count);
@@ -174,7 +164,7 @@ static an_status parse(ckpt_reader *r, an_model *m, an_ckpt_extra *x, float **op
     get_f32s(r, m->params, np);
     if ((s = need(r, 12, "training state"))) goto fail;
     x->epochs_done = (int)get_u32(r);
-    x->step = (int64_t)get_u64(r);
+    x->step = (int64_t)an_le_next(r->p, &r->off, 8);
     uint64_t no;
     if ((s = get_count(r, "optimizer state", &no))) goto fail;
     x->n_optim = (int64_t)no;

@@ -8,18 +8,13 @@
 ** values on each.
 */
 #include "fk.h"
+#include "nn/kernels.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define FK_CLONES
 #endif
-
-/* Valid taps [k0, k1) of a window starting at cell start of an n-cell axis. */
-static inline void taps(int start, int k, int n, int *k0, int *k1) {
-    *k0 = start < 0 ? -start : 0;
-    *k1 = start + k > n ? n - start : k;
-}
 
 /* The valid cells of the window of output (oh, ow): rows y0 + [ky0, ky1),
 ** columns x0 + [kx0, kx1); full2: a whole 2x2 window. */
@@ -28,8 +23,8 @@ typedef struct cells {
 } cells;
 static inline cells window(const fk_win *g, int oh, int ow) {
     cells v = {.y0 = oh * g->SH - g->PT, .x0 = ow * g->SW - g->PL};
-    taps(v.y0, g->KH, g->H, &v.ky0, &v.ky1);
-    taps(v.x0, g->KW, g->W, &v.kx0, &v.kx1);
+    nn_taps(v.y0, g->KH, g->H, &v.ky0, &v.ky1);
+    nn_taps(v.x0, g->KW, g->W, &v.kx0, &v.kx1);
     v.full2 = g->KH == 2 && g->KW == 2 && v.ky0 == 0 && v.kx0 == 0 && v.ky1 == 2 && v.kx1 == 2;
     return v;
 }
@@ -38,7 +33,7 @@ FK_CLONES void fk_pad_copy(float *dst, int Hp, int Wp, const float *src, const f
                            int r1) {
     const int C = g->C;
     int c0, c1; /* padded columns [c0, c1) hold source columns c0 - PL.. */
-    taps(-g->PL, Wp, g->W, &c0, &c1);
+    nn_taps(-g->PL, Wp, g->W, &c0, &c1);
     for (int r = r0; r < r1 && r < Hp; r++) {
         const int iy = r - g->PT;
         if (iy < 0 || iy >= g->H || c1 <= c0) continue;

@@ -34,17 +34,28 @@
 ** one with a 64K threshold, as fast as its dense twin with this one). */
 #define PAR_MIN_MACS (4 << 20)
 
+/* The taps of output (oh, ow)'s window that fall inside the input: rows
+** ih0 + [kh0, kh1), columns iw0 + [kw0, kw1). The forward pass and the
+** weight gradient walk a window through it. */
+typedef struct window_taps {
+    int ih0, iw0, kh0, kh1, kw0, kw1;
+} window_taps;
+
+static window_taps taps_of(const nn_window *g, int oh, int ow) {
+    window_taps t = {.ih0 = oh * g->SH - g->PT, .iw0 = ow * g->SW - g->PL};
+    nn_taps(t.ih0, g->KH, g->H, &t.kh0, &t.kh1);
+    nn_taps(t.iw0, g->KW, g->W, &t.kw0, &t.kw1);
+    return t;
+}
+
 /* acc [OC] += the taps of output (oh, ow) of sample src [H, W, C]. */
 static void gconv_pixel(float *restrict acc, const float *src, const float *w, const nn_window *g,
                         int OC, int G, int oh, int ow) {
     const int CG = g->C / G, OCG = OC / G;
-    for (int kh = 0; kh < g->KH; kh++) {
-        const int ih = oh * g->SH - g->PT + kh;
-        if (ih < 0 || ih >= g->H) continue;
-        for (int kw = 0; kw < g->KW; kw++) {
-            const int iw = ow * g->SW - g->PL + kw;
-            if (iw < 0 || iw >= g->W) continue;
-            const float *x = src + ((size_t)ih * g->W + iw) * g->C;    /* [C] */
+    const window_taps t = taps_of(g, oh, ow);
+    for (int kh = t.kh0; kh < t.kh1; kh++) {
+        for (int kw = t.kw0; kw < t.kw1; kw++) {
+            const float *x = src + ((size_t)(t.ih0 + kh) * g->W + (t.iw0 + kw)) * g->C; /* [C] */
             const float *wt = w + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
             if (CG == 1 && OCG == 1) {
 #pragma omp simd
@@ -104,13 +115,10 @@ static void gconv_dw(float *dw, float *db, const float *dout, const float *in, c
                 if (db)
                     for (int oc = o0; oc < o1; oc++) db[oc] += d[oc];
                 if (!dw) continue;
-                for (int kh = 0; kh < g->KH; kh++) {
-                    const int ih = oh * g->SH - g->PT + kh;
-                    if (ih < 0 || ih >= g->H) continue;
-                    for (int kw = 0; kw < g->KW; kw++) {
-                        const int iw = ow * g->SW - g->PL + kw;
-                        if (iw < 0 || iw >= g->W) continue;
-                        const float *x = src + ((size_t)ih * g->W + iw) * g->C;
+                const window_taps t = taps_of(g, oh, ow);
+                for (int kh = t.kh0; kh < t.kh1; kh++) {
+                    for (int kw = t.kw0; kw < t.kw1; kw++) {
+                        const float *x = src + ((size_t)(t.ih0 + kh) * g->W + (t.iw0 + kw)) * g->C;
                         float *wt = dw + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
                         if (CG == 1 && OCG == 1) { /* depthwise: channel oc reads channel oc */
 #pragma omp simd
@@ -147,10 +155,11 @@ static void gconv_din_row(float *din, const float *dout, const float *w, const n
         const int oh = t / g->SH;
         for (int ow = 0; ow < g->OW; ow++) {
             const float *d = dout + (((size_t)b * g->OH + oh) * g->OW + ow) * OC; /* [OC] */
-            for (int kw = 0; kw < g->KW; kw++) {
-                const int iw = ow * g->SW - g->PL + kw;
-                if (iw < 0 || iw >= g->W) continue;
-                float *x = drow + (size_t)iw * g->C;
+            const int iw0 = ow * g->SW - g->PL;
+            int kw0, kw1;
+            nn_taps(iw0, g->KW, g->W, &kw0, &kw1);
+            for (int kw = kw0; kw < kw1; kw++) {
+                float *x = drow + (size_t)(iw0 + kw) * g->C;
                 const float *wt = w + (size_t)(kh * g->KW + kw) * CG * OC; /* [CG, OC] */
                 if (CG == 1 && OCG == 1) {                                 /* depthwise */
 #pragma omp simd

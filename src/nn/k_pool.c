@@ -25,13 +25,6 @@
 /* Parallelise a loop only when it touches at least this many floats. */
 #define PAR_MIN_FLOATS 32768
 
-/* Valid window range along one axis: taps [k0, k1) of a window starting at
-** input cell start, for an input of n cells and window k. */
-static inline void window_range(int start, int k, int n, int *k0, int *k1) {
-    *k0 = start < 0 ? -start : 0;
-    *k1 = start + k > n ? n - start : k;
-}
-
 void nn_maxpool_forward(float *out, int32_t *argmax, const float *in, const nn_window *g) {
     const int H = g->H, W = g->W, C = g->C, OH = g->OH, OW = g->OW;
     const int rows = g->B * OH;
@@ -41,14 +34,14 @@ void nn_maxpool_forward(float *out, int32_t *argmax, const float *in, const nn_w
         const int b = r / OH, oh = r % OH;
         const int ih0 = oh * g->SH - g->PT;
         int kh0, kh1;
-        window_range(ih0, g->KH, H, &kh0, &kh1);
+        nn_taps(ih0, g->KH, H, &kh0, &kh1);
         for (int ow = 0; ow < OW; ow++) {
             const size_t o_at = ((size_t)r * OW + ow) * C;
             float *o = out + o_at;                      /* [C] */
             int32_t *a = argmax ? argmax + o_at : NULL; /* [C] or NULL */
             const int iw0 = ow * g->SW - g->PL;
             int kw0, kw1;
-            window_range(iw0, g->KW, W, &kw0, &kw1);
+            nn_taps(iw0, g->KW, W, &kw0, &kw1);
             int first = 1;
             for (int kh = kh0; kh < kh1; kh++) {
                 for (int kw = kw0; kw < kw1; kw++) {
@@ -137,7 +130,7 @@ static void maxpool_backward_disjoint(float *din, const float *dout, const int32
                 memset(d + (size_t)iw * C, 0, (size_t)(gap_end - iw) * C * sizeof(float));
             }
             int k0, k1;
-            window_range(s, g->KW, W, &k0, &k1);
+            nn_taps(s, g->KW, W, &k0, &k1);
             for (int kw = k0; kw < k1; kw++) {
                 const size_t o = (o_row + ow) * C;
                 take_if_argmax(d + (size_t)(s + kw) * C, dout + o, argmax + o,
@@ -179,12 +172,12 @@ void nn_avgpool_forward(float *out, const float *in, const nn_window *g) {
         const int b = r / OH, oh = r % OH;
         const int ih0 = oh * g->SH - g->PT;
         int kh0, kh1;
-        window_range(ih0, g->KH, H, &kh0, &kh1);
+        nn_taps(ih0, g->KH, H, &kh0, &kh1);
         for (int ow = 0; ow < OW; ow++) {
             float *o = out + ((size_t)r * OW + ow) * C; /* [C] */
             const int iw0 = ow * g->SW - g->PL;
             int kw0, kw1;
-            window_range(iw0, g->KW, W, &kw0, &kw1);
+            nn_taps(iw0, g->KW, W, &kw0, &kw1);
             for (int c = 0; c < C; c++) o[c] = 0.0f;
             int count = 0;
             for (int kh = kh0; kh < kh1; kh++) {
@@ -212,12 +205,12 @@ void nn_avgpool_backward(float *din, const float *dout, const nn_window *g) {
         for (int oh = 0; oh < OH; oh++) {
             const int ih0 = oh * g->SH - g->PT;
             int kh0, kh1;
-            window_range(ih0, g->KH, H, &kh0, &kh1);
+            nn_taps(ih0, g->KH, H, &kh0, &kh1);
             for (int ow = 0; ow < OW; ow++) {
                 const float *dy = dout + (((size_t)b * OH + oh) * OW + ow) * C; /* [C] */
                 const int iw0 = ow * g->SW - g->PL;
                 int kw0, kw1;
-                window_range(iw0, g->KW, W, &kw0, &kw1);
+                nn_taps(iw0, g->KW, W, &kw0, &kw1);
                 const int count = (kh1 - kh0) * (kw1 - kw0);
                 if (kh1 <= kh0 || kw1 <= kw0) continue;
                 const float inv = 1.0f / (float)count;

@@ -36,6 +36,15 @@ typedef struct nn_window {
     int PT, PL;  /* padding top / left (bottom/right follow from OH/OW) */
 } nn_window;
 
+/* The taps [*k0, *k1) of a k-tap window that starts at cell start (negative
+** in the padding) of an n-cell axis and fall inside it: the one clip of a
+** window to its input, for the pooling and grouped-conv kernels and the
+** fast path's ops. */
+static inline void nn_taps(int start, int k, int n, int *k0, int *k1) {
+    *k0 = start < 0 ? -start : 0;
+    *k1 = start + k > n ? n - start : k;
+}
+
 /* Output size along one axis for "valid" (pad 0) or "same" padding, and the
 ** leading pad that Keras/TensorFlow use for "same" (extra pad goes bottom/right). */
 int nn_out_size(int in, int k, int stride, int same);

@@ -21,12 +21,17 @@ an_npu_compile_opts an_npu_compile_defaults(void) {
 }
 
 an_status npu_emit(cprog *p, const an_isa_insn *d) {
+    an_insn e;
+    an_status s = an_isa_encode(d, &e);
+    if (s)
+        return an_fail_context(s, "%s: layer %d (%s): instruction %lld", p->g->source, p->cur_layer,
+                               p->g->layers[p->cur_layer].name, (long long)p->n_ins);
     if (p->n_ins == p->cap_ins) {
         const int64_t cap = p->cap_ins ? 2 * p->cap_ins : 1024;
         if (cap > NPU_MAX_INSNS)
             return an_fail(AN_ERR_UNSUPPORTED, "more than %lld instructions",
                            (long long)NPU_MAX_INSNS);
-        an_isa_insn *ins = realloc(p->ins, sizeof *ins * (size_t)cap);
+        an_insn *ins = realloc(p->ins, sizeof *ins * (size_t)cap);
         if (ins) p->ins = ins;
         int *tag = realloc(p->ins_layer, sizeof *tag * (size_t)cap);
         if (tag) p->ins_layer = tag;
@@ -34,7 +39,7 @@ an_status npu_emit(cprog *p, const an_isa_insn *d) {
         p->cap_ins = cap;
     }
     p->ins_layer[p->n_ins] = p->cur_layer;
-    p->ins[p->n_ins++] = *d;
+    p->ins[p->n_ins++] = e;
     return AN_OK;
 }
 
@@ -96,9 +101,10 @@ static void dump_insns(cprog *p, const char *pass) {
     say(p, "== after %s: %lld instructions ==\n", pass, (long long)p->n_ins);
     for (int64_t i = 0; i < p->n_ins; i++) {
         char buf[320];
-        an_isa_format(&p->ins[i], buf, sizeof buf);
-        say(p, "%6lld  %-7s %s\n", (long long)i, AN_ISA_QUEUE_NAME[an_isa_queue_of(&p->ins[i])],
-            buf);
+        an_isa_insn d;
+        if (an_isa_decode(&p->ins[i], &d)) memset(&d, 0, sizeof d); /* npu_emit encoded it */
+        an_isa_format(&d, buf, sizeof buf);
+        say(p, "%6lld  %-7s %s\n", (long long)i, AN_ISA_QUEUE_NAME[an_isa_queue_of(&d)], buf);
     }
 }
 
@@ -125,27 +131,16 @@ static void add_params(const cprog *p, const an_q_layer *l, int side, uint8_t *p
     }
 }
 
-an_status npu_pass_alloc(cprog *p) {
+/* The DATA image (p->data_size bytes): every conv's weight tiles and
+** parameter rows, every add's parameter rows, where npu_pass_alloc placed
+** them. */
+static an_status fill_data(cprog *p) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols;
     const an_q_graph *g = p->g;
-    /* DATA: weight tiles and parameter rows per op */
-    int64_t at = 0;
-    for (int k = 0; k < p->n_ops; k++) {
-        cop *o = &p->ops[k];
-        if (o->kind == COP_CONV) {
-            o->wdram = at = align64(at);
-            at += (int64_t)o->nob * o->nchunks * R * C;
-            o->pdram = at = align64(at);
-            at += ((int64_t)o->nob * 3 + (o->add_layer >= 0 ? NPU_FADD_PRM_ROWS : 0)) * 4 * C;
-        } else if (o->kind == COP_ADD) {
-            o->pdram = at = align64(at);
-            at += NPU_ADD_PRM_ROWS * 4 * C;
-        }
-    }
-    p->data_size = at;
-    if (!(p->data = calloc((size_t)(at ? at : 1), 1)))
-        return an_fail(AN_ERR_NOMEM, "out of memory for %lld bytes of weights", (long long)at);
+    if (!(p->data = calloc((size_t)(p->data_size ? p->data_size : 1), 1)))
+        return an_fail(AN_ERR_NOMEM, "out of memory for %lld bytes of weights",
+                       (long long)p->data_size);
     for (int k = 0; k < p->n_ops; k++) {
         const cop *o = &p->ops[k];
         const an_q_layer *l = &g->layers[o->layer];
@@ -210,6 +205,32 @@ an_status npu_pass_alloc(cprog *p) {
             }
         }
     }
+    return AN_OK;
+}
+
+an_status npu_pass_alloc(cprog *p) {
+    const an_npu_config *c = p->cfg;
+    const int64_t R = c->rows, C = c->cols;
+    const an_q_graph *g = p->g;
+    /* DATA: weight tiles and parameter rows per op */
+    int64_t at = 0;
+    for (int k = 0; k < p->n_ops; k++) {
+        cop *o = &p->ops[k];
+        if (o->kind == COP_CONV) {
+            o->wdram = at = align64(at);
+            at += (int64_t)o->nob * o->nchunks * R * C;
+            o->pdram = at = align64(at);
+            at += ((int64_t)o->nob * 3 + (o->add_layer >= 0 ? NPU_FADD_PRM_ROWS : 0)) * 4 * C;
+        } else if (o->kind == COP_ADD) {
+            o->pdram = at = align64(at);
+            at += NPU_ADD_PRM_ROWS * 4 * C;
+        }
+    }
+    p->data_size = at;
+    if (!p->layout_only) {
+        an_status s = fill_data(p);
+        if (s) return s;
+    }
     /* tensors: the input, then every layer output that reaches DRAM */
     at = align64(at);
     p->tdram[0] = at;
@@ -247,6 +268,8 @@ static an_status pass_emit(cprog *p, an_npu_exe *x) {
     x->batch = p->B;
     x->dram_size = p->dram_size;
     x->n_insns = p->n_ins;
+    x->insns = p->ins, p->ins = NULL; /* encoded as they were emitted */
+    p->cap_ins = 0;
     x->data = p->data, p->data = NULL;
     x->data_size = p->data_size;
     x->n_host = p->n_host;
@@ -261,8 +284,7 @@ static an_status pass_emit(cprog *p, an_npu_exe *x) {
                 c->rows,          o->kr};
     }
     x->n_affine = g->input.n_affine;
-    int ok = (x->insns = malloc(sizeof *x->insns * (size_t)p->n_ins)) &&
-             (x->in_mul = malloc(4 * (size_t)x->n_affine)) &&
+    int ok = (x->in_mul = malloc(4 * (size_t)x->n_affine)) &&
              (x->in_add = malloc(4 * (size_t)x->n_affine)) &&
              (x->layers = calloc((size_t)g->n_layers, sizeof *x->layers));
     if (!ok) return an_fail(AN_ERR_NOMEM, "out of memory for the executable");
@@ -282,16 +304,16 @@ static an_status pass_emit(cprog *p, an_npu_exe *x) {
         an_npu_layer *L = &x->layers[o->layer];
         L->mode = o->mode, L->tile_h = o->th, L->tile_w = o->tw, L->tiles = o->tiles;
     }
-    for (int64_t i = 0; i < p->n_ins; i++) {
-        an_status s = an_isa_encode(&p->ins[i], &x->insns[i]);
-        if (s)
-            return an_fail_context(s, "%s: layer %d (%s): instruction %lld", g->source,
-                                   p->ins_layer[i], g->layers[p->ins_layer[i]].name, (long long)i);
+    for (int64_t i = 0; i < x->n_insns; i++) {
+        const an_insn *e = &x->insns[i];
         an_npu_layer *L = &x->layers[p->ins_layer[i]];
         if (L->first_insn < 0) L->first_insn = i;
         L->n_insn = i + 1 - L->first_insn;
-        if (p->ins[i].op == AN_ISA_GEMM)
-            L->macs += p->ins[i].n_outer * p->ins[i].n_inner * (int64_t)c->rows * c->cols;
+        if (an_insn_op(e) == AN_ISA_GEMM)
+            L->macs +=
+                (int64_t)an_isa_get(e, AN_ISA_GEMM_n_outer_SHIFT, AN_ISA_GEMM_n_outer_WIDTH) *
+                (int64_t)an_isa_get(e, AN_ISA_GEMM_n_inner_SHIFT, AN_ISA_GEMM_n_inner_WIDTH) *
+                c->rows * c->cols;
     }
     for (int i = 0; i < g->n_layers; i++)
         if (x->layers[i].first_insn < 0) x->layers[i].first_insn = 0;

@@ -91,10 +91,13 @@ typedef struct cprog {
     int64_t dram_size;
     uint8_t *data; /* DATA image */
     int64_t data_size;
+    int layout_only; /* a tile-search build: DATA laid out, not filled (data NULL:
+                        the timing and the loader's checks never read its bytes) */
     /* SRAM split (bytes / rows) */
     int64_t in_half, stage_half, wgt_half_rows;
-    /* instructions */
-    an_isa_insn *ins;
+    /* instructions, encoded as npu_emit gets them (32 bytes each, not the
+       decoded form's 464: a 16x16 array makes ResNet-50 a million) */
+    an_insn *ins;
     int *ins_layer; /* layer of each instruction */
     int64_t n_ins, cap_ins;
     an_npu_host_op *host;
@@ -160,7 +163,8 @@ void npu_tile_candidates(cprog *p, int k);
 void npu_tile_handoff(cprog *p);
 int npu_mode_allowed(const cprog *p, const cop *o, int mode);
 
-/* Append an instruction (tagged with p->cur_layer). */
+/* Append an instruction (tagged with p->cur_layer), encoded: a field that
+** does not fit fails here, naming the layer. */
 an_status npu_emit(cprog *p, const an_isa_insn *d);
 
 /* Conv-output rows (vertical) or columns [*c0, *c1) that final rows/columns

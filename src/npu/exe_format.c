@@ -8,7 +8,9 @@
 **           reserved u32, dram_size u64, crc32 of those 32 bytes
 **   section tag[4], length u32, payload, crc32(payload)   x 7, in order:
 **           CONF INSN DATA TENS LAYR HOST QREF
-** Little-endian throughout (docs/npu.md lists every field).
+** Little-endian throughout (docs/npu.md lists every field). an_npu_save
+** streams the same bytes to the file (lengths counted first), without an
+** image of the whole file in memory.
 */
 #include "npu_internal.h"
 
@@ -27,21 +29,61 @@ typedef struct codec {
     size_t n, cap, at;
     int err;          /* reading: ran past the end; writing: out of memory */
     const char *what; /* section, for messages */
+    /* writing to a file (an_npu_save): only n counts the bytes (counting), or
+       buf (cap bytes) is a window flushed to sink, crc of what went there */
+    int counting;
+    an_afile *sink;
+    uint32_t crc;
+    an_status sink_status;
 } codec;
+
+/* Writing to a sink: the window's bytes to the file. */
+static void flush(codec *c) {
+    if (!c->n || c->err) return;
+    c->crc = an_crc32(c->crc, c->buf, c->n);
+    if ((c->sink_status = an_afile_write(c->sink, c->buf, c->n))) c->err = 1;
+    c->n = 0;
+}
+
+/* Writing to a sink: n bytes at p through the window. */
+static void sink_bytes(codec *c, const void *p, size_t n) {
+    if (c->n + n > c->cap) flush(c);
+    if (c->err) return;
+    if (n > c->cap) { /* a large array: straight to the file */
+        c->crc = an_crc32(c->crc, p, n);
+        if ((c->sink_status = an_afile_write(c->sink, p, n))) c->err = 1;
+        return;
+    }
+    memcpy(c->buf + c->n, p, n);
+    c->n += n;
+}
+
+/* Writing: room for n more bytes (doubling; a sink or a count needs none). */
+static int reserve(codec *c, size_t n) {
+    if (c->counting || c->sink || c->n + n <= c->cap) return 1;
+    size_t cap = c->cap ? c->cap : 4096;
+    while (cap < c->n + n) cap *= 2;
+    uint8_t *b = realloc(c->buf, cap);
+    if (!b) {
+        c->err = 1;
+        return 0;
+    }
+    c->buf = b, c->cap = cap;
+    return 1;
+}
 
 static void io_bytes(codec *c, void *p, size_t n) {
     if (c->err) return;
     if (c->writing) {
-        if (c->n + n > c->cap) {
-            size_t cap = c->cap ? c->cap : 4096;
-            while (cap < c->n + n) cap *= 2;
-            uint8_t *b = realloc(c->buf, cap);
-            if (!b) {
-                c->err = 1;
-                return;
-            }
-            c->buf = b, c->cap = cap;
+        if (c->counting) {
+            c->n += n;
+            return;
         }
+        if (c->sink) {
+            sink_bytes(c, p, n);
+            return;
+        }
+        if (!reserve(c, n)) return;
         if (n) memcpy(c->buf + c->n, p, n);
         c->n += n;
     } else {
@@ -126,6 +168,7 @@ static void io_tensor(codec *c, an_tensor *t) {
 static void io_insns(codec *c, an_npu_exe *x) {
     io_i64(c, &x->n_insns);
     if (!io_array(c, (void **)&x->insns, x->n_insns, sizeof *x->insns, AN_ISA_BYTES)) return;
+    if (c->writing && !reserve(c, (size_t)x->n_insns * AN_ISA_BYTES)) return;
     for (int64_t i = 0; i < x->n_insns; i++) {
         uint8_t b[AN_ISA_BYTES];
         if (c->writing) an_isa_to_bytes(&x->insns[i], b);
@@ -230,33 +273,44 @@ void an_npu_exe_free(an_npu_exe *x) {
     memset(x, 0, sizeof *x);
 }
 
-an_status an_npu_serialize(const an_npu_exe *x0, uint8_t **buf, size_t *n) {
-    an_npu_exe *x = (an_npu_exe *)x0; /* the codec only reads it when writing */
-    codec out = {.writing = 1};
+/* The header (magic, version, sections, batch, dram size, its CRC) into
+** c. */
+static void io_header(codec *c, const an_npu_exe *x) {
     uint8_t magic[8];
     memcpy(magic, MAGIC, 8);
     uint32_t version = AN_NPU_VERSION, sections = N_SECTIONS, batch = (uint32_t)x->batch, zero = 0;
     uint64_t dram = (uint64_t)x->dram_size;
-    io_bytes(&out, magic, 8);
-    io_u32(&out, &version), io_u32(&out, &sections), io_u32(&out, &batch), io_u32(&out, &zero);
-    io_u64(&out, &dram);
-    uint32_t crc = out.err ? 0 : an_crc32(0, out.buf, out.n);
-    io_u32(&out, &crc);
+    io_bytes(c, magic, 8);
+    io_u32(c, &version), io_u32(c, &sections), io_u32(c, &batch), io_u32(c, &zero);
+    io_u64(c, &dram);
+    uint32_t crc = c->err ? 0 : an_crc32(0, c->buf, c->n);
+    io_u32(c, &crc);
+}
+
+an_status an_npu_serialize(const an_npu_exe *x0, uint8_t **buf, size_t *n) {
+    an_npu_exe *x = (an_npu_exe *)x0; /* the codec only reads it when writing */
+    codec out = {.writing = 1};
+    /* one buffer, sized for the large sections at once; each section is
+       written in place and its length filled in after it */
+    reserve(&out, (size_t)HEADER_BYTES + 65536 + (size_t)x->n_insns * AN_ISA_BYTES +
+                      (size_t)x->data_size + (size_t)x->qref_size +
+                      (size_t)x->n_layers * sizeof *x->layers +
+                      (size_t)x->n_host * sizeof *x->host + 8 * (size_t)x->n_affine);
+    io_header(&out, x);
     for (int k = 0; k < N_SECTIONS && !out.err; k++) {
-        codec sec = {.writing = 1};
-        io_section(&sec, k, x);
-        if (sec.err || sec.n > MAX_SECTION) {
-            free(sec.buf);
+        uint32_t len = 0;
+        io_bytes(&out, (void *)TAGS[k], 4);
+        io_u32(&out, &len); /* filled in below */
+        const size_t at = out.n;
+        io_section(&out, k, x);
+        if (out.err || out.n - at > MAX_SECTION) {
             free(out.buf);
             return an_fail(AN_ERR_NOMEM, "%s: section %s too large or out of memory", x->source,
                            TAGS[k]);
         }
-        uint32_t len = (uint32_t)sec.n, scrc = an_crc32(0, sec.buf, sec.n);
-        io_bytes(&out, (void *)TAGS[k], 4);
-        io_u32(&out, &len);
-        io_bytes(&out, sec.buf, sec.n);
+        an_le_put(out.buf + at - 4, out.n - at, 4);
+        uint32_t scrc = an_crc32(0, out.buf + at, out.n - at);
         io_u32(&out, &scrc);
-        free(sec.buf);
     }
     if (out.err) {
         free(out.buf);
@@ -267,19 +321,51 @@ an_status an_npu_serialize(const an_npu_exe *x0, uint8_t **buf, size_t *n) {
     return AN_OK;
 }
 
-an_status an_npu_save(const char *path, const an_npu_exe *x) {
-    uint8_t *buf;
-    size_t n;
-    an_status s = an_npu_serialize(x, &buf, &n);
-    if (s) return s;
-    an_afile f;
-    if (!(s = an_afile_open(&f, path))) {
-        if ((s = an_afile_write(&f, buf, n)))
-            an_afile_abort(&f);
-        else
-            s = an_afile_commit(&f);
+/* The same bytes as an_npu_serialize, streamed into the file: each
+** section's length counted first, its payload through a small window (a
+** program of millions of instructions is never held twice). */
+static an_status save_stream(an_afile *f, an_npu_exe *x) {
+    enum { WINDOW = 1 << 16 };
+    codec h = {.writing = 1};
+    io_header(&h, x);
+    an_status s = h.err ? an_fail(AN_ERR_NOMEM, "out of memory") : an_afile_write(f, h.buf, h.n);
+    free(h.buf);
+    uint8_t *win = malloc(WINDOW);
+    if (!s && !win) s = an_fail(AN_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < N_SECTIONS && !s; k++) {
+        codec cnt = {.writing = 1, .counting = 1};
+        io_section(&cnt, k, x);
+        if (cnt.n > MAX_SECTION) {
+            s = an_fail(AN_ERR_NOMEM, "%s: section %s too large", x->source, TAGS[k]);
+            break;
+        }
+        uint8_t head[8];
+        memcpy(head, TAGS[k], 4);
+        an_le_put(head + 4, cnt.n, 4);
+        if ((s = an_afile_write(f, head, 8))) break;
+        codec w = {.writing = 1, .buf = win, .cap = WINDOW, .sink = f};
+        io_section(&w, k, x);
+        flush(&w);
+        if (w.err) {
+            s = w.sink_status ? w.sink_status : an_fail(AN_ERR_IO, "%s: write failed", x->source);
+            break;
+        }
+        uint8_t crc[4];
+        an_le_put(crc, w.crc, 4);
+        s = an_afile_write(f, crc, 4);
     }
-    free(buf);
+    free(win);
+    return s;
+}
+
+an_status an_npu_save(const char *path, const an_npu_exe *x) {
+    an_afile f;
+    an_status s = an_afile_open(&f, path);
+    if (s) return s;
+    if ((s = save_stream(&f, (an_npu_exe *)x))) /* the codec only reads it when writing */
+        an_afile_abort(&f);
+    else
+        s = an_afile_commit(&f);
     return s;
 }
 

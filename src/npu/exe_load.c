@@ -122,24 +122,22 @@ an_status an_npu_validate(const an_npu_exe *x) {
         if ((s = an_q8_parse(x->qref, (size_t)x->qref_size, name, &g))) return s;
         an_q_graph_free(&g);
     }
-    an_isa_insn *prog = malloc(sizeof *prog * (size_t)x->n_insns);
-    if (!prog) return an_fail(AN_ERR_NOMEM, "%s: out of memory", x->source);
     for (int64_t i = 0; i < x->n_insns && !s; i++) {
-        if ((s = an_isa_decode(&x->insns[i], &prog[i]))) {
+        an_isa_insn d; /* one at a time: the program stays encoded */
+        if ((s = an_isa_decode(&x->insns[i], &d))) {
             s = an_fail_context(s, "%s: instruction %lld", x->source, (long long)i);
             break;
         }
-        if ((s = npu_insn_check(&prog[i], i, &x->cfg, x->dram_size, x->n_host))) {
+        if ((s = npu_insn_check(&d, i, &x->cfg, x->dram_size, x->n_host))) {
             s = an_fail_context(s, "%s", x->source);
             break;
         }
-        if ((prog[i].op == AN_ISA_FINISH) != (i == x->n_insns - 1))
+        if ((d.op == AN_ISA_FINISH) != (i == x->n_insns - 1))
             s = BAD("%s: instruction %lld: %s", x->source, (long long)i,
-                    prog[i].op == AN_ISA_FINISH ? "FINISH before the end of the program"
-                                                : "the program does not end with FINISH");
+                    d.op == AN_ISA_FINISH ? "FINISH before the end of the program"
+                                          : "the program does not end with FINISH");
     }
-    if (!s) s = npu_dry_run(x, prog);
-    free(prog);
+    if (!s) s = npu_dry_run(x);
     return s;
 }
 

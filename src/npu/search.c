@@ -18,7 +18,9 @@
 ** pass the loader's checks is left out. Round 0 is the estimate's program,
 ** so the search never makes a program slower than it was. When the
 ** estimate's program (its PRELOAD/GEMM pairs) times the builds would exceed
-** NPU_SEARCH_BUDGET_INSNS, the search is skipped (compile time).
+** NPU_SEARCH_BUDGET_INSNS, the search is skipped (compile time). A round's
+** build lays out the weights without writing them (nothing it checks or
+** times reads them).
 */
 #include "compile_internal.h"
 
@@ -123,10 +125,12 @@ static void apply(cprog *p, const int *choice) {
 static an_status try_choice(cprog *p, const int *choice, int64_t *total, int64_t *owned) {
     apply(p, choice);
     an_npu_exe x;
+    p->layout_only = 1;
     an_status s = npu_build(p, &x); /* x is empty when it fails */
+    p->layout_only = 0;
     if (s) return s;
     npu_timing *t = NULL;
-    s = npu_time(&x, p->ins, &t);
+    s = npu_time(&x, &t);
     if (!s) *total = npu_timing_sums(t, NULL, NULL, NULL, owned);
     npu_timing_free(t);
     an_npu_exe_free(&x);

@@ -125,23 +125,13 @@ static an_status need(q8_reader *r, uint64_t n, int li, const char *what) {
 }
 
 static uint32_t get_u32(q8_reader *r) {
-    const uint8_t *b = r->p + r->off;
-    r->off += 4;
-    return (uint32_t)an_le_get(b, 4);
+    return (uint32_t)an_le_next(r->p, &r->off, 4);
 }
-
 static int32_t get_i32(q8_reader *r) {
-    uint32_t u = get_u32(r);
-    int32_t v;
-    memcpy(&v, &u, 4);
-    return v;
+    return an_le_next_i32(r->p, &r->off);
 }
-
 static float get_f32(q8_reader *r) {
-    uint32_t u = get_u32(r);
-    float v;
-    memcpy(&v, &u, 4);
-    return v;
+    return an_le_next_f32(r->p, &r->off);
 }
 
 /* Allocate and read n 4-byte values (i32 or f32) of a field. */

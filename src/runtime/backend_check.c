@@ -5,9 +5,8 @@
 ** backend has a DRAM image) and the logits are compared byte for byte on
 ** every sample. The last batch is padded with copies of its first sample.
 */
-#include "asicnn/runtime.h"
+#include "backend_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* The reference graph must describe the executable's layers. */
@@ -56,48 +55,48 @@ static int64_t batch_insns(const an_backend *b) {
     return n;
 }
 
+/* A run's state for check_step. */
+typedef struct check_run {
+    const an_npu_exe *x;
+    const an_q_graph *ref;
+    an_backend *b;
+    an_q_engine *eng; /* NULL: no reference to check against */
+    int64_t per_batch;
+    an_npu_eval *r;
+} check_run;
+
+/* One batch on the backend, then checked against the reference engine. */
+static an_status check_step(void *ctx, const rt_batch *t) {
+    check_run *c = ctx;
+    const an_npu_exe *x = c->x;
+    an_status s = an_backend_run(c->b, t->q);
+    if (!s) s = an_backend_output(c->b, t->out[0]);
+    if (s) return s;
+    if (c->per_batch < 0) c->per_batch = batch_insns(c->b);
+    c->r->insns += c->per_batch;
+    if (!c->eng) return AN_OK;
+    an_q_engine_run(c->eng, t->q, x->batch);
+    const uint8_t *dram = an_backend_dram(c->b);
+    if (dram && (s = check_layers(x, dram, c->eng, t->at, t->n))) return s;
+    const size_t N = (size_t)an_tensor_numel(&x->output);
+    if (memcmp(t->out[0], an_q_engine_tensor(c->eng, c->ref->n_layers), (size_t)t->n * N) != 0)
+        return an_fail(AN_ERR_INTERNAL,
+                       "%s: chip and reference logits differ in the batch at sample %lld",
+                       x->source, (long long)t->at);
+    c->r->equal += t->n;
+    return AN_OK;
+}
+
 an_status an_backend_check(an_backend_kind k, const an_npu_exe *x, const an_q_graph *ref,
                            const an_dataset *raw, an_npu_eval *r) {
     *r = (an_npu_eval){0};
-    const int64_t F = (int64_t)x->input.h * x->input.w * x->input.c;
-    const int64_t N = (int64_t)x->output.h * x->output.w * x->output.c;
-    const int B = x->batch;
-    if (raw->features != F)
-        return an_fail(AN_ERR_FORMAT,
-                       "%s: samples have %lld features, the executable %s expects %lld", raw->name,
-                       (long long)raw->features, x->source, (long long)F);
-    if (!raw->y) return an_fail(AN_ERR_FORMAT, "%s: evaluation needs labels", raw->name);
-    an_status s = ref ? same_graph(x, ref) : AN_OK;
-    an_backend *b = NULL;
-    an_q_engine *eng = NULL;
-    int8_t *q = NULL, *out = NULL; /* [B, F], [B, N] */
-    int64_t per_batch = -1;
-    if (!s) s = an_backend_load(&b, k, x, NULL);
-    if (!s && ref) s = an_q_engine_create(&eng, ref, B, AN_Q_IMPL_FAST);
-    if (!s) s = an_alloc_array((void **)&q, (size_t)B, (size_t)F, "int8 input");
-    if (!s) s = an_alloc_array((void **)&out, (size_t)B, (size_t)N, "int8 output");
-    for (int64_t at = 0; !s && at < raw->n; at += B) {
-        const int n = an_npu_quantize_batch(x, raw, at, q);
-        if ((s = an_backend_run(b, q)) || (s = an_backend_output(b, out))) break;
-        if (per_batch < 0) per_batch = batch_insns(b);
-        r->insns += per_batch;
-        if (eng) {
-            an_q_engine_run(eng, q, B);
-            const uint8_t *dram = an_backend_dram(b);
-            if (dram) s = check_layers(x, dram, eng, at, n);
-            if (!s && memcmp(out, an_q_engine_tensor(eng, ref->n_layers), (size_t)(n * N)) != 0)
-                s = an_fail(AN_ERR_INTERNAL,
-                            "%s: chip and reference logits differ in the batch at sample %lld",
-                            x->source, (long long)at);
-            if (!s) r->equal += n;
-        }
-        for (int i = 0; i < n && !s; i++)
-            r->correct += an_q_argmax(out + (size_t)i * N, (int)N) == raw->y[at + i];
-        r->n += s ? 0 : n;
-    }
-    free(q);
-    free(out);
-    an_backend_close(b);
-    an_q_engine_free(eng);
+    check_run c = {.x = x, .ref = ref, .per_batch = -1, .r = r};
+    an_status s = rt_batches_fit(x, raw);
+    if (!s && ref) s = same_graph(x, ref);
+    if (!s) s = an_backend_load(&c.b, k, x, NULL);
+    if (!s && ref) s = an_q_engine_create(&c.eng, ref, x->batch, AN_Q_IMPL_FAST);
+    if (!s) s = rt_batches_run(x, raw, 1, check_step, &c, &r->n, &r->correct);
+    an_backend_close(c.b);
+    an_q_engine_free(c.eng);
     return s;
 }

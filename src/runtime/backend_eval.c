@@ -7,8 +7,6 @@
 */
 #include "backend_internal.h"
 
-#include <stdlib.h>
-
 /* The first byte where a and b differ, or -1. */
 static int64_t first_diff(const uint8_t *a, const uint8_t *b, int64_t n) {
     for (int64_t i = 0; i < n; i++)
@@ -61,34 +59,28 @@ static an_status check_batch(an_backend *b, an_backend *sim, const int8_t *q, in
     return s;
 }
 
+/* A run's state for eval_step. */
+typedef struct eval_run {
+    an_backend *b, *sim;
+    an_backend_eval *r;
+} eval_run;
+
+static an_status eval_step(void *ctx, const rt_batch *t) {
+    eval_run *e = ctx;
+    const an_status s = check_batch(e->b, e->sim, t->q, t->at, t->out[0], t->out[1], e->r);
+    if (!s) e->r->equal += t->n;
+    return s;
+}
+
 an_status an_backend_evaluate(an_backend_kind k, const an_npu_exe *x, const an_dataset *raw,
                               const an_backend_opts *opts, an_backend_eval *r) {
     *r = (an_backend_eval){0};
-    const int64_t F = (int64_t)x->input.h * x->input.w * x->input.c;
-    const int64_t N = (int64_t)x->output.h * x->output.w * x->output.c;
-    const int B = x->batch;
-    if (raw->features != F || !raw->y)
-        return an_fail(AN_ERR_FORMAT, "%s: needs labelled samples of %lld features", raw->name,
-                       (long long)F);
-    an_backend *b = NULL, *sim = NULL;
-    int8_t *q = NULL, *got = NULL, *want = NULL;
-    an_status s = an_backend_load(&b, k, x, opts);
-    if (!s) s = an_backend_load(&sim, AN_BACKEND_SIM, x, NULL);
-    if (!s) s = an_alloc_array((void **)&q, (size_t)B, (size_t)F, "int8 input");
-    if (!s) s = an_alloc_array((void **)&got, (size_t)B, (size_t)N, "int8 output");
-    if (!s) s = an_alloc_array((void **)&want, (size_t)B, (size_t)N, "int8 output");
-    for (int64_t at = 0; !s && at < raw->n; at += B) {
-        const int n = an_npu_quantize_batch(x, raw, at, q);
-        if ((s = check_batch(b, sim, q, at, got, want, r))) break;
-        r->equal += n;
-        for (int i = 0; i < n; i++)
-            r->correct += an_q_argmax(got + (size_t)i * N, (int)N) == raw->y[at + i];
-        r->n += n;
-    }
-    free(q);
-    free(got);
-    free(want);
-    an_backend_close(b);
-    an_backend_close(sim);
+    eval_run e = {.r = r};
+    an_status s = rt_batches_fit(x, raw);
+    if (!s) s = an_backend_load(&e.b, k, x, opts);
+    if (!s) s = an_backend_load(&e.sim, AN_BACKEND_SIM, x, NULL);
+    if (!s) s = rt_batches_run(x, raw, 2, eval_step, &e, &r->n, &r->correct);
+    an_backend_close(e.b);
+    an_backend_close(e.sim);
     return s;
 }

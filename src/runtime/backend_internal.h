@@ -51,4 +51,27 @@ extern const rt_backend_iface rt_backend_sim, rt_backend_rtl, rt_backend_ref, rt
 ** (ref, gpu): AN_ERR_UNSUPPORTED naming x and the backend when it has none. */
 an_status rt_needs_graph(const an_npu_exe *x, const char *backend);
 
+/* A labelled data set run batch by batch (backend_batches.c). */
+
+/* AN_OK when raw holds labelled samples of x's input size; AN_ERR_FORMAT
+** naming the data set otherwise. */
+an_status rt_batches_fit(const an_npu_exe *x, const an_dataset *raw);
+
+/* One batch: the samples [at, at + n) of the data set (n real ones, the
+** rest padding), quantized into q [x.batch, input size]; a step leaves its
+** logits in out[0] (and whatever else it compares in out[1]), each
+** [x.batch, output size]. */
+typedef struct rt_batch {
+    int64_t at;
+    int n;
+    int8_t *q, *out[2];
+} rt_batch;
+typedef an_status (*rt_batch_step)(void *ctx, const rt_batch *t);
+
+/* Every batch of raw (which fits x) through step with n_out (1 or 2)
+** output buffers, adding the real samples to *n and those whose logits
+** classify them as labelled to *correct; stops at step's first failure. */
+an_status rt_batches_run(const an_npu_exe *x, const an_dataset *raw, int n_out, rt_batch_step step,
+                         void *ctx, int64_t *n, int64_t *correct);
+
 #endif /* ASICNN_RUNTIME_BACKEND_INTERNAL_H */

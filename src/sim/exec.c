@@ -18,7 +18,6 @@
 
 struct an_npu_sim {
     const an_npu_exe *x;
-    an_isa_insn *prog;     /* [n_insns] decoded */
     uint8_t *dram;         /* [dram_size] */
     uint8_t *act;          /* [act_bytes] */
     uint8_t *wgt;          /* [wgt_bytes] */
@@ -35,7 +34,6 @@ struct an_npu_sim {
 void an_npu_sim_free(an_npu_sim *s) {
     if (!s) return;
     npu_timing_free(s->timing);
-    free(s->prog);
     free(s->dram);
     free(s->act);
     free(s->wgt);
@@ -52,7 +50,6 @@ an_status an_npu_sim_create(an_npu_sim **out, const an_npu_exe *x) {
     const an_npu_config *c = &x->cfg;
     s->x = x;
     int ok =
-        (s->prog = malloc(sizeof *s->prog * (size_t)(x->n_insns ? x->n_insns : 1))) &&
         (s->dram = calloc((size_t)x->dram_size, 1)) && (s->act = calloc((size_t)c->act_bytes, 1)) &&
         (s->wgt = calloc((size_t)c->wgt_bytes, 1)) && (s->acc = calloc((size_t)c->acc_bytes, 1)) &&
         (s->array = calloc((size_t)c->rows * c->cols, 1)) &&
@@ -61,13 +58,6 @@ an_status an_npu_sim_create(an_npu_sim **out, const an_npu_exe *x) {
         an_npu_sim_free(s);
         return an_fail(AN_ERR_NOMEM, "%s: cannot allocate the simulated chip (%lld bytes of DRAM)",
                        x->source, (long long)x->dram_size);
-    }
-    for (int64_t i = 0; i < x->n_insns; i++) {
-        an_status st = an_isa_decode(&x->insns[i], &s->prog[i]);
-        if (st) {
-            an_npu_sim_free(s);
-            return an_fail_context(st, "%s: instruction %lld", x->source, (long long)i);
-        }
     }
     *out = s;
     return AN_OK;
@@ -85,7 +75,7 @@ const uint8_t *an_npu_sim_dram(const an_npu_sim *s) {
 an_status an_npu_sim_timing(an_npu_sim *s, int trace) {
     npu_timing_free(s->timing);
     s->timing = NULL;
-    return npu_timing_create(&s->timing, s->x, s->prog, trace);
+    return npu_timing_create(&s->timing, s->x, trace);
 }
 
 const npu_timing *npu_sim_timing(const an_npu_sim *s) {
@@ -183,7 +173,7 @@ static int32_t clamp_shift(int32_t v) {
 static int32_t requant_lane(const an_npu_sim *s, const an_isa_insn *d, int32_t x, int c) {
     const int C = s->x->cfg.cols;
     const int32_t *m = s->acc + d->prm * C, *sh = s->acc + (d->prm + 1) * C; /* [C] */
-    const int32_t *bias = s->acc + (d->prm + 2) * C;                          /* [C] when bias */
+    const int32_t *bias = s->acc + (d->prm + 2) * C;                         /* [C] when bias */
     const int64_t lo = d->clamp ? d->lo : d->wr8 ? -128 : INT32_MIN;
     const int64_t hi = d->clamp ? d->hi : d->wr8 ? 127 : INT32_MAX;
     if (d->bias) x = (int32_t)((uint32_t)x + (uint32_t)bias[c]);
@@ -197,7 +187,7 @@ static int32_t requant_lane(const an_npu_sim *s, const an_isa_insn *d, int32_t x
 static void do_pool(an_npu_sim *s, const an_isa_insn *d) {
     const int C = s->x->cfg.cols;
     int64_t *sum = malloc(sizeof *sum * (size_t)C); /* [C] */
-    if (!sum) return; /* cannot happen for C <= 1024 in practice */
+    if (!sum) return;                               /* cannot happen for C <= 1024 in practice */
     const int avg = d->vop == AN_VOP_AVGPOOL;
     for (int64_t y = 0; y < d->oh; y++)
         for (int64_t x = 0; x < d->ow; x++) {
@@ -344,7 +334,7 @@ an_status an_npu_sim_run(an_npu_sim *s, const int8_t *in, int8_t *out) {
     if (s->timing) npu_timing_reset(s->timing);
     memcpy(s->dram, x->data, (size_t)x->data_size);
     an_npu_write_input(x, in, s->dram);
-    an_status st = npu_schedule(s->prog, x->n_insns, &x->cfg, x->source, exec_step, s);
+    an_status st = npu_schedule(x->insns, x->n_insns, &x->cfg, x->source, exec_step, s);
     if (!st) memcpy(out, s->dram + to->dram, (size_t)x->batch * to->h * to->w * to->c);
     return st;
 }
