@@ -29,8 +29,10 @@ an_status npu_emit(cprog *p, const an_isa_insn *d) {
     if (p->n_ins == p->cap_ins) {
         const int64_t cap = p->cap_ins ? 2 * p->cap_ins : 1024;
         if (cap > NPU_MAX_INSNS)
-            return an_fail(AN_ERR_UNSUPPORTED, "more than %lld instructions",
-                           (long long)NPU_MAX_INSNS);
+            return an_fail(AN_ERR_UNSUPPORTED,
+                           "more than %lld instructions, the executable's limit, on chip %s: "
+                           "compile for a chip with a larger array or bigger buffers",
+                           (long long)NPU_MAX_INSNS, p->cfg->name);
         an_insn *ins = realloc(p->ins, sizeof *ins * (size_t)cap);
         if (ins) p->ins = ins;
         int *tag = realloc(p->ins_layer, sizeof *tag * (size_t)cap);
