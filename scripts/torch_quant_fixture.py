@@ -49,6 +49,19 @@ def qin(rng, shape, scale, zp):  # int8 NCHW values -> quint8 tensor
     return torch.quantize_per_tensor(t, scale, zp + 128, torch.quint8), x.astype(np.int8)
 
 
+def qweights(rng, shape, s_x):
+    """A weight scale, int8 weights of shape (OC first) and their qint8
+    tensor, a float bias near random int32 values, and the int32 bias
+    PyTorch will use: round(float32 bias / (s_x * s_w))."""
+    s_w = float(rng.uniform(0.002, 0.02))
+    w = rng.integers(-127, 128, size=shape).astype(np.int8)
+    wq = torch.quantize_per_tensor(torch.from_numpy(w.astype(np.float32) * s_w), s_w, 0, torch.qint8)
+    b_int = rng.integers(-3000, 3000, size=shape[0])
+    bias = torch.from_numpy((b_int * (s_x * s_w)).astype(np.float32))
+    b_int = np.round(bias.numpy().astype(np.float64) / (np.float32(s_x) * np.float32(s_w))).astype(np.int64)
+    return s_w, w, wq, bias, b_int
+
+
 def record(out, op, relu, dims, qp, bias, xs, w, y, groups=None):
     out.append(struct.pack("<2I7i", op, relu, *dims))
     if groups is not None:
@@ -84,13 +97,7 @@ def main():
             z_y = -128
         x_q, x = qin(rng, (1, C, H, W), s_x, z_x)
         if kind in (0, 1):  # conv2d (+relu)
-            s_w = float(rng.uniform(0.002, 0.02))
-            w = rng.integers(-127, 128, size=(OC, C, K, K)).astype(np.int8)
-            wq = torch.quantize_per_tensor(torch.from_numpy(w.astype(np.float32) * s_w), s_w, 0, torch.qint8)
-            b_int = rng.integers(-3000, 3000, size=OC)
-            bias = torch.from_numpy((b_int * (s_x * s_w)).astype(np.float32))
-            # the int32 bias PyTorch will use: round(float32 bias / (s_x * s_w))
-            b_int = np.round(bias.numpy().astype(np.float64) / (np.float32(s_x) * np.float32(s_w))).astype(np.int64)
+            s_w, w, wq, bias, b_int = qweights(rng, (OC, C, K, K), s_x)
             packed = torch.ops.quantized.conv2d_prepack(wq, bias, [S, S], [P, P], [1, 1], 1)
             f = torch.ops.quantized.conv2d_relu if relu else torch.ops.quantized.conv2d
             y = f(x_q, packed, s_y, z_y + 128)
@@ -98,12 +105,7 @@ def main():
                    b_int, [x.transpose(0, 2, 3, 1)], w.transpose(0, 2, 3, 1), q8(y))
         elif kind == 2:  # linear + relu on a flat vector
             N = C * H * W
-            s_w = float(rng.uniform(0.002, 0.02))
-            w = rng.integers(-127, 128, size=(OC, N)).astype(np.int8)
-            wq = torch.quantize_per_tensor(torch.from_numpy(w.astype(np.float32) * s_w), s_w, 0, torch.qint8)
-            b_int = rng.integers(-3000, 3000, size=OC)
-            bias = torch.from_numpy((b_int * (s_x * s_w)).astype(np.float32))
-            b_int = np.round(bias.numpy().astype(np.float64) / (np.float32(s_x) * np.float32(s_w))).astype(np.int64)
+            s_w, w, wq, bias, b_int = qweights(rng, (OC, N), s_x)
             xv_q, xv = qin(rng, (1, N), s_x, z_x)
             packed = torch.ops.quantized.linear_prepack(wq, bias)
             y = torch.ops.quantized.linear(xv_q, packed, s_y, z_y + 128)
@@ -142,12 +144,7 @@ def main():
         if relu:
             z_y = -128
         x_q, x = qin(rng, (1, C, H, W), s_x, z_x)
-        s_w = float(rng.uniform(0.002, 0.02))
-        w = rng.integers(-127, 128, size=(OC, cg, K, K)).astype(np.int8)
-        wq = torch.quantize_per_tensor(torch.from_numpy(w.astype(np.float32) * s_w), s_w, 0, torch.qint8)
-        b_int = rng.integers(-3000, 3000, size=OC)
-        bias = torch.from_numpy((b_int * (s_x * s_w)).astype(np.float32))
-        b_int = np.round(bias.numpy().astype(np.float64) / (np.float32(s_x) * np.float32(s_w))).astype(np.int64)
+        s_w, w, wq, bias, b_int = qweights(rng, (OC, cg, K, K), s_x)
         packed = torch.ops.quantized.conv2d_prepack(wq, bias, [S, S], [P, P], [1, 1], G)
         f = torch.ops.quantized.conv2d_relu if relu else torch.ops.quantized.conv2d
         y = f(x_q, packed, s_y, z_y + 128)
