@@ -253,7 +253,8 @@ Test(npu_exe, hostile_fields) {
 }
 
 /* The input layout fields: an executable whose first conv reads im2col
-** rows the host writes, then each field made impossible. */
+** rows the host writes, then each field made impossible (as kernel-row
+** elements, a 3x3 window over 2 channels fills one row of 16, not 2). */
 Test(npu_exe, hostile_input_layout) {
     an_rng r;
     an_rng_seed(&r, 5, 1);
@@ -278,6 +279,7 @@ Test(npu_exe, hostile_input_layout) {
         int32_t v;
         const char *want;
     } bad[] = {{F(layout), 7, "field input layout = 7"},
+               {F(layout), AN_NPU_IN_KROW, "input krow field row_bytes/rows_per_px = 16/2"},
                {F(rows_per_px), 1, "rows_per_px"},
                {F(row_bytes), 0, "row_bytes"},
                {F(pt), 3, "padding"},

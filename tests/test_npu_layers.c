@@ -298,6 +298,86 @@ Test(npu_layers, first_conv_reads_host_im2col_rows) {
     an_q_graph_free(&g);
 }
 
+/* A first convolution with a wide window and padding on a chip starved of
+** DRAM bandwidth reads its input as kernel-row elements the host writes
+** (chosen by cost: each padded input row once per tile, not a window per
+** output pixel): the elements an_npu_write_input lays out against the
+** formula, and the network, a max pool fused after it, on every chip. */
+Test(npu_layers, first_conv_reads_host_kernel_rows) {
+    an_rng r;
+    an_rng_seed(&r, 72, 1);
+    an_q_graph g;
+    tq_graph(&g, 3, 15, 13, 3, 0.02f, -7);
+    tq_conv(&g, 0, 20, 7, 2, 1, 1, &r); /* 7x7 stride 2 same: 8x7x20 */
+    tq_pool(&g, AN_Q_MAXPOOL, 1, 3, 2, 1);
+    tq_conv(&g, 2, 6, 3, 1, 1, 1, &r);
+    cr_assert_eq(an_q_graph_validate(&g), AN_OK, "%s", an_errmsg());
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    c.dram_bytes_per_cycle = 1.0;
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.batch = 2;
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(x.layers[0].mode, AN_NPU_MODE_KPOS);
+    const an_npu_input_layout *L = &x.in_layout;
+    cr_assert_eq(L->layout, AN_NPU_IN_KROW);
+    cr_assert(L->kh == 7 && L->kw == 7 && L->sh == 2 && L->pt == 3 && L->pl == 3 && L->oh == 8 &&
+              L->ow == 7);
+    cr_assert_eq(L->rows_per_px, 2); /* 21 bytes of a kernel row in rows of 16 */
+    const int64_t F = 15 * 13 * 3, EL = 2 * 16, ROWS = 7 * 2 + 7;
+    cr_assert_eq(npu_input_bytes(&x), ROWS * 7 * EL);
+    int8_t in[2 * 15 * 13 * 3];
+    tq_random_input(in, 2 * F, &r);
+    uint8_t *dram = calloc((size_t)x.dram_size, 1);
+    an_npu_write_input(&x, in, dram);
+    const int8_t *got = (const int8_t *)dram + x.input.dram;
+    for (int b = 0; b < 2; b++)
+        for (int row = 0; row < ROWS; row++)
+            for (int ox = 0; ox < 7; ox++)
+                for (int k = 0; k < EL; k++) {
+                    const int iy = row - 3, ix = ox * 2 - 3 + k / 3, ch = k % 3;
+                    const int inside = k < 21 && iy >= 0 && iy < 15 && ix >= 0 && ix < 13;
+                    const int8_t want = inside ? in[b * F + (iy * 13 + ix) * 3 + ch] : -7;
+                    cr_assert_eq(got[((b * ROWS + row) * 7 + ox) * EL + k], want,
+                                 "sample %d row %d column %d byte %d", b, row, ox, k);
+                }
+    free(dram);
+    an_npu_exe_free(&x);
+    check(&g, &c, 2, AN_NPU_CONV_AUTO, 0, 73);
+    on_all_chips(&g, 2, AN_NPU_CONV_AUTO, 0, 74);
+    an_q_graph_free(&g);
+}
+
+/* Give conv l the output scale s; its multipliers stay (the weight scales
+** follow), so the integers it computes do not change. */
+static void conv_scale(an_q_layer *l, float s) {
+    for (int oc = 0; oc < l->c; oc++) l->w_scale[oc] *= s / l->scale;
+    l->scale = s;
+}
+
+/* A residual add whose input scales are equal or a power of two apart
+** rescales those inputs by exact shifts, which the chip folds into the
+** passes that widen them (fused into the conv, or on its own after another
+** add); bit-exact on every chip for each ratio, and for one that is not. */
+Test(npu_layers, add_inputs_rescaled_by_exact_shifts) {
+    const float ratio[4] = {1.0f, 0.25f, 4.0f, 0.3f};
+    for (int i = 0; i < 4; i++) {
+        an_rng r;
+        an_rng_seed(&r, 80 + i, 1);
+        an_q_graph g;
+        tq_graph(&g, 5, 7, 6, 3, 0.03f, 4);
+        conv_scale(tq_conv(&g, 0, 12, 3, 1, 1, 1, &r), 0.04f);            /* t1 */
+        conv_scale(tq_conv(&g, 1, 12, 3, 1, 1, 0, &r), 0.04f * ratio[i]); /* t2 */
+        tq_add(&g, 2, 1, 1, &r);                                          /* t3: fused */
+        tq_add(&g, 3, 1, 0, &r);                                          /* t4: standalone */
+        const an_q_layer *a = &g.layers[2]; /* both sides exact but with 0.3 */
+        cr_assert_eq(a->add_mult[0] == a->add_mult[1] && a->add_mult[0] == INT32_C(1) << 30, i < 3);
+        on_all_chips(&g, 2, AN_NPU_CONV_AUTO, 0, 90 + i);
+        an_q_graph_free(&g);
+    }
+}
+
 /* Whether the line of text that holds key also holds what. */
 static int line_has(const char *text, const char *key, const char *what) {
     const char *k = strstr(text, key);

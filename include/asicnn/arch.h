@@ -107,13 +107,19 @@ typedef enum an_npu_in_layout {
                              (row-major): its kh x kw x c window in OHWI order, the
                              zero point where the window leaves the image, padded
                              with the zero point to rows_per_px rows of row_bytes */
+    AN_NPU_IN_KROW = 2,   /* per sample, per row r of the conv's padded input
+                             ((oh - 1) * sh + kh rows: input row r - pt) and per
+                             output column (row-major): the kw x c bytes of that
+                             row from column ox * sw - pl (the zero point outside
+                             the image), padded with the zero point to
+                             rows_per_px rows of row_bytes */
 } an_npu_in_layout;
 
 typedef struct an_npu_input_layout {
     int32_t layout;                 /* an_npu_in_layout */
-    int32_t kh, kw, sh, sw, pt, pl; /* IM2COL: the window of the conv reading it */
-    int32_t oh, ow;                 /* IM2COL: that conv's output pixels */
-    int32_t row_bytes, rows_per_px; /* IM2COL: R, ceil(kh*kw*c / R) */
+    int32_t kh, kw, sh, sw, pt, pl; /* IM2COL, KROW: the window of the conv reading it */
+    int32_t oh, ow;                 /* IM2COL, KROW: that conv's output pixels */
+    int32_t row_bytes, rows_per_px; /* R; ceil(kh*kw*c / R) (IM2COL), ceil(kw*c / R) (KROW) */
 } an_npu_input_layout;
 
 typedef struct an_npu_exe {

@@ -11,5 +11,7 @@ int64_t npu_input_bytes(const an_npu_exe *x) {
     const an_npu_input_layout *l = &x->in_layout;
     if (l->layout == AN_NPU_IN_IM2COL)
         return (int64_t)l->oh * l->ow * l->rows_per_px * l->row_bytes;
+    if (l->layout == AN_NPU_IN_KROW)
+        return ((int64_t)(l->oh - 1) * l->sh + l->kh) * l->ow * l->rows_per_px * l->row_bytes;
     return (int64_t)t->h * t->w * t->c;
 }

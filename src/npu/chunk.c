@@ -111,8 +111,9 @@ static int64_t chunk_bytes(const cprog *p, const cop *o, int cth, int ctw, int n
     if (o->bp) /* an element of bp rows per input row and output column */
         return (int64_t)ctw * o->sh * o->bp > AN_ISA_UMAX(GEMM, act_outer) ||
                        o->bp * R > AN_ISA_UMAX(DMA, pitch) ||
-                       (int64_t)o->kw * o->ic > AN_ISA_UMAX(DMA, xbytes) ||
-                       (int64_t)o->sw * o->ic > AN_ISA_UMAX(DMA, dram_xstride)
+                       (o->hrow ? (int64_t)o->ow * o->bp * R > AN_ISA_UMAX(DMA, dram_ystride)
+                                : (int64_t)o->kw * o->ic > AN_ISA_UMAX(DMA, xbytes) ||
+                                      (int64_t)o->sw * o->ic > AN_ISA_UMAX(DMA, dram_xstride))
                    ? -1
                    : nkx * tih * ctw * R;
     const int64_t tiw = (int64_t)(ctw - 1) * o->sw + chunk_cols(o, nkx);
@@ -170,6 +171,10 @@ static int64_t chunk_cycles(const cprog *p, const cop *o, int cth, int ctw, int 
                             int ncc) {
     const int64_t R = p->cfg->rows;
     const int64_t tih = (int64_t)(cth - 1) * o->sh + nky;
+    const int64_t el = (int64_t)o->bp * R;
+    if (o->hrow) /* the host's elements: whole rows, one run when they span the output */
+        return ctw == o->ow ? npu_cost_dma(p->cfg, 1, tih * ctw * el, 0)
+                            : npu_cost_dma(p->cfg, tih, ctw * el, 0);
     if (o->bp) /* an element per input row and output column */
         return npu_cost_dma(p->cfg, tih * ctw, (int64_t)o->kw * o->ic, tih * ctw);
     const int64_t tiw = (int64_t)(ctw - 1) * o->sw + chunk_cols(o, nkx);

@@ -238,10 +238,18 @@ static an_status load_krows(gen *G, const cop *o, const ctile *t, int64_t src, i
                             int64_t in_base) {
     cprog *p = G->p;
     const int64_t R = p->cfg->rows, row = (int64_t)o->iw * o->ic;
-    int y0, y1;
-    clip(iy0, iy1, o->ih, &y0, &y1);
     an_isa_insn d = insn(AN_ISA_LOAD);
     d.buf = AN_BUF_ACT, d.sram = in_base;
+    if (o->hrow) { /* the host's elements of padded rows iy0 + pt ..: one DMA */
+        const int64_t el = (int64_t)o->bp * R, prow = (int64_t)o->ow * el;
+        const int64_t rows = (int64_t)(o->oh - 1) * o->sh + o->kh; /* of the padded input */
+        d.dram = p->tdram[o->in_t] + (t->img * rows + iy0 + o->pt) * prow + t->cx0 * el;
+        d.ysize = iy1 - iy0, d.xsize = t->ctw, d.xbytes = d.pitch = d.dram_xstride = el;
+        d.dram_ystride = prow;
+        return npu_emit(p, &d);
+    }
+    int y0, y1;
+    clip(iy0, iy1, o->ih, &y0, &y1);
     d.dram = y1 > y0 ? src + y0 * row + (int64_t)t->cx0 * o->sw * o->ic : src;
     d.ysize = y1 - y0, d.xsize = t->ctw, d.xbytes = (int64_t)o->kw * o->ic;
     d.pitch = (int64_t)o->bp * R;
@@ -252,7 +260,8 @@ static an_status load_krows(gen *G, const cop *o, const ctile *t, int64_t src, i
 }
 
 /* The input DMA(s) of tile t for chunk ch (kpos: those kernel rows, columns
-** and channel blocks of the window, one DMA; host im2col rows: one DMA;
+** and channel blocks of the window, one DMA, or the kernel-row elements of
+** its input rows, one DMA; host im2col rows: one DMA;
 ** im2col by DMA: one per conv pixel) into the activation buffer at in_base. */
 static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chunk *ch,
                             int64_t in_base) {
@@ -423,12 +432,15 @@ static an_status tile_epilogue(gen *G, const cop *o, const ctile *t, int ob, int
 ** (docs/npu.md, "Fusion"), held back like tile_epilogue's: the add's other
 ** input (its block loaded at staging byte stage) widened into the rows
 ** after the conv's (x at acc_t, y = acc_t + pix); the conv rows requantized
-** to the conv's int8 values, minus its zero point, shifted left by 20 and
-** rescaled as the add's input; y rescaled; the two added; requantized (or
-** pooled) with the add's output parameters into int8 at out (block ob's
-** lanes of the tile's first pixel, a pixel every pitch bytes); then the
-** store (handing on, o->hpitch: one STORE of the tile's whole pixels after
-** the last block, as o->wst has). Only the WIDEN holds the array. */
+** to the conv's int8 values, then, minus its zero point (the bias row),
+** shifted left by 20 and rescaled as the add's input; y rescaled; the two
+** added; requantized (or pooled) with the add's output parameters into
+** int8 at out (block ob's lanes of the tile's first pixel, a pixel every
+** pitch bytes); then the store (handing on, o->hpitch: one STORE of the
+** tile's whole pixels after the last block, as o->wst has). A side whose
+** rescale is an exact shift (npu_add_exact_shift) takes it in the pass
+** that shifts it and has no pass of its own. Only the WIDEN holds the
+** array. */
 static an_status add_epilogue(gen *G, const cop *o, const ctile *t, int ob, int64_t acc_t,
                               int64_t stage, int64_t out, int64_t pitch) {
     an_status s = pend_flush(G);
@@ -439,30 +451,34 @@ static an_status add_epilogue(gen *G, const cop *o, const ctile *t, int ob, int6
     const int64_t prm = base + (o->prm_resident ? 3 * (int64_t)ob : 0);
     const int64_t ap = base + 3 * (int64_t)(o->prm_resident ? o->nob : 1); /* the add's rows */
     const an_q_layer *l = &p->g->layers[o->layer], *a = &p->g->layers[o->add_layer];
+    const int kb = npu_add_exact_shift(a, 1 - o->add_side);
     const int64_t x = acc_t, y = acc_t + pix;
-    an_isa_insn v[8] = {vec(AN_VOP_WIDEN, y, stage, pix), vec(AN_VOP_REQUANT, x, 0, pix),
-                        vec(AN_VOP_ADD, x, ap + 8, pix),  vec(AN_VOP_REQUANT, x, 0, pix),
-                        vec(AN_VOP_REQUANT, x, 0, pix),   vec(AN_VOP_REQUANT, y, 0, pix),
-                        vec(AN_VOP_ADD, x, y, pix),       vec(AN_VOP_REQUANT, 0, x, pix)};
-    v[0].vpitch = C, v[0].shift = AN_Q_ADD_LEFT_SHIFT, v[0].zp = npu_tinfo(p, o->skip_t).zero_point;
-    requant_fields(l, prm, &v[1]); /* the conv's int8 value, in place */
-    v[1].wr8 = 0;
-    v[2].bcast = 1;    /* minus the conv's zero point */
-    v[3].prm = ap + 6; /* << 20 */
-    v[4].prm = ap;     /* the add's input pairs */
-    v[5].prm = ap + 2;
+    an_isa_insn v[7];
+    int n = 0;
+    v[n] = vec(AN_VOP_WIDEN, y, stage, pix);
+    v[n].vpitch = C, v[n].zp = npu_tinfo(p, o->skip_t).zero_point;
+    v[n++].shift = kb >= 0 ? kb : AN_Q_ADD_LEFT_SHIFT;
+    v[n] = vec(AN_VOP_REQUANT, x, 0, pix); /* the conv's int8 value, in place */
+    requant_fields(l, prm, &v[n]);
+    v[n++].wr8 = 0;
+    v[n] = vec(AN_VOP_REQUANT, x, 0, pix); /* minus its zero point, << 20 or k */
+    v[n].prm = ap + 6, v[n++].bias = 1;
+    if (npu_add_exact_shift(a, o->add_side) < 0)
+        v[n] = vec(AN_VOP_REQUANT, x, 0, pix), v[n++].prm = ap;
+    if (kb < 0) v[n] = vec(AN_VOP_REQUANT, y, 0, pix), v[n++].prm = ap + 2;
+    v[n++] = vec(AN_VOP_ADD, x, y, pix);
+    an_isa_insn w = vec(AN_VOP_REQUANT, 0, x, pix);
     if (o->pool_layer >= 0)
-        v[7] = pool_insn(o, x, t->cy0, t->cx0, t->cth, t->ctw, t->fy0, t->fx0, t->fth, t->ftw);
-    requant_fields(a, ap + 4, &v[7]);
-    v[7].bias = 0;
-    for (int k = 1; k < 8; k++) v[k].beside = 1;
-    for (int k = 0; k < 7; k++) pend_push(G, &v[k]);
+        w = pool_insn(o, x, t->cy0, t->cx0, t->cth, t->ctw, t->fy0, t->fx0, t->fth, t->ftw);
+    requant_fields(a, ap + 4, &w);
+    w.bias = 0, w.beside = 1;
+    for (int k = 0; k < n; k++) v[k].beside = k > 0, pend_push(G, &v[k]);
     if (o->hpitch) { /* into the handed-on pixels, stored whole after the last block */
-        v[7].dst = out, v[7].vpitch = pitch;
-        pend_push(G, &v[7]);
+        w.dst = out, w.vpitch = pitch;
+        pend_push(G, &w);
         return AN_OK;
     }
-    return tile_store(G, o, v[7], out, pitch, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob, 1);
+    return tile_store(G, o, w, out, pitch, t->fy0, t->fx0, t->fth, t->ftw, t->img, ob, 1);
 }
 
 /* The multiplier, shift and bias rows of output block ob alone, at row 0 of
@@ -755,19 +771,23 @@ static an_status gen_add(gen *G, const cop *o) {
             (s = flat_dma(p, AN_ISA_LOAD, in_base + t * C, p->tdram[o->in2_t] + at, bytes, C)))
             break;
         /* both inputs widened and rescaled, added, requantized into int8 */
-        an_isa_insn v[6] = {vec(AN_VOP_WIDEN, ra, in_base, rows),
-                            vec(AN_VOP_REQUANT, ra, 0, rows),
-                            vec(AN_VOP_WIDEN, rb, in_base + t * C, rows),
-                            vec(AN_VOP_REQUANT, rb, 0, rows),
-                            vec(AN_VOP_ADD, ra, rb, rows),
-                            vec(AN_VOP_REQUANT, 0, ra, rows)};
-        v[0].vpitch = v[2].vpitch = C, v[0].shift = v[2].shift = AN_Q_ADD_LEFT_SHIFT;
-        v[0].zp = a.zero_point, v[2].zp = b.zero_point;
-        v[1].prm = 0, v[3].prm = 2, v[5].prm = 4;
-        v[5].clamp = 1, v[5].zp = l->zero_point, v[5].lo = l->act_min, v[5].hi = l->act_max;
+        /* both inputs widened and rescaled (a side whose rescale is an exact
+           shift in its WIDEN), added, requantized into int8 */
+        for (int in = 0; in < 2 && !s; in++) {
+            const int k = npu_add_exact_shift(l, in);
+            an_isa_insn w = vec(AN_VOP_WIDEN, in ? rb : ra, in_base + in * t * C, rows);
+            w.vpitch = C, w.shift = k >= 0 ? k : AN_Q_ADD_LEFT_SHIFT;
+            w.zp = in ? b.zero_point : a.zero_point;
+            an_isa_insn q = vec(AN_VOP_REQUANT, w.dst, 0, rows);
+            q.prm = 2 * in;
+            if (!(s = npu_emit(p, &w)) && k < 0) s = npu_emit(p, &q);
+        }
+        an_isa_insn v[2] = {vec(AN_VOP_ADD, ra, rb, rows), vec(AN_VOP_REQUANT, 0, ra, rows)};
+        v[1].prm = 4;
+        v[1].clamp = 1, v[1].zp = l->zero_point, v[1].lo = l->act_min, v[1].hi = l->act_max;
         const int64_t stage = next_stage(G);
-        v[5].wr8 = 1, v[5].dst = stage, v[5].vpitch = C;
-        for (int k = 0; k < 6 && !s; k++) s = npu_emit(p, &v[k]);
+        v[1].wr8 = 1, v[1].dst = stage, v[1].vpitch = C;
+        for (int k = 0; k < 2 && !s; k++) s = npu_emit(p, &v[k]);
         if (!s) s = flat_dma(p, AN_ISA_STORE, stage, p->tdram[o->out_t] + at, bytes, C);
     }
     return s;

@@ -155,9 +155,11 @@ static an_status fill_data(cprog *p) {
             const an_q_layer *a = &g->layers[o->add_layer];
             uint8_t *prm = p->data + o->pdram + (int64_t)o->nob * 3 * 4 * C;
             add_params(p, a, o->add_side, prm);
-            for (int64_t col = 0; col < C; col++) { /* << 20 as MBQM(x, 2^30, 21); -zp */
+            /* (x - zp) << 20 as MBQM(x - zp, 2^30, 21), or << ks (exact) */
+            const int ks = npu_add_exact_shift(a, o->add_side);
+            for (int64_t col = 0; col < C; col++) {
                 put32(prm + (6 * C + col) * 4, INT32_C(1) << 30);
-                put32(prm + (7 * C + col) * 4, AN_Q_ADD_LEFT_SHIFT + 1);
+                put32(prm + (7 * C + col) * 4, (ks >= 0 ? ks : AN_Q_ADD_LEFT_SHIFT) + 1);
                 put32(prm + (8 * C + col) * 4, -l->zero_point);
             }
         }
@@ -237,9 +239,11 @@ an_status npu_pass_alloc(cprog *p) {
     at = align64(at);
     p->tdram[0] = at;
     int64_t in_bytes = an_q_tensor_size(g, 0);
-    for (int k = 0; k < p->n_ops; k++)
-        if (p->ops[k].mode == AN_NPU_MODE_IM2COL_IN)
-            in_bytes = (int64_t)p->ops[k].oh * p->ops[k].ow * p->ops[k].kr * R;
+    for (int k = 0; k < p->n_ops; k++) {
+        const cop *o = &p->ops[k];
+        if (o->mode == AN_NPU_MODE_IM2COL_IN) in_bytes = (int64_t)o->oh * o->ow * o->kr * R;
+        if (o->hrow) in_bytes = ((int64_t)(o->oh - 1) * o->sh + o->kh) * o->ow * o->bp * R;
+    }
     at = align64(at + in_bytes * p->B);
     for (int i = 0; i < g->n_layers; i++) p->tdram[i + 1] = -2;
     for (int k = 0; k < p->n_ops; k++) {
@@ -280,10 +284,18 @@ static an_status pass_emit(cprog *p, an_npu_exe *x) {
     x->output = npu_tinfo(p, g->n_layers), x->output.dram = p->tdram[g->n_layers];
     for (int k = 0; k < p->n_ops; k++) {
         const cop *o = &p->ops[k];
-        if (o->mode == AN_NPU_MODE_IM2COL_IN)
-            x->in_layout = (an_npu_input_layout){
-                AN_NPU_IN_IM2COL, o->kh, o->kw, o->sh, o->sw, o->pt, o->pl, o->oh, o->ow,
-                c->rows,          o->kr};
+        if (o->mode == AN_NPU_MODE_IM2COL_IN || o->hrow)
+            x->in_layout = (an_npu_input_layout){o->hrow ? AN_NPU_IN_KROW : AN_NPU_IN_IM2COL,
+                                                 o->kh,
+                                                 o->kw,
+                                                 o->sh,
+                                                 o->sw,
+                                                 o->pt,
+                                                 o->pl,
+                                                 o->oh,
+                                                 o->ow,
+                                                 c->rows,
+                                                 o->hrow ? o->bp : o->kr};
     }
     x->n_affine = g->input.n_affine;
     int ok = (x->in_mul = malloc(4 * (size_t)x->n_affine)) &&

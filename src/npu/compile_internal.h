@@ -50,6 +50,8 @@ typedef struct cop {
     int rky, rkx, rcb; /* kpos reduction chunk: kernel rows, columns, channel blocks (chunk.c) */
     int pk;            /* kpos: kernel columns packed in one activation row (npu_kw_groups) */
     int bp;            /* kpos: rows of a kernel-row element (npu_kw_groups), or 0 */
+    int hrow;          /* bp: the host writes the elements (the network input,
+                          AN_NPU_IN_KROW), padding included */
     int split;         /* kpos may split the reduction into chunks (tile pass) */
     int hold;          /* split: every output block's partial sums held at once (chunk.c) */
     int nchunks;       /* weight tiles per output block */
@@ -116,6 +118,17 @@ typedef struct cprog {
 ** output's zero point. */
 #define NPU_ADD_PRM_ROWS  6
 #define NPU_FADD_PRM_ROWS 9
+
+/* The left shift k when add layer a's rescale of its input `in`, MBQM((x -
+** zp) << 20, m, e), is exactly (x - zp) << k: m = 2^30 (one half, which the
+** input of the larger scale always has) and e >= 1 - 20, so the MBQM only
+** halves and shifts right by whole bits that are zero. -1 otherwise. The
+** epilogue then folds the rescale into the shift that widens the input and
+** skips its pass (docs/npu.md, "fusion"). */
+static inline int npu_add_exact_shift(const an_q_layer *a, int in) {
+    const int k = AN_Q_ADD_LEFT_SHIFT - 1 + a->add_shift[in];
+    return a->add_mult[in] == (INT32_C(1) << 30) && k >= 0 ? k : -1;
+}
 
 /* Accumulator rows reserved for parameters (a conv keeps bias, multiplier
 ** and shift rows of every output block for the whole layer, then a fused
@@ -239,7 +252,10 @@ int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int 
 ** in DRAM; the elements overlap) in bp = ceil(kw * ic / R) rows of R, so
 ** weight tile g covers bytes [g * R, g * R + R) of a kernel row and a
 ** kernel row takes bp pairs (LeNet-5's second conv: 2 instead of 3 packed
-** groups). The groups are those bp rows then. */
+** groups). The groups are those bp rows then. With o->hrow (the conv alone
+** reads the network input) the host writes the elements of every padded
+** input row (AN_NPU_IN_KROW), so any padding is allowed and a tile's input
+** is whole rows of one DMA. */
 int npu_kw_groups(const cop *o);
 int npu_pk_col(const cop *o, int g);
 int npu_pk_lo(const cop *o, int g);

@@ -12,7 +12,8 @@
 **   vector   n rows x ceil(C / lanes), plus AN_REQUANT_STAGES for a pass
 **            that requantizes; pools every window cell; with two
 **            accumulator slots it runs beside the next block's pairs. A
-**            fused add's epilogue is eight passes; all but the other
+**            fused add's epilogue is five to seven passes (a side whose
+**            rescale is an exact shift has none); all but the other
 **            input's WIDEN run beside the next block's pairs, one after
 **            each PRELOAD, each waiting for the array to drain.
 ** A kpos reduction split into chunks (chunk.c) loads each chunk by its own
@@ -106,9 +107,13 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
     int64_t cp = 0;
     if (o->kind == COP_POOL) {
         cp = nob * (lanes * (pix + pool + fpix) + AN_REQUANT_STAGES);
-    } else if (o->add_layer >= 0) { /* WIDEN alone, then 7 passes beside the pairs */
+    } else if (o->add_layer >= 0) { /* WIDEN alone, then the passes beside the pairs */
+        const an_q_layer *a = &p->g->layers[o->add_layer];
+        const int64_t rq = 2 + (npu_add_exact_shift(a, o->add_side) < 0) +
+                           (npu_add_exact_shift(a, 1 - o->add_side) < 0); /* then ADD, epi */
         const int64_t drain = R + C - 2, arr = chunks * (pix > R ? pix : R) + drain;
-        const int64_t side = lanes * (6 * pix + epi) + 5 * AN_REQUANT_STAGES, lap = arr + 7 * drain;
+        const int64_t side = lanes * ((rq + 1) * pix + epi) + (rq + 1) * AN_REQUANT_STAGES;
+        const int64_t lap = arr + (rq + 2) * drain;
         cp = nob * (lanes * pix + (dbl ? (lap > side ? lap : side) : arr + side));
     } else {
         const int64_t arr = chunks * (pix > R ? pix : R) + R + C - 2;

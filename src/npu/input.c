@@ -11,6 +11,12 @@
 **   row_bytes: the kh x kw x c window in OHWI order (the zero point where
 **   the window leaves the image), then the zero point to the end of the
 **   rows. Each conv tile's input is then one contiguous DMA.
+** - AN_NPU_IN_KROW (the same conv, as kernel-row elements, docs/npu.md): per
+**   sample, per row of the conv's padded input and per output column, the
+**   kw x c bytes of that row the column's window covers (the zero point
+**   outside the image), padded with the zero point to rows_per_px rows of
+**   row_bytes. A tile's input is then whole rows of one contiguous DMA, and
+**   each input row is written once, not once per output row it feeds.
 ** - an_npu_write_input is the one writer every backend uses; it touches
 **   only [input.dram, input.dram + batch * npu_input_bytes(x)).
 */
@@ -39,15 +45,36 @@ static void im2col_sample(const an_tensor *t, const an_npu_input_layout *l, cons
         }
 }
 
+/* One sample's kernel-row elements from its NHWC bytes. */
+static void krow_sample(const an_tensor *t, const an_npu_input_layout *l, const int8_t *in,
+                        uint8_t *out) {
+    const int64_t el = (int64_t)l->rows_per_px * l->row_bytes;
+    const int64_t rows = (int64_t)(l->oh - 1) * l->sh + l->kh; /* of the padded input */
+    memset(out, (uint8_t)(int8_t)t->zero_point, (size_t)(el * l->ow * rows));
+    for (int64_t r = 0; r < rows; r++) {
+        const int64_t iy = r - l->pt;
+        if (iy < 0 || iy >= t->h) continue;
+        for (int32_t ox = 0; ox < l->ow; ox++)
+            for (int32_t kx = 0; kx < l->kw; kx++) {
+                const int64_t ix = (int64_t)ox * l->sw - l->pl + kx;
+                if (ix >= 0 && ix < t->w)
+                    memcpy(out + (r * l->ow + ox) * el + (int64_t)kx * t->c,
+                           in + (iy * t->w + ix) * t->c, (size_t)t->c);
+            }
+    }
+}
+
 void an_npu_write_input(const an_npu_exe *x, const int8_t *in, uint8_t *dram) {
     const an_tensor *t = &x->input;
     const int64_t F = (int64_t)t->h * t->w * t->c, bytes = npu_input_bytes(x);
-    if (x->in_layout.layout != AN_NPU_IN_IM2COL) {
+    const int lay = x->in_layout.layout;
+    if (lay != AN_NPU_IN_IM2COL && lay != AN_NPU_IN_KROW) {
         memcpy(dram + t->dram, in, (size_t)(F * x->batch));
         return;
     }
     for (int32_t b = 0; b < x->batch; b++)
-        im2col_sample(t, &x->in_layout, in + b * F, dram + t->dram + b * bytes);
+        (lay == AN_NPU_IN_KROW ? krow_sample : im2col_sample)(t, &x->in_layout, in + b * F,
+                                                              dram + t->dram + b * bytes);
 }
 
 #define BAD(...) an_fail(AN_ERR_FORMAT, __VA_ARGS__)
@@ -66,32 +93,33 @@ an_status npu_input_layout_check(const an_npu_exe *x) {
             return BAD("%s: section TENS: input layout nhwc with im2col fields set", x->source);
         return AN_OK;
     }
-    if (l->layout != AN_NPU_IN_IM2COL)
-        return BAD("%s: section TENS: field input layout = %d (0 nhwc or 1 im2col)", x->source,
-                   l->layout);
+    if (l->layout != AN_NPU_IN_IM2COL && l->layout != AN_NPU_IN_KROW)
+        return BAD("%s: section TENS: field input layout = %d (0 nhwc, 1 im2col or 2 krow)",
+                   x->source, l->layout);
+    const char *nm = l->layout == AN_NPU_IN_KROW ? "krow" : "im2col";
     if (l->kh < 1 || l->kw < 1 || l->sh < 1 || l->sw < 1 || l->kh > IN_MAX_WINDOW ||
         l->kw > IN_MAX_WINDOW || l->sh > IN_MAX_WINDOW || l->sw > IN_MAX_WINDOW || l->pt < 0 ||
         l->pt >= l->kh || l->pl < 0 || l->pl >= l->kw)
-        return BAD("%s: section TENS: input im2col window %dx%d stride %dx%d padding %d,%d "
+        return BAD("%s: section TENS: input %s window %dx%d stride %dx%d padding %d,%d "
                    "invalid",
-                   x->source, l->kh, l->kw, l->sh, l->sw, l->pt, l->pl);
+                   x->source, nm, l->kh, l->kw, l->sh, l->sw, l->pt, l->pl);
     if (l->oh < 1 || l->ow < 1 || l->oh > 65536 || l->ow > 65536 ||
         (int64_t)(l->oh - 1) * l->sh - l->pt >= t->h ||
         (int64_t)(l->ow - 1) * l->sw - l->pl >= t->w)
-        return BAD("%s: section TENS: input im2col field oh/ow = %d/%d: windows leave the %dx%d "
+        return BAD("%s: section TENS: input %s field oh/ow = %d/%d: windows leave the %dx%d "
                    "input",
-                   x->source, l->oh, l->ow, t->h, t->w);
-    const int64_t k = (int64_t)l->kh * l->kw * t->c;
+                   x->source, nm, l->oh, l->ow, t->h, t->w);
+    const int64_t k = (int64_t)(l->layout == AN_NPU_IN_KROW ? 1 : l->kh) * l->kw * t->c;
     if (l->row_bytes < 1 || l->rows_per_px < 1 || l->row_bytes != x->cfg.rows ||
         l->rows_per_px != (k + l->row_bytes - 1) / l->row_bytes)
-        return BAD("%s: section TENS: input im2col field row_bytes/rows_per_px = %d/%d (the "
+        return BAD("%s: section TENS: input %s field row_bytes/rows_per_px = %d/%d (the "
                    "chip's %d rows need %d/%lld)",
-                   x->source, l->row_bytes, l->rows_per_px, x->cfg.rows, x->cfg.rows,
+                   x->source, nm, l->row_bytes, l->rows_per_px, x->cfg.rows, x->cfg.rows,
                    (long long)((k + x->cfg.rows - 1) / x->cfg.rows));
     if ((int64_t)l->rows_per_px * l->row_bytes > (INT64_C(1) << 26) ||
         npu_input_bytes(x) > (INT64_C(1) << 26))
-        return BAD("%s: section TENS: input im2col rows take more than %lld bytes per sample",
-                   x->source, (long long)(INT64_C(1) << 26));
+        return BAD("%s: section TENS: input %s rows take more than %lld bytes per sample",
+                   x->source, nm, (long long)(INT64_C(1) << 26));
     return AN_OK;
 }
 

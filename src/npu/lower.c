@@ -339,13 +339,22 @@ static int best_tile(const cprog *p, const cop *o, int mode, int *th, int *tw, i
     return best_px > 0;
 }
 
+/* Whether conv o's lowering is the compiler's choice (no --conv). */
+static int auto_conv(const cprog *p, const cop *o) {
+    return o->kind == COP_CONV && !o->forced && p->g->layers[o->layer].op == AN_Q_CONV2D;
+}
+
+/* Whether the host may write conv o's input in a layout of its own: the
+** compiler chooses o's lowering and o alone reads the network input. */
+static int host_input(const cprog *p, const cop *o) {
+    return auto_conv(p, o) && o->in_t == 0 && readers(p->g, 0) == 1;
+}
+
 int npu_mode_allowed(const cprog *p, const cop *o, int mode) {
-    const int auto_conv =
-        o->kind == COP_CONV && !o->forced && p->g->layers[o->layer].op == AN_Q_CONV2D;
     if (mode == o->mode) return 1;
-    if (mode == AN_NPU_MODE_IM2COL) return auto_conv;
-    if (mode == AN_NPU_MODE_IM2COL_IN) return auto_conv && o->in_t == 0 && readers(p->g, 0) == 1;
-    return mode == AN_NPU_MODE_KPOS && auto_conv;
+    if (mode == AN_NPU_MODE_IM2COL) return auto_conv(p, o);
+    if (mode == AN_NPU_MODE_IM2COL_IN) return host_input(p, o);
+    return mode == AN_NPU_MODE_KPOS && auto_conv(p, o);
 }
 
 /* The lowering and tile of conv or pool op o (*th x *tw final pixels, *cost
@@ -579,7 +588,7 @@ an_status npu_pass_tile(cprog *p) {
         const int flat = l->op == AN_Q_CONV2D && o->ic < R && o->kw >= 2 && o->pl == 0 &&
                          (int64_t)(o->ow - 1) * o->sw + o->kw <= o->iw;
         o->pk = flat && 2 * o->ic <= R ? (int)(R / o->ic < o->kw ? R / o->ic : o->kw) : 0;
-        o->bp = 0;
+        o->bp = o->hrow = 0;
         o->kr = cdiv((int64_t)o->kh * o->kw * o->ic, R);
         if (o->kind == COP_POOL) o->nob = o->ncb;
         o->gcb = npu_group_window(p, o);
@@ -618,6 +627,21 @@ an_status npu_pass_tile(cprog *p) {
             int th2 = 0, tw2 = 0;
             int64_t cost2 = 0;
             o->bp = planes;
+            if (choose(p, o, &th2, &tw2, &cost2) && o->mode == AN_NPU_MODE_KPOS &&
+                (!ok || cost2 < cost))
+                ok = 1, th = th2, tw = tw2, cost = cost2;
+            else
+                *o = keep;
+        }
+        /* kernel-row elements the host writes, when the conv alone reads the
+           network input (any padding; an input row is read once per tile,
+           not once per window that covers it), when they cost less */
+        if (host_input(p, o)) {
+            const cop keep = *o;
+            int th2 = 0, tw2 = 0;
+            int64_t cost2 = 0;
+            o->bp = (int)cdiv((int64_t)o->kw * o->ic, R), o->hrow = 1, o->pk = 0;
+            o->mode = AN_NPU_MODE_KPOS;
             if (choose(p, o, &th2, &tw2, &cost2) && o->mode == AN_NPU_MODE_KPOS &&
                 (!ok || cost2 < cost))
                 ok = 1, th = th2, tw = tw2, cost = cost2;
