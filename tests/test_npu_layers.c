@@ -349,6 +349,35 @@ Test(npu_layers, first_conv_reads_host_kernel_rows) {
     an_q_graph_free(&g);
 }
 
+/* A conv whose weights stream (a small weight buffer) on a chip with a
+** small activation buffer and large accumulators: whole windows fit only
+** tiles of a few pixels, each streaming every weight again, so the compiler
+** splits the reduction into channel-block chunks although the window fits,
+** and takes the whole output as one tile whose chunks feed every output
+** block's partial sums: the weights stream once. Bit-exact. */
+Test(npu_layers, reduction_split_to_stream_weights_once) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    snprintf(c.name, sizeof c.name, "small-act");
+    c.act_bytes = 8 * 1024, c.wgt_bytes = 32 * 1024, c.acc_bytes = 128 * 1024;
+    c.dram_bytes_per_cycle = 4.0;
+    cr_assert_eq(an_npu_config_validate(&c, "small-act"), AN_OK, "%s", an_errmsg());
+    an_rng r;
+    an_rng_seed(&r, 75, 1);
+    an_q_graph g;
+    tq_graph(&g, 1, 6, 6, 128, 0.02f, 3);
+    tq_conv(&g, 0, 64, 3, 1, 1, 1, &r); /* 73,728 bytes of weights */
+    cr_assert_eq(an_q_graph_validate(&g), AN_OK, "%s", an_errmsg());
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    cr_assert_eq(x.layers[0].mode, AN_NPU_MODE_KPOS);
+    cr_assert_eq(x.layers[0].tiles, 1, "%d tiles", x.layers[0].tiles);
+    an_npu_exe_free(&x);
+    check(&g, &c, 2, AN_NPU_CONV_AUTO, 0, 76);
+    an_q_graph_free(&g);
+}
+
 /* Give conv l the output scale s; its multipliers stay (the weight scales
 ** follow), so the integers it computes do not change. */
 static void conv_scale(an_q_layer *l, float s) {

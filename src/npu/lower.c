@@ -378,6 +378,18 @@ static int choose(cprog *p, cop *o, int *th, int *tw, int64_t *cost) {
             o->mode = alt[a];
             *th = th2, *tw = tw2, *cost = cost2, o->dbl = dbl2, ok = 1;
         }
+    /* a kpos reduction split into chunks even where the whole window fits,
+       when that costs less: larger tiles, each chunk feeding the partial
+       sums of every output block, so weights that stream load once per
+       tile, not once per small tile (ResNet-18's stage 4 on vta-pynq) */
+    if (ok && o->mode == AN_NPU_MODE_KPOS && o->kind == COP_CONV && o->add_layer < 0) {
+        const cop keep = *o;
+        o->split = 1;
+        if (best_tile(p, o, AN_NPU_MODE_KPOS, &th2, &tw2, &cost2, &dbl2) && cost2 < *cost)
+            *th = th2, *tw = tw2, *cost = cost2, o->dbl = dbl2;
+        else
+            *o = keep;
+    }
     for (int split = 0; split < 2 && !ok && o->kind == COP_CONV; split++)
         for (int r = 0; r < 2 && !ok; r++) {
             o->prm_resident = r == 0, o->split = split;
