@@ -253,21 +253,40 @@ Test(npu_layers, pool_too_big_for_the_chip_falls_back) {
 /* A first convolution with few input channels reads its input as im2col
 ** rows the host writes (chosen by cost): the rows an_npu_write_input lays
 ** out against the window formula, and the network on every chip. */
+/* A network whose first conv (k x k, stride 2, same padding, over an h x w
+** x 3 input of zero point zp) alone reads the input: then a max pool (pk,
+** stride 2, same padding or not) and a 3x3 conv; compiled for c at batch
+** 2 into x. */
+static void first_conv_net(an_q_graph *g, an_rng *r, int h, int w, int zp, int k, int pk, int psame,
+                           const an_npu_config *c, an_npu_exe *x) {
+    tq_graph(g, 3, h, w, 3, 0.02f, zp);
+    tq_conv(g, 0, 20, k, 2, 1, 1, r);
+    tq_pool(g, AN_Q_MAXPOOL, 1, pk, 2, psame);
+    tq_conv(g, 2, 6, 3, 1, 1, 1, r);
+    cr_assert_eq(an_q_graph_validate(g), AN_OK, "%s", an_errmsg());
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.batch = 2;
+    cr_assert_eq(an_npu_compile(g, c, &o, NULL, 0, x, NULL), AN_OK, "%s", an_errmsg());
+}
+
+/* The DRAM of executable x (calloc'd) after the host wrote n random input
+** bytes, drawn into in, in x's input layout. */
+static uint8_t *written_input(const an_npu_exe *x, int8_t *in, int64_t n, an_rng *r) {
+    tq_random_input(in, n, r);
+    uint8_t *dram = calloc((size_t)x->dram_size, 1);
+    cr_assert(dram);
+    an_npu_write_input(x, in, dram);
+    return dram;
+}
+
 Test(npu_layers, first_conv_reads_host_im2col_rows) {
     an_rng r;
     an_rng_seed(&r, 70, 1);
     an_q_graph g;
-    tq_graph(&g, 3, 12, 11, 3, 0.02f, 9);
-    tq_conv(&g, 0, 20, 5, 2, 1, 1, &r); /* 5x5 stride 2 same: 6x6x20 */
-    tq_pool(&g, AN_Q_MAXPOOL, 1, 2, 2, 0);
-    tq_conv(&g, 2, 6, 3, 1, 1, 1, &r);
-    cr_assert_eq(an_q_graph_validate(&g), AN_OK, "%s", an_errmsg());
     an_npu_config c;
     cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
-    an_npu_compile_opts o = an_npu_compile_defaults();
-    o.batch = 2;
     an_npu_exe x;
-    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    first_conv_net(&g, &r, 12, 11, 9, 5, 2, 0, &c, &x); /* 5x5: 6x6x20 */
     cr_assert_eq(x.layers[0].mode, AN_NPU_MODE_IM2COL_IN);
     cr_assert_eq(x.layers[2].mode == AN_NPU_MODE_IM2COL_IN, 0);
     const an_npu_input_layout *L = &x.in_layout;
@@ -277,9 +296,7 @@ Test(npu_layers, first_conv_reads_host_im2col_rows) {
     const int64_t F = 12 * 11 * 3, PX = 5 * 16;
     cr_assert_eq(npu_input_bytes(&x), 36 * PX);
     int8_t in[2 * 12 * 11 * 3];
-    tq_random_input(in, 2 * F, &r);
-    uint8_t *dram = calloc((size_t)x.dram_size, 1);
-    an_npu_write_input(&x, in, dram);
+    uint8_t *dram = written_input(&x, in, 2 * F, &r);
     const int8_t *got = (const int8_t *)dram + x.input.dram;
     for (int b = 0; b < 2; b++)
         for (int oy = 0; oy < 6; oy++)
@@ -307,18 +324,11 @@ Test(npu_layers, first_conv_reads_host_kernel_rows) {
     an_rng r;
     an_rng_seed(&r, 72, 1);
     an_q_graph g;
-    tq_graph(&g, 3, 15, 13, 3, 0.02f, -7);
-    tq_conv(&g, 0, 20, 7, 2, 1, 1, &r); /* 7x7 stride 2 same: 8x7x20 */
-    tq_pool(&g, AN_Q_MAXPOOL, 1, 3, 2, 1);
-    tq_conv(&g, 2, 6, 3, 1, 1, 1, &r);
-    cr_assert_eq(an_q_graph_validate(&g), AN_OK, "%s", an_errmsg());
     an_npu_config c;
     cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
     c.dram_bytes_per_cycle = 1.0;
-    an_npu_compile_opts o = an_npu_compile_defaults();
-    o.batch = 2;
     an_npu_exe x;
-    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    first_conv_net(&g, &r, 15, 13, -7, 7, 3, 1, &c, &x); /* 7x7: 8x7x20 */
     cr_assert_eq(x.layers[0].mode, AN_NPU_MODE_KPOS);
     const an_npu_input_layout *L = &x.in_layout;
     cr_assert_eq(L->layout, AN_NPU_IN_KROW);
@@ -328,9 +338,7 @@ Test(npu_layers, first_conv_reads_host_kernel_rows) {
     const int64_t F = 15 * 13 * 3, EL = 2 * 16, ROWS = 7 * 2 + 7;
     cr_assert_eq(npu_input_bytes(&x), ROWS * 7 * EL);
     int8_t in[2 * 15 * 13 * 3];
-    tq_random_input(in, 2 * F, &r);
-    uint8_t *dram = calloc((size_t)x.dram_size, 1);
-    an_npu_write_input(&x, in, dram);
+    uint8_t *dram = written_input(&x, in, 2 * F, &r);
     const int8_t *got = (const int8_t *)dram + x.input.dram;
     for (int b = 0; b < 2; b++)
         for (int row = 0; row < ROWS; row++)
