@@ -386,6 +386,43 @@ Test(npu_layers, reduction_split_to_stream_weights_once) {
     an_q_graph_free(&g);
 }
 
+/* Bytes the program loads into the weight buffer. */
+static int64_t weight_bytes_loaded(const an_npu_exe *x) {
+    int64_t n = 0;
+    for (int64_t i = 0; i < x->n_insns; i++) {
+        an_isa_insn d;
+        cr_assert_eq(an_isa_decode(&x->insns[i], &d), AN_OK);
+        if (d.op == AN_ISA_LOAD && d.buf == AN_BUF_WGT) n += d.ysize * d.xsize * d.xbytes;
+    }
+    return n;
+}
+
+/* Weights larger than half the weight buffer but not than all of it, on a
+** conv cut into several tiles by a small activation buffer: they load once
+** into the whole buffer instead of streaming again for every tile (chosen
+** by cost on a chip starved of DRAM bandwidth). Bit-exact. */
+Test(npu_layers, weights_resident_in_the_whole_buffer) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    snprintf(c.name, sizeof c.name, "small-wgt");
+    c.act_bytes = 8 * 1024, c.wgt_bytes = 16 * 1024, c.dram_bytes_per_cycle = 2.0;
+    cr_assert_eq(an_npu_config_validate(&c, "small-wgt"), AN_OK, "%s", an_errmsg());
+    an_rng r;
+    an_rng_seed(&r, 77, 1);
+    an_q_graph g;
+    tq_graph(&g, 1, 12, 12, 32, 0.02f, -5);
+    tq_conv(&g, 0, 48, 3, 1, 1, 1, &r); /* 9 x 2 x 3 tiles of 16 x 16 bytes: 13,824 */
+    cr_assert_eq(an_q_graph_validate(&g), AN_OK, "%s", an_errmsg());
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    cr_assert_gt(x.layers[0].tiles, 1);
+    cr_assert_eq(weight_bytes_loaded(&x), 9 * 2 * 3 * 16 * 16);
+    an_npu_exe_free(&x);
+    check(&g, &c, 2, AN_NPU_CONV_AUTO, 0, 78);
+    an_q_graph_free(&g);
+}
+
 /* Give conv l the output scale s; its multipliers stay (the weight scales
 ** follow), so the integers it computes do not change. */
 static void conv_scale(an_q_layer *l, float s) {

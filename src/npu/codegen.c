@@ -680,7 +680,7 @@ static an_status gen_conv(gen *G, const cop *o) {
                       npu_param_rows(next), 4 * C);
     int64_t wbase = 0;
     if (o->wgt_resident) {
-        wbase = (G->w_flip++ & 1) * p->wgt_half_rows;
+        wbase = o->wgt_resident == 2 ? 0 : (G->w_flip++ & 1) * p->wgt_half_rows;
         for (int ob = 0; ob < o->nob && !s; ob++)
             s = load_weights(p, o, ob, 0, o->nchunks, wbase + (int64_t)ob * o->nchunks * R);
     }

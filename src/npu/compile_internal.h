@@ -55,7 +55,8 @@ typedef struct cop {
     int split;         /* kpos may split the reduction into chunks (tile pass) */
     int hold;          /* split: every output block's partial sums held at once (chunk.c) */
     int nchunks;       /* weight tiles per output block */
-    int wgt_resident;  /* all weight tiles stay in one half of the weight buffer */
+    int wgt_resident;  /* all weight tiles stay in one half of the weight buffer (1),
+                          or, with several tiles, in the whole buffer (2) */
     int dbl;           /* two accumulator slots: an epilogue runs beside the next GEMMs */
     int wst;           /* a tile's blocks staged as whole pixels, one contiguous STORE */
     int hpitch;        /* wst of one tile: staging bytes a pixel for the next op, else 0 */
@@ -195,6 +196,10 @@ int npu_max_span(const cop *o, int vertical, int n);
 ** two tiles and each epilogue runs beside the next tile's GEMMs. */
 int64_t npu_cost_dma(const an_npu_config *c, int64_t runs, int64_t run_bytes, int64_t pad);
 int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, int dbl);
+/* Whether conv o's weights, more than half the weight buffer but no more
+** than all of it, cost less loaded once into the whole buffer than
+** streamed again for each of its several tiles (wgt_resident 2). */
+int npu_wgt_whole(const cprog *p, const cop *o, int mode, int th, int tw, int dbl);
 
 /* Whether conv op o max-pools before its bias and requantization (exact
 ** when every multiplier is >= 0 and no sum plus bias can wrap: both are

@@ -23,7 +23,8 @@
 ** The three queues overlap across tiles (double buffering), so a layer
 ** costs about tiles x max(load, compute, store) per tile plus one tile's
 ** load and store to fill and drain the pipeline, plus its weights when
-** they are loaded once for the layer.
+** they are loaded once for the layer (in half the weight buffer, or in
+** the whole of it when that costs less than streaming them per tile).
 */
 #include "compile_internal.h"
 
@@ -80,7 +81,10 @@ static int64_t input_cycles(const cprog *p, const cop *o, int mode, int cth, int
     return npu_kpos_load_cycles(p, o, rk, cth, ctw) * loads;
 }
 
-int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, int dbl) {
+/* The estimate with the weights streamed for every tile that needs them
+** again, or (whole) loaded once into the whole weight buffer. */
+static int64_t conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, int dbl,
+                         int whole) {
     const an_npu_config *c = p->cfg;
     const int64_t R = c->rows, C = c->cols, lanes = cdiv64(C, c->vec_lanes);
     const int cth = npu_max_span(o, 1, th), ctw = npu_max_span(o, 0, tw);
@@ -144,11 +148,25 @@ int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, in
         if (in + wfirst + tiles * per > busy) busy = in + wfirst + tiles * per;
         return busy + st;
     }
-    if (chunks && wbytes / C <= p->wgt_half_rows)
+    if (chunks && (wbytes / C <= p->wgt_half_rows || whole)) /* resident */
         wgt = npu_cost_dma(c, 1, wbytes, 0);
     else if (chunks)
         ld += npu_cost_dma(c, cdiv64(wbytes / C, p->wgt_half_rows), p->wgt_half_rows * C, 0);
     int64_t per = ld > cp ? ld : cp;
     if (st > per) per = st;
     return tiles * per + ld + st + wgt;
+}
+
+int npu_wgt_whole(const cprog *p, const cop *o, int mode, int th, int tw, int dbl) {
+    const int64_t rows = o->kind == COP_CONV && mode == AN_NPU_MODE_KPOS
+                             ? (int64_t)o->nob * o->kh * npu_kw_groups(o) * o->gcb * p->cfg->rows
+                             : (int64_t)o->nob * o->kr * p->cfg->rows;
+    const int64_t tiles = (int64_t)((o->fh + th - 1) / th) * ((o->fw + tw - 1) / tw) * o->nb;
+    return o->kind == COP_CONV && !o->ires && !o->gload && o->gcb == o->ncb && tiles > 1 &&
+           rows > p->wgt_half_rows && rows <= 2 * p->wgt_half_rows &&
+           conv_cost(p, o, mode, th, tw, dbl, 1) < conv_cost(p, o, mode, th, tw, dbl, 0);
+}
+
+int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, int dbl) {
+    return conv_cost(p, o, mode, th, tw, dbl, npu_wgt_whole(p, o, mode, th, tw, dbl));
 }

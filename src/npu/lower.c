@@ -717,7 +717,11 @@ void npu_tile_settle(const cprog *p, cop *o, int th, int tw, int64_t cost) {
     o->hold = npu_kpos_nchunks(o) > 1 &&
               npu_kpos_hold(p, o, (int64_t)npu_max_span(o, 1, th) * npu_max_span(o, 0, tw),
                             (int64_t)th * tw);
-    o->wgt_resident = (int64_t)o->nchunks * o->nob * R <= p->wgt_half_rows;
+    /* weights in one half; or, rather than streamed again for every tile,
+       in the whole buffer (the next op's then load after the last tile) */
+    o->wgt_resident = (int64_t)o->nchunks * o->nob * R <= p->wgt_half_rows ? 1
+                      : npu_wgt_whole(p, o, o->mode, th, tw, o->dbl)       ? 2
+                                                                           : 0;
     /* several blocks, or fewer channels than lanes: staged as whole pixels
        (the last block's spare lanes spill one pixel on) and stored at once,
        rather than a narrow strided store per block */
