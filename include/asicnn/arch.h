@@ -313,8 +313,12 @@ extern const unsigned NPU_DEP_PUSHES[2];
 /* ---- the input layout (layout.c) ---- */
 
 /* DRAM bytes one input sample takes in the executable's input layout (the
-** samples as they are, or the first convolution's im2col rows). */
+** samples as they are, or the first convolution's im2col rows or
+** kernel-row elements). */
 int64_t npu_input_bytes(const an_npu_exe *x);
+/* Rows of the padded input a krow layout holds per sample: (oh - 1) * sh +
+** kh (input row r - pt each). */
+int64_t npu_input_krows(const an_npu_input_layout *l);
 
 /* ---- the dry-run checker (check.c) ---- */
 /* x's program (x->insns, every instruction already decoded and checked by

@@ -12,6 +12,10 @@ int64_t npu_input_bytes(const an_npu_exe *x) {
     if (l->layout == AN_NPU_IN_IM2COL)
         return (int64_t)l->oh * l->ow * l->rows_per_px * l->row_bytes;
     if (l->layout == AN_NPU_IN_KROW)
-        return ((int64_t)(l->oh - 1) * l->sh + l->kh) * l->ow * l->rows_per_px * l->row_bytes;
+        return npu_input_krows(l) * l->ow * l->rows_per_px * l->row_bytes;
     return (int64_t)t->h * t->w * t->c;
+}
+
+int64_t npu_input_krows(const an_npu_input_layout *l) {
+    return (int64_t)(l->oh - 1) * l->sh + l->kh;
 }

@@ -159,8 +159,8 @@ int cmd_compile(int argc, char **argv) {
             printf("input written by the host as kernel-row elements: %d padded rows x %d "
                    "columns x %d row(s) of %d bytes (window %dx%d, stride %dx%d), %lld bytes per "
                    "sample\n",
-                   (il->oh - 1) * il->sh + il->kh, il->ow, il->rows_per_px, il->row_bytes, il->kh,
-                   il->kw, il->sh, il->sw, (long long)npu_input_bytes(&x));
+                   (int)npu_input_krows(il), il->ow, il->rows_per_px, il->row_bytes, il->kh, il->kw,
+                   il->sh, il->sw, (long long)npu_input_bytes(&x));
         printf("compiled for %s: %lld instructions, %lld bytes of weights and parameters, "
                "%lld bytes of DRAM, %d host op(s), %.2f s\n",
                cfg.name, (long long)x.n_insns, (long long)x.data_size, (long long)x.dram_size,

@@ -40,8 +40,8 @@ int cmd_disasm(int argc, char **argv) {
     if (il->layout == AN_NPU_IN_KROW)
         printf(";        as kernel-row elements: %d padded rows x %d columns x %d row(s) of %d "
                "bytes, window %dx%d stride %dx%d padding %d,%d\n",
-               (il->oh - 1) * il->sh + il->kh, il->ow, il->rows_per_px, il->row_bytes, il->kh,
-               il->kw, il->sh, il->sw, il->pt, il->pl);
+               (int)npu_input_krows(il), il->ow, il->rows_per_px, il->row_bytes, il->kh, il->kw,
+               il->sh, il->sw, il->pt, il->pl);
     printf("; output %dx%dx%d at DRAM %lld (scale %g, zero point %d)\n", x.output.h, x.output.w,
            x.output.c, (long long)x.output.dram, (double)x.output.scale, x.output.zero_point);
     for (int i = 0; i < x.n_host; i++)

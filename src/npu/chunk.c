@@ -171,10 +171,9 @@ static int64_t chunk_cycles(const cprog *p, const cop *o, int cth, int ctw, int 
                             int ncc) {
     const int64_t R = p->cfg->rows;
     const int64_t tih = (int64_t)(cth - 1) * o->sh + nky;
-    const int64_t el = (int64_t)o->bp * R;
     if (o->hrow) /* the host's elements: whole rows, one run when they span the output */
-        return ctw == o->ow ? npu_cost_dma(p->cfg, 1, tih * ctw * el, 0)
-                            : npu_cost_dma(p->cfg, tih, ctw * el, 0);
+        return ctw == o->ow ? npu_cost_dma(p->cfg, 1, tih * ctw * o->bp * R, 0)
+                            : npu_cost_dma(p->cfg, tih, ctw * o->bp * R, 0);
     if (o->bp) /* an element per input row and output column */
         return npu_cost_dma(p->cfg, tih * ctw, (int64_t)o->kw * o->ic, tih * ctw);
     const int64_t tiw = (int64_t)(ctw - 1) * o->sw + chunk_cols(o, nkx);

@@ -23,7 +23,7 @@
 
 #include <string.h>
 
-enum { PEND_MAX = 16 }; /* a fused add's epilogue: 8 VECs and a STORE */
+enum { PEND_MAX = 16 }; /* a fused add's epilogue: at most 7 VECs and a STORE */
 
 typedef struct gen {
     cprog *p;
@@ -242,8 +242,7 @@ static an_status load_krows(gen *G, const cop *o, const ctile *t, int64_t src, i
     d.buf = AN_BUF_ACT, d.sram = in_base;
     if (o->hrow) { /* the host's elements of padded rows iy0 + pt ..: one DMA */
         const int64_t el = (int64_t)o->bp * R, prow = (int64_t)o->ow * el;
-        const int64_t rows = (int64_t)(o->oh - 1) * o->sh + o->kh; /* of the padded input */
-        d.dram = p->tdram[o->in_t] + (t->img * rows + iy0 + o->pt) * prow + t->cx0 * el;
+        d.dram = p->tdram[o->in_t] + (t->img * npu_hrow_rows(o) + iy0 + o->pt) * prow + t->cx0 * el;
         d.ysize = iy1 - iy0, d.xsize = t->ctw, d.xbytes = d.pitch = d.dram_xstride = el;
         d.dram_ystride = prow;
         return npu_emit(p, &d);
@@ -770,7 +769,6 @@ static an_status gen_add(gen *G, const cop *o) {
         if ((s = flat_dma(p, AN_ISA_LOAD, in_base, p->tdram[o->in_t] + at, bytes, C)) ||
             (s = flat_dma(p, AN_ISA_LOAD, in_base + t * C, p->tdram[o->in2_t] + at, bytes, C)))
             break;
-        /* both inputs widened and rescaled, added, requantized into int8 */
         /* both inputs widened and rescaled (a side whose rescale is an exact
            shift in its WIDEN), added, requantized into int8 */
         for (int in = 0; in < 2 && !s; in++) {

@@ -242,7 +242,7 @@ an_status npu_pass_alloc(cprog *p) {
     for (int k = 0; k < p->n_ops; k++) {
         const cop *o = &p->ops[k];
         if (o->mode == AN_NPU_MODE_IM2COL_IN) in_bytes = (int64_t)o->oh * o->ow * o->kr * R;
-        if (o->hrow) in_bytes = ((int64_t)(o->oh - 1) * o->sh + o->kh) * o->ow * o->bp * R;
+        if (o->hrow) in_bytes = npu_hrow_rows(o) * o->ow * o->bp * R;
     }
     at = align64(at + in_bytes * p->B);
     for (int i = 0; i < g->n_layers; i++) p->tdram[i + 1] = -2;

@@ -262,6 +262,10 @@ int64_t npu_kpos_load_cycles(const cprog *p, const cop *o, const int rk[3], int 
 ** input row (AN_NPU_IN_KROW), so any padding is allowed and a tile's input
 ** is whole rows of one DMA. */
 int npu_kw_groups(const cop *o);
+/* With o->hrow: rows of the padded input the host writes per sample. */
+static inline int64_t npu_hrow_rows(const cop *o) {
+    return (int64_t)(o->oh - 1) * o->sh + o->kh;
+}
 int npu_pk_col(const cop *o, int g);
 int npu_pk_lo(const cop *o, int g);
 

@@ -81,6 +81,18 @@ static int64_t input_cycles(const cprog *p, const cop *o, int mode, int cth, int
     return npu_kpos_load_cycles(p, o, rk, cth, ctw) * loads;
 }
 
+/* Weight tiles per output block of op o lowered in mode (0 for a pool). */
+static int64_t block_tiles(const cop *o, int mode) {
+    return o->kind == COP_POOL        ? 0
+           : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * npu_kw_groups(o) * o->gcb
+                                      : o->kr;
+}
+
+/* Tiles of a th x tw final tile over all of op o's images. */
+static int64_t tile_count(const cop *o, int th, int tw) {
+    return cdiv64(o->fh, th) * cdiv64(o->fw, tw) * o->nb;
+}
+
 /* The estimate with the weights streamed for every tile that needs them
 ** again, or (whole) loaded once into the whole weight buffer. */
 static int64_t conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, int dbl,
@@ -90,11 +102,9 @@ static int64_t conv_cost(const cprog *p, const cop *o, int mode, int th, int tw,
     const int cth = npu_max_span(o, 1, th), ctw = npu_max_span(o, 0, tw);
     const int64_t pix = (int64_t)cth * ctw, fpix = (int64_t)th * tw;
     const int has_pool = o->kind == COP_POOL || o->pool_layer >= 0;
-    const int64_t tiles = cdiv64(o->fh, th) * cdiv64(o->fw, tw) * o->nb;
+    const int64_t tiles = tile_count(o, th, tw);
     const int64_t nob = o->kind == COP_POOL ? o->ncb : o->nob;
-    const int64_t chunks = o->kind == COP_POOL        ? 0
-                           : mode == AN_NPU_MODE_KPOS ? (int64_t)o->kh * npu_kw_groups(o) * o->gcb
-                                                      : o->kr;
+    const int64_t chunks = block_tiles(o, mode);
     const int ires = o->ires && mode == AN_NPU_MODE_KPOS;
     int64_t ld = ires ? 0 : input_cycles(p, o, mode, cth, ctw, fpix);
     if (o->add_layer >= 0) /* the add's other input, a block at a time */
@@ -157,16 +167,23 @@ static int64_t conv_cost(const cprog *p, const cop *o, int mode, int th, int tw,
     return tiles * per + ld + st + wgt;
 }
 
+/* Whether conv o's weights may stay in the whole weight buffer instead of
+** streaming: more than half of it, no more than all, several tiles (not a
+** resident input's, nor a grouped conv's channel windows). */
+static int whole_fits(const cprog *p, const cop *o, int mode, int th, int tw) {
+    const int64_t rows = o->nob * block_tiles(o, mode) * p->cfg->rows;
+    return o->kind == COP_CONV && !o->ires && !o->gload && o->gcb == o->ncb &&
+           tile_count(o, th, tw) > 1 && rows > p->wgt_half_rows && rows <= 2 * p->wgt_half_rows;
+}
+
 int npu_wgt_whole(const cprog *p, const cop *o, int mode, int th, int tw, int dbl) {
-    const int64_t rows = o->kind == COP_CONV && mode == AN_NPU_MODE_KPOS
-                             ? (int64_t)o->nob * o->kh * npu_kw_groups(o) * o->gcb * p->cfg->rows
-                             : (int64_t)o->nob * o->kr * p->cfg->rows;
-    const int64_t tiles = (int64_t)((o->fh + th - 1) / th) * ((o->fw + tw - 1) / tw) * o->nb;
-    return o->kind == COP_CONV && !o->ires && !o->gload && o->gcb == o->ncb && tiles > 1 &&
-           rows > p->wgt_half_rows && rows <= 2 * p->wgt_half_rows &&
+    return whole_fits(p, o, mode, th, tw) &&
            conv_cost(p, o, mode, th, tw, dbl, 1) < conv_cost(p, o, mode, th, tw, dbl, 0);
 }
 
 int64_t npu_conv_cost(const cprog *p, const cop *o, int mode, int th, int tw, int dbl) {
-    return conv_cost(p, o, mode, th, tw, dbl, npu_wgt_whole(p, o, mode, th, tw, dbl));
+    const int64_t streamed = conv_cost(p, o, mode, th, tw, dbl, 0);
+    if (!whole_fits(p, o, mode, th, tw)) return streamed;
+    const int64_t whole = conv_cost(p, o, mode, th, tw, dbl, 1);
+    return whole < streamed ? whole : streamed;
 }

@@ -48,8 +48,7 @@ static void im2col_sample(const an_tensor *t, const an_npu_input_layout *l, cons
 /* One sample's kernel-row elements from its NHWC bytes. */
 static void krow_sample(const an_tensor *t, const an_npu_input_layout *l, const int8_t *in,
                         uint8_t *out) {
-    const int64_t el = (int64_t)l->rows_per_px * l->row_bytes;
-    const int64_t rows = (int64_t)(l->oh - 1) * l->sh + l->kh; /* of the padded input */
+    const int64_t el = (int64_t)l->rows_per_px * l->row_bytes, rows = npu_input_krows(l);
     memset(out, (uint8_t)(int8_t)t->zero_point, (size_t)(el * l->ow * rows));
     for (int64_t r = 0; r < rows; r++) {
         const int64_t iy = r - l->pt;

@@ -563,6 +563,20 @@ static void resident_candidates(cprog *p, int k, const cop *plain) {
     cand[0] = mine;
 }
 
+/* Op o, changed from keep into a kpos variant (byte planes, host
+** kernel-row elements): its tile chosen again; the variant stays when it
+** lowers as kpos and costs less than *cost (or nothing fit before), else o
+** goes back to keep. */
+static void kpos_variant(cprog *p, cop *o, const cop *keep, int *ok, int *th, int *tw,
+                         int64_t *cost) {
+    int th2 = 0, tw2 = 0;
+    int64_t cost2 = 0;
+    if (choose(p, o, &th2, &tw2, &cost2) && o->mode == AN_NPU_MODE_KPOS && (!*ok || cost2 < *cost))
+        *ok = 1, *th = th2, *tw = tw2, *cost = cost2;
+    else
+        *o = *keep;
+}
+
 /* Cycles a parameter prefetch saves at most: the next conv's parameter
 ** LOAD no longer pays the DRAM latency on the compute queue. */
 static int64_t prefetch_gain(const cprog *p) {
@@ -636,29 +650,17 @@ an_status npu_pass_tile(cprog *p) {
         const int planes = flat ? cdiv((int64_t)o->kw * o->ic, R) : 0;
         if (planes && planes < npu_kw_groups(o)) { /* byte planes, when they cost less */
             const cop keep = *o;
-            int th2 = 0, tw2 = 0;
-            int64_t cost2 = 0;
             o->bp = planes;
-            if (choose(p, o, &th2, &tw2, &cost2) && o->mode == AN_NPU_MODE_KPOS &&
-                (!ok || cost2 < cost))
-                ok = 1, th = th2, tw = tw2, cost = cost2;
-            else
-                *o = keep;
+            kpos_variant(p, o, &keep, &ok, &th, &tw, &cost);
         }
         /* kernel-row elements the host writes, when the conv alone reads the
            network input (any padding; an input row is read once per tile,
            not once per window that covers it), when they cost less */
         if (host_input(p, o)) {
             const cop keep = *o;
-            int th2 = 0, tw2 = 0;
-            int64_t cost2 = 0;
             o->bp = (int)cdiv((int64_t)o->kw * o->ic, R), o->hrow = 1, o->pk = 0;
             o->mode = AN_NPU_MODE_KPOS;
-            if (choose(p, o, &th2, &tw2, &cost2) && o->mode == AN_NPU_MODE_KPOS &&
-                (!ok || cost2 < cost))
-                ok = 1, th = th2, tw = tw2, cost = cost2;
-            else
-                *o = keep;
+            kpos_variant(p, o, &keep, &ok, &th, &tw, &cost);
         }
         cop galt[NPU_GROUP_ALTS];
         int ngalt = group_loads(p, o, &ok, &th, &tw, &cost, galt);
