@@ -423,6 +423,56 @@ Test(npu_layers, weights_resident_in_the_whole_buffer) {
     an_q_graph_free(&g);
 }
 
+/* Weight bytes layer l loads before its first LOAD into the activation
+** buffer, and in all (*total). */
+static int64_t weights_before_input(const an_npu_exe *x, int l, int64_t *total) {
+    int64_t before = -1, n = 0;
+    for (int64_t i = x->layers[l].first_insn; i < x->layers[l].first_insn + x->layers[l].n_insn;
+         i++) {
+        an_isa_insn d;
+        cr_assert_eq(an_isa_decode(&x->insns[i], &d), AN_OK);
+        if (d.op == AN_ISA_LOAD && d.buf == AN_BUF_ACT && before < 0) before = n;
+        if (d.op == AN_ISA_LOAD && d.buf == AN_BUF_WGT) n += d.ysize * d.xsize * d.xbytes;
+    }
+    *total = n;
+    return before;
+}
+
+/* A conv after a conv: its first input waits for the conv before to store
+** it, so the load queue first loads weights that wait for nothing: with
+** resident weights the first output block's only (the others after the
+** input), with streamed weights the first group. Bit-exact. */
+Test(npu_layers, weights_load_before_the_first_input) {
+    for (int streamed = 0; streamed < 2; streamed++) {
+        an_npu_config c;
+        cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+        snprintf(c.name, sizeof c.name, "%s", streamed ? "small-wgt" : "npu16");
+        if (streamed) c.wgt_bytes = 4 * 1024; /* a half: 8 tiles of 16 x 16 */
+        cr_assert_eq(an_npu_config_validate(&c, c.name), AN_OK, "%s", an_errmsg());
+        an_rng r;
+        an_rng_seed(&r, 81, 1);
+        an_q_graph g;
+        tq_graph(&g, 2, 20, 20, 8, 0.02f, 3);
+        tq_conv(&g, 0, 32, 3, 1, 1, 1, &r);
+        tq_conv(&g, 1, 48, 3, 1, 1, 0, &r); /* 9 x 2 tiles a block, 3 blocks */
+        cr_assert_eq(an_q_graph_validate(&g), AN_OK, "%s", an_errmsg());
+        an_npu_compile_opts o = an_npu_compile_defaults();
+        o.conv = AN_NPU_CONV_KPOS;
+        an_npu_exe x;
+        cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+        int64_t total;
+        const int64_t before = weights_before_input(&x, 1, &total);
+        const int64_t tile = 16 * 16;
+        cr_assert_eq(total % (9 * 2 * tile), 0);
+        cr_assert_geq(total, 3 * 9 * 2 * tile);
+        cr_assert_eq(before, streamed ? 8 * tile : 9 * 2 * tile, "%s: %lld of %lld bytes", c.name,
+                     (long long)before, (long long)total);
+        an_npu_exe_free(&x);
+        check(&g, &c, 1, AN_NPU_CONV_KPOS, 0, 82 + streamed);
+        an_q_graph_free(&g);
+    }
+}
+
 /* Give conv l the output scale s; its multipliers stay (the weight scales
 ** follow), so the integers it computes do not change. */
 static void conv_scale(an_q_layer *l, float s) {

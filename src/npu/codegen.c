@@ -29,6 +29,13 @@ typedef struct gen {
     cprog *p;
     int in_flip, st_flip, w_flip, acc_flip;
     int64_t hand; /* staging byte of the output an op hands on chip to the next (hpitch) */
+    /* streamed weights: the first group of block wpre_ob, loaded at wpre
+       before the conv's first input (-1: none) */
+    int wpre_ob;
+    int64_t wpre;
+    /* resident weights: every block's but the first computed one's load
+       after the conv's first input (resident_weights) */
+    int wdefer;
     an_isa_insn pend[PEND_MAX]; /* the epilogue held back; [pend_at, npend) not emitted */
     int npend, pend_at;
 } gen;
@@ -347,7 +354,10 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
     for (int j0 = ch->j0; j0 < ch->j0 + ch->n && !s; j0 += group) {
         const int j1 = j0 + group < ch->j0 + ch->n ? j0 + group : ch->j0 + ch->n;
         int64_t wrow = wbase + ((int64_t)ob * o->nchunks + j0) * R;
-        if (!o->wgt_resident && !o->wgrp) { /* streamed a half at a time */
+        if (!o->wgt_resident && !o->wgrp && G->wpre_ob == ob && j0 == ch->j0) {
+            wrow = G->wpre; /* loaded before the first input */
+            G->wpre_ob = -1;
+        } else if (!o->wgt_resident && !o->wgrp) { /* streamed a half at a time */
             wrow = (G->w_flip++ & 1) * p->wgt_half_rows;
             s = load_weights(p, o, ob, j0, j1, wrow);
         }
@@ -394,6 +404,36 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
             s = npu_emit(p, &g);
         }
     }
+    return s;
+}
+
+/* Streamed weights: the first group of the first block a conv computes
+** (the last with o->wst), loaded before its first input, which may wait for
+** the op before to store it; chunk_gemms then takes them (wpre). */
+static an_status preload_weights(gen *G, const cop *o, const npu_chunk *ch) {
+    cprog *p = G->p;
+    const int group = (int)(p->wgt_half_rows / p->cfg->rows);
+    const int j1 = ch->n < group ? ch->j0 + ch->n : ch->j0 + group;
+    G->wpre_ob = o->wst ? o->nob - 1 : 0;
+    G->wpre = (G->w_flip++ & 1) * p->wgt_half_rows;
+    return load_weights(p, o, G->wpre_ob, ch->j0, j1, G->wpre);
+}
+
+/* Resident weights (o->wgt_resident) at wbase, in two parts around the
+** conv's first input. With G->wdefer, part 0 holds those of the first block
+** the conv computes (the last with o->wst) and part 1 the others: the first
+** input, which may wait for the op before to store it, loads after one
+** block's weights rather than after all of them. Without, part 0 holds
+** them all. */
+static an_status resident_weights(gen *G, const cop *o, int64_t wbase, int part) {
+    const int64_t R = G->p->cfg->rows;
+    const int ob0 = o->wst ? o->nob - 1 : 0;
+    an_status s = AN_OK;
+    if (part == 1 && !G->wdefer) return AN_OK;
+    for (int ob = 0; ob < o->nob && !s; ob++)
+        if (part == 0 ? ob == ob0 || !G->wdefer : ob != ob0)
+            s = load_weights(G->p, o, ob, 0, o->nchunks, wbase + (int64_t)ob * o->nchunks * R);
+    if (part == 1) G->wdefer = 0;
     return s;
 }
 
@@ -607,24 +647,31 @@ static an_status resident_conv(gen *G, const cop *o, int64_t wbase, cblk *k) {
     npu_chunk_load(o, &ch, &cb0, &ncc);
     ctile w = {.cth = o->oh, .ctw = o->ow};
     const int64_t in_base = (G->in_flip++ & 1) * p->in_half * (o->ires == 1);
-    an_status s = load_input(G, o, &w, &ch, in_base);
-    tile_reads(o, &w, &ch, in_base, R);
+    an_status s = AN_OK;
     const int per = o->wgrp ? o->wgrp : o->nob;
     for (int g0 = 0; g0 < o->nob && !s; g0 += per) {
         const int g1 = g0 + per < o->nob ? g0 + per : o->nob;
         int64_t base = wbase;
+        if (g0 == 0 && !o->wgrp) { /* weights streamed: their first group first */
+            if (!o->wgt_resident) s = preload_weights(G, o, &ch);
+            if (!s) s = load_input(G, o, &w, &ch, in_base);
+            if (!s && o->wgt_resident) s = resident_weights(G, o, wbase, 1);
+        }
         if (o->wfull) { /* block g0 next in the ring, in two pieces where it wraps */
             const int64_t ring = 2 * p->wgt_half_rows, at = (int64_t)g0 * o->nchunks * R % ring;
             const int n1 = (int)((ring - at) / R < o->nchunks ? (ring - at) / R : o->nchunks);
             base = 0;
             s = load_weights(p, o, g0, 0, n1, at);
             if (!s && n1 < o->nchunks) s = load_weights(p, o, g0, n1, o->nchunks, 0);
+            if (!s && g0 == 0) s = load_input(G, o, &w, &ch, in_base);
         } else if (o->wgrp) { /* the group's weights, block g0's first */
             const int64_t at = (G->w_flip++ & 1) * p->wgt_half_rows;
             base = at - (int64_t)g0 * o->nchunks * R;
             for (int ob = g0; ob < g1 && !s; ob++)
                 s = load_weights(p, o, ob, 0, o->nchunks, at + (int64_t)(ob - g0) * o->nchunks * R);
+            if (!s && g0 == 0) s = load_input(G, o, &w, &ch, in_base);
         }
+        if (g0 == 0) tile_reads(o, &w, &ch, in_base, R);
         for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
             for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw) {
                 ctile t = tile_at(o, 0, fy0, fx0);
@@ -680,8 +727,8 @@ static an_status gen_conv(gen *G, const cop *o) {
     int64_t wbase = 0;
     if (o->wgt_resident) {
         wbase = o->wgt_resident == 2 ? 0 : (G->w_flip++ & 1) * p->wgt_half_rows;
-        for (int ob = 0; ob < o->nob && !s; ob++)
-            s = load_weights(p, o, ob, 0, o->nchunks, wbase + (int64_t)ob * o->nchunks * R);
+        G->wdefer = o->nob > 1 && !o->onchip && (o->ires || (nq == 1 && !o->gload));
+        if (!s) s = resident_weights(G, o, wbase, 0);
     }
     if (!s && o->ires) {
         s = resident_conv(G, o, wbase, &k);
@@ -701,9 +748,12 @@ static an_status gen_conv(gen *G, const cop *o) {
                 if (o->onchip) { /* the op before left the input in its staging bytes */
                     in_base = in_hand;
                     first = 0;
-                } else if (first) { /* the first tile's input */
+                } else if (first) {                   /* the first tile's input */
+                    if (!o->wgt_resident && !o->wgrp) /* after the first weights */
+                        s = preload_weights(G, o, &ch);
                     in_base = (G->in_flip++ & 1) * p->in_half;
-                    s = load_input(G, o, &t, &ch, in_base);
+                    if (!s) s = load_input(G, o, &t, &ch, in_base);
+                    if (!s && o->wgt_resident) s = resident_weights(G, o, wbase, 1);
                     first = 0;
                 }
                 tile_reads(o, &t, &ch, in_base, R);
@@ -819,7 +869,7 @@ static an_status gen_host(gen *G, const cop *o) {
 }
 
 an_status npu_pass_codegen(cprog *p) {
-    gen G = {.p = p};
+    gen G = {.p = p, .wpre_ob = -1};
     an_status s = AN_OK;
     for (int k = 0; k < p->n_ops && !s; k++) {
         const cop *o = &p->ops[k];
