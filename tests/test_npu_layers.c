@@ -473,6 +473,55 @@ Test(npu_layers, weights_load_before_the_first_input) {
     }
 }
 
+/* Conv tiles' inputs take the input region as a ring: each tile's input
+** starts at the R-aligned end of the one before (the next layer's first
+** too), or further on at the region's middle, or at its start; never on
+** the one before's bytes (it loads before that one's GEMMs). So inputs lie
+** at more than the two places of alternating halves. Bit-exact. */
+Test(npu_layers, tile_inputs_fill_the_input_region_as_a_ring) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    snprintf(c.name, sizeof c.name, "small-act");
+    c.act_bytes = 8 * 1024, c.acc_bytes = 4 * 1024;
+    cr_assert_eq(an_npu_config_validate(&c, c.name), AN_OK, "%s", an_errmsg());
+    an_rng r;
+    an_rng_seed(&r, 85, 1);
+    an_q_graph g;
+    tq_graph(&g, 2, 24, 24, 16, 0.02f, 3);
+    tq_conv(&g, 0, 16, 3, 1, 1, 1, &r);
+    tq_conv(&g, 1, 16, 3, 1, 1, 0, &r);
+    cr_assert_eq(an_q_graph_validate(&g), AN_OK, "%s", an_errmsg());
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    o.conv = AN_NPU_CONV_KPOS;
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    cr_assert_gt(x.layers[0].tiles, 2);
+    cr_assert_gt(x.layers[1].tiles, 2);
+    int64_t lo = -1, hi = -1, loads = 0, adjacent = 0, places[64], n_places = 0;
+    for (int64_t i = 0; i < x.n_insns; i++) {
+        an_isa_insn d;
+        cr_assert_eq(an_isa_decode(&x.insns[i], &d), AN_OK);
+        if (d.op != AN_ISA_LOAD || d.buf != AN_BUF_ACT) continue;
+        const int64_t end = npu_dma_sram_end(&d);
+        if (hi >= 0) {
+            const int64_t next = (hi + c.rows - 1) / c.rows * c.rows;
+            cr_assert(d.sram >= next || end <= lo, "load %lld [%lld, %lld) on [%lld, %lld)",
+                      (long long)loads, (long long)d.sram, (long long)end, (long long)lo,
+                      (long long)hi);
+            adjacent += d.sram == next && next > 0;
+        }
+        int seen = 0;
+        for (int k = 0; k < n_places; k++) seen |= places[k] == d.sram;
+        if (!seen && n_places < 64) places[n_places++] = d.sram;
+        lo = d.sram, hi = end, loads++;
+    }
+    cr_assert_gt(n_places, 2);
+    cr_assert_gt(adjacent, 0);
+    an_npu_exe_free(&x);
+    check(&g, &c, 1, AN_NPU_CONV_KPOS, 0, 86);
+    an_q_graph_free(&g);
+}
+
 /* Give conv l the output scale s; its multipliers stay (the weight scales
 ** follow), so the integers it computes do not change. */
 static void conv_scale(an_q_layer *l, float s) {

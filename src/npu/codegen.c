@@ -28,7 +28,8 @@ enum { PEND_MAX = 16 }; /* a fused add's epilogue: at most 7 VECs and a STORE */
 typedef struct gen {
     cprog *p;
     int in_flip, st_flip, w_flip, acc_flip;
-    int64_t hand; /* staging byte of the output an op hands on chip to the next (hpitch) */
+    int64_t in_at; /* conv tiles' inputs: the next place in the input ring (ring_input) */
+    int64_t hand;  /* staging byte of the output an op hands on chip to the next (hpitch) */
     /* streamed weights: the first group of block wpre_ob, loaded at wpre
        before the conv's first input (-1: none) */
     int wpre_ob;
@@ -337,6 +338,41 @@ static an_status load_input(gen *G, const cop *o, const ctile *t, const npu_chun
     return s;
 }
 
+/* Conv tile t's input for chunk ch, loaded at the next place of the input
+** region (both input halves, 2h bytes) taken as a ring, R-aligned; *base
+** gets it. Rather than alternating halves, each tile's input then lies
+** right after the one before, so the next op's first tiles load into bytes
+** the last ones of this op do not read. The next tile's input is loaded
+** before this tile's GEMMs in program order, so it must never overlap this
+** one's: with every input at most h bytes, that holds when each place [a,
+** b) keeps b + h <= 2h or a >= h (the next then fits after it, or at 0):
+** an input that would straddle h from below starts at h instead, and one
+** that would pass 2h starts at 0. The DMAs go in at the next place and,
+** when it moves, again at the new one (their span: npu_dma_sram_end). */
+static an_status ring_input(gen *G, const cop *o, const ctile *t, const npu_chunk *ch,
+                            int64_t *base) {
+    cprog *p = G->p;
+    const int64_t R = p->cfg->rows, h = p->in_half, n0 = p->n_ins;
+    *base = G->in_at;
+    an_status s = load_input(G, o, t, ch, *base);
+    int64_t end = *base;
+    for (int64_t i = n0; i < p->n_ins && !s; i++) {
+        an_isa_insn d;
+        s = an_isa_decode(&p->ins[i], &d);
+        if (!s && npu_dma_sram_end(&d) > end) end = npu_dma_sram_end(&d);
+    }
+    if (s) return s;
+    const int64_t size = end - *base;
+    const int64_t at = *base + size > 2 * h ? 0 : *base<h && * base + size> h ? h : *base;
+    if (at != *base) { /* dropped, and placed at the new place */
+        p->n_ins = n0;
+        *base = at;
+        if ((s = load_input(G, o, t, ch, at))) return s;
+    }
+    G->in_at = (at + size + R - 1) / R * R;
+    return AN_OK;
+}
+
 /* The PRELOAD + GEMM pairs of chunk ch of output block ob over tile t
 ** (weights from row wbase when resident, else streamed a half at a time):
 ** GEMM accumulates after the reduction's first tile; with gmax one GEMM
@@ -554,8 +590,8 @@ static an_status split_tile(gen *G, const cop *o, ctile *t, int64_t wbase, int64
                 ch.gb = npu_group_cb0(p, o, a);
                 if (o->gload > 1) ch.gn = npu_group_cb0(p, o, a + inner - 1) + o->gcb - ch.gb;
             }
-            const int64_t in_base = (G->in_flip++ & 1) * p->in_half;
-            if ((s = load_input(G, o, t, &ch, in_base))) break;
+            int64_t in_base;
+            if ((s = ring_input(G, o, t, &ch, &in_base))) break;
             tile_reads(o, t, &ch, in_base, R);
             for (int b = 0; b < inner && !s; b++)
                 s = chunk_gemms(G, o, t, &ch, a + b, wbase, 0, acc_t + b * pix, acc_p);
@@ -727,6 +763,11 @@ static an_status gen_conv(gen *G, const cop *o) {
     int64_t wbase = 0;
     if (o->wgt_resident) {
         wbase = o->wgt_resident == 2 ? 0 : (G->w_flip++ & 1) * p->wgt_half_rows;
+        if (o->wgt_resident == 2) { /* the next weights: into the half that the block the
+                                       last tile computes last does not hold */
+            const int64_t last = (o->wst ? 0 : o->nob - 1) * (int64_t)o->nchunks * R;
+            G->w_flip = last < p->wgt_half_rows;
+        }
         G->wdefer = o->nob > 1 && !o->onchip && (o->ires || (nq == 1 && !o->gload));
         if (!s) s = resident_weights(G, o, wbase, 0);
     }
@@ -751,8 +792,7 @@ static an_status gen_conv(gen *G, const cop *o) {
                 } else if (first) {                   /* the first tile's input */
                     if (!o->wgt_resident && !o->wgrp) /* after the first weights */
                         s = preload_weights(G, o, &ch);
-                    in_base = (G->in_flip++ & 1) * p->in_half;
-                    if (!s) s = load_input(G, o, &t, &ch, in_base);
+                    if (!s) s = ring_input(G, o, &t, &ch, &in_base);
                     if (!s && o->wgt_resident) s = resident_weights(G, o, wbase, 1);
                     first = 0;
                 }
@@ -762,9 +802,8 @@ static an_status gen_conv(gen *G, const cop *o) {
                 if (nfy >= o->fh) nfy = 0, nimg++;
                 /* the next tile's input loads while this one computes */
                 if (!s && nimg < o->nb) {
-                    next_base = (G->in_flip++ & 1) * p->in_half;
                     const ctile n = tile_at(o, nimg, nfy, nfx);
-                    s = load_input(G, o, &n, &ch, next_base);
+                    s = ring_input(G, o, &n, &ch, &next_base);
                 }
                 if (!s) s = tile_blocks(G, o, &t, &ch, 0, o->nob, wbase, &k);
             }
