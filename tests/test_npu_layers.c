@@ -473,6 +473,32 @@ Test(npu_layers, weights_load_before_the_first_input) {
     }
 }
 
+/* A dense after a conv, one tile: its input is the whole output of the
+** conv, ready only at its end, so all of its resident weights load before
+** it (the seed CNN's dense_1). Bit-exact. */
+Test(npu_layers, one_tile_loads_its_weights_before_its_input) {
+    an_npu_config c;
+    cr_assert_eq(an_npu_config_get("npu16", &c), AN_OK);
+    an_rng r;
+    an_rng_seed(&r, 87, 1);
+    an_q_graph g;
+    tq_graph(&g, 3, 8, 8, 16, 0.02f, 3);
+    tq_conv(&g, 0, 16, 3, 1, 1, 1, &r);
+    tq_flatten(&g, 1);
+    tq_dense(&g, 2, 48, 0, &r); /* 3 blocks */
+    cr_assert_eq(an_q_graph_validate(&g), AN_OK, "%s", an_errmsg());
+    an_npu_compile_opts o = an_npu_compile_defaults();
+    an_npu_exe x;
+    cr_assert_eq(an_npu_compile(&g, &c, &o, NULL, 0, &x, NULL), AN_OK, "%s", an_errmsg());
+    int64_t total;
+    const int64_t before = weights_before_input(&x, 2, &total);
+    cr_assert_eq(total, 3 * 64 * 16 * 16);
+    cr_assert_eq(before, total, "%lld of %lld bytes", (long long)before, (long long)total);
+    an_npu_exe_free(&x);
+    check(&g, &c, 1, AN_NPU_CONV_AUTO, 0, 88);
+    an_q_graph_free(&g);
+}
+
 /* Conv tiles' inputs take the input region as a ring: each tile's input
 ** starts at the R-aligned end of the one before (the next layer's first
 ** too), or further on at the region's middle, or at its start; never on
