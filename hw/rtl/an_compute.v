@@ -149,7 +149,7 @@ module an_compute #(
     wire dma_last;
     an_dma #(BPC, BURST, 0, ACC_ABITS) dma_acc (
         .clk(clk), .rst(rst), .go(go_load), .insn(insn), .dec(dec),
-        .busy(), .last(dma_last),
+        .busy(), .last(dma_last), .tail(),
         .rq_valid(dc_rq_valid), .rq_addr(dc_rq_addr), .rq_mask(dc_rq_mask), .rq_tag(dc_rq_tag),
         .rq_wdata(), .rs_valid(dc_rs_valid), .rs_mask(dc_rs_mask), .rs_tag(dc_rs_tag),
         .rs_rdata(dc_rs_data), .s_we(cd_we), .s_addr(cd_a), .s_wdata(cd_wd), .s_wmask(cd_wm),

@@ -18,6 +18,10 @@
 //   SRAM span (padding elements, the pitch - xbytes bytes after each data
 //   element, the tail) gets pad_value, BB bytes a cycle.
 //
+// tail is high while the instruction only waits for its answers: every
+// request sent, DRAM data moved and no padding to write after them; the
+// queue's other engine (an_dma2) may then start the next one.
+//
 // The instruction comes on insn, with what an_decode derived from it on dec,
 // in the cycle go is high (its first cycle) and is held inside after; last is
 // high in its final cycle. The first cycle's values come straight from insn
@@ -40,6 +44,7 @@ module an_dma #(
     input  wire [`AN_DEC_W-1:0] dec,
     output wire             busy,
     output wire             last,
+    output wire             tail,   // only its answers still to come, and no padding after
     // DRAM requests: BW-aligned beat address, byte mask, tag, store data
     output wire             rq_valid,
     output wire [31:0]      rq_addr,
@@ -136,6 +141,8 @@ module an_dma #(
     // that the last answer is known without a compare of the count)
     reg [31:0] outst;
     reg out0, out1;
+    reg ovl; // it moves DRAM data and writes no padding (tail may rise)
+    assign tail = on && rq_done && ovl;
     wire data_last = rs_valid && rq_done && out1;
     wire pdn_now = go ? pdn0 : pad_empty_r;
     assign last = (pad_act && p_end) || (data_last && (STORE || pdn_now)) ||
@@ -150,6 +157,7 @@ module an_dma #(
                 cd_r <= dec;
                 pad_empty_r <= pdn0;
                 rq_done <= nodata0;
+                ovl <= !nodata0 && (STORE || pdn0);
             end
             if (go || on) on <= !last;
             // requests: the next beat, or the next run
@@ -176,6 +184,102 @@ endmodule
 // an_dma_gap: the padding gap after gap k of an_dma's walk: {length, empty,
 // elements of the row after its chunk}, from kl = ngaps - k and c, the
 // elements after the current chunk (an_decode's lengths and empty flags).
+
+// an_dma2: a queue's two an_dma engines, taking its instructions in turn
+// (docs/timing.md, "Queue next"): an instruction that moves DRAM data may
+// start on one engine while the instruction before it, on the other, waits
+// only for its answers (tail); anything else waits for both to be idle.
+// The DRAM answers in order, so each answer belongs to the older engine
+// (own), which changes at that engine's last cycle. Requests and SRAM
+// accesses of the two never fall in one cycle: the newer one's requests
+// start after the older one's, its answers come after the older one's last.
+// key: what the queue keeps per instruction (its dep flags and buffer),
+// given with go; last_key is the key of the instruction ending now, s_key
+// that of the one on the SRAM port now.
+module an_dma2 #(
+    parameter BW = 4,
+    parameter BB = 16,
+    parameter STORE = 0,
+    parameter AB = 14,
+    parameter KW = 6
+) (
+    input  wire             clk,
+    input  wire             rst,
+    input  wire             go,
+    input  wire [255:0]     insn,
+    input  wire [`AN_DEC_W-1:0] dec,
+    input  wire [KW-1:0]    key,
+    output wire             ready,
+    output wire             busy,
+    output wire             last,
+    output wire [KW-1:0]    last_key,
+    output wire [KW-1:0]    s_key,
+    output wire             rq_valid,
+    output wire [31:0]      rq_addr,
+    output wire [BW-1:0]    rq_mask,
+    output wire [31:0]      rq_tag,
+    output wire [BW*8-1:0]  rq_wdata,
+    input  wire             rs_valid,
+    input  wire [BW-1:0]    rs_mask,
+    input  wire [31:0]      rs_tag,
+    input  wire [BW*8-1:0]  rs_rdata,
+    output wire             s_we,
+    output wire [AB-1:0]    s_addr,
+    output wire [BB*8-1:0]  s_wdata,
+    output wire [BB-1:0]    s_wmask,
+    input  wire [BW*8-1:0]  s_rdata
+);
+    reg sel, own;             // the engine taking the next instruction; the older one
+    reg [KW-1:0] key0, key1;
+    wire go0 = go && !sel, go1 = go && sel;
+    wire busy0, busy1, last0, last1, tail0, tail1, v0, v1, we0, we1;
+    wire [31:0] a0, a1, t0, t1;
+    wire [BW-1:0] m0, m1;
+    wire [BW*8-1:0] d0, d1;
+    wire [AB-1:0] sa0, sa1;
+    wire [BB*8-1:0] sw0, sw1;
+    wire [BB-1:0] sm0, sm1;
+    an_dma #(BW, BB, STORE, AB) e0 (
+        .clk(clk), .rst(rst), .go(go0), .insn(insn), .dec(dec), .busy(busy0), .last(last0),
+        .tail(tail0), .rq_valid(v0), .rq_addr(a0), .rq_mask(m0), .rq_tag(t0), .rq_wdata(d0),
+        .rs_valid(rs_valid && !own), .rs_mask(rs_mask), .rs_tag(rs_tag), .rs_rdata(rs_rdata),
+        .s_we(we0), .s_addr(sa0), .s_wdata(sw0), .s_wmask(sm0), .s_rdata(s_rdata));
+    an_dma #(BW, BB, STORE, AB) e1 (
+        .clk(clk), .rst(rst), .go(go1), .insn(insn), .dec(dec), .busy(busy1), .last(last1),
+        .tail(tail1), .rq_valid(v1), .rq_addr(a1), .rq_mask(m1), .rq_tag(t1), .rq_wdata(d1),
+        .rs_valid(rs_valid && own), .rs_mask(rs_mask), .rs_tag(rs_tag), .rs_rdata(rs_rdata),
+        .s_we(we1), .s_addr(sa1), .s_wdata(sw1), .s_wmask(sm1), .s_rdata(s_rdata));
+    wire data = !`AN_DEC_NODATA(dec);
+    assign ready = sel ? !busy1 && (!busy0 || (tail0 && data))
+                       : !busy0 && (!busy1 || (tail1 && data));
+    assign busy = busy0 || busy1;
+    assign last = last0 || last1;
+    wire [KW-1:0] k0 = go0 ? key : key0, k1 = go1 ? key : key1;
+    assign last_key = last1 ? k1 : k0;
+    assign rq_valid = v0 || v1;
+    assign rq_addr = v1 ? a1 : a0;
+    assign rq_mask = v1 ? m1 : m0;
+    assign rq_tag = v1 ? t1 : t0;
+    assign rq_wdata = v1 ? d1 : d0;
+    // the SRAM port: a LOAD's writes (answers, padding), a STORE's reads (requests)
+    wire port1 = STORE ? v1 : we1;
+    assign s_key = port1 ? k1 : k0;
+    assign s_we = we0 || we1;
+    assign s_addr = port1 ? sa1 : sa0;
+    assign s_wdata = port1 ? sw1 : sw0;
+    assign s_wmask = port1 ? sm1 : sm0;
+    always @(posedge clk) begin
+        if (rst) begin
+            sel <= 0; own <= 0;
+        end else begin
+            if (go) sel <= !sel;
+            if (own ? last1 : last0) own <= !own;
+        end
+        if (go0) key0 <= key;
+        if (go1) key1 <= key;
+    end
+endmodule
+
 module an_dma_gap #(
     parameter AB = 14
 ) (

@@ -18,9 +18,10 @@
 // and the FIFOs it pushes have room (counting the tokens of instructions
 // started but not ended); that cycle is the instruction's first. Tokens are
 // popped at the clock edge ending the first cycle and pushed at the edge
-// ending the last; the load and store engines may start the next one in the
-// cycle after its last, the compute engine pipelines PRELOAD and GEMM
-// (an_compute). Durations are docs/timing.md's closed forms exactly.
+// ending the last; the load and store queues start the next one in the
+// cycle after its last, or, when both move DRAM data and it writes no
+// padding, on their second engine once its requests are out (an_dma2); the
+// compute engine pipelines PRELOAD and GEMM (an_compute). Durations are docs/timing.md's closed forms exactly.
 //
 // Ports: the host feeds instructions in program order (insn_valid/ready,
 // 256 bits, word 0 in bits 0..63). Each DRAM channel takes a request (a
@@ -158,16 +159,17 @@ module an_npu #(
     // tok: tokens there to pop; res: slots taken, counting the tokens of
     // instructions that have started but not yet ended (the FIFO room test)
     reg [TBITS-1:0] res0, res1, res2, res3;
-    wire busy0, busy1, busy2, last0, last2, ready1;
-    assign go0 = !busy0 && cnt0 != 0 &&
+    wire busy0, busy1, busy2, last0, last2, ready0, ready1, ready2;
+    assign go0 = ready0 && cnt0 != 0 &&
                  ready_of(2'd0, `AN_ANY_DEP(head0), tok0, tok1, tok2, tok3, res0, res1, res2, res3);
     assign go1 = ready1 && cnt1 != 0 &&
                  ready_of(2'd1, `AN_ANY_DEP(head1), tok0, tok1, tok2, tok3, res0, res1, res2, res3);
-    assign go2 = !busy2 && cnt2 != 0 &&
+    assign go2 = ready2 && cnt2 != 0 &&
                  ready_of(2'd2, `AN_ANY_DEP(head2), tok0, tok1, tok2, tok3, res0, res1, res2, res3);
-    // the load and store engines hold their instruction's dep flags until its
-    // last cycle; the compute engine counts its own pushes (in-order completion)
-    reg [3:0] dep0, dep2;
+    // the load and store engines hold each instruction's dep flags until its
+    // last cycle (ldep*); the compute engine counts its own pushes (in-order
+    // completion)
+    wire [3:0] ldep0, ldep2;
     wire [7:0] cpush_prev, cpush_next;
     wire [3:0] pop = (go0 ? pops_of(2'd0, `AN_ANY_DEP(head0)) : 4'd0) |
                      (go1 ? pops_of(2'd1, `AN_ANY_DEP(head1)) : 4'd0) |
@@ -175,8 +177,8 @@ module an_npu #(
     wire [3:0] take = (go0 ? pushes_of(2'd0, `AN_ANY_DEP(head0)) : 4'd0) |
                       (go1 ? pushes_of(2'd1, `AN_ANY_DEP(head1)) : 4'd0) |
                       (go2 ? pushes_of(2'd2, `AN_ANY_DEP(head2)) : 4'd0);
-    wire [3:0] push = (last0 ? pushes_of(2'd0, go0 ? `AN_ANY_DEP(head0) : dep0) : 4'd0) |
-                      (last2 ? pushes_of(2'd2, go2 ? `AN_ANY_DEP(head2) : dep2) : 4'd0);
+    wire [3:0] push = (last0 ? pushes_of(2'd0, ldep0) : 4'd0) |
+                      (last2 ? pushes_of(2'd2, ldep2) : 4'd0);
     always @(posedge clk) begin
         if (rst) begin
             tok0 <= 0; tok1 <= 0; tok2 <= 0; tok3 <= 0; insn_count <= 0;
@@ -197,8 +199,6 @@ module an_npu #(
             2'd2: insn_count <= insn_count + 32'd2;
             default: insn_count <= insn_count + 32'd3;
             endcase
-            if (go0) dep0 <= `AN_ANY_DEP(head0);
-            if (go2) dep2 <= `AN_ANY_DEP(head2);
         end
     end
 
@@ -227,9 +227,7 @@ module an_npu #(
     wire [BURST-1:0] ld_wm, cd_wm;
     wire [ACT_ABITS-1:0] st_a;
     wire [BPC*8-1:0] st_rd;
-    reg [1:0] ld_buf_r;                    // the load engine's buffer choice
-    wire [1:0] ld_buf = go0 ? `AN_DMA_BUF(head0) : ld_buf_r;
-    always @(posedge clk) if (go0) ld_buf_r <= `AN_DMA_BUF(head0);
+    wire [1:0] ld_buf;                     // the buffer of the load writing now
     an_sram #(ACT_BYTES, ACT_ABITS, WA, 1, BURST, BPC) act_mem (
         .clk(clk), .ra(act_ra), .rd(act_rd), .rb({ACT_ABITS{1'b0}}), .rdb(),
         .rc({ACT_ABITS{1'b0}}), .rdc(), .wec(1'b0), .wc({ACT_ABITS{1'b0}}), .wdc({(WA*8){1'b0}}),
@@ -249,14 +247,21 @@ module an_npu #(
         .lwe(cd_we), .lwa(cd_a), .lwd(cd_wd), .lwm(cd_wm), .lra({ACC_ABITS{1'b0}}), .lrd());
 
     // ---------------- load and store engines ----------------
-    an_dma #(BPC, BURST, 0, LAB) dma_load (
-        .clk(clk), .rst(rst), .go(go0), .insn(head0), .dec(qh0[QW-1:256]), .busy(busy0), .last(last0),
+    // two engines each (an_dma2), which take their queue's instructions in turn
+    wire [5:0] ld_lk, ld_sk, st_lk; // keys: {dep flags, buffer}
+    assign ldep0 = ld_lk[5:2], ldep2 = st_lk[5:2], ld_buf = ld_sk[1:0];
+    an_dma2 #(BPC, BURST, 0, LAB) dma_load (
+        .clk(clk), .rst(rst), .go(go0), .insn(head0), .dec(qh0[QW-1:256]),
+        .key({`AN_ANY_DEP(head0), `AN_DMA_BUF(head0)}), .ready(ready0), .busy(busy0), .last(last0),
+        .last_key(ld_lk), .s_key(ld_sk),
         .rq_valid(dl_rq_valid), .rq_addr(dl_rq_addr), .rq_mask(dl_rq_mask), .rq_tag(dl_rq_tag),
         .rq_wdata(), .rs_valid(dl_rs_valid), .rs_mask(dl_rs_mask), .rs_tag(dl_rs_tag),
         .rs_rdata(dl_rs_data), .s_we(ld_we), .s_addr(ld_a), .s_wdata(ld_wd), .s_wmask(ld_wm),
         .s_rdata({(BPC*8){1'b0}}));
-    an_dma #(BPC, BURST, 1, ACT_ABITS) dma_store (
-        .clk(clk), .rst(rst), .go(go2), .insn(head2), .dec(qh2[QW-1:256]), .busy(busy2), .last(last2),
+    an_dma2 #(BPC, BURST, 1, ACT_ABITS) dma_store (
+        .clk(clk), .rst(rst), .go(go2), .insn(head2), .dec(qh2[QW-1:256]),
+        .key({`AN_ANY_DEP(head2), 2'b00}), .ready(ready2), .busy(busy2), .last(last2),
+        .last_key(st_lk), .s_key(),
         .rq_valid(ds_rq_valid), .rq_addr(ds_rq_addr), .rq_mask(ds_rq_mask), .rq_tag(),
         .rq_wdata(ds_rq_data), .rs_valid(ds_rs_valid), .rs_mask({BPC{1'b0}}), .rs_tag(32'd0),
         .rs_rdata({(BPC*8){1'b0}}), .s_we(), .s_addr(st_a), .s_wdata(), .s_wmask(),

@@ -6,8 +6,10 @@
 ** tokens it pops, and room in the FIFOs it pushes (from the cycle after
 ** the pop that frees a slot). Its end is start plus its closed-form
 ** duration, and never before the end of its queue's previous instruction
-** (in-order completion). The load and store queues run one instruction at
-** a time; the compute queue pipelines its array: a PRELOAD holds the queue
+** (in-order completion). The load and store queues have two DMA engines
+** each: a DMA that moves DRAM data and writes no padding lets the next one
+** that moves data start once its requests are out; the compute queue
+** pipelines its array: a PRELOAD holds the queue
 ** one cycle (two weight banks), a GEMM as many cycles as it streams rows,
 ** anything else waits for every earlier compute instruction to complete.
 ** Each queue's DMA has its own DRAM channel (no cross-queue contention).
@@ -34,6 +36,8 @@ struct npu_timing {
     int64_t pushes[4], pops[4];
     int64_t qnext[AN_QUEUE_COUNT]; /* earliest start of each queue's next instruction */
     int64_t qlast[AN_QUEUE_COUNT]; /* end of each queue's latest instruction */
+    int64_t qprev[AN_QUEUE_COUNT]; /* end of the one before it (load and store queues: its
+                                      DMA engine, which the next takes) */
     /* the compute queue's array pipeline (docs/timing.md) */
     int64_t wport_free;   /* the weight-buffer port: end of the latest PRELOAD */
     int64_t array_free;   /* the array's input: the latest GEMM has issued its rows */
@@ -106,6 +110,7 @@ void npu_timing_reset(npu_timing *t) {
     memset(t->pops, 0, sizeof t->pops);
     memset(t->qnext, 0, sizeof t->qnext);
     memset(t->qlast, 0, sizeof t->qlast);
+    memset(t->qprev, 0, sizeof t->qprev);
     t->wport_free = t->array_free = t->n_preloads = 0;
     t->bank_free[0] = t->bank_free[1] = 0;
     t->end = 0;
@@ -194,7 +199,12 @@ void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_
     npu_cost c;
     npu_cost_of(t->x, d, live_rows, live_cols, &c);
     fetch_upto(t, index);
-    const int64_t ready = q == AN_QUEUE_COMPUTE ? array_ready(t, d) : t->qnext[q];
+    /* the load and store queues: a DMA that moves DRAM data may start while
+       the one before it waits for its answers (qnext), on the engine the
+       one before that has left; anything else once the one before ends */
+    const int data = q != AN_QUEUE_COMPUTE && c.dram_xfer > 0;
+    int64_t ready = q == AN_QUEUE_COMPUTE ? array_ready(t, d) : data ? t->qnext[q] : t->qlast[q];
+    if (data && t->qprev[q] > ready) ready = t->qprev[q];
     int64_t start = ready, cause = AN_STALL_FETCH;
 #define BOUND(v, why)                                                                              \
     do {                                                                                           \
@@ -229,8 +239,9 @@ void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_
         }
     if (q == AN_QUEUE_COMPUTE)
         array_issue(t, d, start, end);
-    else
-        t->qnext[q] = end;
+    else /* once its requests are out, if it writes no padding */
+        t->qnext[q] = data && !c.pad_cycles ? start + c.dram_xfer : end;
+    t->qprev[q] = t->qlast[q];
     t->qlast[q] = end;
     t->start[index] = start;
     if (end > t->end) t->end = end;
