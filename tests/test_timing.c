@@ -436,3 +436,97 @@ Test(timing, vec_beside_conflict_is_refused) {
               "%s", an_errmsg());
     an_npu_exe_free(&x);
 }
+
+/* GEMM 1 into rows [0, T), VEC 1 writes them (beside); GEMM 2 into rows
+** [T, 2T); VEC 2 writes rows [src2, src2 + T) again elsewhere (beside, and
+** nodrain when set), VEC 3 writes GEMM 2's rows; one STORE of the three.
+** npu16, L = 100, T = 8. */
+static void nodrain_program(an_npu_exe *x, int nodrain, int64_t src2) {
+    const int T = 8;
+    const int64_t R = 16, C = 16, A = R * C, I = A + T * R, O = I, st = 2 * T * R;
+    memset(x, 0, sizeof *x);
+    x->cfg = chip(16, 100);
+    x->batch = 1;
+    x->dram_size = O + 3 * T * C;
+    snprintf(x->source, sizeof x->source, "nodrain");
+    x->insns = calloc(10, sizeof *x->insns);
+    x->data_size = A;
+    x->data = malloc((size_t)A);
+    for (int64_t i = 0; i < A; i++) x->data[i] = (uint8_t)(i % 5 + 1);
+    x->input = (an_tensor){.h = 1, .w = 1, .c = T * (int32_t)R, .scale = 1.0f, .dram = A};
+    x->output = (an_tensor){.h = 1, .w = 1, .c = 3 * T * (int32_t)C, .scale = 1.0f, .dram = O};
+    x->n_affine = 1;
+    x->in_mul = malloc(4), x->in_add = malloc(4);
+    x->in_mul[0] = 1, x->in_add[0] = 0;
+    an_isa_insn d = tt_dma(AN_ISA_LOAD, AN_BUF_ACT, 0, A, T * R, 0);
+    tt_emit(x, &d);
+    d = tt_dma(AN_ISA_LOAD, AN_BUF_WGT, 0, 0, A, AN_DEP_PUSH_NEXT);
+    tt_emit(x, &d);
+    tt_emit(x, &(an_isa_insn){.op = AN_ISA_PRELOAD, .dep = AN_DEP_POP_PREV});
+    const int64_t src[3] = {0, src2, T}, at[3] = {0, 1, 2};
+    for (int k = 0; k < 3; k++) {
+        if (k < 2)
+            tt_emit(x, &(an_isa_insn){.op = AN_ISA_GEMM,
+                                      .acc = k * T,
+                                      .n_outer = 1,
+                                      .n_inner = T,
+                                      .acc_inner = 1,
+                                      .act_inner = 1});
+        tt_emit(x, &(an_isa_insn){.op = AN_ISA_VEC,
+                                  .dep = k == 2 ? AN_DEP_PUSH_NEXT : 0,
+                                  .vop = AN_VOP_WRITE,
+                                  .beside = k < 2,
+                                  .nodrain = k == 1 && nodrain,
+                                  .src = src[k],
+                                  .dst = st + at[k] * T * C,
+                                  .n = T,
+                                  .vpitch = C});
+    }
+    d = tt_dma(AN_ISA_STORE, AN_BUF_ACT, st, O, 3 * T * C, AN_DEP_POP_PREV);
+    tt_emit(x, &d);
+    tt_emit(x, &(an_isa_insn){.op = AN_ISA_FINISH});
+}
+
+/* W = 129 as above: GEMM 1 W+1 .. W+39, VEC 1 W+39 .. W+47, GEMM 2 W+40 ..
+** W+78. VEC 2 waits for the drain, W+78 .. W+86, VEC 3 .. W+94, STORE
+** W+94 .. + 100 + 24 = W+218; with nodrain it waits only for VEC 1 and the
+** queue (GEMM 2 holds it T cycles): W+48 .. W+56, VEC 3 W+78 .. W+86, STORE
+** .. W+210. */
+Test(timing, vec_nodrain_starts_before_the_array_drains) {
+    const int64_t W = 129;
+    for (int nodrain = 0; nodrain < 2; nodrain++) {
+        an_npu_exe x;
+        nodrain_program(&x, nodrain, 0);
+        cr_assert_eq(an_npu_validate(&x), AN_OK, "%s", an_errmsg());
+        an_profile p = tt_profile(&x, NULL);
+        cr_assert_eq(p.cycles, nodrain ? W + 210 : W + 218, "nodrain %d: %lld cycles", nodrain,
+                     (long long)p.cycles);
+        an_profile_free(&p);
+        an_npu_exe_free(&x);
+    }
+}
+
+/* The loader refuses a VEC with nodrain whose rows a GEMM before it, still
+** draining, writes; and nodrain without beside, or with a token push. */
+Test(timing, vec_nodrain_conflict_is_refused) {
+    an_npu_exe x;
+    nodrain_program(&x, 1, 8);
+    cr_assert_neq(an_npu_validate(&x), AN_OK);
+    cr_assert(strstr(an_errmsg(), "field nodrain") && strstr(an_errmsg(), "instruction 5 (GEMM)"),
+              "%s", an_errmsg());
+    an_npu_exe_free(&x);
+    for (int bad = 0; bad < 2; bad++) {
+        nodrain_program(&x, 1, 0);
+        an_isa_insn d;
+        cr_assert_eq(an_isa_decode(&x.insns[6], &d), AN_OK);
+        cr_assert(d.nodrain);
+        if (bad)
+            d.dep = AN_DEP_PUSH_NEXT;
+        else
+            d.beside = 0;
+        cr_assert_eq(an_isa_encode(&d, &x.insns[6]), AN_OK);
+        cr_assert_neq(an_npu_validate(&x), AN_OK);
+        cr_assert(strstr(an_errmsg(), "field nodrain needs beside"), "%s", an_errmsg());
+        an_npu_exe_free(&x);
+    }
+}

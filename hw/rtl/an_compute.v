@@ -21,7 +21,8 @@
 // past every PE), a GEMM when the array's input is free, anything else when
 // every earlier PRELOAD and GEMM has completed; no instruction while a VEC,
 // LOAD, HOST, SYNC or FINISH runs, except PRELOADs and GEMMs beside a VEC
-// whose field beside is set (the VEC counts in the drain, so later
+// whose field beside is set, and a VEC with nodrain (and beside) starts
+// without waiting for the array to drain (the VEC counts in the drain, so later
 // instructions end after it; it uses accumulator ports A and B, the
 // array's results port C). A pool with wr8 requantizes each cell and
 // writes each window's int8 result into the activation rows. Instructions complete in order: each ends
@@ -127,8 +128,10 @@ module an_compute #(
     reg on_d, ld_ci;
     reg vb;                                  // ... a VEC beside the array (field beside)
     wire arr_free = on_n || vb;              // PRELOAD and GEMM may start
+    // a VEC with nodrain waits only for the unit, not for the array to drain
+    wire in_nd = in_op == `AN_OP_VEC && `AN_VEC_NODRAIN(insn);
     assign ready = q_ok && (in_pre ? arr_free && wp_ok && (npre ? bk1_ok : bk0_ok)
-                            : in_gemm ? arr_free && ar_ok : on_n && dr_ok);
+                            : in_gemm ? arr_free && ar_ok : on_n && (dr_ok || in_nd));
     wire go_pre = go && in_pre, go_gemm = go && in_gemm;
     wire go_oth = go && !in_pre && !in_gemm;
     wire go_vb = go_oth && in_op == `AN_OP_VEC && `AN_VEC_BESIDE(insn);

@@ -288,6 +288,14 @@ int npu_footprint(const an_isa_insn *d, const an_npu_config *c, const an_npu_exe
 int64_t npu_beside_conflict(const an_insn *prog, int64_t n, int64_t i, const an_npu_config *c,
                             const an_npu_exe *x);
 
+/* The first PRELOAD or GEMM that may still be draining when VEC prog[i],
+** with nodrain, starts (those before it in the compute queue back to the
+** latest instruction of another kind that waited for the drain: not a VEC
+** with nodrain) and touches what the VEC touches, a write on either side;
+** -1 when none does (src/arch/beside.c, docs/timing.md). */
+int64_t npu_nodrain_conflict(const an_insn *prog, int64_t n, int64_t i, const an_npu_config *c,
+                             const an_npu_exe *x);
+
 /* ---- the scheduler ---- */
 
 /* Fetch dispatches instructions in program order into the three queues

@@ -142,6 +142,7 @@ extern const char *const AN_ISA_VOP_NAME[AN_VOP_COUNT];
     X(VEC, bias, 123, 1, 0)                                                                        \
     X(VEC, wr8, 124, 1, 0)                                                                         \
     X(VEC, beside, 125, 1, 0)                                                                      \
+    X(VEC, nodrain, 126, 1, 0)                                                                     \
     /* word 2 */                                                                                   \
     X(VEC, prm, 128, 20, 0)                                                                        \
     X(VEC, vpitch, 148, 16, 0)                                                                     \

@@ -323,6 +323,21 @@ an_status npu_dry_run(const an_npu_exe *x) {
                 AN_ISA_VOP_NAME[an_isa_get(&prog[i], AN_ISA_VEC_vop_SHIFT, AN_ISA_VEC_vop_WIDTH)],
                 (long long)j, AN_ISA_OP_NAME[an_insn_op(&prog[j])]);
     }
+    for (int64_t i = 0; i < x->n_insns && !s; i++) {
+        if (an_insn_op(&prog[i]) != AN_ISA_VEC ||
+            !an_isa_get(&prog[i], AN_ISA_VEC_nodrain_SHIFT, AN_ISA_VEC_nodrain_WIDTH))
+            continue;
+        const int64_t j = npu_nodrain_conflict(prog, x->n_insns, i, c, x);
+        if (j >= 0)
+            s = an_fail(
+                AN_ERR_FORMAT,
+                "%s: instruction %lld (VEC %s): field nodrain: instruction %lld (%s), which "
+                "may still drain when it starts, touches the rows it reads or writes; clear "
+                "nodrain or give them other rows",
+                x->source, (long long)i,
+                AN_ISA_VOP_NAME[an_isa_get(&prog[i], AN_ISA_VEC_vop_SHIFT, AN_ISA_VEC_vop_WIDTH)],
+                (long long)j, AN_ISA_OP_NAME[an_insn_op(&prog[j])]);
+    }
     if (!s) s = npu_schedule(prog, x->n_insns, c, x->source, check_step, k);
     if (!s) {
         const an_tensor *o = &x->output;

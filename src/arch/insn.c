@@ -197,6 +197,10 @@ an_status npu_insn_check(const an_isa_insn *d, int64_t index, const an_npu_confi
         if (d->bias && !d->wr8 && d->vop != AN_VOP_REQUANT)
             return BADI("instruction %lld (VEC %s): field bias needs wr8 on a pool",
                         (long long)index, AN_ISA_VOP_NAME[d->vop]);
+        if (d->nodrain && (!d->beside || (d->dep & (AN_DEP_PUSH_PREV | AN_DEP_PUSH_NEXT))))
+            return BADI("instruction %lld (VEC %s): field nodrain needs beside and no token "
+                        "pushes (it may end before the GEMMs before it)",
+                        (long long)index, AN_ISA_VOP_NAME[d->vop]);
         if (d->beside && d->vop == AN_VOP_WIDEN)
             return BADI("instruction %lld (VEC widen): field beside: widen reads the "
                         "activation port the array uses and cannot run beside it",

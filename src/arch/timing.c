@@ -43,6 +43,8 @@ struct npu_timing {
     int64_t array_free;   /* the array's input: the latest GEMM has issued its rows */
     int64_t bank_free[2]; /* each weight bank: its latest GEMM's rows have passed every PE */
     int64_t n_preloads;   /* PRELOADs so far (the bank of the next is n_preloads & 1) */
+    int64_t unit_free;    /* the latest compute instruction but PRELOAD and GEMM has done
+                             its own work (all a VEC with nodrain waits for) */
     int64_t end;          /* latest end so far */
     int64_t *layer_end;   /* [n_layers + 1] */
     an_perf total, cls[AN_PC_COUNT], *lay; /* lay: [n_layers + 1] */
@@ -111,7 +113,7 @@ void npu_timing_reset(npu_timing *t) {
     memset(t->qnext, 0, sizeof t->qnext);
     memset(t->qlast, 0, sizeof t->qlast);
     memset(t->qprev, 0, sizeof t->qprev);
-    t->wport_free = t->array_free = t->n_preloads = 0;
+    t->wport_free = t->array_free = t->n_preloads = t->unit_free = 0;
     t->bank_free[0] = t->bank_free[1] = 0;
     t->end = 0;
     t->n_ev = 0;
@@ -153,8 +155,9 @@ static void perf_add(an_perf *p, const an_perf *a, int64_t dur, int64_t stall, i
 
 /* When the compute queue's array pipeline lets d start (docs/timing.md):
 ** a PRELOAD needs the weight port and its bank free, a GEMM the array's
-** input, anything else every earlier compute instruction complete (a VEC
-** running beside the array included). */
+** input, a VEC with nodrain the unit that the instruction of another kind
+** before it used, anything else every earlier compute instruction complete
+** (a VEC running beside the array included). */
 static int64_t array_ready(const npu_timing *t, const an_isa_insn *d) {
     int64_t r = t->qnext[AN_QUEUE_COMPUTE];
     int64_t u;
@@ -167,15 +170,17 @@ static int64_t array_ready(const npu_timing *t, const an_isa_insn *d) {
         u = t->array_free;
         break;
     default:
-        u = t->qlast[AN_QUEUE_COMPUTE];
+        u = d->op == AN_ISA_VEC && d->nodrain ? t->unit_free : t->qlast[AN_QUEUE_COMPUTE];
         break;
     }
     return u > r ? u : r;
 }
 
-/* After d started at start on the compute queue: the array pipeline's state
-** and the earliest start of the queue's next instruction. */
-static void array_issue(npu_timing *t, const an_isa_insn *d, int64_t start, int64_t end) {
+/* After d started at start on the compute queue (its own work done at
+** done): the array pipeline's state and the earliest start of the queue's
+** next instruction. */
+static void array_issue(npu_timing *t, const an_isa_insn *d, int64_t start, int64_t done,
+                        int64_t end) {
     const int64_t R = t->x->cfg.rows, C = t->x->cfg.cols;
     int64_t *next = &t->qnext[AN_QUEUE_COMPUTE];
     if (d->op == AN_ISA_PRELOAD) {
@@ -192,6 +197,7 @@ static void array_issue(npu_timing *t, const an_isa_insn *d, int64_t start, int6
     } else {
         *next = end;
     }
+    if (d->op != AN_ISA_PRELOAD && d->op != AN_ISA_GEMM) t->unit_free = done;
 }
 
 void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_insn *d,
@@ -238,7 +244,7 @@ void npu_timing_step(npu_timing *t, an_isa_queue q, int64_t index, const an_isa_
             t->push_t[ch][t->pushes[ch]++] = end;
         }
     if (q == AN_QUEUE_COMPUTE)
-        array_issue(t, d, start, end);
+        array_issue(t, d, start, start + c.cycles, end);
     else /* once its requests are out, if it writes no padding */
         t->qnext[q] = data && !c.pad_cycles ? start + c.dram_xfer : end;
     t->qprev[q] = t->qlast[q];

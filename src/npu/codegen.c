@@ -8,7 +8,8 @@
 ** the array works on the other.
 **
 ** SRAM map per op (bytes for act, rows for acc and wgt):
-**   act  [0, in)  [in, 2 in)  input tiles | [2 in, 2 in + st) [.., + 2 st) staging
+**   act  [0, in)  [in, 2 in)  input halves (a conv's tile inputs: [0, 2 in) as
+**        one ring, ring_input) | [2 in, 2 in + st) [.., + 2 st) staging
 **   acc  [0, P) parameters | [P, P + pixels) conv tile | then pooled tile
 **        (a fused add: then the other input's rows); with dbl a second
 **        such slot after the first, the two alternating block by block so
@@ -548,8 +549,11 @@ static an_status add_epilogue(gen *G, const cop *o, const ctile *t, int ob, int6
     if (o->pool_layer >= 0)
         w = pool_insn(o, x, t->cy0, t->cx0, t->cth, t->ctw, t->fy0, t->fx0, t->fth, t->ftw);
     requant_fields(a, ap + 4, &w);
-    w.bias = 0, w.beside = 1;
-    for (int k = 0; k < n; k++) v[k].beside = k > 0, pend_push(G, &v[k]);
+    /* after the WIDEN (which waits for the array to drain) the passes wait
+       only for each other (nodrain): the GEMMs between them write the other
+       slot */
+    w.bias = 0, w.beside = w.nodrain = 1;
+    for (int k = 0; k < n; k++) v[k].beside = v[k].nodrain = k > 0, pend_push(G, &v[k]);
     if (o->hpitch) { /* into the handed-on pixels, stored whole after the last block */
         w.dst = out, w.vpitch = pitch;
         pend_push(G, &w);

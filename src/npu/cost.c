@@ -127,7 +127,7 @@ static int64_t conv_cost(const cprog *p, const cop *o, int mode, int th, int tw,
                            (npu_add_exact_shift(a, 1 - o->add_side) < 0); /* then ADD, epi */
         const int64_t drain = R + C - 2, arr = chunks * (pix > R ? pix : R) + drain;
         const int64_t side = lanes * ((rq + 1) * pix + epi) + (rq + 1) * AN_REQUANT_STAGES;
-        const int64_t lap = arr + (rq + 2) * drain;
+        const int64_t lap = arr + drain; /* (the passes after the WIDEN: nodrain) */
         cp = nob * (lanes * pix + (dbl ? (lap > side ? lap : side) : arr + side));
     } else {
         const int64_t arr = chunks * (pix > R ? pix : R) + R + C - 2;

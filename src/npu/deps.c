@@ -224,6 +224,9 @@ static void link(deps *D, int64_t x, int p, int64_t from) {
     D->last_push[ch] = from;
     const int64_t z = D->qidx[p][from];
     add_dep(&D->out[z], q > p ? AN_DEP_PUSH_NEXT : AN_DEP_PUSH_PREV);
+    /* (a VEC that pushes waits for the drain: it ends after it) */
+    if (an_insn_op(&D->out[z]) == AN_ISA_VEC)
+        an_isa_set(&D->out[z], AN_ISA_VEC_nodrain_SHIFT, AN_ISA_VEC_nodrain_WIDTH, 0);
     add_dep(&D->out[x], q > p ? AN_DEP_POP_PREV : AN_DEP_POP_NEXT);
     const vc3 v = done_vc(D, z);
     merge(&node_of(D, x)->start, &v);
@@ -308,17 +311,25 @@ static an_status no_step(void *ctx, an_isa_queue q, int64_t index, const an_isa_
 }
 
 /* A VEC runs beside the array only where no PRELOAD or GEMM that may run
-** while it does touches its rows (src/arch/beside.c); the flag is cleared
-** elsewhere. SYNCs the pass adds only end such windows sooner. */
+** while it does touches its rows, and starts before the array drains
+** (nodrain, which needs beside) only where none that may still drain does
+** (src/arch/beside.c); the flags are cleared elsewhere. SYNCs the pass adds
+** only end such windows sooner. */
 static void clear_beside(cprog *p) {
     an_npu_exe fake;
     memset(&fake, 0, sizeof fake);
     fake.cfg = *p->cfg, fake.batch = p->B, fake.host = p->host, fake.n_host = p->n_host;
-    for (int64_t i = 0; i < p->n_ins; i++)
-        if (an_insn_op(&p->ins[i]) == AN_ISA_VEC &&
-            an_isa_get(&p->ins[i], AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH) &&
+    for (int64_t i = 0; i < p->n_ins; i++) {
+        an_insn *e = &p->ins[i];
+        if (an_insn_op(e) != AN_ISA_VEC) continue;
+        if (an_isa_get(e, AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH) &&
             npu_beside_conflict(p->ins, p->n_ins, i, p->cfg, &fake) >= 0)
-            an_isa_set(&p->ins[i], AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH, 0);
+            an_isa_set(e, AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH, 0);
+        if (an_isa_get(e, AN_ISA_VEC_nodrain_SHIFT, AN_ISA_VEC_nodrain_WIDTH) &&
+            (!an_isa_get(e, AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH) ||
+             npu_nodrain_conflict(p->ins, p->n_ins, i, p->cfg, &fake) >= 0))
+            an_isa_set(e, AN_ISA_VEC_nodrain_SHIFT, AN_ISA_VEC_nodrain_WIDTH, 0);
+    }
 }
 
 an_status npu_pass_deps(cprog *p) {
