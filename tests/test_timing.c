@@ -359,24 +359,24 @@ Test(timing, trace_json_schema) {
     an_npu_exe_free(&x);
 }
 
-/* Two GEMMs of T rows through one weight tile, each followed by a VEC
-** write to int8 rows, the first VEC with beside (when set) and the second
-** GEMM into accumulator row acc2; one STORE of both outputs. npu16, L =
-** 100. */
-static void beside_program(an_npu_exe *x, int beside, int64_t acc2) {
+/* The start of a hand-built npu16 program (L = 100) named name, room for
+** n instructions: one 16 x 16 weight tile of DATA at 0, the input's T = 8
+** rows of 16 bytes after it, an output of outs x T rows of 16 bytes at the
+** same place; LOAD act, LOAD wgt, PRELOAD emitted. */
+static void vec_program(an_npu_exe *x, const char *name, int n, int outs) {
     const int T = 8;
-    const int64_t R = 16, C = 16, A = R * C, I = A + T * R, O = I, st = 2 * T * R;
+    const int64_t R = 16, C = 16, A = R * C, O = A + T * R;
     memset(x, 0, sizeof *x);
     x->cfg = chip(16, 100);
     x->batch = 1;
-    x->dram_size = O + 2 * T * C;
-    snprintf(x->source, sizeof x->source, "beside");
-    x->insns = calloc(9, sizeof *x->insns);
+    x->dram_size = O + outs * T * C;
+    snprintf(x->source, sizeof x->source, "%s", name);
+    x->insns = calloc((size_t)n, sizeof *x->insns);
     x->data_size = A;
     x->data = malloc((size_t)A);
     for (int64_t i = 0; i < A; i++) x->data[i] = (uint8_t)(i % 5 + 1);
     x->input = (an_tensor){.h = 1, .w = 1, .c = T * (int32_t)R, .scale = 1.0f, .dram = A};
-    x->output = (an_tensor){.h = 1, .w = 1, .c = 2 * T * (int32_t)C, .scale = 1.0f, .dram = O};
+    x->output = (an_tensor){.h = 1, .w = 1, .c = outs * T * (int32_t)C, .scale = 1.0f, .dram = O};
     x->n_affine = 1;
     x->in_mul = malloc(4), x->in_add = malloc(4);
     x->in_mul[0] = 1, x->in_add[0] = 0;
@@ -385,6 +385,16 @@ static void beside_program(an_npu_exe *x, int beside, int64_t acc2) {
     d = tt_dma(AN_ISA_LOAD, AN_BUF_WGT, 0, 0, A, AN_DEP_PUSH_NEXT);
     tt_emit(x, &d);
     tt_emit(x, &(an_isa_insn){.op = AN_ISA_PRELOAD, .dep = AN_DEP_POP_PREV});
+}
+
+/* Two GEMMs of T rows through one weight tile, each followed by a VEC
+** write to int8 rows, the first VEC with beside (when set) and the second
+** GEMM into accumulator row acc2; one STORE of both outputs. npu16, L =
+** 100. */
+static void beside_program(an_npu_exe *x, int beside, int64_t acc2) {
+    const int T = 8;
+    const int64_t R = 16, C = 16, O = R * C + T * R, st = 2 * T * R;
+    vec_program(x, "beside", 9, 2);
     for (int k = 0; k < 2; k++) {
         tt_emit(x, &(an_isa_insn){.op = AN_ISA_GEMM,
                                   .acc = k ? acc2 : 0,
@@ -401,7 +411,7 @@ static void beside_program(an_npu_exe *x, int beside, int64_t acc2) {
                                   .n = T,
                                   .vpitch = C});
     }
-    d = tt_dma(AN_ISA_STORE, AN_BUF_ACT, st, O, 2 * T * C, AN_DEP_POP_PREV);
+    const an_isa_insn d = tt_dma(AN_ISA_STORE, AN_BUF_ACT, st, O, 2 * T * C, AN_DEP_POP_PREV);
     tt_emit(x, &d);
     tt_emit(x, &(an_isa_insn){.op = AN_ISA_FINISH});
 }
@@ -443,26 +453,8 @@ Test(timing, vec_beside_conflict_is_refused) {
 ** npu16, L = 100, T = 8. */
 static void nodrain_program(an_npu_exe *x, int nodrain, int64_t src2) {
     const int T = 8;
-    const int64_t R = 16, C = 16, A = R * C, I = A + T * R, O = I, st = 2 * T * R;
-    memset(x, 0, sizeof *x);
-    x->cfg = chip(16, 100);
-    x->batch = 1;
-    x->dram_size = O + 3 * T * C;
-    snprintf(x->source, sizeof x->source, "nodrain");
-    x->insns = calloc(10, sizeof *x->insns);
-    x->data_size = A;
-    x->data = malloc((size_t)A);
-    for (int64_t i = 0; i < A; i++) x->data[i] = (uint8_t)(i % 5 + 1);
-    x->input = (an_tensor){.h = 1, .w = 1, .c = T * (int32_t)R, .scale = 1.0f, .dram = A};
-    x->output = (an_tensor){.h = 1, .w = 1, .c = 3 * T * (int32_t)C, .scale = 1.0f, .dram = O};
-    x->n_affine = 1;
-    x->in_mul = malloc(4), x->in_add = malloc(4);
-    x->in_mul[0] = 1, x->in_add[0] = 0;
-    an_isa_insn d = tt_dma(AN_ISA_LOAD, AN_BUF_ACT, 0, A, T * R, 0);
-    tt_emit(x, &d);
-    d = tt_dma(AN_ISA_LOAD, AN_BUF_WGT, 0, 0, A, AN_DEP_PUSH_NEXT);
-    tt_emit(x, &d);
-    tt_emit(x, &(an_isa_insn){.op = AN_ISA_PRELOAD, .dep = AN_DEP_POP_PREV});
+    const int64_t R = 16, C = 16, O = R * C + T * R, st = 2 * T * R;
+    vec_program(x, "nodrain", 10, 3);
     const int64_t src[3] = {0, src2, T}, at[3] = {0, 1, 2};
     for (int k = 0; k < 3; k++) {
         if (k < 2)
@@ -482,7 +474,7 @@ static void nodrain_program(an_npu_exe *x, int nodrain, int64_t src2) {
                                   .n = T,
                                   .vpitch = C});
     }
-    d = tt_dma(AN_ISA_STORE, AN_BUF_ACT, st, O, 3 * T * C, AN_DEP_POP_PREV);
+    const an_isa_insn d = tt_dma(AN_ISA_STORE, AN_BUF_ACT, st, O, 3 * T * C, AN_DEP_POP_PREV);
     tt_emit(x, &d);
     tt_emit(x, &(an_isa_insn){.op = AN_ISA_FINISH});
 }

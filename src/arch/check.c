@@ -309,34 +309,26 @@ an_status npu_dry_run(const an_npu_exe *x) {
         set_bits(init, in->dram, in_end);
     }
     for (int64_t i = 0; i < x->n_insns && !s; i++) {
-        if (an_insn_op(&prog[i]) != AN_ISA_VEC ||
-            !an_isa_get(&prog[i], AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH))
-            continue;
-        const int64_t j = npu_beside_conflict(prog, x->n_insns, i, c, x);
+        if (an_insn_op(&prog[i]) != AN_ISA_VEC) continue;
+        /* (the rules of src/arch/beside.c) */
+        const int beside =
+            (int)an_isa_get(&prog[i], AN_ISA_VEC_beside_SHIFT, AN_ISA_VEC_beside_WIDTH);
+        const int nodrain =
+            (int)an_isa_get(&prog[i], AN_ISA_VEC_nodrain_SHIFT, AN_ISA_VEC_nodrain_WIDTH);
+        int64_t j = beside ? npu_beside_conflict(prog, x->n_insns, i, c, x) : -1;
+        const char *field = "beside", *when = "may run while it does";
+        if (j < 0 && nodrain) {
+            j = npu_nodrain_conflict(prog, x->n_insns, i, c, x);
+            field = "nodrain", when = "may still drain when it starts";
+        }
         if (j >= 0)
             s = an_fail(
                 AN_ERR_FORMAT,
-                "%s: instruction %lld (VEC %s): field beside: instruction %lld (%s), "
-                "which may run while it does, touches the rows it reads or writes; "
-                "clear beside or give them other rows",
+                "%s: instruction %lld (VEC %s): field %s: instruction %lld (%s), which %s, "
+                "touches the rows it reads or writes; clear %s or give them other rows",
                 x->source, (long long)i,
                 AN_ISA_VOP_NAME[an_isa_get(&prog[i], AN_ISA_VEC_vop_SHIFT, AN_ISA_VEC_vop_WIDTH)],
-                (long long)j, AN_ISA_OP_NAME[an_insn_op(&prog[j])]);
-    }
-    for (int64_t i = 0; i < x->n_insns && !s; i++) {
-        if (an_insn_op(&prog[i]) != AN_ISA_VEC ||
-            !an_isa_get(&prog[i], AN_ISA_VEC_nodrain_SHIFT, AN_ISA_VEC_nodrain_WIDTH))
-            continue;
-        const int64_t j = npu_nodrain_conflict(prog, x->n_insns, i, c, x);
-        if (j >= 0)
-            s = an_fail(
-                AN_ERR_FORMAT,
-                "%s: instruction %lld (VEC %s): field nodrain: instruction %lld (%s), which "
-                "may still drain when it starts, touches the rows it reads or writes; clear "
-                "nodrain or give them other rows",
-                x->source, (long long)i,
-                AN_ISA_VOP_NAME[an_isa_get(&prog[i], AN_ISA_VEC_vop_SHIFT, AN_ISA_VEC_vop_WIDTH)],
-                (long long)j, AN_ISA_OP_NAME[an_insn_op(&prog[j])]);
+                field, (long long)j, AN_ISA_OP_NAME[an_insn_op(&prog[j])], when, field);
     }
     if (!s) s = npu_schedule(prog, x->n_insns, c, x->source, check_step, k);
     if (!s) {
