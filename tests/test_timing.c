@@ -126,16 +126,18 @@ static int64_t loads_only(const int *pad, int n) {
     memset(&x, 0, sizeof x);
     x.cfg = c;
     x.batch = 1;
-    x.dram_size = 256;
+    x.dram_size = 512;
     snprintf(x.source, sizeof x.source, "loads");
     x.insns = calloc((size_t)n + 1, sizeof *x.insns);
-    x.input = (an_tensor){.h = 1, .w = 1, .c = 256, .scale = 1.0f, .dram = 0};
+    x.data_size = 256;
+    x.data = calloc(256, 1);
+    x.input = (an_tensor){.h = 1, .w = 1, .c = 256, .scale = 1.0f, .dram = 256};
     x.output = x.input;
     x.n_affine = 1;
     x.in_mul = malloc(4), x.in_add = malloc(4);
     x.in_mul[0] = 1, x.in_add[0] = 0;
     for (int i = 0; i < n; i++) {
-        an_isa_insn d = tt_dma(AN_ISA_LOAD, AN_BUF_ACT, 512 * i, 0, 256, 0);
+        an_isa_insn d = tt_dma(AN_ISA_LOAD, AN_BUF_ACT, 512 * i, 256, 256, 0);
         d.pad_tail = pad[i];
         tt_emit(&x, &d);
     }
