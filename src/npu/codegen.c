@@ -35,9 +35,6 @@ typedef struct gen {
        before the conv's first input (-1: none) */
     int wpre_ob;
     int64_t wpre;
-    /* resident weights: every block's but the first computed one's load
-       after the conv's first input (resident_weights) */
-    int wdefer;
     an_isa_insn pend[PEND_MAX]; /* the epilogue held back; [pend_at, npend) not emitted */
     int npend, pend_at;
 } gen;
@@ -364,7 +361,11 @@ static an_status ring_input(gen *G, const cop *o, const ctile *t, const npu_chun
     }
     if (s) return s;
     const int64_t size = end - *base;
-    const int64_t at = *base + size > 2 * h ? 0 : *base<h && * base + size> h ? h : *base;
+    int64_t at = *base;
+    if (at + size > 2 * h) /* past the end */
+        at = 0;
+    else if (at < h && at + size > h) /* straddling the middle from below */
+        at = h;
     if (at != *base) { /* dropped, and placed at the new place */
         p->n_ins = n0;
         *base = at;
@@ -391,12 +392,14 @@ static an_status chunk_gemms(gen *G, const cop *o, const ctile *t, const npu_chu
     for (int j0 = ch->j0; j0 < ch->j0 + ch->n && !s; j0 += group) {
         const int j1 = j0 + group < ch->j0 + ch->n ? j0 + group : ch->j0 + ch->n;
         int64_t wrow = wbase + ((int64_t)ob * o->nchunks + j0) * R;
-        if (!o->wgt_resident && !o->wgrp && G->wpre_ob == ob && j0 == ch->j0) {
-            wrow = G->wpre; /* loaded before the first input */
-            G->wpre_ob = -1;
-        } else if (!o->wgt_resident && !o->wgrp) { /* streamed a half at a time */
-            wrow = (G->w_flip++ & 1) * p->wgt_half_rows;
-            s = load_weights(p, o, ob, j0, j1, wrow);
+        if (!o->wgt_resident && !o->wgrp) {         /* streamed a half at a time */
+            if (G->wpre_ob == ob && j0 == ch->j0) { /* loaded before the first input */
+                wrow = G->wpre;
+                G->wpre_ob = -1;
+            } else {
+                wrow = (G->w_flip++ & 1) * p->wgt_half_rows;
+                s = load_weights(p, o, ob, j0, j1, wrow);
+            }
         }
         for (int j = j0; j < j1 && !s; j++, wrow += R) {
             an_isa_insn pre = insn(AN_ISA_PRELOAD);
@@ -456,23 +459,44 @@ static an_status preload_weights(gen *G, const cop *o, const npu_chunk *ch) {
     return load_weights(p, o, G->wpre_ob, ch->j0, j1, G->wpre);
 }
 
+/* Whether conv o's resident weights load in two parts around its first
+** input (resident_weights): several blocks and tiles, an input loaded by
+** the conv itself (not handed on chip) as one chunk or all resident. A conv
+** of one tile reads the whole output of the op before, so its input waits
+** for that op's end, and its weights had better load before (the seed
+** CNN's dense_1 on npu16: 6,719 cycles, 10,234 deferred). */
+static int defer_weights(const cop *o) {
+    return o->wgt_resident && o->nob > 1 && o->tiles > 1 && !o->onchip &&
+           (o->ires || (npu_kpos_nchunks(o) == 1 && !o->gload));
+}
+
 /* Resident weights (o->wgt_resident) at wbase, in two parts around the
-** conv's first input. With G->wdefer, part 0 holds those of the first block
-** the conv computes (the last with o->wst) and part 1 the others: the first
-** input, which may wait for the op before to store it, loads after one
-** block's weights rather than after all of them. Without, part 0 holds
-** them all: a conv of one tile reads the whole output of the op before, so
-** its input waits for that op's end, and its weights had better load
-** before (the seed CNN's dense_1 on npu16: 6,719 cycles, 10,234 deferred). */
+** conv's first input. Deferred (defer_weights), part 0 holds those of the
+** first block the conv computes (the last with o->wst) and part 1 the
+** others: the first input, which may wait for the op before to store it,
+** loads after one block's weights rather than after all of them. Else part
+** 0 holds them all. */
 static an_status resident_weights(gen *G, const cop *o, int64_t wbase, int part) {
     const int64_t R = G->p->cfg->rows;
-    const int ob0 = o->wst ? o->nob - 1 : 0;
+    const int ob0 = o->wst ? o->nob - 1 : 0, defer = defer_weights(o);
     an_status s = AN_OK;
-    if (part == 1 && !G->wdefer) return AN_OK;
     for (int ob = 0; ob < o->nob && !s; ob++)
-        if (part == 0 ? ob == ob0 || !G->wdefer : ob != ob0)
+        if (part == 0 ? ob == ob0 || !defer : defer && ob != ob0)
             s = load_weights(G->p, o, ob, 0, o->nchunks, wbase + (int64_t)ob * o->nchunks * R);
-    if (part == 1) G->wdefer = 0;
+    return s;
+}
+
+/* A conv's first input, at *base (ring: at the input ring's next place,
+** ring_input), after the weights that wait for nothing, since it may wait
+** for the op before to store it: streamed weights' first group, resident
+** weights' first block (the others after it when deferred). A resident
+** input's grouped weights load their first group before it (resident_conv). */
+static an_status first_input(gen *G, const cop *o, const ctile *t, const npu_chunk *ch,
+                             int64_t wbase, int ring, int64_t *base) {
+    an_status s = AN_OK;
+    if (!o->wgt_resident && !o->wgrp) s = preload_weights(G, o, ch);
+    if (!s) s = ring ? ring_input(G, o, t, ch, base) : load_input(G, o, t, ch, *base);
+    if (!s && o->wgt_resident) s = resident_weights(G, o, wbase, 1);
     return s;
 }
 
@@ -688,32 +712,26 @@ static an_status resident_conv(gen *G, const cop *o, int64_t wbase, cblk *k) {
     int cb0, ncc;
     npu_chunk_load(o, &ch, &cb0, &ncc);
     ctile w = {.cth = o->oh, .ctw = o->ow};
-    const int64_t in_base = (G->in_flip++ & 1) * p->in_half * (o->ires == 1);
+    int64_t in_base = (G->in_flip++ & 1) * p->in_half * (o->ires == 1);
+    tile_reads(o, &w, &ch, in_base, R);
     an_status s = AN_OK;
     const int per = o->wgrp ? o->wgrp : o->nob;
     for (int g0 = 0; g0 < o->nob && !s; g0 += per) {
         const int g1 = g0 + per < o->nob ? g0 + per : o->nob;
         int64_t base = wbase;
-        if (g0 == 0 && !o->wgrp) { /* weights streamed: their first group first */
-            if (!o->wgt_resident) s = preload_weights(G, o, &ch);
-            if (!s) s = load_input(G, o, &w, &ch, in_base);
-            if (!s && o->wgt_resident) s = resident_weights(G, o, wbase, 1);
-        }
         if (o->wfull) { /* block g0 next in the ring, in two pieces where it wraps */
             const int64_t ring = 2 * p->wgt_half_rows, at = (int64_t)g0 * o->nchunks * R % ring;
             const int n1 = (int)((ring - at) / R < o->nchunks ? (ring - at) / R : o->nchunks);
             base = 0;
             s = load_weights(p, o, g0, 0, n1, at);
             if (!s && n1 < o->nchunks) s = load_weights(p, o, g0, n1, o->nchunks, 0);
-            if (!s && g0 == 0) s = load_input(G, o, &w, &ch, in_base);
         } else if (o->wgrp) { /* the group's weights, block g0's first */
             const int64_t at = (G->w_flip++ & 1) * p->wgt_half_rows;
             base = at - (int64_t)g0 * o->nchunks * R;
             for (int ob = g0; ob < g1 && !s; ob++)
                 s = load_weights(p, o, ob, 0, o->nchunks, at + (int64_t)(ob - g0) * o->nchunks * R);
-            if (!s && g0 == 0) s = load_input(G, o, &w, &ch, in_base);
         }
-        if (g0 == 0) tile_reads(o, &w, &ch, in_base, R);
+        if (!s && g0 == 0) s = first_input(G, o, &w, &ch, wbase, 0, &in_base);
         for (int fy0 = 0; fy0 < o->fh && !s; fy0 += o->th)
             for (int fx0 = 0; fx0 < o->fw && !s; fx0 += o->tw) {
                 ctile t = tile_at(o, 0, fy0, fx0);
@@ -774,7 +792,6 @@ static an_status gen_conv(gen *G, const cop *o) {
             const int64_t last = (o->wst ? 0 : o->nob - 1) * (int64_t)o->nchunks * R;
             G->w_flip = last < p->wgt_half_rows;
         }
-        G->wdefer = o->nob > 1 && o->tiles > 1 && !o->onchip && (o->ires || (nq == 1 && !o->gload));
         if (!s) s = resident_weights(G, o, wbase, 0);
     }
     if (!s && o->ires) {
@@ -795,11 +812,8 @@ static an_status gen_conv(gen *G, const cop *o) {
                 if (o->onchip) { /* the op before left the input in its staging bytes */
                     in_base = in_hand;
                     first = 0;
-                } else if (first) {                   /* the first tile's input */
-                    if (!o->wgt_resident && !o->wgrp) /* after the first weights */
-                        s = preload_weights(G, o, &ch);
-                    if (!s) s = ring_input(G, o, &t, &ch, &in_base);
-                    if (!s && o->wgt_resident) s = resident_weights(G, o, wbase, 1);
+                } else if (first) { /* the first tile's input */
+                    s = first_input(G, o, &t, &ch, wbase, 1, &in_base);
                     first = 0;
                 }
                 tile_reads(o, &t, &ch, in_base, R);
